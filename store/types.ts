@@ -1,0 +1,131 @@
+import type {
+  AgentRecord,
+  AuditEntry,
+  AuditLevel,
+  DeadlineRecord,
+  DecisionRecord,
+  FollowUpRecord,
+  IncidentRecord,
+  JobRecord,
+  KbDocument,
+  NotificationRecord,
+  ResponderRecord,
+  TenantRecord,
+  WorkflowRecord,
+} from '../machines/types.js';
+
+/** The keyed tables of the store; `audit_log` is append-only and kept apart. */
+export interface Tables {
+  jobs: JobRecord;
+  incidents: IncidentRecord;
+  kb_documents: KbDocument;
+  notifications: NotificationRecord;
+  agents: AgentRecord;
+  workflows: WorkflowRecord;
+  tenants: TenantRecord;
+  deadlines: DeadlineRecord;
+  responders: ResponderRecord;
+  decisions: DecisionRecord;
+  followups: FollowUpRecord;
+}
+export type TableName = keyof Tables;
+export const TABLE_NAMES: readonly TableName[] = [
+  'jobs',
+  'incidents',
+  'kb_documents',
+  'notifications',
+  'agents',
+  'workflows',
+  'tenants',
+  'deadlines',
+  'responders',
+  'decisions',
+  'followups',
+];
+
+/** The whole database as lowdb holds it. Tables are objects keyed by row id. */
+export interface StoreData {
+  schemaVersion: number;
+  /** Small key/value facts (scenario name, seed, virtual time of the last commit...). */
+  meta: Record<string, unknown>;
+  audit_log: AuditEntry[];
+  tables: { [T in TableName]: Record<string, Tables[T]> };
+}
+
+export interface AuditQuery {
+  entityId?: string;
+  /** Matches `meta.agent`. */
+  agent?: string;
+  /** Matches `meta.workflow`. */
+  workflow?: string;
+  level?: AuditLevel;
+  action?: string;
+  /** Inclusive ISO lower bound on `ts`. */
+  since?: string;
+  /** Exclusive ISO upper bound on `ts`. */
+  until?: string;
+  /** Free-text match on message, action, actor and entityId (case-insensitive). */
+  text?: string;
+  /** 'asc' (oldest first, default) or 'desc'. */
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+}
+
+export interface AuditPage {
+  total: number;
+  rows: AuditEntry[];
+}
+
+/** What changed in a commit: listeners (the watcher, engine subscribers) read it. */
+export interface StoreChange {
+  audit: AuditEntry[];
+  rows: Array<{ table: TableName; id: string; row: unknown | null }>;
+}
+
+/**
+ * The domain store. Mutations are synchronous and in memory; they are grouped and
+ * written in one commit per burst of events. `flush()` is the durability point.
+ */
+export interface Store {
+  /** File the store lives in, or null for memory. */
+  readonly path: string | null;
+  readonly readonly: boolean;
+
+  appendAudit(entry: AuditEntry): void;
+  queryAudit(query?: AuditQuery): AuditPage;
+  auditCount(): number;
+
+  put<T extends TableName>(table: T, row: Tables[T]): void;
+  get<T extends TableName>(table: T, id: string): Tables[T] | undefined;
+  /** Rows in insertion order; `where` matches top-level fields by equality. */
+  list<T extends TableName>(table: T, where?: Partial<Tables[T]>): Tables[T][];
+  remove(table: TableName, id: string): void;
+
+  getMeta<V = unknown>(key: string): V | undefined;
+  setMeta(key: string, value: unknown): void;
+
+  /** Called after each commit with what it changed. Returns an unsubscribe function. */
+  subscribe(listener: (change: StoreChange) => void): () => void;
+
+  /** Resolves once every mutation made before the call is on disk, fsync included. */
+  flush(): Promise<void>;
+  /** For read-only stores: pick up what another process has committed since. */
+  refresh(): Promise<StoreChange>;
+  /** Flushes, releases the lock, stops timers. */
+  close(): Promise<void>;
+}
+
+export const SCHEMA_VERSION = 1;
+
+/** Thrown for store files that cannot be used; the message names the file. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly',
+    readonly file: string | null,
+  ) {
+    super(`incident-flow store: ${message}`);
+    this.name = 'StoreError';
+  }
+}
