@@ -1,0 +1,55 @@
+import type { Responder, Severity } from './types.js';
+
+/** What Petra's coordination produced (Step 4). */
+export interface Coordination {
+  assigned: string[];
+  humanDeveloper: boolean;
+  workaround: string | null;
+  eta: string | null;
+  affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
+}
+
+/**
+ * Every event an incident actor receives. Each carries `at` (epoch ms) because a
+ * machine never reads a clock: time comes with the event.
+ */
+export type IncidentEvent =
+  | { type: 'retry.due'; at: number }
+  | { type: 'responder.ack'; at: number; responder: Responder }
+  | {
+      type: 'triage.done';
+      at: number;
+      severity: Severity;
+      findings: string[];
+      mitigation: { kind: 'agent' | 'workflow'; id: string } | null;
+      notified: string | null;
+      rootCause: string | null;
+    }
+  | { type: 'coordination.done'; at: number; coordination: Coordination }
+  | { type: 'executive.assessed'; at: number; communication: boolean; boardMemo: boolean; decisionId: string | null }
+  | { type: 'decision.answered'; at: number; answer: 'approve' | 'deny'; by: string }
+  | { type: 'decision.timeout'; at: number }
+  | { type: 'rule.two_hours'; at: number }
+  | { type: 'ack.timeout'; at: number; responder: Responder }
+  | { type: 'sla.response_due'; at: number }
+  | { type: 'sla.resolution_due'; at: number }
+  | { type: 'status.due'; at: number }
+  | {
+      type: 'incident.resolve';
+      at: number;
+      by: string;
+      note?: string;
+      rootCause?: string;
+      whys?: Array<{ why: string; because: string }>;
+    }
+  | { type: 'failure.attached'; at: number; jobId: string | null }
+  | { type: 'review.published'; at: number; documentId: string };
+
+export type IncidentEventType = IncidentEvent['type'];
+
+/** Result of one retry attempt, the output of the `runAttempt` actor. */
+export interface AttemptOutcome {
+  ok: boolean;
+  at: number;
+  error?: string;
+}

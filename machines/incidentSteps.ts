@@ -1,0 +1,180 @@
+import type { AttemptOutcome, IncidentEvent } from './incidentEvents.js';
+import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type AuditParams, type IncidentContext } from './incidentContext.js';
+import { STATUS_CADENCE_MS } from './policies/config.js';
+
+import type { Responder } from './types.js';
+
+/**
+ * The steps of the incident machine, as functions over its context that enqueue
+ * named actions. Each computes the next context first, so the audit entry it
+ * writes already shows the step's outcome.
+ */
+export type Action =
+  | { type: 'audit'; params: AuditParams }
+  | { type: 'arm'; params: ArmParams }
+  | { type: 'disarm'; params: { kinds: readonly string[] } }
+  | { type: 'assignResponder'; params: { responder: Responder } }
+  | { type: 'releaseResponder'; params: { responder: Responder } }
+  | { type: 'notify'; params: { to: string; subject: string; body: string } }
+  | { type: 'settleDecision'; params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number } };
+
+export interface Enqueue {
+  (action: Action): void;
+  assign(values: Partial<IncidentContext>): void;
+}
+
+type Args = { context: IncidentContext; event: IncidentEvent; enqueue: Enqueue };
+
+
+export function lastEscalationAt(ctx: IncidentContext): number {
+  const last = ctx.escalations.at(-1);
+  return last ? ms(last.at) : ms(ctx.detectedAt);
+}
+
+/** Step 2: one retry attempt is logged with its number, delay and outcome. */
+export function recordAttempt(ctx: IncidentContext, outcome: AttemptOutcome, enqueue: Enqueue): void {
+  const attempt = ctx.retries.length + 1;
+  const delayMs = ctx.policy.RETRY_DELAYS_MS[ctx.retries.length];
+  const record = { attempt, delayMs, at: iso(outcome.at), outcome: outcome.ok ? 'succeeded' : 'failed', ...(outcome.error ? { error: outcome.error } : {}) } as const;
+  const next: IncidentContext = { ...ctx, retries: [...ctx.retries, record], autoResolved: outcome.ok };
+  enqueue.assign({ retries: next.retries, autoResolved: next.autoResolved });
+  enqueue({ type: 'audit', params: auditOf(next, outcome.at, 'engine', 'incident.retry', `Retry attempt ${attempt} (after ${delayMs / 1000} s) ${record.outcome}`, { attempt, delayMs, outcome: record.outcome, error: outcome.error ?? null }) });
+  if (outcome.ok) {
+    const resolved = { ...next, resolvedAt: iso(outcome.at) };
+    enqueue.assign({ resolvedAt: resolved.resolvedAt });
+    enqueue({ type: 'audit', params: auditOf(resolved, outcome.at, 'engine', 'incident.resolved', `Incident ${ctx.id} auto-resolved on attempt ${attempt}; no escalation`, { autoResolved: true, attempt }) });
+  }
+}
+
+/** A responder's stage begins: the incident joins their queue and waits for an acknowledgement. */
+export function enterStage(ctx: IncidentContext, responder: Responder, enqueue: Enqueue): void {
+  const at = lastEscalationAt(ctx);
+  const atStage = ctx.assignee === null ? (ctx.retries.at(-1) ? ms(ctx.retries.at(-1)!.at) : ms(ctx.detectedAt)) : at;
+  const next = { ...ctx, assignee: responder };
+  enqueue.assign({ assignee: responder });
+  if (responder === 'cheryl') {
+    // Spec, Step 3: "Cheryl receives the incident via internal notification".
+    const reason = ctx.error.retryable ? 'retries-exhausted' : 'not-retryable';
+    enqueue({ type: 'audit', params: auditOf(next, atStage, 'engine', 'incident.assigned', `Incident ${ctx.id} sent to Cheryl for triage (${reason})`, { to: 'cheryl', reason }) });
+    enqueue({ type: 'notify', params: { to: 'cheryl', subject: `Incident ${ctx.id}`, body: ctx.error.message } });
+    const dueAt = ms(ctx.detectedAt) + ctx.policy.TWO_HOUR_RULE_MS;
+    enqueue({ type: 'arm', params: { kind: 'two-hours', dueAt, event: { type: 'rule.two_hours', at: dueAt } } });
+  }
+  enqueue({ type: 'assignResponder', params: { responder } });
+  const ackDue = atStage + ctx.policy.ACK_TIMEOUT_MS;
+  enqueue({ type: 'arm', params: { kind: 'ack', dueAt: ackDue, event: { type: 'ack.timeout', at: ackDue, responder } } });
+}
+
+export function leaveStage(responder: Responder, kinds: string[], enqueue: Enqueue): void {
+  enqueue({ type: 'disarm', params: { kinds: ['ack', ...kinds] } });
+  enqueue({ type: 'releaseResponder', params: { responder } });
+}
+
+export function acknowledge({ context, event, enqueue }: Args): void {
+  if (event.type !== 'responder.ack') return;
+  const next = { ...context, respondedAt: context.respondedAt ?? iso(event.at) };
+  enqueue.assign({ respondedAt: next.respondedAt });
+  enqueue({ type: 'disarm', params: { kinds: ['ack'] } });
+  enqueue({ type: 'audit', params: auditOf(next, event.at, event.responder, 'incident.acknowledged', `${cap(event.responder)} acknowledged ${context.id}`, { responder: event.responder, first: context.respondedAt === null }) });
+}
+
+export function escalate(ctx: IncidentContext, at: number, from: Responder, to: Responder, criteria: string[], enqueue: Enqueue): void {
+  const escalations = [...ctx.escalations, { from, to, criteria, at: iso(at) }];
+  const next = { ...ctx, escalations, assignee: to };
+  enqueue.assign({ escalations });
+  enqueue({ type: 'audit', params: auditOf(next, at, from, 'incident.escalated', `${cap(from)} escalated ${ctx.id} to ${cap(to)}: ${criteria.join(', ')}`, { from, to, criteria }) });
+  enqueue({ type: 'notify', params: { to, subject: `Escalated: ${ctx.id} (${ctx.severity ?? 'unclassified'})`, body: `${cap(from)} escalated ${ctx.id} to you: ${criteria.join(', ')}.` } });
+}
+
+/** Step 3: classification, diagnosis, mitigation and communication, as Cheryl reported them. */
+export function applyTriage(ctx: IncidentContext, event: Extract<IncidentEvent, { type: 'triage.done' }>, enqueue: Enqueue): IncidentContext {
+  const next: IncidentContext = { ...ctx, severity: event.severity, findings: [...ctx.findings, ...event.findings], rootCause: event.rootCause ?? ctx.rootCause };
+  enqueue.assign({ severity: next.severity, findings: next.findings, rootCause: next.rootCause });
+  enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.triage', `Cheryl classified ${ctx.id} as ${event.severity}`, { findings: event.findings, impact: ctx.impact }) });
+  if (event.mitigation) {
+    enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.mitigated', `Cheryl paused ${event.mitigation.kind} ${event.mitigation.id} to prevent further damage`, { paused: event.mitigation }) });
+  }
+  if (event.notified) {
+    enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.notified', `Cheryl notified tenant admin ${event.notified}`, { to: event.notified }) });
+  }
+  // A new severity brings new targets: re-arm the SLA deadlines.
+  if (event.severity !== ctx.severity) for (const deadline of slaDeadlines(next)) enqueue({ type: 'arm', params: deadline });
+  return next;
+}
+
+/** Step 4: Petra's allocation, impact assessment, workaround and ETA. */
+export function applyCoordination(ctx: IncidentContext, event: Extract<IncidentEvent, { type: 'coordination.done' }>, enqueue: Enqueue): IncidentContext {
+  const next = { ...ctx, coordination: event.coordination };
+  const c = event.coordination;
+  enqueue.assign({ coordination: c });
+  enqueue({ type: 'audit', params: auditOf(next, event.at, 'petra', 'incident.coordinated', `Petra assigned ${c.assigned.join(', ') || 'nobody'}${c.humanDeveloper ? ' and flagged a human developer' : ''}; ETA ${c.eta ?? 'unknown'}`, { coordination: c }) });
+  return next;
+}
+
+/** Step 5: Atlas's communication, board memo and, when needed, a go/no-go decision. */
+export function assessed({ context, event, enqueue }: Args): void {
+  if (event.type !== 'executive.assessed') return;
+  if (event.communication) enqueue({ type: 'audit', params: auditOf(context, event.at, 'atlas', 'incident.communication_drafted', `Atlas drafted the customer communication for ${context.id}`) });
+  if (event.boardMemo) enqueue({ type: 'audit', params: auditOf(context, event.at, 'atlas', 'incident.board_memo', `Atlas sent the board an immediate memo on ${context.id}`, { to: 'chairman' }) });
+  if (event.decisionId === null) return;
+  const dueAt = event.at + context.policy.DECISION_TIMEOUT_MS;
+  enqueue.assign({ decisionId: event.decisionId });
+  enqueue({ type: 'audit', params: auditOf(context, event.at, 'atlas', 'incident.decision_requested', `Atlas asks a person: go or no-go on "${context.impact?.decision}" for ${context.id}`, { decisionId: event.decisionId, action: context.impact?.decision, timeoutAt: iso(dueAt), timeoutPolicy: context.policy.DECISION_TIMEOUT_POLICY }) });
+  enqueue({ type: 'arm', params: { kind: 'decision', dueAt, event: { type: 'decision.timeout', at: dueAt } } });
+}
+
+export function answered({ context, event, enqueue }: Args): void {
+  if (event.type !== 'decision.answered') return;
+  const status = event.answer === 'approve' ? 'approved' : 'denied';
+  enqueue.assign({ decisionAnswer: event.answer });
+  enqueue({ type: 'disarm', params: { kinds: ['decision'] } });
+  enqueue({ type: 'settleDecision', params: { status, by: event.by, at: event.at } });
+  enqueue({ type: 'audit', params: auditOf(context, event.at, 'human', 'incident.decision', `${event.by} ${status} "${context.impact?.decision}" for ${context.id}`, { decisionId: context.decisionId, answer: event.answer, by: event.by }) });
+}
+
+/** The decision's timeout policy, itself audited. */
+export function timedOut(ctx: IncidentContext, at: number, outcome: 'approve' | 'deny' | 'escalate', enqueue: Enqueue): void {
+  const policy = ctx.policy.DECISION_TIMEOUT_POLICY;
+  if (outcome === 'escalate') {
+    const dueAt = at + ctx.policy.DECISION_TIMEOUT_MS;
+    enqueue.assign({ decisionTimeouts: ctx.decisionTimeouts + 1 });
+    enqueue({ type: 'audit', params: auditOf(ctx, at, 'engine', 'incident.decision_timeout', `Nobody answered the decision on ${ctx.id}; the chairman is asked and the wait goes on once more`, { decisionId: ctx.decisionId, policy, outcome: 'escalate' }) });
+    enqueue({ type: 'notify', params: { to: 'chairman', subject: `Decision waiting: ${ctx.id}`, body: `A go/no-go on "${ctx.impact?.decision}" has had no answer.` } });
+    enqueue({ type: 'arm', params: { kind: 'decision', dueAt, event: { type: 'decision.timeout', at: dueAt } } });
+    return;
+  }
+  enqueue.assign({ decisionAnswer: 'timed_out' });
+  enqueue({ type: 'settleDecision', params: { status: 'timed_out', by: null, at } });
+  enqueue({ type: 'audit', params: auditOf(ctx, at, 'engine', 'incident.decision_timeout', `Nobody answered the decision on ${ctx.id} in time: the policy "${policy}" ${outcome === 'approve' ? 'approves' : 'denies'} it`, { decisionId: ctx.decisionId, policy, outcome }) });
+}
+
+export function resolve({ context, event, enqueue }: Args): void {
+  if (event.type !== 'incident.resolve') return;
+  const next = { ...context, resolvedAt: iso(event.at), rootCause: event.rootCause ?? context.rootCause, whys: event.whys ?? context.whys };
+  enqueue.assign({ resolvedAt: next.resolvedAt, rootCause: next.rootCause, whys: next.whys });
+  enqueue({ type: 'audit', params: auditOf(next, event.at, event.by, 'incident.resolved', `Incident ${context.id} resolved by ${event.by}${event.note ? `: ${event.note}` : ''}`, { autoResolved: false, by: event.by }) });
+}
+
+/** Each incident tracks its severity's targets; a breach notifies the next in the chain. */
+export function breach({ context, event, enqueue }: Args): void {
+  if (event.type !== 'sla.response_due' && event.type !== 'sla.resolution_due') return;
+  const kind = event.type === 'sla.response_due' ? 'response' : 'resolution';
+  const to = nextInChain(context.assignee);
+  const slaBreaches = [...context.slaBreaches, { kind, at: iso(event.at) } as const];
+  enqueue.assign({ slaBreaches });
+  enqueue({ type: 'audit', params: auditOf({ ...context, slaBreaches }, event.at, 'engine', 'incident.sla_breached', `${context.severity} ${kind} target missed for ${context.id}; ${to} notified`, { kind, notified: to }) });
+  enqueue({ type: 'notify', params: { to, subject: `SLA breached: ${context.id}`, body: `The ${kind} target of ${context.severity} incident ${context.id} was missed.` } });
+}
+
+/** Petra's status updates, on a cadence set by severity. */
+export function statusUpdate({ context, event, enqueue }: Args): void {
+  if (event.type !== 'status.due' || !context.severity) return;
+  const c = context.coordination;
+  const body = `${context.id} (${context.severity}): ${context.assignee ?? 'unassigned'} owns it; workaround: ${c?.workaround ?? 'none yet'}; ETA: ${c?.eta ?? 'unknown'}.`;
+  enqueue({ type: 'audit', params: auditOf(context, event.at, 'petra', 'incident.status_update', body, { to: ['atlas', 'stakeholders'] }) });
+  enqueue({ type: 'notify', params: { to: 'atlas', subject: `Status: ${context.id}`, body } });
+  const dueAt = event.at + STATUS_CADENCE_MS[context.severity];
+  enqueue({ type: 'arm', params: { kind: 'status', dueAt, event: { type: 'status.due', at: dueAt } } });
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,52 @@
+import type { ImpactAssessment, ImpactKind, Severity } from '../types.js';
+
+/**
+ * Spec, Step 3 "Classification": severity from the impact assessment.
+ * P0 platform unavailable or critical subsystem failed; P1 incorrect data, corrupted
+ * records or a safety violation; P2 a specific capability broken while the platform
+ * runs; P3 minor, no impact on core functionality.
+ */
+const SEVERITY_OF_KIND: Readonly<Record<ImpactKind, Severity>> = {
+  'platform-down': 'P0',
+  'subsystem-failed': 'P0',
+  'data-integrity': 'P1',
+  safety: 'P1',
+  'feature-broken': 'P2',
+  cosmetic: 'P3',
+};
+
+export const IMPACT_KINDS = Object.keys(SEVERITY_OF_KIND) as ImpactKind[];
+
+/** @example classify({ kind: 'platform-down', ... }) // 'P0' */
+export function classify(impact: Pick<ImpactAssessment, 'kind'>): Severity {
+  return SEVERITY_OF_KIND[impact.kind];
+}
+
+/** The spec's example incidents with the impact each one has. */
+export const SPEC_EXAMPLES: ReadonlyArray<{ example: string; kind: ImpactKind; severity: Severity }> = [
+  { example: 'database down', kind: 'platform-down', severity: 'P0' },
+  { example: 'engine loop stopped', kind: 'subsystem-failed', severity: 'P0' },
+  { example: 'auth failure', kind: 'subsystem-failed', severity: 'P0' },
+  { example: 'unapproved action executed', kind: 'safety', severity: 'P1' },
+  { example: 'wrong financial amount', kind: 'data-integrity', severity: 'P1' },
+  { example: 'missing audit entries', kind: 'data-integrity', severity: 'P1' },
+  { example: 'single agent workflow failure', kind: 'feature-broken', severity: 'P2' },
+  { example: 'stuck email job', kind: 'feature-broken', severity: 'P2' },
+  { example: 'expired OAuth token', kind: 'feature-broken', severity: 'P2' },
+  { example: 'stale dashboard data', kind: 'cosmetic', severity: 'P3' },
+  { example: 'UI glitch', kind: 'cosmetic', severity: 'P3' },
+  { example: 'slow responses', kind: 'cosmetic', severity: 'P3' },
+];
+
+/** An impact assessment with the neutral defaults filled in. */
+export function impactOf(partial: Partial<ImpactAssessment> = {}): ImpactAssessment {
+  return {
+    kind: partial.kind ?? 'feature-broken',
+    customerFacing: partial.customerFacing ?? false,
+    crossAgent: partial.crossAgent ?? false,
+    needsChange: partial.needsChange ?? false,
+    financialUSD: partial.financialUSD ?? 0,
+    dataCompromised: partial.dataCompromised ?? false,
+    decision: partial.decision ?? null,
+  };
+}
