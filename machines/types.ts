@@ -168,6 +168,9 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface JobRecord {
   id: string;
+  /** Name of the registered job runner, so retries can re-run it after a restart. */
+  kind: string | null;
+  input?: unknown;
   agent: string;
   workflow: string | null;
   tenant: string | null;

@@ -122,7 +122,7 @@ export const SCHEMA_VERSION = 1;
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly',
+    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed',
     readonly file: string | null,
   ) {
     super(`incident-flow store: ${message}`);

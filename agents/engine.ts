@@ -1,0 +1,229 @@
+import { nanoid } from 'nanoid';
+import { incidentMachine } from '../machines/incidentMachine.js';
+import { responderMachine } from '../machines/responderMachine.js';
+import { workerMachine } from '../machines/workerMachine.js';
+import type { IncidentInput } from '../machines/incidentContext.js';
+import type { JobRecord, Responder } from '../machines/types.js';
+import { impactOf } from '../machines/policies/classification.js';
+import { classify } from '../machines/policies/classification.js';
+import { resolvePolicy } from '../machines/policies/config.js';
+import { fingerprintOf } from '../machines/policies/fingerprint.js';
+import { isRetryable } from '../machines/policies/retryLadder.js';
+import { buildReview } from '../reports/review.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import { assess } from './atlas.js';
+import { BOARD, Chairman } from './chairman.js';
+import { triage } from './cheryl.js';
+import { createFleet } from './fleet.js';
+import { Incidents, stateString } from './incidents.js';
+import { coordinate, type RecentFailure } from './petra.js';
+import { RealClock } from './realClock.js';
+import { Responders } from './responders.js';
+import { isoAt, type Runtime } from './runtime.js';
+import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
+import { Workers, messageOf, stackOf } from './workers.js';
+
+const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coordinated', atlas: 'executive' };
+const RECENT_WINDOW_MS = 3_600_000;
+
+/**
+ * The incident-response engine for an agent platform: worker agents run jobs, a
+ * failure opens an incident actor that retries and climbs Cheryl → Petra → Atlas,
+ * and every step lands in the store's audit trail. Durable: created over a store
+ * that holds open incidents, it restores them and re-arms their deadlines.
+ *
+ * @example
+ * const store = await openStore('incidents.json');
+ * const engine = createIncidentEngine({ store, jobs: { sendInvoices } });
+ * engine.subscribe((e) => e.type === 'audit' && console.log(e.entry.action));
+ * engine.submit({ kind: 'sendInvoices', agent: 'billing-agent', workflow: 'invoice-run' });
+ */
+export function createIncidentEngine(options: EngineOptions = {}): IncidentEngine {
+  const listeners = new Set<(event: EngineEvent) => void>();
+  const rt: Runtime = {
+    store: options.store ?? createMemoryStore(),
+    clock: options.clock ?? new RealClock(),
+    ids: options.ids ?? ((prefix) => `${prefix}_${nanoid(16)}`),
+    random: options.random ?? Math.random,
+    policy: resolvePolicy(options.config),
+    emit: (event) => {
+      for (const listener of listeners) listener(event);
+    },
+  };
+  const recent: RecentFailure[] = [];
+  const fleet = createFleet(rt, (kind, id, paused) => workers.setPaused(kind, id, paused));
+
+  const incidents: Incidents = new Incidents(rt, {
+    runAttempt: (incident, attempt) =>
+      incident.jobId ? workers.rerun(incident.jobId, attempt) : Promise.resolve({ ok: false, at: rt.clock.now(), error: 'no job to re-run' }),
+    assign: (responder, id) => responders.assign(responder, id),
+    release: (responder, id) => responders.release(responder, id),
+    notify: (incident, to, subject, body) =>
+      rt.store.put('notifications', { id: rt.ids('ntf'), ts: isoAt(rt.clock.now()), from: incident.assignee ?? 'engine', to, channel: 'internal', subject, body, incidentId: incident.id }),
+    startFix: (incident, owner) => options.onFix?.(incident, owner),
+    settleDecision: (incident, status, by, at) => {
+      const decision = incident.decisionId ? rt.store.get('decisions', incident.decisionId) : undefined;
+      if (!decision) return;
+      const settled = { ...decision, status, by, answeredAt: isoAt(at) };
+      rt.store.put('decisions', settled);
+      rt.emit({ type: 'decision', decision: settled });
+    },
+    liftMitigation: (incident) => {
+      for (const row of rt.store.list('workflows', { pausedBy: incident.id })) fleet.resume('workflow', row.id, incident.id);
+      for (const row of rt.store.list('agents', { pausedBy: incident.id })) fleet.resume('agent', row.id, incident.id);
+    },
+    // On the next turn: the review reads the incident as persisted after this transition.
+    commissionReview: (incident) => void rt.clock.setTimeout(() => publishReview(incident.id), 0),
+  }, (row) => {
+    if (row.incidentId === BOARD) chairman.weekly(row.dueAt);
+  });
+  const chairman = new Chairman(rt, incidents.deadlines);
+  const responders = new Responders(rt, options.responders ?? {}, (responder, id) => acknowledge(responder, id));
+  const workers = new Workers(rt, options.jobs ?? {}, (job, error, spec) => onFailure(job, error, spec));
+
+  function acknowledge(responder: Responder, id: string): void {
+    const at = rt.clock.now();
+    if (!incidents.send(id, { type: 'responder.ack', at, responder })) return;
+    work(responder, id, at);
+  }
+
+  /** The responder's duty, once the incident is in their hands. */
+  function work(responder: Responder, id: string, at: number): void {
+    if (incidents.stateOf(id) !== `${STAGE[responder]}.working`) return;
+    const ctx = incidents.contextOf(id);
+    const cutoff = at - RECENT_WINDOW_MS;
+    while (recent.length > 0 && recent[0].at < cutoff) recent.shift();
+    const event = responder === 'cheryl' ? triage(rt, fleet, ctx, at) : responder === 'petra' ? coordinate(rt, ctx, at, recent) : assess(rt, ctx, at);
+    incidents.send(id, event);
+  }
+
+  function publishReview(id: string): void {
+    if (incidents.stateOf(id) !== 'reviewing') return;
+    const at = rt.clock.now();
+    const { document, followups } = buildReview(rt.store, id, { now: isoAt(at), ids: rt.ids });
+    rt.store.put('kb_documents', document);
+    for (const f of followups) rt.store.put('followups', f);
+    incidents.send(id, { type: 'review.published', at, documentId: document.id });
+  }
+
+  /** Spec, Step 1: the engine loop caught a job's error; open an incident or join the open one. */
+  function onFailure(job: JobRecord, error: unknown, spec: JobSpec | undefined): void {
+    const at = rt.clock.now();
+    recent.push({ at, agent: job.agent, workflow: job.workflow, tenant: job.tenant });
+    const message = messageOf(error);
+    const fingerprint = fingerprintOf({ message, rootCause: spec?.rootCause, agent: job.agent, workflow: job.workflow });
+    const match = incidents.match(fingerprint);
+    if (match.open) {
+      rt.store.put('jobs', { ...job, incidentId: match.open });
+      incidents.send(match.open, { type: 'failure.attached', at, jobId: job.id });
+      return;
+    }
+    const id = rt.ids('inc');
+    rt.store.put('jobs', { ...job, incidentId: id });
+    const impact = impactOf(spec?.impact ?? (spec && options.assess ? options.assess(error, spec) : {}));
+    const input: IncidentInput = {
+      id,
+      fingerprint,
+      rootCause: spec?.rootCause ?? null,
+      repeatOf: match.previous,
+      tenant: job.tenant,
+      agent: job.agent,
+      workflow: job.workflow,
+      jobId: job.id,
+      failure: null,
+      error: {
+        message,
+        name: error instanceof Error ? error.name : undefined,
+        stack: stackOf(error),
+        retryable: spec?.retryable ? spec.retryable(error) : isRetryable(error),
+      },
+      impact,
+      severity: classify(impact),
+      assignee: null,
+      autoResolved: false,
+      failureStartedAt: isoAt(spec?.startedAt ?? at),
+      detectedAt: isoAt(at),
+      respondedAt: null,
+      resolvedAt: null,
+      closedAt: null,
+      retries: [],
+      escalations: [],
+      attached: 0,
+      slaBreaches: [],
+      findings: [],
+      reviewId: null,
+      whys: spec?.whys ?? [],
+      coordination: null,
+      decisionId: null,
+      policy: resolvePolicy(rt.policy),
+      attemptStartedAt: null,
+      decisionAnswer: null,
+      decisionTimeouts: 0,
+    };
+    incidents.start(input);
+  }
+
+  // Fleet and tenants first: Cheryl reads tenant admins, workers read pauses.
+  for (const t of options.tenants ?? []) if (!rt.store.get('tenants', t.id)) rt.store.put('tenants', t);
+  for (const a of options.agents ?? []) {
+    if (!rt.store.get('agents', a.id)) {
+      rt.store.put('agents', { id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [], status: 'active', pausedBy: null, updatedAt: isoAt(rt.clock.now()) });
+    }
+  }
+  restore();
+  chairman.start();
+
+  /** Brings back what the store holds: open incidents, their deadlines, the responders' hands, waiting jobs. */
+  function restore(): void {
+    for (const record of rt.store.list('incidents')) {
+      if (record.status === 'closed' || !record.snapshot) incidents.remember(record);
+      else incidents.restore(record);
+    }
+    incidents.deadlines.restore();
+    for (const id of incidents.openIds()) {
+      const state = incidents.stateOf(id)!;
+      const [stage, sub] = state.split('.');
+      const responder = (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage);
+      if (responder && sub === 'queued') responders.assign(responder, id);
+      else if (responder) responders.resume(responder, id);
+      if (responder && sub === 'working') work(responder, id, rt.clock.now());
+      if (state === 'reviewing') rt.clock.setTimeout(() => publishReview(id), 0);
+    }
+    for (const job of rt.store.list('jobs')) {
+      if (job.status === 'queued' || (job.status === 'running' && job.incidentId === null)) workers.requeue(job);
+    }
+  }
+
+  return {
+    store: rt.store,
+    clock: rt.clock,
+    machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
+    submit: (job) => workers.submit(job, job.startedAt),
+    decide(decisionId, answer, by) {
+      const decision = rt.store.get('decisions', decisionId);
+      if (!decision) throw new EngineError(`no decision "${decisionId}"`);
+      if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
+      if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);
+      if (!by) throw new EngineError('a decision needs the name of the person answering (by)');
+      incidents.send(decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by });
+    },
+    resolve(incidentId, opts = {}) {
+      if (!incidents.has(incidentId)) throw new EngineError(`incident "${incidentId}" is not open`);
+      incidents.send(incidentId, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
+    },
+    pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
+    stateOf: (id) => incidents.stateOf(id),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop() {
+      incidents.stop();
+      responders.stop();
+      workers.stop();
+      await rt.store.flush();
+    },
+  };
+}
+
+export { stateString, BOARD };

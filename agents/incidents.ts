@@ -1,0 +1,184 @@
+import { createActor, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
+import { incidentMachine } from '../machines/incidentMachine.js';
+import type { AttemptOutcome, IncidentEvent } from '../machines/incidentEvents.js';
+import type { IncidentContext, IncidentInput } from '../machines/incidentContext.js';
+import type { DeadlineRecord, IncidentRecord, IncidentStatus, Responder } from '../machines/types.js';
+import { Deadlines } from './deadlines.js';
+import { isoAt, writeAudit, type Runtime } from './runtime.js';
+
+type IncidentActor = Actor<typeof incidentMachine>;
+type IncidentSnapshot = SnapshotFrom<typeof incidentMachine>;
+
+/** What the incident actors ask of the rest of the engine (the effects they name). */
+export interface IncidentEffects {
+  runAttempt(incident: IncidentContext, attempt: number): Promise<AttemptOutcome>;
+  assign(responder: Responder, incidentId: string): void;
+  release(responder: Responder, incidentId: string): void;
+  notify(incident: IncidentContext, to: string, subject: string, body: string): void;
+  startFix(incident: IncidentContext, owner: Responder): void;
+  settleDecision(incident: IncidentContext, status: 'approved' | 'denied' | 'timed_out', by: string | null, at: number): void;
+  liftMitigation(incident: IncidentContext): void;
+  commissionReview(incident: IncidentContext): void;
+}
+
+/** The state value as a dotted path ("executive.awaitingDecision"). */
+export function stateString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0];
+  return `${key}.${stateString(child)}`;
+}
+
+const STATUS_OF: Record<string, IncidentStatus> = {
+  detected: 'detected',
+  retrying: 'retrying',
+  triaged: 'triaged',
+  coordinated: 'coordinated',
+  executive: 'executive',
+  resolved: 'resolved',
+  reviewing: 'resolved',
+  autoResolved: 'auto_resolved',
+  closed: 'closed',
+};
+
+/**
+ * The incident actors: one root actor per open incident on the shared clock (not
+ * children of one parent: spawning thousands of children is quadratic), persisted on
+ * every transition and stopped once closed.
+ */
+export class Incidents {
+  readonly machine;
+  readonly deadlines: Deadlines;
+  private readonly actors = new Map<string, IncidentActor>();
+  private readonly paths = new Map<string, IncidentRecord['path']>();
+  /** Root-cause fingerprint → open incident, and → the last closed one (for repeats). */
+  private readonly open = new Map<string, string>();
+  private readonly closed = new Map<string, string>();
+
+  constructor(
+    private readonly rt: Runtime,
+    effects: IncidentEffects,
+    /** Deadlines owned by something other than an open incident (the board's weekly summary). */
+    otherDeadline: (row: DeadlineRecord) => void = () => {},
+  ) {
+    this.deadlines = new Deadlines(rt, (row) => {
+      if (!this.send(row.incidentId, row.event as IncidentEvent)) otherDeadline(row);
+    });
+    const ctx = (context: IncidentContext) => context;
+    this.machine = incidentMachine.provide({
+      actors: {
+        runAttempt: fromPromise<AttemptOutcome, { incidentId: string; attempt: number }>(({ input }) =>
+          effects.runAttempt(this.contextOf(input.incidentId), input.attempt),
+        ),
+      },
+      actions: {
+        audit: ({ context }, p) => writeAudit(rt, 'incident', context.id, p),
+        arm: ({ context }, p) => this.deadlines.arm(context.id, p),
+        disarm: ({ context }, p) => this.deadlines.disarm(context.id, p.kinds),
+        assignResponder: ({ context }, p) => effects.assign(p.responder, context.id),
+        releaseResponder: ({ context }, p) => effects.release(p.responder, context.id),
+        notify: ({ context }, p) => effects.notify(ctx(context), p.to, p.subject, p.body),
+        startFix: ({ context }, p) => effects.startFix(ctx(context), p.owner),
+        settleDecision: ({ context }, p) => effects.settleDecision(ctx(context), p.status, p.by, p.at),
+        liftMitigation: ({ context }) => effects.liftMitigation(ctx(context)),
+        commissionReview: ({ context }) => effects.commissionReview(ctx(context)),
+      },
+    });
+  }
+
+  /** The open incident with this fingerprint, if any (dedup), else the last closed one (repeat). */
+  match(fingerprint: string): { open: string | null; previous: string | null } {
+    return { open: this.open.get(fingerprint) ?? null, previous: this.closed.get(fingerprint) ?? null };
+  }
+
+  start(input: IncidentInput): void {
+    this.open.set(input.fingerprint, input.id);
+    this.paths.set(input.id, []);
+    this.run(createActor(this.machine, { input, clock: this.rt.clock }));
+  }
+
+  /** Brings back an open incident from its persisted snapshot. */
+  restore(record: IncidentRecord): void {
+    this.open.set(record.fingerprint, record.id);
+    this.paths.set(record.id, record.path);
+    const snapshot = record.snapshot as IncidentSnapshot;
+    this.run(createActor(this.machine, { snapshot, input: snapshot.context, clock: this.rt.clock }));
+  }
+
+  /** Records a closed incident's fingerprint so a later match counts as a repeat. */
+  remember(record: IncidentRecord): void {
+    this.closed.set(record.fingerprint, record.id);
+  }
+
+  send(id: string, event: IncidentEvent): boolean {
+    const actor = this.actors.get(id);
+    if (!actor) return false;
+    actor.send(event);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.actors.has(id);
+  }
+
+  stateOf(id: string): string | null {
+    const actor = this.actors.get(id);
+    return actor ? stateString(actor.getSnapshot().value) : null;
+  }
+
+  contextOf(id: string): IncidentContext {
+    const actor = this.actors.get(id);
+    if (!actor) throw new Error(`incident-flow: incident ${id} is not open`);
+    return actor.getSnapshot().context;
+  }
+
+  openIds(): string[] {
+    return [...this.actors.keys()];
+  }
+
+  stop(): void {
+    this.deadlines.stop();
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+  }
+
+  private run(actor: IncidentActor): void {
+    const id = (actor.getSnapshot() as IncidentSnapshot).context?.id;
+    // Registered before start so effects run during the first transition can reach it.
+    if (id) this.actors.set(id, actor);
+    actor.subscribe({
+      next: (snapshot) => this.persist(actor, snapshot),
+      error: (err) => {
+        writeAudit(this.rt, 'incident', id ?? 'unknown', { at: this.rt.clock.now(), actor: 'engine', action: 'incident.actor_error', level: 'error', message: `The incident actor failed: ${String(err)}`, meta: { error: String(err) } });
+      },
+    });
+    actor.start();
+    this.persist(actor, actor.getSnapshot());
+  }
+
+  private persist(actor: IncidentActor, snapshot: IncidentSnapshot): void {
+    const c = snapshot.context;
+    const state = stateString(snapshot.value);
+    const path = this.paths.get(c.id) ?? [];
+    const at = this.rt.clock.now();
+    if (path.at(-1)?.state !== state) path.push({ state, at: isoAt(at) });
+    this.paths.set(c.id, path);
+    const done = snapshot.status === 'done';
+    const { attemptStartedAt: _a, decisionAnswer: _d, decisionTimeouts: _t, ...fields } = c;
+    const record: IncidentRecord = {
+      ...fields,
+      status: STATUS_OF[state.split('.')[0]] ?? 'detected',
+      state,
+      path,
+      ...(done ? {} : { snapshot: actor.getPersistedSnapshot() }),
+    };
+    this.rt.store.put('incidents', record);
+    this.rt.emit({ type: 'incident', incident: record });
+    if (done) {
+      this.actors.delete(c.id);
+      this.paths.delete(c.id);
+      if (this.open.get(c.fingerprint) === c.id) this.open.delete(c.fingerprint);
+      this.closed.set(c.fingerprint, c.id);
+      actor.stop();
+    }
+  }
+}

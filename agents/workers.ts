@@ -1,0 +1,135 @@
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { workerMachine } from '../machines/workerMachine.js';
+import type { AttemptOutcome } from '../machines/incidentEvents.js';
+import type { JobRecord } from '../machines/types.js';
+import { isoAt, writeAudit, type Runtime } from './runtime.js';
+import type { JobRunner, JobSpec } from './types.js';
+
+export type { JobRunner } from './types.js';
+
+/** What the engine loop does with a job that threw (spec, Step 1). */
+export type FailureHandler = (job: JobRecord, error: unknown, spec: JobSpec | undefined) => void;
+
+/**
+ * The worker agents' engine loop: one worker actor per agent, each taking jobs
+ * from its queue one at a time. A job that throws is caught here: an `error`
+ * audit entry with the stack in `meta`, the job `failed` in `jobs`, then the
+ * failure handler opens (or joins) an incident.
+ */
+export class Workers {
+  private readonly actors = new Map<string, Actor<typeof workerMachine>>();
+  private readonly specs = new Map<string, JobSpec>();
+  private readonly waiters = new Map<string, (status: 'succeeded' | 'failed') => void>();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly runners: Record<string, JobRunner>,
+    private readonly onFailure: FailureHandler,
+  ) {}
+
+  /** Queues a job on its agent; resolves when its first run ends. */
+  submit(spec: JobSpec, startedAt?: number): { jobId: string; done: Promise<'succeeded' | 'failed'> } {
+    const jobId = spec.id ?? this.rt.ids('job');
+    const now = isoAt(this.rt.clock.now());
+    const row: JobRecord = {
+      id: jobId,
+      kind: spec.kind ?? null,
+      ...(spec.input !== undefined ? { input: spec.input } : {}),
+      agent: spec.agent,
+      workflow: spec.workflow ?? null,
+      tenant: spec.tenant ?? this.rt.store.get('agents', spec.agent)?.tenant ?? null,
+      status: 'queued',
+      attempts: 0,
+      createdAt: startedAt !== undefined ? isoAt(startedAt) : now,
+      updatedAt: now,
+      error: null,
+      incidentId: null,
+    };
+    this.rt.store.put('jobs', row);
+    this.specs.set(jobId, spec);
+    const done = new Promise<'succeeded' | 'failed'>((resolve) => this.waiters.set(jobId, resolve));
+    this.worker(spec.agent).send({ type: 'job.enqueued', job: { jobId, workflow: row.workflow } });
+    return { jobId, done };
+  }
+
+  /** Re-queues jobs that were waiting when the engine stopped (none are dropped). */
+  requeue(job: JobRecord): void {
+    this.worker(job.agent).send({ type: 'job.enqueued', job: { jobId: job.id, workflow: job.workflow } });
+  }
+
+  /** A retry attempt: re-runs the real job and reports how it went. */
+  async rerun(jobId: string, attempt: number): Promise<AttemptOutcome> {
+    const job = this.rt.store.get('jobs', jobId);
+    if (!job) return { ok: false, at: this.rt.clock.now(), error: `job ${jobId} is not in the store` };
+    const result = await this.execute(job, attempt);
+    return { ok: result.ok, at: this.rt.clock.now(), ...(result.ok ? {} : { error: messageOf(result.error) }) };
+  }
+
+  setPaused(kind: 'agent' | 'workflow', id: string, paused: boolean): void {
+    if (kind === 'agent') this.worker(id).send({ type: paused ? 'agent.paused' : 'agent.resumed' });
+    else for (const actor of this.actors.values()) actor.send(paused ? { type: 'workflow.paused', workflow: id } : { type: 'workflow.resumed', workflow: id });
+  }
+
+  queued(agent: string): number {
+    return this.actors.get(agent)?.getSnapshot().context.queue.length ?? 0;
+  }
+
+  stop(): void {
+    for (const actor of this.actors.values()) actor.stop();
+  }
+
+  private worker(agent: string): Actor<typeof workerMachine> {
+    let actor = this.actors.get(agent);
+    if (actor) return actor;
+    const machine = workerMachine.provide({
+      actors: { runJob: fromPromise(({ input }) => this.runFirst(input.jobId)) },
+    });
+    actor = createActor(machine, { input: { agent }, clock: this.rt.clock });
+    this.actors.set(agent, actor);
+    const row = this.rt.store.get('agents', agent);
+    actor.start();
+    if (row?.status === 'paused') actor.send({ type: 'agent.paused' });
+    for (const wf of this.rt.store.list('workflows', { status: 'paused' })) actor.send({ type: 'workflow.paused', workflow: wf.id });
+    return actor;
+  }
+
+  private async runFirst(jobId: string): Promise<void> {
+    const job = this.rt.store.get('jobs', jobId)!;
+    const result = await this.execute(job, 0);
+    if (!result.ok) this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId));
+    this.waiters.get(jobId)?.(result.ok ? 'succeeded' : 'failed');
+    this.waiters.delete(jobId);
+  }
+
+  /** Runs the job once; the loop's error handler catches what it throws. */
+  private async execute(job: JobRecord, attempt: number): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    const run = this.specs.get(job.id)?.run ?? (job.kind ? this.runners[job.kind] : undefined);
+    this.rt.store.put('jobs', { ...job, status: 'running', attempts: job.attempts + 1, updatedAt: isoAt(this.rt.clock.now()) });
+    try {
+      if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
+      await run({ attempt, jobId: job.id, input: job.input });
+      this.settle(job.id, 'succeeded', null);
+      return { ok: true };
+    } catch (error) {
+      const at = this.rt.clock.now();
+      this.settle(job.id, 'failed', messageOf(error));
+      writeAudit(this.rt, 'job', job.id, {
+        at,
+        actor: job.agent,
+        action: 'job.failed',
+        level: 'error',
+        message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${messageOf(error)}`,
+        meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: messageOf(error), stack: stackOf(error) },
+      });
+      return { ok: false, error };
+    }
+  }
+
+  private settle(jobId: string, status: 'succeeded' | 'failed', error: string | null): void {
+    const job = this.rt.store.get('jobs', jobId)!;
+    this.rt.store.put('jobs', { ...job, status, error, updatedAt: isoAt(this.rt.clock.now()) });
+  }
+}
+
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const stackOf = (error: unknown): string => (error instanceof Error && error.stack ? error.stack : String(error));

@@ -1,0 +1,88 @@
+/** The self-contained HTML report: one file, inline CSS and SVG, no script, no network. */
+import type { IncidentRecord } from '../machines/types.js';
+import { weeklyIncidentsChart, weeklyRatesChart } from './charts.js';
+import { resolutionDistributionChart } from './distributionChart.js';
+import { escalationFunnelChart } from './funnelChart.js';
+import { timeToResolve } from './metricGroups.js';
+import type { Metrics } from './metrics.js';
+import { METRICS_HEADER, metricsRows } from './metricsTable.js';
+import { HTML_STYLE } from './htmlStyle.js';
+import { esc } from './svg.js';
+import { formatDuration, formatPercent } from './time.js';
+
+export interface HtmlReportInput {
+  title: string;
+  incidents: readonly IncidentRecord[];
+  metrics: Metrics;
+}
+
+const table = (header: readonly string[], rows: string[][], cls = ''): string => [
+  `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${header.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>`,
+  ...rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`),
+  '</tbody></table>',
+].join('\n');
+
+const card = (label: string, value: string) =>
+  `<div class="card"><div class="card-value">${esc(value)}</div><div class="card-label">${esc(label)}</div></div>`;
+
+const section = (title: string, note: string, content: string) =>
+  `<section><h2>${esc(title)}</h2><p class="note">${esc(note)}</p>\n${content}\n</section>`;
+
+function incidentRows(incidents: readonly IncidentRecord[]): string[][] {
+  return [...incidents]
+    .sort((a, b) => (a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1))
+    .map((i) => [
+      i.id, i.severity ?? 'unclassified', i.status, i.agent, i.workflow ?? '—', i.tenant ?? '—',
+      `${i.detectedAt.slice(0, 16).replace('T', ' ')}`, formatDuration(timeToResolve(i)),
+      i.repeatOf ?? '', i.rootCause ?? i.fingerprint,
+    ]);
+}
+
+/**
+ * One self-contained HTML page with the incident metrics and four charts (incidents
+ * per week by severity, time to resolve against target, escalation funnel, weekly
+ * auto-resolve and repeat rates). A Content-Security-Policy forbids any script or
+ * network load; every data string is escaped. Deterministic: same input, same bytes.
+ * @example writeFileSync('report.html', renderHtmlReport({ title: 'March', incidents, metrics: computeMetrics(incidents) }))
+ */
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const { title, metrics: m } = input;
+  // The incidents drawn are the ones the metrics counted: same range filter.
+  const from = m.range.from === null ? -Infinity : Date.parse(m.range.from);
+  const to = m.range.to === null ? Infinity : Date.parse(m.range.to);
+  const incidents = input.incidents.filter((i) => Date.parse(i.detectedAt) >= from && Date.parse(i.detectedAt) < to);
+  const o = m.overall;
+  const range = `${m.range.from ?? 'first incident'} to ${m.range.to ?? 'last incident'}`;
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<link rel="icon" href="data:,">',
+    `<title>${esc(title)}</title>`,
+    `<style>${HTML_STYLE}</style>`,
+    '</head><body><main>',
+    `<header><h1>${esc(title)}</h1><p class="note">${esc(`Incidents detected from ${range} · ${o.incidents} incident(s)`)}</p></header>`,
+    `<div class="cards">${[
+      card('Incidents', String(o.incidents)),
+      card('MTTD (detect)', formatDuration(o.mttdMs)),
+      card('MTTR (respond)', formatDuration(o.mttrMs)),
+      card('Mean time to resolve', formatDuration(o.mttResolveMs)),
+      card('SLA attainment', formatPercent(o.sla.attainment)),
+      card('Auto-resolve rate', formatPercent(o.autoResolveRate)),
+      card('Repeat rate', formatPercent(o.repeatRate)),
+    ].join('')}</div>`,
+    section('Metrics by severity', 'Means over the incidents that have the timestamps; SLA met = share of decided incidents meeting both response and resolution targets.',
+      table(METRICS_HEADER, metricsRows(m), 'metrics')),
+    section('Incidents per week', 'Incidents by ISO week of detection, stacked by severity.', weeklyIncidentsChart(m)),
+    section('Time to resolve against target', 'Each dot is a resolved incident; black tick = median; dashed line = the severity’s resolution target; outlined dots missed it.',
+      resolutionDistributionChart(incidents)),
+    section('Escalation funnel', 'How far incidents went along the chain: share of detected incidents reaching each stage.', escalationFunnelChart(m.funnel)),
+    section('Auto-resolve and repeat rates', 'Per ISO week; no point where a week had no incident.', weeklyRatesChart(m)),
+    section('Incidents', 'Oldest first.', table(
+      ['Incident', 'Severity', 'Status', 'Agent', 'Workflow', 'Tenant', 'Detected (UTC)', 'Time to resolve', 'Repeat of', 'Root cause'],
+      incidentRows(incidents), 'incidents')),
+    '</main></body></html>',
+    '',
+  ].join('\n');
+}

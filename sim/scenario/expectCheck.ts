@@ -1,0 +1,54 @@
+import type { PathSegment, ProblemList } from './problems.js';
+
+/** Metrics measured in milliseconds: bounds may be written as durations. */
+export const DURATION_METRICS = new Set(['mttdMs', 'mttrMs', 'mttResolveMs']);
+/** Metrics that are fractions of incidents: bounds must lie in [0, 1]. */
+export const RATE_METRICS = new Set(['autoResolveRate', 'repeatRate', 'slaAttainment']);
+
+/**
+ * Checks what the schema cannot about `expect:` entries: that a failure expectation names a
+ * declared failure, that bounds are given, consistent, and of the metric's kind.
+ *
+ * @example
+ * checkExpectations(data.expect, (id, path) => failures.check(id, path), problems);
+ */
+export function checkExpectations(
+  items: unknown[],
+  checkFailure: (id: unknown, path: PathSegment[]) => void,
+  problems: ProblemList,
+): void {
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return;
+    const entry: Record<string, unknown> = { ...item };
+    const path = ['expect', i];
+    if ('failure' in entry) return checkFailure(entry.failure, [...path, 'failure']);
+    if ('audit' in entry) {
+      if (entry.count !== undefined && (entry.min !== undefined || entry.max !== undefined)) {
+        problems.add(path, 'expected count, or min and/or max, not both');
+      }
+      return checkBounds(entry, path, problems);
+    }
+    if (!('metric' in entry)) return;
+    if (entry.min === undefined && entry.max === undefined && entry.equals === undefined) {
+      return problems.add(path, 'expected at least one of min, max or equals');
+    }
+    const metric = String(entry.metric);
+    for (const key of ['min', 'max', 'equals']) {
+      const value = entry[key];
+      if (typeof value === 'string' && !DURATION_METRICS.has(metric)) {
+        problems.add([...path, key], `expected a number for ${metric} (durations are for mttdMs, mttrMs, mttResolveMs), got "${value}"`);
+      }
+      if (typeof value === 'number' && RATE_METRICS.has(metric) && (value < 0 || value > 1)) {
+        problems.add([...path, key], `expected a fraction between 0 and 1 for ${metric}, got ${value}`);
+      }
+    }
+    checkBounds(entry, path, problems);
+  });
+}
+
+function checkBounds(entry: Record<string, unknown>, path: PathSegment[], problems: ProblemList): void {
+  const { min, max } = entry;
+  if (typeof min === 'number' && typeof max === 'number' && min > max) {
+    problems.add(path, `expected min <= max, got min ${min} and max ${max}`);
+  }
+}

@@ -1,0 +1,120 @@
+import type { ImpactAssessment, PolicyConfig, Responder } from '../../machines/types.js';
+import { parseDuration } from '../duration.js';
+import { parseLatency } from '../latency.js';
+import { DURATION_METRICS } from './expectCheck.js';
+import { expandFleet } from './fleet.js';
+import type { BehaviourInput, ExpectationInput, ImpactInput, ScenarioInput } from './input.js';
+import type { PathSegment } from './problems.js';
+import { parseRate, readFleet } from './rules.js';
+import type { Expectation, FailureBehaviour, ResponderProfile, Scenario, SourceRef } from './types.js';
+
+/** Defaults documented in scenario.schema.json; keep the two in step. */
+export const DEFAULTS = {
+  seed: 1,
+  start: '2026-01-05T09:00:00Z',
+  ack: '2m',
+  human: { answer: 'approve', after: '15m' },
+  fixedAfter: '30m',
+  impactKind: 'feature-broken',
+} as const;
+
+const RESPONDERS: Responder[] = ['cheryl', 'petra', 'atlas'];
+
+/**
+ * Turns a checked scenario into the runner's form: defaults applied, durations in ms,
+ * the fleet expanded. Only call it on input that passed the schema and semantic checks.
+ *
+ * @example
+ * normalize(input, 'scenario.yaml', (path) => problems.line(path));
+ */
+export function normalize(input: ScenarioInput, file: string, lineOf: (path: PathSegment[]) => number | null): Scenario {
+  const source = (...path: PathSegment[]): SourceRef => ({ path: path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join(''), line: lineOf(path) });
+  const fleet = readFleet(input.fleet);
+  const generated = fleet ? expandFleet(fleet) : { tenants: [], agents: [] };
+  const agents = [...(input.agents ?? []).map((a) => ({ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [] })), ...generated.agents];
+  const tenantOf = new Map(agents.map((a) => [a.id, a.tenant]));
+  const responders = Object.fromEntries(RESPONDERS.map((who): [Responder, ResponderProfile] => {
+    const profile = input.responders?.[who];
+    return [who, { ack: parseLatency(profile?.ack ?? DEFAULTS.ack), capacity: profile?.capacity ?? null }];
+  })) as Record<Responder, ResponderProfile>;
+  return {
+    file,
+    name: input.name,
+    description: input.description ?? null,
+    seed: input.seed ?? DEFAULTS.seed,
+    startMs: Date.parse(input.start ?? DEFAULTS.start),
+    untilMs: input.until === undefined ? null : parseDuration(input.until),
+    config: normalizeConfig(input.config ?? {}),
+    tenants: [...(input.tenants ?? []).map(({ id, admin }) => ({ id, admin })), ...generated.tenants],
+    agents,
+    responders,
+    human: { answer: input.human?.answer ?? DEFAULTS.human.answer, after: parseLatency(input.human?.after ?? DEFAULTS.human.after) },
+    failures: (input.failures ?? []).map((f, i) => ({
+      id: f.id,
+      atMs: parseDuration(f.at ?? '0s'),
+      agent: f.agent,
+      workflow: f.workflow ?? null,
+      tenant: f.tenant ?? tenantOf.get(f.agent) ?? null,
+      repeat: f.repeat ? { everyMs: parseDuration(f.repeat.every), count: f.repeat.count } : null,
+      ...behaviour(f),
+      source: source('failures', i),
+    })),
+    load: (input.load ?? []).map((l, i) => ({
+      perDay: l.perDay ?? parseRate(l.rate) ?? 0,
+      fromMs: parseDuration(l.from ?? '0s'),
+      forMs: parseDuration(l.for),
+      mix: l.mix.map((m) => ({ id: m.id, weight: m.weight ?? 1, agent: m.agent ?? null, workflow: m.workflow ?? null, ...behaviour(m) })),
+      source: source('load', i),
+    })),
+    expect: (input.expect ?? []).map((e, i) => expectation(e, source('expect', i))),
+  };
+}
+
+function behaviour(b: BehaviourInput): FailureBehaviour {
+  return {
+    error: b.error,
+    retryable: b.retryable ?? true,
+    succeedsOnAttempt: b.succeedsOnAttempt === undefined || b.succeedsOnAttempt === 'never' ? null : b.succeedsOnAttempt,
+    detectAfterMs: parseDuration(b.detectAfter ?? '0s'),
+    rootCause: b.rootCause ?? null,
+    impact: impact(b.impact ?? {}),
+    fixedAfterMs: parseDuration(b.fixedAfter ?? DEFAULTS.fixedAfter),
+    whys: (b.whys ?? []).map(({ why, because }) => ({ why, because })),
+    storm: b.storm ?? 1,
+  };
+}
+
+function impact(i: ImpactInput): ImpactAssessment {
+  return {
+    kind: i.kind ?? DEFAULTS.impactKind,
+    customerFacing: i.customerFacing ?? false,
+    crossAgent: i.crossAgent ?? false,
+    needsChange: i.needsChange ?? false,
+    financialUSD: i.financialUSD ?? 0,
+    dataCompromised: i.dataCompromised ?? false,
+    decision: i.decision ?? null,
+  };
+}
+
+/** *_MS keys take a duration or milliseconds; the rest pass through as the schema typed them. */
+function normalizeConfig(config: Record<string, unknown>): Partial<PolicyConfig> {
+  const toMs = (v: unknown) => (typeof v === 'string' ? parseDuration(v) : v);
+  const entries = Object.entries(config).map(([key, value]) => [key, key.endsWith('_MS') ? (Array.isArray(value) ? value.map(toMs) : toMs(value)) : value]);
+  // The schema fixed each key's type; Object.fromEntries cannot carry that through.
+  return Object.fromEntries(entries) as Partial<PolicyConfig>;
+}
+
+function expectation(e: ExpectationInput, source: SourceRef): Expectation {
+  if ('failure' in e) {
+    const { failure, severity, escalatedTo, autoResolved, resolvedWithin } = e;
+    return strip({ kind: 'failure', failure, severity, escalatedTo, autoResolved, resolvedWithinMs: resolvedWithin === undefined ? undefined : parseDuration(resolvedWithin), source });
+  }
+  if ('audit' in e) return strip({ kind: 'audit', action: e.audit, count: e.count, min: e.min, max: e.max, source });
+  const value = (v: number | string | undefined) => (typeof v === 'string' && DURATION_METRICS.has(e.metric) ? parseDuration(v) : typeof v === 'number' ? v : undefined);
+  return strip({ kind: 'metric', metric: e.metric, min: value(e.min), max: value(e.max), equals: value(e.equals), source });
+}
+
+/** Drops undefined fields: "absent" means "not checked", and deepEqual-style tests agree. */
+function strip<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

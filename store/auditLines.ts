@@ -1,0 +1,85 @@
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { AuditEntry } from '../machines/types.js';
+import { corrupt, errorCode, ioError } from './storeFiles.js';
+
+/** What `readAuditLines` found. */
+export interface AuditLines {
+  rows: AuditEntry[];
+  /** Byte offset just after the last row read. */
+  end: number;
+  /** Size of the file: bytes past `end` belong to no committed state. */
+  size: number;
+}
+
+const CHUNK = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Reads exactly `count` audit rows from the JSON-lines file, starting at byte `from`
+ * (which is line `firstLine`). Read in chunks and parsed line by line, so a log of
+ * millions of rows never becomes one string. Lines past `count` are not read: they
+ * belong to a commit whose state never landed. Refuses a bad line, or fewer lines than
+ * the state file covers. A missing file holds no rows.
+ * @example await readAuditLines('run.audit.jsonl', 0, 3, 1, 'run.json', false)
+ */
+export async function readAuditLines(
+  file: string,
+  from: number,
+  count: number,
+  firstLine: number,
+  stateFile: string,
+  opened: boolean,
+): Promise<AuditLines> {
+  const rows: AuditEntry[] = [];
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw ioError(file, 'open', error);
+    if (count > 0) throw missingRows(file, stateFile, firstLine - 1 + count, firstLine - 1, opened);
+    return { rows, end: from, size: 0 };
+  }
+  try {
+    const size = (await handle.stat()).size;
+    let position = from;
+    let carry = Buffer.alloc(0);
+    while (rows.length < count && position < size) {
+      const chunk = Buffer.alloc(Math.min(CHUNK, size - position));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = buf.indexOf(NEWLINE); nl !== -1 && rows.length < count; nl = buf.indexOf(NEWLINE, start)) {
+        rows.push(parseLine(buf.toString('utf8', start, nl), file, firstLine + rows.length, opened));
+        start = nl + 1;
+      }
+      carry = Buffer.from(buf.subarray(start));
+      if (rows.length === count) position -= carry.length;
+    }
+    if (rows.length < count) throw missingRows(file, stateFile, firstLine - 1 + count, firstLine - 1 + rows.length, opened);
+    return { rows, end: position, size };
+  } catch (error) {
+    throw ioError(file, 'read', error);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseLine(line: string, file: string, lineNo: number, opened: boolean): AuditEntry {
+  let row: unknown;
+  try {
+    row = JSON.parse(line);
+  } catch {
+    throw corrupt(file, `is not valid JSON (line ${lineNo})`, opened);
+  }
+  if (row === null || typeof row !== 'object' || typeof (row as { id?: unknown }).id !== 'string') {
+    throw corrupt(file, `line ${lineNo}: expected an audit entry (an object with a string "id")`, opened);
+  }
+  return row as AuditEntry;
+}
+
+function missingRows(file: string, stateFile: string, count: number, found: number, opened: boolean) {
+  return corrupt(file, `holds ${found} complete audit rows where ${stateFile} covers ${count}`, opened);
+}

@@ -1,0 +1,187 @@
+import type { Low } from 'lowdb';
+import type { AuditEntry } from '../machines/types.js';
+import { AuditIndex, queryAudit } from './auditIndex.js';
+import { createCommitQueue } from './commitQueue.js';
+import { ioError } from './storeFiles.js';
+import { TableDiff } from './tableDiff.js';
+import { TableIndex } from './tableIndex.js';
+import { StoreError } from './types.js';
+import type { Store, StoreChange, StoreData, TableName, Tables } from './types.js';
+
+/** How the core runs; `openStore` and `createMemoryStore` fill it in. */
+export interface CoreOptions {
+  /** The store's file, for `Store.path` and messages; null for memory. */
+  path: string | null;
+  readonly?: boolean;
+  /** Commit once per burst of mutations on its own (default true); else only on flush(). */
+  autoCommit?: boolean;
+  /** Runs once at the end of close(), after the last flush (release locks, close files). */
+  onClose?: () => Promise<void> | void;
+}
+
+type Row = { id: string } & Record<string, unknown>;
+
+/**
+ * The store core over any lowdb `Low<StoreData>` whose data is already read: synchronous
+ * in-memory mutations and indexes, one `low.write()` per burst of mutations, commits
+ * serialized, listeners told after each commit. Knows nothing about files.
+ * @example const store = createStore(new Low(new Memory<StoreData>(), emptyStoreData()), { path: null });
+ */
+export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
+  const name = opts.path ?? 'the memory store';
+  const readonly = opts.readonly ?? false;
+  const autoCommit = opts.autoCommit ?? true;
+  const audit = new AuditIndex();
+  audit.addFrom(low.data.audit_log, 0);
+  const indexes = new Map<TableName, TableIndex>();
+  const differ = new TableDiff();
+  const listeners = new Set<(change: StoreChange) => void>();
+  let committedAudit = low.data.audit_log.length;
+  let dirtyRows = new Map<string, { table: TableName; id: string }>();
+  let dirtyMeta = false;
+  let timer: NodeJS.Immediate | null = null;
+  let closing: Promise<void> | null = null;
+
+  function rowsOf<T extends TableName>(table: T): Record<string, Tables[T]> {
+    return (low.data.tables[table] ??= {});
+  }
+  function tableIndex(table: TableName): TableIndex {
+    let index = indexes.get(table);
+    if (!index) indexes.set(table, (index = new TableIndex(rowsOf(table))));
+    return index;
+  }
+
+  async function commit(): Promise<void> {
+    const to = low.data.audit_log.length;
+    if (to === committedAudit && dirtyRows.size === 0 && !dirtyMeta) return;
+    const [from, rows, meta] = [committedAudit, dirtyRows, dirtyMeta];
+    // Captured now: this is exactly what the write below puts on disk.
+    const change: StoreChange = {
+      audit: low.data.audit_log.slice(from, to),
+      rows: [...rows.values()].map(({ table, id }) => ({ table, id, row: rowsOf(table)[id] ?? null })),
+    };
+    [dirtyRows, dirtyMeta] = [new Map(), false];
+    try {
+      await low.write();
+    } catch (error) {
+      // Nothing of this commit counts as done: put it back so the next commit retries it.
+      dirtyRows = new Map([...rows, ...dirtyRows]);
+      dirtyMeta ||= meta;
+      throw ioError(name, 'commit', error);
+    }
+    committedAudit = to;
+    notify(change);
+  }
+  const queue = createCommitQueue(commit);
+
+  function notify(change: StoreChange): void {
+    if (change.audit.length === 0 && change.rows.length === 0) return;
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        // A failing listener is a bug to surface, but must not undo a commit or starve the others.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  function guard(op: string): void {
+    if (readonly) throw new StoreError(`${name} is open read-only: ${op} is not allowed`, 'readonly', opts.path);
+    if (closing) throw new StoreError(`${name} is closed: ${op} is not allowed`, 'closed', opts.path);
+  }
+  /** Group commit: one write per burst (every mutation until the event loop turns). */
+  function changed(): void {
+    if (!autoCommit || timer) return;
+    timer = setImmediate(() => {
+      timer = null;
+      // A failed auto-commit keeps its changes pending: the next commit or flush() retries.
+      queue.request().catch(() => undefined);
+    });
+  }
+  function checkId(op: string, id: unknown): string {
+    if (typeof id === 'string' && id !== '' && id !== '__proto__') return id;
+    throw new TypeError(`incident-flow store: ${op}: expected a non-empty string id, got ${JSON.stringify(id)}`);
+  }
+
+  function flush(): Promise<void> {
+    if (timer) clearImmediate(timer);
+    timer = null;
+    return queue.request();
+  }
+
+  async function refresh(): Promise<StoreChange> {
+    if (!readonly || closing) return { audit: [], rows: [] };
+    const before = low.data.tables;
+    await low.read();
+    const change: StoreChange = { audit: low.data.audit_log.slice(audit.size), rows: differ.diff(before, low.data.tables) };
+    audit.addFrom(low.data.audit_log);
+    for (const { table, id, row } of change.rows) tableIndex(table).update(id, (row ?? undefined) as Row | undefined);
+    notify(change);
+    return change;
+  }
+
+  return {
+    path: opts.path,
+    readonly,
+    appendAudit(entry) {
+      guard('appendAudit');
+      checkId('appendAudit', entry?.id);
+      low.data.audit_log.push({ ...entry });
+      audit.addFrom(low.data.audit_log);
+      changed();
+    },
+    queryAudit: (query) => queryAudit(low.data.audit_log, audit, query),
+    auditCount: () => low.data.audit_log.length,
+    put(table, row) {
+      guard(`put(${table})`);
+      const id = checkId(`put(${table})`, row?.id);
+      // A copy: the caller may go on editing its object, and the new identity tells the
+      // state encoder that this row must be serialized again.
+      const copy = { ...row };
+      rowsOf(table)[id] = copy;
+      tableIndex(table).update(id, copy as unknown as Row);
+      dirtyRows.set(`${table}\u0000${id}`, { table, id });
+      changed();
+    },
+    get: (table, id) => (Object.hasOwn(rowsOf(table), id) ? rowsOf(table)[id] : undefined),
+    list: (table, where) => tableIndex(table).list(rowsOf(table), where),
+    remove(table, id) {
+      guard(`remove(${table})`);
+      const rows = rowsOf(table);
+      if (!Object.hasOwn(rows, id)) return;
+      delete rows[id];
+      tableIndex(table).update(id, undefined);
+      dirtyRows.set(`${table}\u0000${id}`, { table, id });
+      changed();
+    },
+    getMeta: <V>(key: string) => (Object.hasOwn(low.data.meta, key) ? (low.data.meta[key] as V) : undefined),
+    setMeta(key, value) {
+      guard('setMeta');
+      checkId('setMeta', key);
+      if (value === undefined) delete low.data.meta[key];
+      else low.data.meta[key] = value;
+      dirtyMeta = true;
+      changed();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    flush,
+    // In the commits' line, so a refresh never interleaves with a commit or another refresh.
+    refresh: () => queue.exclusive(refresh),
+    close() {
+      closing ??= flush().then(
+        () => opts.onClose?.(),
+        (error: unknown) => {
+          closing = null; // not closed: the caller may retry once the disk is back
+          throw error;
+        },
+      );
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Low } from 'lowdb';
+import { createStore } from './createStore.js';
+import { acquireLock } from './lockFile.js';
+import type { Lock } from './lockFile.js';
+import { SplitFileAdapter } from './splitFileAdapter.js';
+import { emptyStoreData, ioError, storeFiles } from './storeFiles.js';
+import type { Store, StoreData } from './types.js';
+
+/** Options of `openStore`. */
+export interface OpenStoreOptions {
+  /** Open without the lock, to follow a store another process writes (see `refresh()`). */
+  readonly?: boolean;
+  /** Commit once per burst of mutations on its own (default true); false: only on flush(). */
+  autoCommit?: boolean;
+}
+
+/**
+ * Opens (or creates) the store at `path` (`X.json`, with `X.audit.jsonl` beside it). A
+ * writer takes `X.json.lock`; a missing file is a new, empty store. Refuses, with a
+ * StoreError naming the file and leaving it untouched: invalid JSON, a newer schema, a
+ * store in use by a live process.
+ * @example
+ * const store = await openStore('.incident-flow/run.json');
+ * store.appendAudit(entry);
+ * await store.close();
+ */
+export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const readonly = opts.readonly ?? false;
+  let lock: Lock | null = null;
+  if (!readonly) {
+    await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
+      throw ioError(path, 'create its directory', error);
+    });
+    lock = acquireLock(path, storeFiles(path).lock);
+  }
+  const adapter = new SplitFileAdapter(path, { readonly });
+  try {
+    const low = new Low<StoreData>(adapter, emptyStoreData());
+    await low.read();
+    return createStore(low, {
+      path,
+      readonly,
+      autoCommit: opts.autoCommit ?? true,
+      onClose: async () => {
+        await adapter.close();
+        lock?.release();
+      },
+    });
+  } catch (error) {
+    await adapter.close();
+    lock?.release();
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
+import type { StoreData } from './types.js';
+
+/** The files of a store at `X.json`: state, audit log, lock, and the temp file of a state write. */
+export interface StoreFiles {
+  state: string;
+  audit: string;
+  lock: string;
+  tmp: string;
+}
+
+/**
+ * File names for a store path.
+ * @example storeFiles('data/run.json').audit // 'data/run.audit.jsonl'
+ */
+export function storeFiles(path: string): StoreFiles {
+  const base = path.endsWith('.json') ? path.slice(0, -'.json'.length) : path;
+  return { state: path, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp` };
+}
+
+/** A new, empty database. */
+export function emptyStoreData(): StoreData {
+  const tables = {} as StoreData['tables'];
+  for (const name of TABLE_NAMES) tables[name] = {};
+  return { schemaVersion: SCHEMA_VERSION, meta: {}, audit_log: [], tables };
+}
+
+/** The refusal for a file that cannot be read as a store; nothing has been written to it. */
+export function corrupt(file: string, what: string, opened: boolean): StoreError {
+  const verb = opened ? 'refusing to read it' : 'refusing to open';
+  return new StoreError(`${file} ${what}: ${verb}; the file is left as it is`, 'corrupt', file);
+}
+
+/** Wraps an unexpected I/O failure with the file and the step that failed. */
+export function ioError(file: string, step: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreError(`${file}: could not ${step}: ${reason}`, 'io', file);
+}
+
+/** Node's errno code of an error, if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error ? String((error as NodeJS.ErrnoException).code) : undefined;
+}

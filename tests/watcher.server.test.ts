@@ -1,0 +1,319 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { request } from 'node:http';
+import { incidentMachine } from '../machines/index.js';
+import type { Store } from '../store/types.js';
+import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { auditEntry, createFakeEngine, createFakeStore, seedStore } from './watcher.fakes.js';
+
+/** The watcher's HTTP surface without a browser: the JSON API, the token, the event stream. */
+
+interface Ctx { store: Store; watcher: WatcherServer; base: string; engine: ReturnType<typeof createFakeEngine> }
+
+function withWatcher(name: string) {
+  const s = suite<Ctx>(name, {} as Ctx);
+  s.before.each(async (ctx) => {
+    ctx.store = createFakeStore();
+    seedStore(ctx.store);
+    ctx.engine = createFakeEngine(ctx.store, { incident: incidentMachine });
+    ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine });
+    ctx.base = `http://127.0.0.1:${ctx.watcher.port}/app/watcher`;
+  });
+  s.after.each(async (ctx) => ctx.watcher.close());
+  return s;
+}
+
+const json = async (url: string, init?: RequestInit) => {
+  const res = await fetch(url, init);
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+const api = withWatcher('watcher API');
+
+api('binds to 127.0.0.1 and prints a URL that carries the token', ({ watcher }) => {
+  assert.match(watcher.url, new RegExp(`^http://127\\.0\\.0\\.1:${watcher.port}/app/watcher\\?token=[\\w-]{20,}$`));
+  assert.ok(watcher.url.endsWith(encodeURIComponent(watcher.token)));
+});
+
+api('serves the page, its modules and mermaid from disk', async ({ base }) => {
+  const page = await fetch(base);
+  assert.is(page.status, 200);
+  assert.match(page.headers.get('content-type')!, /text\/html/);
+  assert.match(page.headers.get('content-security-policy')!, /script-src 'self'/);
+  assert.match(await page.text(), /Agent Watcher/);
+  const app = await fetch(`${base}/static/app.js`);
+  assert.is(app.status, 200);
+  assert.match(app.headers.get('content-type')!, /javascript/);
+  const mermaid = await fetch(`${base}/vendor/mermaid/mermaid.esm.min.mjs`);
+  assert.is(mermaid.status, 200);
+  await mermaid.arrayBuffer();
+});
+
+api('refuses paths that climb out of the public folder', async ({ base }) => {
+  for (const path of ['/static/../../package.json', '/static/%2e%2e/%2e%2e/package.json', '/static/..%2f..%2fpackage.json', '/vendor/mermaid/../package.json', '/static/.hidden.js']) {
+    const res = await fetch(base + path);
+    assert.is(res.status, 404, path);
+    await res.arrayBuffer();
+  }
+});
+
+api('filters incidents by severity, status, agent, workflow, tenant and time range', async ({ base }) => {
+  const ids = async (q: string) => (await json(`${base}/api/incidents?${q}`)).body.rows.map((r: { id: string }) => r.id);
+  assert.equal(await ids(''), ['inc_p0', 'inc_p2', 'inc_auto', 'inc_old'], 'newest first');
+  assert.equal(await ids('severity=P0,P1'), ['inc_p0', 'inc_old']);
+  assert.equal(await ids('status=active'), ['inc_p0', 'inc_p2']);
+  assert.equal(await ids('status=closed,auto_resolved'), ['inc_auto', 'inc_old']);
+  assert.equal(await ids('agent=email-agent'), ['inc_auto', 'inc_old']);
+  assert.equal(await ids('workflow=campaign'), ['inc_old']);
+  assert.equal(await ids('tenant=globex'), ['inc_p0']);
+  assert.equal(await ids('since=2026-03-02T09:00:00Z&until=2026-03-02T09:25:00Z'), ['inc_p2']);
+  assert.equal(await ids('severity=P1&tenant=acme'), []);
+});
+
+api('lists the values the filters offer', async ({ base }) => {
+  const { body } = await json(`${base}/api/incidents`);
+  assert.equal(body.facets.tenants, ['acme', 'globex', 'initech']);
+  assert.equal(body.facets.agents, ['billing-agent', 'db-agent', 'email-agent']);
+});
+
+api('answers a bad filter with 400 and names the parameter', async ({ base }) => {
+  const { status, body } = await json(`${base}/api/incidents?severity=P9`);
+  assert.is(status, 400);
+  assert.match(body.error, /severity: expected one of P0, P1, P2, P3/);
+  assert.is((await json(`${base}/api/audit?since=yesterday`)).status, 400);
+});
+
+api('returns an incident with its timeline, review, path and machine name, without the persisted snapshot', async ({ base, store }) => {
+  store.put('incidents', { ...store.get('incidents', 'inc_old')!, snapshot: { huge: true } });
+  const { body } = await json(`${base}/api/incidents/inc_old`);
+  assert.is(body.incident.id, 'inc_old');
+  assert.is(body.incident.snapshot, undefined);
+  assert.is(body.review.id, 'doc_1');
+  assert.is(body.incident.path.at(-1).state, 'closed');
+  assert.is(body.machine, 'incident');
+  const p0 = (await json(`${base}/api/incidents/inc_p0`)).body;
+  assert.equal(p0.timeline.map((e: { action: string }) => e.action), ['incident.detected', 'incident.escalated']);
+  assert.is(p0.review, null);
+  assert.is((await json(`${base}/api/incidents/nope`)).status, 404);
+});
+
+api('describes the machines for the diagrams', async ({ base }) => {
+  const { body } = await json(`${base}/api/machines`);
+  const paths = body.incident.states.map((s: { path: string }) => s.path);
+  assert.ok(paths.includes('executive.awaitingDecision'));
+  assert.ok(body.incident.transitions.length > 10);
+});
+
+api('shows each responder busy or idle with the queue', async ({ base }) => {
+  const { body } = await json(`${base}/api/responders`);
+  const cheryl = body.rows.find((r: { id: string }) => r.id === 'cheryl');
+  assert.is(cheryl.busy, true);
+  assert.equal(cheryl.queue, ['inc_x', 'inc_y']);
+  assert.is(body.rows.find((r: { id: string }) => r.id === 'petra').busy, false);
+});
+
+api('lists pending decisions from the engine', async ({ base }) => {
+  const { body } = await json(`${base}/api/decisions`);
+  assert.is(body.canDecide, true);
+  assert.equal(body.rows.map((d: { id: string }) => d.id), ['dec_1']);
+});
+
+api('refuses DNS-rebound requests whose Host is not loopback', async ({ watcher }) => {
+  const status = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: watcher.port, path: '/app/watcher/api/incidents', headers: { Host: 'evil.example:80' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    }).on('error', reject).end();
+  });
+  assert.is(status, 403);
+});
+
+api('leaves URLs outside /app/watcher alone', async ({ watcher }) => {
+  const res = await fetch(`http://127.0.0.1:${watcher.port}/other`);
+  assert.is(res.status, 404);
+  await res.arrayBuffer();
+});
+
+api.run();
+
+const token = withWatcher('watcher token');
+
+const decide = (base: string, headers: Record<string, string>, body: unknown = { answer: 'approve', by: 'Dana' }) =>
+  json(`${base}/api/decisions/dec_1`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+token('refuses an answer without a token (401) and changes nothing', async ({ base, engine, store }) => {
+  const { status } = await decide(base, {});
+  assert.is(status, 401);
+  assert.equal(engine.calls, []);
+  assert.is(store.get('decisions', 'dec_1')!.status, 'pending');
+});
+
+token('refuses an answer with a wrong token (403) and changes nothing', async ({ base, engine, watcher }) => {
+  assert.is((await decide(base, { 'X-Watcher-Token': 'wrong' })).status, 403);
+  assert.is((await decide(base, { 'X-Watcher-Token': watcher.token.slice(0, -1) + 'x' })).status, 403);
+  assert.equal(engine.calls, []);
+});
+
+token('does not take the token from the query string for a change', async ({ base, engine, watcher }) => {
+  const res = await json(`${base}/api/decisions/dec_1?token=${watcher.token}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ answer: 'approve', by: 'Dana' }),
+  });
+  assert.is(res.status, 401);
+  assert.equal(engine.calls, []);
+});
+
+token('passes an answer with the token to engine.decide with who answered', async ({ base, engine, store, watcher }) => {
+  const { status, body } = await decide(base, { 'X-Watcher-Token': watcher.token }, { answer: 'deny', by: '  Dana  ' });
+  assert.is(status, 200);
+  assert.equal(engine.calls, [['dec_1', 'deny', 'Dana']]);
+  assert.is(body.decision.status, 'denied');
+  assert.is(store.get('decisions', 'dec_1')!.by, 'Dana');
+});
+
+token('checks the answer, the name and that the decision is still pending', async ({ base, watcher }) => {
+  const auth = { 'X-Watcher-Token': watcher.token };
+  assert.is((await decide(base, auth, { answer: 'maybe', by: 'Dana' })).status, 400);
+  assert.is((await decide(base, auth, { answer: 'approve', by: '' })).status, 400);
+  assert.is((await decide(base, auth)).status, 200);
+  const again = await decide(base, auth);
+  assert.is(again.status, 409);
+  assert.match(again.body.error, /no longer pending \(approved\)/);
+  const unknown = await json(`${base}/api/decisions/dec_nope`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: '{"answer":"approve","by":"Dana"}' });
+  assert.is(unknown.status, 404);
+});
+
+token('answers 409 when the watcher has no engine', async () => {
+  const store = createFakeStore();
+  seedStore(store);
+  const watcher = await startWatcher({ store });
+  try {
+    const res = await decide(`http://127.0.0.1:${watcher.port}/app/watcher`, { 'X-Watcher-Token': watcher.token });
+    assert.is(res.status, 409);
+    assert.is(store.get('decisions', 'dec_1')!.status, 'pending');
+  } finally {
+    await watcher.close();
+  }
+});
+
+token('off loopback, reading needs the token too', async () => {
+  const store = createFakeStore();
+  const watcher = await startWatcher({ store, host: '0.0.0.0' });
+  try {
+    const base = `http://127.0.0.1:${watcher.port}/app/watcher`;
+    assert.is((await json(`${base}/api/incidents`)).status, 401);
+    assert.is((await json(`${base}/api/incidents`, { headers: { 'X-Watcher-Token': watcher.token } })).status, 200);
+    assert.is((await fetch(base)).status, 200, 'the page itself holds no data');
+  } finally {
+    await watcher.close();
+  }
+});
+
+token.run();
+
+const paging = suite('watcher audit paging');
+
+paging('pages 100,000 audit entries on the server, one page per request', async () => {
+  const store = createFakeStore();
+  for (let i = 0; i < 100_000; i++) {
+    store.appendAudit(auditEntry({ id: `aud_p${i}`, entityId: `inc_${i % 50}`, level: i % 1000 === 0 ? 'error' : 'info', message: `entry ${i}` }));
+  }
+  const watcher = await startWatcher({ store });
+  try {
+    const base = `http://127.0.0.1:${watcher.port}/app/watcher`;
+    const started = performance.now();
+    const res = await fetch(`${base}/api/audit?offset=99950&limit=50&order=asc`);
+    const text = await res.text();
+    const elapsed = performance.now() - started;
+    const page = JSON.parse(text);
+    assert.is(page.total, 100_000);
+    assert.is(page.rows.length, 50);
+    assert.is(page.rows[0].message, 'entry 99950');
+    assert.ok(text.length < 20_000, `one page on the wire, got ${text.length} bytes`);
+    assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+    const newest = (await json(`${base}/api/audit?limit=1`)).body;
+    assert.is(newest.rows[0].message, 'entry 99999', 'newest first by default');
+    const errors = (await json(`${base}/api/audit?level=error&limit=500`)).body;
+    assert.is(errors.total, 100);
+    assert.is((await json(`${base}/api/audit?limit=100000`)).body.rows.length, 500, 'a page is capped at 500 rows');
+  } finally {
+    await watcher.close();
+  }
+});
+
+paging.run();
+
+const sse = suite('watcher live events');
+
+/** Opens the event stream and resolves with the first `change` event that satisfies `want`. */
+function nextChange(url: string, want: (data: any) => boolean): { done: Promise<any>; close: () => void } {
+  let close = () => {};
+  const done = new Promise<any>((resolve, reject) => {
+    const req = request(url, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end; (end = buffer.indexOf('\n\n')) >= 0; ) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (event === 'change' && data && want(JSON.parse(data))) {
+            req.destroy();
+            resolve(JSON.parse(data));
+          }
+        }
+      });
+    });
+    req.on('error', (e) => (e.message.includes('socket hang up') || e.message.includes('aborted') ? null : reject(e)));
+    req.end();
+    close = () => req.destroy();
+  });
+  return { done, close };
+}
+
+sse('delivers a new audit entry to a connected page', async () => {
+  const store = createFakeStore();
+  const watcher = await startWatcher({ store });
+  try {
+    const stream = nextChange(`http://127.0.0.1:${watcher.port}/app/watcher/events`, (d) => d.audit.length > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    store.appendAudit(auditEntry({ id: 'aud_live', level: 'error', message: 'job failed: <script>alert(1)</script>' }));
+    const change = await stream.done;
+    assert.is(change.audit[0].id, 'aud_live');
+    assert.is(change.audit[0].message, 'job failed: <script>alert(1)</script>');
+  } finally {
+    await watcher.close();
+  }
+});
+
+sse('names the tables and rows a commit changed', async () => {
+  const store = createFakeStore();
+  seedStore(store);
+  const watcher = await startWatcher({ store });
+  try {
+    const stream = nextChange(`http://127.0.0.1:${watcher.port}/app/watcher/events`, (d) => d.tables.includes('incidents'));
+    await new Promise((r) => setTimeout(r, 100));
+    store.put('incidents', { ...store.get('incidents', 'inc_p2')!, status: 'resolved' });
+    const change = await stream.done;
+    assert.equal(change.ids.incidents, ['inc_p2']);
+  } finally {
+    await watcher.close();
+  }
+});
+
+sse('follows a read-only store by polling refresh()', async () => {
+  const store = createFakeStore({ readonly: true });
+  const watcher = await startWatcher({ store, pollMs: 20 });
+  try {
+    const stream = nextChange(`http://127.0.0.1:${watcher.port}/app/watcher/events`, (d) => d.audit.length > 0);
+    await new Promise((r) => setTimeout(r, 50));
+    store.pendingRefresh = { audit: [auditEntry({ id: 'aud_other_process' })], rows: [] };
+    const change = await stream.done;
+    assert.is(change.audit[0].id, 'aud_other_process');
+  } finally {
+    await watcher.close();
+  }
+});
+
+sse.run();

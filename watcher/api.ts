@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AnyStateMachine } from 'xstate';
+import type { IncidentEngine } from '../agents/types.js';
+import type { Store } from '../store/types.js';
+import { describeMachine, type MachineDescription } from '../machines/describe.js';
+import { BadRequest, readJson, sendError, sendJson } from './http.js';
+import type { InspectionRegistry } from './inspection.js';
+import { parseAuditQuery, parseIncidentFilter, queryIncidents, responderView } from './queries.js';
+
+/** What the JSON routes read from. */
+export interface ApiContext {
+  store: Store;
+  engine: IncidentEngine | null;
+  machines: Record<string, AnyStateMachine>;
+  inspection: InspectionRegistry;
+}
+
+/** Timeline entries returned with an incident; a long-running incident pages through /api/audit. */
+const TIMELINE_LIMIT = 1000;
+const REVIEW_TAG = 'post-incident-review';
+
+/**
+ * The read routes of `/app/watcher/api/…`. Returns false when no route matches.
+ * Every answer is JSON; the page renders it with textContent.
+ */
+export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerResponse): boolean {
+  const { store, engine } = ctx;
+  const incident = /^\/incidents\/([^/]+)$/.exec(path);
+  if (path === '/session') {
+    sendJson(res, 200, {
+      readonly: store.readonly,
+      canDecide: engine !== null,
+      storePath: store.path,
+      auditCount: store.auditCount(),
+      scenario: store.getMeta('scenario') ?? null,
+      virtualNow: store.getMeta('now') ?? null,
+    });
+  } else if (path === '/incidents') {
+    sendJson(res, 200, queryIncidents(store, parseIncidentFilter(url.searchParams)));
+  } else if (incident) {
+    const detail = incidentDetail(ctx, decodeURIComponent(incident[1]));
+    if (detail) sendJson(res, 200, detail);
+    else sendError(res, 404, 'watcher: no such incident');
+  } else if (path === '/audit') {
+    sendJson(res, 200, store.queryAudit(parseAuditQuery(url.searchParams)));
+  } else if (path === '/responders') {
+    sendJson(res, 200, { rows: store.list('responders').map(responderView) });
+  } else if (path === '/decisions') {
+    const rows = engine ? engine.pendingDecisions() : store.list('decisions', { status: 'pending' });
+    sendJson(res, 200, { canDecide: engine !== null, rows });
+  } else if (path === '/machines') {
+    sendJson(res, 200, describeAll(ctx.machines));
+  } else if (path === '/inspected') {
+    sendJson(res, 200, { rows: ctx.inspection.list() });
+  } else {
+    return false;
+  }
+  return true;
+}
+
+function incidentDetail(ctx: ApiContext, id: string) {
+  const { store } = ctx;
+  const found = store.get('incidents', id);
+  if (!found) return null;
+  // The persisted actor snapshot is for restore, not for reading; it can be large.
+  const { snapshot: _snapshot, ...incident } = found;
+  const timeline = store.queryAudit({ entityId: id, order: 'asc', limit: TIMELINE_LIMIT });
+  const byId = incident.reviewId ? store.get('kb_documents', incident.reviewId) : undefined;
+  const review =
+    (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ??
+    store.list('kb_documents', { incidentId: id }).find((d) => d.tags.includes(REVIEW_TAG)) ??
+    null;
+  const names = Object.keys(ctx.machines);
+  return {
+    incident,
+    timeline: timeline.rows,
+    timelineTotal: timeline.total,
+    review,
+    decisions: store.list('decisions', { incidentId: id }),
+    machine: names.includes('incident') ? 'incident' : (names[0] ?? null),
+  };
+}
+
+const described = new WeakMap<AnyStateMachine, MachineDescription>();
+
+/** Machine definitions never change while the process runs: describe each once. */
+function describeAll(machines: Record<string, AnyStateMachine>): Record<string, MachineDescription> {
+  const out: Record<string, MachineDescription> = {};
+  for (const [name, machine] of Object.entries(machines)) {
+    let d = described.get(machine);
+    if (!d) described.set(machine, (d = describeMachine(machine)));
+    out[name] = d;
+  }
+  return out;
+}
+
+/**
+ * POST /api/decisions/:id `{ answer, by }`: answers one of Atlas's go/no-go decisions
+ * through the engine, which resumes the incident and audits who answered.
+ * The caller has already checked the token.
+ */
+export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { engine, store } = ctx;
+  if (!engine) return sendError(res, 409, 'watcher: this watcher has no engine (it reads a store file); answer from the process that runs the engine');
+  const body = await readJson(req);
+  const { answer, by } = (body ?? {}) as { answer?: unknown; by?: unknown };
+  if (answer !== 'approve' && answer !== 'deny') throw new BadRequest('answer: expected "approve" or "deny"');
+  const who = typeof by === 'string' ? by.trim() : '';
+  if (!who || who.length > 80) throw new BadRequest('by: expected the name of who answers (1 to 80 characters)');
+  if (!engine.pendingDecisions().some((d) => d.id === id)) {
+    const known = store.get('decisions', id);
+    return known
+      ? sendError(res, 409, `watcher: decision ${id} is no longer pending (${known.status})`)
+      : sendError(res, 404, 'watcher: no such decision');
+  }
+  try {
+    engine.decide(id, answer, who);
+  } catch (error) {
+    return sendError(res, 409, `watcher: the engine refused the answer: ${(error as Error).message}`);
+  }
+  sendJson(res, 200, { ok: true, decision: store.get('decisions', id) ?? { id, answer, by: who } });
+}

@@ -1,0 +1,106 @@
+import { listen, token } from './api.js';
+import { renderBanners } from './banners.js';
+import { setupDecisions } from './decisions.js';
+import { renderDetail } from './detail.js';
+import { debounce, fill, h } from './dom.js';
+import { incidentList } from './incidents.js';
+import { renderInspected } from './inspected.js';
+import { auditViewer, liveFeed } from './log.js';
+import { renderResponders } from './responders.js';
+import { get } from './api.js';
+
+/**
+ * The Agent Watcher page: loads every panel, then follows the server's event stream
+ * and refreshes only what a change touched. No reload, no build step.
+ */
+const $ = (id) => document.getElementById(id);
+let openId = null;
+
+function report(error) {
+  const box = $('warning');
+  box.hidden = false;
+  box.textContent = `Watcher: ${error.message ?? error}`;
+}
+const safe = (fn) => (...args) => Promise.resolve().then(() => fn(...args)).catch(report);
+
+const open = safe(async (id) => {
+  openId = id;
+  if (location.hash !== `#incident=${encodeURIComponent(id)}`) history.replaceState(null, '', `#incident=${encodeURIComponent(id)}`);
+  incidents.select(id);
+  await renderDetail($('detail'), id);
+});
+
+const banners = safe(() => renderBanners($('banners'), open));
+const responders = safe(() => renderResponders($('responder-list')));
+const decisions = safe(setupDecisions({
+  list: $('decision-list'), hint: $('decide-hint'), byInput: $('by'), onOpen: open,
+  onAnswered: () => refresh(['decisions', 'incidents']),
+}));
+const inspected = safe(() => renderInspected($('inspected-rows'), $('inspect-hint')));
+const live = liveFeed($('live-rows'));
+const audit = auditViewer({ form: $('audit-filter'), pager: $('audit-pager'), tbody: $('audit-rows') });
+const incidents = incidentList({ form: $('incident-filter'), tbody: $('incident-rows'), count: $('incident-count'), onOpen: open });
+
+const session = safe(async () => {
+  const s = await get('session');
+  fill($('store-info'),
+    s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
+    s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',
+    ` · ${s.auditCount.toLocaleString('en')} audit entries`);
+});
+
+/** Refetches the panels that read `tables`; coalesced so a burst of commits is one round. */
+const pending = new Set();
+let openChanged = false;
+const flush = debounce(() => {
+  const t = new Set(pending);
+  pending.clear();
+  if (t.has('incidents')) {
+    banners();
+    safe(incidents.load)();
+  }
+  // Redraw the open incident only when it changed: its diagram is costly to draw.
+  if (openChanged && openId) open(openId);
+  openChanged = false;
+  if (t.has('responders')) responders();
+  if (t.has('decisions') || t.has('incidents')) decisions();
+  if (t.has('inspected')) inspected();
+  if (t.has('audit')) session();
+}, 150);
+function refresh(tables) {
+  for (const t of tables) pending.add(t);
+  flush();
+}
+
+listen({
+  onChange(change) {
+    if (openId && ((change.ids.incidents ?? []).includes(openId)
+      || change.audit.some((e) => e.entityId === openId)
+      || change.tables.includes('kb_documents'))) openChanged = true;
+    if (change.audit.length) {
+      live.add(change.audit);
+      audit.added(change.audit.length + change.dropped);
+    }
+    refresh([...change.tables, ...(change.audit.length ? ['audit'] : []), ...(change.inspected.length ? ['inspected'] : [])]);
+  },
+  onWarning: (message) => report(message),
+  onStatus(status) {
+    const pill = $('conn');
+    pill.textContent = status === 'live' ? '● live' : '○ reconnecting…';
+    pill.className = `pill ${status === 'live' ? 'pill-live' : 'pill-wait'}`;
+  },
+});
+
+$('token-info').textContent = token ? 'token: can answer decisions' : 'no token: read-only';
+$('token-info').classList.add(token ? 'pill-idle' : 'pill-wait');
+
+session();
+banners();
+responders();
+decisions();
+inspected();
+safe(live.load)();
+safe(audit.load)();
+safe(incidents.load)();
+const fromHash = /^#incident=(.+)$/.exec(location.hash);
+if (fromHash) open(decodeURIComponent(fromHash[1]));

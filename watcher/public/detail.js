@@ -1,0 +1,73 @@
+import { get } from './api.js';
+import { fill, h, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
+import { drawDiagram } from './diagram.js';
+import { auditRow } from './log.js';
+import { renderMarkdown } from './markdown.js';
+
+let machines = null;
+
+/**
+ * One incident: its facts, its state machine (current state lit, path taken), its
+ * timeline (the audit entries about it) and its post-incident review when there is one.
+ */
+export async function renderDetail(container, id) {
+  const [detail, described] = await Promise.all([
+    get(`incidents/${encodeURIComponent(id)}`),
+    (machines ??= get('machines')),
+  ]);
+  const { incident: i, timeline, timelineTotal, review, decisions } = detail;
+  const diagram = h('div', { class: 'diagram', 'aria-label': 'state machine diagram' });
+  fill(container,
+    h('header', { class: 'detail-head' },
+      severityBadge(i.severity),
+      h('h3', null, h('span', { class: 'mono' }, i.id), i.severity ? ` · ${SEVERITY_NAMES[i.severity] ?? ''}` : ''),
+      h('span', { class: `pill status-${i.status}` }, i.status.replace('_', ' '))),
+    h('p', { class: 'detail-error' }, i.error?.name ? `${i.error.name}: ` : '', i.error?.message ?? ''),
+    i.error?.stack ? h('details', null, h('summary', null, 'Stack trace'), h('pre', { class: 'mono small' }, i.error.stack)) : null,
+    facts(i),
+    h('h4', null, 'State machine'),
+    diagram,
+    path(i),
+    decisions.length ? [h('h4', null, 'Decisions'), h('ul', null, decisions.map((d) =>
+      h('li', null, `${d.action}: ${d.status}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
+    h('h4', null, `Timeline (${timelineTotal} audit entries)`),
+    h('div', { class: 'scroll short' }, h('table', { class: 'log' }, h('tbody', null, timeline.map(auditRow)))),
+    timelineTotal > timeline.length ? h('p', { class: 'muted' }, 'Older entries are in the audit log below (filter by this entity).') : null,
+    h('h4', null, 'Post-incident review'),
+    review
+      ? h('div', { class: 'review' }, h('p', { class: 'muted' }, review.title, ` · ${time(review.createdAt)}`), renderMarkdown(review.body))
+      : h('p', { class: 'muted' }, i.status === 'closed' || i.status === 'resolved' ? 'No review for this incident.' : 'No review yet.'),
+  );
+  const description = detail.machine ? described[detail.machine] : null;
+  if (!description) {
+    fill(diagram, h('p', { class: 'muted' }, 'No machine definition in this process: start the watcher with the engine (or pass machines) to draw it.'));
+    return;
+  }
+  await drawDiagram(diagram, description, { current: i.state, visited: (i.path ?? []).map((p) => p.state) });
+}
+
+function facts(i) {
+  const rows = [
+    ['Agent', [i.agent, i.workflow ? ` / ${i.workflow}` : '', i.tenant ? ` · tenant ${i.tenant}` : '']],
+    ['Responder', responderName(i.assignee)],
+    ['State', i.state],
+    ['Failure started', time(i.failureStartedAt)],
+    ['Detected', time(i.detectedAt)],
+    ['Responded', time(i.respondedAt) || '—'],
+    ['Resolved', time(i.resolvedAt) || '—'],
+    ['Retries', i.retries?.map((r) => `#${r.attempt} ${r.outcome}`).join(', ') || 'none'],
+    ['Escalations', i.escalations?.map((e) => `${e.from} → ${e.to} (${e.criteria.join(', ')})`).join('; ') || 'none'],
+    ['SLA breaches', i.slaBreaches?.map((b) => `${b.kind} at ${time(b.at)}`).join(', ') || 'none'],
+    ['Root cause', i.rootCause ?? '—'],
+    ['Repeat of', i.repeatOf ?? '—'],
+  ];
+  if (i.findings?.length) rows.push(['Findings', i.findings.join('; ')]);
+  if (i.coordination?.workaround) rows.push(['Workaround', i.coordination.workaround]);
+  return h('dl', { class: 'facts-grid' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+}
+
+function path(i) {
+  if (!i.path?.length) return null;
+  return h('ol', { class: 'path' }, i.path.map((p, n) =>
+    h('li', { class: n === i.path.length - 1 ? 'here' : '' }, h('span', { class: 'mono' }, p.state), h('span', { class: 'muted' }, ` ${time(p.at)}`))));
+}

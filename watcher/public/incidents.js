@@ -1,0 +1,80 @@
+import { get } from './api.js';
+import { debounce, fill, h, responderName, severityBadge, time } from './dom.js';
+
+const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive', 'resolved', 'auto_resolved', 'closed'];
+
+/**
+ * Historical incidents, filtered on the server by severity, status, agent, workflow,
+ * tenant and detection time. Clicking a row opens its detail.
+ */
+export function incidentList({ form, tbody, count, onOpen }) {
+  let selected = null;
+  const select = (name, options) =>
+    h('select', { name }, h('option', { value: '' }, 'any'), options.map(([value, label]) => h('option', { value }, label)));
+  fill(form,
+    h('fieldset', { class: 'sev-filter' }, h('legend', null, 'Severity'),
+      ['P0', 'P1', 'P2', 'P3'].map((s) => h('label', null, h('input', { type: 'checkbox', name: 'severity', value: s }), s))),
+    h('label', null, 'Status', select('status', [['active', 'active (open)'], ...STATUSES.map((s) => [s, s.replace('_', ' ')])])),
+    h('label', null, 'Agent', select('agent', [])),
+    h('label', null, 'Workflow', select('workflow', [])),
+    h('label', null, 'Tenant', select('tenant', [])),
+    h('label', null, 'Detected from', h('input', { name: 'since', type: 'datetime-local', step: 1 })),
+    h('label', null, 'to', h('input', { name: 'until', type: 'datetime-local', step: 1 })),
+    h('button', { type: 'reset' }, 'Clear'));
+
+  /** Keeps the choice while the list of agents/workflows/tenants grows. */
+  function offer(name, values) {
+    const el = form.elements[name];
+    const current = el.value;
+    const known = new Set([...el.options].map((o) => o.value));
+    for (const v of values) if (!known.has(v)) el.append(h('option', { value: v }, v));
+    el.value = current;
+  }
+
+  function params() {
+    const data = new FormData(form);
+    const out = { severity: data.getAll('severity').join(','), limit: 200 };
+    for (const key of ['status', 'agent', 'workflow', 'tenant']) out[key] = data.get(key);
+    for (const key of ['since', 'until']) if (data.get(key)) out[key] = new Date(data.get(key)).toISOString();
+    return out;
+  }
+
+  async function load() {
+    const { rows, total, facets } = await get('incidents', params());
+    offer('agent', facets.agents);
+    offer('workflow', facets.workflows);
+    offer('tenant', facets.tenants);
+    fill(tbody, rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 8, class: 'calm' }, 'No incident matches.')));
+    count.textContent = total > rows.length ? `${rows.length} shown of ${total} matching` : `${total} matching`;
+  }
+
+  function row(i) {
+    return h('tr', {
+        class: `${i.active ? 'open' : 'done'}${i.id === selected ? ' selected' : ''}`,
+        dataset: { incident: i.id },
+        tabindex: 0,
+        onclick: () => onOpen(i.id),
+        onkeydown: (e) => e.key === 'Enter' && onOpen(i.id),
+      },
+      h('td', null, severityBadge(i.severity)),
+      h('td', { class: 'mono' }, i.id, h('div', { class: 'msg muted' }, i.error)),
+      h('td', null, i.status.replace('_', ' ')),
+      h('td', null, responderName(i.assignee)),
+      h('td', null, i.agent),
+      h('td', null, i.workflow ?? ''),
+      h('td', null, i.tenant ?? ''),
+      h('td', { class: 'mono nowrap' }, time(i.detectedAt)));
+  }
+
+  const reload = debounce(load, 200);
+  form.addEventListener('input', reload);
+  form.addEventListener('reset', () => setTimeout(reload));
+  form.addEventListener('submit', (e) => e.preventDefault());
+  return {
+    load,
+    select(id) {
+      selected = id;
+      for (const tr of tbody.rows) tr.classList.toggle('selected', tr.dataset.incident === id);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { get } from './api.js';
+import { debounce, fill, h, time } from './dom.js';
+
+/** One audit entry as a table row; error-level rows carry `level-error` and show red. */
+export function auditRow(entry) {
+  return h('tr', { class: `level-${entry.level}`, dataset: { audit: entry.id } },
+    h('td', { class: 'mono nowrap' }, time(entry.ts)),
+    h('td', null, h('span', { class: `lvl lvl-${entry.level}` }, entry.level)),
+    h('td', null, entry.actor),
+    h('td', { class: 'mono' }, entry.action),
+    h('td', { class: 'mono' }, entry.entityId),
+    h('td', { class: 'msg' }, entry.message));
+}
+
+const LIVE_ROWS = 100;
+
+/** The live feed: audit entries pushed by the server, newest on top, without reload. */
+export function liveFeed(tbody) {
+  return {
+    async load() {
+      const { rows } = await get('audit', { order: 'desc', limit: 30 });
+      fill(tbody, rows.map(auditRow));
+    },
+    add(entries) {
+      for (const entry of entries) tbody.prepend(auditRow(entry));
+      while (tbody.rows.length > LIVE_ROWS) tbody.lastElementChild.remove();
+    },
+  };
+}
+
+/**
+ * The audit-log viewer. Paging happens on the server (offset/limit), so 100,000
+ * entries cost one page of rows per request.
+ */
+export function auditViewer({ form, pager, tbody }) {
+  const state = { offset: 0, limit: 50, total: 0, unseen: 0 };
+  const field = (name, label, input) => h('label', null, label, input(name));
+  const text = (placeholder) => (name) => h('input', { name, placeholder, size: 14 });
+  fill(form,
+    field('level', 'Level', (name) => h('select', { name }, ['', 'info', 'warn', 'error'].map((v) => h('option', { value: v }, v || 'any')))),
+    field('text', 'Search', text('message, action…')),
+    field('action', 'Action', text('incident.escalated')),
+    field('entityId', 'Entity', text('inc_…')),
+    field('agent', 'Agent', text('agent')),
+    field('workflow', 'Workflow', text('workflow')),
+    field('since', 'From', () => h('input', { name: 'since', type: 'datetime-local', step: 1 })),
+    field('until', 'To', () => h('input', { name: 'until', type: 'datetime-local', step: 1 })),
+    field('order', 'Order', (name) => h('select', { name }, h('option', { value: 'desc' }, 'newest first'), h('option', { value: 'asc' }, 'oldest first'))),
+    field('limit', 'Rows', (name) => h('select', { name }, [50, 100, 200, 500].map((n) => h('option', { value: n }, n)))));
+
+  const params = () => {
+    const data = Object.fromEntries(new FormData(form));
+    // datetime-local has no zone: read it as the browser's local time, send UTC.
+    for (const key of ['since', 'until']) if (data[key]) data[key] = new Date(data[key]).toISOString();
+    return { ...data, offset: state.offset };
+  };
+
+  async function load() {
+    const page = await get('audit', params());
+    state.total = page.total;
+    state.limit = Number(form.elements.limit.value);
+    state.unseen = 0;
+    fill(tbody, page.rows.length ? page.rows.map(auditRow) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No audit entry matches.')));
+    renderPager();
+  }
+
+  function go(offset) {
+    state.offset = Math.max(0, Math.min(offset, Math.max(0, state.total - 1)));
+    load();
+  }
+
+  function renderPager() {
+    const { offset, limit, total } = state;
+    const last = Math.max(0, Math.floor((total - 1) / limit) * limit);
+    const btn = (label, to, disabled) => h('button', { type: 'button', disabled, onclick: () => go(to) }, label);
+    fill(pager,
+      btn('« First', 0, offset === 0), btn('‹ Prev', offset - limit, offset === 0),
+      h('span', { class: 'page-info' }, total ? `${(offset + 1).toLocaleString('en')}–${Math.min(offset + limit, total).toLocaleString('en')} of ${total.toLocaleString('en')}` : '0 entries'),
+      btn('Next ›', offset + limit, offset + limit >= total), btn('Last »', last, offset >= last),
+      state.unseen ? h('button', { type: 'button', class: 'link', onclick: () => go(0) }, `${state.unseen} new — show`) : null);
+  }
+
+  let pending = 0;
+  const follow = debounce(() => {
+    const count = pending;
+    pending = 0;
+    if (state.offset === 0 && form.elements.order.value === 'desc') return load();
+    state.unseen += count;
+    renderPager();
+  }, 400);
+
+  const reload = debounce(() => { state.offset = 0; load(); }, 300);
+  form.addEventListener('input', reload);
+  form.addEventListener('submit', (e) => e.preventDefault());
+
+  return {
+    load,
+    /** New entries arrived: follow them when looking at the newest page, else just count them. */
+    added(count) {
+      pending += count;
+      follow();
+    },
+  };
+}

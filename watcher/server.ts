@@ -1,0 +1,72 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BASE, createWatcherHandler, type WatcherHandlerOptions } from './handler.js';
+import { sendError } from './http.js';
+
+export interface StartWatcherOptions extends Omit<WatcherHandlerOptions, 'host'> {
+  /** Default 127.0.0.1: the watcher is for the person at this machine. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+}
+
+export interface WatcherServer {
+  /** The page, token included: `http://127.0.0.1:PORT/app/watcher?token=…`. */
+  url: string;
+  token: string;
+  port: number;
+  /** Where XState programs point `createWebSocketInspector`. */
+  inspectUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Agent Watcher on its own http server (node:http, no framework).
+ *
+ * @example
+ * const watcher = await startWatcher({ store, engine });
+ * console.log(`Agent Watcher: ${watcher.url}`);
+ * // …
+ * await watcher.close();
+ */
+export async function startWatcher(options: StartWatcherOptions): Promise<WatcherServer> {
+  const host = options.host ?? '127.0.0.1';
+  const handler = createWatcherHandler({ ...options, host });
+  const server = createServer((req, res) => {
+    if (!handler(req, res)) sendError(res, 404, `watcher: not found (the page is at ${BASE})`);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!handler.upgrade(req, socket, head)) socket.destroy();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    handler.close();
+    throw new Error(`watcher: cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`);
+  }
+  const port = (server.address() as AddressInfo).port;
+  const origin = `${urlHost(host)}:${port}`;
+  return {
+    url: `http://${origin}${BASE}?token=${encodeURIComponent(handler.token)}`,
+    inspectUrl: `ws://${origin}${BASE}/inspect`,
+    token: handler.token,
+    port,
+    close: async () => {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A wildcard bind is reachable at localhost; IPv6 literals need brackets in a URL. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
