@@ -130,7 +130,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       agent: job.agent,
       workflow: job.workflow,
       jobId: job.id,
-      failure: null,
+      failure: spec?.failure ?? null,
       error: {
         message,
         name: error instanceof Error ? error.name : undefined,

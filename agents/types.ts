@@ -34,6 +34,8 @@ export interface JobSpec {
   rootCause?: string;
   /** Scripted 5 Whys for the review. */
   whys?: Array<{ why: string; because: string }>;
+  /** A label carried into the incident record (rehearsals put the scenario's failure id here). */
+  failure?: string;
   /** When the failure really began (epoch ms), for silent failures found later (MTTD). */
   startedAt?: number;
 }

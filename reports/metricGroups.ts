@@ -35,9 +35,14 @@ export const isRepeat = (i: IncidentRecord): boolean => i.repeatOf !== null;
 export const timeToResolve = (i: IncidentRecord): number | null =>
   i.resolvedAt === null ? null : msBetween(i.detectedAt, i.resolvedAt);
 
-/** Whether the escalation chain reached a responder (an escalation to them, or assignment). */
+/**
+ * Whether the escalation chain reached a responder: they hold the incident, or an
+ * escalation went to or came from them. The engine hands incidents to Cheryl by
+ * assignment (no escalation record), so "escalated from Cheryl" is how a later stage
+ * shows she had it.
+ */
 export const reached = (i: IncidentRecord, who: Responder): boolean =>
-  i.assignee === who || i.escalations.some((e) => e.to === who);
+  i.assignee === who || i.escalations.some((e) => e.to === who || e.from === who);
 
 /**
  * The metrics of a group of incidents.

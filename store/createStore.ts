@@ -53,7 +53,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
 
   async function commit(): Promise<void> {
     const to = low.data.audit_log.length;
-    if (to === committedAudit && dirtyRows.size === 0 && !dirtyMeta) return;
+    if (readonly || (to === committedAudit && dirtyRows.size === 0 && !dirtyMeta)) return;
     const [from, rows, meta] = [committedAudit, dirtyRows, dirtyMeta];
     // Captured now: this is exactly what the write below puts on disk.
     const change: StoreChange = {
@@ -118,6 +118,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     await low.read();
     const change: StoreChange = { audit: low.data.audit_log.slice(audit.size), rows: differ.diff(before, low.data.tables) };
     audit.addFrom(low.data.audit_log);
+    committedAudit = low.data.audit_log.length;
     for (const { table, id, row } of change.rows) tableIndex(table).update(id, (row ?? undefined) as Row | undefined);
     notify(change);
     return change;

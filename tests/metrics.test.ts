@@ -147,6 +147,14 @@ Rates('the escalation funnel counts how far each incident went', () => {
   assert.equal(m.funnel, { detected: 3, retried: 2, cheryl: 2, petra: 1, atlas: 1 });
 });
 
+Rates('Cheryl counts as reached when the engine assigned her and she escalated (no escalation to her)', () => {
+  const m = computeMetrics([
+    makeIncident({ id: 'a', assignee: 'petra', escalations: [escalation('petra', 4, 'cheryl', ['severity-p0-p1'])] }),
+    makeIncident({ id: 'b', assignee: 'cheryl', escalations: [] }),
+  ]);
+  assert.equal(m.funnel, { detected: 2, retried: 0, cheryl: 2, petra: 1, atlas: 0 });
+});
+
 Rates.run();
 
 const Range = suite('computeMetrics: time range');

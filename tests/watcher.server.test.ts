@@ -290,6 +290,8 @@ sse('delivers a new audit entry to a connected page', async () => {
 sse('names the tables and rows a commit changed', async () => {
   const store = createFakeStore();
   seedStore(store);
+  await store.flush();
+  await new Promise((r) => setTimeout(r, 10));
   const watcher = await startWatcher({ store });
   try {
     const stream = nextChange(`http://127.0.0.1:${watcher.port}/app/watcher/events`, (d) => d.tables.includes('incidents'));

@@ -1,3 +1,4 @@
+import { parseDuration } from '../duration.js';
 import type { PathSegment, ProblemList } from './problems.js';
 
 /** Metrics measured in milliseconds: bounds may be written as durations. */
@@ -47,8 +48,19 @@ export function checkExpectations(
 }
 
 function checkBounds(entry: Record<string, unknown>, path: PathSegment[], problems: ProblemList): void {
-  const { min, max } = entry;
-  if (typeof min === 'number' && typeof max === 'number' && min > max) {
-    problems.add(path, `expected min <= max, got min ${min} and max ${max}`);
+  const min = asNumber(entry.min);
+  const max = asNumber(entry.max);
+  if (min !== undefined && max !== undefined && min > max) {
+    problems.add(path, `expected min <= max, got min ${String(entry.min)} and max ${String(entry.max)}`);
+  }
+}
+
+/** A bound as a number: durations in ms; undefined when malformed (the schema says so). */
+function asNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { parseLatency } from '../latency.js';
 import { DURATION_METRICS } from './expectCheck.js';
 import { expandFleet } from './fleet.js';
 import type { BehaviourInput, ExpectationInput, ImpactInput, ScenarioInput } from './input.js';
-import type { PathSegment } from './problems.js';
+import { formatPath, type PathSegment } from './problems.js';
 import { parseRate, readFleet } from './rules.js';
 import type { Expectation, FailureBehaviour, ResponderProfile, Scenario, SourceRef } from './types.js';
 
@@ -18,8 +18,6 @@ export const DEFAULTS = {
   impactKind: 'feature-broken',
 } as const;
 
-const RESPONDERS: Responder[] = ['cheryl', 'petra', 'atlas'];
-
 /**
  * Turns a checked scenario into the runner's form: defaults applied, durations in ms,
  * the fleet expanded. Only call it on input that passed the schema and semantic checks.
@@ -28,15 +26,15 @@ const RESPONDERS: Responder[] = ['cheryl', 'petra', 'atlas'];
  * normalize(input, 'scenario.yaml', (path) => problems.line(path));
  */
 export function normalize(input: ScenarioInput, file: string, lineOf: (path: PathSegment[]) => number | null): Scenario {
-  const source = (...path: PathSegment[]): SourceRef => ({ path: path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join(''), line: lineOf(path) });
+  const source = (...path: PathSegment[]): SourceRef => ({ path: formatPath(path), line: lineOf(path) });
   const fleet = readFleet(input.fleet);
   const generated = fleet ? expandFleet(fleet) : { tenants: [], agents: [] };
   const agents = [...(input.agents ?? []).map((a) => ({ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [] })), ...generated.agents];
   const tenantOf = new Map(agents.map((a) => [a.id, a.tenant]));
-  const responders = Object.fromEntries(RESPONDERS.map((who): [Responder, ResponderProfile] => {
+  const responder = (who: Responder): ResponderProfile => {
     const profile = input.responders?.[who];
-    return [who, { ack: parseLatency(profile?.ack ?? DEFAULTS.ack), capacity: profile?.capacity ?? null }];
-  })) as Record<Responder, ResponderProfile>;
+    return { ack: parseLatency(profile?.ack ?? DEFAULTS.ack), capacity: profile?.capacity ?? null };
+  };
   return {
     file,
     name: input.name,
@@ -47,7 +45,7 @@ export function normalize(input: ScenarioInput, file: string, lineOf: (path: Pat
     config: normalizeConfig(input.config ?? {}),
     tenants: [...(input.tenants ?? []).map(({ id, admin }) => ({ id, admin })), ...generated.tenants],
     agents,
-    responders,
+    responders: { cheryl: responder('cheryl'), petra: responder('petra'), atlas: responder('atlas') },
     human: { answer: input.human?.answer ?? DEFAULTS.human.answer, after: parseLatency(input.human?.after ?? DEFAULTS.human.after) },
     failures: (input.failures ?? []).map((f, i) => ({
       id: f.id,

@@ -71,9 +71,10 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
   };
   const retries = retryCount(rec(root.config)?.RETRY_DELAYS_MS);
   const checkBehaviour = (entry: Rec, path: PathSegment[]) => {
-    const attempt = entry.succeedsOnAttempt;
-    if (typeof attempt === 'number' && attempt > retries) problems.add([...path, 'succeedsOnAttempt'], `expected at most ${retries} (the retries RETRY_DELAYS_MS allows), got ${attempt}`);
-    if (typeof attempt === 'number' && entry.retryable === false) problems.add([...path, 'succeedsOnAttempt'], 'a failure that is not retryable cannot succeed on a retry: drop succeedsOnAttempt or set retryable: true');
+    // Only 1, 2 or 3 get here: anything else is the schema check's to report.
+    const attempt = [1, 2, 3].includes(Number(entry.succeedsOnAttempt)) ? Number(entry.succeedsOnAttempt) : undefined;
+    if (attempt !== undefined && attempt > retries) problems.add([...path, 'succeedsOnAttempt'], `expected at most ${retries} (the retries RETRY_DELAYS_MS allows), got ${attempt}`);
+    if (attempt !== undefined && entry.retryable === false) problems.add([...path, 'succeedsOnAttempt'], 'a failure that is not retryable cannot succeed on a retry: drop succeedsOnAttempt or set retryable: true');
   };
 
   const failureIds = new Registry('failure', problems);

@@ -11,7 +11,13 @@ import { fill, h } from './dom.js';
  */
 
 /** Labels keep letters, digits and a little punctuation: nothing mermaid would parse as syntax or markup. */
-const label = (text) => String(text).replace(/[^\w .:/()[\]-]/g, ' ').trim().slice(0, 60) || '?';
+const label = (text) => String(text).replace(/[^\w .,:/()[\]-]/g, ' ').trim().slice(0, 80) || '?';
+
+/** One transition reads "event [guard]"; several between the same states just name their events, to keep the drawing small. */
+function edgeLabel(list) {
+  if (list.length === 1) return label(list[0].guard ? `${list[0].event} [${list[0].guard}]` : list[0].event);
+  return label([...new Set(list.map((t) => t.event))].join(', '));
+}
 
 export function toMermaid(d, { current = '', visited = [] } = {}) {
   const byId = new Map(d.states.map((s) => [s.id, s]));
@@ -21,26 +27,25 @@ export function toMermaid(d, { current = '', visited = [] } = {}) {
   for (const s of d.states) if (s.parent) kids.set(s.parent, [...(kids.get(s.parent) ?? []), s]);
   const chain = (id) => (id ? [id, ...chain(byId.get(id)?.parent ?? null)] : []);
 
-  // Edges grouped by the composite they are drawn in, labels merged per pair of states.
+  // Edges grouped by the composite they are drawn in, one edge per pair of states.
   const edges = new Map();
-  const addEdge = (scope, from, to, text) => {
+  const addEdge = (scope, from, to, t) => {
     const pairs = edges.get(scope) ?? new Map();
     edges.set(scope, pairs);
     const key = `${from} ${to}`;
-    pairs.set(key, [...(pairs.get(key) ?? []), text].filter((t, i, all) => all.indexOf(t) === i));
+    pairs.set(key, [...(pairs.get(key) ?? []), t]);
   };
   for (const t of d.transitions) {
-    const text = label(t.guard ? `${t.event} [${t.guard}]` : t.event);
     const up = chain(t.source);
     const down = chain(t.target);
     const lca = up.find((id) => down.includes(id));
     const below = (list) => list[list.indexOf(lca) - 1];
     if (t.source === root.id) {
-      addEdge(root.id, 'any', ids.get(below(down) ?? t.target), text);
+      addEdge(root.id, 'any', ids.get(below(down) ?? t.target), t);
     } else if (t.source === t.target) {
-      addEdge(byId.get(t.source).parent, ids.get(t.source), ids.get(t.source), text);
+      addEdge(byId.get(t.source).parent, ids.get(t.source), ids.get(t.source), t);
     } else if (lca !== t.source && lca !== t.target) {
-      addEdge(lca, ids.get(below(up)), ids.get(below(down)), text);
+      addEdge(lca, ids.get(below(up)), ids.get(below(down)), t);
     }
   }
 
@@ -59,9 +64,9 @@ export function toMermaid(d, { current = '', visited = [] } = {}) {
       }
       if (c.type === 'final') lines.push(`${indent}${ids.get(c.id)} --> [*]`);
     }
-    for (const [pair, texts] of edges.get(state.id) ?? []) {
+    for (const [pair, list] of edges.get(state.id) ?? []) {
       const [from, to] = pair.split(' ');
-      lines.push(`${indent}${from} --> ${to} : ${texts.join(', ')}`);
+      lines.push(`${indent}${from} --> ${to} : ${edgeLabel(list)}`);
     }
   };
   if (edges.get(root.id) && [...edges.get(root.id).keys()].some((k) => k.startsWith('any '))) {

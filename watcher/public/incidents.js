@@ -44,7 +44,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('agent', facets.agents);
     offer('workflow', facets.workflows);
     offer('tenant', facets.tenants);
-    fill(tbody, rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 8, class: 'calm' }, 'No incident matches.')));
+    fill(tbody, rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
     count.textContent = total > rows.length ? `${rows.length} shown of ${total} matching` : `${total} matching`;
   }
 
@@ -57,13 +57,11 @@ export function incidentList({ form, tbody, count, onOpen }) {
         onkeydown: (e) => e.key === 'Enter' && onOpen(i.id),
       },
       h('td', null, severityBadge(i.severity)),
-      h('td', { class: 'mono' }, i.id, h('div', { class: 'msg muted' }, i.error)),
+      h('td', null, h('span', { class: 'mono' }, i.id), h('div', { class: 'msg' }, i.error)),
       h('td', null, i.status.replace('_', ' ')),
       h('td', null, responderName(i.assignee)),
-      h('td', null, i.agent),
-      h('td', null, i.workflow ?? ''),
-      h('td', null, i.tenant ?? ''),
-      h('td', { class: 'mono nowrap' }, time(i.detectedAt)));
+      h('td', null, i.agent, i.workflow ? h('div', { class: 'muted' }, i.workflow) : null, i.tenant ? h('div', { class: 'muted' }, i.tenant) : null),
+      h('td', { class: 'mono small' }, time(i.detectedAt)));
   }
 
   const reload = debounce(load, 200);

@@ -1,0 +1,86 @@
+import type { AuditEntry, IncidentRecord, Responder } from '../machines/types.js';
+import type { Metrics } from '../reports/metrics.js';
+import type { Expectation } from './scenario/types.js';
+
+/** One expectation's verdict, with what was expected and what the run gave. */
+export interface Verdict {
+  status: 'pass' | 'fail';
+  kind: Expectation['kind'];
+  /** Where it was written ("expect[0]", line). */
+  path: string;
+  line: number | null;
+  name: string;
+  expected: Record<string, unknown>;
+  observed: Record<string, unknown>;
+}
+
+const RANK: Record<Responder | 'none', number> = { none: 0, cheryl: 1, petra: 2, atlas: 3 };
+
+/** The highest responder an incident was escalated to by a responder ('none' if Cheryl kept it or retries fixed it). */
+export function highestEscalation(incident: IncidentRecord): Responder | 'none' {
+  let top: Responder | 'none' = 'none';
+  for (const e of incident.escalations) if (e.to !== 'human' && RANK[e.to] > RANK[top]) top = e.to;
+  return top;
+}
+
+const within = (value: number | null, e: { min?: number; max?: number; equals?: number; count?: number }): boolean =>
+  value !== null &&
+  (e.min === undefined || value >= e.min) &&
+  (e.max === undefined || value <= e.max) &&
+  (e.equals === undefined || value === e.equals) &&
+  (e.count === undefined || value === e.count);
+
+const bounds = (e: { min?: number; max?: number; equals?: number; count?: number }) =>
+  Object.fromEntries(Object.entries({ count: e.count, equals: e.equals, min: e.min, max: e.max }).filter(([, v]) => v !== undefined));
+
+/**
+ * Judges a run's expectations. A failure expectation holds for every incident the
+ * failure opened (a failure that opened none fails it).
+ */
+export function judge(expectations: readonly Expectation[], incidents: readonly IncidentRecord[], auditCounts: Map<string, number>, metrics: Metrics): Verdict[] {
+  return expectations.map((e) => {
+    const where = { path: e.source.path, line: e.source.line };
+    if (e.kind === 'audit') {
+      const observed = auditCounts.get(e.action) ?? 0;
+      return { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
+    }
+    if (e.kind === 'metric') {
+      const observed = metricValue(metrics, e.metric);
+      return { ...where, kind: e.kind, name: `metric ${e.metric}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { [e.metric]: observed } };
+    }
+    const mine = incidents.filter((i) => i.failure === e.failure);
+    const expected: Record<string, unknown> = {};
+    if (e.severity !== undefined) expected.severity = e.severity;
+    if (e.escalatedTo !== undefined) expected.escalatedTo = e.escalatedTo;
+    if (e.autoResolved !== undefined) expected.autoResolved = e.autoResolved;
+    if (e.resolvedWithinMs !== undefined) expected.resolvedWithinMs = e.resolvedWithinMs;
+    const observedEach = mine.map((i) => ({
+      incident: i.id,
+      severity: i.severity,
+      escalatedTo: highestEscalation(i),
+      autoResolved: i.autoResolved,
+      resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.detectedAt) : null,
+    }));
+    const ok = (o: (typeof observedEach)[number]) =>
+      (e.severity === undefined || o.severity === e.severity) &&
+      (e.escalatedTo === undefined || o.escalatedTo === e.escalatedTo) &&
+      (e.autoResolved === undefined || o.autoResolved === e.autoResolved) &&
+      (e.resolvedWithinMs === undefined || (o.resolvedWithinMs !== null && o.resolvedWithinMs <= e.resolvedWithinMs));
+    const status = mine.length > 0 && observedEach.every(ok) ? 'pass' : 'fail';
+    return { ...where, kind: e.kind, name: `failure ${e.failure}`, status, expected, observed: { incidents: observedEach.length, each: observedEach } };
+  });
+}
+
+/** A scenario metric's value in the run's overall metrics (null when nothing to measure). */
+export function metricValue(metrics: Metrics, name: string): number | null {
+  if (name === 'slaAttainment') return metrics.overall.sla.attainment;
+  const value = metrics.overall[name as keyof Metrics['overall']];
+  return typeof value === 'number' ? value : null;
+}
+
+/** How many audit entries of each action a store holds. */
+export function countActions(entries: Iterable<AuditEntry>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.action, (counts.get(e.action) ?? 0) + 1);
+  return counts;
+}

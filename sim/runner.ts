@@ -1,0 +1,187 @@
+import { createIncidentEngine } from '../agents/engine.js';
+import type { IncidentRecord } from '../machines/types.js';
+import { computeMetrics, type Metrics } from '../reports/metrics.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import type { Store } from '../store/types.js';
+import { countActions, highestEscalation, judge, type Verdict } from './expectations.js';
+import { createIds } from './ids.js';
+import { sampleLatency } from './latency.js';
+import { createRandom } from './random.js';
+import { expandFailures } from './scenario/expand.js';
+import type { FailureEvent, Scenario } from './scenario/types.js';
+import { VirtualClock } from './virtualClock.js';
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Where the run writes (default: a fresh memory store). Must be empty. */
+  store?: Store;
+  /** Called as virtual time advances, with the share of the run done (0..1). */
+  onProgress?: (done: number) => void;
+}
+
+/** Per incident, what `report.json` carries. */
+export interface IncidentSummary {
+  id: string;
+  failure: string | null;
+  severity: IncidentRecord['severity'];
+  status: IncidentRecord['status'];
+  autoResolved: boolean;
+  repeat: boolean;
+  escalatedTo: string;
+  escalations: IncidentRecord['escalations'];
+  slaBreaches: number;
+  attached: number;
+  detectedAt: string;
+  respondedAt: string | null;
+  resolvedAt: string | null;
+}
+
+export interface RunResult {
+  scenario: string;
+  file: string;
+  seed: number;
+  start: string;
+  end: string;
+  verdict: 'pass' | 'fail';
+  expectations: Verdict[];
+  incidents: IncidentSummary[];
+  metrics: Metrics;
+  failures: number;
+  auditEntries: number;
+  store: Store;
+}
+
+/** A job that fails as the scenario says: until `succeedsOnAttempt`, with its retryable flag. */
+function failingJob(event: FailureEvent) {
+  return ({ attempt }: { attempt: number }) => {
+    if (attempt > 0 && event.succeedsOnAttempt !== null && attempt >= event.succeedsOnAttempt) return;
+    throw Object.assign(new Error(event.error), { retryable: event.retryable });
+  };
+}
+
+/**
+ * Runs a scenario in virtual time: the same engine, actors and store as production,
+ * on a virtual clock with a seeded random source and seeded ids, so the same scenario
+ * and seed give byte-identical output. Runs until every incident is closed, or to
+ * the scenario's horizon.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
+  const seed = options.seed ?? scenario.seed;
+  // Separate streams: an extra id drawn never shifts a latency sample, and back.
+  const random = createRandom(seed);
+  const ids = createIds(createRandom(seed ^ 0x5bd1e995));
+  const timeline = expandFailures(scenario, createRandom(seed ^ 0x27d4eb2f));
+  const start = scenario.startMs;
+  const horizon = scenario.untilMs === null ? null : start + scenario.untilMs;
+  const clock = new VirtualClock({ start });
+  const store = options.store ?? createMemoryStore();
+  store.setMeta('scenario', { name: scenario.name, file: scenario.file, seed, start: new Date(start).toISOString() });
+
+  const eventOfJob = new Map<string, FailureEvent>();
+  const latency = (spec: Parameters<typeof sampleLatency>[0]) => (r: () => number) => sampleLatency(spec, r);
+  const responders = Object.fromEntries(
+    Object.entries(scenario.responders).map(([id, p]) => [id, { ack: latency(p.ack), capacity: p.capacity ?? Number.POSITIVE_INFINITY }]),
+  );
+  const engine = createIncidentEngine({
+    store,
+    clock,
+    ids,
+    random,
+    config: scenario.config,
+    tenants: scenario.tenants,
+    agents: scenario.agents,
+    responders,
+    onFix: (incident, _owner) => {
+      const event = incident.jobId ? eventOfJob.get(incident.jobId) : undefined;
+      const last = incident.escalations.at(-1);
+      const from = last ? Date.parse(last.at) : clock.now();
+      const due = Math.max(clock.now(), from + (event?.fixedAfterMs ?? 30 * 60_000));
+      clock.setTimeout(() => engine.resolve(incident.id, { by: incident.assignee ?? 'engine', note: 'fix applied' }), due - clock.now());
+    },
+  });
+  const open = new Set<string>();
+  engine.subscribe((e) => {
+    if (e.type === 'incident') {
+      if (e.incident.status === 'closed') open.delete(e.incident.id);
+      else open.add(e.incident.id);
+    }
+    if (e.type !== 'decision' || e.decision.status !== 'pending' || scenario.human.answer === 'none') return;
+    const answer = scenario.human.answer;
+    const after = sampleLatency(scenario.human.after, random);
+    clock.setTimeout(() => {
+      if (store.get('decisions', e.decision.id)?.status === 'pending') engine.decide(e.decision.id, answer, 'human');
+    }, after);
+  });
+
+  let submitted = 0;
+  for (const event of timeline) {
+    const begins = start + event.atMs;
+    clock.setTimeout(() => {
+      const { jobId } = engine.submit({
+        agent: event.agent,
+        workflow: event.workflow,
+        tenant: event.tenant,
+        run: failingJob(event),
+        impact: event.impact,
+        rootCause: event.rootCause ?? undefined,
+        whys: event.whys,
+        failure: event.failureId,
+        startedAt: begins,
+      });
+      eventOfJob.set(jobId, event);
+      submitted++;
+    }, begins + event.detectAfterMs - start);
+  }
+
+  const lastFailure = timeline.length ? start + Math.max(...timeline.map((e) => e.atMs + e.detectAfterMs)) : start;
+  const allClosed = () => submitted === timeline.length && open.size === 0;
+  // Without a horizon a run ends when every incident is closed; a year is the backstop.
+  const backstop = start + 366 * 86_400_000;
+  for (;;) {
+    const next = clock.nextDueAt();
+    if (next === null || (horizon !== null && next > horizon) || next > backstop) break;
+    if (horizon === null && allClosed()) break;
+    await clock.advanceToAsync(next);
+    options.onProgress?.(Math.min(1, (clock.now() - start) / Math.max(1, (horizon ?? lastFailure) - start)));
+  }
+  if (horizon !== null) await clock.advanceToAsync(horizon);
+  await engine.stop();
+
+  const incidents = store.list('incidents');
+  const metrics = computeMetrics(incidents);
+  const audit = store.queryAudit({ limit: store.auditCount() }).rows;
+  const expectations = judge(scenario.expect, incidents, countActions(audit), metrics);
+  return {
+    scenario: scenario.name,
+    file: scenario.file,
+    seed,
+    start: new Date(start).toISOString(),
+    end: new Date(clock.now()).toISOString(),
+    verdict: expectations.every((v) => v.status === 'pass') ? 'pass' : 'fail',
+    expectations,
+    incidents: incidents.map(summarize),
+    metrics,
+    failures: timeline.length,
+    auditEntries: audit.length,
+    store,
+  };
+}
+
+function summarize(i: IncidentRecord): IncidentSummary {
+  return {
+    id: i.id,
+    failure: i.failure,
+    severity: i.severity,
+    status: i.status,
+    autoResolved: i.autoResolved,
+    repeat: i.repeatOf !== null,
+    escalatedTo: highestEscalation(i),
+    escalations: i.escalations,
+    slaBreaches: i.slaBreaches.length,
+    attached: i.attached,
+    detectedAt: i.detectedAt,
+    respondedAt: i.respondedAt,
+    resolvedAt: i.resolvedAt,
+  };
+}

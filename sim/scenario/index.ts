@@ -1,0 +1,6 @@
+export { loadScenario, parseScenario } from './load.js';
+export { expandFailures } from './expand.js';
+export { expandFleet } from './fleet.js';
+export { ScenarioError, formatProblem, type ScenarioProblem } from './problems.js';
+export type * from './types.js';
+export type { ScenarioInput } from './input.js';

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { describe } from '../duration.js';
+import { normalize } from './normalize.js';
+import { ProblemList, ScenarioError } from './problems.js';
+import { checkSchema } from './schemaCheck.js';
+import { checkSemantics } from './semanticCheck.js';
+import type { Scenario } from './types.js';
+
+/** Read errors that mean "this path is not a scenario file": reported, not rethrown. */
+const UNREADABLE: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory, expected a .yaml or .json scenario file',
+  ENOTDIR: 'a folder on the path is a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/**
+ * Reads and checks a scenario file (YAML or JSON).
+ *
+ * @example
+ * const scenario = await loadScenario('scenarios/db-down.yaml');
+ * // throws ScenarioError: scenarios/db-down.yaml:14:9 failures[2].at: expected a duration like "5m", got "5 minutes"
+ */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    const reason = UNREADABLE[code];
+    if (reason) throw new ScenarioError([{ file, path: '', line: null, column: null, message: `cannot read the scenario: ${reason}` }]);
+    throw new Error(`scenario: cannot read ${file}`, { cause: error });
+  }
+  return parseScenario(text, file);
+}
+
+/**
+ * Parses scenario text — YAML, or JSON (which is YAML, so positions work the same) — and
+ * checks it against the schema and the cross-references. Throws one `ScenarioError` with
+ * every problem found, each with file, path, line and column.
+ *
+ * @example
+ * const scenario = parseScenario(await readFile(file, 'utf8'), file);
+ * const events = expandFailures(scenario, createRandom(scenario.seed));
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems = new ProblemList(file, doc, lines);
+  for (const error of doc.errors) problems.addAt(error.pos[0], `invalid YAML: ${firstLine(error.message)}`);
+  if (problems.problems.length > 0) throw new ScenarioError(problems.sorted());
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1_000 });
+  } catch (error) {
+    // yaml throws here only for alias abuse (a "billion laughs" file) and the like.
+    problems.add([], `invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+    throw new ScenarioError(problems.sorted());
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    problems.add([], `expected a mapping of scenario keys (name, failures, …), got ${describe(data)}`);
+    throw new ScenarioError(problems.sorted());
+  }
+
+  // Both checks run before throwing, so the author sees every problem at once.
+  const input: unknown = data;
+  const matchesSchema = checkSchema(input, problems);
+  checkSemantics(input, problems);
+  if (!matchesSchema || problems.problems.length > 0) throw new ScenarioError(problems.sorted());
+  return normalize(input, file, (path) => problems.line(path));
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0];
+}

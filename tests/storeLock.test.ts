@@ -1,0 +1,175 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fork, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openStore, StoreError } from '../store/index.js';
+import type { StoreChange } from '../store/index.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const storeUrl = pathToFileURL(join(repo, 'store/index.ts')).href;
+
+// A writer in another process, driven over IPC: `serve` obeys commands and answers after
+// each flush; `spin` commits bursts forever and reports each one (to be SIGKILLed);
+// `exit` commits and exits without close().
+const CHILD = `
+import { openStore } from ${JSON.stringify(storeUrl)};
+const [file, mode] = process.argv.slice(2);
+const store = await openStore(file);
+const entry = (i) => ({ id: 'aud_' + i, ts: new Date(Date.UTC(2026, 0, 1) + i).toISOString(), actor: 'worker',
+  entityType: 'job', entityId: 'job_' + (i % 7), action: 'job.ran', level: 'info', message: 'row ' + i, meta: { agent: 'mailer' } });
+const job = (id) => ({ id, agent: 'mailer', workflow: null, tenant: null, status: 'queued', attempts: 0,
+  createdAt: 'c', updatedAt: 'u', error: null, incidentId: null });
+if (mode === 'exit') { store.appendAudit(entry(0)); await store.flush(); process.exit(0); }
+if (mode === 'spin') {
+  for (let n = 0; ; ) {
+    for (let k = 0; k < 50; k++) store.appendAudit(entry(n++));
+    store.put('jobs', { ...job('job_' + (n % 5)), attempts: n });
+    await store.flush();
+    process.send({ committed: n });
+  }
+}
+process.on('message', async (m) => {
+  if (m.op === 'append') for (let i = m.from; i < m.from + m.count; i++) store.appendAudit(entry(i));
+  if (m.op === 'put') store.put('jobs', job(m.id));
+  if (m.op === 'remove') store.remove('jobs', m.id);
+  if (m.op === 'close') { await store.close(); process.exit(0); }
+  await store.flush();
+  process.send({ done: m.op });
+});
+process.send({ ready: process.pid });
+`;
+
+const tempStore = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-lock-'));
+  writeFileSync(join(dir, 'child.mjs'), CHILD);
+  return { file: join(dir, 'run.json'), script: join(dir, 'child.mjs') };
+};
+const jsonlOf = (file: string) => file.replace(/\.json$/, '.audit.jsonl');
+
+function startWriter(script: string, file: string, mode: 'serve' | 'spin' | 'exit'): ChildProcess {
+  return fork(script, [file, mode], { cwd: repo, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+/** The next IPC message matching `pick`. */
+function next<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: Record<string, unknown>) => {
+      const value = pick(m);
+      if (value === undefined) return;
+      child.off('message', onMessage);
+      resolve(value);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`writer exited (${code}) before answering`)));
+  });
+}
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+const ask = (child: ChildProcess, command: Record<string, unknown>) => {
+  child.send(command);
+  return next(child, (m) => m.done);
+};
+
+const lock = suite('store lock');
+
+lock('a second writer is refused with "in use by process N", the files untouched', async () => {
+  const { file, script } = tempStore();
+  const child = startWriter(script, file, 'serve');
+  const pid = await next(child, (m) => m.ready as number | undefined);
+  await ask(child, { op: 'append', from: 0, count: 3 });
+  const before = [readFileSync(file), readFileSync(jsonlOf(file))];
+  const error = await openStore(file).then(() => null, (e: unknown) => e);
+  assert.instance(error, StoreError);
+  assert.is((error as StoreError).code, 'locked');
+  assert.match((error as Error).message, new RegExp(`run\\.json is in use by process ${pid}\\b`));
+  assert.ok(readFileSync(file).equals(before[0]) && readFileSync(jsonlOf(file)).equals(before[1]));
+  child.send({ op: 'close' });
+  await exited(child);
+  assert.not.ok(existsSync(`${file}.lock`), 'close() released the lock');
+  const store = await openStore(file);
+  assert.is(store.auditCount(), 3);
+  await store.close();
+});
+
+lock('a second open in the same process is refused too', async () => {
+  const { file } = tempStore();
+  const store = await openStore(file);
+  const error = await openStore(file).then(() => null, (e: unknown) => e);
+  assert.match(String(error), new RegExp(`in use by process ${process.pid} \\(this process\\)`));
+  await store.close();
+});
+
+lock('a lock file holding a dead pid is taken over', async () => {
+  const { file } = tempStore();
+  const gone = spawn(process.execPath, ['-e', '']);
+  await exited(gone);
+  writeFileSync(`${file}.lock`, String(gone.pid));
+  const store = await openStore(file);
+  assert.is(readFileSync(`${file}.lock`, 'utf8'), String(process.pid));
+  await store.close();
+});
+
+lock('a process that exits without close() still removes its lock', async () => {
+  const { file, script } = tempStore();
+  const child = startWriter(script, file, 'exit');
+  await exited(child);
+  assert.is(child.exitCode, 0);
+  assert.not.ok(existsSync(`${file}.lock`));
+});
+
+lock('after SIGKILL mid-commit: the stale lock is taken over, every flushed row is there, none torn or doubled', async () => {
+  const { file, script } = tempStore();
+  const child = startWriter(script, file, 'spin');
+  const flushed = await next(child, (m) => ((m.committed as number) >= 2000 ? (m.committed as number) : undefined));
+  child.kill('SIGKILL');
+  await exited(child);
+  assert.is(readFileSync(`${file}.lock`, 'utf8'), String(child.pid), 'the dead writer left its lock');
+  const store = await openStore(file);
+  const count = store.auditCount();
+  assert.ok(count >= flushed, `${count} rows on disk, ${flushed} were flushed`);
+  const ids = readFileSync(jsonlOf(file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+  assert.equal(ids, Array.from({ length: count }, (_, i) => `aud_${i}`));
+  assert.is(store.get('jobs', `job_${count % 5}`)?.attempts, count, 'state and audit are of the same commit');
+  await store.close();
+});
+
+lock.run();
+
+const follow = suite('store read-only follower');
+
+follow('a read-only open ignores the lock and refresh() picks up another writer\'s commits', async () => {
+  const { file, script } = tempStore();
+  const child = startWriter(script, file, 'serve');
+  await next(child, (m) => m.ready);
+  await ask(child, { op: 'append', from: 0, count: 2 });
+  await ask(child, { op: 'put', id: 'job_a' });
+  const reader = await openStore(file, { readonly: true });
+  assert.is(reader.auditCount(), 2);
+  const heard: StoreChange[] = [];
+  reader.subscribe((change) => heard.push(change));
+  assert.equal(await reader.refresh(), { audit: [], rows: [] });
+
+  await ask(child, { op: 'append', from: 2, count: 3 });
+  await ask(child, { op: 'put', id: 'job_b' });
+  const change = await reader.refresh();
+  assert.equal(change.audit.map((a) => a.id), ['aud_2', 'aud_3', 'aud_4']);
+  assert.equal(change.rows.map((r) => [r.table, r.id]), [['jobs', 'job_b']]);
+  assert.is(heard.length, 1, 'subscribers hear refreshed changes too');
+  assert.is(reader.queryAudit({ agent: 'mailer' }).total, 5);
+  assert.equal(reader.list('jobs', { agent: 'mailer' }).map((j) => j.id), ['job_a', 'job_b']);
+
+  await ask(child, { op: 'remove', id: 'job_a' });
+  assert.equal((await reader.refresh()).rows, [{ table: 'jobs', id: 'job_a', row: null }]);
+  assert.equal(reader.list('jobs', { agent: 'mailer' }).map((j) => j.id), ['job_b']);
+
+  const error = (() => { try { reader.setMeta('x', 1); } catch (e) { return e; } })();
+  assert.is((error as StoreError).code, 'readonly');
+  child.send({ op: 'close' });
+  await exited(child);
+  await reader.close();
+});
+
+follow.run();
