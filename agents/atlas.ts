@@ -55,8 +55,8 @@ export function assess(rt: Runtime, incident: IncidentContext, at: number): Asse
       by: null,
       timeoutAt: isoAt(at + incident.policy.DECISION_TIMEOUT_MS),
     };
+    // Announced by the engine once the incident waits for it (see engine.ts, work()).
     rt.store.put('decisions', decision);
-    rt.emit({ type: 'decision', decision });
   }
   return { type: 'executive.assessed', at, communication, boardMemo, decisionId };
 }

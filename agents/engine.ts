@@ -95,6 +95,9 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     while (recent.length > 0 && recent[0].at < cutoff) recent.shift();
     const event = responder === 'cheryl' ? triage(rt, fleet, ctx, at) : responder === 'petra' ? coordinate(rt, ctx, at, recent) : assess(rt, ctx, at);
     incidents.send(id, event);
+    // Only now is the incident awaiting the decision: a listener may answer it at once.
+    const decision = event.type === 'executive.assessed' && event.decisionId ? rt.store.get('decisions', event.decisionId) : undefined;
+    if (decision) rt.emit({ type: 'decision', decision });
   }
 
   function publishReview(id: string): void {

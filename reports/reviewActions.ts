@@ -66,9 +66,12 @@ export function processImprovements(incident: IncidentRecord, impact: ReviewImpa
   }
   const sev = incident.severity;
   for (const miss of impact.slaMissed) {
-    const target = sev === null ? '' : miss.kind === 'response'
-      ? ` (target ${formatDuration(SEVERITY_TABLE[sev].responseMs)})`
-      : ` (due ${miss.dueAt})`;
+    const took = miss.stoppedAt === null ? 'still open' : `took ${formatDuration(msBetween(incident.detectedAt, miss.stoppedAt))}`;
+    const resolution = sev === null ? null : SEVERITY_TABLE[sev].resolution;
+    const goal = sev === null || resolution === null ? ''
+      : miss.kind === 'response' ? formatDuration(SEVERITY_TABLE[sev].responseMs)
+      : resolution.kind === 'within' ? formatDuration(resolution.ms) : 'next maintenance window';
+    const target = ` (target ${goal}, ${took})`;
     out.push(miss.kind === 'response'
       ? {
         area: 'escalation',

@@ -12,8 +12,12 @@ const list = (values: string[]): string => (values.length ? values.join(', ') : 
 export function renderReviewMarkdown(review: Review): string {
   const i = review.impact;
   const whys = review.whys.map((w, n) => `${n + 1}. **${w.why}** ${w.because}`);
-  const misses = i.slaMissed.map((m) =>
-    `${m.kind} (due ${formatInstant(m.dueAt)}, ${m.stoppedAt ? `met ${formatInstant(m.stoppedAt)}` : 'still running'})`);
+  const misses = i.slaMissed.map((m) => {
+    const stopped = m.stoppedAt === null
+      ? 'still running'
+      : `${m.kind === 'response' ? 'acknowledged' : 'resolved'} ${formatInstant(m.stoppedAt)}, ${formatDuration(Date.parse(m.stoppedAt) - Date.parse(m.dueAt))} late`;
+    return `${m.kind} (due ${formatInstant(m.dueAt)}; ${stopped})`;
+  });
   const outage = `${formatDuration(i.outageMs.fromDetection)} from detection, ${formatDuration(i.outageMs.fromFailure)} from failure start${i.outageMs.ongoing ? ' (ongoing)' : ''}`;
   const assessed = i.jobsFailedAssessed === null ? '' : `; Petra assessed ${i.jobsFailedAssessed}`;
   const lines = [

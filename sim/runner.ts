@@ -1,4 +1,5 @@
 import { createIncidentEngine } from '../agents/engine.js';
+import type { IncidentEngine } from '../agents/types.js';
 import type { IncidentRecord } from '../machines/types.js';
 import { computeMetrics, type Metrics } from '../reports/metrics.js';
 import { createMemoryStore } from '../store/memoryStore.js';
@@ -18,6 +19,10 @@ export interface RunOptions {
   store?: Store;
   /** Called as virtual time advances, with the share of the run done (0..1). */
   onProgress?: (done: number) => void;
+  /** Given the engine once it exists (the watcher mounts on it). */
+  onEngine?: (engine: IncidentEngine) => void;
+  /** Awaited before virtual time moves to `next` (epoch ms): a live run paces itself here. */
+  pace?: (next: number) => Promise<void>;
 }
 
 /** Per incident, what `report.json` carries. */
@@ -100,6 +105,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       clock.setTimeout(() => engine.resolve(incident.id, { by: incident.assignee ?? 'engine', note: 'fix applied' }), due - clock.now());
     },
   });
+  options.onEngine?.(engine);
   const open = new Set<string>();
   engine.subscribe((e) => {
     if (e.type === 'incident') {
@@ -142,6 +148,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const next = clock.nextDueAt();
     if (next === null || (horizon !== null && next > horizon) || next > backstop) break;
     if (horizon === null && allClosed()) break;
+    if (options.pace) await options.pace(next);
     await clock.advanceToAsync(next);
     options.onProgress?.(Math.min(1, (clock.now() - start) / Math.max(1, (horizon ?? lastFailure) - start)));
   }

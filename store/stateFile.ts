@@ -19,32 +19,48 @@ export interface StateSnapshot {
  * that is still in the table is unchanged and a commit only serializes what changed.
  */
 export class StateEncoder {
-  #json = new Map<string, Map<string, { row: unknown; json: string }>>();
+  /** Per table: row id -> the row last serialized and its `"id":{...}` line. */
+  #lines = new Map<string, Map<string, { row: unknown; line: string }>>();
 
-  /** The file's text, in parts (one per table) so it never has to be one string. */
+  /**
+   * The file's text in parts of at most LINES_PER_PART rows, so that a large table
+   * never has to become one string (V8 caps strings near 512 MB) and is written in slices.
+   */
   encode(data: StoreData, auditCount: number): string[] {
-    const head = `{"schemaVersion":${SCHEMA_VERSION},"auditCount":${auditCount},"meta":${canonicalJson(data.meta)},"tables":{\n`;
-    const names = tableOrder(data.tables);
+    const parts = [`{"schemaVersion":${SCHEMA_VERSION},"auditCount":${auditCount},"meta":${canonicalJson(data.meta)},"tables":{\n`];
     const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
-    const parts = names.map((name, i) => this.#table(name, tables[name] ?? {}) + (i < names.length - 1 ? ',\n' : '\n'));
-    return [head, ...parts, '}}\n'];
+    const names = tableOrder(tables);
+    names.forEach((name, i) => {
+      const lines = this.#table(name, tables[name] ?? {});
+      const close = i < names.length - 1 ? '},\n' : '}\n';
+      if (lines.length === 0) return parts.push(`${JSON.stringify(name)}:{${close}`);
+      parts.push(`${JSON.stringify(name)}:{\n`);
+      for (let at = 0; at < lines.length; at += LINES_PER_PART) {
+        const last = at + LINES_PER_PART >= lines.length;
+        parts.push(lines.slice(at, at + LINES_PER_PART).join(',\n') + (last ? `\n${close}` : ',\n'));
+      }
+    });
+    parts.push('}}\n');
+    return parts;
   }
 
-  #table(name: string, rows: Record<string, unknown>): string {
-    const cache = this.#json.get(name);
-    const next = new Map<string, { row: unknown; json: string }>();
+  #table(name: string, rows: Record<string, unknown>): string[] {
+    const cache = this.#lines.get(name);
+    const next = new Map<string, { row: unknown; line: string }>();
     const lines: string[] = [];
     for (const id in rows) {
       const row = rows[id];
-      const hit = cache?.get(id);
-      const json = hit && hit.row === row ? hit.json : canonicalJson(row);
-      next.set(id, { row, json });
-      lines.push(`${JSON.stringify(id)}:${json}`);
+      let hit = cache?.get(id);
+      if (!hit || hit.row !== row) hit = { row, line: `${JSON.stringify(id)}:${canonicalJson(row)}` };
+      next.set(id, hit);
+      lines.push(hit.line);
     }
-    this.#json.set(name, next);
-    return `${JSON.stringify(name)}:{${lines.length ? `\n${lines.join(',\n')}\n` : ''}}`;
+    this.#lines.set(name, next);
+    return lines;
   }
 }
+
+const LINES_PER_PART = 2048;
 
 /**
  * Parses and checks a state file. Refuses, naming the file, invalid JSON (with its line),

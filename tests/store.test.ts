@@ -18,7 +18,7 @@ const audit = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
   ...over,
 });
 const job = (id: string, over: Partial<JobRecord> = {}): JobRecord => ({
-  id, agent: 'mailer', workflow: null, tenant: null, status: 'queued', attempts: 0,
+  id, kind: null, agent: 'mailer', workflow: null, tenant: null, status: 'queued', attempts: 0,
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', error: null, incidentId: null, ...over,
 });
 const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -13,7 +13,7 @@ const audit = (i: number): AuditEntry => ({
   entityId: `inc_${i % 4}`, action: 'incident.detected', level: i % 5 ? 'info' : 'error', message: `entry ${i}`, meta: { agent: 'mailer', attempt: i },
 });
 const job = (id: string, over: Partial<JobRecord> = {}): JobRecord => ({
-  id, agent: 'mailer', workflow: 'billing', tenant: null, status: 'queued', attempts: 0,
+  id, kind: null, agent: 'mailer', workflow: 'billing', tenant: null, status: 'queued', attempts: 0,
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', error: null, incidentId: null, ...over,
 });
 const tempStore = () => join(mkdtempSync(join(tmpdir(), 'incident-flow-store-')), 'run.json');

@@ -21,7 +21,7 @@ const [file, mode] = process.argv.slice(2);
 const store = await openStore(file);
 const entry = (i) => ({ id: 'aud_' + i, ts: new Date(Date.UTC(2026, 0, 1) + i).toISOString(), actor: 'worker',
   entityType: 'job', entityId: 'job_' + (i % 7), action: 'job.ran', level: 'info', message: 'row ' + i, meta: { agent: 'mailer' } });
-const job = (id) => ({ id, agent: 'mailer', workflow: null, tenant: null, status: 'queued', attempts: 0,
+const job = (id) => ({ id, kind: null, agent: 'mailer', workflow: null, tenant: null, status: 'queued', attempts: 0,
   createdAt: 'c', updatedAt: 'u', error: null, incidentId: null });
 if (mode === 'exit') { store.appendAudit(entry(0)); await store.flush(); process.exit(0); }
 if (mode === 'spin') {

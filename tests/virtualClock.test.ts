@@ -126,7 +126,8 @@ timers('handles 100,000 timers with heavy clearing quickly', () => {
   clock.runUntilIdle();
   assert.is(fired, 50_000);
   assert.ok(ordered);
-  assert.ok(performance.now() - started < 1_000, 'runs in well under a second');
+  // Generous for a loaded CI machine; a re-sort per firing (SimulatedClock) takes minutes here.
+  assert.ok(performance.now() - started < 5_000, `took ${Math.round(performance.now() - started)} ms`);
 });
 
 timers.run();

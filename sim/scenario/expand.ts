@@ -40,7 +40,9 @@ export function expandFailures(scenario: Scenario, random: Random): FailureEvent
     for (let t = load.fromMs; ; ) {
       // Exponential gaps make a Poisson process; 1 - random() is in (0, 1], so log is finite.
       t += -Math.log(1 - random()) / perMs;
-      const [pickEntry, pickAgent, pickWorkflow] = [random(), random(), random()];
+      const pickEntry = random();
+      const pickAgent = random();
+      const pickWorkflow = random();
       if (!(t < end)) break;
       const entry = pickByWeight(load.mix, pickEntry * totalWeight);
       const agent = (entry.agent && agents.get(entry.agent)) || scenario.agents[Math.floor(pickAgent * scenario.agents.length)];

@@ -12,6 +12,7 @@ const validate = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true
 
 /** What a value written against these schemas should have been, in the user's words. */
 const EXPECTED = new Map<object, string>([
+  [defs.duration, 'a duration like "5m"'],
   [defs.id, 'an id of letters, digits, ".", "_", ":" or "-" (at most 100)'],
   [defs.latency, 'a duration like "2m", { uniform: [low, high] } or { lognormal: { median, p95 } }'],
   [defs.latency.else, 'exactly one of uniform or lognormal'],

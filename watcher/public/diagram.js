@@ -123,4 +123,5 @@ export async function drawDiagram(container, description, highlight) {
     const node = container.querySelector(`g[data-id="${c.mermaidId}"], g[id*="-${c.mermaidId}-"]`);
     if (node) node.classList.add(c.current ? 'composite-current' : c.visited ? 'composite-visited' : 'composite');
   }
+  container.dataset.drawn = 'true';
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The CLI entry: TypeScript sources run through tsx, so the package needs no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../sim/cli.ts');
+const code = await main(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  interactive: Boolean(process.stderr.isTTY),
+});
+process.exitCode = code;

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+
+/** A mistake on the command line: exit code 2, with the usage. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Usage: incident-flow <command> [options]
+
+Commands:
+  run <scenario> [--db FILE] [--out DIR] [--seed N] [--runs N] [--json] [--watch] [--speed X] [--port N]
+                      run a rehearsal in virtual time; writes the store, report.json and junit.xml
+  validate <scenario...>
+                      check scenario files; every problem at once, with file, path and line
+  report --db FILE [--from ISO] [--to ISO] [--json] [--html OUT.html]
+                      incident metrics over any store
+  review <incident> --db FILE
+                      print an incident's post-incident review as Markdown
+  watch --db FILE [--port N] [--host H]
+                      serve the Agent Watcher at http://127.0.0.1:PORT/app/watcher
+  run-all [DIR]       run every scenario in DIR (default: scenarios) and print one line each
+
+Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario or usage, 3 internal error.`;
+
+export type Command =
+  | { name: 'run'; scenario: string; db: string | null; out: string | null; seed: number | null; runs: number; json: boolean; watch: boolean; speed: number; port: number }
+  | { name: 'validate'; scenarios: string[] }
+  | { name: 'report'; db: string; from: string | null; to: string | null; json: boolean; html: string | null }
+  | { name: 'review'; incident: string; db: string }
+  | { name: 'watch'; db: string; port: number; host: string }
+  | { name: 'run-all'; dir: string }
+  | { name: 'help' };
+
+const int = (flag: string, v: string | undefined, min: number): number | null => {
+  if (v === undefined) return null;
+  if (!/^-?\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${flag}: expected an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+};
+
+/** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
+export function parseCommand(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        db: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' },
+        json: { type: 'boolean' }, watch: { type: 'boolean' }, speed: { type: 'string' }, port: { type: 'string' },
+        host: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals: p } = parsed;
+  const one = (what: string) => {
+    if (p.length !== 1) throw new UsageError(`${name}: expected one ${what}, got ${p.length}`);
+    return p[0];
+  };
+  const needDb = () => {
+    if (!v.db) throw new UsageError(`${name}: --db FILE is required`);
+    return v.db;
+  };
+  switch (name) {
+    case 'run': {
+      const speed = v.speed === undefined ? 60 : Number(v.speed);
+      if (!(speed > 0)) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
+      return { name, scenario: one('scenario file'), db: v.db ?? null, out: v.out ?? null, seed: int('seed', v.seed, 0), runs: int('runs', v.runs, 1) ?? 1, json: Boolean(v.json), watch: Boolean(v.watch), speed, port: int('port', v.port, 0) ?? 0 };
+    }
+    case 'validate':
+      if (p.length === 0) throw new UsageError('validate: expected at least one scenario file');
+      return { name, scenarios: p };
+    case 'report':
+      return { name, db: needDb(), from: v.from ?? null, to: v.to ?? null, json: Boolean(v.json), html: v.html ?? null };
+    case 'review':
+      return { name, incident: one('incident id'), db: needDb() };
+    case 'watch':
+      return { name, db: needDb(), port: int('port', v.port, 0) ?? 0, host: v.host ?? '127.0.0.1' };
+    case 'run-all':
+      if (p.length > 1) throw new UsageError(`run-all: expected at most one folder, got ${p.length}`);
+      return { name, dir: p[0] ?? 'scenarios' };
+    default:
+      throw new UsageError(`unknown command "${name}"`);
+  }
+}

@@ -1,0 +1,211 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { ReportError } from '../reports/errors.js';
+import { reportCommand } from '../reports/reportCommand.js';
+import { reviewCommand } from '../reports/review.js';
+import { openStore, storeFiles, StoreError } from '../store/index.js';
+import { parseCommand, UsageError, USAGE, type Command } from './argv.js';
+import { runScenario, type RunResult } from './runner.js';
+import { loadScenario, ScenarioError } from './scenario/index.js';
+import { junitXml, renderSummary, reportJson, sweepTable } from './summary.js';
+
+/** Where a command writes: injected so tests capture it. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Progress bars go to an interactive stderr only. */
+  interactive: boolean;
+}
+
+export const EXIT = { pass: 0, failed: 1, invalid: 2, internal: 3 } as const;
+
+const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
+
+/**
+ * The CLI: one parse, one runner, one catch at the top. Returns the exit code;
+ * user mistakes are messages with exit 2, never stack traces.
+ */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    return await execute(parseCommand(argv), io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`incident-flow: ${err.message}\n\n${USAGE}\n`);
+      return EXIT.invalid;
+    }
+    if (err instanceof ScenarioError) {
+      io.err(`${err.message}\n${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; nothing was written.\n`);
+      return EXIT.invalid;
+    }
+    if (err instanceof StoreError || err instanceof ReportError) {
+      io.err(`${err.message}\n`);
+      return EXIT.invalid;
+    }
+    io.err(`incident-flow: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.internal;
+  }
+}
+
+async function execute(cmd: Command, io: Io): Promise<number> {
+  switch (cmd.name) {
+    case 'help':
+      io.out(`${USAGE}\n`);
+      return EXIT.pass;
+    case 'validate': {
+      const problems: string[] = [];
+      for (const file of cmd.scenarios) {
+        try {
+          await loadScenario(file);
+          io.out(`${file}: ok\n`);
+        } catch (err) {
+          if (!(err instanceof ScenarioError)) throw err;
+          problems.push(err.message);
+        }
+      }
+      if (problems.length) io.err(`${problems.join('\n')}\n`);
+      return problems.length ? EXIT.invalid : EXIT.pass;
+    }
+    case 'run':
+      return cmd.runs > 1 ? sweep(cmd, io) : runOnce(cmd, io);
+    case 'run-all':
+      return runAll(cmd.dir, io);
+    case 'report': {
+      const store = await openStore(cmd.db, { readonly: true });
+      const { text, html } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
+      if (cmd.html && html !== undefined) writeFileSync(cmd.html, html);
+      io.out(text.endsWith('\n') ? text : `${text}\n`);
+      await store.close();
+      return EXIT.pass;
+    }
+    case 'review': {
+      const store = await openStore(cmd.db, { readonly: true });
+      io.out(reviewCommand(store, cmd.incident));
+      await store.close();
+      return EXIT.pass;
+    }
+    case 'watch': {
+      // Loaded on demand: the other commands need no http server.
+      const { watchCommand } = await import('../watcher/watchCommand.js');
+      const handle = await watchCommand({ db: cmd.db, port: cmd.port, host: cmd.host });
+      await untilInterrupted();
+      await handle.close();
+      return EXIT.pass;
+    }
+  }
+}
+
+const slug = (file: string) => basename(file, extname(file));
+
+/** A rehearsal's own store may be replaced by the next run; anything else is refused. */
+async function prepareDb(db: string): Promise<void> {
+  if (!existsSync(db)) return;
+  const old = await openStore(db, { readonly: true });
+  const fromRehearsal = old.getMeta('scenario') !== undefined;
+  await old.close();
+  if (!fromRehearsal) throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
+  const files = storeFiles(db);
+  rmSync(files.state);
+  rmSync(files.audit, { force: true });
+}
+
+async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
+  const scenario = await loadScenario(cmd.scenario);
+  const out = cmd.out ?? join('incident-flow-out', slug(cmd.scenario));
+  const db = cmd.db ?? join(out, 'store.json');
+  mkdirSync(out, { recursive: true });
+  await prepareDb(db);
+  const store = await openStore(db, { autoCommit: cmd.watch });
+  const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
+  let watcher: { url: string; close(): Promise<void> } | null = null;
+  let result: RunResult;
+  try {
+    const realStart = Date.now();
+    result = await runScenario(scenario, {
+      store,
+      ...(cmd.seed !== null ? { seed: cmd.seed } : {}),
+      onProgress: io.interactive && !cmd.watch ? progressBar(io) : undefined,
+      ...(cmd.watch
+        ? {
+            onEngine: async (engine) => {
+              watcher = await startWatcher!({ store, engine, port: cmd.port });
+              io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
+            },
+            // Virtual time runs `speed` times faster than real time, so a person can follow it.
+            pace: async (next) => {
+              const due = realStart + (next - scenario.startMs) / cmd.speed;
+              const wait = Math.min(due - Date.now(), 5_000);
+              if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            },
+          }
+        : {}),
+    });
+    await store.flush();
+  } finally {
+    await store.close();
+  }
+  if (io.interactive && !cmd.watch) io.err('\n');
+  writeFileSync(join(out, 'report.json'), reportJson(result));
+  writeFileSync(join(out, 'junit.xml'), junitXml(result));
+  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\nWrote ${db}, ${join(out, 'report.json')}, ${join(out, 'junit.xml')}\n`);
+  if (watcher) {
+    io.err('The run is over; the watcher stays up until Ctrl-C.\n');
+    await untilInterrupted();
+    await (watcher as { close(): Promise<void> }).close();
+  }
+  return result.verdict === 'pass' ? EXIT.pass : EXIT.failed;
+}
+
+async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
+  const scenario = await loadScenario(cmd.scenario);
+  const base = cmd.seed ?? scenario.seed;
+  const results: RunResult[] = [];
+  for (let i = 0; i < cmd.runs; i++) {
+    results.push(await runScenario(scenario, { seed: base + i }));
+    if (io.interactive) io.err(`\rrun ${i + 1}/${cmd.runs}`);
+  }
+  if (io.interactive) io.err('\n');
+  const table = sweepTable(results, SWEEP_METRICS);
+  const failed = results.filter((r) => r.verdict === 'fail').map((r) => r.seed);
+  const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, metrics: r.metrics.overall })) };
+  if (cmd.out) {
+    mkdirSync(cmd.out, { recursive: true });
+    writeFileSync(join(cmd.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  }
+  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n`);
+  return failed.length ? EXIT.failed : EXIT.pass;
+}
+
+async function runAll(dir: string, io: Io): Promise<number> {
+  if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
+  const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  let code: number = EXIT.pass;
+  for (const file of files) {
+    const path = join(dir, file);
+    try {
+      const r = await runScenario(await loadScenario(path));
+      const o = r.metrics.overall;
+      const passed = r.expectations.filter((v) => v.status === 'pass').length;
+      io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(34)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);
+      if (r.verdict === 'fail') code = Math.max(code, EXIT.failed);
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      io.out(`INVALID ${file}\n${err.message}\n`);
+      code = EXIT.invalid;
+    }
+  }
+  return code;
+}
+
+function progressBar(io: Io): (done: number) => void {
+  let last = -1;
+  return (done) => {
+    const pct = Math.floor(done * 100);
+    if (pct === last) return;
+    last = pct;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
+  };
+}
+
+const untilInterrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -1,0 +1,76 @@
+import { SEVERITIES } from '../machines/types.js';
+import { formatDuration, formatPercent } from '../reports/time.js';
+import type { RunResult } from './runner.js';
+import type { Verdict } from './expectations.js';
+import { metricValue } from './expectations.js';
+
+const show = (v: unknown): string => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+function verdictLine(v: Verdict): string {
+  const mark = v.status === 'pass' ? 'PASS' : 'FAIL';
+  const observed = v.kind === 'failure' ? (v.observed.each as Array<Record<string, unknown>>).map((o) => Object.keys(v.expected).map((k) => `${k}=${show(o[k])}`).join(' ')).join('; ') || 'no incident' : Object.entries(v.observed).map(([k, x]) => `${k}=${show(x)}`).join(' ');
+  const expected = Object.entries(v.expected).map(([k, x]) => `${k}=${show(x)}`).join(' ');
+  return `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
+}
+
+/** The human-readable summary `incident-flow run` prints. Deterministic. */
+export function renderSummary(r: RunResult): string {
+  const o = r.metrics.overall;
+  const bySev = SEVERITIES.map((s) => `${s} ${r.metrics.bySeverity[s].incidents}`).join(', ');
+  const dur = (ms: number | null) => (ms === null ? '–' : formatDuration(ms));
+  const pct = (x: number | null) => (x === null ? '–' : formatPercent(x));
+  const passed = r.expectations.filter((v) => v.status === 'pass').length;
+  return [
+    `${r.scenario}  (seed ${r.seed}; virtual time ${r.start} → ${r.end})`,
+    `Failures: ${r.failures}   Incidents: ${o.incidents} (${bySev}; unclassified ${r.metrics.bySeverity.unclassified.incidents})`,
+    `Escalations: ${o.escalations}   SLA breaches: ${o.slaBreaches}   Auto-resolved: ${o.autoResolved}   Repeats: ${o.repeats}`,
+    `MTTD ${dur(o.mttdMs)}   MTTR (respond) ${dur(o.mttrMs)}   Time to resolve ${dur(o.mttResolveMs)} (p95 ${dur(o.resolveP95Ms)})   Auto-resolve ${pct(o.autoResolveRate)}   Repeat ${pct(o.repeatRate)}   SLA ${pct(o.sla.attainment)}`,
+    r.expectations.length ? 'Expectations:' : 'Expectations: none',
+    ...r.expectations.map(verdictLine),
+    `Verdict: ${r.verdict.toUpperCase()} (${passed}/${r.expectations.length} expectations)`,
+  ].join('\n');
+}
+
+/** `report.json`: what other tools read of a run. Keys in a fixed order. */
+export function reportJson(r: RunResult): string {
+  const { store: _store, ...rest } = r;
+  return `${JSON.stringify({ ...rest, expectations: r.expectations.map(({ status, kind, name, path, line, expected, observed }) => ({ status, kind, name, path, line, expected, observed })) }, null, 2)}\n`;
+}
+
+const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+/** JUnit XML of the expectations, for CI pipelines. */
+export function junitXml(r: RunResult): string {
+  const failures = r.expectations.filter((v) => v.status === 'fail').length;
+  const cases = r.expectations.map((v) => {
+    const name = `${v.name} (${v.path})`;
+    if (v.status === 'pass') return `    <testcase classname="${xml(r.scenario)}" name="${xml(name)}"/>`;
+    const msg = `expected ${JSON.stringify(v.expected)}; observed ${JSON.stringify(v.observed)}`;
+    return `    <testcase classname="${xml(r.scenario)}" name="${xml(name)}">\n      <failure message="${xml(msg)}"/>\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites tests="${r.expectations.length}" failures="${failures}">`,
+    `  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length}" failures="${failures}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** p50/p95 of each metric over a seed sweep. */
+export function sweepTable(results: RunResult[], names: readonly string[]): { rows: Array<{ metric: string; p50: number | null; p95: number | null }>; text: string } {
+  const pick = (xs: number[], q: number): number | null => {
+    if (xs.length === 0) return null;
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  };
+  const rows = names.map((metric) => {
+    const values = results.map((r) => metricValue(r.metrics, metric)).filter((v): v is number => v !== null);
+    return { metric, p50: pick(values, 0.5), p95: pick(values, 0.95) };
+  });
+  const fmt = (m: string, v: number | null) => (v === null ? '–' : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : String(v));
+  const text = [`${'metric'.padEnd(16)} ${'p50'.padStart(12)} ${'p95'.padStart(12)}`, ...rows.map((r) => `${r.metric.padEnd(16)} ${fmt(r.metric, r.p50).padStart(12)} ${fmt(r.metric, r.p95).padStart(12)}`)].join('\n');
+  return { rows, text };
+}

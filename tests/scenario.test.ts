@@ -1,0 +1,296 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRandom } from '../sim/random.js';
+import { expandFailures, loadScenario, parseScenario, ScenarioError, type ScenarioProblem } from '../sim/scenario/index.js';
+import { DEFAULTS } from '../sim/scenario/normalize.js';
+import schema from '../sim/scenario/scenario.schema.json' with { type: 'json' };
+
+const EXAMPLE = `$schema: ../sim/scenario/scenario.schema.json
+name: Primary database down at peak
+seed: 7
+start: "2026-03-02T14:00:00Z"
+until: 12h
+config: { AUTO_SPEND_LIMIT_USD: 500, TWO_HOUR_RULE_MS: 2h, RETRY_DELAYS_MS: [0s, 5s, 25000] }
+tenants:
+  - { id: acme, admin: ops@acme.example }
+agents:
+  - { id: billing-agent, tenant: acme, workflows: [invoice-run] }
+responders:
+  cheryl: { ack: 2m, capacity: 2 }
+  petra:  { ack: { uniform: [5m, 15m] } }
+  atlas:  { ack: { lognormal: { median: 5m, p95: 20m } } }
+human: { answer: approve, after: 15m }
+failures:
+  - id: db-down
+    at: 0s
+    agent: billing-agent
+    workflow: invoice-run
+    error: "ECONNREFUSED 10.0.0.5:5432"
+    retryable: true
+    succeedsOnAttempt: never
+    detectAfter: 90s
+    rootCause: db-primary-down
+    whys: [ { why: "invoices failed", because: "the primary refused connections" } ]
+    impact:
+      kind: platform-down
+      customerFacing: true
+      crossAgent: true
+      decision: rollback
+    fixedAfter: 40m
+expect:
+  - { failure: db-down, severity: P0, escalatedTo: atlas, autoResolved: false, resolvedWithin: 1h }
+  - { audit: incident.escalated, count: 2 }
+  - { metric: autoResolveRate, max: 0 }
+  - { metric: mttrMs, max: 5m }
+`;
+
+/** The problems parseScenario reports for `text`; fails the test if it parses. */
+function problemsOf(text: string, file = 'scenario.yaml'): ScenarioProblem[] {
+  try {
+    parseScenario(text, file);
+  } catch (error) {
+    assert.instance(error, ScenarioError);
+    return (error as ScenarioError).problems;
+  }
+  assert.unreachable('expected a ScenarioError');
+  return [];
+}
+
+/** The one problem at `path`. */
+function problemAt(text: string, path: string): ScenarioProblem {
+  const found = problemsOf(text).filter((p) => p.path === path);
+  assert.is(found.length, 1, `one problem at ${path}, got ${JSON.stringify(problemsOf(text))}`);
+  return found[0];
+}
+
+const MINIMAL = 'name: minimal\n';
+const withFailures = (failures: string, extra = '') =>
+  `name: t\ntenants: [{ id: acme, admin: a@acme.example }]\nagents: [{ id: billing-agent, tenant: acme, workflows: [invoice-run] }]\n${extra}failures:\n${failures}`;
+
+const parse = suite('parseScenario');
+
+parse('reads the example into milliseconds, epoch time and defaults', () => {
+  const s = parseScenario(EXAMPLE, 'scenario.yaml');
+  assert.is(s.startMs, Date.UTC(2026, 2, 2, 14));
+  assert.is(s.untilMs, 12 * 3_600_000);
+  assert.equal(s.config, { AUTO_SPEND_LIMIT_USD: 500, TWO_HOUR_RULE_MS: 7_200_000, RETRY_DELAYS_MS: [0, 5_000, 25_000] });
+  assert.equal(s.responders.cheryl, { ack: { kind: 'fixed', ms: 120_000 }, capacity: 2 });
+  assert.equal(s.responders.petra.ack, { kind: 'uniform', minMs: 300_000, maxMs: 900_000 });
+  assert.equal(s.responders.atlas.ack, { kind: 'lognormal', medianMs: 300_000, p95Ms: 1_200_000 });
+  const [f] = s.failures;
+  assert.is(f.tenant, 'acme', "the agent's tenant");
+  assert.is(f.detectAfterMs, 90_000);
+  assert.is(f.succeedsOnAttempt, null);
+  assert.equal(f.impact, { kind: 'platform-down', customerFacing: true, crossAgent: true, needsChange: false, financialUSD: 0, dataCompromised: false, decision: 'rollback' });
+  assert.equal(f.source, { path: 'failures[0]', line: 17 });
+  assert.equal(s.expect[0], { kind: 'failure', failure: 'db-down', severity: 'P0', escalatedTo: 'atlas', autoResolved: false, resolvedWithinMs: 3_600_000, source: { path: 'expect[0]', line: 34 } });
+  assert.equal(s.expect[3], { kind: 'metric', metric: 'mttrMs', max: 300_000, source: { path: 'expect[3]', line: 37 } });
+});
+
+parse('applies the documented defaults to a scenario that names nothing else', () => {
+  const s = parseScenario(MINIMAL, 'min.yaml');
+  assert.is(s.seed, 1);
+  assert.is(s.startMs, Date.parse('2026-01-05T09:00:00Z'));
+  assert.is(s.untilMs, null);
+  assert.equal(s.human, { answer: 'approve', after: { kind: 'fixed', ms: 900_000 } });
+  assert.equal(s.responders.atlas, { ack: { kind: 'fixed', ms: 120_000 }, capacity: null });
+  assert.equal([s.failures, s.load, s.expect, s.tenants, s.agents], [[], [], [], [], []]);
+});
+
+parse('the schema states the same defaults the parser applies', () => {
+  const p = schema.properties;
+  const d = schema.definitions;
+  assert.is(p.seed.default, DEFAULTS.seed);
+  assert.is(p.start.default, DEFAULTS.start);
+  assert.is(d.responder.properties.ack.default, DEFAULTS.ack);
+  assert.equal([p.human.properties.answer.default, p.human.properties.after.default], [DEFAULTS.human.answer, DEFAULTS.human.after]);
+  assert.is(d.failure.properties.fixedAfter.default, DEFAULTS.fixedAfter);
+  assert.is(d.impact.properties.kind.default, DEFAULTS.impactKind);
+});
+
+parse('reads JSON with the same result, and positions in it', () => {
+  const json = JSON.stringify({ name: 'j', agents: [{ id: 'a' }], failures: [{ id: 'f', agent: 'a', error: 'e', at: '5 minutes' }] }, null, 2);
+  const p = problemAt(json, 'failures[0].at');
+  assert.equal([p.line, p.column], [13, 13]);
+  const ok = parseScenario(JSON.stringify({ name: 'j', agents: [{ id: 'a' }], failures: [{ id: 'f', agent: 'a', error: 'e', at: '5m' }] }), 's.json');
+  assert.is(ok.failures[0].atMs, 300_000);
+});
+
+parse('loadScenario reads a file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
+  await writeFile(join(dir, 'db.yaml'), EXAMPLE);
+  const s = await loadScenario(join(dir, 'db.yaml'));
+  assert.is(s.file, join(dir, 'db.yaml'));
+  assert.is(s.name, 'Primary database down at peak');
+});
+
+parse.run();
+
+const bad = suite('parseScenario on bad input');
+
+bad('a malformed duration: file, path, line, column and what was expected', () => {
+  const text = withFailures('  - id: db-down\n    agent: billing-agent\n    error: x\n    at: 5 minutes\n');
+  const [p] = problemsOf(text);
+  assert.equal(p, { file: 'scenario.yaml', path: 'failures[0].at', line: 8, column: 9, message: 'expected a duration like "5m", got "5 minutes"' });
+  try { parseScenario(text, 'scenario.yaml'); } catch (error) {
+    assert.is((error as Error).message, 'scenario.yaml:8:9 failures[0].at: expected a duration like "5m", got "5 minutes"');
+  }
+});
+
+bad('a negative duration, and a duration without a unit', () => {
+  assert.match(problemAt(withFailures('  - { id: f, agent: billing-agent, error: x, at: -5m }\n'), 'failures[0].at').message, 'expected a non-negative duration like "5m", got "-5m"');
+  assert.match(problemAt('name: t\nuntil: 90\n', 'until').message, 'expected a duration like "5m", got 90');
+});
+
+bad('references to unknown agents, tenants, workflows and failures, with a did-you-mean', () => {
+  const text = withFailures('  - { id: db-down, agent: billng-agent, tenant: acm, error: x }\n  - { id: other, agent: billing-agent, workflow: invoce-run, error: x }\n', '') +
+    'expect:\n  - { failure: db-dwn }\nagents2: 1\n';
+  const problems = problemsOf(text);
+  const by = (path: string) => problems.find((p) => p.path === path)?.message;
+  assert.is(by('failures[0].agent'), 'unknown agent "billng-agent"; did you mean "billing-agent"?');
+  assert.is(by('failures[0].tenant'), 'unknown tenant "acm"; did you mean "acme"?');
+  assert.is(by('failures[1].workflow'), 'agent "billing-agent" has no workflow "invoce-run"; did you mean "invoice-run"?');
+  assert.is(by('expect[0].failure'), 'unknown failure "db-dwn"; did you mean "db-down"?');
+  assert.is(by('agents2'), 'unknown key "agents2"; did you mean "agents"?');
+  assert.is(problemAt('name: t\nagents: [{ id: a, tenant: nobody }]\n', 'agents[0].tenant').message, 'unknown tenant "nobody"');
+});
+
+bad('duplicate ids, including ones a fleet generates', () => {
+  const text = 'name: t\ntenants:\n  - { id: acme, admin: a }\n  - { id: acme, admin: b }\nagents: [{ id: agent-001 }]\nfleet: { agents: 2 }\n';
+  const problems = problemsOf(text);
+  assert.equal(problems.map((p) => [p.path, p.line, p.message]), [
+    ['tenants[1].id', 4, 'duplicate tenant id "acme" (first at tenants[0].id)'],
+    ['fleet.agents', 6, 'duplicate agent id "agent-001" (first at agents[0].id)'],
+  ]);
+  assert.match(problemAt(withFailures('  - { id: f, agent: billing-agent, error: x }\nload: [{ perDay: 1, for: 1d, mix: [{ id: f, error: y }] }]\n'), 'load[0].mix[0].id').message, 'duplicate failure id "f"');
+});
+
+bad('unknown keys point at the key and suggest the closest known one', () => {
+  const p = problemAt('name: t\nresponders:\n  cheryll: { ack: 2m }\n', 'responders.cheryll');
+  assert.equal([p.line, p.column, p.message], [3, 3, 'unknown key "cheryll"; did you mean "cheryl"?']);
+  assert.is(problemAt('name: t\nhuman: { zzzzzz: 1 }\n', 'human.zzzzzz').message, 'unknown key "zzzzzz"; expected one of: answer, after');
+  assert.is(problemAt('name: t\nexpect: [{ metirc: mttrMs, max: 5 }]\n', 'expect[0]').message, 'expected one of the keys failure, audit or metric; did you mean "metric"?');
+});
+
+bad('wrong types and values out of range say what was expected', () => {
+  const by = (text: string, path: string) => problemAt(text, path).message;
+  assert.is(by('name: t\nseed: seven\n', 'seed'), 'expected a whole number, got "seven"');
+  assert.is(by('name: t\nresponders: { atlas: { ack: 5 } }\n', 'responders.atlas.ack'), 'expected a duration like "2m", { uniform: [low, high] } or { lognormal: { median, p95 } }, got 5');
+  assert.is(by('name: t\nresponders: { petra: { capacity: 0 } }\n', 'responders.petra.capacity'), 'expected a whole number >= 1, got 0');
+  assert.is(by('name: t\nhuman: { answer: maybe }\n', 'human.answer'), 'expected one of approve, deny, none, got "maybe"');
+  assert.is(by('name: t\nstart: tomorrow\n', 'start'), 'expected an ISO 8601 time with a zone like "2026-03-02T14:00:00Z", got "tomorrow"');
+  assert.is(by('name: t\nstart: "2026-02-30T09:00:00Z"\n', 'start'), 'expected a real date and time, got "2026-02-30T09:00:00Z"');
+  assert.is(by('name: t\nconfig: { ACK_TIMEOUT_MS: true }\n', 'config.ACK_TIMEOUT_MS'), 'expected a duration like "2h" or a number of milliseconds, got true');
+  assert.is(by('name: t\nfailures: [{ id: f, error: x }]\n', 'failures[0]'), 'missing required key "agent"');
+  assert.is(by('name: t\nresponders: { petra: { ack: { uniform: [10m, 5m] } } }\n', 'responders.petra.ack'), 'expected uniform bounds in order [low, high], got [10m, 5m]');
+});
+
+bad('checks that need more than one field', () => {
+  const by = (text: string, path: string) => problemAt(text, path).message;
+  assert.is(by(withFailures('  - { id: f, agent: billing-agent, error: x, at: 13h }\n', 'until: 12h\n'), 'failures[0].at'), 'happens after the run ends (until: 12h)');
+  assert.is(by(withFailures('  - { id: f, agent: billing-agent, error: x, succeedsOnAttempt: 3 }\n', 'config: { RETRY_DELAYS_MS: [0s, 5s] }\n'), 'failures[0].succeedsOnAttempt'), 'expected at most 2 (the retries RETRY_DELAYS_MS allows), got 3');
+  assert.match(by(withFailures('  - { id: f, agent: billing-agent, error: x, retryable: false, succeedsOnAttempt: 1 }\n'), 'failures[0].succeedsOnAttempt'), 'not retryable');
+  assert.is(by('name: t\nfleet: { agents: 1 }\nload: [{ rate: 3/day, perDay: 3, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0]'), 'expected exactly one of rate (like "30/day") or perDay');
+  assert.match(by('name: t\nload: [{ perDay: 3, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0].mix[0]'), 'no agent to fail');
+  assert.match(by('name: t\nfleet: { agents: 1 }\nload: [{ perDay: 100000, for: 30d, mix: [{ id: m, error: x }] }]\n', ''), 'expected at most 1,000,000 failures in a run, got about 3,000,000');
+  assert.is(by('name: t\nexpect: [{ audit: incident.escalated, count: 2, min: 1 }]\n', 'expect[0]'), 'expected count, or min and/or max, not both');
+  assert.is(by('name: t\nexpect: [{ metric: mttrMs, min: 10m, max: 5m }]\n', 'expect[0]'), 'expected min <= max, got min 10m and max 5m');
+  assert.match(by('name: t\nexpect: [{ metric: autoResolveRate, max: 50 }]\n', 'expect[0].max'), 'expected a fraction between 0 and 1');
+  assert.match(by('name: t\nexpect: [{ metric: incidents, max: 5m }]\n', 'expect[0].max'), 'expected a number for incidents');
+});
+
+bad('malformed YAML reports the line', () => {
+  const [p] = problemsOf('name: t\nfailures:\n  - id: f\n   agent: a\n');
+  assert.is(p.line, 4);
+  assert.match(p.message, /^invalid YAML: /);
+  assert.match(problemsOf('name: t\nname: u\n')[0].message, /invalid YAML: .*unique/i);
+  assert.match(problemsOf('{ "name": "t", ')[0].message, /^invalid YAML/);
+});
+
+bad('a file that is not a mapping', () => {
+  assert.is(problemsOf('')[0].message, 'expected a mapping of scenario keys (name, failures, …), got null');
+  assert.is(problemsOf('- name: t\n')[0].message, 'expected a mapping of scenario keys (name, failures, …), got a list');
+  assert.is(problemsOf('just words')[0].message, 'expected a mapping of scenario keys (name, failures, …), got "just words"');
+});
+
+bad('an alias bomb is refused, not expanded', () => {
+  const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 9; i++) rows.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
+  assert.match(problemsOf(`name: t\n${rows.join('\n')}\n`)[0].message, /invalid YAML: .*alias/i);
+});
+
+bad('unreadable files name the file and say why', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
+  for (const [file, reason] of [[join(dir, 'missing.yaml'), 'no such file'], [dir, 'is a directory']]) {
+    try {
+      await loadScenario(file);
+      assert.unreachable();
+    } catch (error) {
+      assert.instance(error, ScenarioError);
+      assert.is((error as ScenarioError).problems[0].file, file);
+      assert.match((error as Error).message, `${file}: cannot read the scenario: ${reason}`);
+    }
+  }
+});
+
+bad('reports every problem at once, in file order', () => {
+  const text = 'name: t\nseed: -1\nuntil: soon\nresponders: { chery: {} }\nfailures: [{ id: f, agent: ghost, error: x, at: 1 hour }]\nexpect: [{ failure: nope }]\n';
+  assert.equal(problemsOf(text).map((p) => `${p.line}:${p.path}`), ['2:seed', '3:until', '4:responders.chery', '5:failures[0].agent', '5:failures[0].at', '6:expect[0].failure']);
+});
+
+bad.run();
+
+const expand = suite('expandFailures');
+
+expand('repeats and storms become unique keys in time order; the horizon drops later ones', () => {
+  const s = parseScenario(withFailures('  - { id: db, agent: billing-agent, error: x, at: 1h, repeat: { every: 1d, count: 5 }, storm: 2 }\n  - { id: blip, agent: billing-agent, error: y, at: 1h }\n', 'until: 3d\n'), 's.yaml');
+  const events = expandFailures(s, createRandom(1));
+  assert.equal(events.map((e) => `${e.key}@${e.atMs / 3_600_000}h`), ['db#1@1h', 'db#2@1h', 'blip#1@1h', 'db#3@25h', 'db#4@25h', 'db#5@49h', 'db#6@49h']);
+  assert.equal(Object.keys(events[0]).sort(), ['agent', 'atMs', 'detectAfterMs', 'error', 'failureId', 'fixedAfterMs', 'impact', 'key', 'retryable', 'rootCause', 'succeedsOnAttempt', 'tenant', 'whys', 'workflow']);
+  assert.is(events[0].tenant, 'acme');
+});
+
+const MONTH = `name: A month of a 200-agent fleet
+seed: 11
+fleet: { agents: 200, tenants: 20, workflowsPerAgent: 2 }
+load:
+  - perDay: 660
+    for: 30d
+    mix:
+      - { id: blip, weight: 8, error: "ETIMEDOUT", succeedsOnAttempt: 1 }
+      - { id: token, weight: 1.5, error: "OAuth token expired", retryable: false, impact: { kind: feature-broken } }
+      - { id: db, weight: 0.5, agent: agent-007, workflow: agent-007-wf2, error: "ECONNREFUSED", impact: { kind: platform-down } }
+`;
+
+expand('a month of a 200-agent fleet in a few lines: about 20,000 failures, by seed', () => {
+  const s = parseScenario(MONTH, 'month.yaml');
+  assert.is(s.agents.length, 200);
+  assert.is(s.tenants.length, 20);
+  assert.equal(s.agents[21], { id: 'agent-022', tenant: 'tenant-02', workflows: ['agent-022-wf1', 'agent-022-wf2'] });
+  const started = performance.now();
+  const events = expandFailures(s, createRandom(s.seed));
+  assert.ok(performance.now() - started < 5_000, 'expands in seconds at most, even on a loaded machine');
+  // Poisson with mean 19,800: 4 standard deviations is ±563.
+  assert.ok(Math.abs(events.length - 19_800) < 563, `${events.length} events`);
+  const share = (id: string) => events.filter((e) => e.failureId === id).length / events.length;
+  assert.ok(Math.abs(share('blip') - 0.8) < 0.02 && Math.abs(share('db') - 0.05) < 0.01);
+  assert.ok(events.filter((e) => e.failureId === 'db').every((e) => e.agent === 'agent-007' && e.workflow === 'agent-007-wf2' && e.tenant === 'tenant-07'));
+  assert.ok(events.every((e, i) => i === 0 || e.atMs >= events[i - 1].atMs));
+  assert.ok(events.every((e) => e.atMs >= 0 && e.atMs < 30 * 86_400_000));
+  assert.is(new Set(events.map((e) => e.key)).size, events.length);
+  assert.equal(expandFailures(s, createRandom(s.seed)), events, 'same seed, same timeline');
+  assert.not.equal(expandFailures(s, createRandom(12)).slice(0, 5), events.slice(0, 5));
+});
+
+expand('a load rate string reads as failures per day', () => {
+  const s = parseScenario('name: t\nfleet: { agents: 3 }\nload: [{ rate: 2/hour, from: 1d, for: 1d, mix: [{ id: m, error: x }] }]\n', 's.yaml');
+  assert.is(s.load[0].perDay, 48);
+  const events = expandFailures(s, createRandom(3));
+  assert.ok(events.every((e) => e.atMs >= 86_400_000 && e.atMs < 2 * 86_400_000));
+  assert.ok(events.length > 20 && events.length < 80, `${events.length} events`);
+});
+
+expand.run();

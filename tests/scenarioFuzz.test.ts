@@ -1,0 +1,163 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse as parseYaml, stringify } from 'yaml';
+import { createRandom, type Random } from '../sim/random.js';
+import { expandFailures, parseScenario, ScenarioError } from '../sim/scenario/index.js';
+
+const EXAMPLE = `name: Primary database down at peak
+seed: 7
+start: "2026-03-02T14:00:00Z"
+until: 12h
+config: { AUTO_SPEND_LIMIT_USD: 500, TWO_HOUR_RULE_MS: 2h, RETRY_DELAYS_MS: [0s, 5s, 25s], MAINTENANCE_WINDOW: { day: 0, hour: 2, minute: 0 } }
+tenants: [{ id: acme, admin: ops@acme.example }]
+agents: [{ id: billing-agent, tenant: acme, workflows: [invoice-run] }]
+responders:
+  cheryl: { ack: 2m, capacity: 2 }
+  petra: { ack: { uniform: [5m, 15m] } }
+  atlas: { ack: { lognormal: { median: 5m, p95: 20m } } }
+human: { answer: approve, after: 15m }
+failures:
+  - id: db-down
+    at: 0s
+    agent: billing-agent
+    workflow: invoice-run
+    error: "ECONNREFUSED 10.0.0.5:5432"
+    succeedsOnAttempt: never
+    detectAfter: 90s
+    rootCause: db-primary-down
+    repeat: { every: 1h, count: 3 }
+    storm: 2
+    whys: [{ why: "invoices failed", because: "the primary refused connections" }]
+    impact: { kind: platform-down, customerFacing: true, financialUSD: 12.5, decision: rollback }
+    fixedAfter: 40m
+expect:
+  - { failure: db-down, severity: P0, escalatedTo: atlas, autoResolved: false, resolvedWithin: 1h }
+  - { audit: incident.escalated, min: 1, max: 4 }
+  - { metric: mttrMs, max: 5m }
+`;
+
+const FLEET = `name: busy week
+seed: 3
+fleet: { agents: 12, tenants: 3, workflowsPerAgent: 2 }
+load:
+  - rate: 20/day
+    for: 3d
+    mix:
+      - { id: blip, weight: 4, error: ETIMEDOUT, succeedsOnAttempt: 1 }
+      - { id: token, agent: agent-002, workflow: agent-002-wf1, error: token expired, retryable: false }
+expect: [{ metric: autoResolveRate, min: 0.5 }, { failure: token, escalatedTo: cheryl }]
+`;
+
+const BASES = [EXAMPLE, FLEET, JSON.stringify(parseYaml(EXAMPLE), null, 2), JSON.stringify(parseYaml(FLEET))];
+
+/** Values of every type, including ones that look almost right. */
+const ODD_VALUES: unknown[] = [
+  42, -1, 0, 1.5, 1e300, 3, 'x', '', '5 minutes', '-5m', '5', '1d', '0s', '30m1h', 'P0', 'never', '30/day', 'acme',
+  'agent-001', null, true, false, [], [1, 'a'], {}, { uniform: ['5m'] }, { lognormal: { median: '0s', p95: '1m' } },
+  { failure: 'nope' }, '__proto__', 'constructor', '2026-02-30T00:00:00Z', '\u0000', '💥',
+];
+const ODD_TEXT = ['{', '}', '[', ']', ':', '-', '&a', '*a', '!!binary', '%YAML 1.1', '\t', '\n', '"', "'", '#', '|', '>', '? ', ',', '\r\n', '\u0000', '\uFEFF', '🙂', '<<: *a', '\\'];
+
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
+
+/** Every [container, key] in a parsed document, so a mutation can land anywhere. */
+function slots(value: unknown, out: Array<[Record<string, unknown> | unknown[], string | number]> = []) {
+  if (Array.isArray(value)) value.forEach((v, i) => { out.push([value, i]); slots(v, out); });
+  else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) { out.push([record, key]); slots(record[key], out); }
+  }
+  return out;
+}
+
+type Mutation = (text: string, random: Random) => string;
+
+/** Mutations of the data: parse, change one place, write back as YAML or JSON. */
+const structural = (change: (container: Record<string, unknown> | unknown[], key: string | number, random: Random) => void): Mutation => (text, random) => {
+  let data: unknown;
+  try { data = parseYaml(text); } catch { return text; }
+  const all = slots(data);
+  if (all.length === 0) return text;
+  const [container, key] = pick(random, all);
+  change(container, key, random);
+  return random() < 0.5 ? stringify(data) : JSON.stringify(data, null, random() < 0.5 ? 2 : 0);
+};
+
+const set = (container: Record<string, unknown> | unknown[], key: string | number, value: unknown) => {
+  if (Array.isArray(container)) container[Number(key)] = value;
+  else container[String(key)] = value;
+};
+
+const MUTATIONS: Record<string, Mutation> = {
+  deleteKey: structural((container, key) => {
+    if (Array.isArray(container)) container.splice(Number(key), 1);
+    else delete container[String(key)];
+  }),
+  swapType: structural((container, key, random) => set(container, key, structuredClone(pick(random, ODD_VALUES)))),
+  corruptDuration: (text, random) => text.replace(/\b(\d+)(ms|[smhd])\b/g, (match, n, unit) =>
+    random() < 0.3 ? pick(random, [`${n} ${unit}`, `-${n}${unit}`, `${n}`, `${n}${unit}${unit}`, `${n}.5${unit}`, `${n}w`, `${unit}${n}`]) : match),
+  renameKey: structural((container, key, random) => {
+    if (Array.isArray(container)) return;
+    const value = container[String(key)];
+    delete container[String(key)];
+    container[String(key).slice(0, -1) + pick(random, ['', 'x', 's', '_'])] = value;
+  }),
+  duplicateItem: structural((container, key) => { if (Array.isArray(container)) container.push(structuredClone(container[Number(key)])); }),
+  randomBytes: (text, random) => {
+    const chars = [...text];
+    for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
+      const at = Math.floor(random() * (chars.length + 1));
+      const insert = random() < 0.5 ? pick(random, ODD_TEXT) : String.fromCharCode(Math.floor(random() * 0x3000));
+      chars.splice(at, random() < 0.5 ? 1 : 0, insert);
+    }
+    return chars.join('');
+  },
+  truncate: (text, random) => text.slice(0, Math.floor(random() * text.length)),
+  shuffleLines: (text, random) => {
+    const lines = text.split('\n');
+    const i = Math.floor(random() * lines.length);
+    const j = Math.floor(random() * lines.length);
+    [lines[i], lines[j]] = [lines[j], lines[i]];
+    return random() < 0.5 ? lines.join('\n') : lines.map((l, k) => (k === i ? ` ${l}` : l)).join('\n');
+  },
+};
+
+const fuzz = suite('parseScenario under fuzzing');
+
+fuzz('3,000 mutated scenarios either parse or throw ScenarioError, never anything else', () => {
+  const random = createRandom(20260302);
+  const names = Object.keys(MUTATIONS);
+  let parsed = 0;
+  let rejected = 0;
+  for (let i = 0; i < 3_000; i++) {
+    let text = pick(random, BASES);
+    const applied: string[] = [];
+    for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+      const name = pick(random, names);
+      applied.push(name);
+      text = MUTATIONS[name](text, random);
+    }
+    try {
+      const scenario = parseScenario(text, 'fuzz.yaml');
+      // What parses must also expand: the runner's next step.
+      expandFailures(scenario, createRandom(scenario.seed));
+      parsed++;
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) {
+        assert.unreachable(`case ${i} (${applied.join(', ')}) threw ${String(error)}\n${(error as Error).stack}\n--- input ---\n${text}`);
+      }
+      rejected++;
+      for (const p of error.problems) {
+        assert.is(p.file, 'fuzz.yaml');
+        assert.ok(p.message.length > 0 && typeof p.path === 'string');
+        assert.ok(p.line === null || (Number.isInteger(p.line) && p.line >= 1), `line ${p.line}`);
+      }
+      assert.ok(error.problems.length > 0, 'a ScenarioError names at least one problem');
+    }
+  }
+  // Both outcomes must be common, or the mutations are not exercising the checks.
+  assert.ok(parsed > 150, `${parsed} parsed`);
+  assert.ok(rejected > 1_500, `${rejected} rejected`);
+});
+
+fuzz.run();

@@ -1,0 +1,245 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createWebSocketInspector } from '@statelyai/inspect';
+import { createActor, createMachine } from 'xstate';
+import { incidentMachine } from '../machines/index.js';
+import type { Store } from '../store/types.js';
+import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { auditEntry, createFakeEngine, createFakeStore, incident, seedStore } from './watcher.fakes.js';
+
+/**
+ * The Agent Watcher page in headless Chromium (Debian's /usr/bin/chromium), against
+ * a store and a fake engine. Screenshots land in out/watcher/ for a person to look at.
+ */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = 'out/watcher';
+
+interface Ctx {
+  browser: Browser;
+  page: Page;
+  store: Store;
+  engine: ReturnType<typeof createFakeEngine>;
+  watcher: WatcherServer;
+  problems: string[];
+  dialogs: string[];
+}
+
+const page = suite<Ctx>('watcher page', {} as Ctx);
+
+page.before(async (ctx) => {
+  mkdirSync(SHOTS, { recursive: true });
+  ctx.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+page.after(async (ctx) => ctx.browser.close());
+
+let t0 = 0;
+page.before.each(async (ctx) => {
+  t0 = Date.now();
+  ctx.store = createFakeStore();
+  seedStore(ctx.store);
+  ctx.engine = createFakeEngine(ctx.store, { incident: incidentMachine });
+  ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine });
+  ctx.page = await ctx.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
+  ctx.problems = [];
+  ctx.dialogs = [];
+  watchForProblems(ctx.page, ctx.problems, ctx.dialogs);
+});
+page.after.each(async (ctx) => {
+  const t1 = Date.now();
+  await ctx.page.close();
+  await ctx.watcher.close();
+  console.log('TIMING', t1 - t0, Date.now() - t1);
+});
+
+/** Collects what a clean page must not produce: console errors, failed or refused requests, uncaught errors, dialogs. */
+function watchForProblems(p: Page, problems: string[], dialogs: string[]) {
+  p.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  p.on('requestfailed', (r) => {
+    // EventSource requests are cut when the page closes; that is not a failure of the page.
+    if (!r.url().endsWith('/events') || !r.failure()?.errorText.includes('ABORTED')) problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  p.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
+  p.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+}
+
+/** Opens the page and waits until every panel has drawn once. */
+async function load(ctx: Ctx, url = ctx.watcher.url) {
+  await ctx.page.goto(url);
+  await ctx.page.waitForSelector('#conn.pill-live');
+  await ctx.page.waitForSelector('#incident-rows tr[data-incident]');
+  await ctx.page.waitForSelector('#audit-rows tr[data-audit]');
+  await ctx.page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+}
+
+const sameDocument = (p: Page) => p.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument === true);
+
+page('loads with no failed request and no console error, diagram included', async (ctx) => {
+  await load(ctx);
+  await ctx.page.click('#incident-rows tr[data-incident="inc_p0"]');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  await ctx.page.waitForTimeout(300);
+  assert.equal(ctx.problems, []);
+  assert.not.match(ctx.page.url(), /token=/, 'the token leaves the address bar once read');
+  await ctx.page.screenshot({ path: `${SHOTS}/page.png`, fullPage: true });
+});
+
+page('draws the incident machine with the current state lit and the path taken', async (ctx) => {
+  await load(ctx);
+  await ctx.page.click('#banners [data-incident="inc_p0"]');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  const current = await ctx.page.locator('#detail .diagram g.current').allTextContents();
+  assert.equal(current.map((t) => t.trim()), ['awaitingDecision']);
+  const visited = await ctx.page.locator('#detail .diagram g.visited').allTextContents();
+  for (const state of ['detected', 'working']) assert.ok(visited.map((t) => t.trim()).includes(state), state);
+  assert.is(await ctx.page.locator('#detail .diagram g.composite-current').count(), 1, 'executive, the composite holding the current state');
+  assert.is((await ctx.page.locator('#detail .path li.here').textContent())?.split(' ')[0], 'executive.awaitingDecision');
+  await ctx.page.locator('#incidents').screenshot({ path: `${SHOTS}/incident-detail.png` });
+});
+
+page('shows a failure injected into the store live, in red, without reload', async (ctx) => {
+  await load(ctx);
+  ctx.store.appendAudit(auditEntry({ id: 'aud_injected', level: 'error', action: 'job.failed', message: 'payments-agent: job failed (injected)' }));
+  const row = ctx.page.locator('#live-rows tr[data-audit="aud_injected"]');
+  await row.waitFor();
+  assert.match((await row.getAttribute('class'))!, /level-error/);
+  const [r, g, b] = (await row.evaluate((el) => getComputedStyle(el).color)).match(/\d+/g)!.map(Number);
+  assert.ok(r > 100 && r > g * 2 && r > b * 2, `red text, got rgb(${r}, ${g}, ${b})`);
+  await ctx.page.locator('#audit-rows tr[data-audit="aud_injected"].level-error').waitFor();
+  assert.ok(await sameDocument(ctx.page), 'no reload happened');
+  assert.equal(ctx.problems, []);
+});
+
+page('shows a banner per active incident with its severity, status and responder, and adds one live', async (ctx) => {
+  await load(ctx);
+  const banner = (id: string) => ctx.page.locator(`#banners [data-incident="${id}"]`);
+  assert.is(await ctx.page.locator('#banners .banner').count(), 2, 'closed and auto-resolved incidents have none');
+  assert.is(await banner('inc_p0').locator('.sev').textContent(), 'P0');
+  assert.is(await banner('inc_p0').locator('.banner-assignee').textContent(), 'Atlas (CEO)');
+  assert.is(await banner('inc_p0').locator('.banner-status').textContent(), 'executive');
+  assert.is(await banner('inc_p2').locator('.banner-assignee').textContent(), 'Cheryl (Support)');
+  ctx.store.put('incidents', incident({ id: 'inc_new', severity: 'P1', status: 'coordinated', state: 'coordinated.working', assignee: 'petra', detectedAt: new Date().toISOString() }));
+  await banner('inc_new').waitFor();
+  assert.is(await banner('inc_new').locator('.sev').textContent(), 'P1');
+  assert.is(await banner('inc_new').locator('.banner-assignee').textContent(), 'Petra (PM)');
+  assert.ok(await sameDocument(ctx.page));
+});
+
+page('narrows the incident list with the filters', async (ctx) => {
+  await load(ctx);
+  const ids = () => ctx.page.locator('#incident-rows tr[data-incident]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.incident));
+  const settle = (want: string[]) => ctx.page.waitForFunction((want) =>
+    [...document.querySelectorAll<HTMLElement>('#incident-rows tr[data-incident]')].map((r) => r.dataset.incident).join() === want.join(), want);
+  assert.is((await ids()).length, 4);
+  await ctx.page.check('#incident-filter input[name=severity][value=P0]');
+  await ctx.page.check('#incident-filter input[name=severity][value=P1]');
+  await settle(['inc_p0', 'inc_old']);
+  await ctx.page.selectOption('#incident-filter select[name=tenant]', 'initech');
+  await settle(['inc_old']);
+  await ctx.page.click('#incident-filter button[type=reset]');
+  await settle(['inc_p0', 'inc_p2', 'inc_auto', 'inc_old']);
+  await ctx.page.selectOption('#incident-filter select[name=status]', 'active');
+  await settle(['inc_p0', 'inc_p2']);
+  await ctx.page.selectOption('#incident-filter select[name=status]', '');
+  await ctx.page.selectOption('#incident-filter select[name=agent]', 'email-agent');
+  await settle(['inc_auto', 'inc_old']);
+  await ctx.page.fill('#incident-filter input[name=since]', '2026-03-01T00:00:00');
+  await ctx.page.fill('#incident-filter input[name=until]', '2026-03-02T07:00:00');
+  await settle(['inc_old']);
+});
+
+page('approves a pending decision from the page; the engine resumes the incident', async (ctx) => {
+  await load(ctx);
+  const card = ctx.page.locator('#decision-list [data-decision="dec_1"]');
+  await card.waitFor();
+  await ctx.page.fill('#by', 'Dana Reyes');
+  await card.locator('button.approve').click();
+  await ctx.page.waitForFunction(() => document.querySelector('#decision-list')?.textContent?.includes('No decision waiting'));
+  assert.equal(ctx.engine.calls, [['dec_1', 'approve', 'Dana Reyes']]);
+  assert.is(ctx.store.get('decisions', 'dec_1')!.status, 'approved');
+  assert.is(ctx.store.get('incidents', 'inc_p0')!.state, 'executive.fixing');
+  const answered = ctx.store.queryAudit({ entityId: 'dec_1' }).rows;
+  assert.is(answered[0].actor, 'Dana Reyes', 'who answered is in the audit log');
+  await ctx.page.locator('#live-rows tr', { hasText: 'Dana Reyes answered approve' }).waitFor();
+});
+
+page('a page opened without the token cannot answer, and the server refuses it', async (ctx) => {
+  const bare = ctx.watcher.url.replace(/\?token=.*/, '');
+  await ctx.page.goto(bare);
+  await ctx.page.evaluate(() => sessionStorage.clear());
+  await load(ctx, bare);
+  const approve = ctx.page.locator('#decision-list [data-decision="dec_1"] button.approve');
+  await approve.waitFor();
+  assert.ok(await approve.isDisabled());
+  assert.match((await ctx.page.locator('#decide-hint').textContent())!, /token/);
+  const status = await ctx.page.evaluate(async () => (await fetch('/app/watcher/api/decisions/dec_1', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ answer: 'approve', by: 'mallory' }),
+  })).status);
+  assert.is(status, 401);
+  assert.equal(ctx.engine.calls, []);
+  assert.is(ctx.store.get('decisions', 'dec_1')!.status, 'pending');
+  ctx.problems.length = 0; // the 401 above was asked for
+});
+
+page('renders markup from the store as text: no dialog, no img element', async (ctx) => {
+  const script = '<script>alert(1)</script>';
+  const img = '<img src=x onerror=alert(1)>';
+  ctx.store.put('incidents', incident({ id: 'inc_xss', severity: 'P1', status: 'triaged', agent: img, workflow: script, tenant: 'acme', detectedAt: new Date().toISOString(), error: { message: `${script} ${img}`, name: img, stack: img, retryable: true }, findings: [img], reviewId: 'doc_xss', path: [{ state: img, at: new Date().toISOString() }] }));
+  ctx.store.put('kb_documents', { id: 'doc_xss', tags: ['post-incident-review'], title: img, createdAt: new Date().toISOString(), incidentId: 'inc_xss', body: `# ${img}\n\n${script} **${img}** [x](javascript:alert(1))\n\n| a |\n|---|\n| ${img} |` });
+  ctx.store.put('decisions', { id: 'dec_xss', incidentId: 'inc_xss', action: img, status: 'pending', requestedAt: new Date().toISOString(), answeredAt: null, by: null, timeoutAt: new Date().toISOString() });
+  ctx.store.put('responders', { id: 'cheryl', capacity: 1, active: [img], queue: [script], updatedAt: new Date().toISOString() });
+  ctx.store.appendAudit(auditEntry({ id: 'aud_xss', level: 'error', entityId: 'inc_xss', actor: img, message: `${script} ${img}` }));
+  await load(ctx);
+  await ctx.page.click('#banners [data-incident="inc_xss"]');
+  await ctx.page.waitForSelector('#detail .review');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn]');
+  const visible = await ctx.page.getByText(img, { exact: false }).count();
+  assert.ok(visible >= 8, `the strings show as text (${visible} places)`);
+  assert.ok(await ctx.page.getByText(script, { exact: false }).first().isVisible());
+  assert.is(await ctx.page.evaluate(() => document.querySelectorAll('img, script:not([type=module]), [onerror]').length), 0);
+  assert.is(await ctx.page.evaluate(() => [...document.querySelectorAll('a')].filter((a) => a.getAttribute('href')?.startsWith('javascript')).length), 0);
+  await ctx.page.waitForTimeout(300);
+  assert.equal(ctx.dialogs, []);
+  assert.equal(ctx.problems, []);
+  await ctx.page.screenshot({ path: `${SHOTS}/xss.png`, fullPage: true });
+});
+
+page('pages the audit log on the server', async (ctx) => {
+  for (let i = 0; i < 5000; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
+  await load(ctx);
+  const info = () => ctx.page.locator('#audit-pager .page-info').textContent();
+  assert.is(await info(), '1–50 of 5,002');
+  await ctx.page.click('#audit-pager button:has-text("Next")');
+  await ctx.page.waitForFunction(() => document.querySelector('#audit-pager .page-info')?.textContent?.startsWith('51–100'));
+  assert.is(await ctx.page.locator('#audit-rows tr').count(), 50);
+  await ctx.page.click('#audit-pager button:has-text("Last")');
+  await ctx.page.waitForFunction(() => document.querySelector('#audit-pager .page-info')?.textContent === '5,001–5,002 of 5,002');
+  await ctx.page.selectOption('#audit-filter select[name=level]', 'error');
+  await ctx.page.waitForFunction(() => document.querySelector('#audit-pager .page-info')?.textContent === '1–1 of 1');
+});
+
+page('lists an XState actor that reports through createWebSocketInspector', async (ctx) => {
+  await load(ctx);
+  const machine = createMachine({ id: 'light', initial: 'green', states: { green: { on: { tick: 'yellow' } }, yellow: { on: { tick: 'red' } }, red: {} } });
+  const inspector = createWebSocketInspector({ url: ctx.watcher.inspectUrl });
+  const actor = createActor(machine, { inspect: inspector.inspect }).start();
+  try {
+    actor.send({ type: 'tick' });
+    actor.send({ type: 'tick' });
+    const row = ctx.page.locator('#inspected-rows tr', { hasText: 'light' });
+    await row.locator('.actor-value', { hasText: 'red' }).waitFor();
+    assert.match((await row.locator('ol.events').textContent())!, /tick/);
+    await ctx.page.locator('#inspected').screenshot({ path: `${SHOTS}/inspected.png` });
+  } finally {
+    actor.stop();
+    inspector.stop();
+  }
+});
+
+page.run();
