@@ -31,8 +31,8 @@ export function timelineOf(incident: IncidentRecord, entries: readonly AuditEntr
 
 /**
  * Section 2: the 5 Whys. The incident's own chain when one was scripted or diagnosed;
- * otherwise built from its failure data (error, retries, findings) and always ending at
- * the root cause, or saying plainly that none was established.
+ * otherwise built from its failure data (error, retries, diagnosis findings) and always
+ * ending at the root cause, or saying plainly that none was established.
  * @example fiveWhys(incident).rootCause // 'connection pool exhausted by the nightly export'
  */
 export function fiveWhys(incident: IncidentRecord): {
@@ -59,7 +59,10 @@ export function fiveWhys(incident: IncidentRecord): {
         : incident.error.retryable ? 'no retry was attempted' : 'the error is not retryable, so no retry was attempted',
     });
   }
-  for (const finding of incident.findings.slice(0, 2)) whys.push({ why: 'Why did that happen?', because: finding });
+  // Findings are what the diagnosis saw, not proven causes: they are asked as such, and
+  // one that only restates the error adds nothing.
+  const findings = incident.findings.filter((f) => !f.includes(incident.error.message));
+  for (const finding of findings.slice(0, 2)) whys.push({ why: 'What did the diagnosis find?', because: finding });
   const rootCause = established ?? `not established (error signature ${incident.fingerprint})`;
   whys.push({ why: 'What is the root cause?', because: rootCause });
   return { whys, source: 'derived', rootCause };

@@ -3,8 +3,11 @@ export const DURATION_UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000
 export type DurationUnit = keyof typeof DURATION_UNITS;
 
 const UNITS = Object.keys(DURATION_UNITS) as DurationUnit[];
-/** One or more `<integer><unit>` parts, largest unit first: "5m", "1h30m", "250ms". */
-export const DURATION_PATTERN = /^(?:\d+(?:ms|[dhms]))+$/;
+/** One or more `<integer><unit>` parts, each unit once, largest first: "5m", "1h30m", "250ms".
+ *  scenario.schema.json carries the same pattern, so editors flag what this rejects. */
+export const DURATION_PATTERN = /^(?!$)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
+/** Any sequence of parts: tells "30m1h" (order) apart from "5 minutes" (not a duration). */
+const PARTS = /^(?:\d+(?:ms|[dhms]))+$/;
 const PART = /(\d+)(ms|[dhms])/g;
 
 /** A string that is not a duration; `expected` says what would have been. */
@@ -30,18 +33,14 @@ export class DurationError extends Error {
  */
 export function parseDuration(text: unknown): number {
   if (typeof text !== 'string' || !DURATION_PATTERN.test(text)) {
-    const negative = typeof text === 'string' && text.startsWith('-') && DURATION_PATTERN.test(text.slice(1));
-    throw new DurationError(negative ? 'a non-negative duration like "5m"' : 'a duration like "5m"', text);
+    const negative = typeof text === 'string' && text.startsWith('-') && PARTS.test(text.slice(1));
+    // "30m1h" or "5m5m" is almost certainly a typo; say so rather than add the parts up.
+    const disordered = typeof text === 'string' && PARTS.test(text);
+    const expected = negative ? 'a non-negative duration like "5m"' : disordered ? 'a duration with each unit once, largest first, like "1h30m"' : 'a duration like "5m"';
+    throw new DurationError(expected, text);
   }
   let ms = 0;
-  let lastUnit = -1;
-  for (const [, amount, unit] of text.matchAll(PART)) {
-    const index = UNITS.indexOf(unit as DurationUnit);
-    // "30m1h" or "5m5m" is almost certainly a typo; say so rather than add them up.
-    if (index <= lastUnit) throw new DurationError('a duration with each unit once, largest first, like "1h30m"', text);
-    lastUnit = index;
-    ms += Number(amount) * DURATION_UNITS[unit as DurationUnit];
-  }
+  for (const [, amount, unit] of text.matchAll(PART)) ms += Number(amount) * DURATION_UNITS[unit as DurationUnit];
   if (!Number.isSafeInteger(ms)) throw new DurationError('a duration shorter than 285,000 years', text);
   return ms;
 }

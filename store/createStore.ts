@@ -5,7 +5,7 @@ import { createCommitQueue } from './commitQueue.js';
 import { ioError } from './storeFiles.js';
 import { TableDiff } from './tableDiff.js';
 import { TableIndex } from './tableIndex.js';
-import { StoreError } from './types.js';
+import { StoreError, TABLE_NAMES } from './types.js';
 import type { Store, StoreChange, StoreData, TableName, Tables } from './types.js';
 
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
@@ -20,11 +20,15 @@ export interface CoreOptions {
 }
 
 type Row = { id: string } & Record<string, unknown>;
+const KNOWN_TABLES = new Set<string>(TABLE_NAMES);
 
 /**
  * The store core over any lowdb `Low<StoreData>` whose data is already read: synchronous
  * in-memory mutations and indexes, one `low.write()` per burst of mutations, commits
  * serialized, listeners told after each commit. Knows nothing about files.
+ *
+ * Rows and audit entries handed out (`get`, `list`, `queryAudit`, changes) are the
+ * store's own objects: treat them as read-only and `put` a changed copy.
  * @example const store = createStore(new Low(new Memory<StoreData>(), emptyStoreData()), { path: null });
  */
 export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
@@ -43,6 +47,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   let closing: Promise<void> | null = null;
 
   function rowsOf<T extends TableName>(table: T): Record<string, Tables[T]> {
+    if (!KNOWN_TABLES.has(table)) throw new TypeError(`incident-flow store: unknown table ${JSON.stringify(table)}`);
     return (low.data.tables[table] ??= {});
   }
   function tableIndex(table: TableName): TableIndex {

@@ -66,7 +66,6 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     const fresh = data.audit_log.slice(this.#rows, end);
     const lines = fresh.length ? Buffer.from(fresh.map((row) => `${canonicalJson(row)}\n`).join('')) : null;
     const parts = this.#encoder.encode(data, end);
-    this.#audit = data.audit_log;
     if (lines) {
       try {
         this.#jsonl ??= await openForWrite(this.files.audit);

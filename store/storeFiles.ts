@@ -18,7 +18,10 @@ export function storeFiles(path: string): StoreFiles {
   return { state: path, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp` };
 }
 
-/** A new, empty database. */
+/**
+ * A new, empty database: every table present and empty.
+ * @example new Low<StoreData>(new Memory<StoreData>(), emptyStoreData())
+ */
 export function emptyStoreData(): StoreData {
   const tables = {} as StoreData['tables'];
   for (const name of TABLE_NAMES) tables[name] = {};

@@ -70,9 +70,16 @@ Whys('derives the chain from error, retries and findings, ending at the root cau
   assert.ok(review.whys.length <= 5);
   assert.match(review.whys[0].because, 'ECONNREFUSED 10.0.0.5:5432');
   assert.match(review.whys[1].because, '3 retries failed');
-  assert.is(review.whys[2].because, 'the export job opened 400 connections');
+  assert.equal(review.whys[2], { why: 'What did the diagnosis find?', because: 'the export job opened 400 connections' });
   assert.is(review.whys.at(-1)!.because, 'connection pool exhausted by the nightly export');
   assert.is(review.rootCause, 'connection pool exhausted by the nightly export');
+});
+
+Whys('leaves out a finding that only restates the error', () => {
+  const store = createMemoryStore();
+  store.put('incidents', makeIncident({ id: 'inc_f', rootCause: 'db-primary-down', findings: ['Error: ECONNREFUSED 10.0.0.5:5432 (Error)', 'Affected systems: agent billing-agent'] }));
+  const { review } = reviewOf(store, 'inc_f');
+  assert.equal(review.whys.map((w) => w.because).slice(2), ['Affected systems: agent billing-agent', 'db-primary-down']);
 });
 
 Whys('says the root cause was not established rather than guessing', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DURATION_PATTERN } from '../sim/duration.js';
 import { createRandom } from '../sim/random.js';
 import { expandFailures, loadScenario, parseScenario, ScenarioError, type ScenarioProblem } from '../sim/scenario/index.js';
 import { DEFAULTS } from '../sim/scenario/normalize.js';
@@ -100,7 +101,7 @@ parse('applies the documented defaults to a scenario that names nothing else', (
   assert.equal([s.failures, s.load, s.expect, s.tenants, s.agents], [[], [], [], [], []]);
 });
 
-parse('the schema states the same defaults the parser applies', () => {
+parse('the schema states the same defaults and duration syntax the parser applies', () => {
   const p = schema.properties;
   const d = schema.definitions;
   assert.is(p.seed.default, DEFAULTS.seed);
@@ -109,6 +110,7 @@ parse('the schema states the same defaults the parser applies', () => {
   assert.equal([p.human.properties.answer.default, p.human.properties.after.default], [DEFAULTS.human.answer, DEFAULTS.human.after]);
   assert.is(d.failure.properties.fixedAfter.default, DEFAULTS.fixedAfter);
   assert.is(d.impact.properties.kind.default, DEFAULTS.impactKind);
+  assert.is(d.duration.pattern, DURATION_PATTERN.source, 'editors reject exactly what parseDuration rejects');
 });
 
 parse('reads JSON with the same result, and positions in it', () => {

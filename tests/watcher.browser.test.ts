@@ -34,9 +34,7 @@ page.before(async (ctx) => {
 });
 page.after(async (ctx) => ctx.browser.close());
 
-let t0 = 0;
 page.before.each(async (ctx) => {
-  t0 = Date.now();
   ctx.store = createFakeStore();
   seedStore(ctx.store);
   ctx.engine = createFakeEngine(ctx.store, { incident: incidentMachine });
@@ -47,10 +45,8 @@ page.before.each(async (ctx) => {
   watchForProblems(ctx.page, ctx.problems, ctx.dialogs);
 });
 page.after.each(async (ctx) => {
-  const t1 = Date.now();
   await ctx.page.close();
   await ctx.watcher.close();
-  console.log('TIMING', t1 - t0, Date.now() - t1);
 });
 
 /** Collects what a clean page must not produce: console errors, failed or refused requests, uncaught errors, dialogs. */

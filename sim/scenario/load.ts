@@ -47,7 +47,9 @@ export async function loadScenario(file: string): Promise<Scenario> {
  */
 export function parseScenario(text: string, file: string): Scenario {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': warnings (unresolved tags, collection keys) must not print from a library; the
+  // schema check reports what they lead to (an unknown key, a string where a list belongs).
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const problems = new ProblemList(file, doc, lines);
   for (const error of doc.errors) problems.addAt(error.pos[0], `invalid YAML: ${firstLine(error.message)}`);
   if (problems.problems.length > 0) throw new ScenarioError(problems.sorted());

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assign, createActor, fromPromise, setup } from 'xstate';
+import { Incidents } from '../agents/incidents.js';
+import type { Runtime } from '../agents/runtime.js';
+import type { IncidentInput } from '../machines/incidentContext.js';
+import { resolvePolicy } from '../machines/policies/config.js';
+import { openStore } from '../store/index.js';
+import { VirtualClock } from '../sim/virtualClock.js';
+import type { Store } from '../store/types.js';
+
+const T0 = Date.UTC(2026, 2, 2, 14);
+
+/**
+ * The baseline: a bare XState machine doing the same transitions as an incident on
+ * the same clock: three failed attempts 0 s / 5 s / 25 s apart (each a promise actor),
+ * then triage, coordination, executive, resolution, review and close. No audit, no store.
+ */
+const bareMachine = setup({
+  types: { context: {} as { attempts: number }, events: {} as { type: 'ack' } | { type: 'done' } | { type: 'resolve' } | { type: 'reviewed' } },
+  actors: { attempt: fromPromise(async () => false) },
+  delays: { backoff: ({ context }) => [0, 5_000, 25_000][context.attempts] ?? 0 },
+}).createMachine({
+  context: { attempts: 0 },
+  initial: 'retrying',
+  states: {
+    retrying: {
+      initial: 'waiting',
+      states: {
+        waiting: { after: { backoff: 'attempting' } },
+        attempting: {
+          invoke: {
+            src: 'attempt',
+            onDone: [
+              { guard: ({ context }) => context.attempts < 2, target: 'waiting', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
+              { target: '#bare.triaged' },
+            ],
+          },
+        },
+      },
+    },
+    triaged: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: '#bare.coordinated' } } } },
+    coordinated: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: '#bare.executive' } } } },
+    executive: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: 'fixing' } }, fixing: { on: { resolve: '#bare.reviewing' } } } },
+    reviewing: { on: { reviewed: 'closed' } },
+    closed: { type: 'final' },
+  },
+  id: 'bare',
+});
+
+/** The responder steps both runs take once retries are exhausted. */
+function chain(send: (step: number) => void): void {
+  for (let step = 0; step < 8; step++) send(step);
+}
+
+async function drain(clock: VirtualClock): Promise<void> {
+  await clock.runUntilIdleAsync({ until: clock.now() + 60_000 });
+}
+
+export async function bareRate(n: number): Promise<number> {
+  const clock = new VirtualClock({ start: T0 });
+  const started = performance.now();
+  const actors = Array.from({ length: n }, () => createActor(bareMachine, { clock }).start());
+  await drain(clock);
+  const events = [{ type: 'ack' }, { type: 'done' }, { type: 'ack' }, { type: 'done' }, { type: 'ack' }, { type: 'done' }, { type: 'resolve' }, { type: 'reviewed' }] as const;
+  for (const actor of actors) chain((step) => actor.send(events[step]));
+  const done = actors.every((a) => a.getSnapshot().status === 'done');
+  if (!done) throw new Error('bench: the bare machine did not finish');
+  return n / ((performance.now() - started) / 1000);
+}
+
+export function incidentInput(i: number, t: number): IncidentInput {
+  const iso = new Date(t).toISOString();
+  return {
+    id: `inc_${i}`, fingerprint: `fp_${i}`, rootCause: null, repeatOf: null, tenant: 'acme', agent: `agent_${i % 200}`, workflow: `wf_${i % 400}`, jobId: null, failure: null,
+    error: { message: 'ECONNREFUSED', retryable: true },
+    impact: { kind: 'platform-down', customerFacing: false, crossAgent: false, needsChange: false, financialUSD: 0, dataCompromised: false, decision: null },
+    severity: 'P0', assignee: null, autoResolved: false, failureStartedAt: iso, detectedAt: iso, respondedAt: null, resolvedAt: null, closedAt: null,
+    retries: [], escalations: [], attached: 0, slaBreaches: [], findings: [], reviewId: null, whys: [], coordination: null, decisionId: null,
+    policy: resolvePolicy(), attemptStartedAt: null, decisionAnswer: null, decisionTimeouts: 0,
+  };
+}
+
+/** Our incident machine, its audit written to a lowdb store on disk, flushed (fsync) at the end. */
+export async function incidentRate(n: number): Promise<{ rate: number; auditRows: number; flushMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'if-bench-'));
+  const store: Store = await openStore(join(dir, 'bench.json'), { autoCommit: false });
+  const clock = new VirtualClock({ start: T0 });
+  let seq = 0;
+  const rt: Runtime = { store, clock, ids: (p) => `${p}_${++seq}`, random: () => 0.5, policy: resolvePolicy(), emit: () => {} };
+  const at = () => clock.now();
+  const incidents = new Incidents(rt, {
+    runAttempt: async () => ({ ok: false, at: clock.now(), error: 'ECONNREFUSED' }),
+    assign: () => {}, release: () => {}, notify: () => {}, startFix: () => {}, settleDecision: () => {}, liftMitigation: () => {},
+    commissionReview: () => {},
+  });
+  const started = performance.now();
+  for (let i = 0; i < n; i++) incidents.start(incidentInput(i, T0));
+  await drain(clock);
+  const affected = { workflows: [], tenants: [], agents: [], failedJobs: 1 };
+  for (let i = 0; i < n; i++) {
+    const id = `inc_${i}`;
+    chain((step) => {
+      const e = [
+        { type: 'responder.ack', at: at(), responder: 'cheryl' },
+        { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: null, rootCause: null },
+        { type: 'responder.ack', at: at(), responder: 'petra' },
+        { type: 'coordination.done', at: at(), coordination: { assigned: [], humanDeveloper: false, workaround: null, eta: null, affected } },
+        { type: 'responder.ack', at: at(), responder: 'atlas' },
+        { type: 'executive.assessed', at: at(), communication: false, boardMemo: false, decisionId: null },
+        { type: 'incident.resolve', at: at(), by: 'atlas' },
+        { type: 'review.published', at: at(), documentId: `doc_${i}` },
+      ] as const;
+      incidents.send(id, e[step]);
+    });
+  }
+  if (incidents.openIds().length !== 0) throw new Error('bench: incidents did not close');
+  const flushStart = performance.now();
+  await store.flush();
+  const flushMs = performance.now() - flushStart;
+  const rate = n / ((performance.now() - started) / 1000);
+  const auditRows = store.auditCount();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { rate, auditRows, flushMs };
+}

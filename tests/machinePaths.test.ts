@@ -1,0 +1,140 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { AnyStateNode, EventObject, SnapshotFrom } from 'xstate';
+import { getSimplePaths } from 'xstate/graph';
+import { DEADLINE_KINDS, incidentMachine } from '../machines/incidentMachine.js';
+import type { IncidentInput } from '../machines/incidentContext.js';
+import type { AttemptOutcome, IncidentEvent } from '../machines/incidentEvents.js';
+import { resolvePolicy } from '../machines/policies/index.js';
+import { MIN, SEC, T0, dotted, inputOf, settle, startIncident } from './helpers/machineHarness.js';
+
+type Snapshot = SnapshotFrom<typeof incidentMachine>;
+
+const ATTEMPT = incidentMachine.getStateNodeById('incident.retrying.attempting').invoke[0].id;
+const DONE = `xstate.done.actor.${ATTEMPT}`;
+const ERROR = `xstate.error.actor.${ATTEMPT}`;
+
+/** One sample of every event the incident can receive; times are fixed offsets from T0. */
+function sampleEvents(snapshot: Snapshot): EventObject[] {
+  const responder = snapshot.context.assignee ?? 'cheryl';
+  const triage = (severity: 'P0' | 'P1' | 'P3'): IncidentEvent => ({ type: 'triage.done', at: T0 + 10 * MIN, severity, findings: [`classified ${severity}`], mitigation: null, notified: null, rootCause: null });
+  const coordination = { assigned: ['billing'], humanDeveloper: false, workaround: 'w', eta: null, affected: { workflows: [], tenants: [], agents: [], failedJobs: 1 } };
+  return [
+    { type: 'retry.due', at: T0 },
+    { type: DONE, output: { ok: true, at: T0 + SEC } satisfies AttemptOutcome },
+    { type: DONE, output: { ok: false, at: T0 + SEC, error: 'boom' } satisfies AttemptOutcome },
+    { type: ERROR, error: 'the attempt actor broke' },
+    { type: 'responder.ack', at: T0 + 5 * MIN, responder },
+    { type: 'ack.timeout', at: T0 + 15 * MIN, responder },
+    triage('P0'),
+    triage('P1'),
+    triage('P3'),
+    { type: 'coordination.done', at: T0 + 20 * MIN, coordination },
+    { type: 'executive.assessed', at: T0 + 30 * MIN, communication: false, boardMemo: false, decisionId: 'dec_1' },
+    { type: 'executive.assessed', at: T0 + 30 * MIN, communication: false, boardMemo: false, decisionId: null },
+    { type: 'decision.answered', at: T0 + 40 * MIN, answer: 'approve', by: 'ops' },
+    { type: 'decision.answered', at: T0 + 40 * MIN, answer: 'deny', by: 'ops' },
+    { type: 'decision.timeout', at: T0 + 60 * MIN },
+    { type: 'rule.two_hours', at: T0 + 120 * MIN },
+    { type: 'incident.resolve', at: T0 + 90 * MIN, by: responder },
+    { type: 'review.published', at: T0 + 100 * MIN, documentId: 'doc_1' },
+  ];
+}
+
+/** Only what the guards read tells two snapshots apart (the rest, like `at`, would never repeat). */
+const serializeState = (s: Snapshot) =>
+  JSON.stringify({ value: s.value, severity: s.context.severity, retries: s.context.retries.length, timeouts: s.context.decisionTimeouts });
+
+/** Inputs that between them reach every state: retryable or not, and each decision-timeout policy. */
+const INPUTS: Array<[string, IncidentInput]> = [
+  ['a retryable P2 (timeout policy escalate)', inputOf()],
+  ['a non-retryable P2', inputOf({ error: { message: 'bad input', retryable: false } })],
+  ['timeout policy approve', inputOf({ policy: resolvePolicy({ DECISION_TIMEOUT_POLICY: 'approve' }) })],
+  ['timeout policy deny', inputOf({ policy: resolvePolicy({ DECISION_TIMEOUT_POLICY: 'deny' }) })],
+];
+
+function pathsOf(input: IncidentInput) {
+  return getSimplePaths(incidentMachine, { input, events: sampleEvents, serializeState });
+}
+
+/** Replays a path on a real actor; attempts wait until the path says how they end. */
+async function replay(input: IncidentInput, steps: ReturnType<typeof pathsOf>[number]['steps']) {
+  const pending: Array<{ resolve: (o: AttemptOutcome) => void; reject: (e: unknown) => void }> = [];
+  const h = startIncident(input, { deliver: false, attempt: () => new Promise((resolve, reject) => pending.push({ resolve, reject })) });
+  const trail: string[] = [h.value()];
+  for (const [i, step] of steps.entries()) {
+    if (i > 0) {
+      const event = step.event as EventObject & { output?: AttemptOutcome; error?: unknown };
+      if (event.type === DONE || event.type === ERROR) {
+        await settle();
+        const attempt = pending.shift();
+        assert.ok(attempt, `step ${i}: ${event.type} but no attempt is running`);
+        if (event.type === DONE) attempt.resolve(event.output!);
+        else attempt.reject(event.error);
+        await settle();
+      } else h.send(event as IncidentEvent);
+    }
+    const snap = h.actor.getSnapshot();
+    const where = `${trail.join(' → ')} (step ${i}: ${step.event.type})`;
+    assert.is.not(snap.status, 'error', `the actor failed: ${where}`);
+    assert.is(dotted(snap.value), dotted(step.state.value), `state differs: ${where}`);
+    assert.is(snap.context.retries.length, step.state.context.retries.length, `retries differ: ${where}`);
+    assert.is(snap.context.severity, step.state.context.severity, `severity differs: ${where}`);
+    trail.push(dotted(snap.value));
+  }
+  h.actor.stop();
+  return h;
+}
+
+/** Every atomic and final state node of the machine. */
+function leafIds(node: AnyStateNode = incidentMachine.root): string[] {
+  const children = Object.values(node.states) as AnyStateNode[];
+  return children.length === 0 ? [node.id] : children.flatMap((c) => leafIds(c));
+}
+
+// ---------------------------------------------------------------------------
+const Paths = suite('incident machine: every simple path, replayed on a real actor');
+
+for (const [label, input] of INPUTS) {
+  Paths(`${label}: each path reaches the same state on a real actor`, async () => {
+    const paths = pathsOf(input);
+    assert.ok(paths.length > 5, `only ${paths.length} paths`);
+    for (const path of paths) {
+      const h = await replay(input, path.steps);
+      assert.is(h.value(), dotted(path.state.value));
+      // Every path opens with detection; a closed one ends with the closing entry.
+      assert.is(h.actions()[0], 'incident.detected');
+      if (path.state.status === 'done') {
+        assert.is(h.actor.getSnapshot().status, 'done');
+        assert.is(h.actions().at(-1), 'incident.closed');
+        const disarmAll = h.effects.find((e) => e.type === 'disarm' && (e.params as { kinds: readonly string[] }).kinds.length === DEADLINE_KINDS.length);
+        assert.ok(disarmAll, 'a closed incident disarms every deadline');
+      }
+    }
+  });
+}
+
+Paths('between them the paths pass through every state of the machine, transient ones included', async () => {
+  const visited = new Set<string>();
+  const reached = new Set<string>();
+  for (const [, input] of INPUTS) {
+    for (const path of pathsOf(input)) {
+      const h = await replay(input, path.steps);
+      for (const id of h.visited) visited.add(id);
+      for (const step of path.steps) reached.add(`incident.${dotted(step.state.value)}`);
+    }
+  }
+  const leaves = leafIds();
+  // detected, resolved and autoResolved are left at once (eventless): the real actor passes them.
+  assert.equal(leaves.filter((id) => !visited.has(id)), [], 'states no replay passed through');
+  const transient = leaves.filter((id) => !reached.has(id)).sort();
+  assert.equal(transient, ['incident.autoResolved', 'incident.detected', 'incident.resolved']);
+  assert.ok(leaves.length >= 20, `${leaves.length} leaf states`);
+});
+
+Paths('the graph reaches auto-resolution on each of the three attempts', () => {
+  const closedAuto = pathsOf(inputOf()).filter((p) => p.state.status === 'done' && p.state.context.autoResolved);
+  assert.equal([...new Set(closedAuto.map((p) => p.state.context.retries.length))].sort(), [1, 2, 3]);
+});
+
+Paths.run();
