@@ -18,7 +18,8 @@ export function weeklyIncidentsChart(m: Metrics): string {
   const axis = niceCountAxis(Math.max(0, ...weeks.map((w) => w.incidents)));
   const y = linear(0, axis.max, y1, y0);
   const band = weeks.length ? (x1 - x0) / weeks.length : 0;
-  const barWidth = Math.max(2, band * 0.7);
+  // Capped so one or two weeks do not draw slabs across the whole chart.
+  const barWidth = Math.min(64, Math.max(2, band * 0.7));
   const body: string[] = [];
   const ticks = [];
   for (let v = 0; v <= axis.max; v += axis.step) ticks.push({ value: v, label: String(v) });
@@ -43,8 +44,9 @@ export function weeklyIncidentsChart(m: Metrics): string {
 }
 
 const RATE_SERIES = [
-  { key: 'autoResolveRate', label: 'Auto-resolve rate', colour: '#1b7f5a', dash: '' },
-  { key: 'repeatRate', label: 'Repeat incident rate', colour: '#7b3fa0', dash: ' stroke-dasharray="6 4"' },
+  // Different dot sizes: where the rates coincide the first shows as a ring around the second.
+  { key: 'autoResolveRate', label: 'Auto-resolve rate', colour: '#1b7f5a', dash: '', r: 5.5 },
+  { key: 'repeatRate', label: 'Repeat incident rate', colour: '#7b3fa0', dash: ' stroke-dasharray="6 4"', r: 3 },
 ] as const;
 
 /**
@@ -67,7 +69,7 @@ export function weeklyRatesChart(m: Metrics): string {
         return;
       }
       segments[segments.length - 1].push(`${num(xOf(i))},${num(y(rate))}`);
-      body.push(`<circle cx="${num(xOf(i))}" cy="${num(y(rate))}" r="3.5" fill="${s.colour}"><title>${esc(`${w.week} ${s.label}: ${(rate * 100).toFixed(1)}% of ${w.incidents}`)}</title></circle>`);
+      body.push(`<circle cx="${num(xOf(i))}" cy="${num(y(rate))}" r="${s.r}" fill="${s.colour}"><title>${esc(`${w.week} ${s.label}: ${(rate * 100).toFixed(1)}% of ${w.incidents}`)}</title></circle>`);
     });
     for (const seg of segments.filter((p) => p.length > 1)) {
       body.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dash} points="${seg.join(' ')}"/>`);

@@ -1,4 +1,5 @@
 import { SEVERITIES } from '../machines/types.js';
+import { p50, p95 } from '../reports/stats.js';
 import { formatDuration, formatPercent } from '../reports/time.js';
 import type { RunResult } from './runner.js';
 import type { Verdict } from './expectations.js';
@@ -61,14 +62,9 @@ export function junitXml(r: RunResult): string {
 
 /** p50/p95 of each metric over a seed sweep. */
 export function sweepTable(results: RunResult[], names: readonly string[]): { rows: Array<{ metric: string; p50: number | null; p95: number | null }>; text: string } {
-  const pick = (xs: number[], q: number): number | null => {
-    if (xs.length === 0) return null;
-    const sorted = [...xs].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  };
   const rows = names.map((metric) => {
     const values = results.map((r) => metricValue(r.metrics, metric)).filter((v): v is number => v !== null);
-    return { metric, p50: pick(values, 0.5), p95: pick(values, 0.95) };
+    return { metric, p50: p50(values), p95: p95(values) };
   });
   const fmt = (m: string, v: number | null) => (v === null ? '–' : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : String(v));
   const text = [`${'metric'.padEnd(16)} ${'p50'.padStart(12)} ${'p95'.padStart(12)}`, ...rows.map((r) => `${r.metric.padEnd(16)} ${fmt(r.metric, r.p50).padStart(12)} ${fmt(r.metric, r.p95).padStart(12)}`)].join('\n');

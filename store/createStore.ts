@@ -1,12 +1,12 @@
 import type { Low } from 'lowdb';
-import type { AuditEntry } from '../machines/types.js';
 import { AuditIndex, queryAudit } from './auditIndex.js';
 import { createCommitQueue } from './commitQueue.js';
+import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
 import { TableDiff } from './tableDiff.js';
-import { TableIndex } from './tableIndex.js';
-import { StoreError, TABLE_NAMES } from './types.js';
-import type { Store, StoreChange, StoreData, TableName, Tables } from './types.js';
+import { TableSet } from './tableSet.js';
+import { StoreError } from './types.js';
+import type { Store, StoreChange, StoreData, TableName } from './types.js';
 
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
 export interface CoreOptions {
@@ -18,9 +18,6 @@ export interface CoreOptions {
   /** Runs once at the end of close(), after the last flush (release locks, close files). */
   onClose?: () => Promise<void> | void;
 }
-
-type Row = { id: string } & Record<string, unknown>;
-const KNOWN_TABLES = new Set<string>(TABLE_NAMES);
 
 /**
  * The store core over any lowdb `Low<StoreData>` whose data is already read: synchronous
@@ -37,24 +34,14 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const autoCommit = opts.autoCommit ?? true;
   const audit = new AuditIndex();
   audit.addFrom(low.data.audit_log, 0);
-  const indexes = new Map<TableName, TableIndex>();
+  const tables = new TableSet(() => low.data.tables);
   const differ = new TableDiff();
-  const listeners = new Set<(change: StoreChange) => void>();
+  const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
   let dirtyRows = new Map<string, { table: TableName; id: string }>();
   let dirtyMeta = false;
   let timer: NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
-
-  function rowsOf<T extends TableName>(table: T): Record<string, Tables[T]> {
-    if (!KNOWN_TABLES.has(table)) throw new TypeError(`incident-flow store: unknown table ${JSON.stringify(table)}`);
-    return (low.data.tables[table] ??= {});
-  }
-  function tableIndex(table: TableName): TableIndex {
-    let index = indexes.get(table);
-    if (!index) indexes.set(table, (index = new TableIndex(rowsOf(table))));
-    return index;
-  }
 
   async function commit(): Promise<void> {
     const to = low.data.audit_log.length;
@@ -63,7 +50,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     // Captured now: this is exactly what the write below puts on disk.
     const change: StoreChange = {
       audit: low.data.audit_log.slice(from, to),
-      rows: [...rows.values()].map(({ table, id }) => ({ table, id, row: rowsOf(table)[id] ?? null })),
+      rows: [...rows.values()].map(({ table, id }) => ({ table, id, row: tables.get(table, id) ?? null })),
     };
     [dirtyRows, dirtyMeta] = [new Map(), false];
     try {
@@ -75,30 +62,18 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       throw ioError(name, 'commit', error);
     }
     committedAudit = to;
-    notify(change);
+    listeners.notify(change);
   }
   const queue = createCommitQueue(commit);
 
-  function notify(change: StoreChange): void {
-    if (change.audit.length === 0 && change.rows.length === 0) return;
-    for (const listener of [...listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        // A failing listener is a bug to surface, but must not undo a commit or starve the others.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-  }
-
+  /** Refuses mutations of a read-only or closed store. */
   function guard(op: string): void {
     if (readonly) throw new StoreError(`${name} is open read-only: ${op} is not allowed`, 'readonly', opts.path);
     if (closing) throw new StoreError(`${name} is closed: ${op} is not allowed`, 'closed', opts.path);
   }
   /** Group commit: one write per burst (every mutation until the event loop turns). */
-  function changed(): void {
+  function changed(table?: TableName, id?: string): void {
+    if (table && id) dirtyRows.set(`${table}\u0000${id}`, { table, id });
     if (!autoCommit || timer) return;
     timer = setImmediate(() => {
       timer = null;
@@ -110,13 +85,11 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     if (typeof id === 'string' && id !== '' && id !== '__proto__') return id;
     throw new TypeError(`incident-flow store: ${op}: expected a non-empty string id, got ${JSON.stringify(id)}`);
   }
-
   function flush(): Promise<void> {
     if (timer) clearImmediate(timer);
     timer = null;
     return queue.request();
   }
-
   async function refresh(): Promise<StoreChange> {
     if (!readonly || closing) return { audit: [], rows: [] };
     const before = low.data.tables;
@@ -124,8 +97,8 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     const change: StoreChange = { audit: low.data.audit_log.slice(audit.size), rows: differ.diff(before, low.data.tables) };
     audit.addFrom(low.data.audit_log);
     committedAudit = low.data.audit_log.length;
-    for (const { table, id, row } of change.rows) tableIndex(table).update(id, (row ?? undefined) as Row | undefined);
-    notify(change);
+    tables.reindex(change.rows);
+    listeners.notify(change);
     return change;
   }
 
@@ -146,22 +119,14 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       const id = checkId(`put(${table})`, row?.id);
       // A copy: the caller may go on editing its object, and the new identity tells the
       // state encoder that this row must be serialized again.
-      const copy = { ...row };
-      rowsOf(table)[id] = copy;
-      tableIndex(table).update(id, copy as unknown as Row);
-      dirtyRows.set(`${table}\u0000${id}`, { table, id });
-      changed();
+      tables.put(table, { ...row });
+      changed(table, id);
     },
-    get: (table, id) => (Object.hasOwn(rowsOf(table), id) ? rowsOf(table)[id] : undefined),
-    list: (table, where) => tableIndex(table).list(rowsOf(table), where),
+    get: (table, id) => tables.get(table, id),
+    list: (table, where) => tables.list(table, where),
     remove(table, id) {
       guard(`remove(${table})`);
-      const rows = rowsOf(table);
-      if (!Object.hasOwn(rows, id)) return;
-      delete rows[id];
-      tableIndex(table).update(id, undefined);
-      dirtyRows.set(`${table}\u0000${id}`, { table, id });
-      changed();
+      if (tables.remove(table, id)) changed(table, id);
     },
     getMeta: <V>(key: string) => (Object.hasOwn(low.data.meta, key) ? (low.data.meta[key] as V) : undefined),
     setMeta(key, value) {
@@ -172,10 +137,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       dirtyMeta = true;
       changed();
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
+    subscribe: (listener) => listeners.subscribe(listener),
     flush,
     // In the commits' line, so a refresh never interleaves with a commit or another refresh.
     refresh: () => queue.exclusive(refresh),

@@ -230,7 +230,7 @@ page('lists an XState actor that reports through createWebSocketInspector', asyn
     actor.send({ type: 'tick' });
     const row = ctx.page.locator('#inspected-rows tr', { hasText: 'light' });
     await row.locator('.actor-value', { hasText: 'red' }).waitFor();
-    assert.match((await row.locator('ol.events').textContent())!, /tick/);
+    assert.match((await row.locator('ul.events').textContent())!, /tick/);
     await ctx.page.locator('#inspected').screenshot({ path: `${SHOTS}/inspected.png` });
   } finally {
     actor.stop();

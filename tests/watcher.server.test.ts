@@ -4,16 +4,20 @@ import { request } from 'node:http';
 import { incidentMachine } from '../machines/index.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { createMemoryStore } from '../store/index.js';
 import { auditEntry, createFakeEngine, createFakeStore, seedStore } from './watcher.fakes.js';
 
-/** The watcher's HTTP surface without a browser: the JSON API, the token, the event stream. */
+/**
+ * The watcher's HTTP surface without a browser: the JSON API, the token, the event
+ * stream. Over the project's memory store; a fake stands in for a read-only store.
+ */
 
 interface Ctx { store: Store; watcher: WatcherServer; base: string; engine: ReturnType<typeof createFakeEngine> }
 
 function withWatcher(name: string) {
   const s = suite<Ctx>(name, {} as Ctx);
   s.before.each(async (ctx) => {
-    ctx.store = createFakeStore();
+    ctx.store = createMemoryStore();
     seedStore(ctx.store);
     ctx.engine = createFakeEngine(ctx.store, { incident: incidentMachine });
     ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine });
@@ -183,7 +187,7 @@ token('checks the answer, the name and that the decision is still pending', asyn
 });
 
 token('answers 409 when the watcher has no engine', async () => {
-  const store = createFakeStore();
+  const store = createMemoryStore();
   seedStore(store);
   const watcher = await startWatcher({ store });
   try {
@@ -196,7 +200,7 @@ token('answers 409 when the watcher has no engine', async () => {
 });
 
 token('off loopback, reading needs the token too', async () => {
-  const store = createFakeStore();
+  const store = createMemoryStore();
   const watcher = await startWatcher({ store, host: '0.0.0.0' });
   try {
     const base = `http://127.0.0.1:${watcher.port}/app/watcher`;
@@ -213,7 +217,7 @@ token.run();
 const paging = suite('watcher audit paging');
 
 paging('pages 100,000 audit entries on the server, one page per request', async () => {
-  const store = createFakeStore();
+  const store = createMemoryStore();
   for (let i = 0; i < 100_000; i++) {
     store.appendAudit(auditEntry({ id: `aud_p${i}`, entityId: `inc_${i % 50}`, level: i % 1000 === 0 ? 'error' : 'info', message: `entry ${i}` }));
   }
@@ -273,7 +277,7 @@ function nextChange(url: string, want: (data: any) => boolean): { done: Promise<
 }
 
 sse('delivers a new audit entry to a connected page', async () => {
-  const store = createFakeStore();
+  const store = createMemoryStore();
   const watcher = await startWatcher({ store });
   try {
     const stream = nextChange(`http://127.0.0.1:${watcher.port}/app/watcher/events`, (d) => d.audit.length > 0);
@@ -288,7 +292,7 @@ sse('delivers a new audit entry to a connected page', async () => {
 });
 
 sse('names the tables and rows a commit changed', async () => {
-  const store = createFakeStore();
+  const store = createMemoryStore();
   seedStore(store);
   await store.flush();
   await new Promise((r) => setTimeout(r, 10));

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { DURATION_PATTERN, parseDuration } from '../duration.js';
 import { checkExpectations } from './expectCheck.js';
 import { expandFleet } from './fleet.js';
 import { didYouMean, formatPath, type PathSegment, type ProblemList } from './problems.js';
@@ -12,9 +12,8 @@ const START = new RegExp(schema.properties.start.pattern);
 const rec = (x: unknown): Rec | undefined => (x !== null && typeof x === 'object' && !Array.isArray(x) ? { ...x } : undefined);
 const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const ms = (x: unknown): number | undefined => {
-  try { return parseDuration(x); } catch { return undefined; } // malformed: the schema check says so
-};
+/** Milliseconds, or undefined when absent or malformed (the schema check reports those). */
+const ms = (x: unknown): number | undefined => (typeof x === 'string' && DURATION_PATTERN.test(x) ? parseDuration(x) : undefined);
 
 /** Ids declared in a scenario, with where each was declared (for duplicate messages). */
 class Registry {

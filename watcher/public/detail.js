@@ -31,7 +31,7 @@ export async function renderDetail(container, id) {
     decisions.length ? [h('h4', null, 'Decisions'), h('ul', null, decisions.map((d) =>
       h('li', null, `${d.action}: ${d.status}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
     h('h4', null, `Timeline (${timelineTotal} audit entries)`),
-    h('div', { class: 'scroll short' }, h('table', { class: 'log' }, h('tbody', null, timeline.map(auditRow)))),
+    h('div', { class: 'scroll short' }, h('table', { class: 'log' }, h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
     timelineTotal > timeline.length ? h('p', { class: 'muted' }, 'Older entries are in the audit log below (filter by this entity).') : null,
     h('h4', null, 'Post-incident review'),
     review

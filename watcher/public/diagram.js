@@ -123,5 +123,12 @@ export async function drawDiagram(container, description, highlight) {
     const node = container.querySelector(`g[data-id="${c.mermaidId}"], g[id*="-${c.mermaidId}-"]`);
     if (node) node.classList.add(c.current ? 'composite-current' : c.visited ? 'composite-visited' : 'composite');
   }
+  // The machine is taller than the panel: bring the current state into view.
+  const here = container.querySelector('g.current');
+  if (here) {
+    const box = container.getBoundingClientRect();
+    const node = here.getBoundingClientRect();
+    container.scrollTop += node.top - box.top - box.height / 2;
+  }
   container.dataset.drawn = 'true';
 }

@@ -15,7 +15,7 @@ export async function renderInspected(tbody, hint) {
       h('td', null, h('strong', null, a.name), h('div', { class: 'mono muted small' }, a.sessionId, a.parentId ? ` ← ${a.parentId}` : '')),
       h('td', null, h('span', { class: `pill actor-${a.status}` }, a.status)),
       h('td', { class: 'mono actor-value' }, a.value || '—'),
-      h('td', null, h('ol', { class: 'events' }, a.events.slice().reverse().map((e) =>
+      h('td', null, h('ul', { class: 'events' }, a.events.slice().reverse().map((e) =>
         h('li', null, h('span', { class: 'mono' }, e.type), h('span', { class: 'muted small' }, ` ${time(new Date(e.at).toISOString())}`))))),
       h('td', null, h('code', { class: 'small' }, a.context)))));
 }

@@ -1,14 +1,17 @@
 import { get } from './api.js';
 import { debounce, fill, h, time } from './dom.js';
 
-/** One audit entry as a table row; error-level rows carry `level-error` and show red. */
-export function auditRow(entry) {
+/**
+ * One audit entry as a table row; error-level rows carry `level-error` and show red.
+ * `compact` leaves out the entity (an incident's own timeline) and keeps time short.
+ */
+export function auditRow(entry, { compact = false } = {}) {
   return h('tr', { class: `level-${entry.level}`, dataset: { audit: entry.id } },
-    h('td', { class: 'mono nowrap' }, time(entry.ts)),
+    h('td', { class: 'mono nowrap' }, compact ? time(entry.ts).slice(5) : time(entry.ts)),
     h('td', null, h('span', { class: `lvl lvl-${entry.level}` }, entry.level)),
     h('td', null, entry.actor),
     h('td', { class: 'mono' }, entry.action),
-    h('td', { class: 'mono' }, entry.entityId),
+    compact ? null : h('td', { class: 'mono' }, entry.entityId),
     h('td', { class: 'msg' }, entry.message));
 }
 
