@@ -5,6 +5,7 @@ import { assign, createActor, fromPromise, setup } from 'xstate';
 import { Incidents } from '../agents/incidents.js';
 import type { Runtime } from '../agents/runtime.js';
 import type { IncidentInput } from '../machines/incidentContext.js';
+import type { IncidentEvent } from '../machines/incidentEvents.js';
 import { resolvePolicy } from '../machines/policies/config.js';
 import { openStore } from '../store/index.js';
 import { VirtualClock } from '../sim/virtualClock.js';
@@ -102,7 +103,7 @@ export async function incidentRate(n: number): Promise<{ rate: number; auditRows
   for (let i = 0; i < n; i++) {
     const id = `inc_${i}`;
     chain((step) => {
-      const e = [
+      const e: IncidentEvent[] = [
         { type: 'responder.ack', at: at(), responder: 'cheryl' },
         { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: null, rootCause: null },
         { type: 'responder.ack', at: at(), responder: 'petra' },
@@ -111,7 +112,7 @@ export async function incidentRate(n: number): Promise<{ rate: number; auditRows
         { type: 'executive.assessed', at: at(), communication: false, boardMemo: false, decisionId: null },
         { type: 'incident.resolve', at: at(), by: 'atlas' },
         { type: 'review.published', at: at(), documentId: `doc_${i}` },
-      ] as const;
+      ];
       incidents.send(id, e[step]);
     });
   }

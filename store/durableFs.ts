@@ -8,17 +8,31 @@ import { errorCode } from './storeFiles.js';
  * rename it over `file`, fsync the directory. A crash leaves either the old or the new
  * file, never a mix (lowdb's own writer neither fsyncs the file nor the directory).
  */
-export async function replaceFile(file: string, tmp: string, parts: readonly string[]): Promise<void> {
+export async function replaceFile(file: string, tmp: string, parts: ReadonlyArray<string | Buffer>): Promise<void> {
   const handle = await open(tmp, 'w');
   try {
     // Written part by part: the state of a large store never becomes one giant string.
-    for (const part of parts) await handle.write(part);
+    // writev: the cached chunk buffers go to the kernel as they are, no copy into one string.
+    for (const batch of batches(parts)) await handle.writev(batch);
     await handle.sync();
   } finally {
     await handle.close();
   }
   await rename(tmp, file);
   await syncDir(dirname(file));
+}
+
+/** Parts as buffers, in batches under IOV_MAX (1024 on Linux) entries. */
+function* batches(parts: ReadonlyArray<string | Buffer>): Generator<Buffer[]> {
+  let batch: Buffer[] = [];
+  for (const part of parts) {
+    batch.push(typeof part === 'string' ? Buffer.from(part) : part);
+    if (batch.length === 512) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 /**

@@ -15,52 +15,64 @@ export interface StateSnapshot {
 /**
  * Serializes the state file: one row per line (readable, diffable), keys sorted, tables
  * in TABLE_NAMES order, no wall-clock time, so the same mutations give the same bytes.
- * Each row's JSON is cached by row identity: rows are copied on `put`, so a row object
- * that is still in the table is unchanged and a commit only serializes what changed.
+ *
+ * The state is rewritten on every commit, so the encoder does as little as it can again:
+ * a row's line is cached by row identity (rows are copied on `put`, so an object still in
+ * the table is unchanged), and the encoded bytes of each run of ROWS_PER_CHUNK rows are
+ * reused while the run's lines are the same. A commit that changes a few incidents of
+ * 100,000 serializes a few rows and re-encodes a few chunks; the rest is copied as is.
  */
 export class StateEncoder {
-  /** Per table: row id -> the row last serialized and its `"id":{...}` line. */
-  #lines = new Map<string, Map<string, { row: unknown; line: string }>>();
+  readonly #tables = new Map<string, TableCache>();
 
-  /**
-   * The file's text in parts of at most LINES_PER_PART rows, so that a large table
-   * never has to become one string (V8 caps strings near 512 MB) and is written in slices.
-   */
-  encode(data: StoreData, auditCount: number): string[] {
-    const parts = [`{"schemaVersion":${SCHEMA_VERSION},"auditCount":${auditCount},"meta":${canonicalJson(data.meta)},"tables":{\n`];
+  /** The file's content in parts; a large table never becomes one string (V8 caps them near 512 MB). */
+  encode(data: StoreData, auditCount: number): Array<string | Buffer> {
+    const parts: Array<string | Buffer> = [
+      `{"schemaVersion":${SCHEMA_VERSION},"auditCount":${auditCount},"meta":${canonicalJson(data.meta)},"tables":{\n`,
+    ];
     const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
     const names = tableOrder(tables);
     names.forEach((name, i) => {
-      const lines = this.#table(name, tables[name] ?? {});
       const close = i < names.length - 1 ? '},\n' : '}\n';
-      if (lines.length === 0) return parts.push(`${JSON.stringify(name)}:{${close}`);
+      const chunks = this.#table(name, tables[name] ?? {});
+      if (chunks.length === 0) return parts.push(`${JSON.stringify(name)}:{${close}`);
       parts.push(`${JSON.stringify(name)}:{\n`);
-      for (let at = 0; at < lines.length; at += LINES_PER_PART) {
-        const last = at + LINES_PER_PART >= lines.length;
-        parts.push(lines.slice(at, at + LINES_PER_PART).join(',\n') + (last ? `\n${close}` : ',\n'));
-      }
+      chunks.forEach((chunk, c) => parts.push(chunk, c < chunks.length - 1 ? ',\n' : `\n${close}`));
     });
     parts.push('}}\n');
     return parts;
   }
 
-  #table(name: string, rows: Record<string, unknown>): string[] {
-    const cache = this.#lines.get(name);
-    const next = new Map<string, { row: unknown; line: string }>();
-    const lines: string[] = [];
+  #table(name: string, rows: Record<string, unknown>): Buffer[] {
+    const cache = this.#tables.get(name) ?? { lines: new Map(), chunks: [] };
+    const lines = new Map<string, { row: unknown; line: string }>();
+    const all: string[] = [];
     for (const id in rows) {
       const row = rows[id];
-      let hit = cache?.get(id);
+      let hit = cache.lines.get(id);
       if (!hit || hit.row !== row) hit = { row, line: `${JSON.stringify(id)}:${canonicalJson(row)}` };
-      next.set(id, hit);
-      lines.push(hit.line);
+      lines.set(id, hit);
+      all.push(hit.line);
     }
-    this.#lines.set(name, next);
-    return lines;
+    const chunks: TableCache['chunks'] = [];
+    for (let at = 0; at < all.length; at += ROWS_PER_CHUNK) {
+      const slice = all.slice(at, at + ROWS_PER_CHUNK);
+      const old = cache.chunks[chunks.length];
+      // Same line objects compare by pointer, so an unchanged chunk costs little to check.
+      const same = old && old.lines.length === slice.length && slice.every((line, k) => line === old.lines[k]);
+      chunks.push(same ? old : { lines: slice, bytes: Buffer.from(slice.join(',\n')) });
+    }
+    this.#tables.set(name, { lines, chunks });
+    return chunks.map((chunk) => chunk.bytes);
   }
 }
 
-const LINES_PER_PART = 2048;
+interface TableCache {
+  lines: Map<string, { row: unknown; line: string }>;
+  chunks: Array<{ lines: string[]; bytes: Buffer }>;
+}
+
+const ROWS_PER_CHUNK = 1024;
 
 /**
  * Parses and checks a state file. Refuses, naming the file, invalid JSON (with its line),

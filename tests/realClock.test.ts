@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createActor, setup } from 'xstate';
 import { MAX_TIMER_MS, RealClock, type TimerSource } from '../agents/realClock.js';
 
 const DAY = 86_400_000;
@@ -110,8 +111,19 @@ clock('negative and non-finite delays count as zero', () => {
   assert.is(fake.fire(), 0);
 });
 
+clock('serves as the XState clock, a 30-day `after` included', () => {
+  const fake = fakeTimers();
+  const machine = setup({}).createMachine({ initial: 'open', states: { open: { after: { [30 * DAY]: 'expired' } }, expired: {} } });
+  const actor = createActor(machine, { clock: new RealClock({ source: fake.source }) }).start();
+  fake.fire();
+  assert.is(actor.getSnapshot().value, 'open', 'not after the first 24.8 days');
+  fake.fire();
+  assert.is(actor.getSnapshot().value, 'expired');
+});
+
 clock('works on Node timers by default', async () => {
-  const real = new RealClock({ unref: true });
+  // Not unref'd: an unref'd timer alone would let the test process exit before it fires.
+  const real = new RealClock();
   const before = real.now();
   assert.ok(Math.abs(before - Date.now()) < 1_000);
   const fired = await new Promise<boolean>((resolve) => real.setTimeout(() => resolve(true), 1));

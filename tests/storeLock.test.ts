@@ -172,4 +172,25 @@ follow('a read-only open ignores the lock and refresh() picks up another writer\
   await reader.close();
 });
 
+follow('a reader opened before the first commit sees the store appear; a replaced store is refused', async () => {
+  const { file } = tempStore();
+  const reader = await openStore(file, { readonly: true });
+  const writer = await openStore(file);
+  writer.appendAudit({ id: 'aud_0', ts: '2026-01-01T00:00:00.000Z', actor: 'engine', entityType: 'job', entityId: 'job_1', action: 'job.ran', level: 'info', message: 'm', meta: {} });
+  writer.put('tenants', { id: 'acme', admin: 'ops@acme.test' });
+  await writer.close();
+  const change = await reader.refresh();
+  assert.equal(change.audit.map((a) => a.id), ['aud_0']);
+  assert.equal(change.rows, [{ table: 'tenants', id: 'acme', row: { id: 'acme', admin: 'ops@acme.test' } }]);
+  assert.equal(await reader.refresh(), { audit: [], rows: [] });
+
+  const { rmSync } = await import('node:fs');
+  rmSync(file);
+  rmSync(jsonlOf(file));
+  await (await openStore(file)).close();
+  const error = await reader.refresh().then(() => null, (e: unknown) => e);
+  assert.instance(error, StoreError);
+  assert.match((error as Error).message, /covers 0 audit rows, fewer than the 1 already read: the store was replaced/);
+});
+
 follow.run();

@@ -1,19 +1,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createActor, createMachine } from 'xstate';
 import { incidentMachine } from '../machines/index.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
 import { auditEntry, createFakeEngine, createFakeStore, incident, seedStore } from './watcher.fakes.js';
 
 /**
  * The Agent Watcher page in headless Chromium (Debian's /usr/bin/chromium), against
  * a store and a fake engine. Screenshots land in out/watcher/ for a person to look at.
  */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = 'out/watcher';
 
 interface Ctx {
@@ -30,7 +30,7 @@ const page = suite<Ctx>('watcher page', {} as Ctx);
 
 page.before(async (ctx) => {
   mkdirSync(SHOTS, { recursive: true });
-  ctx.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ctx.browser = await launchChromium();
 });
 page.after(async (ctx) => ctx.browser.close());
 
@@ -39,30 +39,13 @@ page.before.each(async (ctx) => {
   seedStore(ctx.store);
   ctx.engine = createFakeEngine(ctx.store, { incident: incidentMachine });
   ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine });
-  ctx.page = await ctx.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
-  ctx.problems = [];
-  ctx.dialogs = [];
-  watchForProblems(ctx.page, ctx.problems, ctx.dialogs);
+  ctx.page = await newPage(ctx.browser);
+  Object.assign(ctx, watchForProblems(ctx.page));
 });
 page.after.each(async (ctx) => {
   await ctx.page.close();
   await ctx.watcher.close();
 });
-
-/** Collects what a clean page must not produce: console errors, failed or refused requests, uncaught errors, dialogs. */
-function watchForProblems(p: Page, problems: string[], dialogs: string[]) {
-  p.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  p.on('requestfailed', (r) => {
-    // EventSource requests are cut when the page closes; that is not a failure of the page.
-    if (!r.url().endsWith('/events') || !r.failure()?.errorText.includes('ABORTED')) problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  p.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  p.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-}
 
 /** Opens the page and waits until every panel has drawn once. */
 async function load(ctx: Ctx, url = ctx.watcher.url) {

@@ -2,12 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createIncidentEngine } from '../agents/engine.js';
 import type { IncidentEngine } from '../agents/types.js';
 import { createMemoryStore } from '../store/index.js';
 import { createWatcherHandler, type WatcherHandler } from '../watcher/handler.js';
-import { CHROMIUM_ARGS } from './watcher.browser.test.js';
+import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
 
 /**
  * The watcher mounted inside the process that runs the real engine (createWatcherHandler
@@ -18,7 +18,7 @@ interface Ctx { browser: Browser; page: Page; engine: IncidentEngine; server: Se
 const live = suite<Ctx>('watcher with the real engine', {} as Ctx);
 
 live.before(async (ctx) => {
-  ctx.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ctx.browser = await launchChromium();
 });
 live.after(async (ctx) => ctx.browser.close());
 
@@ -33,13 +33,8 @@ live.before.each(async (ctx) => {
   ctx.server.on('upgrade', (req, socket, head) => ctx.handler.upgrade(req, socket, head) || socket.destroy());
   await new Promise<void>((r) => ctx.server.listen(0, '127.0.0.1', r));
   ctx.url = `http://127.0.0.1:${(ctx.server.address() as AddressInfo).port}/app/watcher?token=${ctx.handler.token}`;
-  ctx.page = await ctx.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
-  ctx.problems = [];
-  ctx.dialogs = [];
-  ctx.page.on('console', (m) => m.type() === 'error' && ctx.problems.push(m.text()));
-  ctx.page.on('pageerror', (e) => ctx.problems.push(e.message));
-  ctx.page.on('response', (r) => r.status() >= 400 && ctx.problems.push(`HTTP ${r.status()} ${r.url()}`));
-  ctx.page.on('dialog', (d) => { ctx.dialogs.push(d.message()); void d.dismiss(); });
+  ctx.page = await newPage(ctx.browser);
+  Object.assign(ctx, watchForProblems(ctx.page));
 });
 
 live.after.each(async (ctx) => {

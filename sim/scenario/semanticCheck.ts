@@ -25,7 +25,6 @@ class Registry {
     if (first) this.problems.add(path, `duplicate ${this.kind} id "${id}" (first at ${formatPath(first)})`);
     else this.ids.set(id, path);
   }
-  has(id: string): boolean { return this.ids.has(id); }
   /** Reports `id` at `path` unless declared. */
   check(id: unknown, path: PathSegment[]): void {
     if (typeof id === 'string' && !this.ids.has(id)) this.problems.add(path, `unknown ${this.kind} "${id}"${didYouMean(id, [...this.ids.keys()])}`);
@@ -105,6 +104,7 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
     if ((load.rate === undefined) === (load.perDay === undefined)) problems.add(path, 'expected exactly one of rate (like "30/day") or perDay');
     if (ms(load.for) === 0) problems.add([...path, 'for'], 'expected a duration longer than 0s');
     const perDay = typeof load.perDay === 'number' ? load.perDay : parseRate(load.rate);
+    let storm = 1;
     list(load.mix).forEach((m, j) => {
       const entry = rec(m);
       if (!entry) return;
@@ -113,8 +113,10 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
       checkWorkflow(entry.agent, entry.workflow, [...path, 'mix', j, 'workflow']);
       checkBehaviour(entry, [...path, 'mix', j]);
       if (entry.agent === undefined && agents.size === 0) problems.add([...path, 'mix', j], 'no agent to fail: name one (agent: …) or declare agents or a fleet');
+      if (typeof entry.storm === 'number') storm = Math.max(storm, entry.storm);
     });
-    events += ((perDay ?? 0) * (ms(load.for) ?? 0)) / 86_400_000;
+    // An upper bound: every arrival as big as the biggest storm in the mix.
+    events += (((perDay ?? 0) * (ms(load.for) ?? 0)) / 86_400_000) * storm;
   });
   if (events > MAX_EVENTS) problems.add([], `expected at most ${MAX_EVENTS.toLocaleString('en')} failures in a run, got about ${Math.round(events).toLocaleString('en')}`);
 
