@@ -53,6 +53,8 @@ export class Incidents {
   /** Root-cause fingerprint → open incident, and → the last closed one (for repeats). */
   private readonly open = new Map<string, string>();
   private readonly closed = new Map<string, string>();
+  private readonly dirty = new Map<string, { actor: IncidentActor; snapshot: IncidentSnapshot; path: IncidentRecord['path'] }>();
+  private flushScheduled = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -136,6 +138,7 @@ export class Incidents {
   }
 
   stop(): void {
+    this.flush();
     this.deadlines.stop();
     for (const actor of this.actors.values()) actor.stop();
     this.actors.clear();
@@ -155,30 +158,51 @@ export class Incidents {
     this.persist(actor, actor.getSnapshot());
   }
 
+  /**
+   * Called on every transition. The state path is kept at once; the record (with
+   * its persisted snapshot, the costly part) is written once per burst of events,
+   * in a microtask: a chain of transitions made in one go costs one write.
+   */
   private persist(actor: IncidentActor, snapshot: IncidentSnapshot): void {
     const c = snapshot.context;
     const state = stateString(snapshot.value);
     const path = this.paths.get(c.id) ?? [];
-    const at = this.rt.clock.now();
-    if (path.at(-1)?.state !== state) path.push({ state, at: isoAt(at) });
+    if (path.at(-1)?.state !== state) path.push({ state, at: isoAt(this.rt.clock.now()) });
     this.paths.set(c.id, path);
-    const done = snapshot.status === 'done';
-    const { attemptStartedAt: _a, decisionAnswer: _d, decisionTimeouts: _t, ...fields } = c;
-    const record: IncidentRecord = {
-      ...fields,
-      status: STATUS_OF[state.split('.')[0]] ?? 'detected',
-      state,
-      path,
-      ...(done ? {} : { snapshot: actor.getPersistedSnapshot() }),
-    };
-    this.rt.store.put('incidents', record);
-    this.rt.emit({ type: 'incident', incident: record });
-    if (done) {
+    this.dirty.set(c.id, { actor, snapshot, path });
+    if (snapshot.status === 'done') {
+      // Dedup and repeat lookups must see the close at once, not after the write.
       this.actors.delete(c.id);
       this.paths.delete(c.id);
       if (this.open.get(c.fingerprint) === c.id) this.open.delete(c.fingerprint);
       this.closed.set(c.fingerprint, c.id);
-      actor.stop();
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
     }
   }
+
+  /** Writes the records of incidents that changed since the last flush. */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = [...this.dirty.values()];
+    this.dirty.clear();
+    for (const { actor, snapshot, path } of batch) {
+      const done = snapshot.status === 'done';
+      const { attemptStartedAt: _a, decisionAnswer: _d, decisionTimeouts: _t, ...fields } = snapshot.context;
+      const state = stateString(snapshot.value);
+      const record: IncidentRecord = {
+        ...fields,
+        status: STATUS_OF[state.split('.')[0]] ?? 'detected',
+        state,
+        path: [...path],
+        ...(done ? {} : { snapshot: actor.getPersistedSnapshot() }),
+      };
+      this.rt.store.put('incidents', record);
+      this.rt.emit({ type: 'incident', incident: record });
+      if (done) actor.stop();
+    }
+  }
+
 }

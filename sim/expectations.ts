@@ -59,7 +59,9 @@ export function judge(expectations: readonly Expectation[], incidents: readonly 
       severity: i.severity,
       escalatedTo: highestEscalation(i),
       autoResolved: i.autoResolved,
-      resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.detectedAt) : null,
+      // scenario.schema.json: resolvedWithin runs "from the failure to resolution", so a
+      // silent failure's detection delay (detectAfter) counts against it.
+      resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.failureStartedAt) : null,
     }));
     const ok = (o: (typeof observedEach)[number]) =>
       (e.severity === undefined || o.severity === e.severity) &&

@@ -57,7 +57,12 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** lowbias32: a 32-bit integer hash with good avalanche, used to spread a seed over the state. */
+/**
+ * lowbias32: a 32-bit integer hash with good avalanche, used to spread a seed over the state.
+ *
+ * @example
+ * lowbias32(1) !== lowbias32(2); // neighbouring seeds, unrelated states
+ */
 export function lowbias32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x7feb352d);

@@ -84,6 +84,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   store.setMeta('scenario', { name: scenario.name, file: scenario.file, seed, start: new Date(start).toISOString() });
 
   const eventOfJob = new Map<string, FailureEvent>();
+  /** Incident id → the pending fix's timer. */
+  const fixes = new Map<string, number>();
   const latency = (spec: Parameters<typeof sampleLatency>[0]) => (r: () => number) => sampleLatency(spec, r);
   const responders = Object.fromEntries(
     Object.entries(scenario.responders).map(([id, p]) => [id, { ack: latency(p.ack), capacity: p.capacity ?? Number.POSITIVE_INFINITY }]),
@@ -97,12 +99,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     tenants: scenario.tenants,
     agents: scenario.agents,
     responders,
-    onFix: (incident, _owner) => {
+    onFix: (incident, owner) => {
       const event = incident.jobId ? eventOfJob.get(incident.jobId) : undefined;
       const last = incident.escalations.at(-1);
       const from = last ? Date.parse(last.at) : clock.now();
       const due = Math.max(clock.now(), from + (event?.fixedAfterMs ?? 30 * 60_000));
-      clock.setTimeout(() => engine.resolve(incident.id, { by: incident.assignee ?? 'engine', note: 'fix applied' }), due - clock.now());
+      // The fix lands `fixedAfter` after the *last* escalation: a fix started by an earlier
+      // owner (Cheryl, before the two-hour rule moved the incident to Petra) is superseded.
+      const earlier = fixes.get(incident.id);
+      if (earlier !== undefined) clock.clearTimeout(earlier);
+      fixes.set(incident.id, clock.setTimeout(() => {
+        fixes.delete(incident.id);
+        if (engine.stateOf(incident.id) !== null) engine.resolve(incident.id, { by: owner, note: 'fix applied' });
+      }, due - clock.now()));
     },
   });
   options.onEngine?.(engine);

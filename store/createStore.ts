@@ -3,7 +3,7 @@ import { AuditIndex, queryAudit } from './auditIndex.js';
 import { createCommitQueue } from './commitQueue.js';
 import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
-import { TableDiff } from './tableDiff.js';
+import { diffTables } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
 import { StoreError } from './types.js';
 import type { Store, StoreChange, StoreData, TableName } from './types.js';
@@ -35,7 +35,6 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const audit = new AuditIndex();
   audit.addFrom(low.data.audit_log, 0);
   const tables = new TableSet(() => low.data.tables);
-  const differ = new TableDiff();
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
   let dirtyRows = new Map<string, { table: TableName; id: string }>();
@@ -94,7 +93,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     if (!readonly || closing) return { audit: [], rows: [] };
     const before = low.data.tables;
     await low.read();
-    const change: StoreChange = { audit: low.data.audit_log.slice(audit.size), rows: differ.diff(before, low.data.tables) };
+    const change: StoreChange = { audit: low.data.audit_log.slice(audit.size), rows: diffTables(before, low.data.tables) };
     audit.addFrom(low.data.audit_log);
     committedAudit = low.data.audit_log.length;
     tables.reindex(change.rows);

@@ -7,6 +7,8 @@ import { openForWrite, replaceFile, writeTail } from './durableFs.js';
 import { canonicalJson } from './canonicalJson.js';
 import { decodeState, StateEncoder } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
+import { rereadState } from './stateLines.js';
+import type { StateRows } from './stateLines.js';
 import { errorCode, ioError, storeFiles } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
 import { StoreError } from './types.js';
@@ -33,6 +35,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   #bytes = 0;
   #stamp = '';
   #state: StateSnapshot | null = null;
+  /** Follower only: each row's line in the last state read, with its parsed row. */
+  #lines: StateRows = new Map();
   #opened = false;
   #jsonl: FileHandle | null = null;
 
@@ -106,7 +110,10 @@ export class SplitFileAdapter implements Adapter<StoreData> {
       const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
       if (this.#state && stamp === this.#stamp) return this.#state;
       const text = await handle.readFile('utf8');
-      this.#state = decodeState(text, file, this.#opened);
+      // A follower re-reads often: only the lines that changed are parsed.
+      const next = this.#readonly ? rereadState(text, file, this.#lines) : null;
+      this.#state = next?.state ?? decodeState(text, file, this.#opened);
+      this.#lines = next?.rows ?? new Map();
       this.#stamp = stamp;
       return this.#state;
     } catch (error) {

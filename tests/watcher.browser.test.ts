@@ -8,11 +8,12 @@ import { incidentMachine } from '../machines/index.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
 import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
-import { auditEntry, createFakeEngine, createFakeStore, incident, seedStore } from './watcher.fakes.js';
+import { createMemoryStore } from '../store/index.js';
+import { auditEntry, createFakeEngine, incident, seedStore } from './watcher.fakes.js';
 
 /**
  * The Agent Watcher page in headless Chromium (Debian's /usr/bin/chromium), against
- * a store and a fake engine. Screenshots land in out/watcher/ for a person to look at.
+ * the memory store and a fake engine (the real one: watcher.engine.test.ts). Screenshots land in out/watcher/ for a person to look at.
  */
 const SHOTS = 'out/watcher';
 
@@ -35,7 +36,7 @@ page.before(async (ctx) => {
 page.after(async (ctx) => ctx.browser.close());
 
 page.before.each(async (ctx) => {
-  ctx.store = createFakeStore();
+  ctx.store = createMemoryStore();
   seedStore(ctx.store);
   ctx.engine = createFakeEngine(ctx.store, { incident: incidentMachine });
   ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine });

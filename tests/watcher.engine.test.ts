@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
@@ -18,6 +19,7 @@ interface Ctx { browser: Browser; page: Page; engine: IncidentEngine; server: Se
 const live = suite<Ctx>('watcher with the real engine', {} as Ctx);
 
 live.before(async (ctx) => {
+  mkdirSync('out/watcher', { recursive: true });
   ctx.browser = await launchChromium();
 });
 live.after(async (ctx) => ctx.browser.close());

@@ -52,7 +52,12 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-/** ` did you mean "agent"?` when `word` is a plausible typo of one of `candidates`, else "". */
+/**
+ * `; did you mean "agent"?` when `word` is a plausible typo of one of `candidates`, else "".
+ *
+ * @example
+ * didYouMean('agnet', ['agent', 'workflow']); // '; did you mean "agent"?'
+ */
 export function didYouMean(word: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return '';
   const best = closest(word, [...candidates]);
@@ -62,6 +67,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 /** Turns paths into problems with line and column, from the parsed YAML document. */
 export class ProblemList {
   readonly problems: ScenarioProblem[] = [];
+  /** path + message of each problem: two checks finding the same thing report it once. */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -74,7 +81,9 @@ export class ProblemList {
     const offset = this.offset(path, at);
     const pos = offset === null || !this.lines ? null : this.lines.linePos(offset);
     const problem = { file: this.file, path: formatPath(path), line: pos?.line ?? null, column: pos?.col ?? null, message };
-    if (!this.problems.some((p) => p.path === problem.path && p.message === message)) this.problems.push(problem);
+    const key = `${problem.path}\n${message}`;
+    if (!this.seen.has(key)) this.problems.push(problem);
+    this.seen.add(key);
   }
 
   /** Adds a problem at an offset in the text (a YAML syntax error). */

@@ -1,13 +1,12 @@
-import { listen, token } from './api.js';
+import { get, listen, token } from './api.js';
 import { renderBanners } from './banners.js';
 import { setupDecisions } from './decisions.js';
 import { renderDetail } from './detail.js';
-import { debounce, fill, h } from './dom.js';
+import { coalesce, fill, h } from './dom.js';
 import { incidentList } from './incidents.js';
 import { renderInspected } from './inspected.js';
 import { auditViewer, liveFeed } from './log.js';
 import { renderResponders } from './responders.js';
-import { get } from './api.js';
 
 /**
  * The Agent Watcher page: loads every panel, then follows the server's event stream
@@ -16,10 +15,14 @@ import { get } from './api.js';
 const $ = (id) => document.getElementById(id);
 let openId = null;
 
+let hideWarning = null;
+/** Shows a problem for a while: most are passing (a refresh that raced a write, a restart). */
 function report(error) {
   const box = $('warning');
   box.hidden = false;
   box.textContent = `Watcher: ${error.message ?? error}`;
+  clearTimeout(hideWarning);
+  hideWarning = setTimeout(() => (box.hidden = true), 15_000);
 }
 const safe = (fn) => (...args) => Promise.resolve().then(() => fn(...args)).catch(report);
 
@@ -51,32 +54,31 @@ const session = safe(async () => {
 
 /** Refetches the panels that read `tables`; coalesced so a burst of commits is one round. */
 const pending = new Set();
-let openChanged = false;
-const flush = debounce(() => {
+// Redraw the open incident only when it changed, and at most once a second: its diagram is costly.
+const redrawOpen = coalesce(() => openId && open(openId), 1000);
+const flush = coalesce(() => {
   const t = new Set(pending);
   pending.clear();
   if (t.has('incidents')) {
     banners();
     safe(incidents.load)();
   }
-  // Redraw the open incident only when it changed: its diagram is costly to draw.
-  if (openChanged && openId) open(openId);
-  openChanged = false;
   if (t.has('responders')) responders();
   if (t.has('decisions') || t.has('incidents')) decisions();
   if (t.has('inspected')) inspected();
   if (t.has('audit')) session();
-}, 150);
+}, 250);
 function refresh(tables) {
   for (const t of tables) pending.add(t);
   flush();
 }
 
+let connection = 'connecting';
 listen({
   onChange(change) {
     if (openId && ((change.ids.incidents ?? []).includes(openId)
       || change.audit.some((e) => e.entityId === openId)
-      || change.tables.includes('kb_documents'))) openChanged = true;
+      || change.tables.includes('kb_documents'))) redrawOpen();
     if (change.audit.length) {
       live.add(change.audit);
       audit.added(change.audit.length + change.dropped);
@@ -85,6 +87,13 @@ listen({
   },
   onWarning: (message) => report(message),
   onStatus(status) {
+    // Back after a break (the watcher restarted, the laptop slept): what changed meanwhile was missed.
+    if (status === 'live' && connection === 'reconnecting') {
+      refresh(['incidents', 'responders', 'decisions', 'inspected', 'audit']);
+      safe(live.load)();
+      safe(audit.load)();
+    }
+    connection = status;
     const pill = $('conn');
     pill.textContent = status === 'live' ? '● live' : '○ reconnecting…';
     pill.className = `pill ${status === 'live' ? 'pill-live' : 'pill-wait'}`;

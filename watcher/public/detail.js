@@ -5,16 +5,20 @@ import { auditRow } from './log.js';
 import { renderMarkdown } from './markdown.js';
 
 let machines = null;
+/** Only the newest render may write: a slow answer for an earlier click must not overwrite it. */
+let latest = 0;
 
 /**
  * One incident: its facts, its state machine (current state lit, path taken), its
  * timeline (the audit entries about it) and its post-incident review when there is one.
  */
 export async function renderDetail(container, id) {
+  const mine = ++latest;
   const [detail, described] = await Promise.all([
     get(`incidents/${encodeURIComponent(id)}`),
-    (machines ??= get('machines')),
+    (machines ??= get('machines').catch((error) => { machines = null; throw error; })),
   ]);
+  if (mine !== latest) return;
   const { incident: i, timeline, timelineTotal, review, decisions } = detail;
   const diagram = h('div', { class: 'diagram', 'aria-label': 'state machine diagram' });
   fill(container,

@@ -50,11 +50,26 @@ export function severityBadge(severity) {
   return h('span', { class: `sev sev-${known ? severity : 'none'}`, title: known ? SEVERITY_NAMES[severity] : 'not triaged yet' }, known ? severity : '—');
 }
 
-/** Calls `fn` at most once per `ms`, trailing: bursts of server events become one refetch. */
+/** Calls `fn` once input has been quiet for `ms` (typing in a filter). */
 export function debounce(fn, ms) {
   let timer = null;
   return (...args) => {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/**
+ * Calls `fn` at most once per `ms`, at the end of the window that opened with the first
+ * call. Unlike debounce it cannot starve: a rehearsal that commits without pause still
+ * gets its panels refreshed every `ms`.
+ */
+export function coalesce(fn, ms) {
+  let timer = null;
+  return () => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
   };
 }

@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import { debounce, fill, h, time } from './dom.js';
+import { coalesce, debounce, fill, h, time } from './dom.js';
 
 /**
  * One audit entry as a table row; error-level rows carry `level-error` and show red.
@@ -84,13 +84,13 @@ export function auditViewer({ form, pager, tbody }) {
   }
 
   let pending = 0;
-  const follow = debounce(() => {
+  const follow = coalesce(() => {
     const count = pending;
     pending = 0;
     if (state.offset === 0 && form.elements.order.value === 'desc') return load();
     state.unseen += count;
     renderPager();
-  }, 400);
+  }, 500);
 
   const reload = debounce(() => { state.offset = 0; load(); }, 300);
   form.addEventListener('input', reload);

@@ -1,0 +1,148 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EngineError } from '../agents/types.js';
+import { HOUR, MIN, createHarness, failing, type HarnessOptions } from './helpers/engineHarness.js';
+
+/** A P0 needing a rollback decision, customer-facing, on billing/invoice-run. */
+function p0(options: HarnessOptions = {}) {
+  const h = createHarness(options);
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('database down'), impact: { kind: 'platform-down', customerFacing: true, decision: 'rollback' } });
+  return h;
+}
+
+// ---------------------------------------------------------------------------
+const Decide = suite('Atlas: go/no-go decisions (spec, Step 5.1)');
+
+for (const answer of ['approve', 'deny'] as const) {
+  Decide(`a person who answers "${answer}" settles the decision; the incident goes on to the fix and closes`, async () => {
+    const h = p0({ answer: { answer, by: 'cto@platform.test', afterMs: 5 * MIN } });
+    await h.run(6 * HOUR);
+    const [decision] = h.decisions();
+    const incident = h.incident();
+    assert.equal([decision.incidentId, decision.action, decision.status, decision.by], [incident.id, 'rollback', answer === 'approve' ? 'approved' : 'denied', 'cto@platform.test']);
+    assert.is(Date.parse(decision.answeredAt!) - Date.parse(decision.requestedAt), 5 * MIN);
+    assert.is(incident.decisionId, decision.id);
+    assert.is(incident.status, 'closed');
+    const [entry] = h.audit({ entityId: incident.id, action: 'incident.decision' });
+    assert.equal([entry.meta.answer, entry.meta.by, entry.meta.decisionId], [answer, 'cto@platform.test', decision.id]);
+    assert.equal(h.audit({ action: 'incident.decision_timeout' }), []);
+    // Subscribers saw the request and the answer.
+    const seen = h.events.filter((e) => e.type === 'decision').map((e) => (e.type === 'decision' ? e.decision.status : ''));
+    assert.equal(seen, ['pending', decision.status]);
+  });
+}
+
+Decide('a listener may answer as soon as the decision is announced', async () => {
+  const h = p0({ answer: { answer: 'approve' } });
+  await h.run(6 * HOUR);
+  assert.is(h.decisions()[0].status, 'approved');
+  assert.equal(h.audit({ action: 'incident.decision_timeout' }), []);
+  assert.is(h.incident().status, 'closed');
+});
+
+const TIMEOUTS: Array<['approve' | 'deny' | 'escalate', string[]]> = [
+  ['approve', ['approve']],
+  ['deny', ['deny']],
+  ['escalate', ['escalate', 'deny']],
+];
+for (const [policy, outcomes] of TIMEOUTS) {
+  Decide(`when nobody answers, the "${policy}" timeout policy applies and is audited`, async () => {
+    const h = p0({ answer: null, config: { DECISION_TIMEOUT_POLICY: policy, DECISION_TIMEOUT_MS: 20 * MIN } });
+    await h.run(8 * HOUR);
+    const [decision] = h.decisions();
+    assert.is(decision.status, 'timed_out');
+    assert.is(decision.by, null);
+    const timeouts = h.audit({ action: 'incident.decision_timeout' });
+    assert.equal(timeouts.map((t) => [t.meta.policy, t.meta.outcome]), outcomes.map((o) => [policy, o]));
+    assert.equal(timeouts.map((t) => Date.parse(t.ts) - Date.parse(decision.requestedAt)), outcomes.map((_, i) => (i + 1) * 20 * MIN));
+    if (policy === 'escalate') assert.ok(h.store.list('notifications', { to: 'chairman' }).some((n) => n.subject.startsWith('Decision waiting')));
+    assert.is(h.incident().status, 'closed');
+  });
+}
+
+Decide('decide() refuses an unknown decision, one already answered, and a missing name', async () => {
+  const h = p0({ answer: null });
+  await h.run(10 * MIN);
+  const [decision] = h.engine.pendingDecisions();
+  assert.ok(decision);
+  assert.throws(() => h.engine.decide('dec_nope', 'approve', 'ops'), (e: unknown) => e instanceof EngineError && /no decision "dec_nope"/.test((e as Error).message));
+  assert.throws(() => h.engine.decide(decision.id, 'approve', ''), /needs the name/);
+  h.engine.decide(decision.id, 'deny', 'ops');
+  assert.throws(() => h.engine.decide(decision.id, 'approve', 'ops'), /already denied/);
+  assert.equal(h.engine.pendingDecisions(), []);
+});
+
+// ---------------------------------------------------------------------------
+const Communicate = suite('Atlas: external communication and the board (spec, Step 5.2 and 5.3)');
+
+Communicate('drafts the customer communication for a customer-facing incident', async () => {
+  const h = p0();
+  await h.run(10 * MIN);
+  const incident = h.incident();
+  const drafts = h.store.list('kb_documents').filter((d) => d.tags.includes('customer-communication'));
+  assert.is(drafts.length, 1);
+  assert.equal([drafts[0].incidentId, drafts[0].tags], [incident.id, ['customer-communication', 'draft']]);
+  assert.match(drafts[0].body, /invoice-run/);
+  assert.match(drafts[0].body, /workaround is in place: fail over/);
+  assert.is(h.audit({ entityId: incident.id, action: 'incident.communication_drafted' }).length, 1);
+});
+
+Communicate('sends the board an immediate memo for a P0', async () => {
+  const h = p0();
+  await h.run(10 * MIN);
+  const incident = h.incident();
+  const memos = h.store.list('notifications', { channel: 'memo' });
+  assert.equal(memos.map((m) => [m.from, m.to, m.incidentId]), [['atlas', 'chairman', incident.id]]);
+  assert.match(memos[0].subject, /^P0 incident/);
+  assert.match(memos[0].body, /cheryl→petra, petra→atlas/);
+  assert.is(h.audit({ entityId: incident.id, action: 'incident.board_memo' })[0].meta.to, 'chairman');
+});
+
+Communicate('a P1 that reaches Atlas gets no memo, and no customer draft when customers are not affected', async () => {
+  const h = createHarness();
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('wrong amount'), impact: { kind: 'data-integrity', financialUSD: 50_000 } });
+  await h.run(10 * MIN);
+  const incident = h.incident();
+  assert.is(incident.assignee, 'atlas');
+  assert.equal(incident.escalations.map((e) => e.criteria), [['severity-p0-p1'], ['financial-over-limit']]);
+  assert.equal(h.store.list('notifications', { channel: 'memo' }), []);
+  assert.equal(h.store.list('kb_documents'), []);
+  assert.equal(h.decisions(), []);
+  assert.match(incident.state, /^executive\.fixing$/);
+});
+
+// ---------------------------------------------------------------------------
+const Review = suite('Atlas: the post-incident review (spec, "Post-Incident Review")');
+
+for (const kind of ['platform-down', 'data-integrity'] as const) {
+  Review(`commissions the review of a ${kind} incident, stored in kb_documents and linked in the audit log`, async () => {
+    const h = createHarness({ fixAfterMs: 30 * MIN });
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind } });
+    await h.run(6 * HOUR);
+    const incident = h.incident();
+    assert.is(incident.status, 'closed');
+    const reviews = h.store.list('kb_documents').filter((d) => d.tags.includes('post-incident-review'));
+    assert.is(reviews.length, 1);
+    assert.is(reviews[0].incidentId, incident.id);
+    assert.is(incident.reviewId, reviews[0].id);
+    const [published] = h.audit({ entityId: incident.id, action: 'incident.review_published' });
+    assert.is(published.meta.documentId, reviews[0].id);
+    assert.is(published.actor, 'atlas');
+    assert.equal(h.actions(incident.id).slice(-4), ['incident.resolved', 'incident.review_commissioned', 'incident.review_published', 'incident.closed']);
+    assert.match(reviews[0].body, /Timeline/i);
+  });
+}
+
+Review('a P2 closes without a review by default, with one when the policy includes P2', async () => {
+  for (const [severities, expected] of [[['P0', 'P1'], 0], [['P0', 'P1', 'P2'], 1]] as const) {
+    const h = createHarness({ fixAfterMs: 30 * MIN, config: { REVIEW_SEVERITIES: [...severities] } });
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing() });
+    await h.run(3 * HOUR);
+    assert.is(h.incident().status, 'closed');
+    assert.is(h.store.list('kb_documents').filter((d) => d.tags.includes('post-incident-review')).length, expected);
+  }
+});
+
+Decide.run();
+Communicate.run();
+Review.run();

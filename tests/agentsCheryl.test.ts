@@ -1,0 +1,187 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ImpactKind, Severity } from '../machines/types.js';
+import { HOUR, MIN, T0, createHarness, failing } from './helpers/engineHarness.js';
+
+const iso = (t: number) => new Date(t).toISOString();
+
+// ---------------------------------------------------------------------------
+const Classify = suite('Cheryl: classification (spec, Step 3.1)');
+
+const KINDS: Array<[ImpactKind, Severity]> = [
+  ['platform-down', 'P0'],
+  ['subsystem-failed', 'P0'],
+  ['data-integrity', 'P1'],
+  ['safety', 'P1'],
+  ['feature-broken', 'P2'],
+  ['cosmetic', 'P3'],
+];
+for (const [kind, severity] of KINDS) {
+  Classify(`classifies a ${kind} failure as ${severity}`, async () => {
+    const h = createHarness();
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind } });
+    await h.run(5 * MIN);
+    const incident = h.incident();
+    assert.is(incident.severity, severity);
+    const [triage] = h.audit({ entityId: incident.id, action: 'incident.triage' });
+    assert.is(triage.actor, 'cheryl');
+    assert.is(triage.meta.severity, severity);
+    assert.match(triage.message, new RegExp(`classified ${incident.id} as ${severity}`));
+  });
+}
+
+Classify("uses the engine's assess hook when the job gives no impact", async () => {
+  const h = createHarness({ assess: (error) => ({ kind: String(error).includes('auth') ? 'subsystem-failed' : 'cosmetic' }) });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('auth failure: token rejected') });
+  await h.run(5 * MIN);
+  assert.is(h.incident().severity, 'P0');
+});
+
+// ---------------------------------------------------------------------------
+const Diagnose = suite('Cheryl: initial diagnosis from the store (spec, Step 3.2)');
+
+Diagnose('reviews the error log, recent audit entries and job history of the agent', async () => {
+  const h = createHarness();
+  // History already in the store: four earlier jobs of billing, two of them failed.
+  for (const [i, status] of (['succeeded', 'failed', 'succeeded', 'failed'] as const).entries()) {
+    h.store.put('jobs', { id: `job_old${i}`, kind: null, agent: 'billing', workflow: 'invoice-run', tenant: 'acme', status, attempts: 1, createdAt: iso(T0 - HOUR), updatedAt: iso(T0 - HOUR), error: null, incidentId: null });
+  }
+  h.store.appendAudit({ id: 'aud_old', ts: iso(T0 - 30 * MIN), actor: 'billing', entityType: 'job', entityId: 'job_old3', action: 'job.failed', level: 'error', message: 'earlier', meta: { agent: 'billing' } });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('ECONNREFUSED 10.0.0.5:5432') });
+  await h.run(5 * MIN);
+  const { findings } = h.incident();
+  assert.ok(findings.includes('Error: ECONNREFUSED 10.0.0.5:5432 (Error)'), findings.join('\n'));
+  assert.ok(findings.includes('Affected systems: agent billing, workflow invoice-run, tenant acme'));
+  // 2 earlier failures + this job.
+  assert.ok(findings.includes('Job history: 3 of the last 5 jobs of billing failed'), findings.join('\n'));
+  // The earlier entry, the four job.failed of this job and the incident's detection, in the hour before triage.
+  assert.ok(findings.includes('Error log: 6 error-level audit entries for billing in the last hour'), findings.join('\n'));
+  assert.ok(findings.includes('Retries: 3 attempt(s), 3 failed'));
+  assert.ok(findings.some((f) => f.startsWith('Latest audit entry: incident.acknowledged at ')), findings.join('\n'));
+});
+
+Diagnose('the findings land in the incident record and the triage audit entry', async () => {
+  const h = createHarness();
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing() });
+  await h.run(5 * MIN);
+  const incident = h.incident();
+  assert.ok(incident.findings.length >= 5);
+  const [triage] = h.audit({ entityId: incident.id, action: 'incident.triage' });
+  assert.equal(triage.meta.findings, incident.findings);
+});
+
+// ---------------------------------------------------------------------------
+const Mitigate = suite('Cheryl: immediate mitigation for P0/P1 (spec, Step 3.3)');
+
+for (const kind of ['platform-down', 'data-integrity'] as const) {
+  Mitigate(`pauses the workflow of a ${kind} failure, and resumes it when the incident resolves`, async () => {
+    const h = createHarness({ fixAfterMs: 30 * MIN });
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind } });
+    await h.run(5 * MIN);
+    const incident = h.incident();
+    const paused = h.store.get('workflows', 'invoice-run')!;
+    assert.equal([paused.status, paused.pausedBy], ['paused', incident.id]);
+    const [mitigated] = h.audit({ entityId: incident.id, action: 'incident.mitigated' });
+    assert.equal(mitigated.meta.paused, { kind: 'workflow', id: 'invoice-run' });
+    assert.is(mitigated.level, 'error');
+    // The agent itself keeps running its other workflows.
+    assert.is(h.store.get('agents', 'billing')!.status, 'active');
+    await h.run(6 * HOUR);
+    assert.is(h.incident().status, 'closed');
+    const resumed = h.store.get('workflows', 'invoice-run')!;
+    assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
+  });
+}
+
+Mitigate('pauses the agent when the failure names no workflow', async () => {
+  const h = createHarness();
+  h.engine.submit({ agent: 'mailer', run: failing(), impact: { kind: 'safety' } });
+  await h.run(5 * MIN);
+  const agent = h.store.get('agents', 'mailer')!;
+  assert.equal([agent.status, agent.pausedBy], ['paused', h.incident().id]);
+  await h.run(6 * HOUR);
+  assert.is(h.store.get('agents', 'mailer')!.status, 'active');
+});
+
+for (const kind of ['feature-broken', 'cosmetic'] as const) {
+  Mitigate(`pauses nothing for a ${kind} failure`, async () => {
+    const h = createHarness();
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind } });
+    await h.run(5 * MIN);
+    assert.equal(h.store.list('workflows', { status: 'paused' }), []);
+    assert.equal(h.store.list('agents', { status: 'paused' }), []);
+    assert.not.ok(h.actions().includes('incident.mitigated'));
+  });
+}
+
+// ---------------------------------------------------------------------------
+const Notify = suite('Cheryl: communication to the tenant admin (spec, Step 3.4)');
+
+Notify('notifies the tenant admin of a customer-facing incident, with a notification row and an audit entry', async () => {
+  const h = createHarness();
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('stale cache'), impact: { kind: 'cosmetic', customerFacing: true } });
+  await h.run(5 * MIN);
+  const incident = h.incident();
+  const mails = h.store.list('notifications', { to: 'it@globex.test' });
+  assert.is(mails.length, 1);
+  assert.equal([mails[0].from, mails[0].channel, mails[0].incidentId], ['cheryl', 'email', incident.id]);
+  assert.match(mails[0].subject, /^\[P3\] .*dashboards/);
+  const [notified] = h.audit({ entityId: incident.id, action: 'incident.notified' });
+  assert.is(notified.meta.to, 'it@globex.test');
+  assert.is(notified.actor, 'cheryl');
+});
+
+Notify('does not write to the tenant admin when customers are not affected', async () => {
+  const h = createHarness();
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('stale cache'), impact: { kind: 'cosmetic', customerFacing: false } });
+  await h.run(5 * MIN);
+  assert.equal(h.store.list('notifications', { to: 'it@globex.test' }), []);
+  assert.not.ok(h.actions().includes('incident.notified'));
+  // Cheryl still heard of it internally.
+  assert.ok(h.store.list('notifications', { to: 'cheryl' }).length >= 1);
+});
+
+// ---------------------------------------------------------------------------
+const Escalate = suite('Cheryl: escalation criteria recorded in the incident (spec, Step 3)');
+
+Escalate('escalates to Petra when the incident outlives two hours, even at P3', async () => {
+  const h = createHarness({ fixAfterMs: 3 * HOUR });
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('slow responses'), impact: { kind: 'cosmetic' } });
+  await h.run(2 * HOUR + MIN);
+  const incident = h.incident();
+  assert.is(incident.severity, 'P3');
+  assert.equal(incident.escalations, [{ from: 'cheryl', to: 'petra', criteria: ['open-over-2h'], at: iso(T0 + 2 * HOUR) }]);
+  assert.is(incident.assignee, 'petra');
+  assert.match(incident.state, /^coordinated\./);
+});
+
+const CRITERIA: Array<[string, Record<string, unknown>, string[]]> = [
+  ['a P1', { kind: 'data-integrity' }, ['severity-p0-p1']],
+  ['a P2 needing several agents', { kind: 'feature-broken', crossAgent: true }, ['cross-agent']],
+  ['a P3 needing a config change', { kind: 'cosmetic', needsChange: true }, ['needs-change']],
+];
+for (const [label, impact, criteria] of CRITERIA) {
+  Escalate(`records why ${label} went to Petra: ${criteria.join(', ')}`, async () => {
+    const h = createHarness();
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact });
+    await h.run(5 * MIN);
+    const [first] = h.incident().escalations;
+    assert.equal([first.from, first.to, first.criteria], ['cheryl', 'petra', criteria]);
+  });
+}
+
+Escalate('keeps a P2 with no criterion and fixes it herself', async () => {
+  const h = createHarness({ fixAfterMs: 30 * MIN });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing() });
+  await h.run(2 * HOUR);
+  const incident = h.incident();
+  assert.equal(incident.escalations, []);
+  assert.equal([incident.status, incident.assignee], ['closed', 'cheryl']);
+  assert.is(h.audit({ entityId: incident.id, action: 'incident.resolved' })[0].meta.by, 'cheryl');
+});
+
+Classify.run();
+Diagnose.run();
+Mitigate.run();
+Notify.run();
+Escalate.run();
