@@ -111,7 +111,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
       if (this.#state && stamp === this.#stamp) return this.#state;
       const text = await handle.readFile('utf8');
       // A follower re-reads often: only the lines that changed are parsed.
-      const next = this.#readonly ? rereadState(text, file, this.#lines) : null;
+      const next = this.#readonly ? rereadState(text, file, this.#lines, this.#opened) : null;
       this.#state = next?.state ?? decodeState(text, file, this.#opened);
       this.#lines = next?.rows ?? new Map();
       this.#stamp = stamp;

@@ -12,12 +12,17 @@ export type StateRows = Map<string, Map<string, { line: string; row: unknown }>>
  * line does not parse; the caller then decodes the whole file, which names the bad line.
  * @example const next = rereadState(text, 'run.json', new Map()); // first read: parses every row
  */
-export function rereadState(text: string, file: string, previous: StateRows): { state: StateSnapshot; rows: StateRows } | null {
+export function rereadState(
+  text: string,
+  file: string,
+  previous: StateRows,
+  opened = true,
+): { state: StateSnapshot; rows: StateRows } | null {
   const lines = text.split('\n');
   const head = lines[0];
   if (!head.startsWith('{"schemaVersion":') || !head.endsWith('"tables":{')) return null;
   // The header with the tables closed is a store with empty tables: decoded and checked as one.
-  const state = decodeState(`${head}}}`, file, true);
+  const state = decodeState(`${head}}}`, file, opened);
   const rows: StateRows = new Map();
   let table: Map<string, { line: string; row: unknown }> | null = null;
   let name = '';

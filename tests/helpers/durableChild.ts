@@ -4,12 +4,14 @@
  * it after a restart. It prints one JSON line per audit entry once the store has
  * committed it, so the parent knows what is on disk when it kills the process.
  *
- *   node --import tsx tests/helpers/durableChild.ts <store.json> <scenario> [decide]
+ *   node --import tsx tests/helpers/durableChild.ts <store.json> <scenario> [decide] [--standby]
  *
  * scenario "retry":    an invoice job that fails on its first run and retries 1 and 2,
  *                      and succeeds on retry 3.
  * scenario "decision": a P0 needing a rollback decision; with "decide", the pending
  *                      decision is approved by "ops" as soon as the engine is back.
+ * With --standby it loads everything, prints {"ready":true} and opens the store only when
+ * a line arrives on stdin: a restart as fast as a supervisor's, not as slow as a compile.
  * The process exits once every incident is closed.
  */
 import { createIncidentEngine } from '../../agents/engine.js';
@@ -17,7 +19,12 @@ import { RealClock } from '../../agents/realClock.js';
 import type { EngineOptions } from '../../agents/types.js';
 import { openStore } from '../../store/index.js';
 
-const [file, scenario, action] = process.argv.slice(2);
+const [file, scenario, action] = process.argv.slice(2).filter((arg) => arg !== '--standby');
+if (process.argv.includes('--standby')) {
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.pause();
+}
 const store = await openStore(file);
 const clock = new RealClock();
 let commits: Promise<void> = Promise.resolve();
