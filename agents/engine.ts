@@ -78,6 +78,8 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     if (row.incidentId === BOARD) chairman.weekly(row.dueAt);
   });
   const chairman = new Chairman(rt, incidents.deadlines);
+  // Read before the responders' actors start: they rewrite their rows, empty, as they do.
+  const heldBefore = new Map(rt.store.list('responders').map((row) => [row.id, [...row.active, ...row.queue]]));
   const responders = new Responders(rt, options.responders ?? {}, (responder, id) => acknowledge(responder, id));
   const workers = new Workers(rt, options.jobs ?? {}, (job, error, spec) => onFailure(job, error, spec));
 
@@ -183,12 +185,23 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       else incidents.restore(record);
     }
     incidents.deadlines.restore();
-    for (const id of incidents.openIds()) {
+    const open = incidents.openIds().map((id) => {
       const state = incidents.stateOf(id)!;
       const [stage, sub] = state.split('.');
-      const responder = (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage);
-      if (responder && sub === 'queued') responders.assign(responder, id);
-      else if (responder) responders.resume(responder, id);
+      return { id, state, sub, responder: (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage) };
+    });
+    // Acknowledged incidents go back into their responder's hands first, so that a waiting
+    // one does not take their place beyond capacity; the waiting ones queue again in the
+    // order their responder held them.
+    for (const { id, responder, sub } of open) if (responder && sub !== 'queued') responders.resume(responder, id);
+    const rank = (responder: Responder, id: string) => {
+      const at = heldBefore.get(responder)?.indexOf(id) ?? -1;
+      return at < 0 ? Infinity : at;
+    };
+    const waiting = open.filter((o) => o.responder && o.sub === 'queued');
+    waiting.sort((a, b) => rank(a.responder!, a.id) - rank(b.responder!, b.id));
+    for (const { id, responder } of waiting) responders.assign(responder!, id);
+    for (const { id, responder, sub, state } of open) {
       if (responder && sub === 'working') work(responder, id, rt.clock.now());
       if (state === 'reviewing') rt.clock.setTimeout(() => publishReview(id), 0);
     }

@@ -112,8 +112,9 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
   const scenario = await loadScenario(cmd.scenario);
   const out = cmd.out ?? join('incident-flow-out', slug(cmd.scenario));
   const db = cmd.db ?? join(out, 'store.json');
-  mkdirSync(out, { recursive: true });
+  // Refuse a foreign --db before anything is created: exit 2 means nothing was written.
   await prepareDb(db);
+  mkdirSync(out, { recursive: true });
   const store = await openStore(db, { autoCommit: cmd.watch });
   const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
   let watcher: { url: string; close(): Promise<void> } | null = null;
@@ -140,9 +141,12 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
         : {}),
     });
     await store.flush();
-  } finally {
+  } catch (err) {
     await store.close();
+    throw err;
   }
+  // A watched run keeps its store open for the watcher until the person stops it.
+  if (!cmd.watch) await store.close();
   if (io.interactive && !cmd.watch) io.err('\n');
   writeFileSync(join(out, 'report.json'), reportJson(result));
   writeFileSync(join(out, 'junit.xml'), junitXml(result));
@@ -152,6 +156,7 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
     await untilInterrupted();
     await (watcher as { close(): Promise<void> }).close();
   }
+  if (cmd.watch) await store.close();
   return result.verdict === 'pass' ? EXIT.pass : EXIT.failed;
 }
 
@@ -179,13 +184,14 @@ async function runAll(dir: string, io: Io): Promise<number> {
   if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   let code: number = EXIT.pass;
+  const width = Math.max(34, ...files.map((f) => f.length));
   for (const file of files) {
     const path = join(dir, file);
     try {
       const r = await runScenario(await loadScenario(path));
       const o = r.metrics.overall;
       const passed = r.expectations.filter((v) => v.status === 'pass').length;
-      io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(34)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);
+      io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(width)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);
       if (r.verdict === 'fail') code = Math.max(code, EXIT.failed);
     } catch (err) {
       if (!(err instanceof ScenarioError)) throw err;

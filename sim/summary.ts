@@ -7,9 +7,32 @@ import { metricValue } from './expectations.js';
 
 const show = (v: unknown): string => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
+/**
+ * What a failure expectation observed. One incident: its values. Several (a load mix entry
+ * may open thousands): each checked field's distinct values with counts, and the longest
+ * resolution, so the line stays one line.
+ */
+function observedIncidents(v: Verdict): string {
+  const each = v.observed.each as Array<Record<string, unknown>>;
+  const keys = Object.keys(v.expected);
+  if (each.length === 0) return 'no incident';
+  if (each.length === 1) return keys.map((k) => `${k}=${show(each[0][k])}`).join(' ');
+  const fields = keys.map((k) => {
+    if (k === 'resolvedWithinMs') {
+      const times = each.map((o) => o[k]).filter((x): x is number => typeof x === 'number');
+      const open = each.length - times.length;
+      return `${k} max=${times.length ? Math.max(...times) : '–'}${open ? ` (${open} unresolved)` : ''}`;
+    }
+    const counts = new Map<string, number>();
+    for (const o of each) counts.set(show(o[k]), (counts.get(show(o[k])) ?? 0) + 1);
+    return `${k}=${[...counts].map(([x, n]) => `${x}×${n}`).join(',')}`;
+  });
+  return `${each.length} incidents: ${fields.join(' ')}`;
+}
+
 function verdictLine(v: Verdict): string {
   const mark = v.status === 'pass' ? 'PASS' : 'FAIL';
-  const observed = v.kind === 'failure' ? (v.observed.each as Array<Record<string, unknown>>).map((o) => Object.keys(v.expected).map((k) => `${k}=${show(o[k])}`).join(' ')).join('; ') || 'no incident' : Object.entries(v.observed).map(([k, x]) => `${k}=${show(x)}`).join(' ');
+  const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => `${k}=${show(x)}`).join(' ');
   const expected = Object.entries(v.expected).map(([k, x]) => `${k}=${show(x)}`).join(' ');
   return `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
 }

@@ -11,8 +11,7 @@ import { errorCode } from './storeFiles.js';
 export async function replaceFile(file: string, tmp: string, parts: ReadonlyArray<string | Buffer>): Promise<void> {
   const handle = await open(tmp, 'w');
   try {
-    // Written part by part: the state of a large store never becomes one giant string.
-    // writev: the cached chunk buffers go to the kernel as they are, no copy into one string.
+    // writev: the encoder's cached chunk buffers go out as they are, never joined into one string.
     for (const batch of batches(parts)) await handle.writev(batch);
     await handle.sync();
   } finally {
@@ -22,7 +21,7 @@ export async function replaceFile(file: string, tmp: string, parts: ReadonlyArra
   await syncDir(dirname(file));
 }
 
-/** Parts as buffers, in batches under IOV_MAX (1024 on Linux) entries. */
+/** Parts as buffers, in batches well under IOV_MAX (1024 on Linux). */
 function* batches(parts: ReadonlyArray<string | Buffer>): Generator<Buffer[]> {
   let batch: Buffer[] = [];
   for (const part of parts) {

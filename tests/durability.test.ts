@@ -15,6 +15,8 @@ type Line = { ready?: boolean; audit?: string; id?: string; ts?: string; meta?: 
 
 /** The engine in its own process over `file`; lines are what it printed (each one committed). */
 class Child {
+  /** Children not yet exited: a failing test must not leave an engine running. */
+  static readonly live = new Set<Child>();
   readonly lines: Line[] = [];
   readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
@@ -33,7 +35,9 @@ class Child {
       }
     });
     this.proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    Child.live.add(this);
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => {
+      Child.live.delete(this);
       for (const wake of this.waiters.splice(0)) wake();
       resolve(code);
     }));
@@ -69,6 +73,18 @@ class Child {
   }
 }
 
+/**
+ * A process and its replacement, both loaded (compiling takes seconds; a retry is due
+ * in 1.5): the first is told to start, the second waits for go() after the kill.
+ */
+async function standbyPair(file: string, firstArgs: string[], secondArgs: string[]): Promise<[Child, Child]> {
+  const first = new Child(file, ...firstArgs, '--standby');
+  const second = new Child(file, ...secondArgs, '--standby');
+  await Promise.all([first, second].map((child) => child.waitFor((l) => l.ready === true, 60_000)));
+  first.go();
+  return [first, second];
+}
+
 async function readStore<T>(file: string, read: (store: Store) => T): Promise<T> {
   const store = await openStore(file, { readonly: true });
   try {
@@ -79,9 +95,13 @@ async function readStore<T>(file: string, read: (store: Store) => T): Promise<T>
 }
 const allAudit = (store: Store): AuditEntry[] => store.queryAudit({ limit: 100_000 }).rows;
 
-function tempStore(): { file: string; cleanup: () => void } {
+function tempStore(): { file: string; cleanup: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'incident-flow-durability-'));
-  return { file: join(dir, 'engine.json'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    await Promise.all([...Child.live].map((child) => child.kill()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { file: join(dir, 'engine.json'), cleanup };
 }
 
 /** Every audit id once: nothing written twice. */
@@ -96,10 +116,8 @@ const Restart = suite('durability: SIGKILL and restart of a real engine process 
 Restart('a retry pending when the process dies fires at its original due time after the restart', async () => {
   const { file, cleanup } = tempStore();
   try {
-    const first = new Child(file, 'retry');
-    // The replacement loads while the first runs; it opens the store once told to.
-    const second = new Child(file, 'retry', '--standby');
-    await second.waitFor((l) => l.ready === true, 30_000);
+    // Both load at once; the replacement opens the store only once told to, after the kill.
+    const [first, second] = await standbyPair(file, ['retry'], ['retry']);
     const failed = await first.waitFor((l) => l.audit === 'incident.retry' && l.meta?.attempt === 1);
     assert.is(failed.meta!.outcome, 'failed');
     await first.kill();
@@ -148,16 +166,14 @@ Restart('a retry pending when the process dies fires at its original due time af
     assert.equal(after.audit.filter((e) => e.action === 'job.failed').map((e) => e.meta.attempt), [0, 1, 2]);
     assert.equal(after.deadlines.filter((d) => d.incidentId === before.incident.id), []);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
 Restart('a decision waiting for a person survives the restart; answered in the new process, the incident closes', async () => {
   const { file, cleanup } = tempStore();
   try {
-    const first = new Child(file, 'decision');
-    const second = new Child(file, 'decision', 'decide', '--standby');
-    await second.waitFor((l) => l.ready === true, 30_000);
+    const [first, second] = await standbyPair(file, ['decision'], ['decision', 'decide']);
     const requested = await first.waitFor((l) => l.decision !== undefined);
     await first.waitFor((l) => l.audit === 'incident.decision_requested');
     await first.kill();
@@ -189,7 +205,7 @@ Restart('a decision waiting for a person survives the restart; answered in the n
     assert.equal(actions.slice(before.audit.length), ['incident.decision', 'incident.resolved', 'incident.review_commissioned', 'incident.review_published', 'incident.closed']);
     assert.equal(after.audit.find((e) => e.action === 'incident.decision')!.meta.by, 'ops');
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AnyStateNode, EventObject, SnapshotFrom } from 'xstate';
+import type { AnyStateNode, SnapshotFrom } from 'xstate';
 import { getSimplePaths } from 'xstate/graph';
 import { DEADLINE_KINDS, incidentMachine } from '../machines/incidentMachine.js';
 import type { IncidentInput } from '../machines/incidentContext.js';
@@ -14,16 +14,25 @@ const ATTEMPT = incidentMachine.getStateNodeById('incident.retrying.attempting')
 const DONE = `xstate.done.actor.${ATTEMPT}`;
 const ERROR = `xstate.error.actor.${ATTEMPT}`;
 
+/** How the retry attempt actor ends: its done event (with the outcome) or its error event. */
+type AttemptEnded = { type: string; output: AttemptOutcome } | { type: string; error: unknown };
+/**
+ * The graph must try the invoked attempt's done and error events too, which the machine's
+ * event type leaves out (XState raises them internally): the one cast of this file.
+ */
+const ended = (event: AttemptEnded): IncidentEvent => event as unknown as IncidentEvent;
+const isEnded = (event: { type: string }): event is AttemptEnded => event.type === DONE || event.type === ERROR;
+
 /** One sample of every event the incident can receive; times are fixed offsets from T0. */
-function sampleEvents(snapshot: Snapshot): EventObject[] {
+function sampleEvents(snapshot: Snapshot): IncidentEvent[] {
   const responder = snapshot.context.assignee ?? 'cheryl';
   const triage = (severity: 'P0' | 'P3'): IncidentEvent => ({ type: 'triage.done', at: T0 + 10 * MIN, severity, findings: [`classified ${severity}`], mitigation: null, notified: null, rootCause: null });
   const coordination = { assigned: ['billing'], humanDeveloper: false, workaround: 'w', eta: null, affected: { workflows: [], tenants: [], agents: [], failedJobs: 1 } };
   return [
     { type: 'retry.due', at: T0 },
-    { type: DONE, output: { ok: true, at: T0 + SEC } satisfies AttemptOutcome },
-    { type: DONE, output: { ok: false, at: T0 + SEC, error: 'boom' } satisfies AttemptOutcome },
-    { type: ERROR, error: 'the attempt actor broke' },
+    ended({ type: DONE, output: { ok: true, at: T0 + SEC } }),
+    ended({ type: DONE, output: { ok: false, at: T0 + SEC, error: 'boom' } }),
+    ended({ type: ERROR, error: 'the attempt actor broke' }),
     { type: 'responder.ack', at: T0 + 5 * MIN, responder },
     { type: 'ack.timeout', at: T0 + 15 * MIN, responder },
     triage('P0'),
@@ -70,15 +79,16 @@ async function replay(input: IncidentInput, steps: ReturnType<typeof pathsOf>[nu
   const trail: string[] = [h.value()];
   for (const [i, step] of steps.entries()) {
     if (i > 0) {
-      const event = step.event as EventObject & { output?: AttemptOutcome; error?: unknown };
-      if (event.type === DONE || event.type === ERROR) {
+      const event: { type: string } = step.event;
+      if (isEnded(event)) {
+        // The real attempt actor ends the way the path says.
         await settle();
         const attempt = pending.shift();
         assert.ok(attempt, `step ${i}: ${event.type} but no attempt is running`);
-        if (event.type === DONE) attempt.resolve(event.output!);
+        if ('output' in event) attempt.resolve(event.output);
         else attempt.reject(event.error);
         await settle();
-      } else h.send(event as IncidentEvent);
+      } else h.send(step.event);
     }
     const snap = h.actor.getSnapshot();
     const where = `${trail.join(' → ')} (step ${i}: ${step.event.type})`;

@@ -101,6 +101,14 @@ api('returns an incident with its timeline, review, path and machine name, witho
   assert.is((await json(`${base}/api/incidents/nope`)).status, 404);
 });
 
+api('names the rehearsal the store holds', async ({ base, store }) => {
+  store.setMeta('scenario', { name: 'db-outage', file: 'scenarios/db-outage.yaml', seed: 7, start: '2026-03-02T09:00:00.000Z' });
+  const { body } = await json(`${base}/api/session`);
+  assert.is(body.scenario, 'db-outage');
+  assert.is(body.canDecide, true);
+  assert.is(body.auditCount, 2);
+});
+
 api('describes the machines for the diagrams', async ({ base }) => {
   const { body } = await json(`${base}/api/machines`);
   const paths = body.incident.states.map((s: { path: string }) => s.path);
@@ -130,6 +138,23 @@ api('refuses DNS-rebound requests whose Host is not loopback', async ({ watcher 
     }).on('error', reject).end();
   });
   assert.is(status, 403);
+});
+
+api('answers 400, not 500, to a broken percent-encoding', async ({ base }) => {
+  assert.is((await json(`${base}/api/incidents/%E0%A4%A`)).status, 400);
+});
+
+api('uses the token it is given and refuses a short one', async ({ store }) => {
+  const given = 'a-token-of-32-characters-exactly';
+  const watcher = await startWatcher({ store, token: given });
+  assert.is(watcher.token, given);
+  await watcher.close();
+  try {
+    await startWatcher({ store, token: 'short' });
+    assert.unreachable('a short token must be refused');
+  } catch (error) {
+    assert.match((error as Error).message, /at least 16 characters/);
+  }
 });
 
 api('leaves URLs outside /app/watcher alone', async ({ watcher }) => {

@@ -3,7 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { describeMachine, type MachineDescription } from '../machines/describe.js';
-import { BadRequest, readJson, sendError, sendJson } from './http.js';
+import { BadRequest, decodePart, readJson, sendError, sendJson } from './http.js';
 import type { InspectionRegistry } from './inspection.js';
 import { parseAuditQuery, parseIncidentFilter, queryIncidents, responderView } from './queries.js';
 
@@ -32,13 +32,12 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       canDecide: engine !== null,
       storePath: store.path,
       auditCount: store.auditCount(),
-      scenario: store.getMeta('scenario') ?? null,
-      virtualNow: store.getMeta('now') ?? null,
+      scenario: scenarioName(store.getMeta('scenario')),
     });
   } else if (path === '/incidents') {
     sendJson(res, 200, queryIncidents(store, parseIncidentFilter(url.searchParams)));
   } else if (incident) {
-    const detail = incidentDetail(ctx, decodeURIComponent(incident[1]));
+    const detail = incidentDetail(ctx, decodePart(incident[1]));
     if (detail) sendJson(res, 200, detail);
     else sendError(res, 404, 'watcher: no such incident');
   } else if (path === '/audit') {
@@ -56,6 +55,13 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
     return false;
   }
   return true;
+}
+
+/** A rehearsal records `{ name, file, seed, start }` under meta.scenario (sim/runner.ts). */
+function scenarioName(meta: unknown): string | null {
+  if (typeof meta === 'string') return meta;
+  if (meta && typeof meta === 'object' && 'name' in meta && typeof meta.name === 'string') return meta.name;
+  return null;
 }
 
 function incidentDetail(ctx: ApiContext, id: string) {

@@ -5,7 +5,7 @@ import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { decideRoute, readRoute, type ApiContext } from './api.js';
 import { Feed } from './feed.js';
-import { BadRequest, checkToken, hostAllowed, isLoopback, newToken, sameToken, sendError } from './http.js';
+import { BadRequest, checkToken, decodePart, hostAllowed, isLoopback, newToken, sameToken, sendError } from './http.js';
 import { InspectionRegistry } from './inspection.js';
 import { QueryError } from './queries.js';
 import { MERMAID_DIR, PUBLIC_DIR, mermaidPathAllowed, serveFile } from './static.js';
@@ -50,6 +50,7 @@ export interface WatcherHandler {
 export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHandler {
   const { store, engine = null } = options;
   const token = options.token ?? newToken();
+  if (token.length < 16) throw new TypeError('watcher: a token must have at least 16 characters (omit it to get a random one)');
   const loopback = isLoopback(options.host ?? '127.0.0.1');
   const feed = new Feed();
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
@@ -81,7 +82,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
       // State changes take the token from a header only: a cross-site form cannot set one.
       const refused = checkToken(req, url, token, false);
       if (refused) return sendError(res, refused, refused === 401 ? 'watcher: token required' : 'watcher: wrong token');
-      return decideRoute(ctx, decodeURIComponent(decision[1]), req, res);
+      return decideRoute(ctx, decodePart(decision[1]), req, res);
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'watcher: method not allowed');
     if (path === '/' || path === '/index.html') return serveFile(req, res, PUBLIC_DIR, 'index.html', 'no-cache');

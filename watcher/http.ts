@@ -52,6 +52,15 @@ export class BadRequest extends Error {
   }
 }
 
+/** decodeURIComponent that answers 400 instead of throwing a URIError (a 500) on `%E0%A4%A`. */
+export function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new BadRequest('bad percent-encoding in the path');
+  }
+}
+
 /** A fresh token, like a notebook server's: 24 random bytes, URL-safe. */
 export function newToken(): string {
   return randomBytes(24).toString('base64url');

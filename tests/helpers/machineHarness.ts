@@ -3,7 +3,7 @@
  * what the machine asked for (audit entries, deadlines, notices...) is kept in arrays a
  * test reads, and armed deadlines can be delivered on the clock like agents/deadlines.ts.
  */
-import { createActor, fromPromise, type Actor, type InspectionEvent } from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyMachineSnapshot, type InspectionEvent } from 'xstate';
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import type { ArmParams, AuditParams, IncidentInput } from '../../machines/incidentContext.js';
 import type { AttemptOutcome, IncidentEvent } from '../../machines/incidentEvents.js';
@@ -146,8 +146,8 @@ export function startIncident(input: IncidentInput, options: HarnessOptions = {}
   const inspect = (event: InspectionEvent) => {
     if (event.type !== '@xstate.microstep') return;
     for (const t of event._transitions) visited.add(t.source.id);
-    const nodes = (event.snapshot as unknown as { _nodes: Array<{ id: string; type: string }> })._nodes;
-    for (const node of nodes) if (node.type === 'atomic' || node.type === 'final') visited.add(node.id);
+    // Microsteps of this actor carry machine snapshots.
+    for (const node of (event.snapshot as AnyMachineSnapshot)._nodes) if (node.type === 'atomic' || node.type === 'final') visited.add(node.id);
   };
   const actor = createActor(machine, { input, clock, inspect });
   actor.start();

@@ -50,6 +50,9 @@ const session = safe(async () => {
     s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',
     ` · ${s.auditCount.toLocaleString('en')} audit entries`);
+  const pill = $('token-info');
+  pill.textContent = !s.canDecide ? 'no engine here: read-only' : token ? 'token: can answer decisions' : 'no token: read-only';
+  pill.className = `pill ${s.canDecide && token ? 'pill-idle' : 'pill-wait'}`;
 });
 
 /** Refetches the panels that read `tables`; coalesced so a burst of commits is one round. */
@@ -99,9 +102,6 @@ listen({
     pill.className = `pill ${status === 'live' ? 'pill-live' : 'pill-wait'}`;
   },
 });
-
-$('token-info').textContent = token ? 'token: can answer decisions' : 'no token: read-only';
-$('token-info').classList.add(token ? 'pill-idle' : 'pill-wait');
 
 session();
 banners();

@@ -8,7 +8,9 @@ const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive',
  * tenant and detection time. Clicking a row opens its detail.
  */
 export function incidentList({ form, tbody, count, onOpen }) {
+  const PAGE = 200;
   let selected = null;
+  let limit = PAGE;
   const select = (name, options) =>
     h('select', { name }, h('option', { value: '' }, 'any'), options.map(([value, label]) => h('option', { value }, label)));
   fill(form,
@@ -33,7 +35,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
 
   function params() {
     const data = new FormData(form);
-    const out = { severity: data.getAll('severity').join(','), limit: 200 };
+    const out = { severity: data.getAll('severity').join(','), limit };
     for (const key of ['status', 'agent', 'workflow', 'tenant']) out[key] = data.get(key);
     for (const key of ['since', 'until']) if (data.get(key)) out[key] = new Date(data.get(key)).toISOString();
     return out;
@@ -45,7 +47,8 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('workflow', facets.workflows);
     offer('tenant', facets.tenants);
     fill(tbody, rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
-    count.textContent = total > rows.length ? `${rows.length} shown of ${total} matching` : `${total} matching`;
+    fill(count, total > rows.length ? [`${rows.length} shown of ${total} matching `,
+      h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${total} matching`);
   }
 
   function row(i) {
@@ -64,7 +67,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
       h('td', { class: 'mono small' }, time(i.detectedAt)));
   }
 
-  const reload = debounce(load, 200);
+  const reload = debounce(() => { limit = PAGE; load(); }, 200);
   form.addEventListener('input', reload);
   form.addEventListener('reset', () => setTimeout(reload));
   form.addEventListener('submit', (e) => e.preventDefault());

@@ -10,7 +10,8 @@ export async function renderResponders(list) {
       h('div', { class: 'responder-head' },
         h('strong', null, responderName(r.id)),
         h('span', { class: `pill ${r.busy ? 'pill-busy' : 'pill-idle'}` }, r.busy ? 'busy' : 'idle')),
-      h('div', { class: 'muted' }, `working on ${r.active.length} of ${r.capacity}`),
+      // An unlimited capacity (Infinity) arrives as null through JSON.
+      h('div', { class: 'muted' }, Number.isFinite(r.capacity) ? `working on ${r.active.length} of ${r.capacity}` : `working on ${r.active.length}`),
       r.active.length ? h('div', null, 'Active: ', h('span', { class: 'mono' }, r.active.join(', '))) : null,
       h('div', null, `Queue (${r.queue.length}): `, h('span', { class: 'mono' }, r.queue.length ? r.queue.join(', ') : 'empty')),
     )));
