@@ -203,6 +203,8 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     for (const { id, responder } of waiting) responders.assign(responder!, id);
     for (const { id, responder, sub, state } of open) {
       if (responder && sub === 'working') work(responder, id, rt.clock.now());
+      // The owner was working on the fix when the engine stopped: tell the host again.
+      if (responder && sub === 'fixing') options.onFix?.(incidents.contextOf(id), responder);
       if (state === 'reviewing') rt.clock.setTimeout(() => publishReview(id), 0);
     }
     for (const job of rt.store.list('jobs')) {

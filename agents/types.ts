@@ -65,7 +65,10 @@ export interface EngineOptions {
   agents?: Array<{ id: string; tenant?: string | null; workflows?: string[] }>;
   /** Impact of a failure whose job gave none (default: a broken feature, P2). */
   assess?: (error: unknown, job: JobSpec) => Partial<ImpactAssessment>;
-  /** Called when an incident's owner starts on the fix; call `engine.resolve()` when it is in. */
+  /**
+   * Called when an incident's owner starts on the fix; call `engine.resolve()` when it is in.
+   * After a restart it is called again for each incident still being fixed.
+   */
   onFix?: (incident: IncidentContext, owner: Responder) => void;
 }
 

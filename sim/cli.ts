@@ -70,6 +70,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
     case 'run-all':
       return runAll(cmd.dir, io);
     case 'report': {
+      needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
       const { text, html } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
       if (cmd.html && html !== undefined) writeFileSync(cmd.html, html);
@@ -78,6 +79,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       return EXIT.pass;
     }
     case 'review': {
+      needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
       io.out(reviewCommand(store, cmd.incident));
       await store.close();
@@ -95,6 +97,11 @@ async function execute(cmd: Command, io: Io): Promise<number> {
 }
 
 const slug = (file: string) => basename(file, extname(file));
+
+/** A mistyped --db must not read as an empty store ("0 incidents"). */
+function needStoreFile(db: string): void {
+  if (!existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
+}
 
 /** A rehearsal's own store may be replaced by the next run; anything else is refused. */
 async function prepareDb(db: string): Promise<void> {

@@ -6,42 +6,43 @@ export const INDEXED = ['entityId', 'agent', 'workflow', 'action', 'level'] as c
 export type IndexedField = (typeof INDEXED)[number];
 
 /**
- * In-memory indexes over the append-only audit log: for each indexed field, the
- * positions of the rows holding each value, ascending (rows are only ever appended).
- * Also tracks whether `ts` is non-decreasing, so time ranges can be bisected.
+ * In-memory indexes over the append-only audit log: for an indexed field, the positions
+ * of the rows holding each value, ascending (rows are only ever appended). Each field's
+ * index is built by the first query that needs it and kept up to date from then on, so
+ * opening a million-row log pays for none of them. Also tracks whether `ts` never goes
+ * down, so that time bounds can be bisected.
  */
 export class AuditIndex {
-  readonly #maps = new Map<IndexedField, Map<string, number[]>>(INDEXED.map((f) => [f, new Map()]));
+  readonly #maps = new Map<IndexedField, Map<string, number[]>>();
   #size = 0;
   #lastTs = '';
   #tsOrdered = true;
 
-  /** Indexes `rows[from..]` (rows already indexed are skipped). */
-  addFrom(rows: readonly AuditEntry[], from = this.#size): void {
-    // Locals, not private fields, in this loop: it runs once per row of a million-row log.
-    const maps = INDEXED.map((field) => this.#maps.get(field)!);
+  /** Takes in `rows[size..]`, the rows appended since the last call. */
+  addFrom(rows: readonly AuditEntry[]): void {
+    const from = this.#size;
+    for (const [field, map] of this.#maps) indexInto(map, rows, field, from, rows.length);
+    // A local in the loop, not a private field: this runs once per row of a large log.
     let lastTs = this.#lastTs;
     let ordered = this.#tsOrdered;
-    for (let pos = Math.max(from, this.#size); pos < rows.length; pos++) {
-      const row = rows[pos];
-      for (let f = 0; f < INDEXED.length; f++) {
-        const key = valueOf(row, INDEXED[f]);
-        if (key === undefined) continue;
-        const list = maps[f].get(key);
-        if (list) list.push(pos);
-        else maps[f].set(key, [pos]);
-      }
-      if (ordered && typeof row.ts === 'string' && row.ts >= lastTs) lastTs = row.ts;
+    for (let pos = from; pos < rows.length && ordered; pos++) {
+      const ts = rows[pos].ts;
+      if (typeof ts === 'string' && ts >= lastTs) lastTs = ts;
       else ordered = false;
     }
-    this.#size = Math.max(this.#size, rows.length);
+    this.#size = rows.length;
     this.#lastTs = lastTs;
     this.#tsOrdered = ordered;
   }
 
   /** Positions of the rows whose `field` is `value`, ascending. */
-  positions(field: IndexedField, value: string): readonly number[] {
-    return this.#maps.get(field)!.get(value) ?? [];
+  positions(rows: readonly AuditEntry[], field: IndexedField, value: string): readonly number[] {
+    let map = this.#maps.get(field);
+    if (!map) {
+      this.#maps.set(field, (map = new Map()));
+      indexInto(map, rows, field, 0, this.#size);
+    }
+    return map.get(value) ?? [];
   }
 
   /** How many rows are indexed. */
@@ -52,6 +53,16 @@ export class AuditIndex {
   /** True while every row's `ts` is >= the one before: time bounds can be bisected. */
   get tsOrdered(): boolean {
     return this.#tsOrdered;
+  }
+}
+
+function indexInto(map: Map<string, number[]>, rows: readonly AuditEntry[], field: IndexedField, from: number, to: number): void {
+  for (let pos = from; pos < to; pos++) {
+    const key = valueOf(rows[pos], field);
+    if (key === undefined) continue;
+    const list = map.get(key);
+    if (list) list.push(pos);
+    else map.set(key, [pos]);
   }
 }
 
@@ -73,7 +84,7 @@ export function queryAudit(rows: readonly AuditEntry[], index: AuditIndex, query
   for (const field of INDEXED) {
     const value = query[field];
     if (value === undefined) continue;
-    const found = index.positions(field, value);
+    const found = index.positions(rows, field, value);
     if (!list || found.length < list.length) [list, chosen] = [found, field];
   }
   const candidates = list;

@@ -45,17 +45,19 @@ export async function readAuditLines(
     let position = from;
     let carry = Buffer.alloc(0);
     while (rows.length < count && position < size) {
-      const chunk = Buffer.alloc(Math.min(CHUNK, size - position));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      // The unfinished line of the last chunk goes first, then the file is read in after it.
+      const chunk = Buffer.allocUnsafe(carry.length + Math.min(CHUNK, size - position));
+      carry.copy(chunk, 0);
+      const { bytesRead } = await handle.read(chunk, carry.length, chunk.length - carry.length, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const buf = chunk.subarray(0, carry.length + bytesRead);
       let start = 0;
       for (let nl = buf.indexOf(NEWLINE); nl !== -1 && rows.length < count; nl = buf.indexOf(NEWLINE, start)) {
         rows.push(parseLine(buf.toString('utf8', start, nl), file, firstLine + rows.length, opened));
         start = nl + 1;
       }
-      carry = Buffer.from(buf.subarray(start));
+      carry = buf.subarray(start);
       if (rows.length === count) position -= carry.length;
     }
     if (rows.length < count) throw missingRows(file, stateFile, firstLine - 1 + count, firstLine - 1 + rows.length, opened);

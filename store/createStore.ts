@@ -33,7 +33,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const readonly = opts.readonly ?? false;
   const autoCommit = opts.autoCommit ?? true;
   const audit = new AuditIndex();
-  audit.addFrom(low.data.audit_log, 0);
+  audit.addFrom(low.data.audit_log);
   const tables = new TableSet(() => low.data.tables);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;

@@ -1,4 +1,4 @@
-import { open, truncate, unlink } from 'node:fs/promises';
+import { open, stat, truncate, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import type { AuditEntry } from '../machines/types.js';
@@ -9,7 +9,7 @@ import { decodeState, StateEncoder } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { rereadState } from './stateLines.js';
 import type { StateRows } from './stateLines.js';
-import { errorCode, ioError, storeFiles } from './storeFiles.js';
+import { emptyStoreData, errorCode, ioError, storeFiles } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
 import { StoreError } from './types.js';
 import type { StoreData } from './types.js';
@@ -38,6 +38,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   /** Follower only: each row's line in the last state read, with its parsed row. */
   #lines: StateRows = new Map();
   #opened = false;
+  #stateWritten = false;
   #jsonl: FileHandle | null = null;
 
   constructor(path: string, opts: { readonly?: boolean } = {}) {
@@ -48,6 +49,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   async read(): Promise<StoreData | null> {
     const { state: stateFile, audit: auditFile } = this.files;
     const state = await this.#readState();
+    if (!state && !this.#opened) await this.#refuseOrphanAudit();
+    this.#stateWritten = state !== null;
     const count = state?.auditCount ?? 0;
     if (count < this.#rows) {
       throw new StoreError(`${stateFile} now covers ${count} audit rows, fewer than the ${this.#rows} already read: the store was replaced; open it again`, 'corrupt', stateFile);
@@ -70,6 +73,16 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     const fresh = data.audit_log.slice(this.#rows, end);
     const lines = fresh.length ? Buffer.from(fresh.map((row) => `${canonicalJson(row)}\n`).join('')) : null;
     const parts = this.#encoder.encode(data, end);
+    // A new store's state file lands before its first audit line, so an audit file
+    // without a state file is never a crash we caused, and is refused on open.
+    if (lines && !this.#stateWritten) {
+      try {
+        await replaceFile(this.files.state, this.files.tmp, new StateEncoder().encode({ ...data, audit_log: [], meta: {}, tables: emptyStoreData().tables }, 0));
+      } catch (error) {
+        throw ioError(this.files.state, 'write the state file', error);
+      }
+    }
+    this.#stateWritten = true;
     if (lines) {
       try {
         this.#jsonl ??= await openForWrite(this.files.audit);
@@ -120,6 +133,17 @@ export class SplitFileAdapter implements Adapter<StoreData> {
       throw ioError(file, 'read', error);
     } finally {
       await handle.close();
+    }
+  }
+
+  /** Audit rows with no state file: someone removed X.json; truncating them would lose the log. */
+  async #refuseOrphanAudit(): Promise<void> {
+    const size = await stat(this.files.audit).then((st) => st.size, (error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return 0;
+      throw ioError(this.files.audit, 'read', error);
+    });
+    if (size > 0) {
+      throw new StoreError(`${this.files.audit} holds audit rows but ${this.files.state} is missing: refusing to open; restore ${this.files.state} or move the audit file away`, 'corrupt', this.files.state);
     }
   }
 

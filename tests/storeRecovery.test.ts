@@ -118,17 +118,33 @@ crash('complete audit rows of a commit whose state never landed are dropped, not
   assert.equal(ids, ['aud_0', 'aud_1', 'aud_2']);
 });
 
-crash('audit rows without any state file are dropped: the store starts empty', async () => {
+crash('audit rows without a state file are refused and kept: a new store writes its state first', async () => {
   const file = await storeWith(0);
-  writeFileSync(jsonlOf(file), JSON.stringify(audit(0)) + '\n');
-  writeFileSync(file + '.tmp', '{"half":');
+  const line = JSON.stringify(audit(0)) + '\n';
+  writeFileSync(jsonlOf(file), line);
   const { rmSync } = await import('node:fs');
   rmSync(file);
+  await openStore(file).then(
+    () => assert.unreachable('opened a store whose state file is missing'),
+    (error: unknown) => {
+      assert.instance(error, StoreError);
+      assert.match((error as Error).message, 'is missing: refusing to open');
+    },
+  );
+  assert.is(readFileSync(jsonlOf(file), 'utf8'), line, 'the audit rows are left as they were');
+});
+
+crash('the first commit of a new store lands its state file before any audit line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'if-first-'));
+  const file = join(dir, 'new.json');
   const store = await openStore(file);
-  assert.is(store.auditCount(), 0);
-  assert.is(readFileSync(jsonlOf(file), 'utf8'), '');
-  assert.not.ok(existsSync(file + '.tmp'), 'stale temp file removed');
+  store.appendAudit(audit(0));
+  await store.flush();
   await store.close();
+  assert.ok(existsSync(file));
+  const again = await openStore(file);
+  assert.is(again.auditCount(), 1);
+  await again.close();
 });
 
 crash.run();

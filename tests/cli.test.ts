@@ -1,0 +1,435 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { USAGE } from '../sim/argv.js';
+import { EXIT, main } from '../sim/cli.js';
+import { openStore } from '../store/index.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/scenarios/', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/incident-flow.js', import.meta.url));
+const fixture = (name: string) => join(FIXTURES, name);
+
+/** Runs `main` in-process with stdout and stderr captured. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false });
+  return { code, out, err };
+}
+
+/** A fresh temp dir per test, removed by `cleanup`. */
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'incident-flow-cli-'));
+}
+
+interface ReportJson {
+  scenario: string;
+  file: string;
+  seed: number;
+  verdict: 'pass' | 'fail';
+  expectations: Array<{ status: string; kind: string; name: string; expected: Record<string, unknown>; observed: Record<string, unknown> }>;
+  incidents: Array<Record<string, unknown> & { id: string }>;
+  metrics: { overall: { incidents: number; mttrMs: number | null } };
+}
+const readReport = (dir: string): ReportJson => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+
+// ---------------------------------------------------------------------------------------------
+const Run = suite('incident-flow run');
+let dir = '';
+Run.before.each(() => void (dir = tempDir()));
+Run.after.each(() => rmSync(dir, { recursive: true, force: true }));
+
+Run('exits 0 and prints each expectation with its verdict, expected and observed values', async () => {
+  const { code, out, err } = await cli('run', fixture('pass.yaml'), '--out', dir);
+  assert.is(code, EXIT.pass, err);
+  assert.match(out, 'CLI fixture, passing  (seed 5;');
+  assert.match(out, 'Incidents: 1 (P0 0, P1 0, P2 1, P3 0;');
+  assert.match(out, /PASS failure invoice-bug \(expect\[0\], line 19\): expected severity=P2 escalatedTo=none autoResolved=false resolvedWithinMs=7200000; observed severity=P2 escalatedTo=none autoResolved=false resolvedWithinMs=\d+/);
+  assert.match(out, 'PASS audit incident.retry (expect[1], line 20): expected count=3; observed count=3');
+  assert.match(out, /PASS metric mttrMs \(expect\[2\], line 21\): expected max=900000; observed mttrMs=\d+/);
+  assert.match(out, 'Verdict: PASS (3/3 expectations)');
+  for (const file of ['store.json', 'store.audit.jsonl', 'report.json', 'junit.xml']) assert.ok(existsSync(join(dir, file)), file);
+  assert.not.match(readFileSync(join(dir, 'junit.xml'), 'utf8'), '<failure');
+});
+
+Run('writes report.json with the scenario, seed, verdict, every expectation, every incident and the metrics', async () => {
+  assert.is((await cli('run', fixture('pass.yaml'), '--out', dir)).code, EXIT.pass);
+  const report = readReport(dir);
+  assert.is(report.scenario, 'CLI fixture, passing');
+  assert.is(report.seed, 5);
+  assert.is(report.verdict, 'pass');
+  assert.is(report.expectations.length, 3);
+  for (const e of report.expectations) {
+    assert.is(e.status, 'pass');
+    assert.type(e.expected, 'object');
+    assert.type(e.observed, 'object');
+  }
+  assert.equal(report.expectations[1].expected, { count: 3 });
+  assert.equal(report.expectations[1].observed, { count: 3 });
+  assert.is(report.incidents.length, 1);
+  const incident = report.incidents[0];
+  for (const key of ['id', 'failure', 'severity', 'status', 'autoResolved', 'repeat', 'escalations', 'detectedAt', 'respondedAt', 'resolvedAt']) {
+    assert.ok(key in incident, `incident.${key}`);
+  }
+  assert.is(incident.failure, 'invoice-bug');
+  assert.is(incident.severity, 'P2');
+  assert.is(incident.status, 'closed');
+  assert.is(incident.autoResolved, false);
+  assert.is(incident.repeat, false);
+  assert.equal(incident.escalations, []);
+  assert.is(incident.detectedAt, '2026-03-02T10:00:00.000Z');
+  assert.is(report.metrics.overall.incidents, 1);
+  assert.type(report.metrics.overall.mttrMs, 'number');
+});
+
+Run('--json prints report.json itself', async () => {
+  const { code, out } = await cli('run', fixture('pass.yaml'), '--out', dir, '--json');
+  assert.is(code, EXIT.pass);
+  assert.is(out, readFileSync(join(dir, 'report.json'), 'utf8'));
+});
+
+Run('--seed overrides the scenario\'s seed', async () => {
+  const { code, out } = await cli('run', fixture('pass.yaml'), '--out', dir, '--seed', '42');
+  assert.is(code, EXIT.pass);
+  assert.match(out, '(seed 42;');
+  assert.is(readReport(dir).seed, 42);
+});
+
+Run('--db puts the store where it is told', async () => {
+  const db = join(dir, 'stores', 'rehearsal.json');
+  const out = join(dir, 'out');
+  assert.is((await cli('run', fixture('pass.yaml'), '--out', out, '--db', db)).code, EXIT.pass);
+  assert.ok(existsSync(db));
+  assert.not.ok(existsSync(join(out, 'store.json')));
+  assert.ok(existsSync(join(out, 'report.json')));
+});
+
+Run('a failed expectation exits 1 and junit.xml carries a <failure> with expected and observed', async () => {
+  const { code, out } = await cli('run', fixture('fail.yaml'), '--out', dir);
+  assert.is(code, EXIT.failed);
+  assert.match(out, 'FAIL failure invoice-bug (expect[0], line 16): expected severity=P0 escalatedTo=atlas; observed severity=P2 escalatedTo=none');
+  assert.match(out, 'PASS audit incident.retry');
+  assert.match(out, 'Verdict: FAIL (1/2 expectations)');
+  const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+  assert.match(junit, '<testsuites tests="2" failures="1">');
+  assert.match(junit, /<testcase classname="CLI fixture, failing" name="failure invoice-bug \(expect\[0\]\)">\s*<failure message="[^"]*&quot;severity&quot;:&quot;P0&quot;[^"]*&quot;severity&quot;:&quot;P2&quot;/);
+  assert.match(junit, '<testcase classname="CLI fixture, failing" name="audit incident.retry (expect[1])"/>');
+  assert.is(readReport(dir).verdict, 'fail');
+});
+
+Run('--runs 5 sweeps five seeds and prints p50 and p95 of each metric', async () => {
+  const { code, out } = await cli('run', fixture('seeded.yaml'), '--runs', '5', '--out', dir);
+  assert.is(code, EXIT.pass);
+  assert.match(out, 'CLI fixture, random load: 5 runs, seeds 9..13');
+  assert.match(out, /^metric\s+p50\s+p95$/m);
+  for (const metric of ['incidents', 'escalations', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment']) {
+    assert.match(out, new RegExp(`^${metric}\\s+\\S+.*\\s+\\S+$`, 'm'), metric);
+  }
+  assert.match(out, 'Every run met its expectations');
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  assert.equal(report.seeds, [9, 10, 11, 12, 13]);
+  const incidents = report.percentiles.find((r: { metric: string }) => r.metric === 'incidents');
+  assert.type(incidents.p50, 'number');
+  assert.ok(incidents.p95 >= incidents.p50);
+});
+
+Run.run();
+
+// ---------------------------------------------------------------------------------------------
+const Invalid = suite('incident-flow run: invalid scenarios exit 2 and write nothing');
+let home = '';
+Invalid.before.each(() => void (home = tempDir()));
+Invalid.after.each(() => rmSync(home, { recursive: true, force: true }));
+
+const INVALID: Array<{ name: string; file: string; expect: (file: string) => string | RegExp }> = [
+  { name: 'malformed YAML', file: 'malformed.yaml', expect: (f) => `${f}:5:1 invalid YAML:` },
+  { name: 'an unknown key, with did-you-mean', file: 'unknown-key.yaml', expect: (f) => `${f}:6:5 failures[0].agnet: unknown key "agnet"; did you mean "agent"?` },
+  { name: 'a bad duration', file: 'bad-duration.yaml', expect: (f) => `${f}:6:9 failures[0].at: expected a duration like "5m", got "5 minutes"` },
+  { name: 'an unknown agent reference', file: 'unknown-agent.yaml', expect: (f) => `${f}:6:12 failures[0].agent: unknown agent "biling-agent"; did you mean "billing-agent"?` },
+  { name: 'a file that does not exist', file: 'no-such-scenario.yaml', expect: (f) => `${f}: cannot read the scenario: no such file` },
+  { name: 'a folder instead of a file', file: '.', expect: () => /scenarios\/?\.?: cannot read the scenario: is a directory/ },
+];
+
+for (const { name, file, expect } of INVALID) {
+  Invalid(`${name}: file, line and path in the message; no out dir, no store`, async () => {
+    const path = fixture(file);
+    const out = join(home, 'out');
+    const db = join(home, 'db', 'store.json');
+    const { code, out: stdout, err } = await cli('run', path, '--out', out, '--db', db);
+    assert.is(code, EXIT.invalid);
+    assert.is(stdout, '');
+    assert.match(err, expect(path));
+    assert.match(err, 'nothing was written');
+    assert.not.ok(existsSync(out), 'out dir created');
+    assert.not.ok(existsSync(join(home, 'db')), 'store created');
+  });
+}
+
+Invalid('without --out, the default out dir is not created either', async () => {
+  const path = join(home, 'broken-default-out.yaml');
+  writeFileSync(path, 'name: x\nfailures: [{ id: a, agent: ghost, error: boom }]\n');
+  const { code } = await cli('run', path);
+  assert.is(code, EXIT.invalid);
+  assert.not.ok(existsSync(join('incident-flow-out', 'broken-default-out')));
+});
+
+Invalid.run();
+
+// ---------------------------------------------------------------------------------------------
+const Db = suite('incident-flow run --db: only a rehearsal\'s own store is replaced');
+let work = '';
+Db.before.each(() => void (work = tempDir()));
+Db.after.each(() => rmSync(work, { recursive: true, force: true }));
+
+Db('a JSON file that is not a store is refused with exit 2 and left byte for byte', async () => {
+  const db = join(work, 'settings.json');
+  writeFileSync(db, '{ "theme": "dark" }\n');
+  const out = join(work, 'out');
+  const { code, err } = await cli('run', fixture('pass.yaml'), '--db', db, '--out', out);
+  assert.is(code, EXIT.invalid);
+  assert.match(err, db);
+  assert.is(readFileSync(db, 'utf8'), '{ "theme": "dark" }\n');
+  assert.not.ok(existsSync(out), 'out dir created');
+});
+
+Db('an incident-flow store that no rehearsal wrote (production data) is refused and left as it was', async () => {
+  const db = join(work, 'production.json');
+  const store = await openStore(db);
+  store.put('tenants', { id: 'acme', admin: 'ops@acme.example' });
+  await store.flush();
+  await store.close();
+  const before = readFileSync(db);
+  const out = join(work, 'out');
+  const { code, err } = await cli('run', fixture('pass.yaml'), '--db', db, '--out', out);
+  assert.is(code, EXIT.invalid);
+  assert.match(err, `--db ${db}: the file exists and was not written by a rehearsal`);
+  assert.equal(readFileSync(db), before);
+  assert.not.ok(existsSync(out), 'out dir created');
+});
+
+Db('a rehearsal store is replaced by the next run, not added to', async () => {
+  const db = join(work, 'rehearsal.json');
+  assert.is((await cli('run', fixture('pass.yaml'), '--db', db, '--out', join(work, 'a'))).code, EXIT.pass);
+  assert.is((await cli('run', fixture('pass.yaml'), '--db', db, '--out', join(work, 'b'))).code, EXIT.pass);
+  const store = await openStore(db, { readonly: true });
+  try {
+    assert.is(store.list('incidents').length, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Db.run();
+
+// ---------------------------------------------------------------------------------------------
+const Usage = suite('usage errors exit 2 with the usage');
+
+const USAGE_ERRORS: Array<{ argv: string[]; message: string }> = [
+  { argv: ['frobnicate'], message: 'unknown command "frobnicate"' },
+  { argv: ['run'], message: 'run: expected one scenario file, got 0' },
+  { argv: ['run', 'a.yaml', 'b.yaml'], message: 'run: expected one scenario file, got 2' },
+  { argv: ['run', 'a.yaml', '--seed', 'abc'], message: '--seed: expected an integer ≥ 0, got "abc"' },
+  { argv: ['run', 'a.yaml', '--runs', '0'], message: '--runs: expected an integer ≥ 1, got "0"' },
+  { argv: ['run', 'a.yaml', '--sede', '3'], message: "Unknown option '--sede'" },
+  { argv: ['validate'], message: 'validate: expected at least one scenario file' },
+  { argv: ['report'], message: 'report: --db FILE is required' },
+  { argv: ['review', 'inc_1'], message: 'review: --db FILE is required' },
+  { argv: ['review', '--db', 'x.json'], message: 'review: expected one incident id, got 0' },
+  { argv: ['run-all', 'a', 'b'], message: 'run-all: expected at most one folder, got 2' },
+  { argv: ['run-all', 'no-such-folder-here'], message: 'run-all: no folder "no-such-folder-here"' },
+];
+
+for (const { argv, message } of USAGE_ERRORS) {
+  Usage(`incident-flow ${argv.join(' ')}`, async () => {
+    const { code, out, err } = await cli(...argv);
+    assert.is(code, EXIT.invalid);
+    assert.is(out, '');
+    assert.match(err, `incident-flow: ${message}`);
+    assert.match(err, USAGE);
+  });
+}
+
+Usage('report and review refuse a --db that does not exist instead of reporting an empty store', async () => {
+  const missing = join(tmpdir(), 'incident-flow-cli-no-such-store.json');
+  for (const argv of [['report', '--db', missing], ['review', 'inc_1', '--db', missing]]) {
+    const { code, out, err } = await cli(...argv);
+    assert.is(code, EXIT.invalid, argv.join(' '));
+    assert.is(out, '');
+    assert.match(err, `--db ${missing}: no such store file`);
+  }
+  assert.not.ok(existsSync(missing));
+});
+
+Usage('help prints the usage and exits 0', async () => {
+  for (const argv of [[], ['help'], ['--help']]) {
+    const { code, out } = await cli(...argv);
+    assert.is(code, EXIT.pass);
+    assert.is(out, `${USAGE}\n`);
+  }
+});
+
+Usage.run();
+
+// ---------------------------------------------------------------------------------------------
+const Validate = suite('incident-flow validate');
+
+Validate('reports every problem of every file at once, in file order, and exits 2', async () => {
+  const many = fixture('many-problems.yaml');
+  const missing = fixture('no-such-scenario.yaml');
+  const { code, out, err } = await cli('validate', fixture('pass.yaml'), many, missing);
+  assert.is(code, EXIT.invalid);
+  assert.is(out, `${fixture('pass.yaml')}: ok\n`);
+  const lines = err.trimEnd().split('\n');
+  assert.equal(lines, [
+    `${many}:6:9 failures[0].at: expected a duration like "5m", got "soon"`,
+    `${many}:10:12 failures[1].agent: unknown agent "nobody"`,
+    `${many}:13:19 expect[0].severty: unknown key "severty"; did you mean "severity"?`,
+    `${missing}: cannot read the scenario: no such file`,
+  ]);
+});
+
+Validate('exits 0 when every file is valid', async () => {
+  const { code, out, err } = await cli('validate', fixture('pass.yaml'), fixture('fail.yaml'), fixture('seeded.yaml'));
+  assert.is(code, EXIT.pass);
+  assert.is(err, '');
+  assert.is(out.trimEnd().split('\n').length, 3);
+});
+
+Validate.run();
+
+// ---------------------------------------------------------------------------------------------
+const Over = suite('report and review over a run\'s store');
+let runDir = '';
+let incidentId = '';
+Over.before(async () => {
+  runDir = tempDir();
+  const { code } = await cli('run', fixture('pass.yaml'), '--out', runDir);
+  assert.is(code, EXIT.pass);
+  incidentId = readReport(runDir).incidents[0].id;
+});
+Over.after(() => rmSync(runDir, { recursive: true, force: true }));
+
+Over('report --db prints the metrics by severity', async () => {
+  const { code, out } = await cli('report', '--db', join(runDir, 'store.json'));
+  assert.is(code, EXIT.pass);
+  assert.match(out, /^P2\s+1\s+0s\s/m);
+  assert.match(out, /^All\s+1\s/m);
+  assert.match(out, 'Escalation funnel: detected 1 → retried 1 (100.0%) → Cheryl 1 (100.0%) → Petra 0');
+});
+
+Over('report --db --json gives the same numbers as the run\'s report.json', async () => {
+  const { code, out } = await cli('report', '--db', join(runDir, 'store.json'), '--json');
+  assert.is(code, EXIT.pass);
+  assert.equal(JSON.parse(out).overall, readReport(runDir).metrics.overall);
+});
+
+Over('report --html writes one page', async () => {
+  const html = join(runDir, 'report.html');
+  const { code } = await cli('report', '--db', join(runDir, 'store.json'), '--html', html);
+  assert.is(code, EXIT.pass);
+  assert.match(readFileSync(html, 'utf8'), /^<!doctype html>/i);
+});
+
+Over('review <incident> prints the post-incident review as Markdown with its five sections', async () => {
+  const { code, out } = await cli('review', incidentId, '--db', join(runDir, 'store.json'));
+  assert.is(code, EXIT.pass);
+  assert.match(out, new RegExp(`^(> Draft: .*\\n\\n)?# Post-incident review: ${incidentId} \\(P2\\)`));
+  const sections = [...out.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+  assert.equal(sections.map((s) => s.replace(/ \(.*\)$/, '')), ['1. Timeline', '2. Root cause analysis', '3. Impact', '4. Corrective actions', '5. Process improvements']);
+  assert.match(out, '| incident.detected | engine |');
+});
+
+Over('review of an incident the store does not hold exits 2', async () => {
+  const { code, out, err } = await cli('review', 'inc_nope', '--db', join(runDir, 'store.json'));
+  assert.is(code, EXIT.invalid);
+  assert.is(out, '');
+  assert.match(err, 'no incident "inc_nope"');
+});
+
+Over.run();
+
+// ---------------------------------------------------------------------------------------------
+const RunAll = suite('incident-flow run-all');
+let lib = '';
+RunAll.before.each(() => {
+  lib = tempDir();
+  for (const f of ['pass.yaml', 'fail.yaml']) copyFileSync(fixture(f), join(lib, f));
+});
+RunAll.after.each(() => rmSync(lib, { recursive: true, force: true }));
+
+RunAll('prints one line per scenario and exits 1 when one fails', async () => {
+  const { code, out } = await cli('run-all', lib);
+  assert.is(code, EXIT.failed);
+  const lines = out.trimEnd().split('\n');
+  assert.is(lines.length, 2);
+  assert.match(lines[0], /^FAIL\s+fail\.yaml\s+CLI fixture, failing — incidents 1, .* expectations 1\/2$/);
+  assert.match(lines[1], /^PASS\s+pass\.yaml\s+CLI fixture, passing — incidents 1, .* expectations 3\/3$/);
+});
+
+RunAll('exits 0 when every scenario passes, and 2 (naming the problem) when one is invalid', async () => {
+  rmSync(join(lib, 'fail.yaml'));
+  assert.is((await cli('run-all', lib)).code, EXIT.pass);
+  copyFileSync(fixture('bad-duration.yaml'), join(lib, 'bad-duration.yaml'));
+  const { code, out } = await cli('run-all', lib);
+  assert.is(code, EXIT.invalid);
+  assert.match(out, `INVALID bad-duration.yaml\n${join(lib, 'bad-duration.yaml')}:6:9 failures[0].at: expected a duration`);
+  assert.match(out, /^PASS\s+pass\.yaml/m);
+});
+
+RunAll('ignores files that are not scenarios', async () => {
+  mkdirSync(join(lib, 'notes'));
+  writeFileSync(join(lib, 'README.md'), '# not a scenario\n');
+  rmSync(join(lib, 'fail.yaml'));
+  const { code, out } = await cli('run-all', lib);
+  assert.is(code, EXIT.pass);
+  assert.is(out.trimEnd().split('\n').length, 1);
+});
+
+RunAll.run();
+
+// ---------------------------------------------------------------------------------------------
+const Process = suite('bin/incident-flow.js as a process: exit codes');
+
+function exec(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+Process('0 for a pass, 1 for a failed expectation, 2 for an invalid scenario and for a usage error', async () => {
+  const cwd = tempDir();
+  try {
+    // In parallel: each process pays tsx's start-up once.
+    const [pass, fail, invalid, usage] = await Promise.all([
+      exec(['run', fixture('pass.yaml'), '--out', 'pass'], cwd),
+      exec(['run', fixture('fail.yaml'), '--out', 'fail'], cwd),
+      exec(['run', fixture('unknown-agent.yaml'), '--out', 'invalid'], cwd),
+      exec(['run', fixture('pass.yaml'), '--seed', '-1'], cwd),
+    ]);
+    assert.is(pass.code, 0, pass.stderr);
+    assert.match(pass.stdout, 'Verdict: PASS');
+    assert.is(fail.code, 1, fail.stderr);
+    assert.match(fail.stdout, 'Verdict: FAIL');
+    assert.ok(existsSync(join(cwd, 'fail', 'junit.xml')));
+    assert.is(invalid.code, 2);
+    assert.match(invalid.stderr, 'failures[0].agent: unknown agent "biling-agent"');
+    assert.not.ok(existsSync(join(cwd, 'invalid')));
+    assert.is(usage.code, 2);
+    assert.match(usage.stderr, 'Usage: incident-flow');
+    assert.not.ok(existsSync(join(cwd, 'incident-flow-out')), 'a usage error wrote the default out dir');
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+Process.run();
