@@ -10,7 +10,7 @@ import { sampleLatency } from './latency.js';
 import { createRandom } from './random.js';
 import { expandFailures } from './scenario/expand.js';
 import type { FailureEvent, Scenario } from './scenario/types.js';
-import { VirtualClock } from './virtualClock.js';
+import { nextTurn, VirtualClock } from './virtualClock.js';
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -58,10 +58,15 @@ export interface RunResult {
 }
 
 /** A job that fails as the scenario says: until `succeedsOnAttempt`, with its retryable flag. */
-function failingJob(event: FailureEvent) {
+function failingJob(event: FailureEvent, started: () => void) {
   return ({ attempt }: { attempt: number }) => {
+    started();
     if (attempt > 0 && event.succeedsOnAttempt !== null && attempt >= event.succeedsOnAttempt) return;
-    throw Object.assign(new Error(event.error), { retryable: event.retryable });
+    const error = Object.assign(new Error(event.error), { retryable: event.retryable });
+    // A rehearsed failure has no code behind it: name the scenario's failure instead of the
+    // runner's own frames (and skip formatting a source-mapped trace per failure).
+    error.stack = `Error: ${event.error}\n    at ${event.failureId} (scenario failure on ${event.agent}${event.workflow ? `/${event.workflow}` : ''})`;
+    throw error;
   };
 }
 
@@ -79,7 +84,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const timeline = expandFailures(scenario, createRandom(seed ^ 0x27d4eb2f));
   const start = scenario.startMs;
   const horizon = scenario.untilMs === null ? null : start + scenario.untilMs;
-  const clock = new VirtualClock({ start });
+  // The only promises a rehearsal makes are job runs (first runs and retries): between two
+  // timers, wait for a macrotask turn only when one was started, else go straight on.
+  let jobsStarted = false;
+  const settle = async () => {
+    while (jobsStarted) {
+      jobsStarted = false;
+      await nextTurn();
+    }
+  };
+  const clock = new VirtualClock({ start, settle });
   const store = options.store ?? createMemoryStore();
   store.setMeta('scenario', { name: scenario.name, file: scenario.file, seed, start: new Date(start).toISOString() });
 
@@ -137,7 +151,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         agent: event.agent,
         workflow: event.workflow,
         tenant: event.tenant,
-        run: failingJob(event),
+        run: failingJob(event, () => (jobsStarted = true)),
         impact: event.impact,
         rootCause: event.rootCause ?? undefined,
         whys: event.whys,

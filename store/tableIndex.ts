@@ -28,8 +28,11 @@ export class TableIndex {
     if (!row) this.#seq.delete(id);
     else if (!this.#seq.has(id)) this.#seq.set(id, this.#next++);
     for (const [field, index] of this.#fields) {
+      const key = row && isKey(row[field]) ? (row[field] as Key) : undefined;
+      // Most puts leave an indexed field as it was: nothing to move.
+      if (key !== undefined && index.keyOf.has(id) && index.keyOf.get(id) === key) continue;
       unindex(index, id);
-      if (row && isKey(row[field])) indexAs(index, id, row[field] as Key);
+      if (key !== undefined) indexAs(index, id, key);
     }
   }
 
