@@ -26,22 +26,33 @@ export function triage(rt: Runtime, fleet: Fleet, incident: IncidentContext, at:
     fleet.pause(mitigation.kind, mitigation.id, incident.id);
   }
 
-  let notified: string | null = null;
-  const tenant = incident.tenant ? rt.store.get('tenants', incident.tenant) : undefined;
-  if (impact.customerFacing && tenant) {
-    notified = tenant.admin;
-    rt.store.put('notifications', {
-      id: rt.ids('ntf'),
-      ts: isoAt(at),
-      from: 'cheryl',
-      to: tenant.admin,
-      channel: 'email',
-      subject: `[${severity}] We are working on an incident affecting ${incident.workflow ?? incident.agent}`,
-      body: `An incident (${incident.id}) affects ${incident.workflow ?? incident.agent}. ${mitigation ? `We paused ${mitigation.kind} ${mitigation.id} to prevent further damage. ` : ''}We will keep you updated.`,
-      incidentId: incident.id,
-    });
+  // Every tenant whose jobs joined this incident hears of it, not only the first one's.
+  const notified: string[] = [];
+  if (impact.customerFacing) {
+    for (const tenantId of affectedTenants(rt, incident)) {
+      const tenant = rt.store.get('tenants', tenantId);
+      if (!tenant) continue;
+      notified.push(tenant.admin);
+      rt.store.put('notifications', {
+        id: rt.ids('ntf'),
+        ts: isoAt(at),
+        from: 'cheryl',
+        to: tenant.admin,
+        channel: 'email',
+        subject: `[${severity}] We are working on an incident affecting ${incident.workflow ?? incident.agent}`,
+        body: `An incident (${incident.id}) affects ${incident.workflow ?? incident.agent}. ${mitigation ? `We paused ${mitigation.kind} ${mitigation.id} to prevent further damage. ` : ''}We will keep you updated.`,
+        incidentId: incident.id,
+      });
+    }
   }
   return { type: 'triage.done', at, severity, findings, mitigation, notified, rootCause: incident.rootCause };
+}
+
+/** The incident's tenant, then the tenants of the other jobs whose failures joined it. */
+export function affectedTenants(rt: Runtime, incident: IncidentContext): string[] {
+  const tenants = new Set<string>(incident.tenant ? [incident.tenant] : []);
+  for (const job of rt.store.list('jobs', { incidentId: incident.id })) if (job.tenant) tenants.add(job.tenant);
+  return [...tenants];
 }
 
 /** Initial diagnosis: the error log, recent audit entries and the job history of the agent and workflow. */

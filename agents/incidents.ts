@@ -14,7 +14,7 @@ export interface IncidentEffects {
   runAttempt(incident: IncidentContext, attempt: number): Promise<AttemptOutcome>;
   assign(responder: Responder, incidentId: string): void;
   release(responder: Responder, incidentId: string): void;
-  notify(incident: IncidentContext, to: string, subject: string, body: string): void;
+  notify(incident: IncidentContext, from: string, to: string, subject: string, body: string): void;
   startFix(incident: IncidentContext, owner: Responder): void;
   settleDecision(incident: IncidentContext, status: 'approved' | 'denied' | 'timed_out', by: string | null, at: number): void;
   liftMitigation(incident: IncidentContext): void;
@@ -78,7 +78,7 @@ export class Incidents {
         disarm: ({ context }, p) => this.deadlines.disarm(context.id, p.kinds),
         assignResponder: ({ context }, p) => effects.assign(p.responder, context.id),
         releaseResponder: ({ context }, p) => effects.release(p.responder, context.id),
-        notify: ({ context }, p) => effects.notify(ctx(context), p.to, p.subject, p.body),
+        notify: ({ context }, p) => effects.notify(ctx(context), p.from, p.to, p.subject, p.body),
         startFix: ({ context }, p) => effects.startFix(ctx(context), p.owner),
         settleDecision: ({ context }, p) => effects.settleDecision(ctx(context), p.status, p.by, p.at),
         liftMitigation: ({ context }) => effects.liftMitigation(ctx(context)),

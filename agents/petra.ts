@@ -35,11 +35,13 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
     (f) => f.at >= windowStart && (f.agent === incident.agent || (incident.workflow !== null && f.workflow === incident.workflow) || (incident.tenant !== null && f.tenant === incident.tenant)),
   );
   const openIncidents = rt.store.list('incidents', { agent: incident.agent }).filter((i) => i.status !== 'closed' && i.id !== incident.id);
+  // Jobs whose failures joined this incident (same root cause on other agents or tenants).
+  const joined = rt.store.list('jobs', { incidentId: incident.id });
   const uniq = (xs: Array<string | null>) => [...new Set(xs.filter((x): x is string => x !== null))].sort();
   const affected = {
-    workflows: uniq([incident.workflow, ...related.map((f) => f.workflow), ...openIncidents.map((i) => i.workflow)]),
-    tenants: uniq([incident.tenant, ...related.map((f) => f.tenant), ...openIncidents.map((i) => i.tenant)]),
-    agents: uniq([incident.agent, ...related.map((f) => f.agent)]),
+    workflows: uniq([incident.workflow, ...joined.map((j) => j.workflow), ...related.map((f) => f.workflow), ...openIncidents.map((i) => i.workflow)]),
+    tenants: uniq([incident.tenant, ...joined.map((j) => j.tenant), ...related.map((f) => f.tenant), ...openIncidents.map((i) => i.tenant)]),
+    agents: uniq([incident.agent, ...joined.map((j) => j.agent), ...related.map((f) => f.agent)]),
     failedJobs: Math.max(1, related.length) + incident.attached,
   };
   const impact = incident.impact;

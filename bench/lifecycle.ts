@@ -105,7 +105,7 @@ export async function incidentRate(n: number): Promise<{ rate: number; auditRows
     chain((step) => {
       const e: IncidentEvent[] = [
         { type: 'responder.ack', at: at(), responder: 'cheryl' },
-        { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: null, rootCause: null },
+        { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: [], rootCause: null },
         { type: 'responder.ack', at: at(), responder: 'petra' },
         { type: 'coordination.done', at: at(), coordination: { assigned: [], humanDeveloper: false, workaround: null, eta: null, affected } },
         { type: 'responder.ack', at: at(), responder: 'atlas' },

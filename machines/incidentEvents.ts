@@ -22,7 +22,8 @@ export type IncidentEvent =
       severity: Severity;
       findings: string[];
       mitigation: { kind: 'agent' | 'workflow'; id: string } | null;
-      notified: string | null;
+      /** Tenant admins told of a customer-facing incident. */
+      notified: string[];
       rootCause: string | null;
     }
   | { type: 'coordination.done'; at: number; coordination: Coordination }

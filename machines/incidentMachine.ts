@@ -64,7 +64,7 @@ export const incidentMachine = setup({
     disarm: (_, _params: { kinds: readonly string[] }) => {},
     assignResponder: (_, _params: Stage) => {},
     releaseResponder: (_, _params: Stage) => {},
-    notify: (_, _params: { to: string; subject: string; body: string }) => {},
+    notify: (_, _params: { from: string; to: string; subject: string; body: string }) => {},
     startFix: (_, _params: { owner: Responder }) => {},
     settleDecision: (_, _params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number }) => {},
     liftMitigation: () => {},
@@ -220,7 +220,7 @@ export const incidentMachine = setup({
           on: {
             'responder.ack': { target: 'working', actions: enqueueActions(acknowledge) },
             // Atlas is the top of the chain: a stalled acknowledgement goes to the board.
-            'ack.timeout': { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'ack.timeout'); enqueue({ type: 'audit', params: auditOf(context, event.at, 'engine', 'incident.ack_timeout', `Atlas has not acknowledged ${context.id}; the chairman is notified`, { to: 'chairman' }) }); enqueue({ type: 'notify', params: { to: 'chairman', subject: `Unacknowledged incident ${context.id}`, body: `Atlas has not acknowledged ${context.severity} incident ${context.id}.` } }); }) },
+            'ack.timeout': { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'ack.timeout'); enqueue({ type: 'audit', params: auditOf(context, event.at, 'engine', 'incident.ack_timeout', `Atlas has not acknowledged ${context.id}; the chairman is notified`, { to: 'chairman' }) }); enqueue({ type: 'notify', params: { from: 'engine', to: 'chairman', subject: `Unacknowledged incident ${context.id}`, body: `Atlas has not acknowledged ${context.severity} incident ${context.id}.` } }); }) },
           },
         },
         working: {

@@ -1,6 +1,7 @@
 import type { AttemptOutcome, IncidentEvent } from './incidentEvents.js';
 import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type AuditParams, type IncidentContext } from './incidentContext.js';
 import { STATUS_CADENCE_MS } from './policies/config.js';
+import { SEVERITY_TABLE } from './policies/severity.js';
 
 import type { Responder } from './types.js';
 
@@ -15,7 +16,7 @@ export type Action =
   | { type: 'disarm'; params: { kinds: readonly string[] } }
   | { type: 'assignResponder'; params: { responder: Responder } }
   | { type: 'releaseResponder'; params: { responder: Responder } }
-  | { type: 'notify'; params: { to: string; subject: string; body: string } }
+  | { type: 'notify'; params: { from: string; to: string; subject: string; body: string } }
   | { type: 'settleDecision'; params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number } };
 
 export interface Enqueue {
@@ -56,13 +57,19 @@ export function enterStage(ctx: IncidentContext, responder: Responder, enqueue: 
     // Spec, Step 3: "Cheryl receives the incident via internal notification".
     const reason = ctx.error.retryable ? 'retries-exhausted' : 'not-retryable';
     enqueue({ type: 'audit', params: auditOf(next, atStage, 'engine', 'incident.assigned', `Incident ${ctx.id} sent to Cheryl for triage (${reason})`, { to: 'cheryl', reason }) });
-    enqueue({ type: 'notify', params: { to: 'cheryl', subject: `Incident ${ctx.id}`, body: ctx.error.message } });
+    enqueue({ type: 'notify', params: { from: 'engine', to: 'cheryl', subject: `Incident ${ctx.id}`, body: ctx.error.message } });
     const dueAt = ms(ctx.detectedAt) + ctx.policy.TWO_HOUR_RULE_MS;
     enqueue({ type: 'arm', params: { kind: 'two-hours', dueAt, event: { type: 'rule.two_hours', at: dueAt } } });
   }
   enqueue({ type: 'assignResponder', params: { responder } });
-  const ackDue = atStage + ctx.policy.ACK_TIMEOUT_MS;
+  const ackDue = atStage + ackTimeoutMs(ctx);
   enqueue({ type: 'arm', params: { kind: 'ack', dueAt: ackDue, event: { type: 'ack.timeout', at: ackDue, responder } } });
+}
+
+/** How long a responder may take to acknowledge before the incident moves up the chain. */
+export function ackTimeoutMs(ctx: IncidentContext): number {
+  if (ctx.policy.ACK_TIMEOUT_MS !== null) return ctx.policy.ACK_TIMEOUT_MS;
+  return SEVERITY_TABLE[ctx.severity ?? 'P2'].responseMs;
 }
 
 export function leaveStage(responder: Responder, kinds: string[], enqueue: Enqueue): void {
@@ -83,7 +90,7 @@ export function escalate(ctx: IncidentContext, at: number, from: Responder, to: 
   const next = { ...ctx, escalations, assignee: to };
   enqueue.assign({ escalations });
   enqueue({ type: 'audit', params: auditOf(next, at, from, 'incident.escalated', `${cap(from)} escalated ${ctx.id} to ${cap(to)}: ${criteria.join(', ')}`, { from, to, criteria }) });
-  enqueue({ type: 'notify', params: { to, subject: `Escalated: ${ctx.id} (${ctx.severity ?? 'unclassified'})`, body: `${cap(from)} escalated ${ctx.id} to you: ${criteria.join(', ')}.` } });
+  enqueue({ type: 'notify', params: { from, to, subject: `Escalated: ${ctx.id} (${ctx.severity ?? 'unclassified'})`, body: `${cap(from)} escalated ${ctx.id} to you: ${criteria.join(', ')}.` } });
 }
 
 /** Step 3: classification, diagnosis, mitigation and communication, as Cheryl reported them. */
@@ -94,8 +101,8 @@ export function applyTriage(ctx: IncidentContext, event: Extract<IncidentEvent, 
   if (event.mitigation) {
     enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.mitigated', `Cheryl paused ${event.mitigation.kind} ${event.mitigation.id} to prevent further damage`, { paused: event.mitigation }) });
   }
-  if (event.notified) {
-    enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.notified', `Cheryl notified tenant admin ${event.notified}`, { to: event.notified }) });
+  if (event.notified.length > 0) {
+    enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.notified', `Cheryl notified tenant admin${event.notified.length > 1 ? 's' : ''} ${event.notified.join(', ')}`, { to: event.notified }) });
   }
   // A new severity brings new targets: re-arm the SLA deadlines.
   if (event.severity !== ctx.severity) for (const deadline of slaDeadlines(next)) enqueue({ type: 'arm', params: deadline });
@@ -139,7 +146,7 @@ export function timedOut(ctx: IncidentContext, at: number, outcome: 'approve' | 
     const dueAt = at + ctx.policy.DECISION_TIMEOUT_MS;
     enqueue.assign({ decisionTimeouts: ctx.decisionTimeouts + 1 });
     enqueue({ type: 'audit', params: auditOf(ctx, at, 'engine', 'incident.decision_timeout', `Nobody answered the decision on ${ctx.id}; the chairman is asked and the wait goes on once more`, { decisionId: ctx.decisionId, policy, outcome: 'escalate' }) });
-    enqueue({ type: 'notify', params: { to: 'chairman', subject: `Decision waiting: ${ctx.id}`, body: `A go/no-go on "${ctx.impact?.decision}" has had no answer.` } });
+    enqueue({ type: 'notify', params: { from: 'engine', to: 'chairman', subject: `Decision waiting: ${ctx.id}`, body: `A go/no-go on "${ctx.impact?.decision}" has had no answer.` } });
     enqueue({ type: 'arm', params: { kind: 'decision', dueAt, event: { type: 'decision.timeout', at: dueAt } } });
     return;
   }
@@ -163,7 +170,7 @@ export function breach({ context, event, enqueue }: Args): void {
   const slaBreaches = [...context.slaBreaches, { kind, at: iso(event.at) } as const];
   enqueue.assign({ slaBreaches });
   enqueue({ type: 'audit', params: auditOf({ ...context, slaBreaches }, event.at, 'engine', 'incident.sla_breached', `${context.severity} ${kind} target missed for ${context.id}; ${to} notified`, { kind, notified: to }) });
-  enqueue({ type: 'notify', params: { to, subject: `SLA breached: ${context.id}`, body: `The ${kind} target of ${context.severity} incident ${context.id} was missed.` } });
+  enqueue({ type: 'notify', params: { from: 'engine', to, subject: `SLA breached: ${context.id}`, body: `The ${kind} target of ${context.severity} incident ${context.id} was missed.` } });
 }
 
 /** Petra's status updates, on a cadence set by severity. */
@@ -172,7 +179,7 @@ export function statusUpdate({ context, event, enqueue }: Args): void {
   const c = context.coordination;
   const body = `${context.id} (${context.severity}): ${context.assignee ?? 'unassigned'} owns it; workaround: ${c?.workaround ?? 'none yet'}; ETA: ${c?.eta ?? 'unknown'}.`;
   enqueue({ type: 'audit', params: auditOf(context, event.at, 'petra', 'incident.status_update', body, { to: ['atlas', 'stakeholders'] }) });
-  enqueue({ type: 'notify', params: { to: 'atlas', subject: `Status: ${context.id}`, body } });
+  enqueue({ type: 'notify', params: { from: 'petra', to: 'atlas', subject: `Status: ${context.id}`, body } });
   const dueAt = event.at + STATUS_CADENCE_MS[context.severity];
   enqueue({ type: 'arm', params: { kind: 'status', dueAt, event: { type: 'status.due', at: dueAt } } });
 }

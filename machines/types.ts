@@ -60,8 +60,12 @@ export interface PolicyConfig {
   /** What happens when nobody answers a go/no-go decision in time. */
   DECISION_TIMEOUT_MS: number;
   DECISION_TIMEOUT_POLICY: 'approve' | 'deny' | 'escalate';
-  /** An acknowledgement not given within this time re-escalates (PagerDuty-style). */
-  ACK_TIMEOUT_MS: number;
+  /**
+   * An acknowledgement not given within this time re-escalates (PagerDuty-style).
+   * null (the default): the severity's response target, so a stalled acknowledgement
+   * is one that puts the response target at risk.
+   */
+  ACK_TIMEOUT_MS: number | null;
 }
 
 export type IncidentStatus =

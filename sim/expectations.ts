@@ -59,9 +59,9 @@ export function judge(expectations: readonly Expectation[], incidents: readonly 
       severity: i.severity,
       escalatedTo: highestEscalation(i),
       autoResolved: i.autoResolved,
-      // scenario.schema.json: resolvedWithin runs "from the failure to resolution", so a
-      // silent failure's detection delay (detectAfter) counts against it.
-      resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.failureStartedAt) : null,
+      // From detection, as the severity table's targets and "time to resolve" count
+      // (scenario.schema.json says so); a silent failure's delay shows in MTTD instead.
+      resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.detectedAt) : null,
     }));
     const ok = (o: (typeof observedEach)[number]) =>
       (e.severity === undefined || o.severity === e.severity) &&

@@ -46,7 +46,8 @@ export function createRandom(seed: number): Random {
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   const next = xoshiro128ss(
     lowbias32(lo),
-    lowbias32(hi ^ 0x9e3779b9),
+    // xoshiro128**'s first output reads only this word: it must depend on the low half too.
+    lowbias32((hi ^ lowbias32(lo) ^ 0x9e3779b9) >>> 0),
     lowbias32((lo + 0x6a09e667) >>> 0),
     lowbias32((hi ^ lo ^ 0xbb67ae85) >>> 0),
   );

@@ -127,7 +127,7 @@ Notify('notifies the tenant admin of a customer-facing incident, with a notifica
   assert.equal([mails[0].from, mails[0].channel, mails[0].incidentId], ['cheryl', 'email', incident.id]);
   assert.match(mails[0].subject, /^\[P3\] .*dashboards/);
   const [notified] = h.audit({ entityId: incident.id, action: 'incident.notified' });
-  assert.is(notified.meta.to, 'it@globex.test');
+  assert.equal(notified.meta.to, ['it@globex.test']);
   assert.is(notified.actor, 'cheryl');
 });
 

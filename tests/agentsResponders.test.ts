@@ -82,8 +82,8 @@ Sla("a P3's resolution target is the next maintenance window", async () => {
 // ---------------------------------------------------------------------------
 const Ack = suite('responders: acknowledgement timeouts');
 
-Ack('an acknowledgement not given within 15 min re-escalates to the next responder', async () => {
-  const h = createHarness({ responders: { cheryl: { ack: 20 * MIN }, petra: { ack: MIN } }, fixAfterMs: null });
+Ack('an acknowledgement not given within the timeout re-escalates to the next responder', async () => {
+  const h = createHarness({ responders: { cheryl: { ack: 20 * MIN }, petra: { ack: MIN } }, config: { ACK_TIMEOUT_MS: 15 * MIN }, fixAfterMs: null });
   h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing() });
   await h.run(16 * MIN);
   const incident = h.incident();

@@ -19,7 +19,7 @@ async function fullRun(severity: Severity): Promise<MachineHarness> {
   };
   await h.clock.advanceToAsync(T0 + MIN);
   await send(2, { type: 'responder.ack', at: T0 + 2 * MIN, responder: 'cheryl' });
-  await send(2, { type: 'triage.done', at: T0 + 2 * MIN, severity, findings: ['f'], mitigation: { kind: 'workflow', id: 'invoice-run' }, notified: 'ops@acme.test', rootCause: null });
+  await send(2, { type: 'triage.done', at: T0 + 2 * MIN, severity, findings: ['f'], mitigation: { kind: 'workflow', id: 'invoice-run' }, notified: ['ops@acme.test'], rootCause: null });
   await send(3, { type: 'responder.ack', at: T0 + 3 * MIN, responder: 'petra' });
   await send(3, { type: 'coordination.done', at: T0 + 3 * MIN, coordination });
   await send(4, { type: 'responder.ack', at: T0 + 4 * MIN, responder: 'atlas' });
@@ -57,7 +57,7 @@ for (const [severity, level] of LEVELS) {
 Levels('a P2 reclassified P1 at triage logs error from the triage on', async () => {
   const h = startIncident(inputOf({ severity: 'P2', error: { message: 'x', retryable: false } }));
   h.send({ type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
-  h.send({ type: 'triage.done', at: T0 + MIN, severity: 'P1', findings: [], mitigation: null, notified: null, rootCause: null });
+  h.send({ type: 'triage.done', at: T0 + MIN, severity: 'P1', findings: [], mitigation: null, notified: [], rootCause: null });
   const levels = h.audits.map((a) => `${a.action}:${a.level}`);
   assert.equal(levels, [
     'incident.detected:error',
@@ -131,7 +131,7 @@ Meta('the triage entry holds the findings and impact; mitigation and notice have
   assert.equal(triage.meta.findings, ['f']);
   assert.equal((triage.meta.impact as { crossAgent: boolean }).crossAgent, true);
   assert.equal(h.audits.find((a) => a.action === 'incident.mitigated')!.meta.paused, { kind: 'workflow', id: 'invoice-run' });
-  assert.is(h.audits.find((a) => a.action === 'incident.notified')!.meta.to, 'ops@acme.test');
+  assert.equal(h.audits.find((a) => a.action === 'incident.notified')!.meta.to, ['ops@acme.test']);
 });
 
 Meta('each entry is stamped with the time of its step, not of the clock', async () => {

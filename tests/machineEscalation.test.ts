@@ -19,7 +19,7 @@ async function at(h: MachineHarness, t: number, event: IncidentEvent): Promise<v
   await h.clock.advanceToAsync(t);
   h.send(event);
 }
-const triage = (t: number, severity: Severity): IncidentEvent => ({ type: 'triage.done', at: t, severity, findings: [], mitigation: null, notified: null, rootCause: null });
+const triage = (t: number, severity: Severity): IncidentEvent => ({ type: 'triage.done', at: t, severity, findings: [], mitigation: null, notified: [], rootCause: null });
 const escalations = (h: MachineHarness) => h.audits.filter((a) => a.action === 'incident.escalated').map((a) => ({ from: a.meta.from, to: a.meta.to, criteria: a.meta.criteria }));
 
 // ---------------------------------------------------------------------------
@@ -86,14 +86,26 @@ Cheryl('does not escalate an incident resolved within two hours, and disarms the
   assert.is(h.armed.size, 0);
 });
 
-Cheryl('re-escalates to Petra when Cheryl does not acknowledge in time', async () => {
-  const h = withCheryl();
+Cheryl('re-escalates to Petra when Cheryl does not acknowledge within the configured timeout', async () => {
+  const h = withCheryl({ policy: resolvePolicy({ ACK_TIMEOUT_MS: 15 * MIN }) });
   assert.is(h.armed.get('ack')?.dueAt, T0 + 15 * MIN);
   await h.clock.advanceToAsync(T0 + 15 * MIN);
   assert.is(h.value(), 'coordinated.queued');
   assert.equal(escalations(h), [{ from: 'cheryl', to: 'petra', criteria: ['ack-timeout'] }]);
   // Petra's acknowledgement clock starts at the escalation.
   assert.is(h.armed.get('ack')?.dueAt, T0 + 30 * MIN);
+});
+
+Cheryl("by default an acknowledgement stalls once the severity's response target passes", async () => {
+  // (P3's 24 h target comes after the two-hour rule, which moves the incident first.)
+  for (const [severity, minutes] of [['P0', 5], ['P1', 15], ['P2', 60]] as const) {
+    const h = withCheryl({ severity });
+    assert.is(h.armed.get('ack')?.dueAt, T0 + minutes * MIN, severity);
+    await h.clock.advanceToAsync(T0 + minutes * MIN - 1);
+    assert.is(h.value(), 'triaged.queued', `${severity}: still Cheryl's just before the target`);
+    await h.clock.advanceToAsync(T0 + minutes * MIN);
+    assert.is(h.value(), 'coordinated.queued', `${severity}: Petra's at the target`);
+  }
 });
 
 // ---------------------------------------------------------------------------

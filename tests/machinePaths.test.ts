@@ -26,7 +26,7 @@ const isEnded = (event: { type: string }): event is AttemptEnded => event.type =
 /** One sample of every event the incident can receive; times are fixed offsets from T0. */
 function sampleEvents(snapshot: Snapshot): IncidentEvent[] {
   const responder = snapshot.context.assignee ?? 'cheryl';
-  const triage = (severity: 'P0' | 'P3'): IncidentEvent => ({ type: 'triage.done', at: T0 + 10 * MIN, severity, findings: [`classified ${severity}`], mitigation: null, notified: null, rootCause: null });
+  const triage = (severity: 'P0' | 'P3'): IncidentEvent => ({ type: 'triage.done', at: T0 + 10 * MIN, severity, findings: [`classified ${severity}`], mitigation: null, notified: [], rootCause: null });
   const coordination = { assigned: ['billing'], humanDeveloper: false, workaround: 'w', eta: null, affected: { workflows: [], tenants: [], agents: [], failedJobs: 1 } };
   return [
     { type: 'retry.due', at: T0 },

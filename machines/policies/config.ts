@@ -11,7 +11,7 @@ export const DEFAULT_POLICY: Readonly<PolicyConfig> = {
   REVIEW_SEVERITIES: ['P0', 'P1'],
   DECISION_TIMEOUT_MS: 30 * 60_000,
   DECISION_TIMEOUT_POLICY: 'escalate',
-  ACK_TIMEOUT_MS: 15 * 60_000,
+  ACK_TIMEOUT_MS: null,
 };
 
 /** Petra's status-update cadence by severity (Step 4, "regular updates"). */
