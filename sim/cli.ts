@@ -5,8 +5,10 @@ import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore, storeFiles, StoreError } from '../store/index.js';
 import { parseCommand, UsageError, USAGE, type Command } from './argv.js';
-import { runScenario, type RunResult } from './runner.js';
-import { loadScenario, ScenarioError } from './scenario/index.js';
+import type { IncidentEngine } from '../agents/types.js';
+import type { Store } from '../store/types.js';
+import { runScenario, type RunOptions, type RunResult } from './runner.js';
+import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
 import { junitXml, renderSummary, reportJson, sweepTable } from './summary.js';
 
 /** Where a command writes: injected so tests capture it. */
@@ -115,55 +117,83 @@ async function prepareDb(db: string): Promise<void> {
   rmSync(files.audit, { force: true });
 }
 
-async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
-  const scenario = await loadScenario(cmd.scenario);
-  const out = cmd.out ?? join('incident-flow-out', slug(cmd.scenario));
-  const db = cmd.db ?? join(out, 'store.json');
-  // Refuse a foreign --db before anything is created: exit 2 means nothing was written.
-  await prepareDb(db);
-  mkdirSync(out, { recursive: true });
-  const store = await openStore(db, { autoCommit: cmd.watch });
-  const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
-  let watcher: { url: string; close(): Promise<void> } | null = null;
+/** Where a rehearsal writes: its lowdb store, report.json and junit.xml. */
+interface Outputs {
+  out: string;
+  db: string;
+}
+
+function outputsOf(file: string, out: string | null, db: string | null): Outputs {
+  const dir = out ?? join('incident-flow-out', slug(file));
+  return { out: dir, db: db ?? join(dir, 'store.json') };
+}
+
+/**
+ * Runs a rehearsal on the embedded lowdb store and writes its report files. A foreign
+ * `--db` is refused before anything is created: exit 2 means nothing was written.
+ * `hooks` add a watcher; the store is then left open for it (the caller closes it).
+ */
+async function rehearse(
+  scenario: Scenario,
+  to: Outputs,
+  options: Omit<RunOptions, 'store'>,
+  keepOpen = false,
+): Promise<{ result: RunResult; store: Store }> {
+  await prepareDb(to.db);
+  mkdirSync(to.out, { recursive: true });
+  const store = await openStore(to.db, { autoCommit: keepOpen });
   let result: RunResult;
   try {
-    const realStart = Date.now();
-    result = await runScenario(scenario, {
-      store,
+    result = await runScenario(scenario, { ...options, store });
+    await store.flush();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (!keepOpen) await store.close();
+  writeFileSync(join(to.out, 'report.json'), reportJson(result));
+  writeFileSync(join(to.out, 'junit.xml'), junitXml(result));
+  return { result, store };
+}
+
+async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
+  const scenario = await loadScenario(cmd.scenario);
+  const to = outputsOf(cmd.scenario, cmd.out, cmd.db);
+  const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
+  let watcher: { url: string; close(): Promise<void> } | null = null;
+  const realStart = Date.now();
+  const { result, store } = await rehearse(
+    scenario,
+    to,
+    {
       ...(cmd.seed !== null ? { seed: cmd.seed } : {}),
       onProgress: io.interactive && !cmd.watch ? progressBar(io) : undefined,
       ...(cmd.watch
         ? {
-            onEngine: async (engine) => {
-              watcher = await startWatcher!({ store, engine, port: cmd.port });
+            onEngine: async (engine: IncidentEngine) => {
+              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port });
               io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
             },
             // Virtual time runs `speed` times faster than real time, so a person can follow it.
-            pace: async (next) => {
+            pace: async (next: number) => {
               const due = realStart + (next - scenario.startMs) / cmd.speed;
               const wait = Math.min(due - Date.now(), 5_000);
               if (wait > 0) await new Promise((r) => setTimeout(r, wait));
             },
           }
         : {}),
-    });
-    await store.flush();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  // A watched run keeps its store open for the watcher until the person stops it.
-  if (!cmd.watch) await store.close();
+    },
+    cmd.watch,
+  );
   if (io.interactive && !cmd.watch) io.err('\n');
-  writeFileSync(join(out, 'report.json'), reportJson(result));
-  writeFileSync(join(out, 'junit.xml'), junitXml(result));
-  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\nWrote ${db}, ${join(out, 'report.json')}, ${join(out, 'junit.xml')}\n`);
+  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\nWrote ${to.db}, ${join(to.out, 'report.json')}, ${join(to.out, 'junit.xml')}\n`);
   if (watcher) {
+    // A watched run keeps its store open for the watcher until the person stops it.
     io.err('The run is over; the watcher stays up until Ctrl-C.\n');
     await untilInterrupted();
     await (watcher as { close(): Promise<void> }).close();
+    await store.close();
   }
-  if (cmd.watch) await store.close();
   return result.verdict === 'pass' ? EXIT.pass : EXIT.failed;
 }
 
@@ -191,11 +221,13 @@ async function runAll(dir: string, io: Io): Promise<number> {
   if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   let code: number = EXIT.pass;
+  io.out(`Rehearsals in ${dir}/, each written to incident-flow-out/<name>/ (lowdb store, report.json, junit.xml)\n`);
   const width = Math.max(34, ...files.map((f) => f.length));
   for (const file of files) {
     const path = join(dir, file);
     try {
-      const r = await runScenario(await loadScenario(path));
+      const to = outputsOf(path, join('incident-flow-out', slug(file)), null);
+      const { result: r } = await rehearse(await loadScenario(path), to, {});
       const o = r.metrics.overall;
       const passed = r.expectations.filter((v) => v.status === 'pass').length;
       io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(width)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);

@@ -249,16 +249,13 @@ paging('pages 100,000 audit entries on the server, one page per request', async 
   const watcher = await startWatcher({ store });
   try {
     const base = `http://127.0.0.1:${watcher.port}/app/watcher`;
-    const started = performance.now();
     const res = await fetch(`${base}/api/audit?offset=99950&limit=50&order=asc`);
     const text = await res.text();
-    const elapsed = performance.now() - started;
     const page = JSON.parse(text);
     assert.is(page.total, 100_000);
     assert.is(page.rows.length, 50);
     assert.is(page.rows[0].message, 'entry 99950');
     assert.ok(text.length < 20_000, `one page on the wire, got ${text.length} bytes`);
-    assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
     const newest = (await json(`${base}/api/audit?limit=1`)).body;
     assert.is(newest.rows[0].message, 'entry 99999', 'newest first by default');
     const errors = (await json(`${base}/api/audit?level=error&limit=500`)).body;
