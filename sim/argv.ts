@@ -18,7 +18,9 @@ Commands:
                       print an incident's post-incident review as Markdown
   watch --db FILE [--port N] [--host H]
                       serve the Agent Watcher at http://127.0.0.1:PORT/app/watcher
-  run-all [DIR]       run every scenario in DIR (default: scenarios) and print one line each
+  run-all [DIR] [--out DIR]
+                      run every scenario in DIR (default: scenarios) on the lowdb store, one line each;
+                      each run is written to OUT/<name>/ (default: incident-flow-out)
 
 Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario or usage, 3 internal error.`;
 
@@ -28,7 +30,7 @@ export type Command =
   | { name: 'report'; db: string; from: string | null; to: string | null; json: boolean; html: string | null }
   | { name: 'review'; incident: string; db: string }
   | { name: 'watch'; db: string; port: number; host: string }
-  | { name: 'run-all'; dir: string }
+  | { name: 'run-all'; dir: string; out: string }
   | { name: 'help' };
 
 const int = (flag: string, v: string | undefined, min: number): number | null => {
@@ -82,7 +84,7 @@ export function parseCommand(argv: string[]): Command {
       return { name, db: needDb(), port: int('port', v.port, 0) ?? 0, host: v.host ?? '127.0.0.1' };
     case 'run-all':
       if (p.length > 1) throw new UsageError(`run-all: expected at most one folder, got ${p.length}`);
-      return { name, dir: p[0] ?? 'scenarios' };
+      return { name, dir: p[0] ?? 'scenarios', out: v.out ?? 'incident-flow-out' };
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

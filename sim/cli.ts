@@ -70,7 +70,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
     case 'run':
       return cmd.runs > 1 ? sweep(cmd, io) : runOnce(cmd, io);
     case 'run-all':
-      return runAll(cmd.dir, io);
+      return runAll(cmd.dir, cmd.out, io);
     case 'report': {
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
@@ -217,16 +217,16 @@ async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<nu
   return failed.length ? EXIT.failed : EXIT.pass;
 }
 
-async function runAll(dir: string, io: Io): Promise<number> {
+async function runAll(dir: string, outRoot: string, io: Io): Promise<number> {
   if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   let code: number = EXIT.pass;
-  io.out(`Rehearsals in ${dir}/, each written to incident-flow-out/<name>/ (lowdb store, report.json, junit.xml)\n`);
+  io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (lowdb store, report.json, junit.xml)\n`);
   const width = Math.max(34, ...files.map((f) => f.length));
   for (const file of files) {
     const path = join(dir, file);
     try {
-      const to = outputsOf(path, join('incident-flow-out', slug(file)), null);
+      const to = outputsOf(path, join(outRoot, slug(file)), null);
       const { result: r } = await rehearse(await loadScenario(path), to, {});
       const o = r.metrics.overall;
       const passed = r.expectations.filter((v) => v.status === 'pass').length;

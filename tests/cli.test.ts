@@ -362,19 +362,24 @@ RunAll.before.each(() => {
 RunAll.after.each(() => rmSync(lib, { recursive: true, force: true }));
 
 RunAll('prints one line per scenario and exits 1 when one fails', async () => {
-  const { code, out } = await cli('run-all', lib);
+  const { code, out } = await cli('run-all', lib, '--out', join(lib, 'out'));
   assert.is(code, EXIT.failed);
-  const lines = out.trimEnd().split('\n');
+  const [header, ...lines] = out.trimEnd().split('\n');
+  assert.match(header, `each written to ${join(lib, 'out')}/<name>/`);
   assert.is(lines.length, 2);
   assert.match(lines[0], /^FAIL\s+fail\.yaml\s+CLI fixture, failing — incidents 1, .* expectations 1\/2$/);
   assert.match(lines[1], /^PASS\s+pass\.yaml\s+CLI fixture, passing — incidents 1, .* expectations 3\/3$/);
+  // Each rehearsal ran on the embedded lowdb store and left its files.
+  for (const name of ['pass', 'fail']) {
+    for (const f of ['store.json', 'store.audit.jsonl', 'report.json', 'junit.xml']) assert.ok(existsSync(join(lib, 'out', name, f)), `${name}/${f}`);
+  }
 });
 
 RunAll('exits 0 when every scenario passes, and 2 (naming the problem) when one is invalid', async () => {
   rmSync(join(lib, 'fail.yaml'));
-  assert.is((await cli('run-all', lib)).code, EXIT.pass);
+  assert.is((await cli('run-all', lib, '--out', join(lib, 'out'))).code, EXIT.pass);
   copyFileSync(fixture('bad-duration.yaml'), join(lib, 'bad-duration.yaml'));
-  const { code, out } = await cli('run-all', lib);
+  const { code, out } = await cli('run-all', lib, '--out', join(lib, 'out'));
   assert.is(code, EXIT.invalid);
   assert.match(out, `INVALID bad-duration.yaml\n${join(lib, 'bad-duration.yaml')}:6:9 failures[0].at: expected a duration`);
   assert.match(out, /^PASS\s+pass\.yaml/m);
@@ -384,9 +389,9 @@ RunAll('ignores files that are not scenarios', async () => {
   mkdirSync(join(lib, 'notes'));
   writeFileSync(join(lib, 'README.md'), '# not a scenario\n');
   rmSync(join(lib, 'fail.yaml'));
-  const { code, out } = await cli('run-all', lib);
+  const { code, out } = await cli('run-all', lib, '--out', join(lib, 'out'));
   assert.is(code, EXIT.pass);
-  assert.is(out.trimEnd().split('\n').length, 1);
+  assert.is(out.trimEnd().split('\n').length, 2, 'the header and one scenario');
 });
 
 RunAll.run();
