@@ -2,10 +2,9 @@ import { nanoid } from 'nanoid';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
-import type { IncidentInput } from '../machines/incidentContext.js';
+import { incidentInput } from '../machines/incidentInput.js';
 import type { JobRecord, Responder } from '../machines/types.js';
 import { impactOf } from '../machines/policies/classification.js';
-import { classify } from '../machines/policies/classification.js';
 import { resolvePolicy } from '../machines/policies/config.js';
 import { fingerprintOf } from '../machines/policies/fingerprint.js';
 import { isRetryable } from '../machines/policies/retryLadder.js';
@@ -126,7 +125,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     const id = rt.ids('inc');
     rt.store.put('jobs', { ...job, incidentId: id });
     const impact = impactOf(spec?.impact ?? (spec && options.assess ? options.assess(error, spec) : {}));
-    const input: IncidentInput = {
+    const input = incidentInput({
       id,
       fingerprint,
       rootCause: spec?.rootCause ?? null,
@@ -143,28 +142,11 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
         retryable: spec?.retryable ? spec.retryable(error) : isRetryable(error),
       },
       impact,
-      severity: classify(impact),
-      assignee: null,
-      autoResolved: false,
       failureStartedAt: isoAt(spec?.startedAt ?? at),
       detectedAt: isoAt(at),
-      respondedAt: null,
-      resolvedAt: null,
-      closedAt: null,
-      retries: [],
-      escalations: [],
-      attached: 0,
-      slaBreaches: [],
-      findings: [],
-      reviewId: null,
       whys: spec?.whys ?? [],
-      coordination: null,
-      decisionId: null,
-      policy: resolvePolicy(rt.policy),
-      attemptStartedAt: null,
-      decisionAnswer: null,
-      decisionTimeouts: 0,
-    };
+      policy: rt.policy,
+    });
     incidents.start(input);
   }
 

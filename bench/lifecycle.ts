@@ -7,6 +7,8 @@ import type { Runtime } from '../agents/runtime.js';
 import type { IncidentInput } from '../machines/incidentContext.js';
 import type { IncidentEvent } from '../machines/incidentEvents.js';
 import { resolvePolicy } from '../machines/policies/config.js';
+import { impactOf } from '../machines/policies/classification.js';
+import { incidentInput } from '../machines/incidentInput.js';
 import { openStore } from '../store/index.js';
 import { VirtualClock } from '../sim/virtualClock.js';
 import type { Store } from '../store/types.js';
@@ -71,16 +73,11 @@ export async function bareRate(n: number): Promise<number> {
   return n / ((performance.now() - started) / 1000);
 }
 
-export function incidentInput(i: number, t: number): IncidentInput {
-  const iso = new Date(t).toISOString();
-  return {
-    id: `inc_${i}`, fingerprint: `fp_${i}`, rootCause: null, repeatOf: null, tenant: 'acme', agent: `agent_${i % 200}`, workflow: `wf_${i % 400}`, jobId: null, failure: null,
-    error: { message: 'ECONNREFUSED', retryable: true },
-    impact: { kind: 'platform-down', customerFacing: false, crossAgent: false, needsChange: false, financialUSD: 0, dataCompromised: false, decision: null },
-    severity: 'P0', assignee: null, autoResolved: false, failureStartedAt: iso, detectedAt: iso, respondedAt: null, resolvedAt: null, closedAt: null,
-    retries: [], escalations: [], attached: 0, slaBreaches: [], findings: [], reviewId: null, whys: [], coordination: null, decisionId: null,
-    policy: resolvePolicy(), attemptStartedAt: null, decisionAnswer: null, decisionTimeouts: 0,
-  };
+export function benchInput(i: number, t: number): IncidentInput {
+  return incidentInput({
+    id: `inc_${i}`, fingerprint: `fp_${i}`, tenant: 'acme', agent: `agent_${i % 200}`, workflow: `wf_${i % 400}`,
+    error: { message: 'ECONNREFUSED', retryable: true }, impact: impactOf({ kind: 'platform-down' }), detectedAt: new Date(t).toISOString(),
+  });
 }
 
 /** Our incident machine, its audit written to a lowdb store on disk, flushed (fsync) at the end. */
@@ -97,7 +94,7 @@ export async function incidentRate(n: number): Promise<{ rate: number; auditRows
     commissionReview: () => {},
   });
   const started = performance.now();
-  for (let i = 0; i < n; i++) incidents.start(incidentInput(i, T0));
+  for (let i = 0; i < n; i++) incidents.start(benchInput(i, T0));
   await drain(clock);
   const affected = { workflows: [], tenants: [], agents: [], failedJobs: 1 };
   for (let i = 0; i < n; i++) {

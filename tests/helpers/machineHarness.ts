@@ -3,6 +3,7 @@
  * what the machine asked for (audit entries, deadlines, notices...) is kept in arrays a
  * test reads, and armed deadlines can be delivered on the clock like agents/deadlines.ts.
  */
+import { incidentInput } from '../../machines/incidentInput.js';
 import { createActor, fromPromise, type Actor, type AnyMachineSnapshot, type InspectionEvent } from 'xstate';
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import type { ArmParams, AuditParams, IncidentInput } from '../../machines/incidentContext.js';
@@ -19,41 +20,18 @@ export const HOUR = 60 * MIN;
 
 /** A retryable P2 incident detected at T0; override anything. */
 export function inputOf(over: Partial<IncidentInput> & { policy?: PolicyConfig } = {}): IncidentInput {
-  return {
+  return incidentInput({
     id: 'inc_test',
     fingerprint: 'invoice-run:boom',
-    rootCause: null,
-    repeatOf: null,
     tenant: 'acme',
     agent: 'billing',
     workflow: 'invoice-run',
     jobId: 'job_1',
-    failure: null,
     error: { message: 'boom', name: 'Error', stack: 'Error: boom\n    at job', retryable: true },
-    impact: impactOf(),
     severity: 'P2',
-    assignee: null,
-    autoResolved: false,
-    failureStartedAt: new Date(T0).toISOString(),
     detectedAt: new Date(T0).toISOString(),
-    respondedAt: null,
-    resolvedAt: null,
-    closedAt: null,
-    retries: [],
-    escalations: [],
-    attached: 0,
-    slaBreaches: [],
-    findings: [],
-    reviewId: null,
-    whys: [],
-    coordination: null,
-    decisionId: null,
-    policy: resolvePolicy(),
-    attemptStartedAt: null,
-    decisionAnswer: null,
-    decisionTimeouts: 0,
     ...over,
-  };
+  });
 }
 
 export interface Effect {

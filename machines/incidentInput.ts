@@ -1,0 +1,45 @@
+import type { IncidentInput } from './incidentContext.js';
+import { classify, impactOf } from './policies/classification.js';
+import { resolvePolicy } from './policies/config.js';
+
+/** What a new incident must be told; everything else starts empty. */
+export type NewIncident = Pick<IncidentInput, 'id' | 'fingerprint' | 'agent' | 'error' | 'detectedAt'> & Partial<IncidentInput>;
+
+/**
+ * A new incident's input, as it opens: nothing retried, escalated or resolved yet, the
+ * severity classified from the impact assessment, the policies in force copied in.
+ * @example incidentInput({ id: 'inc_1', fingerprint: 'fp', agent: 'billing-agent', error: { message: 'boom', retryable: true }, detectedAt: '2026-03-02T14:00:00.000Z' })
+ */
+export function incidentInput(fields: NewIncident): IncidentInput {
+  const impact = fields.impact ?? impactOf();
+  return {
+    rootCause: null,
+    repeatOf: null,
+    tenant: null,
+    workflow: null,
+    jobId: null,
+    failure: null,
+    severity: classify(impact),
+    assignee: null,
+    autoResolved: false,
+    failureStartedAt: fields.detectedAt,
+    respondedAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    retries: [],
+    escalations: [],
+    attached: 0,
+    slaBreaches: [],
+    findings: [],
+    reviewId: null,
+    whys: [],
+    coordination: null,
+    decisionId: null,
+    attemptStartedAt: null,
+    decisionAnswer: null,
+    decisionTimeouts: 0,
+    ...fields,
+    impact,
+    policy: resolvePolicy(fields.policy),
+  };
+}
