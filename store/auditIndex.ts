@@ -5,44 +5,73 @@ import type { AuditPage, AuditQuery } from './types.js';
 export const INDEXED = ['entityId', 'agent', 'workflow', 'action', 'level'] as const;
 export type IndexedField = (typeof INDEXED)[number];
 
+/** The fields the `text` filter searches. */
+const TEXT_FIELDS = ['message', 'action', 'actor', 'entityId'] as const;
+
+/** Where an index stood, to go back to it (see `AuditIndex.rollback`). */
+export interface IndexMark {
+  size: number;
+  lastTs: string;
+  tsOrdered: boolean;
+}
+
 /**
- * In-memory indexes over the append-only audit log: for an indexed field, the positions
- * of the rows holding each value, ascending (rows are only ever appended). Each field's
- * index is built by the first query that needs it and kept up to date from then on, so
- * opening a million-row log pays for none of them. Also tracks whether `ts` never goes
- * down, so that time bounds can be bisected.
+ * Indexes over the append-only audit log, fed each row's object once as it is appended
+ * or read (the log keeps rows as JSON lines, so an index built later would have to parse
+ * them all). Compact: per indexed field, one column holding a small number per row (the
+ * value, interned; 0 for none), 4 bytes a row, so positions by value are a scan of a
+ * typed array (a few ms for a million rows) rather than arrays kept per value. Also
+ * tracks whether `ts` never goes down, so that time bounds can be bisected, and which
+ * rows have a text field that is not a string, number or boolean (their JSON line is
+ * not a safe prefilter for the `text` match).
  */
 export class AuditIndex {
-  readonly #maps = new Map<IndexedField, Map<string, number[]>>();
+  readonly #columns = new Map<IndexedField, Column>(INDEXED.map((field) => [field, new Column()]));
+  readonly #oddText = new Set<number>();
   #size = 0;
   #lastTs = '';
   #tsOrdered = true;
 
-  /** Takes in `rows[size..]`, the rows appended since the last call. */
-  addFrom(rows: readonly AuditEntry[]): void {
-    const from = this.#size;
-    for (const [field, map] of this.#maps) indexInto(map, rows, field, from, rows.length);
-    // A local in the loop, not a private field: this runs once per row of a large log.
-    let lastTs = this.#lastTs;
-    let ordered = this.#tsOrdered;
-    for (let pos = from; pos < rows.length && ordered; pos++) {
-      const ts = rows[pos].ts;
-      if (typeof ts === 'string' && ts >= lastTs) lastTs = ts;
-      else ordered = false;
+  /** Takes in the next row. */
+  add(row: AuditEntry): void {
+    const pos = this.#size++;
+    for (const [field, column] of this.#columns) column.set(pos, valueOf(row, field));
+    if (this.#tsOrdered) {
+      const ts = row.ts;
+      if (typeof ts === 'string' && ts >= this.#lastTs) this.#lastTs = ts;
+      else this.#tsOrdered = false;
     }
-    this.#size = rows.length;
-    this.#lastTs = lastTs;
-    this.#tsOrdered = ordered;
+    for (const field of TEXT_FIELDS) {
+      const value: unknown = row[field];
+      if (value !== null && typeof value === 'object') this.#oddText.add(pos);
+    }
+  }
+
+  mark(): IndexMark {
+    return { size: this.#size, lastTs: this.#lastTs, tsOrdered: this.#tsOrdered };
+  }
+
+  /** Forgets the rows added since `mark` (a read that failed half way). */
+  rollback(mark: IndexMark): void {
+    for (const pos of this.#oddText) if (pos >= mark.size) this.#oddText.delete(pos);
+    [this.#size, this.#lastTs, this.#tsOrdered] = [mark.size, mark.lastTs, mark.tsOrdered];
   }
 
   /** Positions of the rows whose `field` is `value`, ascending. */
-  positions(rows: readonly AuditEntry[], field: IndexedField, value: string): readonly number[] {
-    let map = this.#maps.get(field);
-    if (!map) {
-      this.#maps.set(field, (map = new Map()));
-      indexInto(map, rows, field, 0, this.#size);
-    }
-    return map.get(value) ?? [];
+  positions(field: IndexedField, value: string): number[] {
+    return this.#column(field).positions(value, this.#size);
+  }
+
+  /** Whether the row at `pos` has `value` in `field`, without reading the row. */
+  has(field: IndexedField, value: string, pos: number): boolean {
+    const column = this.#column(field);
+    const id = column.idOf(value);
+    return id !== 0 && column.at(pos) === id;
+  }
+
+  /** True when the row's JSON line can prefilter a `text` match (see queryAudit). */
+  plainText(pos: number): boolean {
+    return !this.#oddText.has(pos);
   }
 
   /** How many rows are indexed. */
@@ -54,15 +83,47 @@ export class AuditIndex {
   get tsOrdered(): boolean {
     return this.#tsOrdered;
   }
+
+  #column(field: IndexedField): Column {
+    return this.#columns.get(field) as Column;
+  }
 }
 
-function indexInto(map: Map<string, number[]>, rows: readonly AuditEntry[], field: IndexedField, from: number, to: number): void {
-  for (let pos = from; pos < to; pos++) {
-    const key = valueOf(rows[pos], field);
-    if (key === undefined) continue;
-    const list = map.get(key);
-    if (list) list.push(pos);
-    else map.set(key, [pos]);
+/** One indexed field: each row's value as a number, numbers given out in order of first sight. */
+class Column {
+  #data = new Uint32Array(1024);
+  readonly #ids = new Map<string, number>();
+
+  set(pos: number, value: string | undefined): void {
+    let id = 0;
+    if (value !== undefined) {
+      id = this.#ids.get(value) ?? 0;
+      if (id === 0) this.#ids.set(value, (id = this.#ids.size + 1));
+    }
+    if (pos >= this.#data.length) {
+      const grown = new Uint32Array(this.#data.length * 2);
+      grown.set(this.#data);
+      this.#data = grown;
+    }
+    this.#data[pos] = id;
+  }
+
+  at(pos: number): number {
+    return this.#data[pos];
+  }
+
+  /** The number of a value; 0 when no row has it. */
+  idOf(value: string): number {
+    return this.#ids.get(value) ?? 0;
+  }
+
+  positions(value: string, size: number): number[] {
+    const id = this.idOf(value);
+    const out: number[] = [];
+    if (id === 0) return out;
+    const data = this.#data;
+    for (let pos = 0; pos < size; pos++) if (data[pos] === id) out.push(pos);
+    return out;
   }
 }
 
@@ -72,19 +133,27 @@ export function valueOf(row: AuditEntry, field: IndexedField): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The rows an AuditQuery runs over: each row's JSON line, and the row parsed from it. */
+export interface AuditRows {
+  readonly length: number;
+  line(pos: number): string;
+  entry(pos: number): AuditEntry;
+}
+
 /**
- * Answers an AuditQuery: candidates from the most selective index (or all rows), time
- * bounds bisected when `ts` is ordered, the other filters checked row by row, then paged.
- * With nothing left to check the page is sliced without scanning.
- * @example queryAudit(rows, index, { agent: 'mailer', level: 'error', order: 'desc', limit: 20 })
+ * Answers an AuditQuery: candidates from the most selective index (or all rows), the
+ * other indexed fields checked against their indexes, time bounds bisected when `ts` is
+ * ordered, the rest checked on parsed rows, then paged. Only rows that must be looked at
+ * are parsed; with nothing left to check the page is sliced without scanning.
+ * @example queryAudit(log, index, { agent: 'mailer', level: 'error', order: 'desc', limit: 20 })
  */
-export function queryAudit(rows: readonly AuditEntry[], index: AuditIndex, query: AuditQuery = {}): AuditPage {
+export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery = {}): AuditPage {
   let list: readonly number[] | null = null;
   let chosen: IndexedField | null = null;
   for (const field of INDEXED) {
     const value = query[field];
     if (value === undefined) continue;
-    const found = index.positions(rows, field, value);
+    const found = index.positions(field, value);
     if (!list || found.length < list.length) [list, chosen] = [found, field];
   }
   const candidates = list;
@@ -93,37 +162,50 @@ export function queryAudit(rows: readonly AuditEntry[], index: AuditIndex, query
   let hi = candidates ? candidates.length : rows.length;
   const bisect = index.tsOrdered;
   const { since, until } = query;
-  if (bisect && since !== undefined) lo = firstNot(lo, hi, (i) => rows[at(i)].ts < since);
-  if (bisect && until !== undefined) hi = firstNot(lo, hi, (i) => rows[at(i)].ts < until);
+  const tsAt = (i: number) => rows.entry(at(i)).ts;
+  if (bisect && since !== undefined) lo = firstNot(lo, hi, (i) => tsAt(i) < since);
+  if (bisect && until !== undefined) hi = firstNot(lo, hi, (i) => tsAt(i) < until);
 
-  const checks: Array<(row: AuditEntry) => boolean> = [];
+  const keep: Array<(pos: number) => boolean> = [];
   for (const field of INDEXED) {
     const value = query[field];
-    if (value !== undefined && field !== chosen) checks.push((row) => valueOf(row, field) === value);
+    if (value !== undefined && field !== chosen) keep.push((pos) => index.has(field, value, pos));
   }
+  const checks: Array<(row: AuditEntry) => boolean> = [];
   if (!bisect && since !== undefined) checks.push((row) => row.ts >= since);
   if (!bisect && until !== undefined) checks.push((row) => row.ts < until);
   if (query.text) {
     const needle = query.text.toLowerCase();
-    checks.push((row) => [row.message, row.action, row.actor, row.entityId].some((s) => String(s ?? '').toLowerCase().includes(needle)));
+    checks.push((row) => TEXT_FIELDS.some((field) => String(row[field] ?? '').toLowerCase().includes(needle)));
+    // A needle of plain ASCII is in a field only if it is in the row's line (which holds
+    // the field verbatim, strings escaped only for quotes, backslashes and controls), so
+    // rows whose line lacks it are skipped unparsed.
+    if (/^[\x20-\x7e]*$/.test(needle) && !/["\\]/.test(needle)) {
+      keep.push((pos) => !index.plainText(pos) || rows.line(pos).toLowerCase().includes(needle));
+    }
   }
 
   const offset = Math.max(0, Math.floor(query.offset ?? 0)) || 0;
   const limit = query.limit === undefined ? Infinity : Math.max(0, Math.floor(query.limit)) || 0;
   const desc = query.order === 'desc';
   const out: AuditEntry[] = [];
-  if (checks.length === 0) {
+  if (keep.length === 0 && checks.length === 0) {
     // Every candidate in [lo, hi) matches: page directly.
     const total = hi - lo;
     const end = Math.min(total, offset + limit);
-    for (let k = offset; k < end; k++) out.push(rows[at(desc ? hi - 1 - k : lo + k)]);
+    for (let k = offset; k < end; k++) out.push(rows.entry(at(desc ? hi - 1 - k : lo + k)));
     return { total, rows: out };
   }
   let total = 0;
   for (let k = 0; k < hi - lo; k++) {
-    const row = rows[at(desc ? hi - 1 - k : lo + k)];
-    if (!checks.every((check) => check(row))) continue;
-    if (total >= offset && out.length < limit) out.push(row);
+    const pos = at(desc ? hi - 1 - k : lo + k);
+    if (!keep.every((test) => test(pos))) continue;
+    let row: AuditEntry | null = null;
+    if (checks.length) {
+      row = rows.entry(pos);
+      if (!checks.every((check) => check(row as AuditEntry))) continue;
+    }
+    if (total >= offset && out.length < limit) out.push(row ?? rows.entry(pos));
     total++;
   }
   return { total, rows: out };

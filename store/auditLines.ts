@@ -3,9 +3,10 @@ import type { FileHandle } from 'node:fs/promises';
 import type { AuditEntry } from '../machines/types.js';
 import { corrupt, errorCode, ioError } from './storeFiles.js';
 
-/** What `readAuditLines` found. */
+/** What `readAuditLines` found (its rows went to the `onRow` callback). */
 export interface AuditLines {
-  rows: AuditEntry[];
+  /** How many rows were read. */
+  count: number;
   /** Byte offset just after the last row read. */
   end: number;
   /** Size of the file: bytes past `end` belong to no committed state. */
@@ -20,8 +21,9 @@ const NEWLINE = 0x0a;
  * (which is line `firstLine`). Read in chunks and parsed line by line, so a log of
  * millions of rows never becomes one string. Lines past `count` are not read: they
  * belong to a commit whose state never landed. Refuses a bad line, or fewer lines than
- * the state file covers. A missing file holds no rows.
- * @example await readAuditLines('run.audit.jsonl', 0, 3, 1, 'run.json', false)
+ * the state file covers. A missing file holds no rows. Each row is handed to `onRow` as
+ * its line, as read, and the object parsed from it (parsed once, to check it).
+ * @example await readAuditLines('run.audit.jsonl', 0, 3, 1, 'run.json', false, (line, row) => log.add(line, row))
  */
 export async function readAuditLines(
   file: string,
@@ -30,21 +32,22 @@ export async function readAuditLines(
   firstLine: number,
   stateFile: string,
   opened: boolean,
+  onRow: (line: string, row: AuditEntry) => void,
 ): Promise<AuditLines> {
-  const rows: AuditEntry[] = [];
+  let rows = 0;
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw ioError(file, 'open', error);
     if (count > 0) throw missingRows(file, stateFile, firstLine - 1 + count, firstLine - 1, opened);
-    return { rows, end: from, size: 0 };
+    return { count: rows, end: from, size: 0 };
   }
   try {
     const size = (await handle.stat()).size;
     let position = from;
     let carry = Buffer.alloc(0);
-    while (rows.length < count && position < size) {
+    while (rows < count && position < size) {
       // The unfinished line of the last chunk goes first, then the file is read in after it.
       const chunk = Buffer.allocUnsafe(carry.length + Math.min(CHUNK, size - position));
       carry.copy(chunk, 0);
@@ -53,15 +56,17 @@ export async function readAuditLines(
       position += bytesRead;
       const buf = chunk.subarray(0, carry.length + bytesRead);
       let start = 0;
-      for (let nl = buf.indexOf(NEWLINE); nl !== -1 && rows.length < count; nl = buf.indexOf(NEWLINE, start)) {
-        rows.push(parseLine(buf.toString('utf8', start, nl), file, firstLine + rows.length, opened));
+      for (let nl = buf.indexOf(NEWLINE); nl !== -1 && rows < count; nl = buf.indexOf(NEWLINE, start)) {
+        const line = buf.toString('utf8', start, nl);
+        onRow(line, parseLine(line, file, firstLine + rows, opened));
+        rows++;
         start = nl + 1;
       }
       carry = buf.subarray(start);
-      if (rows.length === count) position -= carry.length;
+      if (rows === count) position -= carry.length;
     }
-    if (rows.length < count) throw missingRows(file, stateFile, firstLine - 1 + count, firstLine - 1 + rows.length, opened);
-    return { rows, end: position, size };
+    if (rows < count) throw missingRows(file, stateFile, firstLine - 1 + count, firstLine - 1 + rows, opened);
+    return { count: rows, end: position, size };
   } catch (error) {
     throw ioError(file, 'read', error);
   } finally {

@@ -1,5 +1,4 @@
 import type { Low } from 'lowdb';
-import { AuditIndex, queryAudit } from './auditIndex.js';
 import { createCommitQueue } from './commitQueue.js';
 import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
@@ -24,16 +23,15 @@ export interface CoreOptions {
  * in-memory mutations and indexes, one `low.write()` per burst of mutations, commits
  * serialized, listeners told after each commit. Knows nothing about files.
  *
- * Rows and audit entries handed out (`get`, `list`, `queryAudit`, changes) are the
- * store's own objects: treat them as read-only and `put` a changed copy.
+ * Rows handed out (`get`, `list`, changes) are the store's own objects: treat them as
+ * read-only and `put` a changed copy. Audit entries (`queryAudit`, changes) are parsed
+ * afresh from the log's JSON lines each time.
  * @example const store = createStore(new Low(new Memory<StoreData>(), emptyStoreData()), { path: null });
  */
 export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const name = opts.path ?? 'the memory store';
   const readonly = opts.readonly ?? false;
   const autoCommit = opts.autoCommit ?? true;
-  const audit = new AuditIndex();
-  audit.addFrom(low.data.audit_log);
   const tables = new TableSet(() => low.data.tables);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
@@ -46,9 +44,11 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     const to = low.data.audit_log.length;
     if (readonly || (to === committedAudit && dirtyRows.size === 0 && !dirtyMeta)) return;
     const [from, rows, meta] = [committedAudit, dirtyRows, dirtyMeta];
-    // Captured now: this is exactly what the write below puts on disk.
+    // Captured now: this is exactly what the write below puts on disk. The audit rows are
+    // parsed from their lines (which never change) only if someone listens.
+    const log = low.data.audit_log;
     const change: StoreChange = {
-      audit: low.data.audit_log.slice(from, to),
+      audit: [],
       rows: [...rows.values()].map(({ table, id }) => ({ table, id, row: tables.get(table, id) ?? null })),
     };
     [dirtyRows, dirtyMeta] = [new Map(), false];
@@ -61,6 +61,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       throw ioError(name, 'commit', error);
     }
     committedAudit = to;
+    if (listeners.size > 0) change.audit = log.entries(from, to);
     listeners.notify(change);
   }
   const queue = createCommitQueue(commit);
@@ -92,9 +93,9 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   async function refresh(): Promise<StoreChange> {
     if (!readonly || closing) return { audit: [], rows: [] };
     const before = low.data.tables;
+    const seen = low.data.audit_log.length;
     await low.read();
-    const change: StoreChange = { audit: low.data.audit_log.slice(audit.size), rows: diffTables(before, low.data.tables) };
-    audit.addFrom(low.data.audit_log);
+    const change: StoreChange = { audit: low.data.audit_log.entries(seen), rows: diffTables(before, low.data.tables) };
     committedAudit = low.data.audit_log.length;
     tables.reindex(change.rows);
     listeners.notify(change);
@@ -107,11 +108,11 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     appendAudit(entry) {
       guard('appendAudit');
       checkId('appendAudit', entry?.id);
-      low.data.audit_log.push({ ...entry });
-      audit.addFrom(low.data.audit_log);
+      // A copy, as the row was stored before: what the file gets is the entry's own fields.
+      low.data.audit_log.append({ ...entry });
       changed();
     },
-    queryAudit: (query) => queryAudit(low.data.audit_log, audit, query),
+    queryAudit: (query) => low.data.audit_log.query(query),
     auditCount: () => low.data.audit_log.length,
     put(table, row) {
       guard(`put(${table})`);

@@ -13,6 +13,9 @@ export function createListeners() {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+    get size(): number {
+      return listeners.size;
+    },
     notify(change: StoreChange): void {
       if (change.audit.length === 0 && change.rows.length === 0) return;
       for (const listener of [...listeners]) {

@@ -1,10 +1,9 @@
 import { open, stat, truncate, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
-import type { AuditEntry } from '../machines/types.js';
 import { readAuditLines } from './auditLines.js';
+import { AuditLog } from './auditLog.js';
 import { openForWrite, replaceFile, writeTail } from './durableFs.js';
-import { canonicalJson } from './canonicalJson.js';
 import { decodeState, StateEncoder } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { rereadState } from './stateLines.js';
@@ -29,7 +28,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   readonly #readonly: boolean;
   readonly #encoder = new StateEncoder();
   /** The audit rows read or written: handed out as `audit_log` and grown in place. */
-  #audit: AuditEntry[] = [];
+  readonly #audit = new AuditLog();
   /** Audit rows and jsonl bytes covered by the state file on disk. */
   #rows = 0;
   #bytes = 0;
@@ -55,8 +54,14 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     if (count < this.#rows) {
       throw new StoreError(`${stateFile} now covers ${count} audit rows, fewer than the ${this.#rows} already read: the store was replaced; open it again`, 'corrupt', stateFile);
     }
-    const tail = await readAuditLines(auditFile, this.#bytes, count - this.#rows, this.#rows + 1, stateFile, this.#opened);
-    for (const row of tail.rows) this.#audit.push(row);
+    // Rows go into the log as they are read (never all parsed at once); a read that
+    // fails half way takes its rows back out, so the next read starts from the same line.
+    const mark = this.#audit.mark();
+    const log = this.#audit;
+    const tail = await readAuditLines(auditFile, this.#bytes, count - this.#rows, this.#rows + 1, stateFile, this.#opened, (line, row) => log.add(line, row)).catch((error: unknown) => {
+      log.rollback(mark);
+      throw error;
+    });
     if (!this.#readonly && !this.#opened) await this.#dropUncommitted(tail.end, tail.size);
     this.#rows = count;
     this.#bytes = tail.end;
@@ -70,14 +75,14 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     // Everything is captured before the first await: mutations made while this commit
     // is on its way to disk belong to the next one.
     const end = data.audit_log.length;
-    const fresh = data.audit_log.slice(this.#rows, end);
-    const lines = fresh.length ? Buffer.from(fresh.map((row) => `${canonicalJson(row)}\n`).join('')) : null;
+    // The lines were serialized once, on append (or kept as read): appended as they are.
+    const lines = end > this.#rows ? data.audit_log.bytes(this.#rows, end) : null;
     const parts = this.#encoder.encode(data, end);
     // A new store's state file lands before its first audit line, so an audit file
     // without a state file is never a crash we caused, and is refused on open.
     if (lines && !this.#stateWritten) {
       try {
-        await replaceFile(this.files.state, this.files.tmp, new StateEncoder().encode({ ...data, audit_log: [], meta: {}, tables: emptyStoreData().tables }, 0));
+        await replaceFile(this.files.state, this.files.tmp, new StateEncoder().encode({ ...data, audit_log: new AuditLog(), meta: {}, tables: emptyStoreData().tables }, 0));
       } catch (error) {
         throw ioError(this.files.state, 'write the state file', error);
       }

@@ -1,3 +1,4 @@
+import { AuditLog } from './auditLog.js';
 import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
 import type { StoreData } from './types.js';
 
@@ -25,7 +26,7 @@ export function storeFiles(path: string): StoreFiles {
 export function emptyStoreData(): StoreData {
   const tables = {} as StoreData['tables'];
   for (const name of TABLE_NAMES) tables[name] = {};
-  return { schemaVersion: SCHEMA_VERSION, meta: {}, audit_log: [], tables };
+  return { schemaVersion: SCHEMA_VERSION, meta: {}, audit_log: new AuditLog(), tables };
 }
 
 /** The refusal for a file that cannot be read as a store; nothing has been written to it. */

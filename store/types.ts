@@ -13,6 +13,7 @@ import type {
   TenantRecord,
   WorkflowRecord,
 } from '../machines/types.js';
+import type { AuditLog } from './auditLog.js';
 
 /** The keyed tables of the store; `audit_log` is append-only and kept apart. */
 export interface Tables {
@@ -48,7 +49,8 @@ export interface StoreData {
   schemaVersion: number;
   /** Small key/value facts (scenario name, seed, virtual time of the last commit...). */
   meta: Record<string, unknown>;
-  audit_log: AuditEntry[];
+  /** The audit rows, kept as their JSON lines (see AuditLog). */
+  audit_log: AuditLog;
   tables: { [T in TableName]: Record<string, Tables[T]> };
 }
 

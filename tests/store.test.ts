@@ -220,6 +220,22 @@ query('time bounds still apply when rows were appended out of order', () => {
   assert.equal(ids(page), [5, 6, 7, 99]);
 });
 
+query('text matches what the row holds, not its JSON: escapes, case folding and non-string fields', () => {
+  const store = createMemoryStore();
+  store.appendAudit(audit(0, { message: 'said "hi"\\there' }));
+  store.appendAudit(audit(1, { message: 'KELVIN \u212A and ΣΑΣ' }));
+  store.appendAudit(audit(2, { message: { nested: 'obj' } as unknown as string }));
+  store.appendAudit(audit(3, { message: 42 as unknown as string }));
+  const hits = (text: string) => ids(store.queryAudit({ text }));
+  assert.equal(hits('"hi"\\t'), [0]);
+  assert.equal(hits('hi\\"'), []);
+  assert.equal(hits('kelvin k'), [1]);
+  assert.equal(hits('σας'), [1]);
+  assert.equal(hits('[object object]'), [2]);
+  assert.equal(hits('nested'), []);
+  assert.equal(hits('42'), [3]);
+});
+
 query('a read-only view: mutations on a readonly store throw code "readonly"', () => {
   const store = createStore(new Low<StoreData>(new Memory<StoreData>(), emptyStoreData()), { path: 'w.json', readonly: true });
   const error = (() => { try { store.put('incidents', { id: 'inc_1' } as IncidentRecord); } catch (e) { return e; } })();
