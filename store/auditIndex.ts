@@ -19,8 +19,8 @@ export interface IndexMark {
  * Indexes over the append-only audit log, fed each row's object once as it is appended
  * or read (the log keeps rows as JSON lines, so an index built later would have to parse
  * them all). Compact: per indexed field, one column holding a small number per row (the
- * value, interned; 0 for none), 4 bytes a row, so positions by value are a scan of a
- * typed array (a few ms for a million rows) rather than arrays kept per value. Also
+ * value, interned; 0 for none) and per value a typed array of its rows' positions: about
+ * 8 bytes a row a field, and a lookup costs what it returns. Also
  * tracks whether `ts` never goes down, so that time bounds can be bisected, and which
  * rows have a text field that is not a string, number or boolean (their JSON line is
  * not a safe prefilter for the `text` match).
@@ -54,11 +54,12 @@ export class AuditIndex {
   /** Forgets the rows added since `mark` (a read that failed half way). */
   rollback(mark: IndexMark): void {
     for (const pos of this.#oddText) if (pos >= mark.size) this.#oddText.delete(pos);
+    for (const column of this.#columns.values()) column.truncate(mark.size);
     [this.#size, this.#lastTs, this.#tsOrdered] = [mark.size, mark.lastTs, mark.tsOrdered];
   }
 
   /** Positions of the rows whose `field` is `value`, ascending. */
-  positions(field: IndexedField, value: string): number[] {
+  positions(field: IndexedField, value: string): ArrayLike<number> {
     return this.#column(field).positions(value, this.#size);
   }
 
@@ -89,10 +90,15 @@ export class AuditIndex {
   }
 }
 
-/** One indexed field: each row's value as a number, numbers given out in order of first sight. */
+/**
+ * One indexed field: each row's value as a number (numbers given out in order of first
+ * sight), and per value the ascending positions of its rows, so a lookup costs what it
+ * returns, not a scan of the log.
+ */
 class Column {
   #data = new Uint32Array(1024);
   readonly #ids = new Map<string, number>();
+  readonly #posts: Array<{ arr: Uint32Array; len: number } | undefined> = [undefined];
 
   set(pos: number, value: string | undefined): void {
     let id = 0;
@@ -106,6 +112,14 @@ class Column {
       this.#data = grown;
     }
     this.#data[pos] = id;
+    if (id === 0) return;
+    const post = (this.#posts[id] ??= { arr: new Uint32Array(8), len: 0 });
+    if (post.len === post.arr.length) {
+      const grown = new Uint32Array(post.arr.length * 2);
+      grown.set(post.arr);
+      post.arr = grown;
+    }
+    post.arr[post.len++] = pos;
   }
 
   at(pos: number): number {
@@ -117,13 +131,20 @@ class Column {
     return this.#ids.get(value) ?? 0;
   }
 
-  positions(value: string, size: number): number[] {
-    const id = this.idOf(value);
-    const out: number[] = [];
-    if (id === 0) return out;
-    const data = this.#data;
-    for (let pos = 0; pos < size; pos++) if (data[pos] === id) out.push(pos);
-    return out;
+  positions(value: string, size: number): ArrayLike<number> {
+    const post = this.#posts[this.idOf(value)];
+    if (!post) return [];
+    let len = post.len;
+    while (len > 0 && post.arr[len - 1] >= size) len--;
+    return post.arr.subarray(0, len);
+  }
+
+  /** Forgets positions from `size` on (a read that failed half way). */
+  truncate(size: number): void {
+    for (const post of this.#posts) {
+      if (!post) continue;
+      while (post.len > 0 && post.arr[post.len - 1] >= size) post.len--;
+    }
   }
 }
 
@@ -148,7 +169,7 @@ export interface AuditRows {
  * @example queryAudit(log, index, { agent: 'mailer', level: 'error', order: 'desc', limit: 20 })
  */
 export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery = {}): AuditPage {
-  let list: readonly number[] | null = null;
+  let list: ArrayLike<number> | null = null;
   let chosen: IndexedField | null = null;
   for (const field of INDEXED) {
     const value = query[field];
