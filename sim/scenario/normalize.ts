@@ -1,3 +1,4 @@
+import { impactOf } from '../../machines/policies/classification.js';
 import type { ImpactAssessment, PolicyConfig, Responder } from '../../machines/types.js';
 import { parseDuration } from '../duration.js';
 import { parseLatency } from '../latency.js';
@@ -83,15 +84,7 @@ function behaviour(b: BehaviourInput): FailureBehaviour {
 }
 
 function impact(i: ImpactInput): ImpactAssessment {
-  return {
-    kind: i.kind ?? DEFAULTS.impactKind,
-    customerFacing: i.customerFacing ?? false,
-    crossAgent: i.crossAgent ?? false,
-    needsChange: i.needsChange ?? false,
-    financialUSD: i.financialUSD ?? 0,
-    dataCompromised: i.dataCompromised ?? false,
-    decision: i.decision ?? null,
-  };
+  return impactOf({ ...i, kind: i.kind ?? DEFAULTS.impactKind, decision: i.decision ?? null });
 }
 
 /** *_MS keys take a duration or milliseconds; the rest pass through as the schema typed them. */
