@@ -66,10 +66,17 @@ export function enterStage(ctx: IncidentContext, responder: Responder, enqueue: 
   enqueue({ type: 'arm', params: { kind: 'ack', dueAt: ackDue, event: { type: 'ack.timeout', at: ackDue, responder } } });
 }
 
-/** How long a responder may take to acknowledge before the incident moves up the chain. */
+/** The shortest default acknowledgement timeout (PagerDuty's escalation timeouts start near it). */
+export const MIN_ACK_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * How long a responder may take to acknowledge before the incident moves up the chain:
+ * the configured timeout, else the severity's response target but never under 15 min
+ * (P0 and P1 15 min, P2 1 h, P3 24 h, where the two-hour rule acts first).
+ */
 export function ackTimeoutMs(ctx: IncidentContext): number {
   if (ctx.policy.ACK_TIMEOUT_MS !== null) return ctx.policy.ACK_TIMEOUT_MS;
-  return SEVERITY_TABLE[ctx.severity ?? 'P2'].responseMs;
+  return Math.max(MIN_ACK_TIMEOUT_MS, SEVERITY_TABLE[ctx.severity ?? 'P2'].responseMs);
 }
 
 export function leaveStage(responder: Responder, kinds: string[], enqueue: Enqueue): void {

@@ -62,8 +62,8 @@ export interface PolicyConfig {
   DECISION_TIMEOUT_POLICY: 'approve' | 'deny' | 'escalate';
   /**
    * An acknowledgement not given within this time re-escalates (PagerDuty-style).
-   * null (the default): the severity's response target, so a stalled acknowledgement
-   * is one that puts the response target at risk.
+   * null (the default): the severity's response target, at least 15 min (P0/P1 15 min,
+   * P2 1 h, P3 24 h).
    */
   ACK_TIMEOUT_MS: number | null;
 }

@@ -96,9 +96,9 @@ Cheryl('re-escalates to Petra when Cheryl does not acknowledge within the config
   assert.is(h.armed.get('ack')?.dueAt, T0 + 30 * MIN);
 });
 
-Cheryl("by default an acknowledgement stalls once the severity's response target passes", async () => {
+Cheryl("by default an acknowledgement stalls at the severity's response target, never under 15 min", async () => {
   // (P3's 24 h target comes after the two-hour rule, which moves the incident first.)
-  for (const [severity, minutes] of [['P0', 5], ['P1', 15], ['P2', 60]] as const) {
+  for (const [severity, minutes] of [['P0', 15], ['P1', 15], ['P2', 60]] as const) {
     const h = withCheryl({ severity });
     assert.is(h.armed.get('ack')?.dueAt, T0 + minutes * MIN, severity);
     await h.clock.advanceToAsync(T0 + minutes * MIN - 1);
