@@ -4,14 +4,19 @@
  * (at once, then 5 s later), the service recovers, and the incident closes as
  * auto-resolved; the audit trail is printed as it is written.
  *
- *   npx tsx examples/embed.ts [store.json]
+ *   npx tsx examples/embed.ts [store.json] [--watch]
+ *
+ * With --watch the Agent Watcher is mounted in this process (the engine's own watcher,
+ * able to answer decisions) and stays up until Ctrl-C.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIncidentEngine, openStore } from '../index.js';
+import { startWatcher } from '../watcher/index.js';
 
-const file = process.argv[2] ?? join(mkdtempSync(join(tmpdir(), 'incident-flow-')), 'store.json');
+const watch = process.argv.includes('--watch');
+const file = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(mkdtempSync(join(tmpdir(), 'incident-flow-')), 'store.json');
 const store = await openStore(file);
 
 // A real job: it calls a service that is down for its first two calls.
@@ -36,9 +41,17 @@ const closed = new Promise<void>((resolve) =>
   }),
 );
 
+const watcher = watch ? await startWatcher({ store, engine }) : null;
+if (watcher) console.log(`Agent Watcher: ${watcher.url}`);
+
 const { done } = engine.submit({ kind: 'syncInvoices', agent: 'billing-agent', workflow: 'invoice-run', impact: { kind: 'feature-broken' } });
 console.log(`first run: ${await done}`);
 await closed;
+if (watcher) {
+  console.log('The incident is closed; the watcher stays up until Ctrl-C.');
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await watcher.close();
+}
 await engine.stop();
 await store.close();
 console.log(`\nThe store is at ${file}; try: npx incident-flow report --db ${file}`);
