@@ -38,6 +38,23 @@ function incidentRows(incidents: readonly IncidentRecord[]): string[][] {
     ]);
 }
 
+/** Rows the incidents table lists at most: past it, the ones a person reads first. */
+export const MAX_LISTED = 1_000;
+
+/**
+ * Every incident when few; else those a retry did not settle (escalated, open, breached),
+ * oldest first, up to MAX_LISTED, so a month of a fleet stays a page a browser opens at once.
+ */
+function listedIncidents(incidents: readonly IncidentRecord[]): { rows: IncidentRecord[]; note: string } {
+  if (incidents.length <= MAX_LISTED) return { rows: [...incidents], note: 'Oldest first.' };
+  const notable = incidents.filter((i) => !i.autoResolved || i.escalations.length > 0 || i.slaBreaches.length > 0);
+  const rows = notable.slice(0, MAX_LISTED);
+  return {
+    rows,
+    note: `Oldest first: ${rows.length} of the ${notable.length} incidents a retry did not settle (of ${incidents.length} in all). Narrow with --from/--to, or read every incident with report --json.`,
+  };
+}
+
 /**
  * One self-contained HTML page with the incident metrics and four charts (incidents
  * per week by severity, time to resolve against target, escalation funnel, weekly
@@ -51,6 +68,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   const from = m.range.from === null ? -Infinity : Date.parse(m.range.from);
   const to = m.range.to === null ? Infinity : Date.parse(m.range.to);
   const incidents = input.incidents.filter((i) => Date.parse(i.detectedAt) >= from && Date.parse(i.detectedAt) < to);
+  const listed = listedIncidents(incidents);
   const o = m.overall;
   const range = `${m.range.from ?? 'first incident'} to ${m.range.to ?? 'last incident'}`;
   return [
@@ -79,9 +97,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
       resolutionDistributionChart(incidents)),
     section('Escalation funnel', 'How far incidents went along the chain: share of detected incidents reaching each stage.', escalationFunnelChart(m.funnel)),
     section('Auto-resolve and repeat rates', 'Per ISO week; no point where a week had no incident.', weeklyRatesChart(m)),
-    section('Incidents', 'Oldest first.', table(
+    section('Incidents', listed.note, table(
       ['Incident', 'Severity', 'Status', 'Agent', 'Workflow', 'Tenant', 'Detected (UTC)', 'Time to resolve', 'Repeat of', 'Root cause'],
-      incidentRows(incidents), 'incidents')),
+      incidentRows(listed.rows), 'incidents')),
     '</main></body></html>',
     '',
   ].join('\n');
