@@ -1,4 +1,5 @@
 import { buildBoardSummary } from '../reports/boardSummary.js';
+import { isoWeek, isoWeekStart } from '../reports/time.js';
 import { isoAt, type Runtime } from './runtime.js';
 import type { Deadlines } from './deadlines.js';
 
@@ -6,13 +7,6 @@ const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 /** The owner id of the board's own deadline row. */
 export const BOARD = '_board';
-
-/** Monday 00:00 UTC of the week holding `t` (ISO weeks start on Monday). */
-export function weekStartOf(t: number): number {
-  const midnight = Math.floor(t / DAY) * DAY;
-  const weekday = (new Date(midnight).getUTCDay() + 6) % 7;
-  return midnight - weekday * DAY;
-}
 
 /**
  * The Chairman agent (the board): receives Atlas's memos as notifications, and at
@@ -28,7 +22,7 @@ export class Chairman {
   /** Arms the next weekly summary unless one is already armed (a restart keeps the row). */
   start(): void {
     if (this.rt.store.get('deadlines', `${BOARD}:weekly`)) return;
-    this.arm(weekStartOf(this.rt.clock.now()) + WEEK);
+    this.arm(isoWeekStart(isoWeek(this.rt.clock.now())) + WEEK);
   }
 
   /** Writes the summary of the week that ended at `at`, then arms the next one. */

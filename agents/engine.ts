@@ -14,7 +14,7 @@ import { assess } from './atlas.js';
 import { BOARD, Chairman } from './chairman.js';
 import { triage } from './cheryl.js';
 import { createFleet } from './fleet.js';
-import { Incidents, stateString } from './incidents.js';
+import { Incidents } from './incidents.js';
 import { coordinate, type RecentFailure } from './petra.js';
 import { RealClock } from './realClock.js';
 import { Responders } from './responders.js';
@@ -198,7 +198,15 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     store: rt.store,
     clock: rt.clock,
     machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
-    submit: (job) => workers.submit(job, job.startedAt),
+    submit(job) {
+      // A job nothing can run is the caller's mistake, not an incident.
+      if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
+      if (!job.run && !(job.kind && options.jobs?.[job.kind])) {
+        const known = Object.keys(options.jobs ?? {});
+        throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}; registered kinds: ${known.length ? known.join(', ') : 'none'}`);
+      }
+      return workers.submit(job, job.startedAt);
+    },
     decide(decisionId, answer, by) {
       const decision = rt.store.get('decisions', decisionId);
       if (!decision) throw new EngineError(`no decision "${decisionId}"`);
@@ -226,4 +234,3 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
   };
 }
 
-export { stateString, BOARD };

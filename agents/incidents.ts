@@ -65,7 +65,6 @@ export class Incidents {
     this.deadlines = new Deadlines(rt, (row) => {
       if (!this.send(row.incidentId, row.event as IncidentEvent)) otherDeadline(row);
     });
-    const ctx = (context: IncidentContext) => context;
     this.machine = incidentMachine.provide({
       actors: {
         runAttempt: fromPromise<AttemptOutcome, { incidentId: string; attempt: number }>(({ input }) =>
@@ -78,11 +77,11 @@ export class Incidents {
         disarm: ({ context }, p) => this.deadlines.disarm(context.id, p.kinds),
         assignResponder: ({ context }, p) => effects.assign(p.responder, context.id),
         releaseResponder: ({ context }, p) => effects.release(p.responder, context.id),
-        notify: ({ context }, p) => effects.notify(ctx(context), p.from, p.to, p.subject, p.body),
-        startFix: ({ context }, p) => effects.startFix(ctx(context), p.owner),
-        settleDecision: ({ context }, p) => effects.settleDecision(ctx(context), p.status, p.by, p.at),
-        liftMitigation: ({ context }) => effects.liftMitigation(ctx(context)),
-        commissionReview: ({ context }) => effects.commissionReview(ctx(context)),
+        notify: ({ context }, p) => effects.notify(context, p.from, p.to, p.subject, p.body),
+        startFix: ({ context }, p) => effects.startFix(context, p.owner),
+        settleDecision: ({ context }, p) => effects.settleDecision(context, p.status, p.by, p.at),
+        liftMitigation: ({ context }) => effects.liftMitigation(context),
+        commissionReview: ({ context }) => effects.commissionReview(context),
       },
     });
   }

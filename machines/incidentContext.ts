@@ -1,5 +1,6 @@
 import type { IncidentRecord, Responder, Severity } from './types.js';
 import { isSerious, resolutionDueAt, responseDueAt } from './policies/severity.js';
+import { impactOf } from './policies/classification.js';
 import { cherylCriteria, petraCriteria, type EscalationFacts } from './policies/escalation.js';
 
 /** What an incident actor holds: its record, less what the shell derives from the snapshot. */
@@ -66,18 +67,9 @@ export function auditOf(
 }
 
 export function factsOf(ctx: IncidentContext, now: number, severity: Severity | null = ctx.severity): EscalationFacts {
-  return { severity, impact: ctx.impact ?? defaultImpact, detectedAt: ms(ctx.detectedAt), now, policy: ctx.policy };
+  return { severity, impact: ctx.impact ?? impactOf(), detectedAt: ms(ctx.detectedAt), now, policy: ctx.policy };
 }
 
-const defaultImpact = {
-  kind: 'feature-broken',
-  customerFacing: false,
-  crossAgent: false,
-  needsChange: false,
-  financialUSD: 0,
-  dataCompromised: false,
-  decision: null,
-} as const;
 
 export const cherylFires = (ctx: IncidentContext, now: number, severity: Severity | null) =>
   cherylCriteria(factsOf(ctx, now, severity));

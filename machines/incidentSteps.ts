@@ -49,8 +49,8 @@ export function recordAttempt(ctx: IncidentContext, outcome: AttemptOutcome, enq
 
 /** A responder's stage begins: the incident joins their queue and waits for an acknowledgement. */
 export function enterStage(ctx: IncidentContext, responder: Responder, enqueue: Enqueue): void {
-  const at = lastEscalationAt(ctx);
-  const atStage = ctx.assignee === null ? (ctx.retries.at(-1) ? ms(ctx.retries.at(-1)!.at) : ms(ctx.detectedAt)) : at;
+  // The stage starts when the retries ended (Cheryl) or at the escalation that brought it here.
+  const atStage = ctx.assignee === null ? ms(ctx.retries.at(-1)?.at ?? ctx.detectedAt) : lastEscalationAt(ctx);
   const next = { ...ctx, assignee: responder };
   enqueue.assign({ assignee: responder });
   if (responder === 'cheryl') {

@@ -1,4 +1,4 @@
-import type { AuditEntry, IncidentRecord, Responder } from '../machines/types.js';
+import type { IncidentRecord, Responder } from '../machines/types.js';
 import type { Metrics } from '../reports/metrics.js';
 import type { Expectation } from './scenario/types.js';
 
@@ -37,11 +37,11 @@ const bounds = (e: { min?: number; max?: number; equals?: number; count?: number
  * Judges a run's expectations. A failure expectation holds for every incident the
  * failure opened (a failure that opened none fails it).
  */
-export function judge(expectations: readonly Expectation[], incidents: readonly IncidentRecord[], auditCounts: Map<string, number>, metrics: Metrics): Verdict[] {
+export function judge(expectations: readonly Expectation[], incidents: readonly IncidentRecord[], countOf: (action: string) => number, metrics: Metrics): Verdict[] {
   return expectations.map((e) => {
     const where = { path: e.source.path, line: e.source.line };
     if (e.kind === 'audit') {
-      const observed = auditCounts.get(e.action) ?? 0;
+      const observed = countOf(e.action);
       return { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
     }
     if (e.kind === 'metric') {
@@ -78,11 +78,4 @@ export function metricValue(metrics: Metrics, name: string): number | null {
   if (name === 'slaAttainment') return metrics.overall.sla.attainment;
   const value = metrics.overall[name as keyof Metrics['overall']];
   return typeof value === 'number' ? value : null;
-}
-
-/** How many audit entries of each action a store holds. */
-export function countActions(entries: Iterable<AuditEntry>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const e of entries) counts.set(e.action, (counts.get(e.action) ?? 0) + 1);
-  return counts;
 }

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { computeMetrics } from '../reports/metrics.js';
 import { at, escalation, makeIncident, MIN } from './fixtures/incidents.js';
 
-const HOUR = 60 * MIN;
 
 const MeanTimes = suite('computeMetrics: mean times');
 

@@ -101,8 +101,8 @@ export interface LoadSpec {
   source: SourceRef;
 }
 
-/** One failure on the timeline, as `expandFailures` returns it. */
-export interface FailureEvent {
+/** One failure on the timeline, as `expandFailures` returns it: one copy of a storm each. */
+export interface FailureEvent extends Omit<FailureBehaviour, 'storm'> {
   /** Unique within the run: `<failureId>#<n>`, n counting from 1 in time order. */
   key: string;
   /** The scripted failure's or the load mix entry's id. */
@@ -112,14 +112,6 @@ export interface FailureEvent {
   agent: string;
   workflow: string | null;
   tenant: string | null;
-  error: string;
-  retryable: boolean;
-  succeedsOnAttempt: 1 | 2 | 3 | null;
-  detectAfterMs: number;
-  rootCause: string | null;
-  impact: ImpactAssessment;
-  fixedAfterMs: number;
-  whys: Why[];
 }
 
 export type MetricName =

@@ -8,7 +8,6 @@ import { createActor, fromPromise, type Actor, type AnyMachineSnapshot, type Ins
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import type { ArmParams, AuditParams, IncidentInput } from '../../machines/incidentContext.js';
 import type { AttemptOutcome, IncidentEvent } from '../../machines/incidentEvents.js';
-import { impactOf, resolvePolicy } from '../../machines/policies/index.js';
 import type { PolicyConfig } from '../../machines/types.js';
 import { VirtualClock } from '../../sim/virtualClock.js';
 
