@@ -17,7 +17,7 @@ export class Deadlines {
   ) {}
 
   arm(ownerId: string, p: ArmParams): void {
-    const row: DeadlineRecord = { id: `${ownerId}:${p.kind}`, incidentId: ownerId, kind: p.kind, dueAt: p.dueAt, event: p.event };
+    const row: DeadlineRecord = { dueAt: p.dueAt, event: p.event, id: `${ownerId}:${p.kind}`, incidentId: ownerId, kind: p.kind };
     this.rt.store.put('deadlines', row);
     this.schedule(row);
   }
@@ -25,8 +25,11 @@ export class Deadlines {
   disarm(ownerId: string, kinds: readonly string[]): void {
     for (const kind of kinds) {
       const id = `${ownerId}:${kind}`;
+      // A row has a timer from the moment it is armed or restored until it fires or is
+      // disarmed: no timer, no row to remove (most kinds disarmed at resolution never armed).
+      if (!this.timers.has(id)) continue;
       this.cancel(id);
-      if (this.rt.store.get('deadlines', id)) this.rt.store.remove('deadlines', id);
+      this.rt.store.remove('deadlines', id);
     }
   }
 

@@ -24,8 +24,9 @@ export interface IncidentEffects {
 /** The state value as a dotted path ("executive.awaitingDecision"). */
 export function stateString(value: unknown): string {
   if (typeof value === 'string') return value;
-  const [key, child] = Object.entries(value as Record<string, unknown>)[0];
-  return `${key}.${stateString(child)}`;
+  const parent = value as Record<string, unknown>;
+  for (const key in parent) return `${key}.${stateString(parent[key])}`;
+  return '';
 }
 
 const STATUS_OF: Record<string, IncidentStatus> = {
@@ -101,7 +102,11 @@ export class Incidents {
   restore(record: IncidentRecord): void {
     this.open.set(record.fingerprint, record.id);
     this.paths.set(record.id, record.path);
-    const snapshot = record.snapshot as IncidentSnapshot;
+    const saved = record.snapshot as IncidentSnapshot;
+    // The record's fields are the context; the snapshot keeps only what the record lacks
+    // (an older store kept the whole context there: it wins, being the actor's own copy).
+    const { path: _p, snapshot: _s, state: _st, status: _su, ...fields } = record;
+    const snapshot = { ...saved, context: { ...fields, ...saved.context } } as IncidentSnapshot;
     this.run(createActor(this.machine, { snapshot, input: snapshot.context, clock: this.rt.clock }));
   }
 
@@ -166,7 +171,7 @@ export class Incidents {
     const c = snapshot.context;
     const state = stateString(snapshot.value);
     const path = this.paths.get(c.id) ?? [];
-    if (path.at(-1)?.state !== state) path.push({ state, at: isoAt(this.rt.clock.now()) });
+    if (path.at(-1)?.state !== state) path.push({ at: isoAt(this.rt.clock.now()), state });
     this.paths.set(c.id, path);
     this.dirty.set(c.id, { actor, snapshot, path });
     if (snapshot.status === 'done') {
@@ -189,19 +194,64 @@ export class Incidents {
     this.dirty.clear();
     for (const { actor, snapshot, path } of batch) {
       const done = snapshot.status === 'done';
-      const { attemptStartedAt: _a, decisionAnswer: _d, decisionTimeouts: _t, ...fields } = snapshot.context;
       const state = stateString(snapshot.value);
-      const record: IncidentRecord = {
-        ...fields,
-        status: STATUS_OF[state.split('.')[0]] ?? 'detected',
-        state,
-        path: [...path],
-        ...(done ? {} : { snapshot: actor.getPersistedSnapshot() }),
-      };
+      const record = recordOf(snapshot.context, state, [...path], done ? undefined : persisted(actor));
       this.rt.store.put('incidents', record);
       this.rt.emit({ type: 'incident', incident: record });
       if (done) actor.stop();
     }
   }
+}
 
+/**
+ * The actor's persisted snapshot less the context fields the record already holds:
+ * an open incident's context is written once per commit, not twice.
+ */
+function persisted(actor: IncidentActor): unknown {
+  const { context, ...rest } = actor.getPersistedSnapshot() as IncidentSnapshot;
+  return { ...rest, context: { attemptStartedAt: context.attemptStartedAt, decisionAnswer: context.decisionAnswer, decisionTimeouts: context.decisionTimeouts } };
+}
+
+/**
+ * An incident's record: its context less the actor's own bookkeeping, plus where it
+ * stands. Built field by field with the keys in sorted order, so the store's canonical
+ * JSON takes it as it is instead of sorting a copy (one per record, many per second).
+ */
+export function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: unknown): IncidentRecord {
+  return {
+    agent: c.agent,
+    assignee: c.assignee,
+    attached: c.attached,
+    autoResolved: c.autoResolved,
+    closedAt: c.closedAt,
+    coordination: c.coordination,
+    decisionId: c.decisionId,
+    detectedAt: c.detectedAt,
+    error: c.error,
+    escalations: c.escalations,
+    failure: c.failure,
+    failureStartedAt: c.failureStartedAt,
+    findings: c.findings,
+    fingerprint: c.fingerprint,
+    id: c.id,
+    impact: c.impact,
+    jobId: c.jobId,
+    path,
+    policy: c.policy,
+    repeatOf: c.repeatOf,
+    resolvedAt: c.resolvedAt,
+    respondedAt: c.respondedAt,
+    retries: c.retries,
+    reviewId: c.reviewId,
+    rootCause: c.rootCause,
+    severity: c.severity,
+    slaBreaches: c.slaBreaches,
+    // Left out of the JSON when undefined (a closed incident needs no actor to restore).
+    snapshot,
+    state,
+    status: STATUS_OF[state.split('.')[0]] ?? 'detected',
+    tenant: c.tenant,
+    whys: c.whys,
+    workflow: c.workflow,
+  };
 }

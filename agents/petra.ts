@@ -39,10 +39,10 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
   const joined = rt.store.list('jobs', { incidentId: incident.id });
   const uniq = (xs: Array<string | null>) => [...new Set(xs.filter((x): x is string => x !== null))].sort();
   const affected = {
-    workflows: uniq([incident.workflow, ...joined.map((j) => j.workflow), ...related.map((f) => f.workflow), ...openIncidents.map((i) => i.workflow)]),
-    tenants: uniq([incident.tenant, ...joined.map((j) => j.tenant), ...related.map((f) => f.tenant), ...openIncidents.map((i) => i.tenant)]),
     agents: uniq([incident.agent, ...joined.map((j) => j.agent), ...related.map((f) => f.agent)]),
     failedJobs: Math.max(1, related.length) + incident.attached,
+    tenants: uniq([incident.tenant, ...joined.map((j) => j.tenant), ...related.map((f) => f.tenant), ...openIncidents.map((i) => i.tenant)]),
+    workflows: uniq([incident.workflow, ...joined.map((j) => j.workflow), ...related.map((f) => f.workflow), ...openIncidents.map((i) => i.workflow)]),
   };
   const impact = incident.impact;
   const humanDeveloper = Boolean(impact && (impact.needsChange || impact.dataCompromised));
@@ -50,11 +50,11 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
   // The ETA is the severity's resolution target, counted from now.
   const eta = resolutionDueAt(severity, at, incident.policy.MAINTENANCE_WINDOW);
   const coordination: Coordination = {
+    affected,
     assigned: affected.agents,
+    eta: isoAt(eta),
     humanDeveloper,
     workaround: WORKAROUND[impact?.kind ?? 'feature-broken'],
-    eta: isoAt(eta),
-    affected,
   };
   return { type: 'coordination.done', at, coordination };
 }

@@ -1,5 +1,5 @@
 import type { AuditEntry, Clock, PolicyConfig } from '../machines/types.js';
-import type { AuditParams } from '../machines/incidentContext.js';
+import { iso, type AuditParams } from '../machines/incidentContext.js';
 import type { Store } from '../store/types.js';
 import type { EngineEvent } from './types.js';
 
@@ -16,20 +16,21 @@ export interface Runtime {
   emit(event: EngineEvent): void;
 }
 
-export const isoAt = (t: number): string => new Date(t).toISOString();
+export const isoAt = iso;
 
 /** Writes one audit entry (the machine built its content; the shell adds id and time). */
 export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
+  // Keys in sorted order: the store's canonical JSON then serializes it without a sorted copy.
   const entry: AuditEntry = {
-    id: rt.ids('aud'),
-    ts: isoAt(p.at),
-    actor: p.actor,
-    entityType,
-    entityId,
     action: p.action,
+    actor: p.actor,
+    entityId,
+    entityType,
+    id: rt.ids('aud'),
     level: p.level,
     message: p.message,
     meta: p.meta,
+    ts: isoAt(p.at),
   };
   rt.store.appendAudit(entry);
   rt.emit({ type: 'audit', entry });

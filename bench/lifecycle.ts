@@ -17,8 +17,9 @@ const T0 = Date.UTC(2026, 2, 2, 14);
 
 /**
  * The baseline: a bare XState machine doing the same transitions as an incident on
- * the same clock: three failed attempts 0 s / 5 s / 25 s apart (each a promise actor),
- * then triage, coordination, executive, resolution, review and close. No audit, no store.
+ * the same clock: detection, three failed attempts 0 s / 5 s / 25 s apart (each a
+ * promise actor), then triage, coordination, executive, resolution, review and close.
+ * No audit, no deadlines, no store.
  */
 const bareMachine = setup({
   types: { context: {} as { attempts: number }, events: {} as { type: 'ack' } | { type: 'done' } | { type: 'resolve' } | { type: 'reviewed' } },
@@ -26,8 +27,9 @@ const bareMachine = setup({
   delays: { backoff: ({ context }) => [0, 5_000, 25_000][context.attempts] ?? 0 },
 }).createMachine({
   context: { attempts: 0 },
-  initial: 'retrying',
+  initial: 'detected',
   states: {
+    detected: { always: 'retrying' },
     retrying: {
       initial: 'waiting',
       states: {
@@ -45,7 +47,8 @@ const bareMachine = setup({
     },
     triaged: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: '#bare.coordinated' } } } },
     coordinated: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: '#bare.executive' } } } },
-    executive: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: 'fixing' } }, fixing: { on: { resolve: '#bare.reviewing' } } } },
+    executive: { initial: 'queued', states: { queued: { on: { ack: 'working' } }, working: { on: { done: 'fixing' } }, fixing: { on: { resolve: '#bare.resolved' } } } },
+    resolved: { always: 'reviewing' },
     reviewing: { on: { reviewed: 'closed' } },
     closed: { type: 'final' },
   },
@@ -85,7 +88,6 @@ export function benchInput(i: number, t: number): IncidentInput {
   });
 }
 
-/** Our incident machine, its audit written to a lowdb store on disk, flushed (fsync) at the end. */
 /**
  * The same for our incident machine, its audit written to a lowdb store on disk: one group
  * commit (fsync included) per wave, as a running engine commits per burst of events.
@@ -102,7 +104,7 @@ export async function incidentRate(n: number, wave = n): Promise<{ rate: number;
     assign: () => {}, release: () => {}, notify: () => {}, startFix: () => {}, settleDecision: () => {}, liftMitigation: () => {},
     commissionReview: () => {},
   });
-  const affected = { workflows: [], tenants: [], agents: [], failedJobs: 1 };
+  const affected = { agents: [], failedJobs: 1, tenants: [], workflows: [] };
   let flushMs = 0;
   const started = performance.now();
   for (let from = 0; from < n; from += wave) {
@@ -116,7 +118,7 @@ export async function incidentRate(n: number, wave = n): Promise<{ rate: number;
           { type: 'responder.ack', at: at(), responder: 'cheryl' },
           { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: [], rootCause: null },
           { type: 'responder.ack', at: at(), responder: 'petra' },
-          { type: 'coordination.done', at: at(), coordination: { assigned: [], humanDeveloper: false, workaround: null, eta: null, affected } },
+          { type: 'coordination.done', at: at(), coordination: { affected, assigned: [], eta: null, humanDeveloper: false, workaround: null } },
           { type: 'responder.ack', at: at(), responder: 'atlas' },
           { type: 'executive.assessed', at: at(), communication: false, boardMemo: false, decisionId: null },
           { type: 'incident.resolve', at: at(), by: 'atlas' },

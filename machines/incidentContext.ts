@@ -30,8 +30,27 @@ export interface ArmParams {
   event: { type: string; [key: string]: unknown };
 }
 
-export const ms = (iso: string): number => Date.parse(iso);
-export const iso = (t: number): string => new Date(t).toISOString();
+// Each remembers its last answer: a burst of steps converts the same instant again and again.
+let lastIso = '';
+let lastMs = NaN;
+/** Epoch ms of an ISO-8601 time. */
+export function ms(iso: string): number {
+  if (iso !== lastIso) {
+    lastMs = Date.parse(iso);
+    lastIso = iso;
+  }
+  return lastMs;
+}
+let lastT = NaN;
+let lastText = '';
+/** ISO-8601 text of an epoch-ms time. */
+export function iso(t: number): string {
+  if (t !== lastT) {
+    lastText = new Date(t).toISOString();
+    lastT = t;
+  }
+  return lastText;
+}
 
 /**
  * Builds an audit entry's parameters with the `meta` the spec asks of every step:
@@ -47,23 +66,42 @@ export function auditOf(
   extra: Record<string, unknown> = {},
 ): AuditParams {
   const level = action === 'incident.detected' || isSerious(ctx.severity) ? 'error' : 'warn';
-  return {
-    at,
-    actor,
-    action,
-    level,
-    message,
-    meta: {
-      severity: ctx.severity,
-      agent: ctx.agent,
-      workflow: ctx.workflow,
-      tenant: ctx.tenant,
-      retryAttempts: ctx.retries.length,
-      autoResolved: ctx.autoResolved,
-      escalationTarget: ctx.assignee,
-      ...extra,
-    },
+  const base: Record<string, unknown> = {
+    agent: ctx.agent,
+    autoResolved: ctx.autoResolved,
+    escalationTarget: ctx.assignee,
+    retryAttempts: ctx.retries.length,
+    severity: ctx.severity,
+    tenant: ctx.tenant,
+    workflow: ctx.workflow,
   };
+  return { at, actor, action, level, message, meta: mergeSorted(base, BASE_KEYS, extra) };
+}
+
+const BASE_KEYS = ['agent', 'autoResolved', 'escalationTarget', 'retryAttempts', 'severity', 'tenant', 'workflow'];
+
+/**
+ * `{ ...base, ...extra }` with its keys in sorted order (`baseKeys` are base's, sorted), so
+ * the store serializes an audit row without sorting a copy of it.
+ */
+function mergeSorted(base: Record<string, unknown>, baseKeys: readonly string[], extra: Record<string, unknown>): Record<string, unknown> {
+  const added = Object.keys(extra);
+  if (added.length === 0) return base;
+  added.sort();
+  const out: Record<string, unknown> = {};
+  for (let i = 0, j = 0; i < baseKeys.length || j < added.length; ) {
+    const b = baseKeys[i];
+    const a = added[j];
+    if (a === undefined || (b !== undefined && b < a)) {
+      out[b] = base[b];
+      i++;
+    } else {
+      out[a] = extra[a];
+      j++;
+      if (a === b) i++;
+    }
+  }
+  return out;
 }
 
 export function factsOf(ctx: IncidentContext, now: number, severity: Severity | null = ctx.severity): EscalationFacts {

@@ -12,7 +12,7 @@ export type NewIncident = Pick<IncidentInput, 'id' | 'fingerprint' | 'agent' | '
  */
 export function incidentInput(fields: NewIncident): IncidentInput {
   const impact = fields.impact ?? impactOf();
-  return {
+  const input: IncidentInput = {
     rootCause: null,
     repeatOf: null,
     tenant: null,
@@ -42,4 +42,9 @@ export function incidentInput(fields: NewIncident): IncidentInput {
     impact,
     policy: resolvePolicy(fields.policy),
   };
+  // Keys in sorted order: assign() keeps them so, and the store serializes every record of
+  // this context without sorting a copy.
+  const sorted = {} as Record<string, unknown>;
+  for (const key of Object.keys(input).sort()) sorted[key] = input[key as keyof IncidentInput];
+  return sorted as IncidentInput;
 }

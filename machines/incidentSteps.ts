@@ -3,7 +3,7 @@ import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type Audit
 import { STATUS_CADENCE_MS } from './policies/config.js';
 import { SEVERITY_TABLE } from './policies/severity.js';
 
-import type { Responder } from './types.js';
+import type { Responder, RetryRecord } from './types.js';
 
 /**
  * The steps of the incident machine, as functions over its context that enqueue
@@ -36,10 +36,13 @@ export function lastEscalationAt(ctx: IncidentContext): number {
 export function recordAttempt(ctx: IncidentContext, outcome: AttemptOutcome, enqueue: Enqueue): void {
   const attempt = ctx.retries.length + 1;
   const delayMs = ctx.policy.RETRY_DELAYS_MS[ctx.retries.length];
-  const record = { attempt, delayMs, at: iso(outcome.at), outcome: outcome.ok ? 'succeeded' : 'failed', ...(outcome.error ? { error: outcome.error } : {}) } as const;
+  const at = iso(outcome.at);
+  const result: RetryRecord['outcome'] = outcome.ok ? 'succeeded' : 'failed';
+  // Keys in sorted order throughout: the store then serializes records without sorted copies.
+  const record = outcome.error ? { at, attempt, delayMs, error: outcome.error, outcome: result } : { at, attempt, delayMs, outcome: result };
   const next: IncidentContext = { ...ctx, retries: [...ctx.retries, record], autoResolved: outcome.ok };
   enqueue.assign({ retries: next.retries, autoResolved: next.autoResolved });
-  enqueue({ type: 'audit', params: auditOf(next, outcome.at, 'engine', 'incident.retry', `Retry attempt ${attempt} (after ${delayMs / 1000} s) ${record.outcome}`, { attempt, delayMs, outcome: record.outcome, error: outcome.error ?? null }) });
+  enqueue({ type: 'audit', params: auditOf(next, outcome.at, 'engine', 'incident.retry', `Retry attempt ${attempt} (after ${delayMs / 1000} s) ${result}`, { attempt, delayMs, outcome: result, error: outcome.error ?? null }) });
   if (outcome.ok) {
     const resolved = { ...next, resolvedAt: iso(outcome.at) };
     enqueue.assign({ resolvedAt: resolved.resolvedAt });
@@ -93,7 +96,7 @@ export function acknowledge({ context, event, enqueue }: Args): void {
 }
 
 export function escalate(ctx: IncidentContext, at: number, from: Responder, to: Responder, criteria: string[], enqueue: Enqueue): void {
-  const escalations = [...ctx.escalations, { from, to, criteria, at: iso(at) }];
+  const escalations = [...ctx.escalations, { at: iso(at), criteria, from, to }];
   const next = { ...ctx, escalations, assignee: to };
   enqueue.assign({ escalations });
   enqueue({ type: 'audit', params: auditOf(next, at, from, 'incident.escalated', `${cap(from)} escalated ${ctx.id} to ${cap(to)}: ${criteria.join(', ')}`, { from, to, criteria }) });
@@ -174,7 +177,7 @@ export function breach({ context, event, enqueue }: Args): void {
   if (event.type !== 'sla.response_due' && event.type !== 'sla.resolution_due') return;
   const kind = event.type === 'sla.response_due' ? 'response' : 'resolution';
   const to = nextInChain(context.assignee);
-  const slaBreaches = [...context.slaBreaches, { kind, at: iso(event.at) } as const];
+  const slaBreaches = [...context.slaBreaches, { at: iso(event.at), kind } as const];
   enqueue.assign({ slaBreaches });
   enqueue({ type: 'audit', params: auditOf({ ...context, slaBreaches }, event.at, 'engine', 'incident.sla_breached', `${context.severity} ${kind} target missed for ${context.id}; ${to} notified`, { kind, notified: to }) });
   enqueue({ type: 'notify', params: { from: 'engine', to, subject: `SLA breached: ${context.id}`, body: `The ${kind} target of ${context.severity} incident ${context.id} was missed.` } });

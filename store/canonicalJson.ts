@@ -23,19 +23,24 @@ function sorted(value: unknown): unknown {
     return copy ?? value;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
+  // The common case, rows built with their keys in order: checked without allocating.
+  let previous: string | null = null;
   let inOrder = true;
-  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1] < keys[i];
-  let changed = !inOrder;
-  const children: unknown[] = new Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    children[i] = sorted(record[keys[i]]);
-    if (children[i] !== record[keys[i]]) changed = true;
+  for (const key in record) {
+    if (previous !== null && !(previous < key)) {
+      inOrder = false;
+      break;
+    }
+    previous = key;
+    const child = record[key];
+    if (child !== null && typeof child === 'object' && sorted(child) !== child) {
+      inOrder = false;
+      break;
+    }
   }
-  if (!changed) return value;
-  const order = keys.map((_, i) => i);
-  if (!inOrder) order.sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
+  if (inOrder) return value;
+  const keys = Object.keys(record).sort();
   const out: Record<string, unknown> = {};
-  for (const i of order) out[keys[i]] = children[i];
+  for (const key of keys) out[key] = sorted(record[key]);
   return out;
 }

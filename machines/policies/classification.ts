@@ -41,12 +41,12 @@ export const SPEC_EXAMPLES: ReadonlyArray<{ example: string; kind: ImpactKind; s
 /** An impact assessment with the neutral defaults filled in. */
 export function impactOf(partial: Partial<ImpactAssessment> = {}): ImpactAssessment {
   return {
-    kind: partial.kind ?? 'feature-broken',
-    customerFacing: partial.customerFacing ?? false,
     crossAgent: partial.crossAgent ?? false,
-    needsChange: partial.needsChange ?? false,
-    financialUSD: partial.financialUSD ?? 0,
+    customerFacing: partial.customerFacing ?? false,
     dataCompromised: partial.dataCompromised ?? false,
     decision: partial.decision ?? null,
+    financialUSD: partial.financialUSD ?? 0,
+    kind: partial.kind ?? 'feature-broken',
+    needsChange: partial.needsChange ?? false,
   };
 }

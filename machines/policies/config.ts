@@ -4,14 +4,15 @@ import { RETRY_DELAYS_MS } from './retryLadder.js';
 
 /** The policies in force unless a deployment or a scenario says otherwise. */
 export const DEFAULT_POLICY: Readonly<PolicyConfig> = {
+  // Keys in sorted order, as every incident record copies them (canonical JSON, no re-sort).
+  ACK_TIMEOUT_MS: null,
   AUTO_SPEND_LIMIT_USD: 1_000,
-  TWO_HOUR_RULE_MS: 2 * 3_600_000,
-  RETRY_DELAYS_MS: [...RETRY_DELAYS_MS],
-  MAINTENANCE_WINDOW: DEFAULT_MAINTENANCE_WINDOW,
-  REVIEW_SEVERITIES: ['P0', 'P1'],
   DECISION_TIMEOUT_MS: 30 * 60_000,
   DECISION_TIMEOUT_POLICY: 'escalate',
-  ACK_TIMEOUT_MS: null,
+  MAINTENANCE_WINDOW: DEFAULT_MAINTENANCE_WINDOW,
+  RETRY_DELAYS_MS: [...RETRY_DELAYS_MS],
+  REVIEW_SEVERITIES: ['P0', 'P1'],
+  TWO_HOUR_RULE_MS: 2 * 3_600_000,
 };
 
 /** Petra's status-update cadence by severity (Step 4, "regular updates"). */
