@@ -156,7 +156,7 @@ export const incidentMachine = setup({
     },
     triaged: {
       entry: enqueueActions(({ context, enqueue }) => enterStage(context, 'cheryl', enqueue)),
-      exit: enqueueActions(({ enqueue }) => leaveStage('cheryl', ['two-hours'], enqueue)),
+      exit: leaveStage('cheryl', ['two-hours']),
       on: {
         // Spec, Step 3: "The issue has persisted for more than 2 hours (any severity)".
         'rule.two_hours': { target: 'coordinated', actions: enqueueActions(({ context, event, enqueue }) => escalate(context, event.at, 'cheryl', 'petra', ['open-over-2h'], enqueue)) },
@@ -189,7 +189,7 @@ export const incidentMachine = setup({
           enqueue({ type: 'arm', params: { kind: 'status', dueAt, event: { type: 'status.due', at: dueAt } } });
         }
       }),
-      exit: enqueueActions(({ enqueue }) => leaveStage('petra', [], enqueue)),
+      exit: leaveStage('petra', []),
       on: { 'incident.resolve': { target: 'resolved', actions: enqueueActions(resolve) } },
       initial: 'queued',
       states: {
@@ -212,7 +212,7 @@ export const incidentMachine = setup({
     },
     executive: {
       entry: enqueueActions(({ context, enqueue }) => enterStage(context, 'atlas', enqueue)),
-      exit: enqueueActions(({ enqueue }) => leaveStage('atlas', ['decision'], enqueue)),
+      exit: leaveStage('atlas', ['decision']),
       on: { 'incident.resolve': { target: 'resolved', actions: enqueueActions(resolve) } },
       initial: 'queued',
       states: {

@@ -82,9 +82,12 @@ export function ackTimeoutMs(ctx: IncidentContext): number {
   return Math.max(MIN_ACK_TIMEOUT_MS, SEVERITY_TABLE[ctx.severity ?? 'P2'].responseMs);
 }
 
-export function leaveStage(responder: Responder, kinds: string[], enqueue: Enqueue): void {
-  enqueue({ type: 'disarm', params: { kinds: ['ack', ...kinds] } });
-  enqueue({ type: 'releaseResponder', params: { responder } });
+/** Leaving a responder's stage: their acknowledgement timer (and the stage's own) is disarmed and their hands are freed. */
+export function leaveStage(responder: Responder, kinds: string[]) {
+  return [
+    { type: 'disarm', params: { kinds: ['ack', ...kinds] } },
+    { type: 'releaseResponder', params: { responder } },
+  ] as const;
 }
 
 export function acknowledge({ context, event, enqueue }: Args): void {
