@@ -11,8 +11,17 @@ export interface StoreScaleBench {
   incidents: number;
   /** Building the store: all rows in bursts of 50,000, one flush each. */
   buildMs: number;
-  /** One typical commit on the full store: one audit row and one incident update. */
+  /** Heap of the writer holding the full store (after a GC when run with --expose-gc). */
+  writerHeapMB: number;
+  /** A typical commit on the full store, one audit row and one incident update: mean and slowest of 20. */
   smallCommitMs: number;
+  smallCommitMaxMs: number;
+  /** A follower's refresh() after each of those commits (mean). */
+  followerRefreshMs: number;
+  /** Closing the writer: the state journal folded into the state file. */
+  closeMs: number;
+  /** The follower's refresh() after that rewrite (reads the new state file). */
+  followerAfterRewriteMs: number;
   stateBytes: number;
   auditBytes: number;
   reopenMs: number;
@@ -26,7 +35,8 @@ export interface StoreScaleBench {
 
 /**
  * Fills a store with `audits` audit rows and `incidents` incidents, then times what a
- * running engine and a watcher do to it: a small commit, a reopen, queries.
+ * running engine and a watcher do to it: small commits followed by a read-only follower,
+ * the close that folds the journal in, a reopen, queries.
  * @example await benchStoreAtScale(1_000_000, 100_000)
  */
 export async function benchStoreAtScale(audits: number, incidents: number): Promise<StoreScaleBench> {
@@ -48,12 +58,23 @@ export async function benchStoreAtScale(audits: number, incidents: number): Prom
         await store.flush();
       }
     });
-    const [, smallCommitMs] = await time(async () => {
-      store.appendAudit(auditRow(audits));
-      store.put('incidents', { ...incidentRow(0), status: 'closed' });
-      await store.flush();
-    });
-    await store.close();
+    global.gc?.();
+    const writerHeapMB = Math.round(process.memoryUsage().heapUsed / 1e6);
+    const follower = await openStore(file, { readonly: true });
+    const commits: number[] = [];
+    const refreshes: number[] = [];
+    for (let c = 0; c < 20; c++) {
+      commits.push((await time(async () => {
+        store.appendAudit(auditRow(audits + c));
+        store.put('incidents', { ...incidentRow(c), status: 'closed' });
+        await store.flush();
+      }))[1]);
+      refreshes.push((await time(() => follower.refresh()))[1]);
+    }
+    const [, closeMs] = await time(() => store.close());
+    const [, followerAfterRewriteMs] = await time(() => follower.refresh());
+    await follower.close();
+    const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10;
     const [again, reopenMs] = await time(() => openStore(file, { readonly: true }));
     const [, auditQueryMs] = await time(() => {
       again.queryAudit({ entityId: 'inc_77' });
@@ -65,7 +86,8 @@ export async function benchStoreAtScale(audits: number, incidents: number): Prom
     const heapMB = Math.round(process.memoryUsage().heapUsed / 1e6);
     await again.close();
     return {
-      audits, incidents, buildMs, smallCommitMs,
+      audits, incidents, buildMs, writerHeapMB,
+      smallCommitMs: mean(commits), smallCommitMaxMs: Math.max(...commits), followerRefreshMs: mean(refreshes), closeMs, followerAfterRewriteMs,
       stateBytes: statSync(file).size, auditBytes: statSync(storeFiles(file).audit).size,
       reopenMs, auditQueryMs, firstListMs, nextListMs, heapMB,
     };

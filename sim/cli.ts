@@ -115,6 +115,7 @@ async function prepareDb(db: string): Promise<void> {
   await old.close();
   if (!fromRehearsal) throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
   const files = storeFiles(db);
+  rmSync(files.journal, { force: true });
   rmSync(files.state);
   rmSync(files.audit, { force: true });
 }

@@ -93,12 +93,13 @@ export class AuditIndex {
 /**
  * One indexed field: each row's value as a number (numbers given out in order of first
  * sight), and per value the ascending positions of its rows, so a lookup costs what it
- * returns, not a scan of the log.
+ * returns, not a scan of the log. A value seen in one row only (an id-like entityId) keeps
+ * that position as a plain number: a typed array per value would cost ~200 bytes of heap.
  */
 class Column {
   #data = new Uint32Array(1024);
   readonly #ids = new Map<string, number>();
-  readonly #posts: Array<{ arr: Uint32Array; len: number } | undefined> = [undefined];
+  readonly #posts: Array<{ arr: Uint32Array; len: number } | number | undefined> = [undefined];
 
   set(pos: number, value: string | undefined): void {
     let id = 0;
@@ -113,7 +114,16 @@ class Column {
     }
     this.#data[pos] = id;
     if (id === 0) return;
-    const post = (this.#posts[id] ??= { arr: new Uint32Array(8), len: 0 });
+    let post = this.#posts[id];
+    if (post === undefined) {
+      this.#posts[id] = pos;
+      return;
+    }
+    if (typeof post === 'number') {
+      const arr = new Uint32Array(8);
+      arr[0] = post;
+      this.#posts[id] = post = { arr, len: 1 };
+    }
     if (post.len === post.arr.length) {
       const grown = new Uint32Array(post.arr.length * 2);
       grown.set(post.arr);
@@ -133,7 +143,8 @@ class Column {
 
   positions(value: string, size: number): ArrayLike<number> {
     const post = this.#posts[this.idOf(value)];
-    if (!post) return [];
+    if (post === undefined) return [];
+    if (typeof post === 'number') return post < size ? [post] : [];
     let len = post.len;
     while (len > 0 && post.arr[len - 1] >= size) len--;
     return post.arr.subarray(0, len);
@@ -141,8 +152,9 @@ class Column {
 
   /** Forgets positions from `size` on (a read that failed half way). */
   truncate(size: number): void {
-    for (const post of this.#posts) {
-      if (!post) continue;
+    for (const [id, post] of this.#posts.entries()) {
+      if (typeof post === 'number' && post >= size) this.#posts[id] = undefined;
+      if (typeof post !== 'object') continue;
       while (post.len > 0 && post.arr[post.len - 1] >= size) post.len--;
     }
   }

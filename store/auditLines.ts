@@ -22,8 +22,9 @@ const NEWLINE = 0x0a;
  * millions of rows never becomes one string. Lines past `count` are not read: they
  * belong to a commit whose state never landed. Refuses a bad line, or fewer lines than
  * the state file covers. A missing file holds no rows. Each row is handed to `onRow` as
- * its line, as read, and the object parsed from it (parsed once, to check it).
- * @example await readAuditLines('run.audit.jsonl', 0, 3, 1, 'run.json', false, (line, row) => log.add(line, row))
+ * where its line is (byte offset, and length without the newline) and the object parsed
+ * from it (parsed once, to check and index it): the line itself is not kept.
+ * @example await readAuditLines('run.audit.jsonl', 0, 3, 1, 'run.json', false, (offset, length, row) => log.addStored(offset, length, row))
  */
 export async function readAuditLines(
   file: string,
@@ -32,7 +33,7 @@ export async function readAuditLines(
   firstLine: number,
   stateFile: string,
   opened: boolean,
-  onRow: (line: string, row: AuditEntry) => void,
+  onRow: (offset: number, length: number, row: AuditEntry) => void,
 ): Promise<AuditLines> {
   let rows = 0;
   let handle: FileHandle;
@@ -53,12 +54,12 @@ export async function readAuditLines(
       carry.copy(chunk, 0);
       const { bytesRead } = await handle.read(chunk, carry.length, chunk.length - carry.length, position);
       if (bytesRead === 0) break;
+      const at = position - carry.length; // where buf starts in the file
       position += bytesRead;
       const buf = chunk.subarray(0, carry.length + bytesRead);
       let start = 0;
       for (let nl = buf.indexOf(NEWLINE); nl !== -1 && rows < count; nl = buf.indexOf(NEWLINE, start)) {
-        const line = buf.toString('utf8', start, nl);
-        onRow(line, parseLine(line, file, firstLine + rows, opened));
+        onRow(at + start, nl - start, parseLine(buf.toString('utf8', start, nl), file, firstLine + rows, opened));
         rows++;
         start = nl + 1;
       }

@@ -1,24 +1,39 @@
 import type { AuditEntry } from '../machines/types.js';
+import type { AuditFile } from './auditFile.js';
 import { AuditIndex, queryAudit } from './auditIndex.js';
+import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 const LINES_PER_PART = 16_384;
+/** Committed rows are read back in runs of about this many bytes. */
+const READ_BYTES = 8 * 1024 * 1024;
 
 /**
- * The append-only audit log as the store holds it (`StoreData.audit_log`): each row kept
- * as its line of the `.audit.jsonl` file (canonical JSON, no newline) rather than as an
- * object, about a third of the heap, and indexed from its object once, as it comes in.
- * A commit appends the lines as they are; a query parses only the rows it returns.
+ * The append-only audit log as the store holds it (`StoreData.audit_log`), indexed from
+ * each row's object once, as it comes in. A row is kept as its line of the `.audit.jsonl`
+ * file (canonical JSON, no newline) until a commit puts it in the file; from then on,
+ * for a file store, only where its line ends in the file (8 bytes), and it is read back
+ * from there. A memory store keeps every line. A query parses only the rows it returns.
  * @example const log = new AuditLog(); log.append(entry); log.query({ agent: 'mailer' }).rows
  */
 export class AuditLog {
-  readonly #lines: string[] = [];
+  /** Where the rows on disk are read from; null until the log has rows on disk. */
+  #file: AuditFile | null;
+  /** The rows on disk come first: where each one's line ends, its newline included. */
+  readonly #ends = new ByteOffsets();
+  /** The rows after them (not committed to a file, or a memory store's), as their lines. */
+  #lines: string[] = [];
   readonly #index = new AuditIndex();
+
+  /** `file`: where the rows read with `addStored` are (a file store's log). */
+  constructor(file: AuditFile | null = null) {
+    this.#file = file;
+  }
 
   /** How many rows the log holds. */
   get length(): number {
-    return this.#lines.length;
+    return this.#ends.length + this.#lines.length;
   }
 
   /** Appends an entry, serialized here once into the line the file will get. */
@@ -28,53 +43,99 @@ export class AuditLog {
     // row); converting it to a number makes V8 flatten it into one sequential string
     // (~290 bytes). The number itself is discarded.
     Number(line);
-    this.add(line, entry);
-  }
-
-  /** Appends a row given as its line and the object parsed from it (the object is not kept). */
-  add(line: string, entry: AuditEntry): void {
     this.#lines.push(line);
     this.#index.add(entry);
   }
 
+  /**
+   * Appends a row read from the file: its line is at `offset` (right after the rows on
+   * disk), `length` bytes long without the newline; `entry` is parsed from it (not kept).
+   */
+  addStored(offset: number, length: number, entry: AuditEntry): void {
+    if (!this.#file || this.#lines.length > 0 || offset !== this.#start(this.#ends.length)) {
+      throw new Error(`incident-flow store: audit row at byte ${offset} does not follow the rows on disk`);
+    }
+    this.#ends.push(offset + length + 1);
+    this.#index.add(entry);
+  }
+
+  /**
+   * Rows before `to` are now in `file`, right after the rows already there (a commit that
+   * succeeded wrote them): their lines are dropped and where they end is kept.
+   */
+  committed(to: number, file: AuditFile): void {
+    this.#file ??= file;
+    const count = Math.max(0, to - this.#ends.length);
+    let end = this.#start(this.#ends.length);
+    for (let i = 0; i < count; i++) this.#ends.push((end += Buffer.byteLength(this.#lines[i]) + 1));
+    this.#lines = this.#lines.slice(count);
+  }
+
   /** Marks where the log stands, for `rollback`. */
   mark(): { length: number; index: ReturnType<AuditIndex['mark']> } {
-    return { length: this.#lines.length, index: this.#index.mark() };
+    return { length: this.length, index: this.#index.mark() };
   }
 
   /** Goes back to a `mark`. */
   rollback(mark: ReturnType<AuditLog['mark']>): void {
-    this.#lines.length = mark.length;
+    if (mark.length <= this.#ends.length) {
+      this.#ends.truncate(mark.length);
+      this.#lines = [];
+    } else this.#lines.length = mark.length - this.#ends.length;
     this.#index.rollback(mark.index);
   }
 
+  /** The row at `pos` as its JSON line. */
   line(pos: number): string {
-    return this.#lines[pos];
+    const disk = this.#ends.length;
+    if (pos >= disk) return this.#lines[pos - disk];
+    return (this.#file as AuditFile).line(this.#start(pos), this.#ends.at(pos) - 1, this.#ends.at(disk - 1));
   }
 
   /** The row at `pos`, parsed: a new object each call. */
   entry(pos: number): AuditEntry {
-    return JSON.parse(this.#lines[pos]) as AuditEntry;
+    return JSON.parse(this.line(pos)) as AuditEntry;
   }
 
   /** Rows [from, to), parsed. */
   entries(from: number, to = this.length): AuditEntry[] {
     const out: AuditEntry[] = [];
-    for (let pos = from; pos < to; pos++) out.push(this.entry(pos));
+    for (const { bytes, first, last } of this.#runs(from, to)) {
+      const base = this.#start(first);
+      for (let pos = first; pos < last; pos++) out.push(JSON.parse(bytes.toString('utf8', this.#start(pos) - base, this.#ends.at(pos) - 1 - base)) as AuditEntry);
+    }
+    for (let pos = Math.max(from, this.#ends.length); pos < to; pos++) out.push(this.entry(pos));
     return out;
   }
 
   /** The file bytes of rows [from, to): one line each, newline-terminated. */
   bytes(from: number, to: number): Buffer {
-    const parts: Buffer[] = [];
+    const parts = [...this.#runs(from, to)].map((run) => run.bytes);
+    const disk = this.#ends.length;
     // Joined in runs: a large commit never becomes one string (V8 caps them near 512 MB).
-    for (let at = from; at < to; at += LINES_PER_PART) {
-      parts.push(Buffer.from(`${this.#lines.slice(at, Math.min(to, at + LINES_PER_PART)).join('\n')}\n`));
+    for (let at = Math.max(from, disk); at < to; at += LINES_PER_PART) {
+      parts.push(Buffer.from(`${this.#lines.slice(at - disk, Math.min(to, at + LINES_PER_PART) - disk).join('\n')}\n`));
     }
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   query(query?: AuditQuery): AuditPage {
     return queryAudit(this, this.#index, query);
+  }
+
+  /** Where the line of the row at `pos` starts in the file (`pos` <= the rows on disk). */
+  #start(pos: number): number {
+    return pos === 0 ? 0 : this.#ends.at(pos - 1);
+  }
+
+  /** The rows on disk among [from, to), read in runs of whole lines of about READ_BYTES each. */
+  *#runs(from: number, to: number): Generator<{ bytes: Buffer; first: number; last: number }> {
+    const stop = Math.min(to, this.#ends.length);
+    for (let first = from, last = from; first < stop; first = last) {
+      const start = this.#start(first);
+      last = first + 1;
+      while (last < stop && this.#ends.at(last) - start <= READ_BYTES) last++;
+      yield { bytes: (this.#file as AuditFile).read(start, this.#ends.at(last - 1) - start), first, last };
+    }
   }
 }

@@ -2,10 +2,10 @@ import type { Low } from 'lowdb';
 import { createCommitQueue } from './commitQueue.js';
 import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
-import { diffTables } from './tableDiff.js';
+import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
 import { StoreError } from './types.js';
-import type { Store, StoreChange, StoreData, TableName } from './types.js';
+import type { RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
 
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
 export interface CoreOptions {
@@ -35,30 +35,35 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const tables = new TableSet(() => low.data.tables);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
-  let dirtyRows = new Map<string, { table: TableName; id: string }>();
+  /** Rows touched since the last commit, keyed by table and id; a row inserted goes last, as in its table. */
+  let dirtyRows = new Map<string, RowChanges['rows'][number]>();
+  /** The rows of commits that failed, in order: the next commit writes them again, first. */
+  let unwritten: RowChanges['rows'] = [];
   let dirtyMeta = false;
   let timer: NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
 
   async function commit(): Promise<void> {
     const to = low.data.audit_log.length;
-    if (readonly || (to === committedAudit && dirtyRows.size === 0 && !dirtyMeta)) return;
-    const [from, rows, meta] = [committedAudit, dirtyRows, dirtyMeta];
+    if (readonly || (to === committedAudit && dirtyRows.size === 0 && unwritten.length === 0 && !dirtyMeta)) return;
+    const [from, meta] = [committedAudit, dirtyMeta];
+    const rows = [...unwritten, ...dirtyRows.values()];
     // Captured now: this is exactly what the write below puts on disk. The audit rows are
     // parsed from their lines (which never change) only if someone listens.
     const log = low.data.audit_log;
-    const change: StoreChange = {
-      audit: [],
-      rows: [...rows.values()].map(({ table, id }) => ({ table, id, row: tables.get(table, id) ?? null })),
-    };
-    [dirtyRows, dirtyMeta] = [new Map(), false];
+    const change: StoreChange = { audit: [], rows: touchedRows(rows, (table, id) => tables.get(table, id)).rows };
+    [dirtyRows, dirtyMeta, unwritten] = [new Map(), false, []];
+    // The adapter writes these rows only (a file store appends them to its journal).
+    low.data.changes = { rows, meta };
     try {
       await low.write();
     } catch (error) {
-      // Nothing of this commit counts as done: put it back so the next commit retries it.
-      dirtyRows = new Map([...rows, ...dirtyRows]);
+      // Nothing of this commit counts as done: keep it so the next commit retries it.
+      unwritten = rows;
       dirtyMeta ||= meta;
       throw ioError(name, 'commit', error);
+    } finally {
+      low.data.changes = undefined;
     }
     committedAudit = to;
     if (listeners.size > 0) change.audit = log.entries(from, to);
@@ -71,9 +76,15 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     if (readonly) throw new StoreError(`${name} is open read-only: ${op} is not allowed`, 'readonly', opts.path);
     if (closing) throw new StoreError(`${name} is closed: ${op} is not allowed`, 'closed', opts.path);
   }
+  /** Notes a row for the next commit; `insert`: it was not in its table, so it now sits last. */
+  function touch(table: TableName, id: string, how: 'insert' | 'update' | 'remove'): void {
+    const key = `${table}\u0000${id}`;
+    const before = dirtyRows.get(key);
+    if (how === 'insert') dirtyRows.delete(key);
+    dirtyRows.set(key, { table, id, removed: how === 'remove' || (before?.removed ?? false) });
+  }
   /** Group commit: one write per burst (every mutation until the event loop turns). */
-  function changed(table?: TableName, id?: string): void {
-    if (table && id) dirtyRows.set(`${table}\u0000${id}`, { table, id });
+  function changed(): void {
     if (!autoCommit || timer) return;
     timer = setImmediate(() => {
       timer = null;
@@ -94,10 +105,15 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     if (!readonly || closing) return { audit: [], rows: [] };
     const before = low.data.tables;
     const seen = low.data.audit_log.length;
+    low.data.changes = undefined;
     await low.read();
-    const change: StoreChange = { audit: low.data.audit_log.entries(seen), rows: diffTables(before, low.data.tables) };
+    // The adapter says which rows its re-read changed, or the tables are compared.
+    const after: StoreData = low.data;
+    const touched = after.changes ? touchedRows(after.changes.rows, (table, id) => tables.get(table, id)) : null;
+    const rows = touched?.rows ?? diffTables(before, after.tables);
+    const change: StoreChange = { audit: low.data.audit_log.entries(seen), rows };
     committedAudit = low.data.audit_log.length;
-    tables.reindex(change.rows);
+    tables.reindex(touched?.index ?? rows);
     listeners.notify(change);
     return change;
   }
@@ -117,16 +133,20 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     put(table, row) {
       guard(`put(${table})`);
       const id = checkId(`put(${table})`, row?.id);
-      // A copy: the caller may go on editing its object, and the new identity tells the
-      // state encoder that this row must be serialized again.
+      const inserted = tables.get(table, id) === undefined;
+      // A copy: the caller may go on editing its object, and the rows a commit writes are
+      // the store's own, never edited in place.
       tables.put(table, { ...row });
-      changed(table, id);
+      touch(table, id, inserted ? 'insert' : 'update');
+      changed();
     },
     get: (table, id) => tables.get(table, id),
     list: (table, where) => tables.list(table, where),
     remove(table, id) {
       guard(`remove(${table})`);
-      if (tables.remove(table, id)) changed(table, id);
+      if (!tables.remove(table, id)) return;
+      touch(table, id, 'remove');
+      changed();
     },
     getMeta: <V>(key: string) => (Object.hasOwn(low.data.meta, key) ? (low.data.meta[key] as V) : undefined),
     setMeta(key, value) {

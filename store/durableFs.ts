@@ -7,31 +7,48 @@ import { errorCode } from './storeFiles.js';
  * Replaces `file` with `parts` atomically and durably: write a temp file, fsync it,
  * rename it over `file`, fsync the directory. A crash leaves either the old or the new
  * file, never a mix (lowdb's own writer neither fsyncs the file nor the directory).
+ * `parts` is consumed as it is written, so a generator can serialize a large file part
+ * by part. Resolves with the bytes written.
+ * @example await replaceFile('run.json', 'run.json.tmp', encodeState(image))
  */
-export async function replaceFile(file: string, tmp: string, parts: ReadonlyArray<string | Buffer>): Promise<void> {
+export async function replaceFile(file: string, tmp: string, parts: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
   const handle = await open(tmp, 'w');
+  let bytes = 0;
   try {
-    // writev: the encoder's cached chunk buffers go out as they are, never joined into one string.
-    for (const batch of batches(parts)) await handle.writev(batch);
+    for await (const batch of batches(parts)) bytes += await writeAll(handle, batch, bytes);
     await handle.sync();
   } finally {
     await handle.close();
   }
   await rename(tmp, file);
   await syncDir(dirname(file));
+  return bytes;
 }
 
-/** Parts as buffers, in batches well under IOV_MAX (1024 on Linux). */
-function* batches(parts: ReadonlyArray<string | Buffer>): Generator<Buffer[]> {
+/** Parts as buffers, in batches well under IOV_MAX (1024 on Linux) and of a few MB at most. */
+async function* batches(parts: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): AsyncGenerator<Buffer[]> {
   let batch: Buffer[] = [];
-  for (const part of parts) {
-    batch.push(typeof part === 'string' ? Buffer.from(part) : part);
-    if (batch.length === 512) {
+  let size = 0;
+  for await (const part of parts) {
+    const buffer = typeof part === 'string' ? Buffer.from(part) : part;
+    batch.push(buffer);
+    size += buffer.length;
+    if (batch.length === 512 || size >= BATCH_BYTES) {
       yield batch;
-      batch = [];
+      [batch, size] = [[], 0];
     }
   }
   if (batch.length) yield batch;
+}
+
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/** writev at `position`; a short write (a full disk that did not say so) is an error, not a hole. */
+async function writeAll(handle: FileHandle, batch: Buffer[], position: number): Promise<number> {
+  const size = batch.reduce((sum, buffer) => sum + buffer.length, 0);
+  const { bytesWritten } = await handle.writev(batch, position);
+  if (bytesWritten !== size) throw new Error(`short write: ${bytesWritten} of ${size} bytes at byte ${position}`);
+  return size;
 }
 
 /**
@@ -39,9 +56,16 @@ function* batches(parts: ReadonlyArray<string | Buffer>): Generator<Buffer[]> {
  * position of the last good commit (instead of O_APPEND) makes a retry after a failed
  * commit overwrite any half-written tail rather than follow it.
  */
-export async function writeTail(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  await handle.write(bytes, 0, bytes.length, position);
-  await handle.truncate(position + bytes.length);
+export async function writeTail(handle: FileHandle, bytes: Buffer | readonly Buffer[], position: number): Promise<void> {
+  let at = position;
+  for await (const batch of batches(Buffer.isBuffer(bytes) ? [bytes] : bytes)) at += await writeAll(handle, batch, at);
+  await handle.truncate(at);
+  await handle.datasync();
+}
+
+/** Cuts the file at `position` and fdatasyncs: what was past it is gone before anything new is written there. */
+export async function cutTail(handle: FileHandle, position: number): Promise<void> {
+  await handle.truncate(position);
   await handle.datasync();
 }
 

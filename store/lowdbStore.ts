@@ -17,10 +17,10 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens (or creates) the store at `path` (`X.json`, with `X.audit.jsonl` beside it). A
- * writer takes `X.json.lock`; a missing file is a new, empty store. Refuses, with a
- * StoreError naming the file and leaving it untouched: invalid JSON, a newer schema, a
- * store in use by a live process.
+ * Opens (or creates) the store at `path` (`X.json`, with `X.state.jsonl` and
+ * `X.audit.jsonl` beside it). A writer takes `X.json.lock`; a missing file is a new, empty
+ * store. Refuses, with a StoreError naming the file and leaving it untouched: invalid
+ * JSON, a newer schema, a store in use by a live process.
  * @example
  * const store = await openStore('.incident-flow/run.json');
  * store.appendAudit(entry);
@@ -44,8 +44,11 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       readonly,
       autoCommit: opts.autoCommit ?? true,
       onClose: async () => {
-        await adapter.close();
-        lock?.release();
+        try {
+          await adapter.close();
+        } finally {
+          lock?.release();
+        }
       },
     });
   } catch (error) {

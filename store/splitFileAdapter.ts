@@ -1,55 +1,53 @@
-import { open, stat, truncate, unlink } from 'node:fs/promises';
+import { stat, truncate, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
+import { AuditFile } from './auditFile.js';
 import { readAuditLines } from './auditLines.js';
 import { AuditLog } from './auditLog.js';
-import { openForWrite, replaceFile, writeTail } from './durableFs.js';
-import { decodeState, StateEncoder } from './stateFile.js';
-import type { StateSnapshot } from './stateFile.js';
-import { rereadState } from './stateLines.js';
-import type { StateRows } from './stateLines.js';
-import { emptyStoreData, errorCode, ioError, storeFiles } from './storeFiles.js';
+import { openForWrite, writeTail } from './durableFs.js';
+import { DurableState } from './durableState.js';
+import { errorCode, ioError, storeFiles } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
 import { StoreError } from './types.js';
 import type { StoreData } from './types.js';
 
 /**
- * lowdb adapter keeping a store in two files, so a commit costs what changed rather than
- * the whole database: the small state (`X.json`, replaced atomically) and the
- * append-only audit log (`X.audit.jsonl`, only new rows appended). The state records how
- * many audit rows it covers; write order is audit append, then state rename, so after a
- * crash the rows past that count are a commit that never landed and are ignored (and cut
- * by a writer on open). `read()` can be called again to pick up another writer's commits:
- * it re-reads the state only when the file changed and reads only the new audit lines.
+ * lowdb adapter keeping a store in files that a commit appends to, so a commit costs what
+ * changed rather than the whole database: the state (`X.json`, every table, rewritten
+ * atomically now and then, plus its row journal `X.state.jsonl`, see DurableState) and
+ * the append-only audit log (`X.audit.jsonl`, only new rows appended). Each state commit
+ * (a journal commit line, or a rewritten state file) records how many audit rows it
+ * covers; write order is audit append, then state commit, so after a crash the rows past
+ * that count are a commit that never landed and are ignored (and cut by a writer on open). `read()` can be called again to pick up another
+ * writer's commits: it reads only the new journal and audit lines.
  * @example const low = new Low(new SplitFileAdapter('run.json'), emptyStoreData()); await low.read();
  */
 export class SplitFileAdapter implements Adapter<StoreData> {
   readonly files: StoreFiles;
   readonly #readonly: boolean;
-  readonly #encoder = new StateEncoder();
+  readonly #state: DurableState;
   /** The audit rows read or written: handed out as `audit_log` and grown in place. */
-  readonly #audit = new AuditLog();
+  readonly #audit: AuditLog;
+  /** Where the audit rows on disk are read back from (committed rows are kept as offsets). */
+  readonly #auditFile: AuditFile;
   /** Audit rows and jsonl bytes covered by the state file on disk. */
   #rows = 0;
   #bytes = 0;
-  #stamp = '';
-  #state: StateSnapshot | null = null;
-  /** Follower only: each row's line in the last state read, with its parsed row. */
-  #lines: StateRows = new Map();
   #opened = false;
-  #stateWritten = false;
   #jsonl: FileHandle | null = null;
 
   constructor(path: string, opts: { readonly?: boolean } = {}) {
     this.files = storeFiles(path);
+    this.#auditFile = new AuditFile(this.files.audit);
+    this.#audit = new AuditLog(this.#auditFile);
     this.#readonly = opts.readonly ?? false;
+    this.#state = new DurableState(this.files, this.#readonly);
   }
 
   async read(): Promise<StoreData | null> {
     const { state: stateFile, audit: auditFile } = this.files;
-    const state = await this.#readState();
+    const state = await this.#state.read();
     if (!state && !this.#opened) await this.#refuseOrphanAudit();
-    this.#stateWritten = state !== null;
     const count = state?.auditCount ?? 0;
     if (count < this.#rows) {
       throw new StoreError(`${stateFile} now covers ${count} audit rows, fewer than the ${this.#rows} already read: the store was replaced; open it again`, 'corrupt', stateFile);
@@ -58,16 +56,19 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     // fails half way takes its rows back out, so the next read starts from the same line.
     const mark = this.#audit.mark();
     const log = this.#audit;
-    const tail = await readAuditLines(auditFile, this.#bytes, count - this.#rows, this.#rows + 1, stateFile, this.#opened, (line, row) => log.add(line, row)).catch((error: unknown) => {
+    const tail = await readAuditLines(auditFile, this.#bytes, count - this.#rows, this.#rows + 1, stateFile, this.#opened, (offset, length, row) => log.addStored(offset, length, row)).catch((error: unknown) => {
       log.rollback(mark);
       throw error;
     });
-    if (!this.#readonly && !this.#opened) await this.#dropUncommitted(tail.end, tail.size);
+    if (!this.#readonly && !this.#opened) {
+      await this.#dropUncommitted(tail.end, tail.size);
+      await this.#state.settle();
+    }
     this.#rows = count;
     this.#bytes = tail.end;
     this.#opened = true;
     if (!state) return null;
-    return { schemaVersion: state.schemaVersion, meta: state.meta, tables: state.tables, audit_log: this.#audit };
+    return { schemaVersion: state.schemaVersion, meta: state.meta, tables: state.tables, audit_log: this.#audit, changes: state.changes };
   }
 
   async write(data: StoreData): Promise<void> {
@@ -77,17 +78,10 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     const end = data.audit_log.length;
     // The lines were serialized once, on append (or kept as read): appended as they are.
     const lines = end > this.#rows ? data.audit_log.bytes(this.#rows, end) : null;
-    const parts = this.#encoder.encode(data, end);
+    const staged = this.#state.stage(data, end);
     // A new store's state file lands before its first audit line, so an audit file
     // without a state file is never a crash we caused, and is refused on open.
-    if (lines && !this.#stateWritten) {
-      try {
-        await replaceFile(this.files.state, this.files.tmp, new StateEncoder().encode({ ...data, audit_log: new AuditLog(), meta: {}, tables: emptyStoreData().tables }, 0));
-      } catch (error) {
-        throw ioError(this.files.state, 'write the state file', error);
-      }
-    }
-    this.#stateWritten = true;
+    await this.#state.prepare();
     if (lines) {
       try {
         this.#jsonl ??= await openForWrite(this.files.audit);
@@ -96,49 +90,20 @@ export class SplitFileAdapter implements Adapter<StoreData> {
         throw ioError(this.files.audit, 'append audit rows', error);
       }
     }
-    try {
-      await replaceFile(this.files.state, this.files.tmp, parts);
-    } catch (error) {
-      throw ioError(this.files.state, 'write the state file', error);
-    }
+    await this.#state.commit(staged);
     this.#rows = end;
     this.#bytes += lines?.length ?? 0;
+    // On disk now: the log keeps where these rows are instead of their lines.
+    if (lines) data.audit_log.committed(end, this.#auditFile);
   }
 
-  /** Closes the audit file handle. */
+  /** Closes the audit file handles; a writer folds the state journal into the state file. */
   async close(): Promise<void> {
+    this.#auditFile.close();
     const handle = this.#jsonl;
     this.#jsonl = null;
     await handle?.close();
-  }
-
-  /** The state file, parsed; the previous one when the file has not changed since. */
-  async #readState(): Promise<StateSnapshot | null> {
-    const file = this.files.state;
-    let handle: FileHandle;
-    try {
-      handle = await open(file, 'r');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return (this.#state = null);
-      throw ioError(file, 'open', error);
-    }
-    try {
-      // Stamped from the open handle, so the stamp and the text are of the same file.
-      const st = await handle.stat();
-      const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-      if (this.#state && stamp === this.#stamp) return this.#state;
-      const text = await handle.readFile('utf8');
-      // A follower re-reads often: only the lines that changed are parsed.
-      const next = this.#readonly ? rereadState(text, file, this.#lines, this.#opened) : null;
-      this.#state = next?.state ?? decodeState(text, file, this.#opened);
-      this.#lines = next?.rows ?? new Map();
-      this.#stamp = stamp;
-      return this.#state;
-    } catch (error) {
-      throw ioError(file, 'read', error);
-    } finally {
-      await handle.close();
-    }
+    await this.#state.close();
   }
 
   /** Audit rows with no state file: someone removed X.json; truncating them would lose the log. */

@@ -7,72 +7,102 @@ import type { StoreData } from './types.js';
 /** The state file's content: everything but the audit rows, and how many of them it covers. */
 export interface StateSnapshot {
   schemaVersion: number;
+  /**
+   * Counts the rewrites of the state file (0 for a version-1 file): a journal commit
+   * applies only on top of the generation it names, so a journal that a rewrite already
+   * folded in is never applied again.
+   */
+  generation: number;
   auditCount: number;
   meta: Record<string, unknown>;
   tables: StoreData['tables'];
 }
 
+/** A state as it stood at one instant, for `encodeState` to write out while it changes on. */
+export interface StateImage {
+  head: string;
+  tables: Array<{ name: string; ids: string[]; rows: unknown[] }>;
+}
+
+const ROWS_PER_PART = 1024;
+
+/**
+ * Captures the state to write: the header, and each table's ids and row objects (rows are
+ * never edited in place, only replaced, so holding the objects is holding the rows).
+ * @example encodeState(captureState(data.tables, data.meta, 3, data.audit_log.length))
+ */
+export function captureState(tables: StoreData['tables'], meta: Record<string, unknown>, generation: number, auditCount: number): StateImage {
+  const head = `{"schemaVersion":${SCHEMA_VERSION},"generation":${generation},"auditCount":${auditCount},"meta":${canonicalJson(meta)},"tables":{\n`;
+  const byName = tables as unknown as Record<string, Record<string, unknown> | undefined>;
+  return {
+    head,
+    tables: tableOrder(byName).map((name) => {
+      const rows = byName[name] ?? {};
+      const ids = Object.keys(rows);
+      return { name, ids, rows: ids.map((id) => rows[id]) };
+    }),
+  };
+}
+
 /**
  * Serializes the state file: one row per line (readable, diffable), keys sorted, tables
- * in TABLE_NAMES order, no wall-clock time, so the same mutations give the same bytes.
- *
- * The state is rewritten on every commit, so the encoder does as little as it can again:
- * a row's line is cached by row identity (rows are copied on `put`, so an object still in
- * the table is unchanged), and the encoded bytes of each run of ROWS_PER_CHUNK rows are
- * reused while the run's lines are the same. A commit that changes a few incidents of
- * 100,000 serializes a few rows and re-encodes a few chunks; the rest is copied as is.
+ * in TABLE_NAMES order, no wall-clock time, so the same state gives the same bytes. Yields
+ * the file in parts of ROWS_PER_PART rows, serialized as they are asked for: a large table
+ * never becomes one string (V8 caps them near 512 MB) nor sits in memory whole. `reuse`
+ * may give a row's line already made (as the state file on disk has it, see
+ * StateLineCursor, or as a commit serialized it): used as it is, not serialized again.
+ * @example for await (const part of encodeState(image)) await handle.write(part);
  */
-export class StateEncoder {
-  readonly #tables = new Map<string, TableCache>();
-
-  /** The file's content in parts; a large table never becomes one string (V8 caps them near 512 MB). */
-  encode(data: StoreData, auditCount: number): Array<string | Buffer> {
-    const parts: Array<string | Buffer> = [
-      `{"schemaVersion":${SCHEMA_VERSION},"auditCount":${auditCount},"meta":${canonicalJson(data.meta)},"tables":{\n`,
-    ];
-    const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
-    const names = tableOrder(tables);
-    names.forEach((name, i) => {
-      const close = i < names.length - 1 ? '},\n' : '}\n';
-      const chunks = this.#table(name, tables[name] ?? {});
-      if (chunks.length === 0) return parts.push(`${JSON.stringify(name)}:{${close}`);
-      parts.push(`${JSON.stringify(name)}:{\n`);
-      chunks.forEach((chunk, c) => parts.push(chunk, c < chunks.length - 1 ? ',\n' : `\n${close}`));
-    });
-    parts.push('}}\n');
-    return parts;
-  }
-
-  #table(name: string, rows: Record<string, unknown>): Buffer[] {
-    const cache = this.#tables.get(name) ?? { lines: new Map(), chunks: [] };
-    const lines = new Map<string, { row: unknown; line: string }>();
-    const all: string[] = [];
-    for (const id in rows) {
-      const row = rows[id];
-      let hit = cache.lines.get(id);
-      if (!hit || hit.row !== row) hit = { row, line: `${JSON.stringify(id)}:${canonicalJson(row)}` };
-      lines.set(id, hit);
-      all.push(hit.line);
+export async function* encodeState(image: StateImage, reuse?: (table: string, id: string) => Promise<string | Buffer | null>): AsyncGenerator<Buffer> {
+  const part = new PartBuilder(image.head);
+  for (let t = 0; t < image.tables.length; t++) {
+    const { name, ids, rows } = image.tables[t];
+    const close = t < image.tables.length - 1 ? ',\n' : '\n';
+    if (ids.length === 0) {
+      part.add(`${JSON.stringify(name)}:{}${close}`);
+      continue;
     }
-    const chunks: TableCache['chunks'] = [];
-    for (let at = 0; at < all.length; at += ROWS_PER_CHUNK) {
-      const slice = all.slice(at, at + ROWS_PER_CHUNK);
-      const old = cache.chunks[chunks.length];
-      // Same line objects compare by pointer, so an unchanged chunk costs little to check.
-      const same = old && old.lines.length === slice.length && slice.every((line, k) => line === old.lines[k]);
-      chunks.push(same ? old : { lines: slice, bytes: Buffer.from(slice.join(',\n')) });
+    part.add(`${JSON.stringify(name)}:{\n`);
+    for (let at = 0; at < ids.length; at += ROWS_PER_PART) {
+      const to = Math.min(ids.length, at + ROWS_PER_PART);
+      for (let k = at; k < to; k++) {
+        part.add((reuse && (await reuse(name, ids[k]))) ?? `${JSON.stringify(ids[k])}:${canonicalJson(rows[k])}`);
+        part.add(k < ids.length - 1 ? ',\n' : `\n}${close}`);
+      }
+      yield part.take();
     }
-    this.#tables.set(name, { lines, chunks });
-    return chunks.map((chunk) => chunk.bytes);
   }
+  part.add('}}\n');
+  yield part.take();
 }
 
-interface TableCache {
-  lines: Map<string, { row: unknown; line: string }>;
-  chunks: Array<{ lines: string[]; bytes: Buffer }>;
-}
+/** Text and bytes in order, made into one buffer: runs of text are joined, then encoded once. */
+class PartBuilder {
+  #text: string[] = [];
+  #buffers: Buffer[] = [];
 
-const ROWS_PER_CHUNK = 1024;
+  constructor(text: string) {
+    this.#text.push(text);
+  }
+
+  add(piece: string | Buffer): void {
+    if (typeof piece === 'string') return void this.#text.push(piece);
+    this.#flush();
+    this.#buffers.push(piece);
+  }
+
+  take(): Buffer {
+    this.#flush();
+    const out = this.#buffers.length === 1 ? this.#buffers[0] : Buffer.concat(this.#buffers);
+    this.#buffers = [];
+    return out;
+  }
+
+  #flush(): void {
+    if (this.#text.length) this.#buffers.push(Buffer.from(this.#text.join('')));
+    this.#text = [];
+  }
+}
 
 /**
  * Parses and checks a state file. Refuses, naming the file, invalid JSON (with its line),
@@ -87,7 +117,7 @@ export function decodeState(text: string, file: string, opened: boolean): StateS
     throw corrupt(file, `is not valid JSON (line ${jsonErrorLine(text, error)})`, opened);
   }
   if (!isObject(raw)) throw corrupt(file, 'is not an incident-flow store (expected a JSON object)', opened);
-  const { schemaVersion, auditCount, meta = {}, tables = {} } = raw;
+  const { schemaVersion, generation = 0, auditCount, meta = {}, tables = {} } = raw;
   if (!Number.isInteger(schemaVersion) || (schemaVersion as number) < 1) {
     throw corrupt(file, 'is not an incident-flow store (schemaVersion: expected a positive integer)', opened);
   }
@@ -98,9 +128,11 @@ export function decodeState(text: string, file: string, opened: boolean): StateS
       file,
     );
   }
-  if (!Number.isInteger(auditCount) || (auditCount as number) < 0) {
-    throw corrupt(file, 'auditCount: expected a non-negative integer', opened);
+  // Version 1 had no journal, so no generation: 0. From version 2 on, every file has one.
+  if (!isCount(generation) || ((schemaVersion as number) >= 2 && !Object.hasOwn(raw, 'generation'))) {
+    throw corrupt(file, 'generation: expected a non-negative integer', opened);
   }
+  if (!isCount(auditCount)) throw corrupt(file, 'auditCount: expected a non-negative integer', opened);
   if (!isObject(meta)) throw corrupt(file, 'meta: expected an object', opened);
   if (!isObject(tables)) throw corrupt(file, 'tables: expected an object', opened);
   const out = {} as Record<string, Record<string, unknown>>;
@@ -118,7 +150,8 @@ export function decodeState(text: string, file: string, opened: boolean): StateS
   }
   return {
     schemaVersion: schemaVersion as number,
-    auditCount: auditCount as number,
+    generation,
+    auditCount,
     meta,
     tables: out as unknown as StoreData['tables'],
   };
@@ -129,6 +162,11 @@ function tableOrder(tables: object): string[] {
   return [...known, ...Object.keys(tables).filter((name) => !known.includes(name))];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
+}
+
+/** A plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

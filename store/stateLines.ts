@@ -1,81 +1,163 @@
-import { decodeState } from './stateFile.js';
+import type { FileHandle } from 'node:fs/promises';
+import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
+import { corrupt } from './storeFiles.js';
 
-/** A state file's rows as the writer laid them out: per table, row id -> line and parsed row. */
-export type StateRows = Map<string, Map<string, { line: string; row: unknown }>>;
+type Tables = Record<string, Record<string, unknown>>;
+
+const CHUNK = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
 
 /**
- * Reads a state file for a follower without parsing what did not change: the writer puts
- * each row on its own line (see StateEncoder), so a row whose line is the same as in the
- * last read keeps its parsed object (and its identity: a refresh diff is then cheap), and
- * only changed lines are parsed. Returns null when the text is not in that layout or a
- * line does not parse; the caller then decodes the whole file, which names the bad line.
- * @example const next = rereadState(text, 'run.json', new Map()); // first read: parses every row
+ * Reads the newline-terminated lines of a file from byte `from`, in chunks, so a large
+ * file never becomes one string. Each line goes to `onLine` with the byte offset just
+ * past its newline; `onLine` returns false to stop. An unterminated last line is left
+ * out: `end` is where the last line read ends, `size` the file's size.
+ * @example await eachLine(handle, 0, (line, end) => { lines.push(line); return true; })
  */
-export function rereadState(
-  text: string,
-  file: string,
-  previous: StateRows,
-  opened = true,
-): { state: StateSnapshot; rows: StateRows } | null {
-  const lines = text.split('\n');
-  const head = lines[0];
-  if (!head.startsWith('{"schemaVersion":') || !head.endsWith('"tables":{')) return null;
-  // The header with the tables closed is a store with empty tables: decoded and checked as one.
-  const state = decodeState(`${head}}}`, file, opened);
-  const rows: StateRows = new Map();
-  let table: Map<string, { line: string; row: unknown }> | null = null;
-  let name = '';
-  let k = 1;
-  for (; k < lines.length; k++) {
-    const line = lines[k];
-    if (line === '}}') break;
-    if (table && (line === '}' || line === '},')) {
-      (state.tables as unknown as Record<string, unknown>)[name] = Object.fromEntries([...table].map(([id, r]) => [id, r.row]));
-      table = null;
-      continue;
+export async function eachLine(handle: FileHandle, from: number, onLine: (line: string, end: number) => boolean): Promise<{ end: number; size: number }> {
+  const size = (await handle.stat()).size;
+  let position = from;
+  let end = from;
+  let carry = Buffer.alloc(0);
+  while (position < size) {
+    // The unfinished line of the last chunk goes first, then the file is read in after it.
+    const chunk = Buffer.allocUnsafe(carry.length + Math.min(CHUNK, size - position));
+    carry.copy(chunk, 0);
+    const { bytesRead } = await handle.read(chunk, carry.length, chunk.length - carry.length, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const buf = chunk.subarray(0, carry.length + bytesRead);
+    const base = position - buf.length;
+    const last = buf.lastIndexOf(NEWLINE);
+    // Decoded a chunk at a time (much faster than line by line); a newline byte is never
+    // inside a multi-byte character, so the text's lines are the bytes' lines.
+    const lines = last === -1 ? [] : buf.toString('utf8', 0, last).split('\n');
+    let nl = -1;
+    for (const line of lines) {
+      nl = buf.indexOf(NEWLINE, nl + 1);
+      end = base + nl + 1;
+      if (!onLine(line, end)) return { end, size };
     }
-    const bare = line.endsWith(',') ? line.slice(0, -1) : line;
-    const key = leadingString(bare);
-    if (key === null || bare[key.end] !== ':') return null;
-    const body = bare.slice(key.end + 1);
-    if (!table) {
-      if (body !== '{' && body !== '{}') return null;
-      name = key.value;
-      table = new Map();
-      rows.set(name, table);
-      if (body === '{}') {
-        (state.tables as unknown as Record<string, unknown>)[name] = {};
-        table = null;
+    carry = buf.subarray(last + 1);
+  }
+  return { end, size };
+}
+
+/**
+ * Reads a state file as the writer lays it out (see encodeState): the header on the first
+ * line, then one line per table opened or closed and one per row, so rows are parsed one
+ * at a time. A row whose line is what `previous` holds for it serialized keeps that object
+ * (a follower's re-read then changes the identity of changed rows only, and a diff of the
+ * two reads compares changed rows only). A file in another
+ * layout (edited by hand, or broken) is decoded as one text, which names a bad line.
+ * @example const state = await readStateFile(handle, 'run.json', false);
+ */
+export async function readStateFile(handle: FileHandle, file: string, opened: boolean, previous?: StateSnapshot['tables']): Promise<StateSnapshot> {
+  const layout = new StateLayout(file, opened, (previous ?? {}) as unknown as Tables);
+  await eachLine(handle, 0, (line) => layout.add(line));
+  return layout.result() ?? decodeState(await handle.readFile('utf8'), file, opened);
+}
+
+/** The line-by-line reader of `readStateFile`: `add` returns false once a line is out of the layout. */
+class StateLayout {
+  #state: StateSnapshot | null = null;
+  #table: Record<string, unknown> | null = null;
+  #name = '';
+  /** Lines read, and whether the last ended with a comma (another row or table follows). */
+  #line = 0;
+  #comma = false;
+  #rows = 0;
+  #tables = 0;
+  #done = false;
+  #fits = true;
+
+  constructor(
+    readonly file: string,
+    readonly opened: boolean,
+    readonly previous: Tables,
+  ) {}
+
+  add(line: string): boolean {
+    this.#line++;
+    this.#fits = this.#fits && this.#next(line);
+    return this.#fits;
+  }
+
+  result(): StateSnapshot | null {
+    return this.#fits && this.#done ? this.#state : null;
+  }
+
+  #next(line: string): boolean {
+    if (this.#done) return false;
+    if (!this.#state) {
+      if (!line.startsWith('{"schemaVersion":') || !line.endsWith('"tables":{')) return false;
+      // The header with the tables closed is a store with empty tables: decoded and checked as one.
+      this.#state = decodeState(`${line}}}`, this.file, this.opened);
+      return true;
+    }
+    const comma = line.endsWith(',');
+    const bare = comma ? line.slice(0, -1) : line;
+    if (this.#table) {
+      if (bare === '}') {
+        if (this.#comma) return false;
+        [this.#table, this.#comma] = [null, comma];
+        return true;
       }
-      continue;
+      if (this.#rows > 0 && !this.#comma) return false;
+      this.#comma = comma;
+      this.#rows++;
+      return this.#row(bare);
     }
-    const before = previous.get(name)?.get(key.value);
-    if (before && before.line === bare) {
-      table.set(key.value, before);
-      continue;
+    if (line === '}}') return (this.#done = !this.#comma);
+    if (this.#tables > 0 && !this.#comma) return false;
+    const key = leadingKey(bare);
+    if (!key || key.value === '__proto__') return false;
+    const body = bare.slice(key.end);
+    if (body !== '{' && body !== '{}') return false;
+    this.#tables++;
+    const tables = this.#state.tables as unknown as Tables;
+    this.#name = key.value;
+    tables[key.value] ??= {};
+    if (body === '{') [this.#table, this.#comma, this.#rows] = [tables[key.value], false, 0];
+    else this.#comma = comma;
+    return body === '{}' || !comma;
+  }
+
+  #row(bare: string): boolean {
+    const key = leadingKey(bare);
+    if (!key || key.value === '__proto__') return false;
+    const body = bare.slice(key.end);
+    const before = this.previous[this.#name]?.[key.value];
+    // The rows of a previous read were parsed from canonical lines, so their plain
+    // stringify (much faster than canonicalJson) is their line: equal text, equal row.
+    if (before !== undefined && JSON.stringify(before) === body) {
+      (this.#table as Record<string, unknown>)[key.value] = before;
+      return true;
     }
     let row: unknown;
     try {
       row = JSON.parse(body);
     } catch {
-      return null;
+      throw corrupt(this.file, `is not valid JSON (line ${this.#line})`, this.opened);
     }
-    if (row === null || typeof row !== 'object' || (row as { id?: unknown }).id !== key.value) return null;
-    table.set(key.value, { line: bare, row });
+    if (!isObject(row) || row.id !== key.value) {
+      throw corrupt(this.file, `tables.${this.#name}[${JSON.stringify(key.value)}]: expected a row whose id is its key`, this.opened);
+    }
+    (this.#table as Record<string, unknown>)[key.value] = row;
+    return true;
   }
-  if (table || lines.slice(k + 1).some((rest) => rest !== '')) return null;
-  return { state, rows };
 }
 
-/** The JSON string a line starts with, decoded, and where it ends; null if none. */
-function leadingString(line: string): { value: string; end: number } | null {
+/** The JSON string a line starts with and the colon after it, decoded, and where the rest begins. */
+export function leadingKey(line: string): { value: string; end: number } | null {
   if (line[0] !== '"') return null;
   for (let i = 1; i < line.length; i++) {
     if (line[i] === '\\') i++;
     else if (line[i] === '"') {
+      if (line[i + 1] !== ':') return null;
       try {
-        return { value: JSON.parse(line.slice(0, i + 1)) as string, end: i + 1 };
+        return { value: JSON.parse(line.slice(0, i + 1)) as string, end: i + 2 };
       } catch {
         return null;
       }

@@ -2,9 +2,10 @@ import { AuditLog } from './auditLog.js';
 import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
 import type { StoreData } from './types.js';
 
-/** The files of a store at `X.json`: state, audit log, lock, and the temp file of a state write. */
+/** The files of a store at `X.json`: state, its row journal, audit log, lock, and the temp file of a state write. */
 export interface StoreFiles {
   state: string;
+  journal: string;
   audit: string;
   lock: string;
   tmp: string;
@@ -12,11 +13,11 @@ export interface StoreFiles {
 
 /**
  * File names for a store path.
- * @example storeFiles('data/run.json').audit // 'data/run.audit.jsonl'
+ * @example storeFiles('data/run.json').journal // 'data/run.state.jsonl'
  */
 export function storeFiles(path: string): StoreFiles {
   const base = path.endsWith('.json') ? path.slice(0, -'.json'.length) : path;
-  return { state: path, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp` };
+  return { state: path, journal: `${base}.state.jsonl`, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp` };
 }
 
 /**

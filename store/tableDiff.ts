@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonicalJson.js';
-import type { StoreChange, StoreData, TableName } from './types.js';
+import type { RowChanges, StoreChange, StoreData, TableName } from './types.js';
 
 type Tables = Record<string, Record<string, unknown>>;
 
@@ -24,4 +24,26 @@ export function diffTables(before: StoreData['tables'], after: StoreData['tables
     for (const id in prev) if (!Object.hasOwn(rows, id)) out.push({ table: table as TableName, id, row: null });
   }
   return out;
+}
+
+/**
+ * The rows a list of touches (RowChanges) changed, once each with its value now (null:
+ * gone), and the index updates that replay them: a row removed and put again is unindexed
+ * first, so it moves last, as it did in its table.
+ * @example touchedRows(data.changes.rows, (table, id) => tables.get(table, id)).rows
+ */
+export function touchedRows(
+  touches: RowChanges['rows'],
+  get: (table: TableName, id: string) => unknown,
+): { rows: StoreChange['rows']; index: StoreChange['rows'] } {
+  const rows = new Map<string, StoreChange['rows'][number]>();
+  const index: StoreChange['rows'] = [];
+  for (const { table, id, removed } of touches) {
+    const row = get(table, id) ?? null;
+    const key = `${table}\u0000${id}`;
+    if (!rows.has(key)) rows.set(key, { table, id, row });
+    if (removed) index.push({ table, id, row: null });
+    index.push({ table, id, row });
+  }
+  return { rows: [...rows.values()], index };
 }

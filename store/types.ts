@@ -49,9 +49,24 @@ export interface StoreData {
   schemaVersion: number;
   /** Small key/value facts (scenario name, seed, virtual time of the last commit...). */
   meta: Record<string, unknown>;
-  /** The audit rows, kept as their JSON lines (see AuditLog). */
+  /** The audit rows: on disk once committed (a file store keeps their byte offsets), indexed in memory (see AuditLog). */
   audit_log: AuditLog;
   tables: { [T in TableName]: Record<string, Tables[T]> };
+  /**
+   * The rows a write carries (the store core sets it before each `low.write()`, so a file
+   * adapter writes only those) or a re-read brought (a follower's adapter sets it).
+   * Absent: unknown, any row may have changed.
+   */
+  changes?: RowChanges;
+}
+
+/**
+ * Rows touched, in order: a row put again after a remove counts as removed and moves to
+ * the end, where it now sits in its table (so replaying the list keeps the table order).
+ */
+export interface RowChanges {
+  rows: ReadonlyArray<{ table: TableName; id: string; removed: boolean }>;
+  meta: boolean;
 }
 
 export interface AuditQuery {
@@ -118,7 +133,8 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export const SCHEMA_VERSION = 1;
+/** 2: the state file has a generation and a row journal (`X.state.jsonl`) beside it. */
+export const SCHEMA_VERSION = 2;
 
 /** Thrown for store files that cannot be used; the message names the file. */
 export class StoreError extends Error {

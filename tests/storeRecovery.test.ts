@@ -59,8 +59,8 @@ refusals('a truncated state file is refused', async () => {
 
 refusals('a newer schema version is refused', async () => {
   const file = await storeWith(1);
-  writeFileSync(file, readFileSync(file, 'utf8').replace('"schemaVersion":1', '"schemaVersion":2'));
-  await refused(file, 'newer-schema', /run\.json was written by a newer schema version 2; this build reads version 1/);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"schemaVersion":2', '"schemaVersion":3'));
+  await refused(file, 'newer-schema', /run\.json was written by a newer schema version 3; this build reads version 2/);
 });
 
 refusals('JSON that is not a store is refused', async () => {

@@ -3,8 +3,12 @@ import * as assert from 'uvu/assert';
 import type { JobRecord } from '../machines/types.js';
 import { canonicalJson } from '../store/canonicalJson.js';
 import { jsonErrorLine } from '../store/jsonErrorLine.js';
-import { decodeState, StateEncoder } from '../store/stateFile.js';
-import { rereadState } from '../store/stateLines.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureState, decodeState, encodeState } from '../store/stateFile.js';
+import { readStateFile } from '../store/stateLines.js';
 import { emptyStoreData } from '../store/storeFiles.js';
 import type { StoreData } from '../store/types.js';
 
@@ -19,7 +23,23 @@ function sample(): StoreData {
   data.tables.tenants.acme = { id: 'acme', admin: 'ops@acme.test' };
   return data;
 }
-const text = (parts: Array<string | Buffer>) => parts.map(String).join('');
+async function collect(parts: AsyncIterable<Buffer>): Promise<string> {
+  const out: Buffer[] = [];
+  for await (const part of parts) out.push(part);
+  return Buffer.concat(out).toString('utf8');
+}
+const text = (data: StoreData, generation = 1, auditCount = 0) => collect(encodeState(captureState(data.tables, data.meta, generation, auditCount)));
+/** Reads `content` as a state file the way a store does, line by line. */
+async function readAs(content: string, previous?: StoreData['tables']) {
+  const file = join(mkdtempSync(join(tmpdir(), 'incident-flow-state-')), 'run.json');
+  writeFileSync(file, content);
+  const handle = await open(file, 'r');
+  try {
+    return await readStateFile(handle, 'run.json', true, previous);
+  } finally {
+    await handle.close();
+  }
+}
 
 const encoding = suite('store state encoding');
 
@@ -27,52 +47,62 @@ encoding('canonicalJson sorts keys at every depth and keeps array order', () => 
   assert.is(canonicalJson({ b: [{ d: 1, c: 2 }], a: undefined, c: { z: 1, y: null } }), '{"b":[{"c":2,"d":1}],"c":{"y":null,"z":1}}');
 });
 
-encoding('the encoded state decodes back to the same data', () => {
+encoding('the encoded state decodes back to the same data, one row per line', async () => {
   const data = sample();
-  const state = decodeState(text(new StateEncoder().encode(data, 12)), 'run.json', false);
-  assert.is(state.auditCount, 12);
+  const encoded = await text(data, 4, 12);
+  const state = decodeState(encoded, 'run.json', false);
+  assert.equal([state.schemaVersion, state.generation, state.auditCount], [2, 4, 12]);
   assert.equal(state.meta, data.meta);
   assert.equal(state.tables, data.tables);
+  // The header, a line per table, per row (2,500 jobs, 1 tenant), a close per non-empty table, the end, '' after it.
+  assert.is(encoded.split('\n').length, 1 + 11 + 2501 + 2 + 1 + 1);
 });
 
-encoding('re-encoding after a change gives what a fresh encoder gives', () => {
+encoding('the image is taken when captured: later changes are not written', async () => {
   const data = sample();
-  const encoder = new StateEncoder();
-  encoder.encode(data, 0);
-  data.tables.jobs.job_1500 = job('job_1500', { status: 'failed' });
-  delete data.tables.jobs.job_3;
-  data.tables.jobs.job_new = job('job_new');
-  assert.is(text(encoder.encode(data, 1)), text(new StateEncoder().encode(data, 1)));
+  const image = captureState(data.tables, data.meta, 1, 0);
+  data.tables.jobs.job_7 = job('job_7', { status: 'failed' });
+  delete data.tables.jobs.job_8;
+  const state = decodeState(await collect(encodeState(image)), 'run.json', false);
+  assert.is(state.tables.jobs.job_7.status, 'queued');
+  assert.ok(state.tables.jobs.job_8);
+});
+
+encoding('a version-1 file (no generation) reads as generation 0; a version-2 file needs one', () => {
+  assert.is(decodeState('{"schemaVersion":1,"auditCount":0,"meta":{},"tables":{}}', 'run.json', false).generation, 0);
+  assert.throws(() => decodeState('{"schemaVersion":2,"auditCount":0,"meta":{},"tables":{}}', 'run.json', false), /run\.json generation: expected a non-negative integer/);
 });
 
 encoding.run();
 
-const reread = suite('store state re-read');
+const reread = suite('store state read line by line');
 
-reread('a follower re-read parses only changed lines and keeps unchanged rows as they were', () => {
+reread('the line reader gives what the whole-text decoder gives', async () => {
   const data = sample();
-  const encoder = new StateEncoder();
-  const first = rereadState(text(encoder.encode(data, 0)), 'run.json', new Map());
-  assert.ok(first, 'the writer layout is recognised');
-  assert.equal(first.state.tables, data.tables);
-  data.tables.jobs.job_9 = job('job_9', { status: 'running' });
-  const second = rereadState(text(encoder.encode(data, 0)), 'run.json', first.rows);
-  assert.ok(second);
-  const [before, after] = [first.state.tables.jobs, second.state.tables.jobs];
-  assert.is(after.job_8, before.job_8, 'unchanged row: same object');
-  assert.is.not(after.job_9, before.job_9);
-  assert.is(after.job_9.status, 'running');
-  assert.equal(second.state.tables, data.tables);
+  const encoded = await text(data, 3, 9);
+  assert.equal(await readAs(encoded), decodeState(encoded, 'run.json', true));
 });
 
-reread('text in another layout, or with a bad row line, is left to the full decoder', () => {
+reread('a re-read keeps the objects of rows whose line did not change', async () => {
   const data = sample();
-  assert.is(rereadState(JSON.stringify(data, null, 2), 'run.json', new Map()), null);
-  const lines = text(new StateEncoder().encode(data, 0)).split('\n');
+  const first = await readAs(await text(data));
+  data.tables.jobs.job_9 = job('job_9', { status: 'running' });
+  const second = await readAs(await text(data), first.tables);
+  assert.is(second.tables.jobs.job_8, first.tables.jobs.job_8, 'unchanged row: same object');
+  assert.is.not(second.tables.jobs.job_9, first.tables.jobs.job_9);
+  assert.equal(second.tables, data.tables);
+});
+
+reread('text in another layout is decoded whole; a bad row line is named', async () => {
+  const data = sample();
+  const pretty = JSON.stringify({ schemaVersion: 2, generation: 1, auditCount: 0, meta: data.meta, tables: data.tables }, null, 2);
+  assert.equal((await readAs(pretty)).tables, data.tables);
+  const lines = (await text(data)).split('\n');
   lines[5] = lines[5].slice(0, 30);
-  const broken = lines.join('\n');
-  assert.is(rereadState(broken, 'run.json', new Map()), null);
-  assert.throws(() => decodeState(broken, 'run.json', true), /run\.json is not valid JSON \(line 6\): refusing to read it/);
+  await readAs(lines.join('\n')).then(
+    () => assert.unreachable('read a broken state file'),
+    (error: Error) => assert.match(error.message, /run\.json is not valid JSON \(line 6\): refusing to read it/),
+  );
 });
 
 reread('jsonErrorLine finds the line with or without a position from V8', () => {

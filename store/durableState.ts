@@ -1,0 +1,275 @@
+import { open, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { cutTail, openForWrite, replaceFile, writeTail } from './durableFs.js';
+import { captureState, encodeState } from './stateFile.js';
+import type { StateImage, StateSnapshot } from './stateFile.js';
+import { applyCommit, journalLines, JournalRows, readJournal } from './stateJournal.js';
+import type { JournalRead, Touched } from './stateJournal.js';
+import { StateLineCursor } from './stateLineCursor.js';
+import { readStateFile } from './stateLines.js';
+import { emptyStoreData, errorCode, ioError } from './storeFiles.js';
+import type { StoreFiles } from './storeFiles.js';
+import { SCHEMA_VERSION, StoreError } from './types.js';
+import type { RowChanges, StoreData } from './types.js';
+
+/** The journal is folded into the state file once it outgrows the state file, or this. */
+const JOURNAL_FLOOR = 4 * 1024 * 1024;
+
+/** A commit made ready by `stage`, before any await: what it writes is fixed then. */
+export type StagedState =
+  | { kind: 'journal'; parts: Buffer[]; bytes: number; lines: number; auditCount: number; rows: SerializedRows }
+  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean; rows: SerializedRows };
+
+/** The rows a commit serialized (`table\0id`): their state file line, where their JSON starts in the commit's journal bytes. */
+type SerializedRows = Map<string, { line: string; body: number }>;
+
+/** A read state, and on a follower's re-read the rows it changed (absent: read afresh). */
+export type StateRead = StateSnapshot & { changes?: RowChanges };
+
+/**
+ * The state side of a file store: `X.json`, a snapshot of every table (one row per line),
+ * and `X.state.jsonl`, a journal of the row changes committed since. A commit appends its
+ * changed rows and a commit line, then fdatasyncs: it costs what changed. Once the journal
+ * outgrows the state file (floor JOURNAL_FLOOR), and on close, the commit rewrites the state
+ * file instead (temp file, fsync, rename) with the next generation and empties the journal.
+ * A journal commit names the generation it applies on, so after a crash between the rename
+ * and the emptying, the old commits are skipped, never applied twice. Everything a follower
+ * reads again is the journal past what it read, and the state file once it was rewritten.
+ * @example const state = new DurableState(storeFiles('run.json'), false); await state.read();
+ */
+export class DurableState {
+  readonly #files: StoreFiles;
+  readonly #readonly: boolean;
+  /** The state file on disk: schema version (0: none yet), generation, size, identity. */
+  #schema = 0;
+  #generation = 0;
+  #stateBytes = 0;
+  #stamp = '';
+  #auditCount = 0;
+  /** End (bytes, lines) of the last commit of this generation in the journal. */
+  #journalEnd = 0;
+  #journalLines = 0;
+  /** The journal may hold bytes past its last commit (torn, failed or folded in): cut them before appending. */
+  #journalTail = false;
+  #journal: FileHandle | null = null;
+  /**
+   * Rows changed since the state file was written (`table\0id`) and where the JSON of
+   * each one's last put starts in the journal (-1: not there); null: unknown, maybe all.
+   */
+  #changed: Map<string, number> | null = new Map();
+  /** The state as read, then the store's own tables and meta (the ones committed). */
+  #state: StateSnapshot | null = null;
+  #opened = false;
+  /** A writer whose open went through: it may cut tails and rewrite on close. */
+  #settled = false;
+
+  constructor(files: StoreFiles, readonly: boolean) {
+    this.#files = files;
+    this.#readonly = readonly;
+  }
+
+  /**
+   * The state file plus the journal's commits; null when there is no state file. Called
+   * again (a follower), it reads only the journal past the last read, unless the state
+   * file was rewritten: then everything, keeping the objects of rows that did not change.
+   */
+  async read(): Promise<StateRead | null> {
+    if (this.#opened && !this.#readonly) return this.#state;
+    for (let attempt = 1; ; attempt++) {
+      const base = await this.#readBase();
+      if (!base) {
+        if (!this.#opened) await this.#refuseOrphanJournal();
+        [this.#state, this.#stamp, this.#journalEnd, this.#journalLines, this.#opened] = [null, '', 0, 0, true];
+        return null;
+      }
+      const [from, line] = base.fresh ? [0, 0] : [this.#journalEnd, this.#journalLines];
+      let journal: JournalRead;
+      try {
+        journal = await readJournal(this.#files.journal, from, line, base.state.generation, this.#files.state, this.#opened);
+      } catch (error) {
+        // A follower can read the journal while a rewrite replaces it: then it reads everything again.
+        if (this.#readonly && attempt < 3 && error instanceof StoreError && (await this.#stampNow()) !== base.stamp) continue;
+        throw error;
+      }
+      const touched: Touched = { rows: [], meta: false };
+      for (const commit of journal.commits) applyCommit(base.state, commit, touched);
+      if (!this.#readonly) for (const { table, id, body } of touched.rows) this.#changed?.set(`${table}\u0000${id}`, body);
+      [this.#state, this.#stamp, this.#opened] = [base.state, base.stamp, true];
+      [this.#schema, this.#generation, this.#stateBytes, this.#auditCount] = [base.state.schemaVersion, base.state.generation, base.bytes, base.state.auditCount];
+      [this.#journalEnd, this.#journalLines, this.#journalTail] = [journal.end, journal.lines, journal.size > journal.end];
+      return base.fresh ? base.state : { ...base.state, changes: touched };
+    }
+  }
+
+  /** A writer's open went through (the audit side too): cut what no commit covers. */
+  async settle(): Promise<void> {
+    this.#settled = true;
+    if (this.#journalTail) await this.#cutJournal(this.#journalEnd);
+  }
+
+  /**
+   * Fixes what a commit of `data` writes, before any await: the journal lines of the rows
+   * it changed, or, when the journal would outgrow the state file or the changes are not
+   * known, an image of the whole state to rewrite it from.
+   */
+  stage(data: StoreData, auditCount: number): StagedState {
+    this.#state = { schemaVersion: SCHEMA_VERSION, generation: this.#generation, auditCount: this.#auditCount, meta: data.meta, tables: data.tables };
+    if (!data.changes) this.#changed = null;
+    for (const { table, id } of data.changes?.rows ?? []) this.#changed?.set(`${table}\u0000${id}`, -1);
+    // A new store's journal goes on the empty state file `prepare` writes first.
+    const generation = this.#schema === 0 ? 1 : this.#generation;
+    // The rows this commit serialized: a rewrite in its place uses them as they are.
+    const rows: SerializedRows = new Map();
+    // Only a current state file gets a journal: an older build would not read it.
+    if (data.changes && (this.#schema === 0 || this.#schema === SCHEMA_VERSION)) {
+      const journal = journalLines(data.changes, data, generation, auditCount, rows);
+      if (this.#journalEnd + journal.bytes <= Math.max(this.#stateBytes, JOURNAL_FLOOR)) return { kind: 'journal', ...journal, auditCount, rows };
+    }
+    const image = captureState(data.tables, data.meta, generation + 1, auditCount);
+    return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0, rows };
+  }
+
+  /** Before the first audit row of a new store: its (empty) state file, so an audit file never lands alone. */
+  async prepare(): Promise<void> {
+    if (this.#schema !== 0) return;
+    const { tables } = emptyStoreData();
+    try {
+      this.#stateBytes = await replaceFile(this.#files.state, this.#files.tmp, encodeState(captureState(tables, {}, 1, 0)));
+    } catch (error) {
+      throw ioError(this.#files.state, 'write the state file', error);
+    }
+    [this.#schema, this.#generation] = [SCHEMA_VERSION, 1];
+  }
+
+  /** Writes a staged commit: after its audit rows are on disk, since it covers them. */
+  async commit(staged: StagedState): Promise<void> {
+    if (staged.kind === 'rewrite') return this.#rewrite(staged.image, staged.generation, staged.auditCount, staged.reuse, staged.rows);
+    try {
+      this.#journal ??= await openForWrite(this.#files.journal);
+      if (this.#journalTail) await cutTail(this.#journal, this.#journalEnd);
+      // Until the write is synced, what follows the last commit is unknown.
+      this.#journalTail = true;
+      await writeTail(this.#journal, staged.parts, this.#journalEnd);
+      this.#journalTail = false;
+    } catch (error) {
+      throw ioError(this.#files.journal, 'append state changes', error);
+    }
+    // A later rewrite copies these rows from here.
+    for (const [key, { body }] of staged.rows) this.#changed?.set(key, this.#journalEnd + body);
+    this.#journalEnd += staged.bytes;
+    this.#journalLines += staged.lines;
+    this.#auditCount = staged.auditCount;
+  }
+
+  /** A writer folds the journal into the state file, then removes the (empty) journal. */
+  async close(): Promise<void> {
+    try {
+      if (!this.#settled) return;
+      const state = this.#state;
+      if (this.#journalEnd > 0 && state) {
+        const image = captureState(state.tables, state.meta, this.#generation + 1, this.#auditCount);
+        await this.#rewrite(image, this.#generation + 1, this.#auditCount, true, new Map());
+      }
+      if (this.#journalEnd > 0 || this.#journalTail) return;
+      await this.#journal?.close();
+      this.#journal = null;
+      await unlink(this.#files.journal).catch((error: unknown) => {
+        if (errorCode(error) !== 'ENOENT') throw ioError(this.#files.journal, 'remove the emptied journal', error);
+      });
+    } finally {
+      const handle = this.#journal;
+      this.#journal = null;
+      await handle?.close();
+    }
+  }
+
+  /**
+   * Replaces the state file with `image`, the whole committed state, then empties the
+   * journal it folds in. With `reuse`, no row is serialized twice: the line of a row
+   * unchanged since the file on disk was written is copied from it, a row changed since
+   * from its last journal line, and `rows` (this commit's) are used as they are.
+   */
+  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean, rows: SerializedRows): Promise<void> {
+    const changed = reuse ? this.#changed : null;
+    let cursor: StateLineCursor | null = null;
+    try {
+      cursor = changed && (await StateLineCursor.open(this.#files.state, changed));
+      if (changed && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
+      const journal = changed && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
+      const known = async (table: string, id: string): Promise<string | Buffer | null> => {
+        const key = `${table}\u0000${id}`;
+        const fresh = rows.get(key)?.line ?? (await cursor?.line(table, id));
+        if (fresh) return fresh;
+        const at = changed?.get(key) ?? -1;
+        const json = journal && at >= 0 ? await journal.body(at) : null;
+        return json && Buffer.concat([Buffer.from(`${JSON.stringify(id)}:`), json]);
+      };
+      const parts = encodeState(image, known);
+      this.#stateBytes = await replaceFile(this.#files.state, this.#files.tmp, parts);
+    } catch (error) {
+      throw ioError(this.#files.state, 'write the state file', error);
+    } finally {
+      await cursor?.close();
+    }
+    // The new file holds every change: none is in the journal any more (even if emptying it fails below).
+    this.#changed = new Map();
+    const folded = this.#journalEnd > 0 || this.#journalTail;
+    [this.#schema, this.#generation, this.#auditCount] = [SCHEMA_VERSION, generation, auditCount];
+    [this.#journalEnd, this.#journalLines, this.#journalTail] = [0, 0, folded];
+    if (folded) await this.#cutJournal(0);
+  }
+
+  async #cutJournal(at: number): Promise<void> {
+    try {
+      this.#journal ??= await openForWrite(this.#files.journal);
+      await cutTail(this.#journal, at);
+      this.#journalTail = false;
+    } catch (error) {
+      throw ioError(this.#files.journal, 'cut uncommitted state changes', error);
+    }
+  }
+
+  /** The state file, read afresh (`fresh`) unless it is the one read last time. */
+  async #readBase(): Promise<{ state: StateSnapshot; stamp: string; bytes: number; fresh: boolean } | null> {
+    const file = this.#files.state;
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw ioError(file, 'open', error);
+    }
+    try {
+      // Stamped from the open handle, so the stamp and the text are of the same file.
+      const st = await handle.stat();
+      const stamp = stampOf(st);
+      if (this.#state && stamp === this.#stamp) return { state: this.#state, stamp, bytes: st.size, fresh: false };
+      const state = await readStateFile(handle, file, this.#opened, this.#state?.tables);
+      return { state, stamp, bytes: st.size, fresh: true };
+    } catch (error) {
+      throw ioError(file, 'read', error);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #stampNow(): Promise<string> {
+    return stat(this.#files.state).then(stampOf, () => '');
+  }
+
+  /** A journal with no state file: someone removed X.json; cutting the journal would lose rows. */
+  async #refuseOrphanJournal(): Promise<void> {
+    const { journal, state } = this.#files;
+    const size = await stat(journal).then((st) => st.size, (error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return 0;
+      throw ioError(journal, 'read', error);
+    });
+    if (size > 0) {
+      throw new StoreError(`${journal} holds state changes but ${state} is missing: refusing to open; restore ${state} or move the journal away`, 'corrupt', state);
+    }
+  }
+}
+
+function stampOf(st: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
