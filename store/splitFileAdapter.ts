@@ -92,7 +92,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     }
     await this.#state.commit(staged);
     this.#rows = end;
-    this.#bytes += lines?.length ?? 0;
+    for (const part of lines ?? []) this.#bytes += part.length;
     // On disk now: the log keeps where these rows are instead of their lines.
     if (lines) data.audit_log.committed(end, this.#auditFile);
   }
