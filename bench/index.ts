@@ -2,6 +2,11 @@
  * `npm run bench`: speed and memory as ratios against baselines measured in the same
  * run (bare XState, XState's SimulatedClock, plain lowdb), so the figures keep their
  * meaning on a slower or busier machine. `--quick` runs small sizes only.
+ *
+ * The script runs Node with `--max-old-space-size=1024`, as a long-running engine should:
+ * left alone, V8 lets its old space grow to about three times the live heap before it
+ * collects (100k lifecycles: 1.6 GB RSS over a 0.5 GB live heap); capped, it collects
+ * sooner, for about the same time.
  */
 import { clockRace } from './clocks.js';
 import { fleetMonth } from './fleet.js';

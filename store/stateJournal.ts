@@ -31,13 +31,15 @@ export interface JournalRead {
   size: number;
 }
 
-const LINES_PER_PART = 1024;
+/** Size of the buffers a commit's journal lines are encoded into. */
+const PART_BYTES = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
 
 /**
  * The journal lines of one commit: a line per row touched (`put` with the whole row,
  * `remove`), then the commit line naming the state file generation it applies on and
  * the audit rows it covers, with the whole meta if it changed. Canonical JSON, so the
- * same commit gives the same bytes. In parts of LINES_PER_PART lines: never one huge string.
+ * same commit gives the same bytes. Encoded into buffers of PART_BYTES: never one huge string.
  * Each row put also goes into `rows` (keyed `table\0id`) as its state file line, for a
  * rewrite that takes this commit's place, and where its JSON starts in these bytes, for a
  * rewrite that comes later.
@@ -52,18 +54,22 @@ export function journalLines(
 ): { parts: Buffer[]; bytes: number; lines: number } {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
   const out = { parts: [] as Buffer[], bytes: 0, lines: 0 };
-  let lines: string[] = [];
+  // Lines are encoded straight into buffers of PART_BYTES: no joined strings, no copies.
+  let chunk = Buffer.alloc(0);
+  let used = 0;
   let at = 0;
-  const flush = () => {
-    const part = Buffer.from(`${lines.join('\n')}\n`);
-    [out.bytes, out.lines] = [out.bytes + part.length, out.lines + lines.length];
-    out.parts.push(part);
-    lines = [];
-  };
   const push = (line: string) => {
-    lines.push(line);
-    at += Buffer.byteLength(line) + 1;
-    if (lines.length === LINES_PER_PART) flush();
+    // At most 3 bytes of UTF-8 per UTF-16 unit, plus the newline.
+    if (used + line.length * 3 + 1 > chunk.length) {
+      if (used > 0) out.parts.push(chunk.subarray(0, used));
+      chunk = Buffer.allocUnsafe(Math.max(PART_BYTES, line.length * 3 + 1));
+      used = 0;
+    }
+    const n = chunk.write(line, used, 'utf8');
+    chunk[used + n] = NEWLINE;
+    used += n + 1;
+    at += n + 1;
+    out.lines++;
   };
   for (const { table, id, removed } of changes.rows) {
     const all = tables[table];
@@ -79,7 +85,8 @@ export function journalLines(
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';
   push(`{"op":"commit","generation":${generation},"auditCount":${auditCount}${meta}}`);
-  if (lines.length) flush();
+  if (used > 0) out.parts.push(chunk.subarray(0, used));
+  out.bytes = at;
   return out;
 }
 
