@@ -3,11 +3,9 @@ import type { AuditFile } from './auditFile.js';
 import { AuditIndex, queryAudit } from './auditIndex.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
+import { LineBuffers } from './lineBuffers.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
-/** Size of the buffers a commit encodes new rows into. */
-const WRITE_BYTES = 4 * 1024 * 1024;
-const NEWLINE = 0x0a;
 /** Committed rows are read back in runs of about this many bytes. */
 const READ_BYTES = 8 * 1024 * 1024;
 
@@ -112,24 +110,11 @@ export class AuditLog {
 
   /** The file bytes of rows [from, to): one line each, newline-terminated. */
   bytes(from: number, to: number): Buffer[] {
-    const parts = [...this.#runs(from, to)].map((run) => run.bytes);
+    const stored = [...this.#runs(from, to)].map((run) => run.bytes);
     const disk = this.#ends.length;
-    // Encoded straight into chunks of WRITE_BYTES: no joined string, no concatenated copy.
-    let chunk = Buffer.alloc(0);
-    let used = 0;
-    for (let at = Math.max(from, disk); at < to; at++) {
-      const line = this.#lines[at - disk];
-      // At most 3 bytes of UTF-8 per UTF-16 unit, plus the newline.
-      if (used + line.length * 3 + 1 > chunk.length) {
-        if (used > 0) parts.push(chunk.subarray(0, used));
-        chunk = Buffer.allocUnsafe(Math.max(WRITE_BYTES, line.length * 3 + 1));
-        used = 0;
-      }
-      used += chunk.write(line, used, 'utf8');
-      chunk[used++] = NEWLINE;
-    }
-    if (used > 0) parts.push(chunk.subarray(0, used));
-    return parts;
+    const fresh = new LineBuffers();
+    for (let at = Math.max(from, disk); at < to; at++) fresh.push(this.#lines[at - disk]);
+    return [...stored, ...fresh.finish()];
   }
 
   query(query?: AuditQuery): AuditPage {

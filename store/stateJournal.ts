@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { canonicalJson } from './canonicalJson.js';
+import { LineBuffers } from './lineBuffers.js';
 import { isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { eachLine } from './stateLines.js';
@@ -31,15 +32,12 @@ export interface JournalRead {
   size: number;
 }
 
-/** Size of the buffers a commit's journal lines are encoded into. */
-const PART_BYTES = 4 * 1024 * 1024;
-const NEWLINE = 0x0a;
 
 /**
  * The journal lines of one commit: a line per row touched (`put` with the whole row,
  * `remove`), then the commit line naming the state file generation it applies on and
  * the audit rows it covers, with the whole meta if it changed. Canonical JSON, so the
- * same commit gives the same bytes. Encoded into buffers of PART_BYTES: never one huge string.
+ * same commit gives the same bytes. Encoded into LineBuffers: never one huge string.
  * Each row put also goes into `rows` (keyed `table\0id`) as its state file line, for a
  * rewrite that takes this commit's place, and where its JSON starts in these bytes, for a
  * rewrite that comes later.
@@ -53,41 +51,22 @@ export function journalLines(
   rows: Map<string, { line: string; body: number }>,
 ): { parts: Buffer[]; bytes: number; lines: number } {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
-  const out = { parts: [] as Buffer[], bytes: 0, lines: 0 };
-  // Lines are encoded straight into buffers of PART_BYTES: no joined strings, no copies.
-  let chunk = Buffer.alloc(0);
-  let used = 0;
-  let at = 0;
-  const push = (line: string) => {
-    // At most 3 bytes of UTF-8 per UTF-16 unit, plus the newline.
-    if (used + line.length * 3 + 1 > chunk.length) {
-      if (used > 0) out.parts.push(chunk.subarray(0, used));
-      chunk = Buffer.allocUnsafe(Math.max(PART_BYTES, line.length * 3 + 1));
-      used = 0;
-    }
-    const n = chunk.write(line, used, 'utf8');
-    chunk[used + n] = NEWLINE;
-    used += n + 1;
-    at += n + 1;
-    out.lines++;
-  };
+  const out = new LineBuffers();
   for (const { table, id, removed } of changes.rows) {
     const all = tables[table];
     const row = all && Object.hasOwn(all, id) ? all[id] : undefined;
     const key = `"table":${JSON.stringify(table)},"id":${JSON.stringify(id)}`;
     // A row removed and put again goes last in its table: replaying remove, then put, puts it there.
-    if (removed || row === undefined) push(`{"op":"remove",${key}}`);
+    if (removed || row === undefined) out.push(`{"op":"remove",${key}}`);
     if (row === undefined) continue;
     const json = canonicalJson(row);
     const head = `{"op":"put",${key},"row":`;
-    rows.set(`${table}\u0000${id}`, { line: `${JSON.stringify(id)}:${json}`, body: at + Buffer.byteLength(head) });
-    push(`${head}${json}}`);
+    rows.set(`${table}\u0000${id}`, { line: `${JSON.stringify(id)}:${json}`, body: out.bytes + Buffer.byteLength(head) });
+    out.push(`${head}${json}}`);
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';
-  push(`{"op":"commit","generation":${generation},"auditCount":${auditCount}${meta}}`);
-  if (used > 0) out.parts.push(chunk.subarray(0, used));
-  out.bytes = at;
-  return out;
+  out.push(`{"op":"commit","generation":${generation},"auditCount":${auditCount}${meta}}`);
+  return { parts: out.finish(), bytes: out.bytes, lines: out.lines };
 }
 
 /**
