@@ -217,7 +217,7 @@ function persisted(actor: IncidentActor): unknown {
  * stands. Built field by field with the keys in sorted order, so the store's canonical
  * JSON takes it as it is instead of sorting a copy (one per record, many per second).
  */
-export function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: unknown): IncidentRecord {
+function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: unknown): IncidentRecord {
   return {
     agent: c.agent,
     assignee: c.assignee,

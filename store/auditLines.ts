@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { AuditEntry } from '../machines/types.js';
-import { corrupt, errorCode, ioError } from './storeFiles.js';
+import { corrupt, errorCode, ioError, parseJsonLine } from './storeFiles.js';
 
 /** What `readAuditLines` found (its rows went to the `onRow` callback). */
 export interface AuditLines {
@@ -76,12 +76,7 @@ export async function readAuditLines(
 }
 
 function parseLine(line: string, file: string, lineNo: number, opened: boolean): AuditEntry {
-  let row: unknown;
-  try {
-    row = JSON.parse(line);
-  } catch {
-    throw corrupt(file, `is not valid JSON (line ${lineNo})`, opened);
-  }
+  const row = parseJsonLine(line, file, lineNo, opened);
   if (row === null || typeof row !== 'object' || typeof (row as { id?: unknown }).id !== 'string') {
     throw corrupt(file, `line ${lineNo}: expected an audit entry (an object with a string "id")`, opened);
   }

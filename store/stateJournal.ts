@@ -5,7 +5,7 @@ import { LineBuffers } from './lineBuffers.js';
 import { isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { eachLine } from './stateLines.js';
-import { corrupt, errorCode, ioError } from './storeFiles.js';
+import { corrupt, errorCode, ioError, parseJsonLine } from './storeFiles.js';
 import type { StoreError } from './types.js';
 import type { RowChanges, StoreData } from './types.js';
 
@@ -161,12 +161,7 @@ type Entry =
   | { op: 'commit'; generation: number; auditCount: number; meta?: Record<string, unknown> };
 
 function parseEntry(text: string, file: string, line: number, opened: boolean): Entry {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw corrupt(file, `is not valid JSON (line ${line})`, opened);
-  }
+  const raw = parseJsonLine(text, file, line, opened);
   const entry = (isObject(raw) ? raw : {}) as Record<string, unknown>;
   const named = (key: string) => typeof entry[key] === 'string' && entry[key] !== '' && entry[key] !== '__proto__';
   const count = (key: string) => Number.isInteger(entry[key]) && (entry[key] as number) >= 0;

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
-import { corrupt } from './storeFiles.js';
+import { corrupt, parseJsonLine } from './storeFiles.js';
 
 type Tables = Record<string, Record<string, unknown>>;
 
@@ -135,12 +135,7 @@ class StateLayout {
       (this.#table as Record<string, unknown>)[key.value] = before;
       return true;
     }
-    let row: unknown;
-    try {
-      row = JSON.parse(body);
-    } catch {
-      throw corrupt(this.file, `is not valid JSON (line ${this.#line})`, this.opened);
-    }
+    const row = parseJsonLine(body, this.file, this.#line, this.opened);
     if (!isObject(row) || row.id !== key.value) {
       throw corrupt(this.file, `tables.${this.#name}[${JSON.stringify(key.value)}]: expected a row whose id is its key`, this.opened);
     }

@@ -36,6 +36,15 @@ export function corrupt(file: string, what: string, opened: boolean): StoreError
   return new StoreError(`${file} ${what}: ${verb}; the file is left as it is`, 'corrupt', file);
 }
 
+/** One line of a store file, parsed; invalid JSON refuses the file, naming the line. */
+export function parseJsonLine(text: string, file: string, line: number, opened: boolean): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw corrupt(file, `is not valid JSON (line ${line})`, opened);
+  }
+}
+
 /** Wraps an unexpected I/O failure with the file and the step that failed. */
 export function ioError(file: string, step: string, error: unknown): StoreError {
   if (error instanceof StoreError) return error;
