@@ -69,6 +69,20 @@ inspect('refuses a browser page from another origin unless it brings the token',
   assert.is(await status({}), 101, 'a Node program sends no Origin');
 });
 
+inspect('refuses a page on a name that only starts like a loopback address (127.attacker.example)', async ({ watcher }) => {
+  const status = (host: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(watcher.inspectUrl, { headers: { Host: `${host}:${watcher.port}`, Origin: `http://${host}:${watcher.port}` } });
+      ws.on('open', () => { ws.close(); resolve(101); });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => {});
+    });
+  assert.is(await status('127.attacker.example'), 403);
+  assert.is(await status('127.0.0.1.attacker.example'), 403);
+  assert.is(await status('127.0.0.1'), 101, 'the page itself');
+  assert.is(await status('localhost'), 101);
+});
+
 inspect('ignores messages that are not inspection events', async ({ watcher }) => {
   const ws = new WebSocket(watcher.inspectUrl);
   await new Promise((r) => ws.on('open', r));

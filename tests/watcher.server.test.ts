@@ -140,6 +140,22 @@ api('refuses DNS-rebound requests whose Host is not loopback', async ({ watcher 
   assert.is(status, 403);
 });
 
+api('accepts only loopback names and numbers as Host: 127.attacker.example is refused', async ({ watcher }) => {
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: watcher.port, path: '/app/watcher/api/audit', headers: { Host: host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject).end();
+    });
+  for (const host of ['127.attacker.example', '127.0.0.1.attacker.example', '127.0.0.256', '127.1', 'localhost.attacker.example']) {
+    assert.is(await status(`${host}:${watcher.port}`), 403, host);
+  }
+  for (const host of ['127.0.0.1', '127.10.20.30', 'localhost', 'LOCALHOST', '[::1]']) {
+    assert.is(await status(`${host}:${watcher.port}`), 200, host);
+  }
+});
+
 api('answers 400, not 500, to a broken percent-encoding', async ({ base }) => {
   assert.is((await json(`${base}/api/incidents/%E0%A4%A`)).status, 400);
 });

@@ -5,7 +5,7 @@ import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { decideRoute, readRoute, type ApiContext } from './api.js';
 import { Feed } from './feed.js';
-import { BadRequest, checkToken, decodePart, hostAllowed, isLoopback, newToken, sameToken, sendError } from './http.js';
+import { BadRequest, checkToken, decodePart, hostAllowed, isLoopback, newToken, originAllowed, sameToken, sendError } from './http.js';
 import { InspectionRegistry } from './inspection.js';
 import { QueryError } from './queries.js';
 import { MERMAID_DIR, PUBLIC_DIR, mermaidPathAllowed, serveFile } from './static.js';
@@ -51,7 +51,8 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const { store, engine = null } = options;
   const token = options.token ?? newToken();
   if (token.length < 16) throw new TypeError('watcher: a token must have at least 16 characters (omit it to get a random one)');
-  const loopback = isLoopback(options.host ?? '127.0.0.1');
+  const bound = options.host ?? '127.0.0.1';
+  const loopback = isLoopback(bound);
   const feed = new Feed();
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
   const ctx: ApiContext = { store, engine, inspection, machines: options.machines ?? engine?.machines ?? {} };
@@ -73,7 +74,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   };
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (loopback && !hostAllowed(req)) return sendError(res, 403, 'watcher: unexpected Host header');
+    if (loopback && !hostAllowed(req, bound)) return sendError(res, 403, 'watcher: unexpected Host header');
     const path = url.pathname.slice(BASE.length) || '/';
     const method = req.method ?? 'GET';
     if (method === 'POST') {
@@ -105,7 +106,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = new URL(req.url ?? '/', 'http://watcher.invalid');
     if (url.pathname !== `${BASE}/inspect`) return false;
-    if (!inspectAllowed(req, url, token, loopback)) {
+    if (!inspectAllowed(req, url, token, loopback, bound)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return true;
     }
@@ -129,12 +130,12 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
  * page on another origin could open one too (WebSockets ignore same-origin), so a
  * browser must be this page or present the token; off loopback, everyone needs it.
  */
-function inspectAllowed(req: IncomingMessage, url: URL, token: string, loopback: boolean): boolean {
+function inspectAllowed(req: IncomingMessage, url: URL, token: string, loopback: boolean, bound: string): boolean {
   const given = url.searchParams.get('token');
   if (given !== null) return sameToken(given, token);
-  if (!loopback || !hostAllowed(req)) return false;
+  if (!loopback || !hostAllowed(req, bound)) return false;
   const origin = req.headers.origin;
-  return origin === undefined || origin === `http://${req.headers.host}`;
+  return origin === undefined || (origin === `http://${req.headers.host}` && originAllowed(origin, bound));
 }
 
 /** A read-only store sees another process's commits only when it re-reads the file. */

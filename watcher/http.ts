@@ -92,19 +92,52 @@ export function checkToken(req: IncomingMessage, url: URL, expected: string, all
   return sameToken(given, expected) ? null : 403;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** 127.x.y.z written as four decimal numbers, each 0–255 (no names such as "127.attacker.example"). */
+const LOOPBACK_V4 = /^127(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/**
+ * A host name that can only mean this machine: `localhost`, `127.x.y.z` (numbers only)
+ * or `::1`. Any other name may resolve elsewhere tomorrow (DNS rebinding), so it is not one.
+ * @example isLoopback('127.0.0.2') // true; isLoopback('127.attacker.example') // false
+ */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+  const name = host.toLowerCase();
+  return name === 'localhost' || name === '::1' || name === '[::1]' || LOOPBACK_V4.test(name);
+}
+
+/** The name part of a Host header (`name:port`, `[v6]:port`), lower-cased. */
+function hostName(host: string): string {
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return name.toLowerCase();
 }
 
 /**
  * Guards a loopback server against DNS rebinding: a page from evil.example whose name
- * now resolves to 127.0.0.1 still sends `Host: evil.example`.
+ * now resolves to 127.0.0.1 still sends `Host: evil.example`. Accepted: the loopback
+ * names of `isLoopback` and the address the server is bound to (`bound`), nothing else.
  */
-export function hostAllowed(req: IncomingMessage): boolean {
+export function hostAllowed(req: IncomingMessage, bound?: string): boolean {
   const host = req.headers.host;
-  if (!host) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
-  return isLoopback(name.toLowerCase());
+  return host !== undefined && nameAllowed(hostName(host), bound);
+}
+
+/**
+ * The same check for a browser's `Origin` (`http://name:port`): a WebSocket ignores the
+ * same-origin policy, so its origin is checked like a Host header.
+ */
+export function originAllowed(origin: string, bound?: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && nameAllowed(url.hostname.toLowerCase(), bound);
+}
+
+function nameAllowed(name: string, bound?: string): boolean {
+  if (isLoopback(name)) return true;
+  if (!bound) return false;
+  const own = bound.toLowerCase();
+  return name === own || name === `[${own}]`;
 }
