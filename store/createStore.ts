@@ -5,7 +5,7 @@ import { ioError } from './storeFiles.js';
 import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
 import { StoreError } from './types.js';
-import type { RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
+import type { AuditPage, AuditQuery, RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
 
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
 export interface CoreOptions {
@@ -14,6 +14,8 @@ export interface CoreOptions {
   readonly?: boolean;
   /** Commit once per burst of mutations on its own (default true); else only on flush(). */
   autoCommit?: boolean;
+  /** Answers `Store.pageAudit` where the rows live (default: from memory, as `queryAudit`). */
+  pageAudit?: (query?: AuditQuery) => Promise<AuditPage>;
   /** Runs once at the end of close(), after the last flush (release locks, close files). */
   onClose?: () => Promise<void> | void;
 }
@@ -129,6 +131,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       changed();
     },
     queryAudit: (query) => low.data.audit_log.query(query),
+    pageAudit: opts.pageAudit ?? (async (query) => low.data.audit_log.query(query)),
     auditCount: () => low.data.audit_log.length,
     put(table, row) {
       guard(`put(${table})`);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
 import { acquireLock } from './lockFile.js';
+import { isPostgresUrl } from './postgres/isPostgresUrl.js';
 import type { Lock } from './lockFile.js';
 import { SplitFileAdapter } from './splitFileAdapter.js';
 import { emptyStoreData, ioError, storeFiles } from './storeFiles.js';
@@ -17,7 +18,8 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens (or creates) the store at `path` (`X.json`, with `X.state.jsonl` and
+ * Opens (or creates) the store at `path` — or, for a `postgres://…` URL, the PostgreSQL
+ * store in the URL's `?schema=` (see store/postgres/postgresStore.ts) (`X.json`, with `X.state.jsonl` and
  * `X.audit.jsonl` beside it). A writer takes `X.json.lock`; a missing file is a new, empty
  * store. Refuses, with a StoreError naming the file and leaving it untouched: invalid
  * JSON, a newer schema, a store in use by a live process.
@@ -27,6 +29,8 @@ export interface OpenStoreOptions {
  * await store.close();
  */
 export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  // A postgres:// URL is the PostgreSQL store (loaded on demand: file users never load pg).
+  if (isPostgresUrl(path)) return (await import('./postgres/postgresStore.js')).openPostgresStore(path, opts);
   const readonly = opts.readonly ?? false;
   let lock: Lock | null = null;
   if (!readonly) {

@@ -105,12 +105,18 @@ export interface StoreChange {
  * written in one commit per burst of events. `flush()` is the durability point.
  */
 export interface Store {
-  /** File the store lives in, or null for memory. */
+  /** File the store lives in (a PostgreSQL store: its URL, password hidden), or null for memory. */
   readonly path: string | null;
   readonly readonly: boolean;
 
   appendAudit(entry: AuditEntry): void;
   queryAudit(query?: AuditQuery): AuditPage;
+  /**
+   * The same query answered where the rows live: the PostgreSQL store pages it in the
+   * database (a viewer over a million rows never loads them); the others answer it from
+   * memory. Optional, so a Store written elsewhere still fits; callers fall back to `queryAudit`.
+   */
+  pageAudit?(query?: AuditQuery): Promise<AuditPage>;
   auditCount(): number;
 
   put<T extends TableName>(table: T, row: Tables[T]): void;

@@ -1,0 +1,100 @@
+import pg from 'pg';
+import { StoreError } from '../types.js';
+
+/** Where a PostgreSQL store lives: the server URL (password hidden for messages) and the schema. */
+export interface PgTarget {
+  /** The URL given to node-postgres, without our `schema` parameter. */
+  connectionString: string;
+  /** The URL as shown in messages: `postgres://user:***@host:port/db?schema=s`. */
+  shown: string;
+  /** The schema holding the store's tables (`?schema=`, default `incident_flow`). */
+  schema: string;
+}
+
+export const DEFAULT_SCHEMA = 'incident_flow';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Reads a store URL. `?schema=NAME` picks the schema (lower-case letters, digits, `_`);
+ * every other parameter goes to node-postgres as it is.
+ * @example parseTarget('postgres://postgres@127.0.0.1/test?schema=run_1').schema // 'run_1'
+ */
+export function parseTarget(location: string, schema?: string): PgTarget {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw new StoreError(`${redact(location)}: expected a URL like postgres://user@host:5432/database?schema=name`, 'io', null);
+  }
+  const chosen = schema ?? url.searchParams.get('schema') ?? DEFAULT_SCHEMA;
+  url.searchParams.delete('schema');
+  const withSchema = new URL(url.href);
+  withSchema.searchParams.set('schema', chosen);
+  const shown = redact(withSchema.href);
+  if (!SCHEMA_NAME.test(chosen)) {
+    throw new StoreError(`${shown}: schema: expected a name of lower-case letters, digits and "_" (at most 63), got ${JSON.stringify(chosen)}`, 'io', shown);
+  }
+  return { connectionString: url.href, shown, schema: chosen };
+}
+
+/** The URL with its password replaced by `***`. */
+export function redact(location: string): string {
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    return url.href;
+  } catch {
+    return location.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+// int8 (row seq, deadlines' due_at) as numbers: our values stay below 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * A pool of connections whose `search_path` is the store's schema (then `public`, where
+ * extensions live). Errors of idle connections (a server restart) are kept for the next
+ * query rather than crashing the process.
+ */
+export function createPool(target: PgTarget, max = 4): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: target.connectionString,
+    max,
+    types,
+    options: `-c search_path=${target.schema},public -c TimeZone=UTC`,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'incident-flow',
+  });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** A single connection with the same settings (LISTEN needs one of its own). */
+export function createClient(target: PgTarget): pg.Client {
+  const client = new pg.Client({ connectionString: target.connectionString, types, options: `-c search_path=${target.schema},public -c TimeZone=UTC`, application_name: 'incident-flow' });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/**
+ * A failure to reach or use the server, as one line naming the store: the server's own
+ * words, plus the usual cause for the common codes.
+ */
+export function pgError(target: PgTarget, step: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const reason = (error instanceof Error ? error.message : String(error)) || code;
+  const hint = HINTS[code] ?? '';
+  return new StoreError(`${target.shown}: could not ${step}: ${reason}${hint}`, 'io', target.shown);
+}
+
+const HINTS: Record<string, string> = {
+  ECONNREFUSED: ' (is PostgreSQL running there? `pg_isready -h HOST` tells)',
+  ENOTFOUND: ' (unknown host)',
+  '28P01': ' (wrong password for this user)',
+  '28000': ' (this user may not connect: see pg_hba.conf)',
+  '3D000': ' (create the database first: createdb NAME)',
+};

@@ -1,0 +1,56 @@
+import type pg from 'pg';
+import type { AuditEntry } from '../../machines/types.js';
+import type { AuditPage, AuditQuery } from '../types.js';
+import { pgError } from './connection.js';
+import type { PgTarget } from './connection.js';
+import { fromColumns } from './rows.js';
+import type { ColumnValues } from './rows.js';
+import { selectList } from './writeRows.js';
+
+/** The AuditQuery fields matched by equality, and their columns (each indexed with seq). */
+const EQUAL = [
+  ['entityId', 'entity_id'],
+  ['agent', 'agent'],
+  ['workflow', 'workflow'],
+  ['level', 'level'],
+  ['action', 'action'],
+] as const;
+
+/**
+ * Answers an AuditQuery in the database, with the same meaning as the in-memory one
+ * (auditIndex.ts): filters by equality through the indexes, `since` inclusive and `until`
+ * exclusive on `ts`, `text` case-insensitive on message, action, actor and entity id,
+ * ordered by `seq`, the page cut by OFFSET/LIMIT and the total counted apart.
+ * @example await pageAudit(pool, target, { agent: 'mailer', order: 'desc', limit: 50 })
+ */
+export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQuery = {}): Promise<AuditPage> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  for (const [field, column] of EQUAL) {
+    const value = query[field];
+    if (value !== undefined) where.push(`${column} = ${param(value)}`);
+  }
+  if (query.since !== undefined) where.push(`ts >= ${param(query.since)}::timestamptz`);
+  if (query.until !== undefined) where.push(`ts < ${param(query.until)}::timestamptz`);
+  if (query.text) {
+    const like = param(`%${query.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+    where.push(`(message ILIKE ${like} OR action ILIKE ${like} OR actor ILIKE ${like} OR entity_id ILIKE ${like})`);
+  }
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const offset = Math.max(0, Math.floor(query.offset ?? 0)) || 0;
+  const limit = query.limit === undefined ? null : Math.max(0, Math.floor(query.limit)) || 0;
+  const order = query.order === 'desc' ? 'DESC' : 'ASC';
+  try {
+    const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log ${filter}`, values);
+    const n = total.rows[0]?.n ?? 0;
+    if (limit === 0 || offset >= n) return { total: n, rows: [] };
+    const page = await pool.query<ColumnValues>(
+      `SELECT ${selectList('audit_log')} FROM audit_log ${filter} ORDER BY seq ${order} OFFSET ${offset}${limit === null ? '' : ` LIMIT ${limit}`}`,
+      values,
+    );
+    return { total: n, rows: page.rows.map((row) => fromColumns('audit_log', row) as AuditEntry) };
+  } catch (error) {
+    throw pgError(target, 'page the audit log', error);
+  }
+}

@@ -1,0 +1,184 @@
+import type { Adapter } from 'lowdb';
+import type pg from 'pg';
+import type { AuditEntry } from '../../machines/types.js';
+import { AuditLog } from '../auditLog.js';
+import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from '../types.js';
+import type { RowChanges, StoreData, TableName, Tables } from '../types.js';
+import { pgError } from './connection.js';
+import type { PgTarget } from './connection.js';
+import { Follower } from './follower.js';
+import { appendAuditRows, deleteRows, readRows, upsertRows } from './writeRows.js';
+
+/**
+ * lowdb adapter over a PostgreSQL schema, for the store core (createStore): `read()`
+ * loads every table and the audit trail into memory (the Store's reads are synchronous),
+ * and each `write()` is one transaction with the rows the commit changed, the meta if it
+ * changed, the new audit rows, and a NOTIFY naming them. A follower (read-only) reads
+ * again only what the notifications named, or everything when it may have missed some.
+ * @example const low = new Low(new PostgresAdapter(target, pool), emptyStoreData()); await low.read();
+ */
+export class PostgresAdapter implements Adapter<StoreData> {
+  readonly #target: PgTarget;
+  readonly #pool: pg.Pool;
+  readonly #follower: Follower | null;
+  readonly #audit = new AuditLog();
+  #tables: StoreData['tables'] | null = null;
+  #meta: Record<string, unknown> = {};
+  /** Audit rows written or read so far, and the seq of the last one read from the database. */
+  #written = 0;
+  #lastSeq = 0;
+
+  constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null) {
+    this.#target = target;
+    this.#pool = pool;
+    this.#follower = follower;
+  }
+
+  async read(): Promise<StoreData> {
+    // A follower no notice reached has nothing to read: no round trip.
+    if (this.#tables && this.#follower?.idle) return this.#data({ rows: [], meta: false });
+    const client = await this.#connect('read the store');
+    try {
+      // One snapshot of the whole database, so tables and audit agree.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const pending = this.#follower?.take() ?? 'all';
+      const changes = this.#tables === null || pending === 'all' ? await this.#readAll(client) : await this.#readSome(client, pending);
+      await this.#readAudit(client);
+      await client.query('COMMIT');
+      return this.#data(changes);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // Whatever was named and not read is read again next time.
+      this.#follower?.missed();
+      throw pgError(this.#target, 'read the store', error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async write(data: StoreData): Promise<void> {
+    if (this.#follower) throw new StoreError(`${this.#target.shown} is open read-only`, 'readonly', this.#target.shown);
+    // Captured before the first await: later mutations belong to the next commit.
+    const plan = planRows(data);
+    const meta = data.changes?.meta !== false ? { ...data.meta } : null;
+    const end = data.audit_log.length;
+    const entries = end > this.#written ? data.audit_log.entries(this.#written, end) : [];
+    const client = await this.#connect('commit');
+    try {
+      await client.query('BEGIN');
+      for (const [table, { removed, rows }] of plan) {
+        if (removed.length) await deleteRows(client, table, removed);
+        if (rows.length) await upsertRows(client, table, rows);
+      }
+      if (meta) {
+        await client.query('DELETE FROM meta');
+        await client.query('INSERT INTO meta (key, value) SELECT key, value FROM jsonb_each($1::jsonb)', [JSON.stringify(meta)]);
+      }
+      if (entries.length) this.#lastSeq = Math.max(this.#lastSeq, await appendAuditRows(client, entries));
+      await client.query('SELECT pg_notify($1, $2)', [channelOf(this.#target), notice(plan, meta !== null, entries.length)]);
+      await client.query('COMMIT');
+      this.#written = end;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw pgError(this.#target, 'commit', error);
+    } finally {
+      client.release();
+    }
+  }
+
+  #data(changes: RowChanges | undefined): StoreData {
+    return { schemaVersion: SCHEMA_VERSION, meta: this.#meta, tables: this.#tables as StoreData['tables'], audit_log: this.#audit, changes };
+  }
+
+  async #connect(step: string): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw pgError(this.#target, step, error);
+    }
+  }
+
+  /** Every table and the meta, afresh (the first read, or a follower that may have missed a notice). */
+  async #readAll(client: pg.ClientBase): Promise<undefined> {
+    const tables = {} as Record<TableName, Record<string, unknown>>;
+    for (const table of TABLE_NAMES) {
+      const rows: Record<string, unknown> = {};
+      for (const { row } of await readRows(client, table)) rows[row.id] = row;
+      tables[table] = rows;
+    }
+    this.#tables = tables as StoreData['tables'];
+    this.#meta = await readMeta(client);
+    return undefined; // unknown: the core compares the tables
+  }
+
+  /** The rows and meta the notifications named, changed in place in the tables held. */
+  async #readSome(client: pg.ClientBase, pending: { rows: Map<TableName, Set<string>>; meta: boolean }): Promise<RowChanges> {
+    const tables = this.#tables as unknown as Record<TableName, Record<string, unknown>>;
+    const touched: Array<RowChanges['rows'][number]> = [];
+    for (const [table, idSet] of pending.rows) {
+      const ids = [...idSet];
+      const found = new Map((await readRows(client, table, 'id = ANY($1::text[])', [ids])).map(({ row }) => [row.id, row]));
+      for (const id of ids) {
+        const row = found.get(id);
+        if (row) tables[table][id] = row;
+        else delete tables[table][id];
+        touched.push({ table, id, removed: !row });
+      }
+    }
+    if (pending.meta) this.#meta = await readMeta(client);
+    return { rows: touched, meta: pending.meta };
+  }
+
+  /** Audit rows committed since the last read, appended to the log in `seq` order. */
+  async #readAudit(client: pg.ClientBase): Promise<void> {
+    for (const { seq, row } of await readRows(client, 'audit_log', 'seq > $1', [this.#lastSeq])) {
+      this.#audit.append(row as AuditEntry);
+      this.#lastSeq = seq;
+    }
+    this.#written = this.#audit.length;
+  }
+}
+
+type Plan = Map<TableName, { removed: string[]; rows: Array<Tables[TableName]> }>;
+
+/** Per table, the ids to delete first (removed, or removed and put again) and the rows to write, in order. */
+function planRows(data: StoreData): Plan {
+  const plan: Plan = new Map();
+  const seen = new Set<string>();
+  const touches = data.changes?.rows ?? TABLE_NAMES.flatMap((table) => Object.keys(data.tables[table]).map((id) => ({ table, id, removed: false })));
+  for (const { table, id, removed } of touches) {
+    const key = `${table}\u0000${id}`;
+    let entry = plan.get(table);
+    if (!entry) plan.set(table, (entry = { removed: [], rows: [] }));
+    if (removed && !entry.removed.includes(id)) entry.removed.push(id);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rows = data.tables[table] as Record<string, Tables[TableName]>;
+    if (Object.hasOwn(rows, id)) entry.rows.push(rows[id]);
+  }
+  return plan;
+}
+
+async function readMeta(client: pg.ClientBase): Promise<Record<string, unknown>> {
+  const result = await client.query<{ key: string; value: unknown }>('SELECT key, value FROM meta ORDER BY key');
+  return Object.fromEntries(result.rows.map((r) => [r.key, r.value]));
+}
+
+/** The channel a store's commits are announced on (one per schema). */
+export function channelOf(target: PgTarget): string {
+  return `incident_flow:${target.schema}`;
+}
+
+/** NOTIFY payloads must stay under 8000 bytes: past that, followers read everything again. */
+const MAX_NOTICE = 7900;
+
+/** What a commit changed, for followers: `{"rows":[[table,id]…],"meta":bool,"audit":n}` or `{"all":true}`. */
+function notice(plan: Plan, meta: boolean, audit: number): string {
+  const rows: Array<[TableName, string]> = [];
+  for (const [table, { removed, rows: written }] of plan) {
+    for (const id of removed) rows.push([table, id]);
+    for (const row of written) rows.push([table, row.id]);
+  }
+  const text = JSON.stringify({ rows, meta, audit });
+  return Buffer.byteLength(text) <= MAX_NOTICE ? text : '{"all":true}';
+}

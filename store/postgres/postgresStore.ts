@@ -1,0 +1,98 @@
+import { Low } from 'lowdb';
+import type pg from 'pg';
+import { createStore } from '../createStore.js';
+import { emptyStoreData } from '../storeFiles.js';
+import { StoreError } from '../types.js';
+import type { Store, StoreData } from '../types.js';
+import { createClient, createPool, parseTarget, pgError } from './connection.js';
+import type { PgTarget } from './connection.js';
+import { Follower } from './follower.js';
+import { migrate } from './migrate.js';
+import { pageAudit } from './pageAudit.js';
+import { channelOf, PostgresAdapter } from './postgresAdapter.js';
+
+/** Options of `openPostgresStore` (those of `openStore`, plus the schema). */
+export interface PostgresStoreOptions {
+  /** Follow the store without writing (no lock; other processes' commits arrive by LISTEN/NOTIFY and `refresh()`). */
+  readonly?: boolean;
+  /** Commit once per burst of mutations on its own (default true); false: only on flush(). */
+  autoCommit?: boolean;
+  /** The schema, instead of the URL's `?schema=` (default `incident_flow`). */
+  schema?: string;
+}
+
+/**
+ * Opens the store kept in a PostgreSQL schema, migrating it first (see migrate.ts). A
+ * writer holds an advisory lock on the schema for as long as it is open: the Store keeps
+ * the tables in memory, so a second writer would overwrite the first one's rows; it is
+ * refused like a second process on a store file. Refuses with one line naming the URL
+ * (password hidden), writing nothing: a server that cannot be reached or refuses the
+ * login, a schema newer than the code, a column edited into another type.
+ * @example
+ * const store = await openPostgresStore('postgres://postgres@127.0.0.1:5432/test?schema=ops');
+ * store.appendAudit(entry);
+ * await store.close();
+ */
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
+  const target = parseTarget(url, opts.schema);
+  const readonly = opts.readonly ?? false;
+  const pool = createPool(target);
+  let lock: pg.Client | null = null;
+  let follower: Follower | null = null;
+  try {
+    const client = await pool.connect().catch((error: unknown) => {
+      throw pgError(target, 'connect', error);
+    });
+    try {
+      await migrate(client, target, undefined, !readonly).catch((error: unknown) => {
+        throw pgError(target, 'open the store', error);
+      });
+    } finally {
+      client.release();
+    }
+    if (readonly) follower = await Follower.start(target, channelOf(target));
+    else lock = await takeWriterLock(target);
+    const adapter = new PostgresAdapter(target, pool, follower);
+    const low = new Low<StoreData>(adapter, emptyStoreData());
+    await low.read();
+    const held = { lock, follower };
+    let store: Store | null = null;
+    store = createStore(low, {
+      path: target.shown,
+      readonly,
+      autoCommit: opts.autoCommit ?? true,
+      // Paged by the database; a writer's own rows are committed first, so the page has them.
+      pageAudit: async (query) => {
+        if (!readonly) await store?.flush();
+        return pageAudit(pool, target, query);
+      },
+      onClose: async () => {
+        await held.follower?.close();
+        await held.lock?.end().catch(() => undefined);
+        await pool.end();
+      },
+    });
+    return store;
+  } catch (error) {
+    await follower?.close();
+    await lock?.end().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    throw pgError(target, 'open the store', error);
+  }
+}
+
+/** The single writer's advisory lock, held by a connection of its own until close. */
+async function takeWriterLock(target: PgTarget): Promise<pg.Client> {
+  const client = createClient(target);
+  try {
+    await client.connect();
+    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`incident-flow:writer:${target.schema}`]);
+    if (!got.rows[0]?.ok) {
+      throw new StoreError(`${target.shown} is in use by another writing process (it holds the schema's advisory lock); open it read-only to follow it`, 'locked', target.shown);
+    }
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw pgError(target, 'lock the store', error);
+  }
+}
