@@ -20,7 +20,8 @@ import { RealClock } from './realClock.js';
 import { Responders } from './responders.js';
 import { isoAt, type Runtime } from './runtime.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
-import { Workers, messageOf, stackOf } from './workers.js';
+import { messageOf, nameOf, stackOf } from './errorText.js';
+import { Workers } from './workers.js';
 
 const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coordinated', atlas: 'executive' };
 const RECENT_WINDOW_MS = 3_600_000;
@@ -46,9 +47,37 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     random: options.random ?? Math.random,
     policy: resolvePolicy(options.config),
     emit: (event) => {
-      for (const listener of listeners) listener(event);
+      for (const listener of listeners) {
+        // A subscriber's bug must not stop the engine's own step half way (an incident
+        // never opened, a job's `done` never settled): it goes to the audit log instead.
+        try {
+          listener(event);
+        } catch (error) {
+          listenerFailed(event, error);
+        }
+      }
     },
   };
+  /** Written to the store only, not emitted: a listener that always throws must not loop. */
+  function listenerFailed(event: EngineEvent, error: unknown): void {
+    const about = event.type === 'audit' ? event.entry.action : event.type === 'incident' ? event.incident.id : event.decision.id;
+    const message = messageOf(error);
+    try {
+      rt.store.appendAudit({
+        action: 'engine.listener_failed',
+        actor: 'engine',
+        entityId: 'subscribers',
+        entityType: 'engine',
+        id: rt.ids('aud'),
+        level: 'error',
+        message: `A subscribe() listener threw on a ${event.type} event (${about}): ${message}`,
+        meta: { event: event.type, about, error: message, stack: stackOf(error) },
+        ts: isoAt(rt.clock.now()),
+      });
+    } catch {
+      // The store is closed (the engine is stopping): there is nowhere left to record it.
+    }
+  }
   const recent: RecentFailure[] = [];
   const fleet = createFleet(rt, (kind, id, paused) => workers.setPaused(kind, id, paused));
 
@@ -124,7 +153,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     }
     const id = rt.ids('inc');
     rt.store.put('jobs', { ...job, incidentId: id });
-    const impact = impactOf(spec?.impact ?? (spec && options.assess ? options.assess(error, spec) : {}));
+    const impact = impactOf(spec?.impact ?? (spec && options.assess ? guarded(() => options.assess!(error, spec), {}) : {}));
     const input = incidentInput({
       id,
       fingerprint,
@@ -137,9 +166,9 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       failure: spec?.failure ?? null,
       error: {
         message,
-        name: error instanceof Error ? error.name : undefined,
+        name: nameOf(error),
         stack: stackOf(error),
-        retryable: spec?.retryable ? spec.retryable(error) : isRetryable(error),
+        retryable: guarded(() => (spec?.retryable ? spec.retryable(error) : isRetryable(error)), true),
       },
       impact,
       failureStartedAt: isoAt(spec?.startedAt ?? at),
@@ -159,6 +188,16 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
   }
   restore();
   chairman.start();
+  let stopped = false;
+
+  /** A host callback (assess, retryable) that throws gets its default: the incident opens all the same. */
+  function guarded<T>(call: () => T, fallback: T): T {
+    try {
+      return call();
+    } catch {
+      return fallback;
+    }
+  }
 
   /** Brings back what the store holds: open incidents, their deadlines, the responders' hands, waiting jobs. */
   function restore(): void {
@@ -199,6 +238,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     clock: rt.clock,
     machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
     submit(job) {
+      if (stopped) throw new EngineError('submit: the engine is stopped; create a new engine over the store to run more jobs');
       // A job nothing can run is the caller's mistake, not an incident.
       if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
       if (!job.run && !(job.kind && options.jobs?.[job.kind])) {
@@ -226,6 +266,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       return () => listeners.delete(listener);
     },
     async stop() {
+      stopped = true;
       incidents.stop();
       responders.stop();
       workers.stop();

@@ -2,6 +2,8 @@ import { createActor, fromPromise, type Actor } from 'xstate';
 import { workerMachine } from '../machines/workerMachine.js';
 import type { AttemptOutcome } from '../machines/incidentEvents.js';
 import type { JobRecord } from '../machines/types.js';
+import { messageOf, stackOf } from './errorText.js';
+import { JobTimeoutError, runWithTimeout } from './jobTimeout.js';
 import { isoAt, writeAudit, type Runtime } from './runtime.js';
 import type { JobRunner, JobSpec } from './types.js';
 
@@ -95,10 +97,16 @@ export class Workers {
 
   private async runFirst(jobId: string): Promise<void> {
     const job = this.rt.store.get('jobs', jobId)!;
-    const result = await this.execute(job, 0);
-    if (!result.ok) this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId));
-    this.waiters.get(jobId)?.(result.ok ? 'succeeded' : 'failed');
-    this.waiters.delete(jobId);
+    let ok = false;
+    try {
+      const result = await this.execute(job, 0);
+      ok = result.ok;
+      if (!result.ok) this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId));
+    } finally {
+      // Whatever went wrong above, the caller's `done` settles.
+      this.waiters.get(jobId)?.(ok ? 'succeeded' : 'failed');
+      this.waiters.delete(jobId);
+    }
   }
 
   /** Runs the job once; the loop's error handler catches what it throws. */
@@ -107,19 +115,21 @@ export class Workers {
     this.rt.store.put('jobs', { ...job, status: 'running', attempts: job.attempts + 1, updatedAt: isoAt(this.rt.clock.now()) });
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
-      await run({ attempt, jobId: job.id, input: job.input });
+      const ms = this.rt.policy.JOB_TIMEOUT_MS;
+      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms));
       this.settle(job.id, 'succeeded', null);
       return { ok: true };
     } catch (error) {
       const at = this.rt.clock.now();
-      this.settle(job.id, 'failed', messageOf(error));
+      const message = messageOf(error);
+      this.settle(job.id, 'failed', message);
       writeAudit(this.rt, 'job', job.id, {
         at,
         actor: job.agent,
         action: 'job.failed',
         level: 'error',
-        message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${messageOf(error)}`,
-        meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: messageOf(error), stack: stackOf(error) },
+        message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${message}`,
+        meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: message, stack: stackOf(error) },
       });
       return { ok: false, error };
     }
@@ -131,5 +141,3 @@ export class Workers {
   }
 }
 
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-export const stackOf = (error: unknown): string => (error instanceof Error && error.stack ? error.stack : String(error));

@@ -49,7 +49,7 @@ export function incidentRow(i: number): IncidentRecord {
     policy: {
       AUTO_SPEND_LIMIT_USD: 500, TWO_HOUR_RULE_MS: 7_200_000, RETRY_DELAYS_MS: [0, 5_000, 25_000],
       MAINTENANCE_WINDOW: { day: 0, hour: 2, minute: 0 }, REVIEW_SEVERITIES: ['P0', 'P1'],
-      DECISION_TIMEOUT_MS: 900_000, DECISION_TIMEOUT_POLICY: 'escalate', ACK_TIMEOUT_MS: 600_000,
+      DECISION_TIMEOUT_MS: 900_000, DECISION_TIMEOUT_POLICY: 'escalate', ACK_TIMEOUT_MS: 600_000, JOB_TIMEOUT_MS: 600_000,
     },
   };
 }

@@ -66,6 +66,11 @@ export interface PolicyConfig {
    * P2 1 h, P3 24 h).
    */
   ACK_TIMEOUT_MS: number | null;
+  /**
+   * A job attempt that has not settled by then fails as retryable (JobTimeoutError), so a
+   * hung job never holds its agent's queue. Default 10 min.
+   */
+  JOB_TIMEOUT_MS: number;
 }
 
 export type IncidentStatus =
@@ -160,7 +165,7 @@ export interface AuditEntry {
   id: string;
   ts: string;
   actor: Actor;
-  entityType: 'incident' | 'job' | 'agent' | 'workflow' | 'decision' | 'document';
+  entityType: 'incident' | 'job' | 'agent' | 'workflow' | 'decision' | 'document' | 'engine';
   entityId: string;
   action: string;
   level: AuditLevel;

@@ -142,7 +142,7 @@ export function incident(over: Partial<IncidentRecord> & { id: string }): Incide
     policy: {
       AUTO_SPEND_LIMIT_USD: 500, TWO_HOUR_RULE_MS: 7_200_000, RETRY_DELAYS_MS: [0, 5000, 25000],
       MAINTENANCE_WINDOW: { day: 0, hour: 2, minute: 0 }, REVIEW_SEVERITIES: ['P0', 'P1'],
-      DECISION_TIMEOUT_MS: 900_000, DECISION_TIMEOUT_POLICY: 'escalate', ACK_TIMEOUT_MS: 300_000,
+      DECISION_TIMEOUT_MS: 900_000, DECISION_TIMEOUT_POLICY: 'escalate', ACK_TIMEOUT_MS: 300_000, JOB_TIMEOUT_MS: 600_000,
     },
     ...over,
   };

@@ -1,0 +1,39 @@
+import type { Clock } from '../machines/types.js';
+
+/** A job that did not settle within `JOB_TIMEOUT_MS`: the attempt fails, retryable. */
+export class JobTimeoutError extends Error {
+  /** Read by `isRetryable`: a slow dependency may well answer on the next attempt. */
+  readonly retryable = true;
+  constructor(jobId: string, agent: string, ms: number) {
+    super(`job ${jobId} of ${agent} did not finish within JOB_TIMEOUT_MS (${ms} ms)`);
+    this.name = 'JobTimeoutError';
+  }
+}
+
+/**
+ * Runs a job, failing it with a JobTimeoutError once `ms` pass on `clock` without it
+ * settling, so one hung job never holds its agent's queue. A job that returns at once
+ * (no promise) arms no timer. What a timed-out job does later is ignored.
+ * @example await runWithTimeout(() => run(ctx), clock, 600_000, () => new JobTimeoutError(id, agent, 600_000))
+ */
+export function runWithTimeout(run: () => unknown, clock: Clock, ms: number, timeout: () => Error): Promise<unknown> {
+  const result = run();
+  if (!isThenable(result)) return Promise.resolve(result);
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(timeout()), ms);
+    Promise.resolve(result).then(
+      (value) => {
+        clock.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clock.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}

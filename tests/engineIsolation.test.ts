@@ -1,0 +1,123 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createIncidentEngine } from '../agents/engine.js';
+import { EngineError, type EngineOptions } from '../agents/types.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import { nextTurn, VirtualClock } from '../sim/virtualClock.js';
+
+/**
+ * Whatever a subscriber or a job throws, or however long a job hangs, the engine loop
+ * goes on: the incident opens, the error is in the audit log, `done` settles.
+ */
+
+const engineWith = (jobs: EngineOptions['jobs'] = {}, config: EngineOptions['config'] = {}) => {
+  const clock = new VirtualClock({ start: Date.UTC(2026, 2, 2, 14) });
+  return { clock, engine: createIncidentEngine({ store: createMemoryStore(), clock, jobs, config }) };
+};
+/** `done`, or a failure if it has not settled within 2 s of real time (the bug was that it never did). */
+const settled = <T>(done: Promise<T>) =>
+  Promise.race([done, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('done never settled')), 2_000))]);
+const actions = (engine: ReturnType<typeof createIncidentEngine>) => engine.store.queryAudit().rows.map((r) => r.action);
+
+const listeners = suite('engine: a throwing subscribe() listener');
+
+listeners('does not stop the incident from opening; the error is audited as engine.listener_failed', async () => {
+  const { engine } = engineWith({ invoices: () => { throw new Error('invoice API 503'); } });
+  let thrown = 0;
+  engine.subscribe((e) => {
+    if (e.type === 'audit' && e.entry.action === 'job.failed' && thrown++ === 0) throw new Error('listener bug');
+  });
+  const seen: string[] = [];
+  engine.subscribe((e) => e.type === 'audit' && seen.push(e.entry.action));
+  const { done } = engine.submit({ agent: 'billing', kind: 'invoices' });
+  assert.is(await settled(done), 'failed');
+  assert.is(engine.store.list('incidents').length, 1, 'the incident opened');
+  const failed = engine.store.queryAudit({ action: 'engine.listener_failed' }).rows;
+  assert.is(failed.length, 1);
+  assert.is(failed[0].level, 'error');
+  assert.match(failed[0].message, /listener bug/);
+  assert.equal((failed[0].meta as Record<string, unknown>).about, 'job.failed');
+  assert.ok(seen.includes('incident.detected'), 'the other listeners still got every event');
+  await engine.stop();
+});
+
+const thrown = suite('engine: a job that throws something odd');
+
+const odd: Array<[string, () => unknown]> = [
+  ['Object.create(null)', () => Object.create(null)],
+  ['an object whose toString throws', () => ({ toString() { throw new Error('no'); } })],
+  ['an Error whose stack getter throws', () => Object.defineProperty(new Error('stackless'), 'stack', { get() { throw new Error('no stack'); } })],
+  ['an Error whose message getter throws', () => Object.defineProperty(new Error('x'), 'message', { get() { throw new Error('no message'); } })],
+  ['a revoked Proxy', () => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; }],
+];
+for (const [what, make] of odd) {
+  thrown(`opens the incident and audits job.failed when a job throws ${what}`, async () => {
+    const { engine } = engineWith({ odd: () => { throw make(); } });
+    const { jobId, done } = engine.submit({ agent: 'billing', kind: 'odd' });
+    assert.is(await settled(done), 'failed');
+    assert.is(engine.store.get('jobs', jobId)?.status === 'running', false, 'the job does not stay running');
+    assert.is(engine.store.queryAudit({ action: 'job.failed' }).total, 1);
+    assert.is(engine.store.list('incidents').length, 1);
+    assert.ok(actions(engine).includes('incident.detected'));
+    await engine.stop();
+  });
+}
+
+thrown('a job whose assess or retryable callback throws still opens its incident', async () => {
+  const clock = new VirtualClock({ start: 0 });
+  const engine = createIncidentEngine({ store: createMemoryStore(), clock, assess: () => { throw new Error('assess bug'); } });
+  const { done } = engine.submit({ agent: 'billing', run: () => { throw new Error('boom'); }, retryable: () => { throw new Error('retryable bug'); } });
+  assert.is(await settled(done), 'failed');
+  assert.is(engine.store.list('incidents').length, 1);
+  await engine.stop();
+});
+
+const timeout = suite('engine: JOB_TIMEOUT_MS');
+
+timeout('fails a job that never settles as retryable and frees the agent for its next job', async () => {
+  const { clock, engine } = engineWith({ hang: () => new Promise(() => {}), quick: async () => {} }, { JOB_TIMEOUT_MS: 60_000 });
+  const first = engine.submit({ agent: 'billing', kind: 'hang' });
+  const second = engine.submit({ agent: 'billing', kind: 'quick' });
+  await nextTurn();
+  assert.is(engine.store.get('jobs', second.jobId)?.status, 'queued', 'waits behind the hung job');
+  await clock.advanceByAsync(60_000);
+  assert.is(await settled(first.done), 'failed');
+  assert.is(await settled(second.done), 'succeeded', 'the agent took its next job');
+  const failed = engine.store.queryAudit({ action: 'job.failed' }).rows[0];
+  assert.match(failed.message, /did not finish within JOB_TIMEOUT_MS \(60000 ms\)/);
+  const incident = engine.store.list('incidents')[0];
+  assert.is(incident.error.retryable, true);
+  assert.is(incident.error.name, 'JobTimeoutError');
+  await engine.stop();
+});
+
+timeout('defaults to 10 minutes and arms no timer for a job that returns at once', async () => {
+  const { clock, engine } = engineWith({ sync: () => {} });
+  assert.is(engine.store.list('incidents').length, 0);
+  const before = clock.pending();
+  const { done } = engine.submit({ agent: 'billing', kind: 'sync' });
+  assert.is(await done, 'succeeded');
+  assert.is(clock.pending(), before);
+  const { engine: e2 } = engineWith({ slow: () => new Promise((r) => setTimeout(r, 5)) });
+  const slow = e2.submit({ agent: 'billing', kind: 'slow' });
+  assert.is(await slow.done, 'succeeded', 'a job well within the default is not cut');
+  await engine.stop();
+  await e2.stop();
+});
+
+const stopped = suite('engine: after stop()');
+
+stopped('submit throws EngineError and writes nothing', async () => {
+  const { engine } = engineWith({ invoices: () => { throw new Error('503'); } });
+  await engine.stop();
+  const rows = engine.store.auditCount();
+  assert.throws(() => engine.submit({ agent: 'billing', kind: 'invoices' }), (e: unknown) => e instanceof EngineError && /stopped/.test((e as Error).message));
+  await nextTurn();
+  assert.is(engine.store.auditCount(), rows);
+  assert.is(engine.store.list('jobs').length, 0);
+});
+
+listeners.run();
+thrown.run();
+timeout.run();
+stopped.run();
