@@ -1,3 +1,4 @@
+import type { IncidentRecord } from '../machines/types.js';
 import { buildBoardSummary } from '../reports/boardSummary.js';
 import { isoWeek, isoWeekStart } from '../reports/time.js';
 import { isoAt, type Runtime } from './runtime.js';
@@ -14,10 +15,26 @@ export const BOARD = '_board';
  * "notifies the board via the weekly summary"), on a durable weekly deadline.
  */
 export class Chairman {
+  /**
+   * Incidents saved since the engine started, each with when it was last saved: a week's
+   * summary reads those saved since the week began (and the unresolved ones) instead of
+   * every incident in the store, which grows with the run.
+   */
+  readonly #saved = new Map<string, number>();
+  /** Saves before this instant were not seen: a week that began earlier reads the whole table. */
+  readonly #since: number;
+
   constructor(
     private readonly rt: Runtime,
     private readonly deadlines: Deadlines,
-  ) {}
+  ) {
+    this.#since = rt.clock.now();
+  }
+
+  /** An incident's record was just saved. */
+  saved(id: string): void {
+    this.#saved.set(id, this.rt.clock.now());
+  }
 
   /** Arms the next weekly summary unless one is already armed (a restart keeps the row). */
   start(): void {
@@ -34,7 +51,8 @@ export class Chairman {
 
   /** Writes the board summary of the week starting at `weekStart`. */
   summarize(weekStart: number, at: number): string {
-    const doc = buildBoardSummary(this.rt.store, { weekStart: isoAt(weekStart), now: isoAt(at), ids: this.rt.ids });
+    const incidents = weekStart >= this.#since ? this.#candidates(weekStart) : undefined;
+    const doc = buildBoardSummary(this.rt.store, { weekStart: isoAt(weekStart), now: isoAt(at), ids: this.rt.ids, incidents });
     this.rt.store.put('kb_documents', doc);
     this.rt.store.put('notifications', {
       id: this.rt.ids('ntf'),
@@ -47,6 +65,17 @@ export class Chairman {
       incidentId: null,
     });
     return doc.id;
+  }
+
+  /**
+   * Every incident the week's summary may name: detected or breached in the week means
+   * saved at or after its start; an unresolved P0 from before is in the unresolved index.
+   */
+  #candidates(weekStart: number): IncidentRecord[] {
+    for (const [id, at] of this.#saved) if (at < weekStart) this.#saved.delete(id);
+    const ids = new Set(this.#saved.keys());
+    for (const record of this.rt.store.list('incidents', { resolvedAt: null })) ids.add(record.id);
+    return [...ids].flatMap((id) => this.rt.store.get('incidents', id) ?? []);
   }
 
   private arm(dueAt: number): void {

@@ -55,13 +55,17 @@ export function affectedTenants(rt: Runtime, incident: IncidentContext): string[
   return [...tenants];
 }
 
-/** Initial diagnosis: the error log, recent audit entries and the job history of the agent and workflow. */
+/**
+ * Initial diagnosis: the error log, recent audit entries and the job history of the agent
+ * and workflow. Each read costs what it returns: the audit counts come from the log's
+ * indexes, the last 20 jobs from the end of the jobs-by-agent index (`last`), not a
+ * list of all the agent's jobs.
+ */
 export function diagnose(rt: Runtime, incident: IncidentContext, at: number): string[] {
   const since = isoAt(at - HOUR);
   const errors = rt.store.queryAudit({ agent: incident.agent, level: 'error', since, limit: 0 }).total;
   const recent = rt.store.queryAudit({ agent: incident.agent, order: 'desc', limit: 5 }).rows;
-  const jobs = rt.store.list('jobs', { agent: incident.agent });
-  const window = jobs.slice(-20);
+  const window = rt.store.list('jobs', { agent: incident.agent }, { last: 20 });
   const failed = window.filter((j) => j.status === 'failed').length;
   const findings = [
     `Error: ${incident.error.message}${incident.error.name ? ` (${incident.error.name})` : ''}`,

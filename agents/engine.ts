@@ -47,6 +47,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     random: options.random ?? Math.random,
     policy: resolvePolicy(options.config),
     emit: (event) => {
+      if (event.type === 'incident') chairman.saved(event.incident.id);
       for (const listener of listeners) {
         // A subscriber's bug must not stop the engine's own step half way (an incident
         // never opened, a job's `done` never settled): it goes to the audit log instead.

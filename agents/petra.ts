@@ -34,7 +34,9 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
   const related = recent.filter(
     (f) => f.at >= windowStart && (f.agent === incident.agent || (incident.workflow !== null && f.workflow === incident.workflow) || (incident.tenant !== null && f.tenant === incident.tenant)),
   );
-  const openIncidents = rt.store.list('incidents', { agent: incident.agent }).filter((i) => i.status !== 'closed' && i.id !== incident.id);
+  // `closedAt: null` narrows the index lookup to incidents not closed (bounded by what is
+  // open), rather than every incident the agent ever had.
+  const openIncidents = rt.store.list('incidents', { agent: incident.agent, closedAt: null }).filter((i) => i.status !== 'closed' && i.id !== incident.id);
   // Jobs whose failures joined this incident (same root cause on other agents or tenants).
   const joined = rt.store.list('jobs', { incidentId: incident.id });
   const uniq = (xs: Array<string | null>) => [...new Set(xs.filter((x): x is string => x !== null))].sort();

@@ -1,4 +1,4 @@
-import type { FollowUpRecord, IncidentStatus, KbDocument } from '../machines/types.js';
+import type { FollowUpRecord, IncidentRecord, IncidentStatus, KbDocument } from '../machines/types.js';
 import type { Store } from '../store/types.js';
 import { ReportError } from './errors.js';
 import { isOverdue, openFollowUps } from './followups.js';
@@ -38,17 +38,20 @@ export interface BoardSummary {
 /**
  * The Chairman's weekly incident summary for the week starting at `weekStart`
  * ([weekStart, weekStart + 7 days)), tagged `board-summary`. Reads the store, writes
- * nothing: the caller stores the document.
+ * nothing: the caller stores the document. `incidents` narrows what it reads: any
+ * superset of the incidents detected in the week, those with an SLA breach in it and the
+ * P0s still unresolved (the Chairman passes the incidents saved since the week began plus
+ * the unresolved ones); default, every incident in the store.
  * @example store.put('kb_documents', buildBoardSummary(store, { weekStart: '2026-03-02T00:00:00Z', now, ids }))
  */
 export function buildBoardSummary(
   store: Pick<Store, 'get' | 'list'>,
-  opts: { weekStart: string; now: string; ids: (prefix: string) => string },
+  opts: { weekStart: string; now: string; ids: (prefix: string) => string; incidents?: IncidentRecord[] },
 ): KbDocument {
   const start = Date.parse(opts.weekStart);
   if (Number.isNaN(start)) throw new ReportError(`weekStart "${opts.weekStart}": expected an ISO-8601 instant`, 'bad-option');
   const weekEnd = new Date(start + WEEK).toISOString();
-  const all = store.list('incidents');
+  const all = opts.incidents ?? store.list('incidents');
   const m = computeMetrics(all, { from: opts.weekStart, to: weekEnd });
   const inWeek = (iso: string) => Date.parse(iso) >= start && Date.parse(iso) < start + WEEK;
   const slaBreaches = all

@@ -23,6 +23,13 @@ export interface RunOptions {
   onEngine?: (engine: IncidentEngine) => void;
   /** Awaited before virtual time moves to `next` (epoch ms): a live run paces itself here. */
   pace?: (next: number) => Promise<void>;
+  /**
+   * Commit (`store.flush()`) whenever this many audit rows were written since the last
+   * commit, so a long rehearsal holds only what is open rather than everything that
+   * happened. Counted in rows, never in real time: the same scenario and seed commit at
+   * the same points. Default: no commit until the caller's.
+   */
+  commitEvery?: number;
 }
 
 /** Per incident, what `report.json` carries. */
@@ -167,12 +174,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const allClosed = () => submitted === timeline.length && open.size === 0;
   // Without a horizon a run ends when every incident is closed; a year is the backstop.
   const backstop = start + 366 * 86_400_000;
+  const commitEvery = options.commitEvery ?? Number.POSITIVE_INFINITY;
+  let committedAt = store.auditCount();
   for (;;) {
     const next = clock.nextDueAt();
     if (next === null || (horizon !== null && next > horizon) || next > backstop) break;
     if (horizon === null && allClosed()) break;
     if (options.pace) await options.pace(next);
     await clock.advanceToAsync(next);
+    if (store.auditCount() - committedAt >= commitEvery) {
+      committedAt = store.auditCount();
+      await store.flush();
+    }
     options.onProgress?.(Math.min(1, (clock.now() - start) / Math.max(1, (horizon ?? lastFailure) - start)));
   }
   if (horizon !== null) await clock.advanceToAsync(horizon);

@@ -144,7 +144,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       changed();
     },
     get: (table, id) => tables.get(table, id),
-    list: (table, where) => tables.list(table, where),
+    list: (table, where, options) => tables.list(table, where, options),
     remove(table, id) {
       guard(`remove(${table})`);
       if (!tables.remove(table, id)) return;

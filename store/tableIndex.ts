@@ -1,11 +1,14 @@
 import { canonicalJson } from './canonicalJson.js';
+import { Posting } from './posting.js';
 
 type Row = { id: string } & Record<string, unknown>;
 type Key = string | number | boolean | null;
 interface FieldIndex {
-  byValue: Map<Key, Set<string>>;
+  byValue: Map<Key, Posting>;
   /** The value each row was indexed under: a row mutated in place is still found and moved. */
   keyOf: Map<string, Key>;
+  /** Keys deleted from `byValue` since it was last rebuilt (see `dropValue`). */
+  dropped: number;
 }
 
 /**
@@ -15,9 +18,11 @@ interface FieldIndex {
  * nothing until asked for, and one scan when first asked).
  */
 export class TableIndex {
-  readonly #seq = new Map<string, number>();
+  #seq = new Map<string, number>();
   readonly #fields = new Map<string, FieldIndex>();
   #next = 0;
+  /** Rows deleted from `#seq` since it was last rebuilt. */
+  #removed = 0;
 
   constructor(rows: Record<string, unknown>) {
     for (const id in rows) this.#seq.set(id, this.#next++);
@@ -25,50 +30,58 @@ export class TableIndex {
 
   /** Records that row `id` became `row` (undefined: removed). */
   update(id: string, row: Row | undefined): void {
-    if (!row) this.#seq.delete(id);
-    else if (!this.#seq.has(id)) this.#seq.set(id, this.#next++);
+    if (!row) {
+      if (this.#seq.delete(id) && ++this.#removed > REBUILD_AFTER && this.#removed > this.#seq.size) {
+        this.#seq = new Map(this.#seq);
+        this.#removed = 0;
+      }
+    } else if (!this.#seq.has(id)) this.#seq.set(id, this.#next++);
     for (const [field, index] of this.#fields) {
       const key = row && isKey(row[field]) ? (row[field] as Key) : undefined;
       // Most puts leave an indexed field as it was: nothing to move.
       if (key !== undefined && index.keyOf.has(id) && index.keyOf.get(id) === key) continue;
-      unindex(index, id);
-      if (key !== undefined) indexAs(index, id, key);
+      // A row that moves keeps its keyOf entry (overwritten by indexAs): deleting and
+      // re-adding it would leave a tombstone in keyOf per move.
+      unindex(index, id, key === undefined);
+      if (key !== undefined) indexAs(index, id, key, this.#seq.get(id) ?? 0);
     }
   }
 
   /**
    * Rows in insertion order whose top-level fields equal `where`'s (undefined values
-   * are ignored; objects and arrays compare by value).
+   * are ignored; objects and arrays compare by value); `last`: only the last that many.
    */
-  list<R>(rows: Record<string, R>, where: object = {}): R[] {
+  list<R>(rows: Record<string, R>, where: object = {}, last?: number): R[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
-    if (conds.length === 0) return Object.values(rows);
+    const tail = (all: R[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
+    if (conds.length === 0) return tail(Object.values(rows));
     const matches = (row: Row) => conds.every(([field, value]) => equal(row[field], value));
-    let best: Set<string> | null = null;
+    let best: Posting | null = null;
     for (const [field, value] of conds) {
       if (!isKey(value)) continue;
       const found = this.#field(field, rows).byValue.get(value as Key);
       if (!found) return [];
       if (!best || found.size < best.size) best = found;
     }
-    if (!best) return Object.values(rows).filter((row) => matches(row as Row));
+    if (!best) return tail(Object.values(rows).filter((row) => matches(row as Row)));
+    const accept = (id: string) => Object.hasOwn(rows, id) && matches(rows[id] as Row);
+    // Entry order is table order: the last rows are read from the end, costing what they return.
+    if (last !== undefined && best.inOrder) return best.tail(last, accept).reverse().map((id) => rows[id]);
     const out: R[] = [];
-    for (const id of best) {
-      const row = rows[id];
-      if (row && matches(row as Row)) out.push(row);
-    }
-    // Index sets hold ids in the order they entered the set, not the table's order.
+    for (const id of best.ids) if (accept(id)) out.push(rows[id]);
+    if (best.inOrder) return tail(out);
+    // Ids entered this value's set out of table order (a row moved into it): sort them back.
     const seq = (row: R) => this.#seq.get((row as Row).id) ?? 0;
-    return out.sort((a, b) => seq(a) - seq(b));
+    return tail(out.sort((a, b) => seq(a) - seq(b)));
   }
 
   #field(field: string, rows: Record<string, unknown>): FieldIndex {
     let index = this.#fields.get(field);
     if (!index) {
-      index = { byValue: new Map(), keyOf: new Map() };
+      index = { byValue: new Map(), keyOf: new Map(), dropped: 0 };
       for (const id in rows) {
         const value = (rows[id] as Row)[field];
-        if (isKey(value)) indexAs(index, id, value as Key);
+        if (isKey(value)) indexAs(index, id, value as Key, this.#seq.get(id) ?? 0);
       }
       this.#fields.set(field, index);
     }
@@ -76,20 +89,38 @@ export class TableIndex {
   }
 }
 
-function indexAs(index: FieldIndex, id: string, key: Key): void {
+function indexAs(index: FieldIndex, id: string, key: Key, seq: number): void {
   index.keyOf.set(id, key);
-  const ids = index.byValue.get(key);
-  if (ids) ids.add(id);
-  else index.byValue.set(key, new Set([id]));
+  let ids = index.byValue.get(key);
+  if (!ids) index.byValue.set(key, (ids = new Posting()));
+  ids.add(id, seq);
 }
 
-function unindex(index: FieldIndex, id: string): void {
+/** Takes `id` out of its value's set; `forget`: the row is gone, drop its keyOf entry too. */
+function unindex(index: FieldIndex, id: string, forget: boolean): void {
   if (!index.keyOf.has(id)) return;
   const key = index.keyOf.get(id) as Key;
-  index.keyOf.delete(id);
+  if (forget) index.keyOf.delete(id);
   const ids = index.byValue.get(key);
   ids?.delete(id);
-  if (ids?.size === 0) index.byValue.delete(key);
+  if (ids?.size === 0) dropValue(index, key);
+}
+
+/**
+ * Rebuild a map once it has dropped more keys than it holds (and at least this many):
+ * V8's ordered hash maps keep a deleted entry in its bucket chain until the table is
+ * rehashed, and a map whose size stays level (values that come and go: an incident id,
+ * a status) is rarely rehashed, so every lookup walks more dead entries as a run goes on.
+ */
+const REBUILD_AFTER = 1024;
+
+/** Deletes an emptied value's set, and rebuilds `byValue` when deletions outnumber live keys. */
+function dropValue(index: FieldIndex, key: Key): void {
+  index.byValue.delete(key);
+  if (++index.dropped > REBUILD_AFTER && index.dropped > index.byValue.size) {
+    index.byValue = new Map(index.byValue);
+    index.dropped = 0;
+  }
 }
 
 function isKey(value: unknown): boolean {

@@ -1,6 +1,6 @@
 import { TableIndex } from './tableIndex.js';
 import { TABLE_NAMES } from './types.js';
-import type { StoreChange, StoreData, TableName, Tables } from './types.js';
+import type { ListOptions, StoreChange, StoreData, TableName, Tables } from './types.js';
 
 type Row = { id: string } & Record<string, unknown>;
 const KNOWN = new Set<string>(TABLE_NAMES);
@@ -29,8 +29,8 @@ export class TableSet {
     return Object.hasOwn(rows, id) ? rows[id] : undefined;
   }
 
-  list<T extends TableName>(table: T, where?: Partial<Tables[T]>): Tables[T][] {
-    return this.#index(table).list(this.rows(table), where);
+  list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
+    return this.#index(table).list(this.rows(table), where, options?.last);
   }
 
   put<T extends TableName>(table: T, row: Tables[T]): void {

@@ -89,6 +89,11 @@ export interface AuditQuery {
   limit?: number;
 }
 
+export interface ListOptions {
+  /** Only the last `last` matching rows (the newest), oldest first. */
+  last?: number;
+}
+
 export interface AuditPage {
   total: number;
   rows: AuditEntry[];
@@ -121,8 +126,12 @@ export interface Store {
 
   put<T extends TableName>(table: T, row: Tables[T]): void;
   get<T extends TableName>(table: T, id: string): Tables[T] | undefined;
-  /** Rows in insertion order; `where` matches top-level fields by equality. */
-  list<T extends TableName>(table: T, where?: Partial<Tables[T]>): Tables[T][];
+  /**
+   * Rows in insertion order; `where` matches top-level fields by equality. `options.last`:
+   * only the last n of them, at the cost of n (an implementation reads them from the end
+   * of an index, as `ORDER BY position DESC LIMIT n` would), still in insertion order.
+   */
+  list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][];
   remove(table: TableName, id: string): void;
 
   getMeta<V = unknown>(key: string): V | undefined;
