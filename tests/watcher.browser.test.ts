@@ -137,6 +137,8 @@ page('approves a pending decision from the page; the engine resumes the incident
   await load(ctx);
   const card = ctx.page.locator('#decision-list [data-decision="dec_1"]');
   await card.waitFor();
+  const waiting = ctx.page.locator('#banners [data-incident="inc_p0"] .banner-facts');
+  assert.match((await waiting.textContent())!, /Waiting.*Atlas's decision/);
   await ctx.page.fill('#by', 'Dana Reyes');
   await card.locator('button.approve').click();
   await ctx.page.waitForFunction(() => document.querySelector('#decision-list')?.textContent?.includes('No decision waiting'));
@@ -146,6 +148,9 @@ page('approves a pending decision from the page; the engine resumes the incident
   const answered = ctx.store.queryAudit({ entityId: 'dec_1' }).rows;
   assert.is(answered[0].actor, 'Dana Reyes', 'who answered is in the audit log');
   await ctx.page.locator('#live-rows tr', { hasText: 'Dana Reyes answered approve' }).waitFor();
+  // The banner no longer says it waits for a decision that was answered (the record keeps its decisionId).
+  await ctx.page.waitForFunction(() => !document.querySelector('#banners [data-incident="inc_p0"] .banner-facts')?.textContent?.includes('Waiting'));
+  assert.is(ctx.store.get('incidents', 'inc_p0')!.decisionId, 'dec_1');
 });
 
 page('a page opened without the token cannot answer, and the server refuses it', async (ctx) => {

@@ -112,7 +112,8 @@ export function createFakeEngine(store: Store, machines: Record<string, AnyState
       store.put('decisions', decision);
       const incident = store.get('incidents', d.incidentId)!;
       store.put('incidents', {
-        ...incident, state: 'executive.fixing', decisionId: null,
+        // Like the real engine: the record keeps its decisionId once answered.
+        ...incident, state: 'executive.fixing',
         path: [...incident.path, { state: 'executive.fixing', at }],
       });
       store.appendAudit(auditEntry({ entityType: 'decision', entityId: id, actor: by, action: `decision.${decision.status}`, level: 'warn', message: `${by} answered ${answer}` }));

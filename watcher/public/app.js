@@ -62,8 +62,8 @@ const redrawOpen = coalesce(() => openId && open(openId), 1000);
 const flush = coalesce(() => {
   const t = new Set(pending);
   pending.clear();
+  if (t.has('incidents') || t.has('decisions')) banners();
   if (t.has('incidents')) {
-    banners();
     safe(incidents.load)();
   }
   if (t.has('responders')) responders();

@@ -6,7 +6,9 @@ import { fill, h, responderName, severityBadge, SEVERITY_NAMES, time } from './d
  * closed) shows a banner with its severity, status and assigned responder.
  */
 export async function renderBanners(container, onOpen) {
-  const { rows, total } = await get('incidents', { status: 'active', limit: 50 });
+  const [{ rows, total }, decisions] = await Promise.all([get('incidents', { status: 'active', limit: 50 }), get('decisions')]);
+  // An incident keeps its decisionId once answered (the review links it): wait only on a pending one.
+  const pending = new Set(decisions.rows.map((d) => d.id));
   if (!rows.length) {
     fill(container, h('p', { class: 'calm' }, 'No active incidents.'));
     return;
@@ -36,7 +38,7 @@ export async function renderBanners(container, onOpen) {
           h('dt', null, 'Status'), h('dd', { class: 'banner-status' }, i.status.replace('_', ' ')),
           h('dt', null, 'Responder'), h('dd', { class: 'banner-assignee' }, responderName(i.assignee)),
           h('dt', null, 'Since'), h('dd', null, time(i.detectedAt)),
-          i.decisionId ? [h('dt', null, 'Waiting'), h('dd', null, "Atlas's decision")] : null),
+          pending.has(i.decisionId) ? [h('dt', null, 'Waiting'), h('dd', { class: 'banner-waiting' }, "Atlas's decision")] : null),
       ),
     ),
     total > rows.length ? h('p', { class: 'muted' }, `…and ${total - rows.length} more active incidents.`) : null,
