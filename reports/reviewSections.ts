@@ -62,10 +62,20 @@ export function fiveWhys(incident: IncidentRecord): {
   // Findings are what the diagnosis saw, not proven causes: they are asked as such, and
   // one that only restates the error adds nothing.
   const findings = incident.findings.filter((f) => !f.includes(incident.error.message));
-  for (const finding of findings.slice(0, 2)) whys.push({ why: 'What did the diagnosis find?', because: finding });
+  findings.slice(0, 2).forEach((finding, n) => whys.push(findingWhy(finding, n)));
   const rootCause = established ?? `not established (error signature ${incident.fingerprint})`;
   whys.push({ why: 'What is the root cause?', because: rootCause });
   return { whys, source: 'derived', rootCause };
+}
+
+/**
+ * A finding as a question of its own: Cheryl labels most ("Job history: …"), and a chain that
+ * asks "What did the diagnosis find?" twice reads as a copy, not as digging deeper.
+ */
+function findingWhy(finding: string, n: number): { why: string; because: string } {
+  const labelled = /^([A-Z][A-Za-z ]{2,30}): (.+)$/s.exec(finding);
+  if (labelled) return { why: `What did the diagnosis find in the ${labelled[1].toLowerCase()}?`, because: labelled[2] };
+  return { why: n === 0 ? 'What did the diagnosis find?' : 'What else did the diagnosis find?', because: finding };
 }
 
 const uniqueSorted = (values: Array<string | null | undefined>): string[] =>

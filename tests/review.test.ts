@@ -79,7 +79,29 @@ Whys('leaves out a finding that only restates the error', () => {
   const store = createMemoryStore();
   store.put('incidents', makeIncident({ id: 'inc_f', rootCause: 'db-primary-down', findings: ['Error: ECONNREFUSED 10.0.0.5:5432 (Error)', 'Affected systems: agent billing-agent'] }));
   const { review } = reviewOf(store, 'inc_f');
-  assert.equal(review.whys.map((w) => w.because).slice(2), ['Affected systems: agent billing-agent', 'db-primary-down']);
+  assert.equal(review.whys.slice(2), [
+    { why: 'What did the diagnosis find in the affected systems?', because: 'agent billing-agent' },
+    { why: 'What is the root cause?', because: 'db-primary-down' },
+  ]);
+});
+
+Whys('never asks the same question twice', () => {
+  const store = createMemoryStore();
+  const asked = (findings: string[]) => {
+    store.put('incidents', makeIncident({ id: 'inc_q', rootCause: 'pool exhausted', findings }));
+    return reviewOf(store, 'inc_q').review.whys.map((w) => w.why);
+  };
+  for (const findings of [
+    ['the export job opened 400 connections', 'the pool has 100 slots'],
+    ['Job history: 3 of the last 20 jobs of billing-agent failed', 'Error log: 9 error-level audit entries for billing-agent in the last hour'],
+    ['Affected systems: agent billing-agent', 'the pool has 100 slots'],
+  ]) {
+    const whys = asked(findings);
+    assert.is(whys.length, 5, findings.join(' / '));
+    assert.is(new Set(whys).size, whys.length, `repeated question in ${JSON.stringify(whys)}`);
+  }
+  assert.equal(asked(['Job history: 3 of the last 20 jobs failed', 'the pool has 100 slots']).slice(2, 4),
+    ['What did the diagnosis find in the job history?', 'What else did the diagnosis find?']);
 });
 
 Whys('says the root cause was not established rather than guessing', () => {
