@@ -63,24 +63,43 @@ export function reportJson(r: RunResult): string {
 
 const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-/** JUnit XML of the expectations, for CI pipelines. */
-export function junitXml(r: RunResult): string {
+/** Seconds with millisecond precision, as JUnit's `time` wants them. */
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+/**
+ * One `<testsuite>` per run. Every attribute comes from virtual time, so the same scenario
+ * and seed give the same bytes: `timestamp` is the scenario's virtual start (JUnit's
+ * `xs:dateTime` without a zone, UTC) and `time` the virtual length of the rehearsal; an
+ * expectation is checked once the run is over, so each testcase takes `time="0.000"`.
+ * `errors` and `skipped` are 0: a scenario that cannot run is refused before any JUnit is written.
+ */
+function junitSuite(r: RunResult, name: string): string[] {
   const failures = r.expectations.filter((v) => v.status === 'fail').length;
   const cases = r.expectations.map((v) => {
-    const name = `${v.name} (${v.path})`;
-    if (v.status === 'pass') return `    <testcase classname="${xml(r.scenario)}" name="${xml(name)}"/>`;
+    const open = `    <testcase classname="${xml(name)}" name="${xml(`${v.name} (${v.path})`)}" time="0.000"`;
+    if (v.status === 'pass') return `${open}/>`;
     const msg = `expected ${JSON.stringify(v.expected)}; observed ${JSON.stringify(v.observed)}`;
-    return `    <testcase classname="${xml(r.scenario)}" name="${xml(name)}">\n      <failure message="${xml(msg)}"/>\n    </testcase>`;
+    return `${open}>\n      <failure message="${xml(msg)}"/>\n    </testcase>`;
   });
+  const time = seconds(Date.parse(r.end) - Date.parse(r.start));
   return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${r.expectations.length}" failures="${failures}">`,
-    `  <testsuite name="${xml(r.scenario)}" tests="${r.expectations.length}" failures="${failures}">`,
+    `  <testsuite name="${xml(name)}" tests="${r.expectations.length}" failures="${failures}" errors="0" skipped="0" time="${time}" timestamp="${r.start.slice(0, 19)}">`,
     ...cases,
     '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  ];
+}
+
+/**
+ * JUnit XML of the expectations, for CI pipelines: one testsuite for a run, one per seed for a
+ * sweep (named "<scenario> (seed N)"). Deterministic (see junitSuite).
+ */
+export function junitXml(runs: RunResult | RunResult[]): string {
+  const all = Array.isArray(runs) ? runs : [runs];
+  const suites = all.flatMap((r) => junitSuite(r, Array.isArray(runs) ? `${r.scenario} (seed ${r.seed})` : r.scenario));
+  const tests = all.reduce((n, r) => n + r.expectations.length, 0);
+  const failures = all.reduce((n, r) => n + r.expectations.filter((v) => v.status === 'fail').length, 0);
+  const time = seconds(all.reduce((t, r) => t + Date.parse(r.end) - Date.parse(r.start), 0));
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${time}">`, ...suites, '</testsuites>', ''].join('\n');
 }
 
 /** p50/p95 of each metric over a seed sweep. */

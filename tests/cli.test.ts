@@ -115,10 +115,23 @@ Run('a failed expectation exits 1 and junit.xml carries a <failure> with expecte
   assert.match(out, 'PASS audit incident.retry');
   assert.match(out, 'Verdict: FAIL (1/2 expectations)');
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
-  assert.match(junit, '<testsuites tests="2" failures="1">');
-  assert.match(junit, /<testcase classname="CLI fixture, failing" name="failure invoice-bug \(expect\[0\]\)">\s*<failure message="[^"]*&quot;severity&quot;:&quot;P0&quot;[^"]*&quot;severity&quot;:&quot;P2&quot;/);
-  assert.match(junit, '<testcase classname="CLI fixture, failing" name="audit incident.retry (expect[1])"/>');
+  assert.match(junit, /<testsuites tests="2" failures="1" errors="0" skipped="0" time="[\d.]+">/);
+  assert.match(junit, /<testcase classname="CLI fixture, failing" name="failure invoice-bug \(expect\[0\]\)" time="0.000">\s*<failure message="[^"]*&quot;severity&quot;:&quot;P0&quot;[^"]*&quot;severity&quot;:&quot;P2&quot;/);
+  assert.match(junit, '<testcase classname="CLI fixture, failing" name="audit incident.retry (expect[1])" time="0.000"/>');
   assert.is(readReport(dir).verdict, 'fail');
+});
+
+Run('junit.xml carries time, timestamp, errors and skipped, all from virtual time', async () => {
+  await cli('run', fixture('fail.yaml'), '--out', dir);
+  const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+  const report = readReport(dir) as ReportJson & { start: string; end: string };
+  const suite = /<testsuite name="CLI fixture, failing" tests="2" failures="1" errors="0" skipped="0" time="([\d.]+)" timestamp="([^"]+)">/.exec(junit);
+  assert.ok(suite, junit);
+  // The scenario's virtual start, as JUnit's zone-less xs:dateTime; time is the rehearsal's virtual length.
+  assert.is(suite![2], '2026-03-02T10:00:00');
+  assert.is(Number(suite![1]), (Date.parse(report.end) - Date.parse(report.start)) / 1000);
+  assert.ok(Number(suite![1]) > 0);
+  assert.match(junit, `<testsuites tests="2" failures="1" errors="0" skipped="0" time="${suite![1]}">`);
 });
 
 Run('--runs 5 sweeps five seeds and prints p50 and p95 of each metric', async () => {
