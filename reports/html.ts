@@ -4,7 +4,7 @@ import { weeklyIncidentsChart, weeklyRatesChart } from './charts.js';
 import { resolutionDistributionChart } from './distributionChart.js';
 import { escalationFunnelChart } from './funnelChart.js';
 import { timeToResolve } from './metricGroups.js';
-import type { Metrics } from './metrics.js';
+import { inRange, type Metrics } from './metrics.js';
 import { METRICS_HEADER, metricsRows } from './metricsTable.js';
 import { HTML_STYLE } from './htmlStyle.js';
 import { esc } from './svg.js';
@@ -65,9 +65,7 @@ function listedIncidents(incidents: readonly IncidentRecord[]): { rows: Incident
 export function renderHtmlReport(input: HtmlReportInput): string {
   const { title, metrics: m } = input;
   // The incidents drawn are the ones the metrics counted: same range filter.
-  const from = m.range.from === null ? -Infinity : Date.parse(m.range.from);
-  const to = m.range.to === null ? Infinity : Date.parse(m.range.to);
-  const incidents = input.incidents.filter((i) => Date.parse(i.detectedAt) >= from && Date.parse(i.detectedAt) < to);
+  const incidents = inRange(input.incidents, { ...(m.range.from !== null && { from: m.range.from }), ...(m.range.to !== null && { to: m.range.to }) });
   const listed = listedIncidents(incidents);
   const o = m.overall;
   const range = `${m.range.from ?? 'first incident'} to ${m.range.to ?? 'last incident'}`;

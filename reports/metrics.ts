@@ -43,7 +43,8 @@ export interface MetricsOptions {
 
 const keyOf = (i: IncidentRecord): SeverityKey => i.severity ?? 'unclassified';
 
-function inRange(incidents: readonly IncidentRecord[], opts: MetricsOptions): IncidentRecord[] {
+/** The incidents detected in `[from, to)`: what the metrics, the HTML page and the lists count. */
+export function inRange(incidents: readonly IncidentRecord[], opts: MetricsOptions): IncidentRecord[] {
   const from = opts.from === undefined ? -Infinity : Date.parse(opts.from);
   const to = opts.to === undefined ? Infinity : Date.parse(opts.to);
   if (Number.isNaN(from) || Number.isNaN(to)) {

@@ -1,7 +1,8 @@
 import type { Store } from '../store/types.js';
 import { renderHtmlReport } from './html.js';
-import { computeMetrics, STATUSES, type Metrics } from './metrics.js';
+import { computeMetrics, inRange, STATUSES, type Metrics } from './metrics.js';
 import { METRICS_HEADER, metricsRows, textTable } from './metricsTable.js';
+import { incidentList } from './incidentList.js';
 import { formatPercent } from './time.js';
 
 export interface ReportCommandOptions {
@@ -51,7 +52,7 @@ export function reportCommand(store: Pick<Store, 'list'>, opts: ReportCommandOpt
   const range = { ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }) };
   const incidents = store.list('incidents');
   const metrics = computeMetrics(incidents, range);
-  const text = opts.json ? `${JSON.stringify(metrics, null, 2)}\n` : renderTextReport(metrics);
+  const text = opts.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${renderTextReport(metrics)}\n${incidentList(inRange(incidents, range), 'narrow with --from/--to')}\n`;
   if (opts.html === undefined) return { text };
   const title = `Incident report${opts.from || opts.to ? ` ${opts.from ?? '…'} to ${opts.to ?? '…'}` : ''}`;
   return { text, html: renderHtmlReport({ title, incidents, metrics }) };

@@ -10,6 +10,8 @@ export const USAGE = `Usage: incident-flow <command> [options]
 Commands:
   run <scenario> [--db FILE] [--out DIR] [--seed N] [--runs N] [--json] [--watch] [--speed X] [--port N]
                       run a rehearsal in virtual time; writes the store, report.json and junit.xml
+                      to OUT (default: incident-flow-out/<name>); --runs N writes report.json and
+                      junit.xml of the sweep there, no store
   validate <scenario...>
                       check scenario files; every problem at once, with file, path and line
   report --db FILE [--from ISO] [--to ISO] [--json] [--html OUT.html]
@@ -71,6 +73,7 @@ export function parseCommand(argv: string[]): Command {
     case 'run': {
       const speed = v.speed === undefined ? 60 : Number(v.speed);
       if (!(speed > 0)) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
+      if (v.runs !== undefined && v.db !== undefined && Number(v.runs) > 1) throw new UsageError('--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE');
       return { name, scenario: one('scenario file'), db: v.db ?? null, out: v.out ?? null, seed: int('seed', v.seed, 0), runs: int('runs', v.runs, 1) ?? 1, json: Boolean(v.json), watch: Boolean(v.watch), speed, port: int('port', v.port, 0) ?? 0 };
     }
     case 'validate':

@@ -75,8 +75,11 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
       const { text, html } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
-      if (cmd.html && html !== undefined) writeFileSync(cmd.html, html);
-      io.out(text.endsWith('\n') ? text : `${text}\n`);
+      if (cmd.html && html !== undefined) {
+        // The page is what was asked for: say where it went, not the table it draws.
+        writeFileSync(cmd.html, html);
+        io.out(`Wrote ${cmd.html} (${store.list('incidents').length} incidents in the store; open it in a browser)\n`);
+      } else io.out(text.endsWith('\n') ? text : `${text}\n`);
       await store.close();
       return EXIT.pass;
     }
@@ -195,7 +198,7 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
     cmd.watch,
   );
   if (io.interactive && !cmd.watch) io.err('\n');
-  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\nWrote ${to.db}, ${join(to.out, 'report.json')}, ${join(to.out, 'junit.xml')}\n`);
+  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([to.db, join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, to.db)}`);
   if (watcher) {
     // A watched run keeps its store open for the watcher until the person stops it.
     io.err('The run is over; the watcher stays up until Ctrl-C.\n');
@@ -218,11 +221,13 @@ async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<nu
   const table = sweepTable(results, SWEEP_METRICS);
   const failed = results.filter((r) => r.verdict === 'fail').map((r) => r.seed);
   const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, metrics: r.metrics.overall })) };
-  if (cmd.out) {
-    mkdirSync(cmd.out, { recursive: true });
-    writeFileSync(join(cmd.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  }
-  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n`);
+  // Where a single run writes, without the store: N stores would be N copies of what
+  // `run --seed N` rebuilds byte for byte.
+  const { out } = outputsOf(cmd.scenario, cmd.out, null);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(out, 'junit.xml'), junitXml(results));
+  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
   return failed.length ? EXIT.failed : EXIT.pass;
 }
 
@@ -248,6 +253,14 @@ async function runAll(dir: string, outRoot: string, io: Io): Promise<number> {
     }
   }
   return code;
+}
+
+const wrote = (files: string[]) => `Wrote ${files.join(', ')}\n`;
+
+/** The command that prints a review, with a real id: nobody should need grep to find one. */
+function reviewHint(r: RunResult, db: string): string {
+  const reviewed = r.incidents.find((i) => i.reviewId !== null);
+  return reviewed ? `Read a review: incident-flow review ${reviewed.id} --db ${db}\n` : '';
 }
 
 function progressBar(io: Io): (done: number) => void {

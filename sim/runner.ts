@@ -36,6 +36,8 @@ export interface RunOptions {
 export interface IncidentSummary {
   id: string;
   failure: string | null;
+  agent: string;
+  workflow: string | null;
   severity: IncidentRecord['severity'];
   status: IncidentRecord['status'];
   autoResolved: boolean;
@@ -47,6 +49,8 @@ export interface IncidentSummary {
   detectedAt: string;
   respondedAt: string | null;
   resolvedAt: string | null;
+  /** The post-incident review's document (`incident-flow review <id>` prints it). */
+  reviewId: string | null;
 }
 
 export interface RunResult {
@@ -216,6 +220,8 @@ function summarize(i: IncidentRecord): IncidentSummary {
   return {
     id: i.id,
     failure: i.failure,
+    agent: i.agent,
+    workflow: i.workflow,
     severity: i.severity,
     status: i.status,
     autoResolved: i.autoResolved,
@@ -227,5 +233,6 @@ function summarize(i: IncidentRecord): IncidentSummary {
     detectedAt: i.detectedAt,
     respondedAt: i.respondedAt,
     resolvedAt: i.resolvedAt,
+    reviewId: i.reviewId,
   };
 }

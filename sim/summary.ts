@@ -1,4 +1,5 @@
 import { SEVERITIES } from '../machines/types.js';
+import { incidentList } from '../reports/incidentList.js';
 import { p50, p95 } from '../reports/stats.js';
 import { formatDuration, formatPercent } from '../reports/time.js';
 import type { RunResult } from './runner.js';
@@ -49,6 +50,7 @@ export function renderSummary(r: RunResult): string {
     `Failures: ${r.failures}   Incidents: ${o.incidents} (${bySev}; unclassified ${r.metrics.bySeverity.unclassified.incidents})`,
     `Escalations: ${o.escalations}   SLA breaches: ${o.slaBreaches}   Auto-resolved: ${o.autoResolved}   Repeats: ${o.repeats}`,
     `MTTD ${dur(o.mttdMs)}   MTTR (respond) ${dur(o.mttrMs)}   Time to resolve ${dur(o.mttResolveMs)} (p95 ${dur(o.resolveP95Ms)})   Auto-resolve ${pct(o.autoResolveRate)}   Repeat ${pct(o.repeatRate)}   SLA ${pct(o.sla.attainment)}`,
+    incidentList(r.incidents, 'report.json lists every incident'),
     r.expectations.length ? 'Expectations:' : 'Expectations: none',
     ...r.expectations.map(verdictLine),
     `Verdict: ${r.verdict.toUpperCase()} (${passed}/${r.expectations.length} expectations)`,

@@ -134,6 +134,42 @@ Run('junit.xml carries time, timestamp, errors and skipped, all from virtual tim
   assert.match(junit, `<testsuites tests="2" failures="1" errors="0" skipped="0" time="${suite![1]}">`);
 });
 
+Run('names each incident with its id, reviewed ones first, and prints the review command of one', async () => {
+  const { code, out } = await cli('run', join(FIXTURES, '..', '..', '..', 'scenarios', 'p0-database-down.yaml'), '--out', dir);
+  assert.is(code, EXIT.pass);
+  const id = readReport(dir).incidents[0].id;
+  assert.match(out, new RegExp(`^Incidents \\(1, 1 with a review\\):\\n.*\\n  ${id}\\s+P0\\s+closed\\s+billing-agent / invoice-run\\s+2026-03-02 14:00:00\\s+yes$`, 'm'));
+  const hint = `incident-flow review ${id} --db ${join(dir, 'store.json')}`;
+  assert.match(out, `Read a review: ${hint}\n`);
+  const review = await cli(...hint.split(' ').slice(1));
+  assert.is(review.code, EXIT.pass, review.err);
+  assert.match(review.out, `# Post-incident review: ${id} (P0)`);
+});
+
+Run('--runs N --out DIR writes the sweep\'s report.json and junit.xml (a testsuite per seed), as it says', async () => {
+  const { code, out } = await cli('run', fixture('seeded.yaml'), '--runs', '3', '--out', dir);
+  assert.is(code, EXIT.pass);
+  assert.match(out, `Wrote ${join(dir, 'report.json')}, ${join(dir, 'junit.xml')}\n`);
+  const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+  assert.equal([...junit.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1]), [9, 10, 11].map((seed) => `CLI fixture, random load (seed ${seed})`));
+  assert.not.ok(existsSync(join(dir, 'store.json')), 'a sweep keeps no store, and says so');
+  assert.match(out, 'A sweep keeps no store');
+});
+
+Run('without --out, run and run --runs both write to incident-flow-out/<name>/', async () => {
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    assert.is((await cli('run', fixture('seeded.yaml'), '--runs', '2')).code, EXIT.pass);
+    assert.equal(JSON.parse(readFileSync(join('incident-flow-out', 'seeded', 'report.json'), 'utf8')).seeds, [9, 10]);
+    assert.ok(existsSync(join('incident-flow-out', 'seeded', 'junit.xml')));
+    assert.is((await cli('run', fixture('seeded.yaml'))).code, EXIT.pass);
+    for (const f of ['store.json', 'report.json', 'junit.xml']) assert.ok(existsSync(join('incident-flow-out', 'seeded', f)), f);
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
 Run('--runs 5 sweeps five seeds and prints p50 and p95 of each metric', async () => {
   const { code, out } = await cli('run', fixture('seeded.yaml'), '--runs', '5', '--out', dir);
   assert.is(code, EXIT.pass);
@@ -248,6 +284,7 @@ const USAGE_ERRORS: Array<{ argv: string[]; message: string }> = [
   { argv: ['run', 'a.yaml', '--seed', 'abc'], message: '--seed: expected an integer ≥ 0, got "abc"' },
   { argv: ['run', 'a.yaml', '--runs', '0'], message: '--runs: expected an integer ≥ 1, got "0"' },
   { argv: ['run', 'a.yaml', '--sede', '3'], message: "Unknown option '--sede'" },
+  { argv: ['run', 'a.yaml', '--runs', '3', '--db', 's.json'], message: '--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE' },
   { argv: ['validate'], message: 'validate: expected at least one scenario file' },
   { argv: ['report'], message: 'report: --db FILE is required' },
   { argv: ['review', 'inc_1'], message: 'review: --db FILE is required' },
@@ -332,6 +369,8 @@ Over('report --db prints the metrics by severity', async () => {
   assert.match(out, /^P2\s+1\s+0s\s/m);
   assert.match(out, /^All\s+1\s/m);
   assert.match(out, 'Escalation funnel: detected 1 → retried 1 (100.0%) → Cheryl 1 (100.0%) → Petra 0');
+  // The incidents are named, so `review <id>` needs no grep.
+  assert.match(out, new RegExp(`^Incidents \\(1\\):\\n.*\\n  ${incidentId}\\s+P2\\s+closed\\s+billing-agent / invoice-run\\s+2026-03-02 `, 'm'));
 });
 
 Over('report --db --json gives the same numbers as the run\'s report.json', async () => {
@@ -340,11 +379,12 @@ Over('report --db --json gives the same numbers as the run\'s report.json', asyn
   assert.equal(JSON.parse(out).overall, readReport(runDir).metrics.overall);
 });
 
-Over('report --html writes one page', async () => {
+Over('report --html writes one page and says so, instead of printing the table', async () => {
   const html = join(runDir, 'report.html');
-  const { code } = await cli('report', '--db', join(runDir, 'store.json'), '--html', html);
+  const { code, out } = await cli('report', '--db', join(runDir, 'store.json'), '--html', html);
   assert.is(code, EXIT.pass);
   assert.match(readFileSync(html, 'utf8'), /^<!doctype html>/i);
+  assert.is(out, `Wrote ${html} (1 incidents in the store; open it in a browser)\n`);
 });
 
 Over('review <incident> prints the post-incident review as Markdown with its five sections', async () => {
