@@ -41,7 +41,7 @@ export function touchedRows(
   for (const { table, id, removed } of touches) {
     const row = get(table, id) ?? null;
     const key = `${table}\u0000${id}`;
-    if (!rows.has(key)) rows.set(key, { table, id, row });
+    if (!rows.has(key)) rows.set(key, removed && row !== null ? { table, id, row, readded: true } : { table, id, row });
     if (removed) index.push({ table, id, row: null });
     index.push({ table, id, row });
   }

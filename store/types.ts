@@ -102,7 +102,11 @@ export interface AuditPage {
 /** What changed in a commit: listeners (the watcher, engine subscribers) read it. */
 export interface StoreChange {
   audit: AuditEntry[];
-  rows: Array<{ table: TableName; id: string; row: unknown | null }>;
+  /**
+   * `readded`: the row was removed and put again since the last commit, so it now sits
+   * last in its table's order (a follower that cannot tell leaves it out).
+   */
+  rows: Array<{ table: TableName; id: string; row: unknown | null; readded?: true }>;
 }
 
 /**

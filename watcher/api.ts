@@ -5,7 +5,8 @@ import type { Store } from '../store/types.js';
 import { describeMachine, type MachineDescription } from '../machines/describe.js';
 import { BadRequest, decodePart, readJson, sendError, sendJson } from './http.js';
 import type { InspectionRegistry } from './inspection.js';
-import { parseAuditQuery, parseIncidentFilter, queryIncidents, responderView } from './queries.js';
+import type { IncidentList } from './incidentList.js';
+import { parseAuditQuery, parseIncidentFilter, responderView } from './queries.js';
 
 /** What the JSON routes read from. */
 export interface ApiContext {
@@ -13,6 +14,8 @@ export interface ApiContext {
   engine: IncidentEngine | null;
   machines: Record<string, AnyStateMachine>;
   inspection: InspectionRegistry;
+  /** The incident list, kept up to date from the store's commits. */
+  incidents: IncidentList;
 }
 
 /** Timeline entries returned with an incident; a long-running incident pages through /api/audit. */
@@ -35,7 +38,7 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       scenario: scenarioName(store.getMeta('scenario')),
     });
   } else if (path === '/incidents') {
-    sendJson(res, 200, queryIncidents(store, parseIncidentFilter(url.searchParams)));
+    sendJson(res, 200, ctx.incidents.query(parseIncidentFilter(url.searchParams)));
   } else if (incident) {
     const detail = incidentDetail(ctx, decodePart(incident[1]));
     if (detail) sendJson(res, 200, detail);

@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import { decideRoute, readRoute, type ApiContext } from './api.js';
 import { Feed } from './feed.js';
 import { BadRequest, checkToken, decodePart, hostAllowed, isLoopback, newToken, originAllowed, sameToken, sendError } from './http.js';
+import { IncidentList } from './incidentList.js';
 import { InspectionRegistry } from './inspection.js';
 import { QueryError } from './queries.js';
 import { MERMAID_DIR, PUBLIC_DIR, mermaidPathAllowed, serveFile } from './static.js';
@@ -55,8 +56,10 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const loopback = isLoopback(bound);
   const feed = new Feed();
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
-  const ctx: ApiContext = { store, engine, inspection, machines: options.machines ?? engine?.machines ?? {} };
-  const stops: Array<() => void> = [];
+  // Subscribed before the feed: a page told of a change reads a list that has it.
+  const incidents = new IncidentList(store);
+  const ctx: ApiContext = { store, engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {} };
+  const stops: Array<() => void> = [() => incidents.close()];
 
   if (store.readonly) stops.push(pollRefresh(store, feed, options.pollMs ?? 500));
   else stops.push(store.subscribe((change) => feed.push(change)));

@@ -1,4 +1,4 @@
-import type { AuditQuery, Store } from '../store/types.js';
+import type { AuditQuery } from '../store/types.js';
 import type { IncidentRecord, IncidentStatus, ResponderRecord, Severity } from '../machines/types.js';
 import { SEVERITIES } from '../machines/types.js';
 
@@ -105,7 +105,10 @@ export function summarize(i: IncidentRecord): IncidentSummary {
   };
 }
 
-export function matches(i: IncidentRecord, f: IncidentFilter): boolean {
+/** The fields a filter reads: an incident record or its list row. */
+type Filterable = Pick<IncidentRecord, 'severity' | 'status' | 'agent' | 'workflow' | 'tenant' | 'detectedAt'>;
+
+export function matches(i: Filterable, f: IncidentFilter): boolean {
   if (f.severity.length && (!i.severity || !f.severity.includes(i.severity))) return false;
   if (f.status.length && !f.status.some((s) => (s === 'active' ? !FINISHED.has(i.status) : s === i.status))) return false;
   if (f.agent && i.agent !== f.agent) return false;
@@ -115,18 +118,6 @@ export function matches(i: IncidentRecord, f: IncidentFilter): boolean {
   if (f.since && i.detectedAt < f.since) return false;
   if (f.until && i.detectedAt >= f.until) return false;
   return true;
-}
-
-/** Incidents newest first, filtered and paged, with the values the filter selects offer. */
-export function queryIncidents(store: Store, f: IncidentFilter) {
-  const all = store.list('incidents');
-  const hits = all.filter((i) => matches(i, f)).sort((a, b) => (a.detectedAt < b.detectedAt ? 1 : a.detectedAt > b.detectedAt ? -1 : 0));
-  const distinct = (pick: (i: IncidentRecord) => string | null) => [...new Set(all.map(pick).filter((v): v is string => !!v))].sort();
-  return {
-    total: hits.length,
-    rows: hits.slice(f.offset, f.offset + f.limit).map(summarize),
-    facets: { agents: distinct((i) => i.agent), workflows: distinct((i) => i.workflow), tenants: distinct((i) => i.tenant) },
-  };
 }
 
 /** A responder's load as the page shows it: busy while anything is assigned. */

@@ -1,0 +1,135 @@
+import type { IncidentRecord } from '../machines/types.js';
+import type { Store, StoreChange } from '../store/types.js';
+import { matches, summarize, type IncidentFilter, type IncidentSummary } from './queries.js';
+
+/** A listed incident: its list row and where it entered the table (ties in time keep table order). */
+interface Entry {
+  summary: IncidentSummary;
+  seq: number;
+}
+type Facet = 'agent' | 'workflow' | 'tenant';
+const FACETS: readonly Facet[] = ['agent', 'workflow', 'tenant'];
+
+/** True when `a` is listed after `b`: the list is newest first, then in table order. */
+const after = (a: Entry, b: Entry) =>
+  a.summary.detectedAt < b.summary.detectedAt || (a.summary.detectedAt === b.summary.detectedAt && a.seq > b.seq);
+
+/**
+ * The watcher's incident list, kept up to date from the store's commits instead of listed,
+ * sorted and counted on every request (100k incidents: 150–230 ms a request before):
+ * list rows sorted newest first, the active ones apart (the banners ask for those), and
+ * counts per agent, workflow and tenant for the facets. Built on the first query.
+ * @example const list = new IncidentList(store); list.query(parseIncidentFilter(params)); list.close();
+ */
+export class IncidentList {
+  readonly #store: Store;
+  /** Oldest first (the reverse of the answer's order), so a new incident is appended. */
+  #entries: Entry[] = [];
+  readonly #byId = new Map<string, Entry>();
+  readonly #active = new Set<Entry>();
+  readonly #counts: Record<Facet, Map<string, number>> = { agent: new Map(), workflow: new Map(), tenant: new Map() };
+  #facets: Record<'agents' | 'workflows' | 'tenants', string[]> | null = null;
+  #built = false;
+  #next = 0;
+  readonly #stop: () => void;
+
+  constructor(store: Store) {
+    this.#store = store;
+    // Before the list is built, changes are ignored: building reads the store as it then is.
+    this.#stop = store.subscribe((change) => this.#built && this.apply(change));
+  }
+
+  /** Incidents newest first, filtered and paged, with the values the filter selects offer. */
+  query(f: IncidentFilter) {
+    this.#build();
+    const rows: IncidentSummary[] = [];
+    let total = 0;
+    const consider = (s: IncidentSummary) => {
+      if (!matches(s, f)) return;
+      if (total >= f.offset && rows.length < f.limit) rows.push(s);
+      total++;
+    };
+    if (f.status.length === 1 && f.status[0] === 'active') {
+      // The active ones are few: sort them rather than walk every incident.
+      for (const e of [...this.#active].sort((a, b) => (after(a, b) ? 1 : -1))) consider(e.summary);
+    } else {
+      for (let i = this.#entries.length - 1; i >= 0; i--) consider(this.#entries[i].summary);
+    }
+    return { total, rows, facets: this.#facetLists() };
+  }
+
+  /** Takes in a commit's incident rows (the store calls it; tests may too). */
+  apply(change: StoreChange): void {
+    for (const { table, id, row, readded } of change.rows) {
+      if (table !== 'incidents') continue;
+      const old = this.#byId.get(id);
+      // An update keeps the row's place in table order; a row put again after a remove goes last.
+      const kept = old && row !== null && !readded ? old : undefined;
+      if (old) this.#remove(old, kept !== undefined);
+      if (row !== null) this.#add(summarize(row as IncidentRecord), kept ? kept.seq : this.#next++);
+    }
+  }
+
+  close(): void {
+    this.#stop();
+  }
+
+  #build(): void {
+    if (this.#built) return;
+    this.#built = true;
+    for (const record of this.#store.list('incidents')) {
+      const entry = { summary: summarize(record), seq: this.#next++ };
+      this.#entries.push(entry);
+      this.#track(entry, 1);
+    }
+    this.#entries.sort((a, b) => (after(a, b) ? -1 : 1));
+  }
+
+  /** Removes an entry; `updating`: the same row comes back at once, keeping its place in table order. */
+  #remove(entry: Entry, updating: boolean): void {
+    const at = this.#position(entry);
+    if (this.#entries[at] === entry) this.#entries.splice(at, 1);
+    this.#track(entry, -1);
+    if (!updating) this.#byId.delete(entry.summary.id);
+  }
+
+  #add(summary: IncidentSummary, seq: number): void {
+    const entry = { summary, seq };
+    this.#entries.splice(this.#position(entry), 0, entry);
+    this.#track(entry, 1);
+  }
+
+  /** Index of the first entry not listed after `entry` (binary search: entries are sorted). */
+  #position(entry: Entry): number {
+    let [lo, hi] = [0, this.#entries.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (after(this.#entries[mid], entry)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Keeps the id map, the active set and the facet counts in step (`by`: +1 added, -1 removed). */
+  #track(entry: Entry, by: 1 | -1): void {
+    const s = entry.summary;
+    if (by > 0) this.#byId.set(s.id, entry);
+    if (s.active && by > 0) this.#active.add(entry);
+    else this.#active.delete(entry);
+    for (const facet of FACETS) {
+      const value = s[facet];
+      if (!value) continue;
+      const counts = this.#counts[facet];
+      const n = (counts.get(value) ?? 0) + by;
+      // Only a value appearing or going changes the lists.
+      if (n === 0 || n === by) this.#facets = null;
+      if (n === 0) counts.delete(value);
+      else counts.set(value, n);
+    }
+  }
+
+  #facetLists() {
+    const sorted = (facet: Facet) => [...this.#counts[facet].keys()].sort();
+    return (this.#facets ??= { agents: sorted('agent'), workflows: sorted('workflow'), tenants: sorted('tenant') });
+  }
+}
