@@ -1,74 +1,191 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { StoreError } from './types.js';
 import { errorCode, ioError } from './storeFiles.js';
 
 /** A held store lock. */
 export interface Lock {
   readonly file: string;
-  /** Removes the lock file if it still holds this process's pid. Idempotent. */
+  /**
+   * The intent a dead owner noted in the lock it left (see `noteIntent`): what it was
+   * writing when it died. Null when the lock was free, or its owner noted nothing.
+   */
+  readonly inherited: string | null;
+  /**
+   * Notes, in the lock file, a write that is about to start (one line of text) and marks
+   * it pending: a crash before `clearIntent` leaves it for the next owner to read. Not
+   * fsynced: it survives a killed process, which is what it is for.
+   */
+  noteIntent(text: string): void;
+  /** The noted write is done (in memory only: the note on disk now names finished work). */
+  clearIntent(): void;
+  /**
+   * Removes the lock file if it still holds this process's pid. Idempotent. While an
+   * intent is pending the file is left in place: the next owner takes it over as stale
+   * and reads the intent.
+   */
   release(): void;
+}
+
+/** Who holds a lock: pid, and when available the process start time and the boot it ran in. */
+interface Owner {
+  pid: number;
+  /** Clock ticks after boot at which the process started (/proc/PID/stat, field 22); null where unknown. */
+  start: string | null;
+  bootId: string | null;
 }
 
 // Locks still held when the process exits are removed then (best effort: not on SIGKILL,
 // which is what the stale-lock takeover is for). One listener for all stores.
-const held = new Set<string>();
+const held = new Map<string, { fd: number; head: number; pending: boolean }>();
 let exitHookInstalled = false;
 
 /**
- * Takes `X.json.lock` for the store at `storeFile`: created with `wx` and holding the
- * pid, so a second writer (another process, or a second open in this one) is refused
- * instead of silently losing updates. A lock whose pid is not alive is taken over.
+ * Takes `X.json.lock` for the store at `storeFile`: created with `wx`, holding the pid,
+ * the process start time and the boot id, so a second writer (another process, or a
+ * second open in this one) is refused instead of silently losing updates. A lock is
+ * stale, and taken over, when its owner is not alive, or is a different process that got
+ * the same pid: one started at another time, in another boot, or this very process
+ * without holding it (a restarted container's engine is PID 1 again).
  * @example const lock = acquireLock('run.json', 'run.json.lock'); try { ... } finally { lock.release(); }
  */
 export function acquireLock(storeFile: string, lockFile: string): Lock {
+  const me = ownerLine(process.pid);
+  let inherited: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-      return hold(lockFile);
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, me);
+      return hold(lockFile, fd, Buffer.byteLength(me), inherited);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw ioError(lockFile, 'create the lock file', error);
     }
-    const owner = readOwner(lockFile);
-    if (owner !== null && isAlive(owner)) {
-      const who = owner === process.pid ? `process ${owner} (this process)` : `process ${owner}`;
+    const found = readLock(lockFile);
+    if (found && !isStale(found.owner, lockFile)) {
+      const { pid } = found.owner;
+      const who = pid === process.pid ? `process ${pid} (this process)` : `process ${pid}`;
       throw new StoreError(
-        `${storeFile} is in use by ${who} (lock file ${lockFile}); close it there, or open with { readonly: true }`,
+        `${storeFile} is in use by ${who} (lock file ${lockFile}); close it there, or open with { readonly: true }; if no process uses it any more, delete ${lockFile}`,
         'locked',
         storeFile,
+        pid,
       );
     }
     // Stale: its owner died without cleaning up. Re-read right before removing, so a
     // lock another process has just taken over is not removed.
-    if (readOwner(lockFile) === owner) removeQuietly(lockFile);
+    const again = readLock(lockFile);
+    if (again?.text === found?.text) {
+      inherited = found?.intent ?? null;
+      removeQuietly(lockFile);
+    }
   }
   throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}`, 'locked', storeFile);
 }
 
-function hold(lockFile: string): Lock {
-  held.add(lockFile);
+function hold(lockFile: string, fd: number, head: number, inherited: string | null): Lock {
+  held.set(lockFile, { fd, head, pending: false });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const file of held) releaseFile(file);
+      for (const file of [...held.keys()]) releaseFile(file);
     });
   }
-  return { file: lockFile, release: () => releaseFile(lockFile) };
+  return {
+    file: lockFile,
+    inherited,
+    noteIntent(text) {
+      const state = held.get(lockFile);
+      if (!state) return;
+      const line = Buffer.from(`${text.replace(/\n/g, ' ')}\n`);
+      try {
+        writeSync(state.fd, line, 0, line.length, state.head);
+        ftruncateSync(state.fd, state.head + line.length);
+      } catch (error) {
+        throw ioError(lockFile, 'note a write in the lock file', error);
+      }
+      state.pending = true;
+    },
+    clearIntent() {
+      const state = held.get(lockFile);
+      if (state) state.pending = false;
+    },
+    release: () => releaseFile(lockFile),
+  };
 }
 
 function releaseFile(lockFile: string): void {
-  if (!held.delete(lockFile)) return;
-  if (readOwner(lockFile) === process.pid) removeQuietly(lockFile);
+  const state = held.get(lockFile);
+  if (!state) return;
+  held.delete(lockFile);
+  closeSync(state.fd);
+  if (!state.pending && readLock(lockFile)?.owner.pid === process.pid) removeQuietly(lockFile);
 }
 
-/** The pid in a lock file; null when the file is gone or holds no pid (a torn create). */
-function readOwner(lockFile: string): number | null {
+/** The lock's first line (`pid start bootId`; older files hold the pid alone) and its noted intent. */
+function readLock(lockFile: string): { owner: Owner; intent: string | null; text: string } | null {
+  let text: string;
   try {
-    const pid = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    text = readFileSync(lockFile, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return null;
     throw ioError(lockFile, 'read the lock file', error);
   }
+  const [head = '', intent = ''] = text.split('\n');
+  const [pidText = '', start = '-', bootId = '-'] = head.split(' ');
+  const pid = Number.parseInt(pidText, 10);
+  // No pid: a torn create (the process died between creating and writing it).
+  if (!Number.isInteger(pid) || pid <= 0) return { owner: { pid: 0, start: null, bootId: null }, intent: null, text };
+  return { owner: { pid, start: start === '-' ? null : start, bootId: bootId === '-' ? null : bootId }, intent: intent || null, text };
+}
+
+function ownerLine(pid: number): string {
+  return `${pid} ${startTimeOf('self') ?? '-'} ${bootId() ?? '-'}\n`;
+}
+
+function isStale(owner: Owner, lockFile: string): boolean {
+  if (owner.pid === 0) return true;
+  // This process holds each of its locks in `held`: one it does not hold, under its own
+  // pid, was left by an earlier process that had the same pid.
+  if (owner.pid === process.pid) return !held.has(lockFile);
+  if (owner.bootId && bootId() && owner.bootId !== bootId()) return true;
+  if (!isAlive(owner.pid)) return true;
+  const start = owner.start && procMatchesPids() ? startTimeOf(String(owner.pid)) : null;
+  return start !== null && start !== owner.start;
+}
+
+/** Linux: the process's start time in clock ticks after boot; null elsewhere or when unreadable. */
+function startTimeOf(pid: string): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether /proc shows the processes of this pid namespace: in a container started without
+ * its own /proc, /proc/PID is another process than the one `kill(PID)` reaches.
+ */
+function procMatchesPids(): boolean {
+  try {
+    return Number.parseInt(readFileSync('/proc/self/stat', 'utf8'), 10) === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+let boot: string | null | undefined;
+function bootId(): string | null {
+  if (boot === undefined) {
+    try {
+      boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      boot = null;
+    }
+  }
+  return boot;
 }
 
 function isAlive(pid: number): boolean {

@@ -39,7 +39,7 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
     });
     lock = acquireLock(path, storeFiles(path).lock);
   }
-  const adapter = new SplitFileAdapter(path, { readonly });
+  const adapter = new SplitFileAdapter(path, { readonly, lock });
   try {
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();

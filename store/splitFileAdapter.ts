@@ -4,7 +4,8 @@ import type { Adapter } from 'lowdb';
 import { AuditFile } from './auditFile.js';
 import { readAuditLines } from './auditLines.js';
 import { AuditLog } from './auditLog.js';
-import { openForWrite, writeTail } from './durableFs.js';
+import { cutTail, openForWrite, writeTail } from './durableFs.js';
+import type { Lock } from './lockFile.js';
 import { DurableState } from './durableState.js';
 import { errorCode, ioError, storeFiles } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
@@ -35,12 +36,15 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   #bytes = 0;
   #opened = false;
   #jsonl: FileHandle | null = null;
+  /** A writer's lock: each audit append is noted in it first, so the next owner knows a crash's tail from committed rows. */
+  readonly #lock: Lock | null;
 
-  constructor(path: string, opts: { readonly?: boolean } = {}) {
+  constructor(path: string, opts: { readonly?: boolean; lock?: Lock | null } = {}) {
     this.files = storeFiles(path);
     this.#auditFile = new AuditFile(this.files.audit);
     this.#audit = new AuditLog(this.#auditFile);
     this.#readonly = opts.readonly ?? false;
+    this.#lock = opts.lock ?? null;
     this.#state = new DurableState(this.files, this.#readonly);
   }
 
@@ -61,6 +65,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
       throw error;
     });
     if (!this.#readonly && !this.#opened) {
+      this.#checkUncovered(count, tail.end, tail.size);
       await this.#dropUncommitted(tail.end, tail.size);
       await this.#state.settle();
     }
@@ -83,14 +88,26 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     // without a state file is never a crash we caused, and is refused on open.
     await this.#state.prepare();
     if (lines) {
+      // Noted before the first byte: rows past the state's count are then known to be this
+      // append (cut by the next writer after a crash), not committed rows a restored state
+      // file no longer covers (refused).
+      const size = lines.reduce((sum, part) => sum + part.length, 0);
+      this.#lock?.noteIntent(`audit ${this.#bytes} ${this.#bytes + size}`);
       try {
         this.#jsonl ??= await openForWrite(this.files.audit);
         await writeTail(this.#jsonl, lines, this.#bytes);
       } catch (error) {
+        await this.#takeBackAudit();
         throw ioError(this.files.audit, 'append audit rows', error);
       }
     }
-    await this.#state.commit(staged);
+    try {
+      await this.#state.commit(staged);
+    } catch (error) {
+      if (lines) await this.#takeBackAudit();
+      throw error;
+    }
+    this.#lock?.clearIntent();
     this.#rows = end;
     for (const part of lines ?? []) this.#bytes += part.length;
     // On disk now: the log keeps where these rows are instead of their lines.
@@ -104,6 +121,40 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     this.#jsonl = null;
     await handle?.close();
     await this.#state.close();
+  }
+
+  /**
+   * A failed commit's audit rows are cut again (best effort: cutting needs no free space),
+   * so the store stays openable; if that fails too, the intent stays noted in the lock,
+   * which is then left behind for the next writer to read.
+   */
+  async #takeBackAudit(): Promise<void> {
+    try {
+      if (this.#jsonl) await cutTail(this.#jsonl, this.#bytes);
+      this.#lock?.clearIntent();
+    } catch {
+      // Left for the next writer: the lock file keeps the intent.
+    }
+  }
+
+  /**
+   * Bytes past the audit rows the state covers, at a writer's open: the append of a commit
+   * whose state never landed (a crash), to cut, only when the dead writer's lock noted
+   * exactly that append. Anything else is committed rows that a state file restored from
+   * an older backup does not cover: cutting them would delete them, so the open is refused.
+   */
+  #checkUncovered(rows: number, end: number, size: number): void {
+    if (size <= end) return;
+    const intent = /^audit (\d+) (\d+)$/.exec(this.#lock?.inherited ?? '');
+    if (intent && Number(intent[1]) === end && size <= Number(intent[2])) return;
+    const { state, audit } = this.files;
+    throw new StoreError(
+      `${audit} holds audit rows past the first ${rows} that ${state} covers (${size - end} more bytes), and no crashed write explains them: ${state} is older than its audit log (restored from a backup?). ` +
+        `Refusing to open, so that no committed row is deleted; both files are left as they are. Restore the ${state} (and ${this.files.journal}) saved together with this audit log, ` +
+        `or, to keep ${state} as it is, move ${audit} away and put only its first ${rows} lines in its place (head -n ${rows})`,
+      'corrupt',
+      state,
+    );
   }
 
   /** Audit rows with no state file: someone removed X.json; truncating them would lose the log. */

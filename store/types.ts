@@ -161,6 +161,8 @@ export class StoreError extends Error {
     message: string,
     readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed',
     readonly file: string | null,
+    /** For `locked`: the pid of the process holding the store, when known. */
+    readonly holder: number | null = null,
   ) {
     super(`incident-flow store: ${message}`);
     this.name = 'StoreError';

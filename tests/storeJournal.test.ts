@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { AuditEntry, JobRecord } from '../machines/types.js';
 import { openStore, storeFiles, StoreError } from '../store/index.js';
 import type { Store } from '../store/index.js';
+import { crashedAppend } from './helpers/crashedAppend.js';
 
 const audit = (i: number): AuditEntry => ({
   id: `aud_${i}`, ts: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), actor: 'engine', entityType: 'job',
@@ -225,7 +226,7 @@ crash('audit rows past the last journal commit are ignored and cut, as without a
   const file = await twoCommits();
   const { audit: path } = storeFiles(file);
   const committed = readFileSync(path);
-  appendFileSync(path, `${JSON.stringify(audit(1))}\n`);
+  crashedAppend(file, `${JSON.stringify(audit(1))}\n`);
   const writer = await openStore(file);
   assert.is(writer.auditCount(), 1);
   assert.ok(readFileSync(path).equals(committed));

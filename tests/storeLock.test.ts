@@ -49,6 +49,14 @@ const tempStore = () => {
   return { file: join(dir, 'run.json'), script: join(dir, 'child.mjs') };
 };
 const jsonlOf = (file: string) => file.replace(/\.json$/, '.audit.jsonl');
+/** The pid on a lock file's first line (`pid start-time boot-id`). */
+const pidOf = (lockFile: string) => Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot. */
+const startOf = (pid: number | string) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+};
+const bootId = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
 function startWriter(script: string, file: string, mode: 'serve' | 'spin' | 'exit'): ChildProcess {
   return fork(script, [file, mode], { cwd: repo, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -108,8 +116,45 @@ lock('a lock file holding a dead pid is taken over', async () => {
   await exited(gone);
   writeFileSync(`${file}.lock`, String(gone.pid));
   const store = await openStore(file);
-  assert.is(readFileSync(`${file}.lock`, 'utf8'), String(process.pid));
+  assert.is(pidOf(`${file}.lock`), process.pid);
   await store.close();
+});
+
+lock('a lock left under this very pid by an earlier process (a restarted container\'s PID 1) is taken over', async () => {
+  const { file } = tempStore();
+  // What a container's engine leaves when killed: its pid (1 there, ours here) and its start time.
+  writeFileSync(`${file}.lock`, `${process.pid} 12345 ${bootId()}\n`);
+  const store = await openStore(file);
+  assert.is(pidOf(`${file}.lock`), process.pid);
+  await store.close();
+  assert.not.ok(existsSync(`${file}.lock`));
+  // The old format (a bare pid) too.
+  writeFileSync(`${file}.lock`, String(process.pid));
+  await (await openStore(file)).close();
+});
+
+lock('a live process that is not the one that took the lock (pid reused: other start time or boot) does not hold it', async () => {
+  if (!existsSync('/proc/self/stat')) return void console.log('skipped: no /proc');
+  const { file } = tempStore();
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+  try {
+    await new Promise((resolve) => other.once('spawn', resolve));
+    const lockFile = `${file}.lock`;
+    writeFileSync(lockFile, `${other.pid} ${Number(startOf(other.pid!)) + 1} ${bootId()}\n`);
+    await (await openStore(file)).close();
+    writeFileSync(lockFile, `${other.pid} ${startOf(other.pid!)} another-boot\n`);
+    await (await openStore(file)).close();
+    // The same pid, start and boot: that process holds it, and the message says what to do.
+    writeFileSync(lockFile, `${other.pid} ${startOf(other.pid!)} ${bootId()}\n`);
+    const error = await openStore(file).then(() => null, (e: unknown) => e);
+    assert.instance(error, StoreError);
+    assert.match(String(error), `in use by process ${other.pid}`);
+    assert.match(String(error), `if no process uses it any more, delete ${lockFile}`);
+    assert.is((error as StoreError).holder, other.pid);
+  } finally {
+    other.kill('SIGKILL');
+    await exited(other);
+  }
 });
 
 lock('a process that exits without close() still removes its lock', async () => {
@@ -126,7 +171,7 @@ lock('after SIGKILL mid-commit: the stale lock is taken over, every flushed row 
   const flushed = await next(child, (m) => ((m.committed as number) >= 2000 ? (m.committed as number) : undefined));
   child.kill('SIGKILL');
   await exited(child);
-  assert.is(readFileSync(`${file}.lock`, 'utf8'), String(child.pid), 'the dead writer left its lock');
+  assert.is(pidOf(`${file}.lock`), child.pid, 'the dead writer left its lock');
   const store = await openStore(file);
   const count = store.auditCount();
   assert.ok(count >= flushed, `${count} rows on disk, ${flushed} were flushed`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../machines/types.js';
 import { openStore, StoreError } from '../store/index.js';
+import { crashedAppend } from './helpers/crashedAppend.js';
 
 const audit = (i: number): AuditEntry => ({
   id: `aud_${i}`, ts: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), actor: 'engine', entityType: 'incident',
@@ -93,7 +94,7 @@ const crash = suite('store crash recovery');
 crash('a torn last audit line past auditCount is dropped on open', async () => {
   const file = await storeWith(3);
   const committed = readFileSync(jsonlOf(file));
-  appendFileSync(jsonlOf(file), '{"id":"aud_3","ts":"2026-01-01T0');
+  crashedAppend(file, '{"id":"aud_3","ts":"2026-01-01T0', 300);
   const store = await openStore(file);
   assert.is(store.auditCount(), 3);
   assert.ok(readFileSync(jsonlOf(file)).equals(committed), 'torn line not cut');
@@ -106,7 +107,7 @@ crash('a torn last audit line past auditCount is dropped on open', async () => {
 crash('complete audit rows of a commit whose state never landed are dropped, not duplicated', async () => {
   const file = await storeWith(2);
   const stray = [audit(2), audit(3)].map((r) => JSON.stringify(r) + '\n').join('');
-  appendFileSync(jsonlOf(file), stray);
+  crashedAppend(file, stray);
   const reader = await openStore(file, { readonly: true });
   assert.is(reader.auditCount(), 2, 'a reader ignores rows past auditCount');
   assert.ok(readFileSync(jsonlOf(file), 'utf8').endsWith(stray), 'a reader cuts nothing');
@@ -116,6 +117,28 @@ crash('complete audit rows of a commit whose state never landed are dropped, not
   await store.close();
   const ids = readFileSync(jsonlOf(file), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
   assert.equal(ids, ['aud_0', 'aud_1', 'aud_2']);
+});
+
+crash('a state file older than its audit log (a restored backup) is refused, naming both files; no audit row is cut', async () => {
+  const file = await storeWith(3);
+  const backup = readFileSync(file);
+  const store = await openStore(file);
+  for (let i = 3; i < 29; i++) store.appendAudit(audit(i));
+  await store.close();
+  writeFileSync(file, backup); // the backup covers 3 rows; the log holds 29
+  const log = readFileSync(jsonlOf(file));
+  await refused(file, 'corrupt', /run\.audit\.jsonl holds audit rows past the first 3 that .*run\.json covers .*older than its audit log .*Restore the .*run\.json .*head -n 3/);
+  assert.ok(readFileSync(jsonlOf(file)).equals(log), 'the audit log was cut');
+  const reader = await openStore(file, { readonly: true });
+  assert.is(reader.auditCount(), 3, 'it still reads, as far as the state goes');
+  await reader.close();
+});
+
+crash('rows past the state are refused when the crashed writer noted another append, or none', async () => {
+  const file = await storeWith(2);
+  const stray = JSON.stringify(audit(2)) + '\n';
+  crashedAppend(file, stray, 5); // noted 5 bytes, wrote more: not that append
+  await refused(file, 'corrupt', /older than its audit log/);
 });
 
 crash('audit rows without a state file are refused and kept: a new store writes its state first', async () => {
