@@ -72,10 +72,10 @@ export function journalLines(
 /**
  * Reads the journal from byte `from` (line `line` + 1) and returns the complete commits of
  * `generation`. Lines after the last commit line are a commit that never finished (a
- * torn tail) and are left out; commits of an older generation were folded into the state
+ * torn tail) and are left out; commits of the generation before were folded into the state
  * file by a rewrite whose journal was not emptied yet, and are skipped. Refuses, naming
- * the file and line: a bad line before a commit line, a commit of a newer generation
- * than the state file's, a file shorter than `from`. A missing file is an empty journal.
+ * the file and line: a bad line before a commit line, a commit of any other generation
+ * (newer, older, or the previous one after a current one), a file shorter than `from`. A missing file is an empty journal.
  * @example const { commits, end } = await readJournal('run.state.jsonl', 0, 0, 3, 'run.json', false);
  */
 export async function readJournal(file: string, from: number, line: number, generation: number, stateFile: string, opened: boolean): Promise<JournalRead> {
@@ -95,6 +95,8 @@ export async function readJournal(file: string, from: number, line: number, gene
     let bad: StoreError | null = null;
     let at = line;
     let start = from;
+    /** A commit of `generation` was read: an older one may no longer follow. */
+    let current = false;
     await eachLine(handle, from, (text, end) => {
       at++;
       const lineStart = start;
@@ -119,6 +121,13 @@ export async function readJournal(file: string, from: number, line: number, gene
       if (entry.generation === generation) {
         read.commits.push({ rows, auditCount: entry.auditCount, ...(entry.meta ? { meta: entry.meta } : {}) });
         [read.end, read.lines] = [end, at];
+        current = true;
+      } else if (entry.generation !== generation - 1 || entry.generation === 0 || current || from > 0) {
+        // Only the generation just before can be there (a rewrite whose journal was not
+        // emptied yet), and only ahead of this generation's commits: any other is not this
+        // state file's journal, and skipping it would hide committed rows. (Generation 0 is
+        // a version-1 file, which never had a journal.)
+        throw corrupt(file, `line ${at}: a commit on generation ${entry.generation}, but ${stateFile} is generation ${generation} (its journal holds generation ${generation - 1}, folded in, then ${generation}); the journal does not belong to this state file`, opened);
       }
       rows = [];
       return true;

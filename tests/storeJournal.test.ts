@@ -205,6 +205,33 @@ async function twoCommits(): Promise<string> {
   return image;
 }
 
+crash('journal commits edited to another generation are refused, naming the line, not skipped', async () => {
+  for (const generation of [0, 5]) {
+    const file = await twoCommits();
+    const { journal: path } = storeFiles(file);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/"generation":1/g, `"generation":${generation}`));
+    const before = readFileSync(path);
+    for (const readonly of [true, false]) {
+      const error = await openStore(file, { readonly }).then(() => null, (e: unknown) => e);
+      assert.instance(error, StoreError, `generation ${generation} was opened`);
+      assert.is((error as StoreError).code, 'corrupt');
+      assert.match((error as Error).message, /run\.state\.jsonl line 2: a commit on generation/);
+    }
+    assert.ok(readFileSync(path).equals(before), 'the journal was changed');
+  }
+});
+
+crash('a commit of the folded generation after a current one is refused', async () => {
+  const file = await twoCommits();
+  const { journal: path } = storeFiles(file);
+  // Generation 2 state, then: commit 1 of generation 2, commit 2 of generation 1.
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"generation":1', '"generation":2'));
+  writeFileSync(path, readFileSync(path, 'utf8').replace('"generation":1', '"generation":2'));
+  const error = await openStore(file, { readonly: true }).then(() => null, (e: unknown) => e);
+  assert.instance(error, StoreError);
+  assert.match((error as Error).message, /line 4: a commit on generation 1, but .*run\.json is generation 2/);
+});
+
 crash('a torn journal tail is not applied; a reader leaves it, a writer cuts it', async () => {
   const file = await twoCommits();
   const { journal: path } = storeFiles(file);
