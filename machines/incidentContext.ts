@@ -1,5 +1,6 @@
 import type { IncidentRecord, Responder, Severity } from './types.js';
-import { isSerious, resolutionDueAt, responseDueAt } from './policies/severity.js';
+import { auditLevel } from './policies/auditLevel.js';
+import { resolutionDueAt, responseDueAt } from './policies/severity.js';
 import { impactOf } from './policies/classification.js';
 import { cherylCriteria, petraCriteria, type EscalationFacts } from './policies/escalation.js';
 
@@ -55,7 +56,7 @@ export function iso(t: number): string {
 /**
  * Builds an audit entry's parameters with the `meta` the spec asks of every step:
  * severity, affected workflow and agent, retry attempts, auto-resolve status and
- * escalation target. Detection and P0/P1 steps are `error`, the rest `warn`.
+ * escalation target. `error` when something went wrong, `warn` for the response (auditLevel).
  */
 export function auditOf(
   ctx: IncidentContext,
@@ -65,7 +66,6 @@ export function auditOf(
   message: string,
   extra: Record<string, unknown> = {},
 ): AuditParams {
-  const level = action === 'incident.detected' || isSerious(ctx.severity) ? 'error' : 'warn';
   const base: Record<string, unknown> = {
     agent: ctx.agent,
     autoResolved: ctx.autoResolved,
@@ -75,7 +75,7 @@ export function auditOf(
     tenant: ctx.tenant,
     workflow: ctx.workflow,
   };
-  return { at, actor, action, level, message, meta: mergeSorted(base, BASE_KEYS, extra) };
+  return { at, actor, action, level: auditLevel(action, ctx.severity, extra), message, meta: mergeSorted(base, BASE_KEYS, extra) };
 }
 
 const BASE_KEYS = ['agent', 'autoResolved', 'escalationTarget', 'retryAttempts', 'severity', 'tenant', 'workflow'];

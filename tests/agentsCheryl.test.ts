@@ -54,8 +54,9 @@ Diagnose('reviews the error log, recent audit entries and job history of the age
   assert.ok(findings.includes('Affected systems: agent billing, workflow invoice-run, tenant acme'));
   // 2 earlier failures + this job.
   assert.ok(findings.includes('Job history: 3 of the last 5 jobs of billing failed'), findings.join('\n'));
-  // The earlier entry, the four job.failed of this job and the incident's detection, in the hour before triage.
-  assert.ok(findings.includes('Error log: 6 error-level audit entries for billing in the last hour'), findings.join('\n'));
+  // The earlier entry, the four job.failed of this job and its three failed retries, in the hour
+  // before triage (a P2's detection is warn: auditLevel).
+  assert.ok(findings.includes('Error log: 8 error-level audit entries for billing in the last hour'), findings.join('\n'));
   assert.ok(findings.includes('Retries: 3 attempt(s), 3 failed'));
   assert.ok(findings.some((f) => f.startsWith('Latest audit entry: incident.acknowledged at ')), findings.join('\n'));
 });
@@ -83,7 +84,8 @@ for (const kind of ['platform-down', 'data-integrity'] as const) {
     assert.equal([paused.status, paused.pausedBy], ['paused', incident.id]);
     const [mitigated] = h.audit({ entityId: incident.id, action: 'incident.mitigated' });
     assert.equal(mitigated.meta.paused, { kind: 'workflow', id: 'invoice-run' });
-    assert.is(mitigated.level, 'error');
+    // A response step: warn even in a P0/P1, so red stays for what went wrong.
+    assert.is(mitigated.level, 'warn');
     // The agent itself keeps running its other workflows.
     assert.is(h.store.get('agents', 'billing')!.status, 'active');
     await h.run(6 * HOUR);

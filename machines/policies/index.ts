@@ -5,3 +5,4 @@ export * from './retryLadder.js';
 export * from './escalation.js';
 export * from './config.js';
 export * from './fingerprint.js';
+export * from './auditLevel.js';
