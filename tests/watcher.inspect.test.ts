@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWebSocketInspector } from '@statelyai/inspect';
@@ -52,6 +55,38 @@ inspect('shows a real XState actor reported by createWebSocketInspector, with it
   } finally {
     actor.stop();
     inspector.stop();
+  }
+});
+
+const PROGRAM = fileURLToPath(new URL('./helpers/inspectedProgram.ts', import.meta.url));
+
+/** Starts tests/helpers/inspectedProgram.ts as its own process, streaming machine `id` to the watcher. */
+async function program(url: string, id: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', PROGRAM, url, id], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  return child;
+}
+
+inspect('two programs streaming at once are both listed (each root actor is x:0); a closed connection marks its actors stopped', async ({ watcher }) => {
+  const inspected = async () => ((await (await fetch(`http://127.0.0.1:${watcher.port}/app/watcher/api/inspected`)).json()) as { rows: any[] }).rows;
+  const [alpha, beta] = await Promise.all([program(watcher.inspectUrl, 'alpha'), program(watcher.inspectUrl, 'beta')]);
+  try {
+    const both = await until(inspected, (rows) => ['alpha', 'beta'].every((n) => rows.some((a) => a.name === n && a.value === 'running')), 10_000);
+    const byName = (rows: any[], n: string) => rows.find((a) => a.name === n);
+    assert.ok(byName(both, 'alpha') && byName(both, 'beta'), JSON.stringify(both));
+    assert.is(byName(both, 'alpha').sessionId, 'x:0');
+    assert.is(byName(both, 'beta').sessionId, 'x:0', 'the same session id in each program');
+    assert.is.not(byName(both, 'alpha').key, byName(both, 'beta').key);
+    assert.equal([byName(both, 'alpha').status, byName(both, 'beta').status], ['active', 'active']);
+
+    alpha.stdin!.end(); // alpha exits without stopping its actor
+    await once(alpha, 'exit');
+    const after = await until(inspected, (rows) => byName(rows, 'alpha')?.status === 'stopped', 5_000);
+    assert.is(byName(after, 'alpha').status, 'stopped');
+    assert.is(byName(after, 'beta').status, 'active', 'the other program is untouched');
+    assert.is(byName(after, 'beta').value, 'running');
+  } finally {
+    for (const child of [alpha, beta]) if (child.exitCode === null) child.kill();
   }
 });
 

@@ -12,7 +12,7 @@ export interface FeedMessage {
   tables: TableName[];
   /** Ids of the rows that changed, per table (at most MAX_IDS each; `tables` lists every table touched). */
   ids: Partial<Record<TableName, string[]>>;
-  /** Session ids of inspected actors that changed. */
+  /** Keys (`<connection>/<sessionId>`) of inspected actors that changed. */
   inspected: string[];
 }
 
@@ -75,8 +75,8 @@ export class Feed {
     this.schedule();
   }
 
-  touchInspected(sessionId: string): void {
-    this.inspected.add(sessionId);
+  touchInspected(key: string): void {
+    this.inspected.add(key);
     this.schedule();
   }
 

@@ -10,9 +10,17 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
  * snapshot), `@xstate.snapshot` (new snapshot plus the event that caused it) and
  * `@xstate.event` (an event sent to sessionId, from sourceId). Each carries `_version`.
  * It ignores whatever the server sends back, so we never reply.
+ *
+ * Session ids are only unique within one program: every Node process's first actor is `x:0`.
+ * So an actor is keyed by its connection and its session id, and when a connection closes
+ * (the program exited, perhaps without stopping its actors) its active actors are marked stopped.
  */
 
 export interface InspectedActor {
+  /** `<connection>/<sessionId>`: unique across the programs streaming here. */
+  key: string;
+  /** Which connection (program) reported it: 1 for the first to connect, 2 for the next… */
+  connection: number;
   sessionId: string;
   name: string;
   parentId: string | null;
@@ -33,13 +41,17 @@ const CONTEXT_CHARS = 400;
 
 export class InspectionRegistry {
   private actors = new Map<string, InspectedActor>();
+  private connections = 0;
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
 
-  constructor(private onChange: (sessionId: string) => void) {
+  /** `onChange` is told the key of each actor that changed. */
+  constructor(private onChange: (key: string) => void) {
     this.wss.on('connection', (socket: WebSocket) => {
+      const connection = ++this.connections;
       socket.on('message', (data: RawData, isBinary: boolean) => {
-        if (!isBinary) this.receive(data.toString());
+        if (!isBinary) this.receive(data.toString(), connection);
       });
+      socket.on('close', () => this.disconnected(connection));
     });
   }
 
@@ -52,12 +64,12 @@ export class InspectionRegistry {
     return [...this.actors.values()];
   }
 
-  get(sessionId: string): InspectedActor | undefined {
-    return this.actors.get(sessionId);
+  get(key: string): InspectedActor | undefined {
+    return this.actors.get(key);
   }
 
-  /** Applies one message; returns false for anything that is not an inspection event. */
-  receive(text: string): boolean {
+  /** Applies one message from `connection`; returns false for anything that is not an inspection event. */
+  receive(text: string, connection = 0): boolean {
     let msg: unknown;
     try {
       msg = JSON.parse(text);
@@ -67,7 +79,7 @@ export class InspectionRegistry {
     if (!isRecord(msg) || typeof msg.sessionId !== 'string' || typeof msg.type !== 'string') return false;
     const sessionId = msg.sessionId.slice(0, 200);
     const at = Number(msg.createdAt) || Date.now();
-    const actor = this.actors.get(sessionId) ?? this.create(sessionId, at);
+    const actor = this.actors.get(`${connection}/${sessionId}`) ?? this.create(connection, sessionId, at);
     switch (msg.type) {
       case '@xstate.actor':
         actor.name = str(msg.name) || actor.name;
@@ -87,8 +99,18 @@ export class InspectionRegistry {
         return false;
     }
     actor.updatedAt = at;
-    this.onChange(sessionId);
+    this.onChange(actor.key);
     return true;
+  }
+
+  /** A program that exits without stopping its actors sends no last snapshot: its socket closing is the news. */
+  private disconnected(connection: number): void {
+    for (const actor of this.actors.values()) {
+      if (actor.connection !== connection || actor.status !== 'active') continue;
+      actor.status = 'stopped';
+      actor.updatedAt = Date.now();
+      this.onChange(actor.key);
+    }
   }
 
   close(): void {
@@ -96,11 +118,12 @@ export class InspectionRegistry {
     this.wss.close();
   }
 
-  private create(sessionId: string, at: number): InspectedActor {
+  private create(connection: number, sessionId: string, at: number): InspectedActor {
     // Forget the oldest actor rather than grow without bound when a program spawns many.
     if (this.actors.size >= MAX_ACTORS) this.actors.delete(this.actors.keys().next().value as string);
-    const actor: InspectedActor = { sessionId, name: sessionId, parentId: null, status: 'active', value: '', context: '', events: [], updatedAt: at };
-    this.actors.set(sessionId, actor);
+    const key = `${connection}/${sessionId}`;
+    const actor: InspectedActor = { key, connection, sessionId, name: sessionId, parentId: null, status: 'active', value: '', context: '', events: [], updatedAt: at };
+    this.actors.set(key, actor);
     return actor;
   }
 

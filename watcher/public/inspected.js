@@ -11,8 +11,9 @@ export async function renderInspected(tbody, hint) {
   if (!rows.length) return fill(tbody, h('tr', null, h('td', { colspan: 5, class: 'calm' }, 'No inspected actor yet.')));
   rows.sort((a, b) => b.updatedAt - a.updatedAt);
   fill(tbody, rows.map((a) =>
-    h('tr', { dataset: { session: a.sessionId } },
-      h('td', null, h('strong', null, a.name), h('div', { class: 'mono muted small' }, a.sessionId, a.parentId ? ` ← ${a.parentId}` : '')),
+    h('tr', { dataset: { actor: a.key, session: a.sessionId } },
+      // Session ids repeat across programs (each starts at x:0): the program number tells them apart.
+      h('td', null, h('strong', null, a.name), h('div', { class: 'mono muted small' }, `program ${a.connection} · ${a.sessionId}`, a.parentId ? ` ← ${a.parentId}` : '')),
       h('td', null, h('span', { class: `pill actor-${a.status}` }, a.status)),
       h('td', { class: 'mono actor-value' }, a.value || '—'),
       h('td', null, h('ul', { class: 'events' }, a.events.slice().reverse().map((e) =>
