@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The CLI entry: TypeScript sources run through tsx, so the package needs no build step.
-import { register } from 'tsx/esm/api';
+// The CLI entry. `#cli` is the compiled dist/sim/cli.js (package.json "imports"); the tests
+// run this same file on the sources with `--conditions=incident-flow-source --import tsx`.
+import { existsSync } from 'node:fs';
 
-register();
 // `incident-flow … | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
@@ -10,10 +10,17 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-const { main } = await import('../sim/cli.ts');
-const code = await main(process.argv.slice(2), {
+let cli;
+try {
+  cli = await import('#cli');
+} catch (error) {
+  // A clone where `npm ci --ignore-scripts` skipped the build: say so, not a stack trace.
+  if (existsSync(new URL('../dist/sim/cli.js', import.meta.url))) throw error;
+  process.stderr.write('incident-flow: the compiled code (dist/) is missing: run `npm run build`\n');
+  process.exit(3);
+}
+process.exitCode = await cli.main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   interactive: Boolean(process.stderr.isTTY),
 });
-process.exitCode = code;

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 
 /** A mistake on the command line: exit code 2, with the usage. */
@@ -23,6 +24,7 @@ Commands:
   run-all [DIR] [--out DIR]
                       run every scenario in DIR (default: scenarios) on the lowdb store, one line each;
                       each run is written to OUT/<name>/ (default: incident-flow-out)
+  --version           print the version
 
 Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario or usage, 3 internal error.`;
 
@@ -33,7 +35,8 @@ export type Command =
   | { name: 'review'; incident: string; db: string }
   | { name: 'watch'; db: string; port: number; host: string }
   | { name: 'run-all'; dir: string; out: string }
-  | { name: 'help' };
+  | { name: 'help' }
+  | { name: 'version' };
 
 const int = (flag: string, v: string | undefined, min: number): number | null => {
   if (v === undefined) return null;
@@ -45,6 +48,7 @@ const int = (flag: string, v: string | undefined, min: number): number | null =>
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name === '--version' || name === '-v') return { name: 'version' };
   let parsed;
   try {
     parsed = parseArgs({
@@ -91,4 +95,10 @@ export function parseCommand(argv: string[]): Command {
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
+}
+
+/** The version in the package's own package.json, found by self-reference: the same from the sources and from dist/. */
+export function packageVersion(): string {
+  const { version } = createRequire(import.meta.url)('incident-flow/package.json') as { version: string };
+  return version;
 }

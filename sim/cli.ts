@@ -4,7 +4,7 @@ import { ReportError } from '../reports/errors.js';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore, storeFiles, StoreError } from '../store/index.js';
-import { parseCommand, UsageError, USAGE, type Command } from './argv.js';
+import { packageVersion, parseCommand, UsageError, USAGE, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { runScenario, type RunOptions, type RunResult } from './runner.js';
@@ -52,6 +52,9 @@ async function execute(cmd: Command, io: Io): Promise<number> {
   switch (cmd.name) {
     case 'help':
       io.out(`${USAGE}\n`);
+      return EXIT.pass;
+    case 'version':
+      io.out(`${packageVersion()}\n`);
       return EXIT.pass;
     case 'validate': {
       const problems: string[] = [];

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { USAGE } from '../sim/argv.js';
 import { EXIT, main } from '../sim/cli.js';
 import { openStore } from '../store/index.js';
+import { runProcess } from './helpers/runProcess.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/scenarios/', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/incident-flow.js', import.meta.url));
@@ -322,6 +322,15 @@ Usage('help prints the usage and exits 0', async () => {
   }
 });
 
+Usage('--version prints the version in package.json and exits 0', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const argv of [['--version'], ['-v']]) {
+    const { code, out } = await cli(...argv);
+    assert.is(code, EXIT.pass);
+    assert.is(out, `${version}\n`);
+  }
+});
+
 Usage.run();
 
 // ---------------------------------------------------------------------------------------------
@@ -452,17 +461,9 @@ RunAll.run();
 // ---------------------------------------------------------------------------------------------
 const Process = suite('bin/incident-flow.js as a process: exit codes');
 
-function exec(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// The bin on the sources (package.json "imports" #cli); tests/package.test.ts runs it compiled.
+const exec = (args: string[], cwd: string) =>
+  runProcess(process.execPath, ['--conditions=incident-flow-source', '--import', import.meta.resolve('tsx'), BIN, ...args], { cwd });
 
 Process('0 for a pass, 1 for a failed expectation, 2 for an invalid scenario and for a usage error', async () => {
   const cwd = tempDir();

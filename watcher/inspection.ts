@@ -42,7 +42,7 @@ const CONTEXT_CHARS = 400;
 export class InspectionRegistry {
   private actors = new Map<string, InspectedActor>();
   private connections = 0;
-  readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
 
   /** `onChange` is told the key of each actor that changed. */
   constructor(private onChange: (key: string) => void) {

@@ -1,0 +1,143 @@
+/**
+ * The npm package as a user gets it: built, `npm pack`ed, installed into an empty project
+ * (the registry serves the tarball's dependencies), then used from plain Node, through
+ * `npx incident-flow` and from strict TypeScript. One install serves every test.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runProcess, type ProcessResult } from './helpers/runProcess.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/package/', import.meta.url));
+const TSC = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  version: string;
+  private?: boolean;
+  engines?: { node?: string };
+  bin: Record<string, string>;
+  exports: Record<string, string | { types: string; default: string }>;
+  dependencies: Record<string, string>;
+};
+
+// A plain Node child: no tsx preloaded through NODE_OPTIONS from whoever runs the tests.
+const ENV = { ...process.env, NODE_OPTIONS: '' };
+const run = (cmd: string, args: string[], cwd: string) => runProcess(cmd, args, { cwd, env: ENV });
+
+/** Runs one step of the user's path; a failure names the step and shows its output. */
+async function step(name: string, cmd: string, args: string[], cwd: string): Promise<ProcessResult> {
+  const ran = await run(cmd, args, cwd);
+  if (ran.code !== 0) throw new Error(`package test: step "${name}" failed (exit ${ran.code}) in ${cwd}\n${ran.stderr}${ran.stdout}`.trimEnd());
+  return ran;
+}
+
+let work = '';
+let project = '';
+let shipped: string[] = [];
+
+const Package = suite('the npm package, packed and installed into an empty project');
+
+Package.before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'incident-flow-package-'));
+  project = join(work, 'consumer');
+  // Built here, not trusted from an earlier build: the tarball is the sources as they are now.
+  await step('npm run build', 'npm', ['run', 'build'], REPO);
+  const packed = await step('npm pack', 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO);
+  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  if (!info) throw new Error(`package test: step "npm pack" printed no package:\n${packed.stdout}`);
+  shipped = info.files.map((f) => f.path);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  for (const file of ['consumer.mjs', 'consumer.ts']) copyFileSync(join(FIXTURES, file), join(project, file));
+  await step('npm install <tarball>', 'npm', ['install', join(work, info.filename), '--no-audit', '--no-fund', '--prefer-offline'], project);
+});
+
+Package.after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+Package('ships dist/, LICENSE, CHANGELOG, scenarios and the example; no tests, fixtures, bench or local output', () => {
+  for (const file of [
+    'LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'bin/incident-flow.js',
+    'dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map',
+    'dist/watcher/public/index.html', 'dist/sim/scenario/scenario.schema.json', 'dist/store/postgres/migrations/001_tables.sql',
+    'scenarios/p0-database-down.yaml', 'examples/embed.ts', 'dist/examples/embed.js',
+  ]) assert.ok(shipped.includes(file), `the tarball lacks ${file}`);
+  const stray = shipped.filter((f) => /^(tests|bench|scripts|\.ci|node_modules|out|incident-flow-out|\.incident-flow)\//.test(f) || /\.test\.|fixtures|\.tgz$/.test(f));
+  assert.equal(stray, [], 'the tarball ships what users never need');
+});
+
+Package('package.json: exports and bin point at compiled files that ship; no private flag, engines set, tsx not a dependency', () => {
+  const targets = [...Object.values(PKG.bin), ...Object.values(PKG.exports).flatMap((t) => (typeof t === 'string' ? [t] : [t.types, t.default]))];
+  for (const target of targets) {
+    const file = target.replace(/^\.\//, '');
+    assert.ok(shipped.includes(file), `${target} is not in the tarball`);
+    assert.not.ok(/\.ts$/.test(file) && !file.endsWith('.d.ts'), `${target} is TypeScript source: plain Node cannot load it`);
+  }
+  assert.is(PKG.private, undefined);
+  assert.ok(PKG.engines?.node, 'engines.node is missing');
+  assert.not.ok('tsx' in PKG.dependencies);
+  assert.not.ok(existsSync(join(project, 'node_modules', 'tsx')), 'tsx was installed with the package');
+});
+
+Package('plain node embeds the engine, a job fails, the audit trail reads back through openStore, the watcher serves its page', async () => {
+  const ran = await step('node consumer.mjs', process.execPath, ['consumer.mjs'], project);
+  const seen = JSON.parse(ran.stdout) as { actions: string[]; failed: string | null; page: [number, boolean]; mermaid: number; schemaTitle: string | null };
+  assert.ok(seen.actions.includes('job.failed'), `audit actions: ${seen.actions.join(', ')}`);
+  assert.ok(seen.actions.includes('incident.detected'), `audit actions: ${seen.actions.join(', ')}`);
+  assert.match(seen.failed ?? '', 'invoices-api refused the batch');
+  assert.equal(seen.page, [200, true], 'the watcher page from dist/watcher/public');
+  assert.is(seen.mermaid, 200, 'mermaid from node_modules');
+  assert.is(seen.schemaTitle, 'incident-flow rehearsal scenario');
+});
+
+Package('npx incident-flow runs a shipped scenario from the compiled code and prints the package version', async () => {
+  const scenario = 'node_modules/incident-flow/scenarios/p0-database-down.yaml';
+  const ran = await step('npx incident-flow run', 'npx', ['--no-install', 'incident-flow', 'run', scenario, '--out', 'out'], project);
+  assert.match(ran.stdout, 'Verdict: PASS');
+  const report = JSON.parse(readFileSync(join(project, 'out', 'report.json'), 'utf8')) as { verdict: string };
+  assert.is(report.verdict, 'pass');
+  const version = await step('npx incident-flow --version', 'npx', ['--no-install', 'incident-flow', '--version'], project);
+  assert.is(version.stdout, `${PKG.version}\n`);
+});
+
+/**
+ * Errors tsc reports, by file. With skipLibCheck false, xstate 5.33's own setup.d.ts fails
+ * under exactOptionalPropertyTypes (5 × TS2344, in any project that imports xstate, ours or
+ * not: README, "Packaging"); that is the only file allowed to.
+ */
+const errorFiles = (out: string) => [...out.matchAll(/^(\S+?)\(\d+,\d+\): error TS\d+/gm)].map((m) => m[1] ?? '');
+const XSTATE_OWN = /^node_modules\/xstate\//;
+
+Package('strict TypeScript type-checks against the declarations under node16 and bundler, with and without skipLibCheck', async () => {
+  const cases = (['node16', 'bundler'] as const).flatMap((resolution) => [true, false].map((skipLibCheck) => ({ resolution, skipLibCheck })));
+  const results = await Promise.all(
+    cases.map(async ({ resolution, skipLibCheck }) => {
+      const config = `tsconfig.${resolution}.${skipLibCheck ? 'skip' : 'full'}.json`;
+      const compilerOptions = {
+        target: 'ES2022',
+        module: resolution === 'node16' ? 'node16' : 'esnext',
+        moduleResolution: resolution,
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        exactOptionalPropertyTypes: true,
+        noPropertyAccessFromIndexSignature: true,
+        skipLibCheck,
+        noEmit: true,
+      };
+      writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }, null, 2));
+      const ran = await run(process.execPath, [TSC, '-p', config], project);
+      return { config, ran, errors: errorFiles(ran.stdout) };
+    }),
+  );
+  for (const { config, ran, errors } of results) {
+    const ours = errors.filter((file) => !XSTATE_OWN.test(file));
+    assert.equal(ours, [], `tsc -p ${config} (step "tsc --noEmit"):\n${ran.stdout}`);
+    if (config.includes('.skip.')) assert.is(ran.code, 0, `tsc -p ${config} (step "tsc --noEmit") exited ${ran.code}:\n${ran.stdout}${ran.stderr}`);
+  }
+});
+
+Package.run();
