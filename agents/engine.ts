@@ -47,7 +47,10 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     random: options.random ?? Math.random,
     policy: resolvePolicy(options.config),
     emit: (event) => {
-      if (event.type === 'incident') chairman.saved(event.incident.id);
+      if (event.type === 'incident') {
+        chairman.saved(event.incident.id);
+        if (event.incident.status === 'closed' && event.incident.jobId) workers.forget(event.incident.jobId);
+      }
       for (const listener of listeners) {
         // A subscriber's bug must not stop the engine's own step half way (an incident
         // never opened, a job's `done` never settled): it goes to the audit log instead.
@@ -148,6 +151,8 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     const fingerprint = fingerprintOf({ message, rootCause: spec?.rootCause, agent: job.agent, workflow: job.workflow });
     const match = incidents.match(fingerprint);
     if (match.open) {
+      // Retries re-run the incident's own job, never one that joined it.
+      workers.forget(job.id);
       rt.store.put('jobs', { ...job, incidentId: match.open });
       incidents.send(match.open, { type: 'failure.attached', at, jobId: job.id });
       return;

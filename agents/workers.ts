@@ -102,11 +102,21 @@ export class Workers {
       const result = await this.execute(job, 0);
       ok = result.ok;
       if (!result.ok) this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId));
+      // A job that succeeded is never run again: its spec (and the closure in it) can go.
+      else this.forget(jobId);
     } finally {
       // Whatever went wrong above, the caller's `done` settles.
       this.waiters.get(jobId)?.(ok ? 'succeeded' : 'failed');
       this.waiters.delete(jobId);
     }
+  }
+
+  /**
+   * Drops a job's spec once nothing will re-run it (it joined another incident, or its own
+   * incident closed): kept, the specs of every job ever submitted would grow with the run.
+   */
+  forget(jobId: string): void {
+    this.specs.delete(jobId);
   }
 
   /** Runs the job once; the loop's error handler catches what it throws. */

@@ -3,42 +3,32 @@
  * counts are its own: `node --max-old-space-size=1024 --import tsx bench/fleetCase.ts <scale> [commitEvery]`.
  * The scenario's load lasts `scale` times as long (30 days at 1×); the run writes to a file
  * store and commits every `commitEvery` audit rows, as `incident-flow run` does. Prints one
- * JSON line: incidents, CPU and wall ms, peak RSS, young- and old-generation collections.
+ * JSON line: incidents, audit rows, wall and CPU ms, GC counts, peak RSS (the kernel's
+ * high-water mark) and, with --expose-gc, the heap still live once the run is committed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { runScenario } from '../sim/runner.js';
 import { loadScenario } from '../sim/scenario/index.js';
 import { openStore } from '../store/index.js';
+import { measure } from './measure.js';
 
-export const FLEET = 'scenarios/fleet-month.yaml';
+const FLEET = 'scenarios/fleet-month.yaml';
 const [scale, commitEvery] = [Number(process.argv[2] ?? 1), Number(process.argv[3] ?? 20_000)];
 
 const scenario = await loadScenario(FLEET);
 scenario.load = scenario.load.map((l) => ({ ...l, forMs: l.forMs * scale }));
 const dir = mkdtempSync(join(tmpdir(), 'if-fleet-'));
 const store = await openStore(join(dir, 'fleet.json'), { autoCommit: false });
-
-const gc = { young: 0, old: 0 };
-const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.young++;
-    else gc.old++;
-  }
+const { value: result, cost } = await measure(async () => {
+  const run = await runScenario(scenario, { store, commitEvery });
+  await store.flush();
+  return run;
 });
-observer.observe({ entryTypes: ['gc'] });
-
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-const result = await runScenario(scenario, { store, commitEvery });
+global.gc?.();
+const liveHeap = global.gc ? process.memoryUsage().heapUsed : null;
 await store.close();
-const wallMs = performance.now() - t0;
-const cpu = process.cpuUsage(cpu0);
-// The kernel's high-water mark: no sampling timer (memoryUsage() reads /proc, and costs).
-const peakRss = process.resourceUsage().maxRSS * 1024;
-observer.disconnect();
 rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ scale, incidents: result.incidents.length, audit: result.auditEntries, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, peakRss, gcYoung: gc.young, gcOld: gc.old }));
+const peakRss = process.resourceUsage().maxRSS * 1024;
+console.log(JSON.stringify({ scale, incidents: result.incidents.length, audit: result.auditEntries, ...cost, peakRss, liveHeap }));

@@ -1,51 +1,68 @@
 /**
- * `npm run bench`: speed and memory as ratios against baselines measured in the same
- * run (bare XState, XState's SimulatedClock, plain lowdb), so the figures keep their
- * meaning on a slower or busier machine. `--quick` runs small sizes only.
- * The lifecycle cases run in child processes with the heap cap an engine should run with
- * (see lifecycleCase.ts).
+ * `npm run bench`: every figure is a ratio against a floor or a baseline measured in the
+ * same run, interleaved round by round, medians of `--runs` rounds (default 3), CPU time
+ * beside wall time (on a shared machine wall time counts others' work too).
+ *   --quick            small sizes (fleet at 1/8× and 1×, 2,000 lifecycles, watcher at 10k/60k)
+ *   --scales=A,B       fleet scales for the linear case (default 1,8)
+ *   --lifecycles=N     lifecycles per floor run (default 10,000)
+ *   --watcher=I,A      incidents and audit rows of the watcher case (default 100,000,600,000)
+ *   --runs=N           rounds (default 3)
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { clockRace } from './clocks.js';
-import { fleetMonth } from './fleet.js';
+import { floorRace, type Side } from './floorRace.js';
+import { linear } from './linear.js';
 import { commitRace } from './storeVsLowdb.js';
+import { benchWatcherAtScale } from './watcherScale.js';
 
 const quick = process.argv.includes('--quick');
+const flag = (name: string, fallback: number[]) => {
+  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  return raw ? raw.split(',').map(Number) : fallback;
+};
+const [runs] = flag('runs', [3]);
+const scales = flag('scales', quick ? [0.125, 1] : [1, 8]);
+const [lifecycles] = flag('lifecycles', [quick ? 2_000 : 10_000]);
+const [wIncidents, wAudits] = flag('watcher', quick ? [10_000, 60_000] : [100_000, 600_000]);
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+const ms = (x: number, d = 3) => `${x.toFixed(d)} ms`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+const side = (s: Side) => `${ms(s.cpuMs)} CPU, ${ms(s.wallMs)} wall, ${s.gcYoungPer1k.toFixed(1)} young GCs per 1k`;
 
-/** Each lifecycle case runs in a child process: its own peak memory, under the engine's heap cap. */
-function lifecycles(n: number, wave: number): void {
-  const script = fileURLToPath(new URL('./lifecycleCase.ts', import.meta.url));
-  execFileSync(process.execPath, ['--max-old-space-size=1024', '--import', 'tsx', '--expose-gc', script, String(n), String(wave)], { stdio: 'inherit' });
+console.log(`incident-flow bench · Node ${process.version} · ${runs} interleaved rounds, medians\n`);
+
+console.log(`1. Linear: the fleet scenario (scenarios/fleet-month.yaml, load for: scaled) at ${scales.map((s) => `${s}×`).join(' and ')}, each run in its own process, file store, a commit every 20,000 audit rows`);
+const lin = linear(scales, runs);
+for (const s of lin.scales) {
+  console.log(`   ${`${s.scale}×`.padStart(6)}: ${fmt(s.incidents)} incidents, ${fmt(s.audit)} audit rows · ${ms(s.cpuMsPerIncident)} CPU / incident (${ms(s.wallMsPerIncident)} wall) · peak RSS ${fmt(s.peakRssMB)} MB · live heap after the run ${s.liveHeapMB === null ? '—' : `${fmt(s.liveHeapMB)} MB`} · ${s.gcYoungPer1k.toFixed(1)} young GCs per 1k incidents`);
 }
+const [lo, hi] = [scales[0], scales.at(-1)];
+console.log(`   CPU per incident ${hi}× ÷ ${lo}×: ${lin.cpuRatio.toFixed(2)} (target ≤ 1.10: ${verdict(lin.cpuRatio <= 1.1)}) · peak RSS ${hi}× ÷ ${lo}×: ${lin.rssRatio.toFixed(2)} (target ≤ 1.25: ${verdict(lin.rssRatio <= 1.25)})`);
 
-console.log('Incident lifecycles: detected → 3 failed retries (0 s, 5 s, 25 s) → Cheryl → Petra → Atlas → resolved → reviewed → closed');
-if (quick) lifecycles(1_000, 1_000);
-else {
-  lifecycles(10_000, 10_000);
-  lifecycles(100_000, 10_000);
-}
+console.log(`\n2. Floors: ${fmt(lifecycles)} incident lifecycles open at once (detected → 3 failed retries at 0 s, 5 s, 25 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), same virtual clock`);
+const f = await floorRace(lifecycles, runs);
+console.log(`   chart floor    — our incident machine, every effect a no-op (deadlines still fire on the clock; no audit, records, deadline rows): ${side(f.chartFloor)}`);
+console.log(`   ours, memory   — the engine's incident actors on the memory store (${f.rowsPerLifecycle} audit rows, records per burst, deadline rows): ${side(f.memory)}`);
+console.log(`   physical floor — bare XState transitions + JSON.stringify of the same ${f.rowsPerLifecycle} audit rows + raw append, fdatasync per 10,000 lines: ${side(f.physicalFloor)}`);
+console.log(`   ours, file     — the same engine on the file store (audit file + state journal, one group commit with fsync, close folds the state): ${side(f.file)}`);
+console.log(`   chart floor ÷ ours on memory (CPU): ${f.chartRatio.toFixed(2)} (target ≥ 0.80: ${verdict(f.chartRatio >= 0.8)})`);
+console.log(`   ours on file ÷ physical floor (CPU): ${f.physicalRatio.toFixed(2)}× (target ≤ 2×: ${verdict(f.physicalRatio <= 2)})`);
 
-console.log('\nVirtual clock: n open incidents, each with a response and a resolution timer, all fired');
+console.log(`\n3. Watcher over a store of ${fmt(wIncidents)} incidents and ${fmt(wAudits)} audit rows, opened read-only as \`incident-flow watch\` does; 50 requests per answer over loopback`);
+const w = await benchWatcherAtScale(wIncidents, wAudits);
+console.log(`   store open (median of 3): ${ms(w.openMs, 0)} (target ≤ 2,000 ms: ${verdict(w.openMs <= 2000)})`);
+for (const r of w.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)}`);
+const slowest = Math.max(...w.routes.map((r) => r.p95));
+console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
+console.log(`   full-text audit search (${w.search.terms} terms, 10 requests): p95 ${ms(w.search.p95, 0)} (target ≤ 100 ms: ${verdict(w.search.p95 <= 100)})`);
+
+console.log('\n4. Virtual clock: n open incidents, each with a response and a resolution timer, all fired');
 for (const n of quick ? [500] : [1_000, 4_000]) {
   const r = clockRace(n);
-  console.log(`  ${fmt(n).padStart(7)} incidents: XState SimulatedClock ${ms(r.simulatedMs)} · ours ${ms(r.virtualMs)} · ${(r.simulatedMs / r.virtualMs).toFixed(1)}× faster`);
+  console.log(`   ${fmt(n).padStart(7)} incidents: XState SimulatedClock ${ms(r.simulatedMs, 0)} · ours ${ms(r.virtualMs, 0)} · ${(r.simulatedMs / r.virtualMs).toFixed(1)}× faster`);
 }
 
-console.log('\nStore: one small commit (an audit row and an incident update) on a store holding n audit rows');
+console.log('\n5. Store: one small commit (an audit row and an incident update) on a store holding n audit rows');
 for (const n of quick ? [10_000] : [100_000, 500_000]) {
   const r = await commitRace(n);
-  console.log(`  ${fmt(n).padStart(7)} rows: plain lowdb ${ms(r.lowdbMs)} · ours (audit append + state journal + fsync) ${ms(r.oursMs)} · ${(r.lowdbMs / r.oursMs).toFixed(1)}× faster`);
-}
-console.log('Store: the same commit on a store holding n incidents (about 1.1 KB each)');
-for (const n of quick ? [10_000] : [100_000]) {
-  const r = await commitRace(1_000, 10, n);
-  console.log(`  ${fmt(n).padStart(7)} incidents: plain lowdb ${ms(r.lowdbMs)} · ours ${ms(r.oursMs)} · ${(r.lowdbMs / r.oursMs).toFixed(1)}× faster`);
-}
-
-if (!quick) {
-  const month = await fleetMonth();
-  if (month) console.log(`\n${month}`);
+  console.log(`   ${fmt(n).padStart(7)} rows: plain lowdb ${ms(r.lowdbMs, 1)} · ours (audit append + state journal + fsync) ${ms(r.oursMs, 1)} · ${(r.lowdbMs / r.oursMs).toFixed(1)}× faster`);
 }

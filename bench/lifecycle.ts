@@ -9,7 +9,7 @@ import type { IncidentEvent } from '../machines/incidentEvents.js';
 import { resolvePolicy } from '../machines/policies/config.js';
 import { impactOf } from '../machines/policies/classification.js';
 import { incidentInput } from '../machines/incidentInput.js';
-import { openStore } from '../store/index.js';
+import { createMemoryStore, openStore } from '../store/index.js';
 import { VirtualClock } from '../sim/virtualClock.js';
 import type { Store } from '../store/types.js';
 
@@ -21,7 +21,7 @@ const T0 = Date.UTC(2026, 2, 2, 14);
  * promise actor), then triage, coordination, executive, resolution, review and close.
  * No audit, no deadlines, no store.
  */
-const bareMachine = setup({
+export const bareMachine = setup({
   types: { context: {} as { attempts: number }, events: {} as { type: 'ack' } | { type: 'done' } | { type: 'resolve' } | { type: 'reviewed' } },
   actors: { attempt: fromPromise(async () => false) },
   delays: { backoff: ({ context }) => [0, 5_000, 25_000][context.attempts] ?? 0 },
@@ -56,11 +56,11 @@ const bareMachine = setup({
 });
 
 /** The responder steps both runs take once retries are exhausted. */
-function chain(send: (step: number) => void): void {
+export function chain(send: (step: number) => void): void {
   for (let step = 0; step < 8; step++) send(step);
 }
 
-async function drain(clock: VirtualClock): Promise<void> {
+export async function drain(clock: VirtualClock): Promise<void> {
   await clock.runUntilIdleAsync({ until: clock.now() + 60_000 });
 }
 
@@ -88,13 +88,29 @@ export function benchInput(i: number, t: number): IncidentInput {
   });
 }
 
+const affected = { agents: [], failedJobs: 1, tenants: [], workflows: [] };
+
+/** The event of step `step` (0..7) of incident `i`'s way from Cheryl to closed. */
+export function lifecycleEvent(step: number, i: number, at: number): IncidentEvent {
+  switch (step) {
+    case 0: return { type: 'responder.ack', at, responder: 'cheryl' };
+    case 1: return { type: 'triage.done', at, severity: 'P0', findings: [], mitigation: null, notified: [], rootCause: null };
+    case 2: return { type: 'responder.ack', at, responder: 'petra' };
+    case 3: return { type: 'coordination.done', at, coordination: { affected, assigned: [], eta: null, humanDeveloper: false, workaround: null } };
+    case 4: return { type: 'responder.ack', at, responder: 'atlas' };
+    case 5: return { type: 'executive.assessed', at, communication: false, boardMemo: false, decisionId: null };
+    case 6: return { type: 'incident.resolve', at, by: 'atlas' };
+    default: return { type: 'review.published', at, documentId: `doc_${i}` };
+  }
+}
+
 /**
  * The same for our incident machine, its audit written to a lowdb store on disk: one group
  * commit (fsync included) per wave, as a running engine commits per burst of events.
  */
-export async function incidentRate(n: number, wave = n): Promise<{ rate: number; auditRows: number; flushMs: number; heapMB: number }> {
+export async function incidentRate(n: number, wave = n, on: 'file' | 'memory' = 'file', before?: (store: Store) => void): Promise<{ rate: number; auditRows: number; flushMs: number; heapMB: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'if-bench-'));
-  const store: Store = await openStore(join(dir, 'bench.json'), { autoCommit: false });
+  const store: Store = on === 'file' ? await openStore(join(dir, 'bench.json'), { autoCommit: false }) : createMemoryStore({ autoCommit: false });
   const clock = new VirtualClock({ start: T0 });
   let seq = 0;
   const rt: Runtime = { store, clock, ids: (p) => `${p}_${++seq}`, random: () => 0.5, policy: resolvePolicy(), emit: () => {} };
@@ -104,7 +120,6 @@ export async function incidentRate(n: number, wave = n): Promise<{ rate: number;
     assign: () => {}, release: () => {}, notify: () => {}, startFix: () => {}, settleDecision: () => {}, liftMitigation: () => {},
     commissionReview: () => {},
   });
-  const affected = { agents: [], failedJobs: 1, tenants: [], workflows: [] };
   let flushMs = 0;
   const started = performance.now();
   for (let from = 0; from < n; from += wave) {
@@ -113,19 +128,7 @@ export async function incidentRate(n: number, wave = n): Promise<{ rate: number;
     await drain(clock);
     for (let i = from; i < to; i++) {
       const id = `inc_${i}`;
-      chain((step) => {
-        const e: IncidentEvent[] = [
-          { type: 'responder.ack', at: at(), responder: 'cheryl' },
-          { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: [], rootCause: null },
-          { type: 'responder.ack', at: at(), responder: 'petra' },
-          { type: 'coordination.done', at: at(), coordination: { affected, assigned: [], eta: null, humanDeveloper: false, workaround: null } },
-          { type: 'responder.ack', at: at(), responder: 'atlas' },
-          { type: 'executive.assessed', at: at(), communication: false, boardMemo: false, decisionId: null },
-          { type: 'incident.resolve', at: at(), by: 'atlas' },
-          { type: 'review.published', at: at(), documentId: `doc_${i}` },
-        ];
-        incidents.send(id, e[step]);
-      });
+      chain((step) => incidents.send(id, lifecycleEvent(step, i, at())));
     }
     if (incidents.openIds().length !== 0) throw new Error('bench: incidents did not close');
     const flushStart = performance.now();
@@ -136,6 +139,7 @@ export async function incidentRate(n: number, wave = n): Promise<{ rate: number;
   const auditRows = store.auditCount();
   global.gc?.();
   const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
+  before?.(store);
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   return { rate, auditRows, flushMs, heapMB };

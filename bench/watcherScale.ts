@@ -1,0 +1,93 @@
+/**
+ * The Agent Watcher over a big store: `incidents` incidents and `audits` audit rows
+ * (100,000 and 600,000 in `npm run bench`), opened read-only as `incident-flow watch` does.
+ * Times the open, then 50 requests of every API answer (p95), and full-text audit searches.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { incidentMachine } from '../machines/incidentMachine.js';
+import { SEVERITIES, type IncidentRecord } from '../machines/types.js';
+import { percentile } from '../reports/stats.js';
+import { openStore } from '../store/index.js';
+import { startWatcher } from '../watcher/index.js';
+import { median } from './measure.js';
+import { auditRow, incidentRow } from './store.js';
+
+export interface WatcherScaleBench {
+  openMs: number;
+  /** Per API answer: p95 and slowest of 50 requests, in ms. */
+  routes: Array<{ name: string; path: string; p95: number; max: number }>;
+  /** Full-text audit searches (`/api/audit?text=…`): p95 over different terms. */
+  search: { p95: number; max: number; terms: number };
+}
+
+/** One in 200 incidents still open, severities mixed: a big store as an operator sees it. */
+function incident(i: number): IncidentRecord {
+  const row = incidentRow(i);
+  const open = i % 200 === 0;
+  return { ...row, severity: SEVERITIES[i % 4], status: open ? 'triaged' : 'closed', closedAt: open ? null : row.detectedAt, resolvedAt: open ? null : row.detectedAt };
+}
+
+export async function benchWatcherAtScale(incidents: number, audits: number): Promise<WatcherScaleBench> {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-watcher-'));
+  const file = join(dir, 'watch.json');
+  try {
+    const writer = await openStore(file);
+    for (let from = 0; from < Math.max(audits, incidents); from += 50_000) {
+      for (let i = from; i < from + 50_000; i++) {
+        if (i < audits) writer.appendAudit(auditRow(i));
+        if (i < incidents) writer.put('incidents', incident(i));
+      }
+      await writer.flush();
+    }
+    await writer.close();
+
+    const opens: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      const s = await openStore(file, { readonly: true });
+      opens.push(performance.now() - t);
+      await s.close();
+    }
+    const store = await openStore(file, { readonly: true });
+    const watcher = await startWatcher({ store, machines: { incident: incidentMachine }, pollMs: 3_600_000 });
+    const base = `http://127.0.0.1:${watcher.port}/app/watcher/api`;
+    const time = async (path: string) => {
+      const t = performance.now();
+      const res = await fetch(`${base}${path}`);
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`bench: ${path} answered ${res.status}`);
+      return performance.now() - t;
+    };
+    const routes: WatcherScaleBench['routes'] = [];
+    const pick = (k: number) => `inc_${(k * 7919) % incidents}`;
+    const cases: Array<[string, (k: number) => string]> = [
+      ['session', () => '/session'],
+      ['incident list, newest first', () => '/incidents'],
+      ['banners (active incidents)', () => '/incidents?status=active&limit=50'],
+      ['incidents by severity and agent', (k) => `/incidents?severity=P1&agent=agent_${k % 40}`],
+      ['incident list, page 100', () => '/incidents?offset=9900&limit=100'],
+      ['incident detail', (k) => `/incidents/${pick(k)}`],
+      ['audit log, newest page', () => '/audit'],
+      ['audit by agent and level', (k) => `/audit?agent=agent_${k % 40}&level=error`],
+      ['audit, a deep page', () => `/audit?offset=${Math.floor(audits / 2)}`],
+      ['responders', () => '/responders'],
+      ['pending decisions', () => '/decisions'],
+      ['machine diagrams', () => '/machines'],
+    ];
+    for (const [name, path] of cases) {
+      const ms: number[] = [];
+      for (let k = 0; k < 50; k++) ms.push(await time(path(k)));
+      routes.push({ name, path: path(0), p95: percentile(ms, 95) ?? 0, max: Math.max(...ms) });
+    }
+    const terms = ['inc_4242 moved', 'moved on', 'agent_7', 'no such words at all', 'TRIAGE'];
+    const searches: number[] = [];
+    for (let k = 0; k < 10; k++) searches.push(await time(`/audit?text=${encodeURIComponent(terms[k % terms.length])}`));
+    await watcher.close();
+    await store.close();
+    return { openMs: median(opens), routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
