@@ -9,22 +9,25 @@ export class UsageError extends Error {
 export const USAGE = `Usage: incident-flow <command> [options]
 
 Commands:
-  run <scenario> [--db FILE] [--out DIR] [--seed N] [--runs N] [--json] [--watch] [--speed X] [--port N]
+  run <scenario> [--db FILE|URL] [--out DIR] [--seed N] [--runs N] [--json] [--watch] [--speed X] [--port N]
                       run a rehearsal in virtual time; writes the store, report.json and junit.xml
                       to OUT (default: incident-flow-out/<name>); --runs N writes report.json and
                       junit.xml of the sweep there, no store
   validate <scenario...>
                       check scenario files; every problem at once, with file, path and line
-  report --db FILE [--from ISO] [--to ISO] [--json] [--html OUT.html]
+  report --db FILE|URL [--from ISO] [--to ISO] [--json] [--html OUT.html]
                       incident metrics over any store
-  review <incident> --db FILE
+  review <incident> --db FILE|URL
                       print an incident's post-incident review as Markdown
-  watch --db FILE [--port N] [--host H]
+  watch --db FILE|URL [--port N] [--host H]
                       serve the Agent Watcher at http://127.0.0.1:PORT/app/watcher
-  run-all [DIR] [--out DIR]
+  run-all [DIR] [--out DIR] [--db URL]
                       run every scenario in DIR (default: scenarios) on the lowdb store, one line each;
                       each run is written to OUT/<name>/ (default: incident-flow-out)
   --version           print the version
+
+A store is a lowdb FILE, or a PostgreSQL URL (postgres://user@host:5432/db?schema=name); a
+rehearsal given a URL without ?schema= writes to the schema rehearsal_<scenario file name>.
 
 Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario or usage, 3 internal error.`;
 
@@ -34,7 +37,7 @@ export type Command =
   | { name: 'report'; db: string; from: string | null; to: string | null; json: boolean; html: string | null }
   | { name: 'review'; incident: string; db: string }
   | { name: 'watch'; db: string; port: number; host: string }
-  | { name: 'run-all'; dir: string; out: string }
+  | { name: 'run-all'; dir: string; out: string; db: string | null }
   | { name: 'help' }
   | { name: 'version' };
 
@@ -91,7 +94,7 @@ export function parseCommand(argv: string[]): Command {
       return { name, db: needDb(), port: int('port', v.port, 0) ?? 0, host: v.host ?? '127.0.0.1' };
     case 'run-all':
       if (p.length > 1) throw new UsageError(`run-all: expected at most one folder, got ${p.length}`);
-      return { name, dir: p[0] ?? 'scenarios', out: v.out ?? 'incident-flow-out' };
+      return { name, dir: p[0] ?? 'scenarios', out: v.out ?? 'incident-flow-out', db: v.db ?? null };
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

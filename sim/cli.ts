@@ -4,9 +4,11 @@ import { ReportError } from '../reports/errors.js';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore, storeFiles, StoreError } from '../store/index.js';
+import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
 import { packageVersion, parseCommand, UsageError, USAGE, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
+import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
 import { junitXml, renderSummary, reportJson, sweepTable } from './summary.js';
@@ -73,7 +75,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
     case 'run':
       return cmd.runs > 1 ? sweep(cmd, io) : runOnce(cmd, io);
     case 'run-all':
-      return runAll(cmd.dir, cmd.out, io);
+      return runAll(cmd.dir, cmd.out, cmd.db, io);
     case 'report': {
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
@@ -97,7 +99,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       // Loaded on demand: the other commands need no http server.
       const { watchCommand } = await import('../watcher/watchCommand.js');
       // A store another process is about to create is fine to follow; a typo should be visible.
-      if (!existsSync(cmd.db)) io.err(`incident-flow: ${cmd.db} does not exist yet; the watcher will show it once a process writes it\n`);
+      if (!isPostgresUrl(cmd.db) && !existsSync(cmd.db)) io.err(`incident-flow: ${cmd.db} does not exist yet; the watcher will show it once a process writes it\n`);
       const handle = await watchCommand({ db: cmd.db, port: cmd.port, host: cmd.host });
       await untilInterrupted();
       await handle.close();
@@ -108,13 +110,14 @@ async function execute(cmd: Command, io: Io): Promise<number> {
 
 const slug = (file: string) => basename(file, extname(file));
 
-/** A mistyped --db must not read as an empty store ("0 incidents"). */
+/** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */
 function needStoreFile(db: string): void {
-  if (!existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
+  if (!isPostgresUrl(db) && !existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
 }
 
 /** A rehearsal's own store may be replaced by the next run; anything else is refused. */
 async function prepareDb(db: string): Promise<void> {
+  if (isPostgresUrl(db)) return preparePostgresDb(db);
   if (!existsSync(db)) return;
   const old = await openStore(db, { readonly: true });
   const fromRehearsal = old.getMeta('scenario') !== undefined;
@@ -140,7 +143,7 @@ interface Outputs {
 
 function outputsOf(file: string, out: string | null, db: string | null): Outputs {
   const dir = out ?? join('incident-flow-out', slug(file));
-  return { out: dir, db: db ?? join(dir, 'store.json') };
+  return { out: dir, db: db ? rehearsalDb(db, slug(file)) : join(dir, 'store.json') };
 }
 
 /**
@@ -201,7 +204,7 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
     cmd.watch,
   );
   if (io.interactive && !cmd.watch) io.err('\n');
-  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([to.db, join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, to.db)}`);
+  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([redact(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, redact(to.db))}`);
   if (watcher) {
     // A watched run keeps its store open for the watcher until the person stops it.
     io.err('The run is over; the watcher stays up until Ctrl-C.\n');
@@ -234,16 +237,19 @@ async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<nu
   return failed.length ? EXIT.failed : EXIT.pass;
 }
 
-async function runAll(dir: string, outRoot: string, io: Io): Promise<number> {
+async function runAll(dir: string, outRoot: string, db: string | null, io: Io): Promise<number> {
   if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
+  // One database for all: each rehearsal in its own schema (see rehearsalDb).
+  if (db !== null && (!isPostgresUrl(db) || /[?&]schema=/.test(db))) throw new UsageError(`run-all --db: expected a postgres:// URL without ?schema= (each rehearsal gets a schema of its own), got "${redact(db)}"`);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   let code: number = EXIT.pass;
-  io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (lowdb store, report.json, junit.xml)\n`);
+  const where = db ? `report.json, junit.xml; store in schema rehearsal_<name> of ${redact(db)}` : 'lowdb store, report.json, junit.xml';
+  io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (${where})\n`);
   const width = Math.max(34, ...files.map((f) => f.length));
   for (const file of files) {
     const path = join(dir, file);
     try {
-      const to = outputsOf(path, join(outRoot, slug(file)), null);
+      const to = outputsOf(path, join(outRoot, slug(file)), db);
       const { result: r } = await rehearse(await loadScenario(path), to, {});
       const o = r.metrics.overall;
       const passed = r.expectations.filter((v) => v.status === 'pass').length;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
 import { acquireLock } from './lockFile.js';
-import { isPostgresUrl } from './postgres/isPostgresUrl.js';
+import { isPostgresUrl } from './postgres/pgUrl.js';
 import type { Lock } from './lockFile.js';
 import { SplitFileAdapter } from './splitFileAdapter.js';
 import { emptyStoreData, ioError, storeFiles } from './storeFiles.js';

@@ -44,7 +44,15 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
     if (detail) sendJson(res, 200, detail);
     else sendError(res, 404, 'watcher: no such incident');
   } else if (path === '/audit') {
-    sendJson(res, 200, store.queryAudit(parseAuditQuery(url.searchParams)));
+    // Paged where the rows live when the store can (PostgreSQL: in the database).
+    const query = parseAuditQuery(url.searchParams);
+    if (!store.pageAudit) sendJson(res, 200, store.queryAudit(query));
+    else {
+      store.pageAudit(query).then(
+        (page) => sendJson(res, 200, page),
+        (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
   } else if (path === '/responders') {
     sendJson(res, 200, { rows: store.list('responders').map(responderView) });
   } else if (path === '/decisions') {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { StoreError } from '../types.js';
+import { redact } from './pgUrl.js';
 
 /** Where a PostgreSQL store lives: the server URL (password hidden for messages) and the schema. */
 export interface PgTarget {
@@ -35,17 +36,6 @@ export function parseTarget(location: string, schema?: string): PgTarget {
     throw new StoreError(`${shown}: schema: expected a name of lower-case letters, digits and "_" (at most 63), got ${JSON.stringify(chosen)}`, 'io', shown);
   }
   return { connectionString: url.href, shown, schema: chosen };
-}
-
-/** The URL with its password replaced by `***`. */
-export function redact(location: string): string {
-  try {
-    const url = new URL(location);
-    if (url.password) url.password = '***';
-    return url.href;
-  } catch {
-    return location.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
 }
 
 // int8 (row seq, deadlines' due_at) as numbers: our values stay below 2^53.

@@ -1,0 +1,23 @@
+// URL helpers apart from connection.ts, so that the CLI and `openStore` on a file never load `pg`.
+
+/**
+ * True for a `postgres://` or `postgresql://` URL: `openStore` dispatches on it.
+ * @example isPostgresUrl('postgres://postgres@127.0.0.1/test') // true
+ */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * The URL with its password replaced by `***`, for messages and printed paths.
+ * @example redact('postgres://u:secret@h/db') // 'postgres://u:***@h/db'
+ */
+export function redact(location: string): string {
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    return url.href;
+  } catch {
+    return location.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
