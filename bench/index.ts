@@ -11,6 +11,7 @@
 import { clockRace } from './clocks.js';
 import { floorRace, type Side } from './floorRace.js';
 import { linear } from './linear.js';
+import { startupLines, startupRace } from './startup.js';
 import { commitRace } from './storeVsLowdb.js';
 import { benchWatcherAtScale } from './watcherScale.js';
 
@@ -66,3 +67,8 @@ for (const n of quick ? [10_000] : [100_000, 500_000]) {
   const r = await commitRace(n);
   console.log(`   ${fmt(n).padStart(7)} rows: plain lowdb ${ms(r.lowdbMs, 1)} · ours (audit append + state journal + fsync) ${ms(r.oursMs, 1)} · ${(r.lowdbMs / r.oursMs).toFixed(1)}× faster`);
 }
+
+// Process start-ups are cheap and noisy: at least 7 rounds.
+const startupRounds = Math.max(runs, 7);
+console.log(`\n6. CLI start-up from the compiled package (dist/), each a fresh process, against node -e 0; median of ${startupRounds} interleaved rounds`);
+console.log(startupLines(startupRace(startupRounds)).join('\n'));
