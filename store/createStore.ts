@@ -82,6 +82,8 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   function touch(table: TableName, id: string, how: 'insert' | 'update' | 'remove'): void {
     const key = `${table}\u0000${id}`;
     const before = dirtyRows.get(key);
+    // Put again before the commit: the note it has already says all (no object per put).
+    if (before && how === 'update') return;
     if (how === 'insert') dirtyRows.delete(key);
     dirtyRows.set(key, { table, id, removed: how === 'remove' || (before?.removed ?? false) });
   }
