@@ -1,24 +1,22 @@
-import { nanoid } from 'nanoid';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
 import { incidentInput } from '../machines/incidentInput.js';
 import type { JobRecord, Responder } from '../machines/types.js';
 import { impactOf } from '../machines/policies/classification.js';
-import { resolvePolicy } from '../machines/policies/config.js';
 import { fingerprintOf } from '../machines/policies/fingerprint.js';
 import { isRetryable } from '../machines/policies/retryLadder.js';
 import { buildReview } from '../reports/review.js';
-import { createMemoryStore } from '../store/memoryStore.js';
+import { postgresTargetOf } from '../store/postgres/targets.js';
+import { createClusterEngine } from './cluster/clusterEngine.js';
 import { assess } from './atlas.js';
 import { BOARD, Chairman } from './chairman.js';
 import { triage } from './cheryl.js';
 import { createFleet } from './fleet.js';
 import { Incidents } from './incidents.js';
 import { coordinate, type RecentFailure } from './petra.js';
-import { RealClock } from './realClock.js';
 import { Responders } from './responders.js';
-import { isoAt, type Runtime } from './runtime.js';
+import { isoAt, runtimeOf, type Runtime } from './runtime.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
 import { messageOf, nameOf, stackOf } from './errorText.js';
 import { Workers } from './workers.js';
@@ -39,32 +37,28 @@ const RECENT_WINDOW_MS = 3_600_000;
  * engine.submit({ kind: 'sendInvoices', agent: 'billing-agent', workflow: 'invoice-run' });
  */
 export function createIncidentEngine(options: EngineOptions = {}): IncidentEngine {
+  // A PostgreSQL store opened read-only: one of N processes on the database; the cluster host writes.
+  const target = options.store?.readonly ? postgresTargetOf(options.store) : undefined;
+  if (target) return createClusterEngine(options, target, options.cluster);
   const listeners = new Set<(event: EngineEvent) => void>();
-  const rt: Runtime = {
-    store: options.store ?? createMemoryStore(),
-    clock: options.clock ?? new RealClock(),
-    ids: options.ids ?? ((prefix) => `${prefix}_${nanoid(16)}`),
-    random: options.random ?? Math.random,
-    policy: resolvePolicy(options.config),
-    emit: (event) => {
-      if (event.type === 'incident') {
-        chairman.saved(event.incident.id);
-        if (event.incident.status === 'closed' && event.incident.jobId) workers.forget(event.incident.jobId);
+  const rt: Runtime = runtimeOf(options, (event) => {
+    if (event.type === 'incident') {
+      chairman.saved(event.incident.id);
+      if (event.incident.status === 'closed' && event.incident.jobId) workers.forget(event.incident.jobId);
+    }
+    for (const listener of listeners) {
+      // A subscriber's bug must not stop the engine's own step half way (an incident
+      // never opened, a job's `done` never settled): it goes to the audit log instead.
+      try {
+        listener(event);
+      } catch (error) {
+        listenerFailed(event, error);
       }
-      for (const listener of listeners) {
-        // A subscriber's bug must not stop the engine's own step half way (an incident
-        // never opened, a job's `done` never settled): it goes to the audit log instead.
-        try {
-          listener(event);
-        } catch (error) {
-          listenerFailed(event, error);
-        }
-      }
-    },
-  };
+    }
+  });
   /** Written to the store only, not emitted: a listener that always throws must not loop. */
   function listenerFailed(event: EngineEvent, error: unknown): void {
-    const about = event.type === 'audit' ? event.entry.action : event.type === 'incident' ? event.incident.id : event.decision.id;
+    const about = event.type === 'audit' ? event.entry.action : event.type === 'incident' ? event.incident.id : event.type === 'decision' ? event.decision.id : `connection ${event.status}`;
     const message = messageOf(error);
     try {
       rt.store.appendAudit({

@@ -208,7 +208,12 @@ export class Incidents {
  * an open incident's context is written once per commit, not twice.
  */
 function persisted(actor: IncidentActor): unknown {
-  const { context, ...rest } = actor.getPersistedSnapshot() as IncidentSnapshot;
+  return persistedOf(actor.getPersistedSnapshot() as IncidentSnapshot);
+}
+
+/** A persisted snapshot less the context the record holds (both hosts store this form). */
+export function persistedOf(snapshot: IncidentSnapshot): unknown {
+  const { context, ...rest } = snapshot;
   return { ...rest, context: { attemptStartedAt: context.attemptStartedAt, decisionAnswer: context.decisionAnswer, decisionTimeouts: context.decisionTimeouts } };
 }
 
@@ -217,7 +222,7 @@ function persisted(actor: IncidentActor): unknown {
  * stands. Built field by field with the keys in sorted order, so the store's canonical
  * JSON takes it as it is instead of sorting a copy (one per record, many per second).
  */
-function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: unknown): IncidentRecord {
+export function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: unknown): IncidentRecord {
   return {
     agent: c.agent,
     assignee: c.assignee,

@@ -1,7 +1,11 @@
 import type { AuditEntry, Clock, PolicyConfig } from '../machines/types.js';
 import { iso, type AuditParams } from '../machines/incidentContext.js';
 import type { Store } from '../store/types.js';
-import type { EngineEvent } from './types.js';
+import { nanoid } from 'nanoid';
+import { resolvePolicy } from '../machines/policies/config.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import { RealClock } from './realClock.js';
+import type { EngineEvent, EngineOptions } from './types.js';
 
 /**
  * What every part of the engine shares: the store, the clock, the id and random
@@ -18,10 +22,33 @@ export interface Runtime {
 
 export const isoAt = iso;
 
+/**
+ * The runtime an engine's options ask for (defaults: a memory store, the real clock,
+ * nanoid ids, Math.random), with `emit` supplied by the engine.
+ */
+export function runtimeOf(options: EngineOptions, emit: (event: EngineEvent) => void): Runtime {
+  return {
+    store: options.store ?? createMemoryStore(),
+    clock: options.clock ?? new RealClock(),
+    ids: options.ids ?? ((prefix) => `${prefix}_${nanoid(16)}`),
+    random: options.random ?? Math.random,
+    policy: resolvePolicy(options.config),
+    emit,
+  };
+}
+
 /** Writes one audit entry (the machine built its content; the shell adds id and time). */
 export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
+  const entry = auditEntry(rt, entityType, entityId, p);
+  rt.store.appendAudit(entry);
+  rt.emit({ type: 'audit', entry });
+  return entry;
+}
+
+/** An audit entry as the store keeps it, not yet written (the cluster writes it in its transaction). */
+export function auditEntry(rt: Pick<Runtime, 'ids'>, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
   // Keys in sorted order: the store's canonical JSON then serializes it without a sorted copy.
-  const entry: AuditEntry = {
+  return {
     action: p.action,
     actor: p.actor,
     entityId,
@@ -32,7 +59,4 @@ export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], en
     meta: p.meta,
     ts: isoAt(p.at),
   };
-  rt.store.appendAudit(entry);
-  rt.emit({ type: 'audit', entry });
-  return entry;
 }

@@ -11,6 +11,7 @@ import type {
 } from '../machines/types.js';
 import type { IncidentContext } from '../machines/incidentContext.js';
 import type { Store } from '../store/types.js';
+import type { ClusterSettings } from './cluster/clusterEngine.js';
 
 /** Runs a job once; throws to fail. `attempt` is 0 for the first run, 1–3 for retries. */
 export type JobRunner = (ctx: { attempt: number; jobId: string; input?: unknown }) => Promise<unknown> | unknown;
@@ -70,23 +71,33 @@ export interface EngineOptions {
    * After a restart it is called again for each incident still being fixed.
    */
   onFix?: (incident: IncidentContext, owner: Responder) => void;
+  /**
+   * Over a PostgreSQL store opened read-only (one of N engine processes): the queue's and
+   * pool's settings. See README, "Scaling out".
+   */
+  cluster?: ClusterSettings;
 }
 
 export type EngineEvent =
   | { type: 'audit'; entry: AuditEntry }
   | { type: 'incident'; incident: IncidentRecord }
-  | { type: 'decision'; decision: DecisionRecord };
+  | { type: 'decision'; decision: DecisionRecord }
+  /** The database connection of a store that has one (PostgreSQL) went away or came back. */
+  | { type: 'connection'; status: 'lost' | 'restored'; error?: string };
 
 /** The incident-response engine an agent platform embeds. */
 export interface IncidentEngine {
   readonly store: Store;
   readonly clock: Clock;
   /** Runs a job through the worker engine loop; a failure opens (or joins) an incident. */
-  submit(job: JobSpec): { jobId: string; done: Promise<'succeeded' | 'failed'> };
-  /** Answers one of Atlas's go/no-go decisions; `by` names the person (audited). */
-  decide(decisionId: string, answer: 'approve' | 'deny', by: string): void;
-  /** The fix is in: the owner resolves the incident. */
-  resolve(incidentId: string, opts?: { by?: string; note?: string; rootCause?: string; whys?: Array<{ why: string; because: string }> }): void;
+  submit(job: JobSpec): { jobId: string; done: Promise<'succeeded' | 'failed'>; queued?: Promise<void> };
+  /**
+   * Answers one of Atlas's go/no-go decisions; `by` names the person (audited). Over
+   * PostgreSQL it returns a promise (rejected with `EngineError` for a mistake): await it.
+   */
+  decide(decisionId: string, answer: 'approve' | 'deny', by: string): void | Promise<void>;
+  /** The fix is in: the owner resolves the incident (a promise over PostgreSQL, as `decide`). */
+  resolve(incidentId: string, opts?: { by?: string; note?: string; rootCause?: string; whys?: Array<{ why: string; because: string }> }): void | Promise<void>;
   pendingDecisions(): DecisionRecord[];
   /** Open incidents' current state values, for diagrams. */
   stateOf(incidentId: string): string | null;

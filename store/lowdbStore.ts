@@ -15,6 +15,8 @@ export interface OpenStoreOptions {
   readonly?: boolean;
   /** Commit once per burst of mutations on its own (default true); false: only on flush(). */
   autoCommit?: boolean;
+  /** PostgreSQL only: open as one of N engine processes on the database (README, "Scaling out"). */
+  shared?: boolean;
 }
 
 /**

@@ -131,7 +131,7 @@ export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMess
       : sendError(res, 404, 'watcher: no such decision');
   }
   try {
-    engine.decide(id, answer, who);
+    await engine.decide(id, answer, who);
   } catch (error) {
     return sendError(res, 409, `watcher: the engine refused the answer: ${(error as Error).message}`);
   }

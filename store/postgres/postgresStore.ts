@@ -7,6 +7,7 @@ import type { Store, StoreData } from '../types.js';
 import { createClient, createPool, parseTarget, pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
 import { Follower } from './follower.js';
+import { rememberTarget } from './targets.js';
 import { migrate } from './migrate.js';
 import { pageAudit } from './pageAudit.js';
 import { channelOf, PostgresAdapter } from './postgresAdapter.js';
@@ -19,6 +20,12 @@ export interface PostgresStoreOptions {
   autoCommit?: boolean;
   /** The schema, instead of the URL's `?schema=` (default `incident_flow`). */
   schema?: string;
+  /**
+   * One of N engine processes on this database (README, "Scaling out"): migrates like a
+   * writer, takes no writer lock, and follows the database like a reader; the engine
+   * created over it writes through its own transactions.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -35,7 +42,7 @@ export interface PostgresStoreOptions {
  */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
   const target = parseTarget(url, opts.schema);
-  const readonly = opts.readonly ?? false;
+  const readonly = (opts.readonly || opts.shared) ?? false;
   const pool = createPool(target);
   let lock: pg.Client | null = null;
   let follower: Follower | null = null;
@@ -44,7 +51,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       throw pgError(target, 'connect', error);
     });
     try {
-      await migrate(client, target, undefined, !readonly).catch((error: unknown) => {
+      await migrate(client, target, undefined, !opts.readonly).catch((error: unknown) => {
         throw pgError(target, 'open the store', error);
       });
     } finally {
@@ -72,6 +79,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         await pool.end();
       },
     });
+    rememberTarget(store, target);
     return store;
   } catch (error) {
     await follower?.close();

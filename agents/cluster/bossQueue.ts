@@ -1,0 +1,97 @@
+import PgBoss from 'pg-boss';
+import type { Sql } from './pgRows.js';
+
+/** The one queue the cluster's durable work goes through (deadlines, attempts, acknowledgements, reviews, jobs). */
+export const QUEUE = 'incident-flow';
+
+/** A unit of durable work. Every kind is safe to run twice: its effect carries an idempotency key or a deadline row. */
+export type WorkItem =
+  | { t: 'deadline'; owner: string; kind: string }
+  | { t: 'attempt'; incidentId: string; attempt: number; childId: string }
+  | { t: 'duty'; incidentId: string; responder: string }
+  | { t: 'review'; incidentId: string }
+  | { t: 'fix'; incidentId: string; owner: string }
+  | { t: 'job'; jobId: string };
+
+export interface QueuedWork {
+  id?: string;
+  data: WorkItem;
+  /** Epoch ms; absent: at once. */
+  startAfter?: number;
+}
+
+export interface QueueSettings {
+  connectionString: string;
+  /** pg-boss's own schema (one per store schema). */
+  schema: string;
+  /** A job not finished this long after it was taken is given to another process (its taker died). */
+  expireInSeconds: number;
+  pollingIntervalSeconds: number;
+  /** Jobs each worker takes per fetch, and workers per process. */
+  batchSize: number;
+  workers: number;
+}
+
+/**
+ * pg-boss 10 as the cluster's durable timer and work queue. Work is inserted inside the
+ * caller's transaction (pg-boss's `db` option bound to that client), so it exists exactly
+ * when the state change that asked for it committed. The standard queue policy only:
+ * ordering per incident comes from the incident row lock, not from singleton or stately
+ * queues (those have stalled: pg-boss #535, #536).
+ */
+export class BossQueue {
+  readonly boss: PgBoss;
+  private readonly workerIds: string[] = [];
+
+  constructor(private readonly settings: QueueSettings) {
+    this.boss = new PgBoss({
+      connectionString: settings.connectionString,
+      schema: settings.schema,
+      max: 3,
+      // A killed process's taken jobs come back after their expiry; supervision checks every second.
+      maintenanceIntervalSeconds: 1,
+      schedule: false,
+      application_name: 'incident-flow-boss',
+    });
+  }
+
+  async start(onError: (error: Error) => void): Promise<void> {
+    this.boss.on('error', onError);
+    await this.boss.start();
+    // createQueue before send/work (pg-boss 10); another process may create it at the same moment.
+    try {
+      await this.boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 1000, retryDelay: 1, expireInSeconds: this.settings.expireInSeconds });
+    } catch (error) {
+      if (!(await this.boss.getQueue(QUEUE))) throw error;
+    }
+  }
+
+  /** Inserts work in the caller's transaction. */
+  async insert(sql: Sql, items: readonly QueuedWork[]): Promise<void> {
+    if (items.length === 0) return;
+    const db = { executeSql: (text: string, values: unknown[]) => sql.query(text, values) };
+    await this.boss.insert(
+      items.map((item) => ({ name: QUEUE, data: item.data, ...(item.id ? { id: item.id } : {}), ...(item.startAfter !== undefined ? { startAfter: new Date(item.startAfter).toISOString() } : {}), expireInSeconds: this.settings.expireInSeconds })),
+      { db },
+    );
+  }
+
+  async work(handler: (item: WorkItem, jobId: string) => Promise<void>): Promise<void> {
+    for (let i = 0; i < this.settings.workers; i++) {
+      const id = await this.boss.work<WorkItem>(QUEUE, { batchSize: this.settings.batchSize, pollingIntervalSeconds: this.settings.pollingIntervalSeconds }, async (jobs) => {
+        // A failed item fails the batch: every item is idempotent, so the retry redoes only what did not commit.
+        await Promise.all(jobs.map((job) => handler(job.data, job.id)));
+      });
+      this.workerIds.push(id);
+    }
+  }
+
+  /** Wakes this process's workers (work due now was just committed). */
+  wake(): void {
+    for (const id of this.workerIds) this.boss.notifyWorker(id);
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+  }
+}

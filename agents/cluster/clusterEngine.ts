@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { incidentMachine } from '../../machines/incidentMachine.js';
+import { responderMachine } from '../../machines/responderMachine.js';
+import { workerMachine } from '../../machines/workerMachine.js';
+import type { DecisionRecord, IncidentRecord, JobRecord } from '../../machines/types.js';
+import type { PgTarget } from '../../store/postgres/connection.js';
+import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
+import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
+import type { SentSpec } from './clusterHost.js';
+import type { Sql } from './pgRows.js';
+
+/** How a cluster engine uses the database and the queue (defaults suit production). */
+export interface ClusterSettings {
+  /** Connections of this process's pool (default 8). */
+  poolSize?: number;
+  /** A taken item unfinished after this long goes to another process (default 30 s; its taker is presumed dead). */
+  expireInSeconds?: number;
+  /** How often idle workers look for due work (default 0.5 s, pg-boss's minimum). */
+  pollingIntervalSeconds?: number;
+  /** Items per fetch (default 20) and fetching workers (default 2) in this process. */
+  batchSize?: number;
+  workers?: number;
+}
+
+type Parts = typeof import('./clusterParts.js');
+
+export interface ClusterEngine extends IncidentEngine {
+  /** Resolves once the queue is up and this process takes work. */
+  readonly ready: Promise<void>;
+  /** The pending decisions as the database holds them now. */
+  pendingDecisionsNow(): Promise<DecisionRecord[]>;
+}
+
+/**
+ * The incident engine as one of N processes on one PostgreSQL database. Same machines,
+ * duties and policies as the single-process engine; what differs is the host: each event
+ * is applied in its own transaction under the incident's row lock (see ClusterHost), and
+ * deadlines, retry attempts, duties and reviews are durable pg-boss jobs any process takes.
+ * @example
+ * const engine = createIncidentEngine({ store: await openStore('postgres://…'), jobs });
+ * await engine.submit({ kind: 'sendInvoices', agent: 'billing-agent' }).queued;
+ */
+export function createClusterEngine(options: EngineOptions, target: PgTarget, settings: ClusterSettings = {}): ClusterEngine {
+  const listeners = new Set<(event: EngineEvent) => void>();
+  const rt: Runtime = runtimeOf(options, (event) => {
+    for (const listener of listeners) {
+      // Called after a commit: a subscriber's bug must not make the work look failed (it would be redone).
+      try {
+        listener(event);
+      } catch {
+        // The single-process engine audits it; here the step is already committed and nothing is lost.
+      }
+    }
+  });
+  const onConnection = (status: 'lost' | 'restored', error?: string) => rt.emit({ type: 'connection', status, ...(error ? { error } : {}) });
+  const localSpecs = new Map<string, JobSpec>();
+  const waiters = new Map<string, (status: 'succeeded' | 'failed') => void>();
+  let stopped = false;
+
+  const started = (async () => {
+    const parts = await import('./clusterParts.js');
+    const pool = parts.createPool(target, settings.poolSize ?? 8);
+    const queue = new parts.BossQueue({
+      connectionString: target.connectionString,
+      schema: `${target.schema}_boss`,
+      expireInSeconds: settings.expireInSeconds ?? 30,
+      pollingIntervalSeconds: settings.pollingIntervalSeconds ?? 0.5,
+      batchSize: settings.batchSize ?? 20,
+      workers: settings.workers ?? 2,
+    });
+    const host = new parts.ClusterHost(pool, { rt, queue, responders: options.responders ?? {}, channel: parts.channelOf(target) }, {
+      runners: options.jobs ?? {},
+      localSpecs,
+      assess: options.assess,
+      onFix: options.onFix ? (incident: IncidentRecord, owner) => options.onFix!(incident as never, owner) : undefined,
+      onConnection,
+      onJobSettled: (jobId, status) => settle(jobId, status),
+    });
+    const tx = <R>(work: (sql: pg.PoolClient) => Promise<R>) => parts.transaction(pool, work, { onConnection });
+    await queue.start((error) => rt.emit({ type: 'connection', status: 'lost', error: error.message }));
+    await tx(async (sql) => {
+      await sql.query(`INSERT INTO tenants (id, admin) SELECT id, admin FROM json_populate_recordset(NULL::tenants, $1::json) ON CONFLICT (id) DO NOTHING`, [JSON.stringify(options.tenants ?? [])]);
+      const at = isoAt(rt.clock.now());
+      for (const a of options.agents ?? []) {
+        if (!(await parts.getRow(sql, 'agents', a.id))) await parts.putRows(sql, 'agents', [{ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [], status: 'active', pausedBy: null, updatedAt: at }]);
+      }
+    });
+    await queue.work((item, jobId) => host.handle(item, jobId));
+    return { ...parts, pool, queue, host, tx };
+  })();
+  const ready = started.then(() => undefined);
+  ready.catch(() => undefined);
+
+  function settle(jobId: string, status: 'succeeded' | 'failed'): void {
+    waiters.get(jobId)?.(status);
+    waiters.delete(jobId);
+    localSpecs.delete(jobId);
+  }
+
+  // Jobs submitted here but run by another process: their outcome is read back now and then.
+  const poll = setInterval(() => {
+    if (waiters.size === 0 || stopped) return;
+    void started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND status IN ('succeeded', 'failed')`, [[...waiters.keys()]]))
+      .then((rows) => rows.forEach((row) => settle(row.id, row.status as 'succeeded' | 'failed'))))
+      .catch(() => undefined);
+  }, 250);
+  poll.unref();
+
+  return {
+    ready,
+    store: rt.store,
+    clock: rt.clock,
+    machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
+    submit(job) {
+      if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
+      if (!job.run && !(job.kind && options.jobs?.[job.kind])) throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}`);
+      const jobId = job.id ?? rt.ids('job');
+      const now = isoAt(rt.clock.now());
+      localSpecs.set(jobId, job);
+      const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, resolve));
+      const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
+      const queued = started.then(({ tx, queue, getRow, putRows }) =>
+        tx(async (sql) => {
+          // Submitting the same job id again (a caller retrying after a crash) is a no-op.
+          if (await getRow(sql, 'jobs', jobId)) return;
+          await putJob(sql, getRow, putRows);
+          await queue.insert(sql, [{ data: { t: 'job', jobId, spec } as never }]);
+        }).then(() => queue.wake()),
+      );
+      async function putJob(sql: Sql, getRow: Parts['getRow'], putRows: Parts['putRows']): Promise<void> {
+          const row: JobRecord = { id: jobId, kind: job.kind ?? null, ...(job.input !== undefined ? { input: job.input } : {}), agent: job.agent, workflow: job.workflow ?? null, tenant: job.tenant ?? (await getRow(sql, 'agents', job.agent))?.tenant ?? null, status: 'queued', attempts: 0, createdAt: job.startedAt !== undefined ? isoAt(job.startedAt) : now, updatedAt: now, error: null, incidentId: null };
+          await putRows(sql, 'jobs', [row]);
+      }
+      return { jobId, done, queued };
+    },
+    async decide(decisionId, answer, by) {
+      if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);
+      if (!by) throw new EngineError('a decision needs the name of the person answering (by)');
+      const key = `decide:${randomUUID()}`;
+      const { host, claim, getRow } = await started;
+      await host.tx(async (sql) => {
+        // The key first: a commit whose answer was lost, tried again, is then a no-op instead of "already answered".
+        if (!(await claim(sql, key, null))) return null;
+        const seen = await getRow(sql, 'decisions', decisionId);
+        if (!seen) throw new EngineError(`no decision "${decisionId}"`);
+        await getRow(sql, 'incidents', seen.incidentId, true);
+        const decision = (await getRow(sql, 'decisions', decisionId))!;
+        if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
+        return host.apply(sql, decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by }, null);
+      });
+    },
+    async resolve(incidentId, opts = {}) {
+      const key = `resolve:${randomUUID()}`;
+      const { host, claim, getRow } = await started;
+      await host.tx(async (sql) => {
+        if (!(await claim(sql, key, incidentId))) return null;
+        const record = await getRow(sql, 'incidents', incidentId, true);
+        if (!record || record.status === 'closed') throw new EngineError(`incident "${incidentId}" is not open`);
+        return host.apply(sql, incidentId, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) }, null);
+      });
+    },
+    pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
+    pendingDecisionsNow: () => started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, []))),
+    stateOf(id) {
+      const record = rt.store.get('incidents', id);
+      return record && record.status !== 'closed' ? record.state : null;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      const parts = await started.catch(() => null);
+      await parts?.queue.stop();
+      await parts?.pool.end();
+    },
+  };
+}

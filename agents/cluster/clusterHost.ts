@@ -1,0 +1,233 @@
+import type pg from 'pg';
+import { incidentInput } from '../../machines/incidentInput.js';
+import type { IncidentEvent } from '../../machines/incidentEvents.js';
+import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
+import { impactOf } from '../../machines/policies/classification.js';
+import { fingerprintOf } from '../../machines/policies/fingerprint.js';
+import { isRetryable } from '../../machines/policies/retryLadder.js';
+import { buildReview } from '../../reports/review.js';
+import { assess } from '../atlas.js';
+import { triage } from '../cheryl.js';
+import { createFleet } from '../fleet.js';
+import { coordinate } from '../petra.js';
+import { RESPONDERS } from '../responders.js';
+import { auditEntry, isoAt } from '../runtime.js';
+import type { JobRunner, JobSpec } from '../types.js';
+import { messageOf, stackOf } from '../errorText.js';
+import type { WorkItem } from './bossQueue.js';
+import { commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
+import { createDutyView, type DutyWrite } from './dutyView.js';
+import { seedFor } from './dutySeeds.js';
+import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
+import { announce, appendAudit, getRow, putRows, track, type Sql } from './pgRows.js';
+import { transaction, type ConnectionListener } from './transactions.js';
+
+/** The parts of a job's spec that travel with it to whichever process runs it. */
+export type SentSpec = Pick<JobSpec, 'impact' | 'rootCause' | 'whys' | 'failure' | 'startedAt'>;
+
+export interface HostOptions {
+  runners: Record<string, JobRunner>;
+  /** Specs of jobs submitted in this process (their `run` and `retryable` functions stay here). */
+  localSpecs: Map<string, JobSpec>;
+  assess?: (error: unknown, job: JobSpec) => Partial<import('../../machines/types.js').ImpactAssessment>;
+  onFix?: (incident: IncidentRecord, owner: Responder) => void;
+  onConnection: ConnectionListener;
+  onJobSettled: (jobId: string, status: 'succeeded' | 'failed') => void;
+}
+
+/**
+ * The cluster's host: applies each incident event once, in one transaction, under the
+ * incident's row lock — load snapshot → pure transition → commit the record, snapshot,
+ * audit rows, deadlines and queued work together. Any process may apply any event; the
+ * work queue (pg-boss) hands each item to one of them, and again to another if it dies.
+ */
+export class ClusterHost {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cx: ClusterContext,
+    private readonly opts: HostOptions,
+  ) {}
+
+  /** Runs `work` in a transaction (retried whole on a lost connection), then publishes what it committed. */
+  async tx(work: (sql: Sql) => Promise<Committed[] | Committed | null>): Promise<void> {
+    const done = await transaction(this.pool, async (sql) => {
+      track(sql);
+      const result = await work(sql);
+      await announce(sql, this.cx.channel);
+      return result;
+    }, { onConnection: this.opts.onConnection });
+    for (const c of [done].flat()) {
+      if (!c) continue;
+      for (const event of c.events) this.cx.rt.emit(event);
+    }
+    this.cx.queue.wake();
+  }
+
+  /**
+   * Applies one event to an incident whose row the caller may already hold. `key` makes a
+   * retried event a no-op once its first try committed.
+   */
+  async apply(sql: Sql, incidentId: string, event: IncidentEvent | { type: string; output?: unknown }, key: string | null, extraLocks: Responder[] = []): Promise<Committed | null> {
+    if (key && !(await claim(sql, key, incidentId))) return null;
+    const record = await getRow(sql, 'incidents', incidentId, true);
+    if (!record || !record.snapshot) return null;
+    const step = stepIncident(record, event, isoAt(this.cx.rt.clock.now()));
+    if (!step.changed) return null;
+    return commitStep(sql, this.cx, record, step, extraLocks);
+  }
+
+  /** One queued item, from whichever process queued it. */
+  async handle(item: WorkItem, jobId: string): Promise<void> {
+    switch (item.t) {
+      case 'deadline': return this.deadline(item.owner, item.kind, jobId);
+      case 'attempt': return this.attempt(item.incidentId, item.attempt, item.childId);
+      case 'duty': return this.duty(item.incidentId, item.responder as Responder);
+      case 'review': return this.review(item.incidentId);
+      case 'job': return this.job(item.jobId, (item as { spec?: SentSpec }).spec);
+      case 'fix': return this.fix(item.incidentId, item.owner as Responder);
+    }
+  }
+
+  /** A deadline fires once: the transaction that deletes its row applies it; a stale job finds no row. */
+  private async deadline(owner: string, kind: string, jobId: string): Promise<void> {
+    const responder = (RESPONDERS as readonly string[]).includes(owner) ? (owner as Responder) : null;
+    const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
+    await this.tx(async (sql) => {
+      // The incident first, then its deadline row: the order every transaction takes them in.
+      if (!(await getRow(sql, 'incidents', incidentId, true))) return null;
+      const { rows } = await sql.query('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at', [owner, kind, jobId]);
+      if (rows.length === 0) return null;
+      if (responder) return this.apply(sql, incidentId, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, null, [responder]);
+      return this.apply(sql, incidentId, rows[0].event as IncidentEvent, null);
+    });
+  }
+
+  /** A retry attempt: re-runs the job outside any transaction, then sends its outcome to the machine. */
+  private async attempt(incidentId: string, attempt: number, childId: string): Promise<void> {
+    const due = (r: IncidentRecord | undefined) => r?.state === 'retrying.attempting' && r.retries.length + 1 === attempt;
+    const before = await transaction(this.pool, (sql) => getRow(sql, 'incidents', incidentId), { onConnection: this.opts.onConnection });
+    if (!due(before)) return;
+    const job = before!.jobId ? await transaction(this.pool, (sql) => getRow(sql, 'jobs', before!.jobId!), { onConnection: this.opts.onConnection }) : undefined;
+    const result = job ? await this.run(job, attempt) : { ok: false as const, error: new Error('no job to re-run') };
+    const at = this.cx.rt.clock.now();
+    await this.tx(async (sql) => {
+      if (!due(await getRow(sql, 'incidents', incidentId, true))) return null;
+      if (job) await this.settleJob(sql, job, attempt, result);
+      const output = { ok: result.ok, at, ...(result.ok ? {} : { error: messageOf(result.error) }) };
+      return this.apply(sql, incidentId, { type: `xstate.done.actor.${childId}`, output }, null);
+    });
+  }
+
+  /** A responder's duty, run by the single-process engine's own functions over a view of the rows they read. */
+  private async duty(incidentId: string, responder: Responder): Promise<void> {
+    await this.tx(async (sql) => {
+      const record = await getRow(sql, 'incidents', incidentId, true);
+      if (record?.state !== `${STAGE[responder]}.working`) return null;
+      const at = this.cx.rt.clock.now();
+      const { seed, recent } = await seedFor(sql, responder, record, at);
+      const view = createDutyView(seed);
+      const rt = { ...this.cx.rt, store: view.store };
+      const ctx = snapshotOf(record).context;
+      const event = responder === 'cheryl' ? triage(rt, createFleet(rt, () => {}), ctx, at) : responder === 'petra' ? coordinate(rt, ctx, at, recent) : assess(rt, ctx, at);
+      await writeAll(sql, view.writes);
+      const committed = await this.apply(sql, incidentId, event, null);
+      const decision = event.type === 'executive.assessed' && event.decisionId ? view.writes.find((w) => w.table === 'decisions' && w.row.id === event.decisionId) : undefined;
+      if (committed && decision?.table === 'decisions') committed.events.push({ type: 'decision', decision: decision.row });
+      return committed;
+    });
+  }
+
+  /** Atlas's post-incident review, built from the incident's rows, published in the step that closes it. */
+  private async review(incidentId: string): Promise<void> {
+    await this.tx(async (sql) => {
+      const record = await getRow(sql, 'incidents', incidentId, true);
+      if (record?.state !== 'reviewing') return null;
+      const at = this.cx.rt.clock.now();
+      const { seed } = await seedFor(sql, 'review', record, at);
+      const view = createDutyView(seed);
+      const { document, followups } = buildReview(view.store, incidentId, { now: isoAt(at), ids: this.cx.rt.ids });
+      await putRows(sql, 'kb_documents', [document]);
+      await putRows(sql, 'followups', followups);
+      return this.apply(sql, incidentId, { type: 'review.published', at, documentId: document.id }, null);
+    });
+  }
+
+  /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */
+  private async fix(incidentId: string, owner: Responder): Promise<void> {
+    const record = await transaction(this.pool, (sql) => getRow(sql, 'incidents', incidentId), { onConnection: this.opts.onConnection });
+    if (record?.state === `${STAGE[owner]}.fixing`) this.opts.onFix?.(record, owner);
+  }
+
+  /** A submitted job's first run: a failure opens an incident or joins the open one (once, by its key). */
+  private async job(jobId: string, sent: SentSpec | undefined): Promise<void> {
+    const job = await transaction(this.pool, (sql) => getRow(sql, 'jobs', jobId), { onConnection: this.opts.onConnection });
+    if (!job || job.status === 'succeeded' || job.status === 'failed') return;
+    const spec: JobSpec = { agent: job.agent, ...sent, ...this.opts.localSpecs.get(jobId) };
+    const result = await this.run(job, 0, spec);
+    const at = this.cx.rt.clock.now();
+    await this.tx(async (sql) => {
+      if (!(await claim(sql, `job:${jobId}`, null))) return null;
+      await this.settleJob(sql, job, 0, result);
+      return result.ok ? null : this.openOrJoin(sql, { ...job, incidentId: null }, result.error, spec, at);
+    });
+    this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
+  }
+
+  /** Spec, Step 1, across processes: one open incident per fingerprint (an advisory lock serialises openers; the loser joins). */
+  private async openOrJoin(sql: Sql, job: JobRecord, error: unknown, spec: JobSpec, at: number): Promise<Committed | null> {
+    const message = messageOf(error);
+    const fingerprint = fingerprintOf({ message, rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
+    await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [fingerprint]);
+    const { rows: open } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1`, [fingerprint]);
+    if (open.length > 0) {
+      await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: open[0].id }]);
+      return this.apply(sql, open[0].id, { type: 'failure.attached', at, jobId: job.id }, null);
+    }
+    const { rows: closed } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]);
+    const id = this.cx.rt.ids('inc');
+    await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: id }]);
+    const impact = impactOf(spec.impact ?? (this.opts.assess ? this.opts.assess(error, spec) : {}));
+    const input = incidentInput({
+      id, fingerprint, rootCause: spec.rootCause ?? null, repeatOf: closed[0]?.id ?? null, tenant: job.tenant, agent: job.agent, workflow: job.workflow, jobId: job.id,
+      failure: spec.failure ?? null,
+      error: { message, name: error instanceof Error ? error.name : undefined, stack: stackOf(error), retryable: spec.retryable ? spec.retryable(error) : isRetryable(error) },
+      impact, failureStartedAt: isoAt(spec.startedAt ?? at), detectedAt: isoAt(at), whys: spec.whys ?? [], policy: this.cx.rt.policy,
+    });
+    return commitStep(sql, this.cx, null, openIncident(input, isoAt(at)));
+  }
+
+  private async run(job: JobRecord, attempt: number, spec = this.opts.localSpecs.get(job.id)): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    const run = spec?.run ?? (job.kind ? this.opts.runners[job.kind] : undefined);
+    try {
+      if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
+      await run({ attempt, jobId: job.id, input: job.input });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** The job's row after a run, and its `job.failed` entry (as the single-process worker loop writes them). */
+  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }): Promise<void> {
+    const at = this.cx.rt.clock.now();
+    const current = (await getRow(sql, 'jobs', job.id)) ?? job;
+    await putRows(sql, 'jobs', [{ ...current, status: result.ok ? 'succeeded' : 'failed', attempts: current.attempts + 1, error: result.ok ? null : messageOf(result.error), updatedAt: isoAt(at) }]);
+    if (result.ok) return;
+    const entry: AuditEntry = auditEntry(this.cx.rt, 'job', job.id, {
+      at, actor: job.agent, action: 'job.failed', level: 'error',
+      message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${messageOf(result.error)}`,
+      meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: messageOf(result.error), stack: stackOf(result.error) },
+    });
+    await appendAudit(sql, [entry]);
+  }
+}
+
+/** Takes an idempotency key; false when an earlier try of the same event committed. */
+export async function claim(sql: Sql, key: string, incidentId: string | null): Promise<boolean> {
+  const { rowCount } = await sql.query('INSERT INTO cluster_events (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, incidentId]);
+  return rowCount === 1;
+}
+
+async function writeAll(sql: Sql, writes: readonly DutyWrite[]): Promise<void> {
+  for (const w of writes) await putRows(sql, w.table, [w.row] as never);
+}

@@ -1,0 +1,10 @@
+/**
+ * What a cluster engine loads when it starts (pg, pg-boss): imported on demand, so an
+ * engine over the embedded store never loads a database driver.
+ */
+export { createPool } from '../../store/postgres/connection.js';
+export { channelOf } from '../../store/postgres/postgresAdapter.js';
+export { BossQueue } from './bossQueue.js';
+export { claim, ClusterHost } from './clusterHost.js';
+export { getRow, listRows, putRows } from './pgRows.js';
+export { transaction } from './transactions.js';

@@ -1,0 +1,40 @@
+import type { AuditEntry } from '../../machines/types.js';
+import { createMemoryStore } from '../../store/memoryStore.js';
+import type { Store, TableName, Tables } from '../../store/types.js';
+
+/** A row a duty wrote, to be written in the duty's transaction. */
+export type DutyWrite = { [T in TableName]: { table: T; row: Tables[T] } }[TableName];
+
+/** The rows a duty reads, fetched from PostgreSQL inside the duty's transaction. */
+export interface DutySeed {
+  rows: DutyWrite[];
+  audit: AuditEntry[];
+}
+
+/**
+ * The store a duty (Cheryl's triage, Petra's coordination, Atlas's assessment, the review)
+ * sees in the cluster: an in-memory store holding the rows it reads, which records what it
+ * writes. The duties are the single-process engine's own functions, unchanged: they read
+ * and write a `Store` synchronously; the cluster hands them this view and commits `writes`.
+ * @example const view = createDutyView(seed); triage({ ...rt, store: view.store }, …); await put(view.writes);
+ */
+export function createDutyView(seed: DutySeed): { store: Store; writes: DutyWrite[] } {
+  const inner = createMemoryStore({ autoCommit: false });
+  for (const { table, row } of seed.rows) inner.put(table, row as never);
+  const seen = new Set<string>();
+  for (const entry of seed.audit) {
+    if (seen.has(entry.id)) continue;
+    seen.add(entry.id);
+    inner.appendAudit(entry);
+  }
+  const writes: DutyWrite[] = [];
+  const store: Store = Object.create(inner) as Store;
+  store.put = (table, row) => {
+    writes.push({ table, row } as DutyWrite);
+    inner.put(table, row);
+  };
+  store.appendAudit = () => {
+    throw new Error('incident-flow: a duty writes its audit through its incident, not directly');
+  };
+  return { store, writes };
+}

@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import type { AuditEntry } from '../../machines/types.js';
+import { fromColumns, type ColumnValues, type PgTable, type RowOf } from '../../store/postgres/rows.js';
+import { appendAuditRows, selectList, upsertRows } from '../../store/postgres/writeRows.js';
+import type { TableName } from '../../store/types.js';
+
+/** What the cluster reads and writes through: a client inside a transaction. */
+export type Sql = pg.ClientBase;
+
+/** Rows and audit entries each open transaction wrote, for the NOTIFY that tells followers (the watcher). */
+const touched = new WeakMap<Sql, { rows: Array<[TableName, string]>; audit: number }>();
+
+/** Upserts rows with the store's own row ⇄ column mapping, and remembers them for the notice. */
+export async function putRows<T extends TableName>(sql: Sql, table: T, rows: ReadonlyArray<RowOf<T>>): Promise<void> {
+  if (rows.length === 0) return;
+  await upsertRows(sql, table, rows);
+  const t = touched.get(sql);
+  if (t) for (const row of rows) t.rows.push([table, (row as { id: string }).id]);
+}
+
+export async function appendAudit(sql: Sql, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await appendAuditRows(sql, entries);
+  const t = touched.get(sql);
+  if (t) t.audit += entries.length;
+}
+
+/** Starts recording what this transaction writes. */
+export function track(sql: Sql): void {
+  touched.set(sql, { rows: [], audit: 0 });
+}
+
+/**
+ * Announces the transaction's writes on the store's channel, in the PostgreSQL store's
+ * notice format (followers read the rows named; past 7,900 bytes, everything).
+ */
+export async function announce(sql: Sql, channel: string): Promise<void> {
+  const t = touched.get(sql);
+  touched.delete(sql);
+  if (!t || (t.rows.length === 0 && t.audit === 0)) return;
+  const text = JSON.stringify({ rows: t.rows, meta: false, audit: t.audit });
+  await sql.query('SELECT pg_notify($1, $2)', [channel, Buffer.byteLength(text) <= 7900 ? text : '{"all":true}']);
+}
+
+/** One row by id; `lock` takes the row lock (`FOR UPDATE`) until the transaction ends. */
+export async function getRow<T extends PgTable>(sql: Sql, table: T, id: string, lock = false): Promise<RowOf<T> | undefined> {
+  const { rows } = await sql.query<ColumnValues>(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] ? fromColumns(table, rows[0]) : undefined;
+}
+
+/** Rows matching a WHERE clause over the table's columns, in insertion order. */
+export async function listRows<T extends PgTable>(sql: Sql, table: T, where: string, params: unknown[]): Promise<Array<RowOf<T>>> {
+  const { rows } = await sql.query<ColumnValues>(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq`, params);
+  return rows.map((row) => fromColumns(table, row));
+}

@@ -1,0 +1,65 @@
+import type pg from 'pg';
+
+/** How the cluster tells its host about the database connection. */
+export type ConnectionListener = (status: 'lost' | 'restored', error?: string) => void;
+
+/**
+ * SQLSTATE classes and codes worth another try: the connection went away (a server
+ * restart, a killed backend), the server is starting, a serialization failure or a
+ * deadlock, or the one-open-incident-per-fingerprint check losing a race.
+ */
+const RETRYABLE_CODES = new Set(['40001', '40P01', '23P01', '57P01', '57P02', '57P03', '53300']);
+const RETRYABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function isRetryable(error: unknown): boolean {
+  const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
+  if (RETRYABLE_CODES.has(code) || RETRYABLE_NODE.has(code) || code.startsWith('08')) return true;
+  const message = error instanceof Error ? error.message : '';
+  // node-postgres reports a socket closed under it without a code.
+  return /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+}
+
+export interface TransactionOptions {
+  /** Give up after this long of consecutive failures (default 60 s). */
+  giveUpAfterMs?: number;
+  onConnection?: ConnectionListener;
+}
+
+/**
+ * Runs `work` in one transaction and commits it, or retries it whole. A commit whose
+ * answer was lost may have landed: `work` must be idempotent (the cluster's events carry
+ * idempotency keys), so running it again is then a no-op. Backoff doubles from 50 ms to
+ * 2 s; a non-retryable error (a bug, a constraint) is rethrown at once.
+ * @example const id = await transaction(pool, async (sql) => (await sql.query('SELECT 1')).rows[0]);
+ */
+export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+  const started = Date.now();
+  let delay = 50;
+  let lost = false;
+  for (;;) {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      if (lost) options.onConnection?.('restored');
+      return result;
+    } catch (error) {
+      if (client) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        // A client whose connection broke must not go back to the pool.
+        client.release(isRetryable(error) ? (error as Error) : undefined);
+      }
+      if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
+      const connection = !/^(40001|40P01|23P01)$/.test(String((error as { code?: unknown }).code ?? ''));
+      if (connection && !lost) {
+        lost = true;
+        options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(2_000, delay * 2);
+    }
+  }
+}
