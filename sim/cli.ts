@@ -8,6 +8,7 @@ import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
 import { packageVersion, parseCommand, UsageError, USAGE, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
+import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
@@ -179,7 +180,8 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
   const to = outputsOf(cmd.scenario, cmd.out, cmd.db);
   const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
   let watcher: { url: string; close(): Promise<void> } | null = null;
-  const realStart = Date.now();
+  // Virtual time runs `speed` times faster than real time, so a person can follow it.
+  const pacer = cmd.watch ? createPacer(scenario.startMs, cmd.speed) : null;
   const { result, store } = await rehearse(
     scenario,
     to,
@@ -189,15 +191,12 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
       ...(cmd.watch
         ? {
             onEngine: async (engine: IncidentEngine) => {
-              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port });
+              // The page ticks virtual "now" at `speed`; 0 once the run is over.
+              const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
+              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime });
               io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
             },
-            // Virtual time runs `speed` times faster than real time, so a person can follow it.
-            pace: async (next: number) => {
-              const due = realStart + (next - scenario.startMs) / cmd.speed;
-              const wait = Math.min(due - Date.now(), 5_000);
-              if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-            },
+            pace: pacer!,
           }
         : {}),
     },

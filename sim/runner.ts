@@ -10,6 +10,7 @@ import { sampleLatency } from './latency.js';
 import { createRandom } from './random.js';
 import { expandFailures } from './scenario/expand.js';
 import type { FailureEvent, Scenario } from './scenario/types.js';
+import { pacedEngine, type Pacer } from './pace.js';
 import { nextTurn, VirtualClock } from './virtualClock.js';
 
 export interface RunOptions {
@@ -21,8 +22,8 @@ export interface RunOptions {
   onProgress?: (done: number) => void;
   /** Given the engine once it exists (the watcher mounts on it). */
   onEngine?: (engine: IncidentEngine) => void;
-  /** Awaited before virtual time moves to `next` (epoch ms): a live run paces itself here. */
-  pace?: (next: number) => Promise<void>;
+  /** A live run: virtual time follows the wall clock (sim/pace.ts); onEngine then gets an engine whose answers are stamped with the paced "now". */
+  pace?: Pacer;
   /**
    * Commit (`store.flush()`) whenever this many audit rows were written since the last
    * commit, so a long rehearsal holds only what is open rather than everything that
@@ -139,7 +140,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }, due - clock.now()));
     },
   });
-  options.onEngine?.(engine);
+  const { pace } = options;
+  // A person acts between two timers: move virtual time to the wall clock's first (never
+  // past the next timer, which the loop fires), so the audit says when they acted.
+  const catchUp = () => {
+    if (!pace || clock.isAdvancing()) return;
+    const t = Math.min(pace.now(), (clock.nextDueAt() ?? Infinity) - 1);
+    if (t > clock.now()) clock.advanceTo(t);
+  };
+  options.onEngine?.(pace ? pacedEngine(engine, catchUp, pace) : engine);
   const open = new Set<string>();
   engine.subscribe((e) => {
     if (e.type === 'incident') {
@@ -184,7 +193,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const next = clock.nextDueAt();
     if (next === null || (horizon !== null && next > horizon) || next > backstop) break;
     if (horizon === null && allClosed()) break;
-    if (options.pace) await options.pace(next);
+    // Woken early: an answer may have set earlier timers, so look again at what is due.
+    if (pace && (await pace.wait(next))) continue;
     await clock.advanceToAsync(next);
     if (store.auditCount() - committedAt >= commitEvery) {
       committedAt = store.auditCount();
@@ -193,6 +203,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     options.onProgress?.(Math.min(1, (clock.now() - start) / Math.max(1, (horizon ?? lastFailure) - start)));
   }
   if (horizon !== null) await clock.advanceToAsync(horizon);
+  pace?.stop();
   await engine.stop();
 
   const incidents = store.list('incidents');

@@ -92,6 +92,11 @@ export class VirtualClock implements Clock {
     if (this.queue.size > 64 && this.queue.size > 2 * this.live.size) this.queue.compact();
   }
 
+  /** True while an advance fires timers: moving the clock then would throw. */
+  isAdvancing(): boolean {
+    return this.advancing;
+  }
+
   /** Timers set and neither fired nor cleared. */
   pending(): number {
     return this.live.size;

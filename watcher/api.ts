@@ -14,6 +14,8 @@ export interface ApiContext {
   engine: IncidentEngine | null;
   machines: Record<string, AnyStateMachine>;
   inspection: InspectionRegistry;
+  /** A paced rehearsal's virtual time (WatcherHandlerOptions.virtualTime). */
+  virtualTime: (() => { now: number; speed: number }) | null;
   /** The incident list, kept up to date from the store's commits. */
   incidents: IncidentList;
 }
@@ -36,6 +38,7 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       storePath: store.path,
       auditCount: store.auditCount(),
       scenario: scenarioName(store.getMeta('scenario')),
+      virtualTime: ctx.virtualTime?.() ?? null,
     });
   } else if (path === '/incidents') {
     sendJson(res, 200, ctx.incidents.query(parseIncidentFilter(url.searchParams)));

@@ -26,6 +26,11 @@ export interface WatcherHandlerOptions {
    * headers; any other address also requires the token for reading.
    */
   host?: string;
+  /**
+   * A paced rehearsal's virtual time (`run --watch`): where it stands and how many virtual ms
+   * pass per real ms (0 once the run is over). The page shows it ticking.
+   */
+  virtualTime?: () => { now: number; speed: number };
   /** How often a read-only store is refreshed from disk (default 500 ms). */
   pollMs?: number;
 }
@@ -58,7 +63,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
   // Subscribed before the feed: a page told of a change reads a list that has it.
   const incidents = new IncidentList(store);
-  const ctx: ApiContext = { store, engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {} };
+  const ctx: ApiContext = { store, engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null };
   const stops: Array<() => void> = [() => incidents.close()];
 
   if (store.readonly) stops.push(pollRefresh(store, feed, options.pollMs ?? 500));

@@ -7,6 +7,7 @@ import { incidentList } from './incidents.js';
 import { renderInspected } from './inspected.js';
 import { auditViewer, liveFeed } from './log.js';
 import { renderResponders } from './responders.js';
+import { virtualNow } from './virtualNow.js';
 
 /**
  * The Agent Watcher page: loads every panel, then follows the server's event stream
@@ -44,8 +45,10 @@ const live = liveFeed($('live-rows'));
 const audit = auditViewer({ form: $('audit-filter'), pager: $('audit-pager'), tbody: $('audit-rows') });
 const incidents = incidentList({ form: $('incident-filter'), tbody: $('incident-rows'), count: $('incident-count'), onOpen: open });
 
+const showVirtualNow = virtualNow($('virtual-now'));
 const session = safe(async () => {
   const s = await get('session');
+  showVirtualNow(s.virtualTime);
   fill($('store-info'),
     s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',

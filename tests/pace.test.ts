@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EXIT, main } from '../sim/cli.js';
+import { openStore } from '../store/index.js';
+
+/**
+ * `run --watch --speed X`: virtual time follows the wall clock at X, every wait (a decision
+ * window included) lasting its virtual length divided by X, and an answer given in the page
+ * stamped with the paced "now". Only ratios of real durations are checked, never absolute times.
+ */
+const FIXTURES = fileURLToPath(new URL('./fixtures/scenarios/', import.meta.url));
+
+interface Watched {
+  /** Resolves with the watcher's URL once it serves the run. */
+  url: Promise<string>;
+  /** Resolves with the exit code after the run is over and the watcher was interrupted. */
+  done: Promise<number>;
+  /** performance.now() when the watcher started, and when the run was over. */
+  times: { started: number; over: number };
+}
+
+/** `incident-flow run <file> --watch` in this process; it is interrupted (SIGINT) as soon as the run is over. */
+function watchRun(file: string, speed: number, out: string): Watched {
+  const times = { started: NaN, over: NaN };
+  let served: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => (served = resolve));
+  const done = main(['run', join(FIXTURES, file), '--watch', '--speed', String(speed), '--out', out], {
+    out: () => {},
+    interactive: false,
+    err: (text) => {
+      const started = /^Agent Watcher: (\S+)/.exec(text);
+      if (started) {
+        times.started = performance.now();
+        served(started[1]);
+      }
+      if (text.startsWith('The run is over')) {
+        times.over = performance.now();
+        setImmediate(() => process.emit('SIGINT'));
+      }
+    },
+  });
+  return { url, done, times };
+}
+
+const Pace = suite('run --watch: live pacing');
+let dir = '';
+Pace.before.each(() => void (dir = mkdtempSync(join(tmpdir(), 'incident-flow-pace-'))));
+Pace.after.each(() => rmSync(dir, { recursive: true, force: true }));
+
+Pace('a run lasts its virtual length divided by the speed: 4× the speed, a quarter of the time', async () => {
+  // One virtual minute of quiet before the failure: 6 s at 10×, 1.5 s at 40×. A wait is never cut short.
+  const fast = watchRun('paced-gap.yaml', 40, join(dir, 'fast'));
+  assert.is(await fast.done, EXIT.pass);
+  const slow = watchRun('paced-gap.yaml', 10, join(dir, 'slow'));
+  assert.is(await slow.done, EXIT.pass);
+  const ratio = (slow.times.over - slow.times.started) / (fast.times.over - fast.times.started);
+  assert.ok(ratio > 3.5 && ratio < 4.5, `real durations at 10× and 40× should be 4:1, got ${ratio.toFixed(2)}:1 (${JSON.stringify([slow.times, fast.times])})`);
+});
+
+Pace('an answer given in the page is stamped with the paced "now", and the page reads virtual time ticking', async () => {
+  const speed = 600; // ten virtual minutes per real second
+  const run = watchRun('paced-decision.yaml', speed, dir);
+  const page = new URL(await run.url);
+  const token = page.searchParams.get('token')!;
+  const api = async (path: string, init?: RequestInit) => (await fetch(`${page.origin}/app/watcher/api/${path}`, init)).json();
+
+  let pending: Array<{ id: string; requestedAt: string }> = [];
+  while (pending.length === 0) {
+    pending = (await api('decisions')).rows;
+    if (pending.length === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  const seen = performance.now();
+  // The page's clock: virtual time moves `speed` times faster than the wall clock.
+  const first = (await api('session')).virtualTime;
+  const firstAt = performance.now();
+  await new Promise((r) => setTimeout(r, 400));
+  const second = (await api('session')).virtualTime;
+  const rate = (second.now - first.now) / (performance.now() - firstAt);
+  assert.is(second.speed, speed);
+  assert.ok(rate > speed * 0.8 && rate < speed * 1.2, `virtual ms per real ms: ${rate.toFixed(0)}`);
+
+  const answer = await api(`decisions/${pending[0].id}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Watcher-Token': token },
+    body: JSON.stringify({ answer: 'approve', by: 'Dana' }),
+  });
+  const waitedReal = performance.now() - seen;
+  assert.ok(answer.ok, JSON.stringify(answer));
+  const waitedVirtual = Date.parse(answer.decision.answeredAt) - Date.parse(pending[0].requestedAt);
+  // At least the real time between seeing the decision and answering it, times the speed; the
+  // last event before the answer was the request itself, so an unpaced stamp would say 0.
+  assert.ok(waitedVirtual >= waitedReal * speed * 0.9, `answered ${waitedVirtual / 1000} virtual s after the request, expected ≥ ${(waitedReal * speed) / 1000}`);
+  assert.ok(waitedVirtual <= (waitedReal + 1000) * speed, `answered ${waitedVirtual / 1000} virtual s after the request`);
+
+  assert.is(await run.done, EXIT.pass);
+  const store = await openStore(join(dir, 'store.json'), { readonly: true });
+  const [audit] = store.queryAudit({ action: 'incident.decision' }).rows;
+  assert.is(audit.ts, answer.decision.answeredAt, 'the audit entry carries the same instant');
+  assert.is(audit.meta.by, 'Dana', 'who answered');
+  await store.close();
+});
+
+Pace.run();
