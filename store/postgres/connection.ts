@@ -85,6 +85,6 @@ const HINTS: Record<string, string> = {
   ECONNREFUSED: ' (is PostgreSQL running there? `pg_isready -h HOST` tells)',
   ENOTFOUND: ' (unknown host)',
   '28P01': ' (wrong password for this user)',
-  '28000': ' (this user may not connect: see pg_hba.conf)',
+  '28000': ' (check the user name, and pg_hba.conf on the server)',
   '3D000': ' (create the database first: createdb NAME)',
 };

@@ -1,4 +1,5 @@
 import { createClient, parseTarget, pgError } from './connection.js';
+import { refuseNewer } from './migrate.js';
 
 /** What `dropRehearsal` found in the schema. */
 export type DropOutcome = 'empty' | 'dropped' | 'foreign' | 'in-use';
@@ -28,6 +29,8 @@ export async function dropRehearsal(url: string): Promise<DropOutcome> {
       await client.query('ROLLBACK');
       return 'in-use';
     }
+    // Data a newer incident-flow wrote is not ours to drop.
+    await refuseNewer(client, target);
     const meta = await client.query(`SELECT 1 FROM ${target.schema}.meta WHERE key = 'scenario'`).catch(() => ({ rowCount: 0 }));
     if (!meta.rowCount) {
       await client.query('ROLLBACK');

@@ -49,13 +49,7 @@ export async function migrate(client: pg.ClientBase, target: PgTarget, migration
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`incident-flow:migrate:${schema}`]);
-    const applied = await appliedVersions(client, schema);
-    const known = new Set(migrations.map((m) => m.version));
-    const unknown = applied.filter((v) => !known.has(v));
-    if (unknown.length) {
-      const latest = migrations.at(-1)?.version ?? 0;
-      throw new StoreError(`${shown}: the database schema is at migration ${Math.max(...unknown)}, newer than this incident-flow knows (${latest}): upgrade incident-flow; refusing to open, nothing was written`, 'newer-schema', shown);
-    }
+    const applied = await refuseNewer(client, target, migrations);
     const pending = migrations.filter((m) => !applied.includes(m.version));
     if (applied.length === 0 && !writable) throw new StoreError(`${shown}: no incident-flow store in schema ${schema} (nothing has written there yet)`, 'io', shown);
     if (pending.length && !writable) throw new StoreError(`${shown}: the database schema is older than this incident-flow's (open it once read-write to migrate it)`, 'readonly', shown);
@@ -73,6 +67,21 @@ export async function migrate(client: pg.ClientBase, target: PgTarget, migration
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The versions applied to the target's schema; refuses (`newer-schema`) one that has
+ * migrations this code does not know: a newer incident-flow wrote it.
+ */
+export async function refuseNewer(client: pg.ClientBase, { schema, shown }: PgTarget, migrations = loadMigrations()): Promise<number[]> {
+  const applied = await appliedVersions(client, schema);
+  const known = new Set(migrations.map((m) => m.version));
+  const unknown = applied.filter((v) => !known.has(v));
+  if (unknown.length) {
+    const latest = migrations.at(-1)?.version ?? 0;
+    throw new StoreError(`${shown}: the database schema is at migration ${Math.max(...unknown)}, newer than this incident-flow knows (${latest}): upgrade incident-flow; refusing to open, nothing was written`, 'newer-schema', shown);
+  }
+  return applied;
 }
 
 async function appliedVersions(client: pg.ClientBase, schema: string): Promise<number[]> {

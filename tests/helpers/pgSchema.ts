@@ -19,9 +19,27 @@ export function pgSchema(prefix: string): { name: string; url: string; drop(): P
   };
 }
 
-/** Runs one statement on the test server (setup and tampering in tests). */
-export async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_SERVER });
+/** Runs one statement on the test server's database (setup and tampering in tests). */
+export function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  return sqlIn(PG_SERVER, text, values);
+}
+
+/**
+ * A database of its own for a test file whose commands pick their schemas themselves
+ * (`rehearsal_<name>`): created now, `drop()` removes it (connections and all).
+ * @example const db = await pgDatabase('clipg'); await cli('run', file, '--db', db.url); await db.drop();
+ */
+export async function pgDatabase(prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `t_${prefix}_${process.pid}_${++counter}`.toLowerCase();
+  await sql(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_SERVER);
+  url.pathname = `/${name}`;
+  return { name, url: url.href, drop: async () => void (await sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}
+
+/** Runs one statement on another database of the test server. */
+export async function sqlIn(url: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     // A dropped schema's NOTICE is not news.
