@@ -44,7 +44,7 @@ export function startupRace(rounds: number): Record<StartupCase, number> {
 /** One line per case: its median and its multiple of `node -e 0`. */
 export function startupLines(medians: Record<StartupCase, number>): string[] {
   const node = medians['node -e 0'];
-  return Object.entries(medians).map(([name, ms]) => `  ${name.padEnd(52)} ${Math.round(ms).toString().padStart(5)} ms  ${(ms / node).toFixed(1)}× node -e 0`);
+  return Object.entries(medians).map(([name, ms]) => `   ${name.padEnd(52)} ${Math.round(ms).toString().padStart(5)} ms  ${(ms / node).toFixed(1)}× node -e 0`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
