@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ReportError } from '../reports/errors.js';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
-import { openStore, storeFiles, StoreError } from '../store/index.js';
+import { openStore, storeFiles, StoreError, TABLE_NAMES } from '../store/index.js';
 import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
 import { packageVersion, parseCommand, UsageError, USAGE, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
@@ -22,7 +22,8 @@ export interface Io {
   interactive: boolean;
 }
 
-export const EXIT = { pass: 0, failed: 1, invalid: 2, internal: 3 } as const;
+/** 4: a file could not be read or written (disk full, permission denied): the file and the cause are named. */
+export const EXIT = { pass: 0, failed: 1, invalid: 2, internal: 3, io: 4 } as const;
 
 const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
 
@@ -42,9 +43,26 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`${err.message}\n${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; nothing was written.\n`);
       return EXIT.invalid;
     }
+    if (err instanceof StoreError && err.code === 'locked' && err.file) {
+      // The store layer's advice ({ readonly: true }) is for programs; a CLI user gets commands.
+      const who = err.holder ? `process ${err.holder}` : 'another process';
+      io.err(`incident-flow: ${err.file} is in use by ${who} (lock file ${storeFiles(err.file).lock}); nothing was written. ` +
+        `Let that process finish or stop it, or write to another --db; \`incident-flow watch --db ${err.file}\` and \`incident-flow report --db ${err.file}\` read it while it runs. ` +
+        `If no process uses it any more, delete ${storeFiles(err.file).lock}.\n`);
+      return EXIT.invalid;
+    }
+    if (err instanceof StoreError && err.code === 'io') {
+      io.err(`${err.message}\n`);
+      return EXIT.io;
+    }
     if (err instanceof StoreError || err instanceof ReportError) {
       io.err(`${err.message}\n`);
       return EXIT.invalid;
+    }
+    const failed = ioFailure(err);
+    if (failed) {
+      io.err(`incident-flow: ${failed}\n`);
+      return EXIT.io;
     }
     io.err(`incident-flow: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.internal;
@@ -80,6 +98,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
     case 'report': {
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
+      warnIfUnfinished(store, cmd.db, io);
       const { text, html } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
       if (cmd.html && html !== undefined) {
         // The page is what was asked for: say where it went, not the table it draws.
@@ -92,6 +111,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
     case 'review': {
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
+      warnIfUnfinished(store, cmd.db, io);
       io.out(reviewCommand(store, cmd.incident));
       await store.close();
       return EXIT.pass;
@@ -111,24 +131,48 @@ async function execute(cmd: Command, io: Io): Promise<number> {
 
 const slug = (file: string) => basename(file, extname(file));
 
+/** Errno codes of a file that could not be read or written for a reason outside the program. */
+const IO_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'EFBIG', 'EISDIR', 'ENOTDIR', 'ENOENT']);
+
+/** "<file>: could not write: ENOSPC: no space left on device" for an fs error, else null. */
+function ioFailure(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  const { code, path, syscall } = err as NodeJS.ErrnoException;
+  if (!code || !IO_CODES.has(code) || !path) return null;
+  // Node's message is "ENOSPC: no space left on device, write": the cause without the call.
+  return `${path}: could not ${syscall ?? 'write'}: ${err.message.replace(/, \w+(?: '.*')?$/, '')}`;
+}
+
+/** Said on stderr by the commands that read a store a crashed rehearsal left. */
+function warnIfUnfinished(store: Store, db: string, io: Io): void {
+  if (store.getMeta(UNFINISHED) === undefined) return;
+  io.err(`incident-flow: warning: ${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed); what follows covers only what it had committed. Run it again to replace it.\n`);
+}
+
 /** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */
 function needStoreFile(db: string): void {
   if (!isPostgresUrl(db) && !existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
 }
 
-/** A rehearsal's own store may be replaced by the next run; anything else is refused. */
-async function prepareDb(db: string): Promise<void> {
-  if (isPostgresUrl(db)) return preparePostgresDb(db);
-  if (!existsSync(db)) return;
-  const old = await openStore(db, { readonly: true });
-  const fromRehearsal = old.getMeta('scenario') !== undefined;
-  await old.close();
-  if (!fromRehearsal) throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
-  const files = storeFiles(db);
-  rmSync(files.journal, { force: true });
-  rmSync(files.state);
-  rmSync(files.audit, { force: true });
+/**
+ * A rehearsal's own store may be replaced by the next run — finished, left unfinished by
+ * a crash (`unfinished` in its meta), or empty; anything else is refused. Checked and
+ * removed under the store's lock: a store another process has open is never touched.
+ */
+function replaceable(db: string): (existing: Store) => void {
+  return (old) => {
+    if (old.getMeta('scenario') !== undefined || old.getMeta(UNFINISHED) !== undefined || isEmpty(old)) return;
+    throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
+  };
 }
+
+const isEmpty = (store: Store) => store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table).length === 0);
+
+/**
+ * Meta key set (and committed) before a rehearsal runs and removed by its last commit: a
+ * store that still has it was left by a run that did not finish (`report` says so).
+ */
+export const UNFINISHED = 'unfinished';
 
 /**
  * A rehearsal commits its store every this many audit rows: memory then holds what is
@@ -158,12 +202,17 @@ async function rehearse(
   options: Omit<RunOptions, 'store'>,
   keepOpen = false,
 ): Promise<{ result: RunResult; store: Store }> {
-  await prepareDb(to.db);
-  mkdirSync(to.out, { recursive: true });
-  const store = await openStore(to.db, { autoCommit: keepOpen });
+  // A PostgreSQL rehearsal schema is checked and dropped by its own store code; a file store under its lock.
+  if (isPostgresUrl(to.db)) await preparePostgresDb(to.db);
+  const store = await openStore(to.db, { autoCommit: keepOpen, replace: replaceable(to.db) });
   let result: RunResult;
   try {
+    mkdirSync(to.out, { recursive: true });
+    // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
+    store.setMeta(UNFINISHED, { scenario: scenario.file });
+    await store.flush();
     result = await runScenario(scenario, { commitEvery: COMMIT_EVERY, ...options, store });
+    store.setMeta(UNFINISHED, undefined);
     await store.flush();
   } catch (err) {
     await store.close();

@@ -43,12 +43,42 @@ async function* batches(parts: Iterable<string | Buffer> | AsyncIterable<string 
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 
-/** writev at `position`; a short write (a full disk that did not say so) is an error, not a hole. */
-async function writeAll(handle: FileHandle, batch: Buffer[], position: number): Promise<number> {
+/** What `writeTail` needs of a file: a FileHandle, or a test's stand-in for a disk that fills up. */
+export interface TailWriter {
+  writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
+  truncate(length: number): Promise<void>;
+  datasync(): Promise<void>;
+}
+
+/**
+ * writev at `position`, all of it: a short write (a disk filling up) is followed by a write
+ * of the rest, which then fails with the real cause (ENOSPC: no space left on device)
+ * rather than a bare "short write".
+ */
+async function writeAll(handle: TailWriter, batch: Buffer[], position: number): Promise<number> {
   const size = batch.reduce((sum, buffer) => sum + buffer.length, 0);
-  const { bytesWritten } = await handle.writev(batch, position);
-  if (bytesWritten !== size) throw new Error(`short write: ${bytesWritten} of ${size} bytes at byte ${position}`);
+  let rest = batch;
+  for (let done = 0; done < size; ) {
+    const { bytesWritten } = await handle.writev(rest, position + done);
+    if (bytesWritten <= 0) throw new Error(`no bytes written at byte ${position + done} (${done} of ${size} written)`);
+    done += bytesWritten;
+    rest = after(rest, bytesWritten);
+  }
   return size;
+}
+
+/** The buffers past the first `bytes` bytes of `buffers`. */
+function after(buffers: Buffer[], bytes: number): Buffer[] {
+  let skip = bytes;
+  const out: Buffer[] = [];
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) skip -= buffer.length;
+    else {
+      out.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -56,7 +86,7 @@ async function writeAll(handle: FileHandle, batch: Buffer[], position: number): 
  * position of the last good commit (instead of O_APPEND) makes a retry after a failed
  * commit overwrite any half-written tail rather than follow it.
  */
-export async function writeTail(handle: FileHandle, bytes: Buffer | readonly Buffer[], position: number): Promise<void> {
+export async function writeTail(handle: TailWriter, bytes: Buffer | readonly Buffer[], position: number): Promise<void> {
   let at = position;
   for await (const batch of batches(Buffer.isBuffer(bytes) ? [bytes] : bytes)) at += await writeAll(handle, batch, at);
   await handle.truncate(at);

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
@@ -6,7 +6,7 @@ import { acquireLock } from './lockFile.js';
 import { isPostgresUrl } from './postgres/pgUrl.js';
 import type { Lock } from './lockFile.js';
 import { SplitFileAdapter } from './splitFileAdapter.js';
-import { emptyStoreData, ioError, storeFiles } from './storeFiles.js';
+import { emptyStoreData, errorCode, ioError, storeFiles } from './storeFiles.js';
 import type { Store, StoreData } from './types.js';
 
 /** Options of `openStore`. */
@@ -17,6 +17,13 @@ export interface OpenStoreOptions {
   autoCommit?: boolean;
   /** PostgreSQL only: open as one of N engine processes on the database (README, "Scaling out"). */
   shared?: boolean;
+  /**
+   * Start over with an empty store. Called, once the lock is held, with the store as it
+   * is (read-only): return to have its files removed, throw to refuse (nothing is then
+   * touched). A rehearsal replacing its own earlier output uses it. Files only: a
+   * PostgreSQL rehearsal schema is dropped by its own code (sim/rehearsalDb.ts).
+   */
+  replace?: (existing: Store) => void;
 }
 
 /**
@@ -40,6 +47,14 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       throw ioError(path, 'create its directory', error);
     });
     lock = acquireLock(path, storeFiles(path).lock);
+    if (opts.replace) {
+      try {
+        await replaceFiles(path, lock, opts.replace);
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    }
   }
   const adapter = new SplitFileAdapter(path, { readonly, lock });
   try {
@@ -62,4 +77,33 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
     lock?.release();
     throw error;
   }
+}
+
+/**
+ * Removes a store's files under its lock, once `decide` has seen the store and let it go.
+ * The removal is noted in the lock first: if it is cut short (a crash), the next opener
+ * that replaces the store finishes it without asking `decide` about a half-removed store.
+ */
+async function replaceFiles(path: string, lock: Lock, decide: (existing: Store) => void): Promise<void> {
+  const files = storeFiles(path);
+  const exists = await stat(files.state).then(() => true, (error: unknown) => {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw ioError(files.state, 'read', error);
+  });
+  if (!exists && lock.inherited !== 'replace') return;
+  if (lock.inherited !== 'replace') {
+    const existing = await openStore(path, { readonly: true });
+    try {
+      decide(existing);
+    } finally {
+      await existing.close();
+    }
+  }
+  lock.noteIntent('replace');
+  for (const file of [files.journal, files.audit, files.state, files.tmp]) {
+    await rm(file, { force: true }).catch((error: unknown) => {
+      throw ioError(file, 'remove it to start the store over', error);
+    });
+  }
+  lock.clearIntent();
 }

@@ -1,0 +1,106 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EXIT, main } from '../sim/cli.js';
+import { writeTail } from '../store/durableFs.js';
+import { openStore } from '../store/index.js';
+
+/**
+ * A disk that fills up, or a file that cannot be written: its own exit code (4), the file
+ * and the cause named, and a store that opens again once there is room.
+ */
+
+const SCENARIO = fileURLToPath(new URL('../scenarios/retry-storm.yaml', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let [out, err] = ['', ''];
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false });
+  return { code, out, err };
+}
+
+const BIN = fileURLToPath(new URL('../bin/incident-flow.js', import.meta.url));
+function bin(...argv: string[]): { code: number; err: string } {
+  const run = spawnSync(process.execPath, [BIN, ...argv], { encoding: 'utf8' });
+  return { code: run.status ?? -1, err: run.stderr };
+}
+
+const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+
+const writes = suite('durable writes on a full disk');
+
+writes('a short write is followed by a write of the rest, whose error (ENOSPC) is the one reported', async () => {
+  const calls: number[] = [];
+  const handle = {
+    // The kernel writes what fits, then refuses the rest: what a filling disk does.
+    async writev(buffers: Buffer[], position: number) {
+      calls.push(position);
+      if (calls.length === 1) return { bytesWritten: 3, buffers };
+      throw enospc();
+    },
+    async truncate() {},
+    async datasync() {},
+  };
+  const error = await writeTail(handle, [Buffer.from('abcdef'), Buffer.from('ghij')], 100).then(() => null, (e: unknown) => e);
+  assert.instance(error, Error);
+  assert.is((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  assert.equal(calls, [100, 103], 'the rest was written from where the short write stopped');
+});
+
+writes('a short write then the rest completes: every byte lands in order', async () => {
+  const file: Buffer[] = [];
+  const handle = {
+    async writev(buffers: Buffer[], position: number) {
+      const bytes = Buffer.concat(buffers).subarray(0, 4); // four bytes per call at most
+      file.push(bytes);
+      assert.is(position, file.slice(0, -1).reduce((n, b) => n + b.length, 0));
+      return { bytesWritten: bytes.length, buffers };
+    },
+    async truncate() {},
+    async datasync() {},
+  };
+  await writeTail(handle, [Buffer.from('abcdef'), Buffer.from('ghij')], 0);
+  assert.is(Buffer.concat(file).toString(), 'abcdefghij');
+});
+
+writes.run();
+
+const full = suite('CLI on a full disk (a 64 KB tmpfs; root only)');
+
+full('run exits 4 naming the file and ENOSPC; the store still opens, and once there is room a rerun replaces it', async () => {
+  if (process.getuid?.() !== 0) return void console.log('skipped: mounting a tmpfs needs root');
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return void console.log('skipped: cannot mount a tmpfs here');
+  }
+  try {
+    const db = join(dir, 'store.json');
+    // In a process of its own, as a user runs it: what it leaves is what its exit leaves.
+    const failed = bin('run', SCENARIO, '--db', db, '--out', join(dir, 'out'));
+    assert.is(failed.code, EXIT.io, failed.err);
+    assert.match(failed.err, 'ENOSPC: no space left on device');
+    assert.match(failed.err, dir);
+    assert.not.match(failed.err, /internal error|short write|\n\s+at /);
+    const reader = await openStore(db, { readonly: true });
+    await reader.close();
+    execFileSync('mount', ['-o', 'remount,size=16m', dir]);
+    const writer = await openStore(db);
+    await writer.close();
+    const again = await cli('run', SCENARIO, '--db', db, '--out', join(dir, 'out'));
+    assert.ok(again.code === EXIT.pass || again.code === EXIT.failed, again.err);
+    const report = await cli('report', '--db', db);
+    assert.is(report.code, EXIT.pass);
+    assert.not.match(report.err, 'incomplete');
+  } finally {
+    execFileSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+full.run();
