@@ -16,6 +16,8 @@ import { openStore, storeFiles } from '../store/index.js';
 
 const scenario = (name: string) => fileURLToPath(new URL(`../scenarios/${name}.yaml`, import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/incident-flow.js', import.meta.url));
+/** The bin on the TypeScript sources (no build needed), as tests/cli.test.ts runs it. */
+const SOURCE = ['--conditions=incident-flow-source', '--import', import.meta.resolve('tsx')];
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let [out, err] = ['', ''];
@@ -55,7 +57,7 @@ const unfinished = suite('a rehearsal killed before its end');
 unfinished('leaves a store that report calls incomplete, and that a rerun may replace', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'incident-flow-killed-'));
   const db = join(dir, 'store.json');
-  const child = spawn(process.execPath, [BIN, 'run', scenario('busy-week'), '--db', db, '--out', dir], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...SOURCE, BIN, 'run', scenario('busy-week'), '--db', db, '--out', dir], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // Killed once the run has committed its first commit (the one that marks it unfinished).
   const journal = storeFiles(db).journal;

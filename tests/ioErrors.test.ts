@@ -23,8 +23,10 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 const BIN = fileURLToPath(new URL('../bin/incident-flow.js', import.meta.url));
+/** The bin on the TypeScript sources (no build needed), as tests/cli.test.ts runs it. */
+const SOURCE = ['--conditions=incident-flow-source', '--import', import.meta.resolve('tsx')];
 function bin(...argv: string[]): { code: number; err: string } {
-  const run = spawnSync(process.execPath, [BIN, ...argv], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [...SOURCE, BIN, ...argv], { encoding: 'utf8' });
   return { code: run.status ?? -1, err: run.stderr };
 }
 
