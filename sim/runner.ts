@@ -183,7 +183,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }, begins + event.detectAfterMs - start);
   }
 
-  const lastFailure = timeline.length ? start + Math.max(...timeline.map((e) => e.atMs + e.detectAfterMs)) : start;
+  // A loop, not Math.max(...spread): a long run's timeline (100k+ failures) overflows the stack.
+  let lastFailure = start;
+  for (const e of timeline) lastFailure = Math.max(lastFailure, start + e.atMs + e.detectAfterMs);
   const allClosed = () => submitted === timeline.length && open.size === 0;
   // Without a horizon a run ends when every incident is closed; a year is the backstop.
   const backstop = start + 366 * 86_400_000;

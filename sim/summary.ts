@@ -22,7 +22,8 @@ function observedIncidents(v: Verdict): string {
     if (k === 'resolvedWithinMs') {
       const times = each.map((o) => o[k]).filter((x): x is number => typeof x === 'number');
       const open = each.length - times.length;
-      return `${k} max=${times.length ? Math.max(...times) : '–'}${open ? ` (${open} unresolved)` : ''}`;
+      // reduce, not Math.max(...times): a long run's thousands of incidents overflow the stack.
+      return `${k} max=${times.length ? times.reduce((a, b) => Math.max(a, b)) : '–'}${open ? ` (${open} unresolved)` : ''}`;
     }
     const counts = new Map<string, number>();
     for (const o of each) counts.set(show(o[k]), (counts.get(show(o[k])) ?? 0) + 1);

@@ -23,6 +23,11 @@ Stats('summarize a seed sweep sample', () => {
   assert.equal(summarize([]), { count: 0, mean: null, p50: null, p95: null, min: null, max: null });
 });
 
+Stats('summarize a sample of a long run (more values than a call has arguments)', () => {
+  const s = summarize(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 300_000));
+  assert.equal([s.min, s.max], [0, 299_999]);
+});
+
 Stats.run();
 
 const Weeks = suite('ISO weeks');
