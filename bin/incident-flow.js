@@ -15,7 +15,7 @@ try {
   cli = await import('#cli');
 } catch (error) {
   // A clone where `npm ci --ignore-scripts` skipped the build: say so, not a stack trace.
-  if (existsSync(new URL('../dist/sim/cli.js', import.meta.url))) throw error;
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || existsSync(new URL('../dist/sim/cli.js', import.meta.url))) throw error;
   process.stderr.write('incident-flow: the compiled code (dist/) is missing: run `npm run build`\n');
   process.exit(3);
 }
