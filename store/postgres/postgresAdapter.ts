@@ -27,6 +27,8 @@ export class PostgresAdapter implements Adapter<StoreData> {
   /** Audit rows written or read so far, and the seq of the last one read from the database. */
   #written = 0;
   #lastSeq = 0;
+  /** Audit seq numbers skipped over by a follower's reads, and since when (see #readAudit). */
+  readonly #gaps = new Map<number, number>();
 
   constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null) {
     this.#target = target;
@@ -129,15 +131,33 @@ export class PostgresAdapter implements Adapter<StoreData> {
     return { rows: touched, meta: pending.meta };
   }
 
-  /** Audit rows committed since the last read, appended to the log in `seq` order. */
+  /**
+   * Audit rows committed since the last read, appended to the log. Engine processes
+   * writing at once (agents/cluster/) take `seq` numbers in one order and commit in
+   * another: a number skipped over is a transaction still under way, read once it
+   * commits (or forgotten after GAP_MS: it rolled back).
+   */
   async #readAudit(client: pg.ClientBase): Promise<void> {
-    for (const { seq, row } of await readRows(client, 'audit_log', 'seq > $1', [this.#lastSeq])) {
+    const now = Date.now();
+    for (const [seq, since] of this.#gaps) if (now - since > GAP_MS) this.#gaps.delete(seq);
+    const rows = await readRows(client, 'audit_log', 'seq > $1 OR seq = ANY($2::bigint[])', [this.#lastSeq, [...this.#gaps.keys()]]);
+    for (const { seq, row } of rows) {
       this.#audit.append(row as AuditEntry);
+      if (seq < this.#lastSeq) {
+        this.#gaps.delete(seq);
+        continue;
+      }
+      for (let skipped = Math.max(this.#lastSeq + 1, seq - MAX_GAPS); skipped < seq; skipped++) this.#gaps.set(skipped, now);
       this.#lastSeq = seq;
     }
     this.#written = this.#audit.length;
   }
 }
+
+/** How long a follower waits for a skipped audit `seq` to commit before taking it as rolled back. */
+const GAP_MS = 60_000;
+/** Transactions under way at once are far fewer: older holes in the numbering are rollbacks. */
+const MAX_GAPS = 1000;
 
 type Plan = Map<TableName, { removed: string[]; rows: Array<Tables[TableName]> }>;
 

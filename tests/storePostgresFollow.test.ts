@@ -1,0 +1,124 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openStore } from '../store/index.js';
+import { appendAuditRows } from '../store/postgres/writeRows.js';
+import { watchCommand } from '../watcher/watchCommand.js';
+import { pgSchema } from './helpers/pgSchema.js';
+import { audit, until } from './helpers/storeContract.js';
+
+const CHILD = fileURLToPath(new URL('./helpers/pgWriterChild.ts', import.meta.url));
+
+/** A writer in another process; `write(id)` resolves once its commit is in the database. */
+function writerProcess(url: string): { ready: Promise<void>; write(id: string): Promise<void>; stop(): Promise<void>; child: ChildProcessWithoutNullStreams } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting = new Map<string, () => void>();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => void (stderr += d));
+  // Whatever is awaited fails with the child's stderr if it dies first.
+  const died = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`writer exited ${code}: ${stderr}`))));
+  died.catch(() => undefined);
+  const answer = (line: string) => Promise.race([new Promise<void>((resolve) => waiting.set(line, resolve)), died]);
+  const ready = answer('ready');
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.get(line)?.());
+  return {
+    ready,
+    child,
+    write: (id) => {
+      const done = answer(id);
+      child.stdin.write(`${id}\n`);
+      return done;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.stdin.end();
+    }),
+  };
+}
+
+/** Resolves with the first server-sent event whose text holds `needle`. */
+function awaitEvent(url: string, needle: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        if (buffer.includes(needle)) {
+          req.destroy();
+          resolve();
+        }
+      });
+    });
+    req.on('error', (e) => (e.message.includes('socket hang up') ? null : reject(e)));
+    req.end();
+  });
+}
+
+const Follow = suite('PostgreSQL followers: other processes\' commits, live');
+
+Follow('the watcher over PostgreSQL shows another process\'s commits as they land, its audit viewer paged by the database', async () => {
+  const schema = pgSchema('follow');
+  const writer = writerProcess(schema.url);
+  let handle: Awaited<ReturnType<typeof watchCommand>> | null = null;
+  try {
+    await writer.ready;
+    await writer.write('first');
+    handle = await watchCommand({ db: schema.url, port: 0, print: () => {} });
+    const base = `http://127.0.0.1:${handle.port}/app/watcher`;
+    const listed = async () => ((await (await fetch(`${base}/api/incidents`)).json()) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
+    assert.equal(await listed(), ['inc_first']);
+
+    const arrived = awaitEvent(`${base}/events`, '"id":"aud_second"');
+    await new Promise((r) => setTimeout(r, 100));
+    await writer.write('second');
+    await arrived;
+    assert.equal(await listed(), ['inc_first', 'inc_second']);
+    const page = (await (await fetch(`${base}/api/audit?level=error&order=desc&limit=1`)).json()) as { total: number; rows: Array<{ id: string }> };
+    assert.equal({ total: page.total, ids: page.rows.map((r) => r.id) }, { total: 2, ids: ['aud_second'] });
+  } finally {
+    await handle?.close();
+    await writer.stop();
+    await schema.drop();
+  }
+});
+
+Follow('a follower reads audit rows that commit out of seq order (engine processes writing at once)', async () => {
+  const schema = pgSchema('follow');
+  const setup = await openStore(schema.url);
+  await setup.close();
+  const follower = await openStore(schema.url, { readonly: true });
+  const [slow, fast] = [new pg.Client({ connectionString: schema.url.replace(/\?.*/, '') }), new pg.Client({ connectionString: schema.url.replace(/\?.*/, '') })];
+  try {
+    for (const client of [slow, fast]) {
+      await client.connect();
+      await client.query(`SET search_path = ${schema.name}`);
+      await client.query('BEGIN');
+    }
+    const notify = (client: pg.Client) => client.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"rows":[],"meta":false,"audit":1}']);
+    // `slow` takes seq 1 and commits last; `fast` takes seq 2 and commits first.
+    await appendAuditRows(slow, [audit(1)]);
+    await appendAuditRows(fast, [audit(2)]);
+    await notify(fast);
+    await fast.query('COMMIT');
+    const first = await until(async () => ((await follower.refresh()).audit.length ? follower.auditCount() : null));
+    assert.is(first, 1);
+    await notify(slow);
+    await slow.query('COMMIT');
+    const later = await until(async () => ((await follower.refresh()).audit.length ? follower.queryAudit().rows.map((r) => r.id) : null));
+    assert.equal(later, ['aud_2', 'aud_1']);
+    assert.is(follower.auditCount(), 2);
+  } finally {
+    await slow.end();
+    await fast.end();
+    await follower.close();
+    await schema.drop();
+  }
+});
+
+Follow.run();
