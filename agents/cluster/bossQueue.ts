@@ -21,7 +21,6 @@ export interface QueuedWork {
 }
 
 export interface QueueSettings {
-  connectionString: string;
   /** pg-boss's own schema (one per store schema). */
   schema: string;
   /** A job not finished this long after it was taken is given to another process (its taker died). */
@@ -43,15 +42,17 @@ export class BossQueue {
   readonly boss: PgBoss;
   private readonly workerIds: string[] = [];
 
-  constructor(private readonly settings: QueueSettings) {
+  constructor(
+    private readonly settings: QueueSettings,
+    /** pg-boss's statements go through it (retried while the server restarts). */
+    db: PgBoss.Db,
+  ) {
     this.boss = new PgBoss({
-      connectionString: settings.connectionString,
+      db,
       schema: settings.schema,
-      max: 3,
       // A killed process's taken jobs come back after their expiry; supervision checks every second.
       maintenanceIntervalSeconds: 1,
       schedule: false,
-      application_name: 'incident-flow-boss',
     });
   }
 

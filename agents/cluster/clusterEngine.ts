@@ -62,13 +62,12 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     const parts = await import('./clusterParts.js');
     const pool = parts.createPool(target, settings.poolSize ?? 8);
     const queue = new parts.BossQueue({
-      connectionString: target.connectionString,
       schema: `${target.schema}_boss`,
       expireInSeconds: settings.expireInSeconds ?? 30,
       pollingIntervalSeconds: settings.pollingIntervalSeconds ?? 0.5,
       batchSize: settings.batchSize ?? 20,
       workers: settings.workers ?? 2,
-    });
+    }, { executeSql: (text: string, values: unknown[]) => parts.retryingQuery(pool, text, values, { onConnection }) });
     const host = new parts.ClusterHost(pool, { rt, queue, responders: options.responders ?? {}, channel: parts.channelOf(target) }, {
       runners: options.jobs ?? {},
       localSpecs,

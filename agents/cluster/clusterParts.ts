@@ -7,4 +7,4 @@ export { channelOf } from '../../store/postgres/postgresAdapter.js';
 export { BossQueue } from './bossQueue.js';
 export { claim, ClusterHost } from './clusterHost.js';
 export { getRow, listRows, putRows } from './pgRows.js';
-export { transaction } from './transactions.js';
+export { retryingQuery, transaction } from './transactions.js';

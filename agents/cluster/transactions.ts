@@ -11,6 +11,8 @@ export type ConnectionListener = (status: 'lost' | 'restored', error?: string) =
 const RETRYABLE_CODES = new Set(['40001', '40P01', '23P01', '57P01', '57P02', '57P03', '53300']);
 const RETRYABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
+const ignore = () => undefined;
+
 export function isRetryable(error: unknown): boolean {
   const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
   if (RETRYABLE_CODES.has(code) || RETRYABLE_NODE.has(code) || code.startsWith('08')) return true;
@@ -40,15 +42,21 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
     let client: pg.PoolClient | undefined;
     try {
       client = await pool.connect();
+      // The server may drop the connection between two statements of ours (a restart): the
+      // next statement fails and the whole transaction is retried; the event itself must not
+      // go unheard (an unheard 'error' event ends the process).
+      client.on('error', ignore);
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      client.off('error', ignore);
       client.release();
       if (lost) options.onConnection?.('restored');
       return result;
     } catch (error) {
       if (client) {
         await client.query('ROLLBACK').catch(() => undefined);
+        client.off('error', ignore);
         // A client whose connection broke must not go back to the pool.
         client.release(isRetryable(error) ? (error as Error) : undefined);
       }
@@ -58,6 +66,30 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
         lost = true;
         options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
       }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(2_000, delay * 2);
+    }
+  }
+}
+
+/**
+ * One statement on the pool, tried again (backoff 50 ms → 2 s) while the server is away,
+ * for up to `giveUpAfterMs` (default 5 min). pg-boss runs its own statements through this:
+ * a restarted server costs it a pause, not an error it would not await.
+ */
+export async function retryingQuery(pool: pg.Pool, text: string, values: unknown[] | undefined, options: TransactionOptions = {}): Promise<pg.QueryResult> {
+  const started = Date.now();
+  let delay = 50;
+  let lost = false;
+  for (;;) {
+    try {
+      const result = await pool.query(text, values);
+      if (lost) options.onConnection?.('restored');
+      return result;
+    } catch (error) {
+      if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 300_000)) throw error;
+      if (!lost) options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
+      lost = true;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(2_000, delay * 2);
     }

@@ -24,7 +24,7 @@ const engine = createIncidentEngine({
   jobs: { fail: ({ input }) => { throw new Error((input as { message: string }).message); } },
   responders: { cheryl: { capacity: 3, ack: 20 }, petra: { capacity: 2, ack: 20 }, atlas: { capacity: 2, ack: 20 } },
   onFix: (incident, owner) => void (engine.resolve(incident.id, { by: owner }) as Promise<void>).catch(() => undefined),
-  cluster: { expireInSeconds: 3, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 2 },
+  cluster: { expireInSeconds: 3, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 2, poolSize: 6 },
 }) as ClusterEngine;
 engine.subscribe((e) => e.type === 'connection' && send({ ev: 'connection', status: e.status }));
 await engine.ready;
