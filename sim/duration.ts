@@ -10,6 +10,12 @@ export const DURATION_PATTERN = /^(?!$)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d
 const PARTS = /^(?:\d+(?:ms|[dhms]))+$/;
 const PART = /(\d+)(ms|[dhms])/g;
 
+/**
+ * The longest duration a scenario may give (366 days): a rehearsal is about a year at
+ * most, and a longer one is almost surely a typo ("999999999999999d").
+ */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
 /** A string that is not a duration; `expected` says what would have been. */
 export class DurationError extends Error {
   override name = 'DurationError';
@@ -41,8 +47,22 @@ export function parseDuration(text: unknown): number {
   }
   let ms = 0;
   for (const [, amount, unit] of text.matchAll(PART)) ms += Number(amount) * DURATION_UNITS[unit as DurationUnit];
-  if (!Number.isSafeInteger(ms)) throw new DurationError('a duration shorter than 285,000 years', text);
+  if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) throw new DurationError('a duration of at most 366d', text);
   return ms;
+}
+
+/**
+ * Milliseconds of a valid duration, or undefined for anything else (too long, malformed,
+ * not a string): the checks that run beside the schema check, which reports those.
+ * @example durationOrUndefined('5m') // 300000; durationOrUndefined('999999999999999d') // undefined
+ */
+export function durationOrUndefined(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !DURATION_PATTERN.test(value)) return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

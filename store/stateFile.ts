@@ -1,5 +1,6 @@
 import { canonicalJson } from './canonicalJson.js';
 import { jsonErrorLine } from './jsonErrorLine.js';
+import { rowProblem } from './rowShapes.js';
 import { corrupt } from './storeFiles.js';
 import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
 import type { StoreData } from './types.js';
@@ -145,6 +146,8 @@ export function decodeState(text: string, file: string, opened: boolean): StateS
       if (!isObject(row) || row.id !== id) {
         throw corrupt(file, `tables.${name}[${JSON.stringify(id)}]: expected a row whose id is its key`, opened);
       }
+      const bad = rowProblem(name, row, file, 'row', opened);
+      if (bad) throw bad;
     }
     out[name] = rows;
   }

@@ -5,6 +5,7 @@ import { LineBuffers } from './lineBuffers.js';
 import { isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { eachLine } from './stateLines.js';
+import { rowProblem } from './rowShapes.js';
 import { corrupt, errorCode, ioError, parseJsonLine } from './storeFiles.js';
 import type { StoreError } from './types.js';
 import type { RowChanges, StoreData } from './types.js';
@@ -108,6 +109,11 @@ export async function readJournal(file: string, from: number, line: number, gene
         // Only a commit line after it makes a bad line corrupt; else it is the torn tail.
         bad ??= error as StoreError;
         return true;
+      }
+      if (entry.op === 'put') {
+        const shape = rowProblem(entry.table, entry.row, file, `line ${at}`, opened);
+        // Like a line that does not parse: corrupt once a commit line follows it.
+        if (shape) bad ??= shape;
       }
       if (entry.op !== 'commit') {
         const body = entry.op === 'put' ? bodyStart(text, entry, lineStart) : -1;

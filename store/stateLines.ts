@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
+import { rowProblem } from './rowShapes.js';
 import { corrupt, parseJsonLine } from './storeFiles.js';
 
 type Tables = Record<string, Record<string, unknown>>;
@@ -139,6 +140,8 @@ class StateLayout {
     if (!isObject(row) || row.id !== key.value) {
       throw corrupt(this.file, `tables.${this.#name}[${JSON.stringify(key.value)}]: expected a row whose id is its key`, this.opened);
     }
+    const bad = rowProblem(this.#name, row, this.file, `line ${this.#line}`, this.opened);
+    if (bad) throw bad;
     (this.#table as Record<string, unknown>)[key.value] = row;
     return true;
   }

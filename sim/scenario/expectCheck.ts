@@ -1,4 +1,4 @@
-import { DURATION_PATTERN, parseDuration } from '../duration.js';
+import { durationOrUndefined } from '../duration.js';
 import type { PathSegment, ProblemList } from './problems.js';
 
 /** Metrics measured in milliseconds: bounds may be written as durations. */
@@ -58,5 +58,5 @@ function checkBounds(entry: Record<string, unknown>, path: PathSegment[], proble
 /** A bound as a number: durations in ms; undefined when malformed (the schema says so). */
 function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
-  return typeof value === 'string' && DURATION_PATTERN.test(value) ? parseDuration(value) : undefined;
+  return durationOrUndefined(value);
 }

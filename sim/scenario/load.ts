@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { describe } from '../duration.js';
 import { normalize } from './normalize.js';
 import { ProblemList, ScenarioError } from './problems.js';
+import { MAX_SCENARIO_BYTES } from './rules.js';
 import { checkSchema } from './schemaCheck.js';
 import { checkSemantics } from './semanticCheck.js';
 import type { Scenario } from './types.js';
@@ -26,8 +27,12 @@ const UNREADABLE: Record<string, string> = {
 export async function loadScenario(file: string): Promise<Scenario> {
   let text: string;
   try {
+    // Sized before it is read: a 50 MB file is refused without holding it, nor its parse.
+    const { size } = await stat(file);
+    if (size > MAX_SCENARIO_BYTES) throw tooLarge(file, size);
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     const code = error instanceof Error && 'code' in error ? String(error.code) : '';
     const reason = UNREADABLE[code];
     if (reason) throw new ScenarioError([{ file, path: '', line: null, column: null, message: `cannot read the scenario: ${reason}` }]);
@@ -46,6 +51,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
  * const events = expandFailures(scenario, createRandom(scenario.seed));
  */
 export function parseScenario(text: string, file: string): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   const lines = new LineCounter();
   // logLevel 'error': warnings (unresolved tags, collection keys) must not print from a library; the
   // schema check reports what they lead to (an unknown key, a string where a list belongs).
@@ -73,6 +79,11 @@ export function parseScenario(text: string, file: string): Scenario {
   checkSemantics(input, problems);
   if (!matchesSchema || problems.problems.length > 0) throw new ScenarioError(problems.sorted());
   return normalize(input, file, (path) => problems.line(path));
+}
+
+function tooLarge(file: string, size: number): ScenarioError {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return new ScenarioError([{ file, path: '', line: null, column: null, message: `expected a scenario file of at most ${mb(MAX_SCENARIO_BYTES)} (MAX_SCENARIO_BYTES), got ${mb(size)}; describe many failures with repeat, load or fleet instead of listing them` }]);
 }
 
 function firstLine(message: string): string {

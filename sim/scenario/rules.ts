@@ -2,8 +2,15 @@ import { DurationError } from '../duration.js';
 import { LatencyError, parseLatency, type LatencySpec } from '../latency.js';
 import type { Fleet } from './fleet.js';
 
-/** A run holds every failure event in memory; past this a scenario is almost surely a typo. */
-export const MAX_EVENTS = 1_000_000;
+/**
+ * Failures in one run, with repeats and load expanded: a month of a 200-agent fleet is
+ * about 21,000. A run holds every failure event and its incident in memory (100,000 took
+ * 2.6 GB), so past this a scenario is refused before it runs.
+ */
+export const MAX_EVENTS = 50_000;
+
+/** A scenario file larger than this is refused before it is read (the largest in scenarios/ is 3.4 KB). */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 /** Spec: three attempts (0 s, 5 s, 25 s) unless RETRY_DELAYS_MS says otherwise. */
 export const DEFAULT_RETRIES = 3;

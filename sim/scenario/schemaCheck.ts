@@ -1,5 +1,5 @@
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
-import { describe, parseDuration } from '../duration.js';
+import { describe, DURATION_PATTERN, durationOrUndefined, parseDuration } from '../duration.js';
 import type { ScenarioInput } from './input.js';
 import { didYouMean, type PathSegment, type ProblemList } from './problems.js';
 import schema from './scenario.schema.json' with { type: 'json' };
@@ -8,7 +8,19 @@ const defs = schema.definitions;
 
 // validateFormats: false — `format: date-time` is there for editors; the start time is
 // checked by pattern here and by Date.parse in the semantic checks (no ajv-formats needed).
-const validate = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, validateFormats: false }).compile<ScenarioInput>(schema);
+const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, validateFormats: false });
+// `maxDuration: "366d"` on the duration definition: a pattern cannot bound a number, and a
+// huge one ("999999999999999d") must be a problem at its path, not an error in a later step.
+const maxDuration = Object.assign(
+  (max: string, data: string): boolean => {
+    if (!DURATION_PATTERN.test(data) || durationOrUndefined(data) !== undefined) return true;
+    maxDuration.errors = [{ keyword: 'maxDuration', message: `expected a duration of at most ${max}, got ${describe(data)}`, params: { limit: max } }];
+    return false;
+  },
+  { errors: [] as Array<Partial<ErrorObject>> },
+);
+ajv.addKeyword({ keyword: 'maxDuration', type: 'string', schemaType: 'string', errors: true, validate: maxDuration });
+const validate = ajv.compile<ScenarioInput>(schema);
 
 /** What a value written against these schemas should have been, in the user's words. */
 const EXPECTED = new Map<object, string>([

@@ -1,4 +1,4 @@
-import { DURATION_PATTERN, parseDuration } from '../duration.js';
+import { durationOrUndefined } from '../duration.js';
 import { checkExpectations } from './expectCheck.js';
 import { expandFleet } from './fleet.js';
 import { didYouMean, formatPath, type PathSegment, type ProblemList } from './problems.js';
@@ -13,7 +13,7 @@ const rec = (x: unknown): Rec | undefined => (x !== null && typeof x === 'object
 const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 /** Milliseconds, or undefined when absent or malformed (the schema check reports those). */
-const ms = (x: unknown): number | undefined => (typeof x === 'string' && DURATION_PATTERN.test(x) ? parseDuration(x) : undefined);
+const ms = (x: unknown): number | undefined => durationOrUndefined(x);
 
 /** Ids declared in a scenario, with where each was declared (for duplicate messages). */
 class Registry {
@@ -118,7 +118,7 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
     // An upper bound: every arrival as big as the biggest storm in the mix.
     events += (((perDay ?? 0) * (ms(load.for) ?? 0)) / 86_400_000) * storm;
   });
-  if (events > MAX_EVENTS) problems.add([], `expected at most ${MAX_EVENTS.toLocaleString('en')} failures in a run, got about ${Math.round(events).toLocaleString('en')}`);
+  if (events > MAX_EVENTS) problems.add([], `expected at most ${MAX_EVENTS.toLocaleString('en')} failures in a run (MAX_EVENTS), got about ${Math.round(events).toLocaleString('en')}`);
 
   for (const who of ['cheryl', 'petra', 'atlas']) {
     const message = latencyProblem(rec(rec(root.responders)?.[who])?.ack);
