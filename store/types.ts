@@ -155,11 +155,16 @@ export interface Store {
 /** 2: the state file has a generation and a row journal (`X.state.jsonl`) beside it. */
 export const SCHEMA_VERSION = 2;
 
-/** Thrown for store files that cannot be used; the message names the file. */
+/**
+ * Thrown for stores that cannot be used; the message names the file or database. `io` is a
+ * failure of the machine (disk full, permission denied); `connect` (a database URL that is
+ * malformed, unreachable or refuses the login) and `missing` (no store there yet) are the
+ * user's to mend, as `corrupt` and `newer-schema` are.
+ */
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed',
+    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed' | 'connect' | 'missing',
     readonly file: string | null,
     /** For `locked`: the pid of the process holding the store, when known. */
     readonly holder: number | null = null,

@@ -25,7 +25,7 @@ export function parseTarget(location: string, schema?: string): PgTarget {
   try {
     url = new URL(location);
   } catch {
-    throw new StoreError(`${redact(location)}: expected a URL like postgres://user@host:5432/database?schema=name`, 'io', null);
+    throw new StoreError(`${redact(location)}: expected a URL like postgres://user@host:5432/database?schema=name`, 'connect', null);
   }
   const chosen = schema ?? url.searchParams.get('schema') ?? DEFAULT_SCHEMA;
   url.searchParams.delete('schema');
@@ -33,7 +33,7 @@ export function parseTarget(location: string, schema?: string): PgTarget {
   withSchema.searchParams.set('schema', chosen);
   const shown = redact(withSchema.href);
   if (!SCHEMA_NAME.test(chosen)) {
-    throw new StoreError(`${shown}: schema: expected a name of lower-case letters, digits and "_" (at most 63), got ${JSON.stringify(chosen)}`, 'io', shown);
+    throw new StoreError(`${shown}: schema: expected a name of lower-case letters, digits and "_" (at most 63), got ${JSON.stringify(chosen)}`, 'connect', shown);
   }
   return { connectionString: url.href, shown, schema: chosen };
 }
@@ -78,7 +78,7 @@ export function pgError(target: PgTarget, step: string, error: unknown): StoreEr
   const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
   const reason = (error instanceof Error ? error.message : String(error)) || code;
   const hint = HINTS[code] ?? '';
-  return new StoreError(`${target.shown}: could not ${step}: ${reason}${hint}`, 'io', target.shown);
+  return new StoreError(`${target.shown}: could not ${step}: ${reason}${hint}`, 'connect', target.shown);
 }
 
 const HINTS: Record<string, string> = {

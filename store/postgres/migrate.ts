@@ -51,7 +51,7 @@ export async function migrate(client: pg.ClientBase, target: PgTarget, migration
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`incident-flow:migrate:${schema}`]);
     const applied = await refuseNewer(client, target, migrations);
     const pending = migrations.filter((m) => !applied.includes(m.version));
-    if (applied.length === 0 && !writable) throw new StoreError(`${shown}: no incident-flow store in schema ${schema} (nothing has written there yet)`, 'io', shown);
+    if (applied.length === 0 && !writable) throw new StoreError(`${shown}: no incident-flow store in schema ${schema} (nothing has written there yet)`, 'missing', shown);
     if (pending.length && !writable) throw new StoreError(`${shown}: the database schema is older than this incident-flow's (open it once read-write to migrate it)`, 'readonly', shown);
     if (pending.length) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);

@@ -16,7 +16,11 @@ import type { ImpactAssessment } from '../../machines/types.js';
 import { openStore } from '../../store/index.js';
 
 const [url, name] = process.argv.slice(2);
-const send = (message: Record<string, unknown>) => process.send?.({ name, ...message });
+// The parent may have gone (the test ended, or killed this process's peer): nothing to tell then.
+const send = (message: Record<string, unknown>) => { if (process.connected) process.send?.({ name, ...message }, undefined, undefined, () => undefined); };
+// Without its parent (a test that failed or crashed) this process must not linger: it would
+// keep the test run's output pipe open and hold the database.
+process.on('disconnect', () => process.exit(0));
 const store = await openStore(url, { shared: true });
 const engine = createIncidentEngine({
   store,
