@@ -178,7 +178,9 @@ export class ClusterHost {
     const message = messageOf(error);
     const fingerprint = fingerprintOf({ message, rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
     await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [fingerprint]);
-    const { rows: open } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1`, [fingerprint]);
+    // FOR UPDATE: an incident that closes while this waits for its row is seen closed (PostgreSQL
+    // re-checks the WHERE once the lock is granted), so a failure never joins a closed incident.
+    const { rows: open } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1 FOR UPDATE`, [fingerprint]);
     if (open.length > 0) {
       await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: open[0].id }]);
       return this.apply(sql, open[0].id, { type: 'failure.attached', at, jobId: job.id }, null);
