@@ -119,9 +119,8 @@ async function execute(cmd: Command, io: Io): Promise<number> {
     case 'watch': {
       // Loaded on demand: the other commands need no http server.
       const { watchCommand } = await import('../watcher/watchCommand.js');
-      // A store another process is about to create is fine to follow; a typo should be visible.
-      if (!isPostgresUrl(cmd.db) && !existsSync(cmd.db)) io.err(`incident-flow: ${cmd.db} does not exist yet; the watcher will show it once a process writes it\n`);
-      const handle = await watchCommand({ db: cmd.db, port: cmd.port, host: cmd.host });
+      // A store nothing has written yet is waited for (and said so); a missing folder is exit 2.
+      const handle = await watchCommand({ db: cmd.db, port: cmd.port, host: cmd.host, print: (line) => io.out(`${line}\n`) });
       await untilInterrupted();
       await handle.close();
       return EXIT.pass;

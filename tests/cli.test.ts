@@ -314,6 +314,16 @@ Usage('report and review refuse a --db that does not exist instead of reporting 
   assert.not.ok(existsSync(missing));
 });
 
+Usage('watch refuses a --db whose folder does not exist: exit 2, one line naming the folder, nothing served or created', async () => {
+  const folder = join(tmpdir(), `incident-flow-cli-no-such-folder-${process.pid}`);
+  const { code, out, err } = await cli('watch', '--db', join(folder, 'run.json'));
+  assert.is(code, EXIT.invalid, err);
+  assert.is(out, '');
+  assert.is(err.trimEnd().split('\n').length, 1, err);
+  assert.match(err, `cannot watch ${join(folder, 'run.json')}: its folder ${folder} does not exist`);
+  assert.not.ok(existsSync(folder));
+});
+
 Usage('help prints the usage and exits 0', async () => {
   for (const argv of [[], ['help'], ['--help']]) {
     const { code, out } = await cli(...argv);

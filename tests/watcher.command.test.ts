@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { openStore } from '../store/index.js';
+import { openStore, StoreError } from '../store/index.js';
 import { watchCommand } from '../watcher/watchCommand.js';
+import { pgSchema } from './helpers/pgSchema.js';
 import { auditEntry, seedStore } from './watcher.fakes.js';
 
 /** `incident-flow watch --db FILE`: a read-only watcher following a store another process writes. */
@@ -28,6 +29,15 @@ function awaitAudit(url: string, id: string): Promise<void> {
     req.on('error', (e) => (e.message.includes('socket hang up') ? null : reject(e)));
     req.end();
   });
+}
+
+/** The status of an answer to dec_1 sent with `token`. */
+async function answerStatus(base: string, token: string): Promise<number> {
+  const answer = await fetch(`${base}/api/decisions/dec_1`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Watcher-Token': token }, body: '{"answer":"approve","by":"Dana"}',
+  });
+  await answer.arrayBuffer();
+  return answer.status;
 }
 
 watch('serves a store file read-only, prints the URL with its token and follows new commits', async () => {
@@ -53,11 +63,7 @@ watch('serves a store file read-only, prints the URL with its token and follows 
     await writer.flush();
     await arrived;
 
-    const answer = await fetch(`${base}/api/decisions/dec_1`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Watcher-Token': handle.token }, body: '{"answer":"approve","by":"Dana"}',
-    });
-    assert.is(answer.status, 409, 'no engine in this process');
-    await answer.arrayBuffer();
+    assert.is(await answerStatus(base, handle.token), 409, 'no engine in this process');
   } finally {
     await handle.close();
     await writer.close();
@@ -76,6 +82,83 @@ watch('fails with the store error when the file is not a store', async () => {
   } catch (error) {
     assert.match((error as Error).message, /incident-flow store/);
     assert.ok((error as Error).message.includes('bad.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+interface Session { waiting: string | null; storePath: string | null }
+const session = async (base: string) => (await (await fetch(`${base}/api/session`)).json()) as Session;
+const listed = async (base: string) => ((await (await fetch(`${base}/api/incidents`)).json()) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
+
+/** Before the run writes it: the page and the terminal say nothing is there; the page shows the store once written. */
+async function waitsThenShows(db: string, write: () => Promise<() => Promise<void>>): Promise<void> {
+  const lines: string[] = [];
+  const handle = await watchCommand({ db, port: 0, pollMs: 50, print: (l) => lines.push(l) });
+  let done: (() => Promise<void>) | null = null;
+  try {
+    const base = `http://127.0.0.1:${handle.port}/app/watcher`;
+    assert.ok(lines.some((l) => l.startsWith(`incident-flow: nothing at ${db} yet`)), lines.join('\n'));
+    const before = await session(base);
+    assert.ok(before.waiting?.startsWith(`Nothing at ${db} yet`), String(before.waiting));
+    assert.equal(await listed(base), []);
+
+    done = await write();
+    await handle.found;
+    assert.ok(lines.some((l) => l === `incident-flow: ${db} is there now; the page shows it`), lines.join('\n'));
+    const after = await session(base);
+    assert.is(after.waiting, null);
+    // PostgreSQL: the store exists once migrated, a moment before the run's first commit lands.
+    const all = ['inc_auto', 'inc_old', 'inc_p0', 'inc_p2'];
+    for (let tries = 0; tries < 400 && (await listed(base)).length < all.length; tries++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await listed(base), all);
+    // The token printed at start still holds (a wrong one is 403): the URL stays valid.
+    assert.is(await answerStatus(base, handle.token), 409, 'token accepted; no engine in this process');
+  } finally {
+    await handle.close();
+    await done?.();
+  }
+}
+
+watch('a store file nothing has written yet: says so on the page and the terminal, then shows it once a run writes it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'watcher-'));
+  const db = join(dir, 'later.json');
+  try {
+    await waitsThenShows(db, async () => {
+      const writer = await openStore(db);
+      seedStore(writer);
+      await writer.flush();
+      return () => writer.close();
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+watch('a PostgreSQL schema with no store yet: says so, then shows the store once a run writes it', async () => {
+  const schema = pgSchema('u13watch');
+  try {
+    await waitsThenShows(schema.url, async () => {
+      const writer = await openStore(schema.url);
+      seedStore(writer);
+      await writer.flush();
+      return () => writer.close();
+    });
+  } finally {
+    await schema.drop();
+  }
+});
+
+watch('a store file whose folder does not exist is refused (StoreError missing), nothing served', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'watcher-'));
+  const db = join(dir, 'no-such-folder', 'run.json');
+  try {
+    await watchCommand({ db, print: () => assert.unreachable('nothing printed') });
+    assert.unreachable('should have thrown');
+  } catch (error) {
+    assert.instance(error, StoreError);
+    assert.is((error as StoreError).code, 'missing');
+    assert.ok((error as Error).message.includes(`its folder ${join(dir, 'no-such-folder')} does not exist`), (error as Error).message);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,6 +18,8 @@ export interface ApiContext {
   virtualTime: (() => { now: number; speed: number }) | null;
   /** The incident list, kept up to date from the store's commits. */
   incidents: IncidentList;
+  /** Why the page is empty: the store does not exist yet (WatcherHandlerOptions.waiting). */
+  waiting: string | null;
 }
 
 /** Timeline entries returned with an incident; a long-running incident pages through /api/audit. */
@@ -39,6 +41,7 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       auditCount: store.auditCount(),
       scenario: scenarioName(store.getMeta('scenario')),
       virtualTime: ctx.virtualTime?.() ?? null,
+      waiting: ctx.waiting,
     });
   } else if (path === '/incidents') {
     sendJson(res, 200, ctx.incidents.query(parseIncidentFilter(url.searchParams)));

@@ -33,6 +33,11 @@ export interface WatcherHandlerOptions {
   virtualTime?: () => { now: number; speed: number };
   /** How often a read-only store is refreshed from disk (default 500 ms). */
   pollMs?: number;
+  /**
+   * Set while the store to show does not exist yet (`watch --db` before the run writes it):
+   * the page says so, in these words, over an empty store.
+   */
+  waiting?: string;
 }
 
 /** A request listener for an existing http server; returns false for URLs outside /app/watcher. */
@@ -63,7 +68,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
   // Subscribed before the feed: a page told of a change reads a list that has it.
   const incidents = new IncidentList(store);
-  const ctx: ApiContext = { store, engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null };
+  const ctx: ApiContext = { store, engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, waiting: options.waiting ?? null };
   const stops: Array<() => void> = [() => incidents.close()];
 
   if (store.readonly) stops.push(pollRefresh(store, feed, options.pollMs ?? 500));

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BASE, createWatcherHandler, type WatcherHandlerOptions } from './handler.js';
+import { BASE, createWatcherHandler, type WatcherHandler, type WatcherHandlerOptions } from './handler.js';
 import { sendError } from './http.js';
 
 export interface StartWatcherOptions extends Omit<WatcherHandlerOptions, 'host'> {
@@ -31,7 +31,14 @@ export interface WatcherServer {
  */
 export async function startWatcher(options: StartWatcherOptions): Promise<WatcherServer> {
   const host = options.host ?? '127.0.0.1';
-  const handler = createWatcherHandler({ ...options, host });
+  return serveWatcher(createWatcherHandler({ ...options, host }), host, options.port ?? 0);
+}
+
+/**
+ * Serves a watcher handler on an http server of its own at `host:port` (0: any free port);
+ * closing the server closes the handler. `watch` passes one whose store arrives later.
+ */
+export async function serveWatcher(handler: WatcherHandler, host: string, port: number): Promise<WatcherServer> {
   const server = createServer((req, res) => {
     if (!handler(req, res)) sendError(res, 404, `watcher: not found (the page is at ${BASE})`);
   });
@@ -41,22 +48,22 @@ export async function startWatcher(options: StartWatcherOptions): Promise<Watche
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });
     });
   } catch (error) {
     handler.close();
-    throw new Error(`watcher: cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`);
+    throw new Error(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message}`);
   }
-  const port = (server.address() as AddressInfo).port;
-  const origin = `${urlHost(host)}:${port}`;
+  const bound = (server.address() as AddressInfo).port;
+  const origin = `${urlHost(host)}:${bound}`;
   return {
     url: `http://${origin}${BASE}?token=${encodeURIComponent(handler.token)}`,
     inspectUrl: `ws://${origin}${BASE}/inspect`,
     token: handler.token,
-    port,
+    port: bound,
     close: async () => {
       handler.close();
       server.closeAllConnections();

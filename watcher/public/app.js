@@ -49,8 +49,11 @@ const showVirtualNow = virtualNow($('virtual-now'));
 const session = safe(async () => {
   const s = await get('session');
   showVirtualNow(s.virtualTime);
+  // `watch --db` before anything wrote the store: say so rather than show empty panels.
+  $('waiting').hidden = !s.waiting;
+  $('waiting').textContent = s.waiting ?? '';
   fill($('store-info'),
-    s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
+    s.waiting ? 'no store yet' : s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',
     ` · ${s.auditCount.toLocaleString('en')} audit entries`);
   const pill = $('token-info');
