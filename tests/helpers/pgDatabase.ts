@@ -8,13 +8,13 @@ export const PG_SERVER = process.env.INCIDENT_FLOW_TEST_PG ?? 'postgres://postgr
  * pg-boss's schema with it. The store's schema is created by the first `openStore`.
  * @example const db = await createTestDatabase('h10b_cluster'); … await db.drop();
  */
-export async function createTestDatabase(name: string): Promise<{ url: string; admin: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>; drop: () => Promise<void> }> {
-  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await onServer(`CREATE DATABASE ${name}`);
+export async function createTestDatabase(name: string, server = PG_SERVER): Promise<{ url: string; admin: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>; drop: () => Promise<void> }> {
+  await onServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await onServer(server, `CREATE DATABASE ${name}`);
   return {
-    url: `${PG_SERVER}/${name}?schema=incident_flow`,
+    url: `${server}/${name}?schema=incident_flow`,
     admin: async (sql, values) => {
-      const client = new pg.Client({ connectionString: `${PG_SERVER}/${name}`, options: '-c search_path=incident_flow' });
+      const client = new pg.Client({ connectionString: `${server}/${name}`, options: '-c search_path=incident_flow' });
       await client.connect();
       try {
         return await client.query(sql, values);
@@ -22,12 +22,12 @@ export async function createTestDatabase(name: string): Promise<{ url: string; a
         await client.end();
       }
     },
-    drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
+    drop: () => onServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
   };
 }
 
-async function onServer(sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
+async function onServer(server: string, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: `${server}/postgres` });
   await client.connect();
   try {
     return await client.query(sql);

@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Debian's PostgreSQL 15 binaries (the `postgresql` package that .ci/run makes sure of). */
+const BIN = '/usr/lib/postgresql/15/bin';
+
+/**
+ * A PostgreSQL server of the test's own, in a temporary folder on a free port, for tests that
+ * restart their server: restarting the machine's shared server would cut every other client.
+ * initdb refuses to run as root, so as root the server runs as the `postgres` user.
+ * @example const server = await startPrivatePostgres(); … server.restart(); … server.stop();
+ */
+export async function startPrivatePostgres(): Promise<{ url: string; restart(): void; stop(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    chownSync(dir, uid, gid);
+  }
+  const run = (cmd: string, args: string[]) =>
+    execFileSync(asRoot ? 'runuser' : join(BIN, cmd), asRoot ? ['-u', 'postgres', '--', join(BIN, cmd), ...args] : args, { stdio: 'ignore', timeout: 120_000 });
+  const port = await freePort();
+  const data = join(dir, 'data');
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}`,
+    restart: () => run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-m', 'fast', '-w', 'restart']),
+    stop: () => {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
