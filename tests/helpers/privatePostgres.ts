@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Debian's PostgreSQL 15 binaries (the `postgresql` package that .ci/run makes sure of). */
-const BIN = '/usr/lib/postgresql/15/bin';
+/** Debian's PostgreSQL binaries, newest version (the `postgresql` package that .ci/run makes sure of). */
+const BIN = `/usr/lib/postgresql/${readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))[0]}/bin`;
 
 /**
  * A PostgreSQL server of the test's own, in a temporary folder on a free port, for tests that
