@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createActor, createMachine } from 'xstate';
@@ -8,7 +10,8 @@ import { incidentMachine } from '../machines/index.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
 import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
-import { createMemoryStore } from '../store/index.js';
+import { createMemoryStore, openStore } from '../store/index.js';
+import { watchCommand } from '../watcher/watchCommand.js';
 import { auditEntry, createFakeEngine, incident, seedStore } from './watcher.fakes.js';
 
 /**
@@ -224,6 +227,84 @@ page('lists an XState actor that reports through createWebSocketInspector', asyn
   } finally {
     actor.stop();
     inspector.stop();
+  }
+});
+
+/** Where each timeline cell sits, and whether an id in a message was broken over two lines. */
+async function timelineLayout(p: Page, id: string) {
+  return p.evaluate(`(() => {
+    const box = (el) => { const b = el.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height, bottom: b.bottom }; };
+    const cells = [...document.querySelectorAll('#detail table.log td.msg')];
+    const split = document.querySelector('#incident-split');
+    const lines = cells.flatMap((td) => {
+      const text = td.firstChild;
+      const at = text && text.nodeType === 3 ? text.data.indexOf(${JSON.stringify(id)}) : -1;
+      if (at < 0) return [];
+      const range = document.createRange();
+      range.setStart(text, at);
+      range.setEnd(text, at + ${JSON.stringify(id)}.length);
+      return [new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+    });
+    return {
+      message: cells.map((td) => td.getBoundingClientRect().width),
+      table: document.querySelector('#detail table.log').getBoundingClientRect().width,
+      list: box(split.querySelector('.scroll')), detail: box(document.querySelector('#detail')), split: box(split),
+      idLines: lines,
+    };
+  })()`) as Promise<{ message: number[]; table: number; list: Box; detail: Box; split: Box; idLines: number[] }>;
+}
+interface Box { x: number; y: number; w: number; h: number; bottom: number }
+
+for (const width of [1400, 900]) {
+  page(`the open incident's timeline gives its messages room at ${width} px: message column wide, ids whole, no empty column beside the detail`, async (ctx) => {
+    const longId = 'inc_7f3kq9x2mz81vd0c4hnb';
+    const actions = ['incident.communication_drafted', 'incident.status_update', 'incident.escalated', 'incident.decision_requested'];
+    actions.forEach((action, n) => ctx.store.appendAudit(auditEntry({
+      id: `aud_t${n}`, entityId: 'inc_p0', level: n === 0 ? 'error' : 'warn', actor: n % 2 ? 'petra' : 'atlas', action,
+      message: `${longId} (P0): atlas owns it; workaround: fail over to the standby and hold non-critical jobs; ETA 2026-03-02T15:12:30.000Z (step ${n})`,
+    })));
+    await ctx.page.setViewportSize({ width, height: 1000 });
+    await load(ctx);
+    await ctx.page.click('#incident-rows tr[data-incident="inc_p0"]');
+    await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+    await ctx.page.locator('#detail table.log tr[data-audit="aud_t3"]').waitFor();
+    const layout = await timelineLayout(ctx.page, longId);
+    await ctx.page.locator('#incidents').screenshot({ path: `${SHOTS}/incident-timeline-${width}.png` });
+    // Before: ~110 px of a 620 px table, words wrapping one by one and ids split.
+    const narrowest = Math.min(...layout.message);
+    assert.ok(narrowest >= 320, `message column ${narrowest} px wide (table ${layout.table} px)`);
+    assert.ok(narrowest >= layout.table * 0.4, `message column ${narrowest} of ${layout.table} px`);
+    assert.equal(layout.idLines, [1, 1, 1, 1], 'each id in a message stays on one line');
+    // The detail spans the section under the list: nothing empty beside it.
+    assert.ok(layout.detail.y >= layout.list.bottom, `detail at ${layout.detail.y}, list ends at ${layout.list.bottom}`);
+    assert.ok(layout.detail.w >= layout.split.w * 0.98, `detail ${layout.detail.w} px of ${layout.split.w}`);
+    assert.equal(ctx.problems, []);
+  });
+}
+
+page('watch --db before the run: the page says nothing is there yet, then shows the store once written', async (ctx) => {
+  const dir = mkdtempSync(join(tmpdir(), 'watcher-page-'));
+  const db = join(dir, 'later.json');
+  const handle = await watchCommand({ db, port: 0, pollMs: 50, print: () => {} });
+  try {
+    await ctx.page.goto(handle.url);
+    const banner = ctx.page.locator('#waiting');
+    await banner.waitFor();
+    assert.match((await banner.textContent())!, `Nothing at ${db} yet`);
+    assert.is(await ctx.page.locator('#store-info').textContent(), 'no store yet · read-only · 0 audit entries');
+    const writer = await openStore(db);
+    seedStore(writer);
+    await writer.flush();
+    await handle.found;
+    await ctx.page.waitForSelector('#incident-rows tr[data-incident="inc_p0"]', { timeout: 30_000 });
+    await banner.waitFor({ state: 'hidden' });
+    assert.match((await ctx.page.locator('#store-info').textContent())!, /later\.json · read-only/);
+    await writer.close();
+    // The switch ends the first event stream (a page reconnects); nothing else may fail.
+    assert.equal(ctx.problems.filter((p) => !p.includes('/events')), []);
+  } finally {
+    await handle.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -56,7 +56,7 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
   const handlerFor = (store: Store, waiting?: string) =>
     createWatcherHandler({ store, host, token, machines: MACHINES, ...(waiting === undefined ? {} : { waiting }) });
   const waiting = `Nothing at ${db} yet: no store has been written there. This page shows it as soon as a run writes it (incident-flow run <scenario> --db ${db}).`;
-  let store = opened ?? createMemoryStore();
+  let store = opened ?? createMemoryStore({ readonly: true });
   let current = handlerFor(store, opened ? undefined : waiting);
   // One server for the whole command: the store, once it arrives, gets a handler of its own behind it.
   const switching: WatcherHandler = Object.assign((req: Parameters<WatcherHandler>[0], res: Parameters<WatcherHandler>[1]) => current(req, res), {

@@ -31,6 +31,8 @@ const open = safe(async (id) => {
   openId = id;
   if (location.hash !== `#incident=${encodeURIComponent(id)}`) history.replaceState(null, '', `#incident=${encodeURIComponent(id)}`);
   incidents.select(id);
+  // The detail takes the section's full width under the list: its timeline needs the room.
+  $('incident-split').classList.add('open');
   await renderDetail($('detail'), id);
 });
 

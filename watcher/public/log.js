@@ -10,9 +10,15 @@ export function auditRow(entry, { compact = false } = {}) {
     h('td', { class: 'mono nowrap' }, compact ? time(entry.ts).slice(5) : time(entry.ts)),
     h('td', null, h('span', { class: `lvl lvl-${entry.level}` }, entry.level)),
     h('td', null, entry.actor),
-    h('td', { class: 'mono' }, entry.action),
+    h('td', { class: 'mono' }, breakable(entry.action)),
     compact ? null : h('td', { class: 'mono' }, entry.entityId),
     h('td', { class: 'msg' }, entry.message));
+}
+
+/** A dotted name that may wrap after its dots (`incident.` / `communication_drafted`), never inside a word. */
+function breakable(name) {
+  const parts = String(name).split('.');
+  return parts.map((part, n) => (n < parts.length - 1 ? [`${part}.`, h('wbr')] : part));
 }
 
 const LIVE_ROWS = 100;
