@@ -7,8 +7,11 @@
  *   --lifecycles=N     lifecycles per floor run (default 10,000)
  *   --watcher=I,A      incidents and audit rows of the watcher case (default 100,000,600,000)
  *   --runs=N           rounds (default 3)
+ *   --cluster=N        lifecycles per side of the PostgreSQL scale-out case (default 200; quick 50)
+ *   cluster            that case alone: `npm run bench -- cluster [--cluster=N] [--runs=N]`
  */
 import { clockRace } from './clocks.js';
+import { clusterHeading, clusterLines, clusterRace } from './cluster.js';
 import { floorRace, type Side } from './floorRace.js';
 import { linear } from './linear.js';
 import { startupLines, startupRace } from './startup.js';
@@ -24,12 +27,23 @@ const [runs] = flag('runs', [3]);
 const scales = flag('scales', quick ? [0.125, 1] : [1, 8]);
 const [lifecycles] = flag('lifecycles', [quick ? 2_000 : 10_000]);
 const [wIncidents, wAudits] = flag('watcher', quick ? [10_000, 60_000] : [100_000, 600_000]);
+const [clusterN] = flag('cluster', [quick ? 50 : 200]);
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number, d = 3) => `${x.toFixed(d)} ms`;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const side = (s: Side) => `${ms(s.cpuMs)} CPU, ${ms(s.wallMs)} wall, ${s.gcYoungPer1k.toFixed(1)} young GCs per 1k`;
 
 console.log(`incident-flow bench · Node ${process.version} · ${runs} interleaved rounds, medians\n`);
+
+/** Section 7 (PostgreSQL at 127.0.0.1:5432, or INCIDENT_FLOW_TEST_PG). */
+async function scaleOut(): Promise<void> {
+  console.log(`7. ${clusterHeading(clusterN, runs)}`);
+  console.log(clusterLines(await clusterRace(clusterN, runs, (line) => console.log(line))).join('\n'));
+}
+if (process.argv.includes('cluster')) {
+  await scaleOut();
+  process.exit(0);
+}
 
 console.log(`1. Linear: the fleet scenario (scenarios/fleet-month.yaml, load for: scaled) at ${scales.map((s) => `${s}×`).join(' and ')}, each run in its own process, file store, a commit every 20,000 audit rows`);
 const lin = linear(scales, runs);
@@ -72,3 +86,6 @@ for (const n of quick ? [10_000] : [100_000, 500_000]) {
 const startupRounds = Math.max(runs, 7);
 console.log(`\n6. CLI start-up from the compiled package (dist/), each a fresh process, against node -e 0; median of ${startupRounds} interleaved rounds`);
 console.log(startupLines(startupRace(startupRounds)).join('\n'));
+
+console.log('');
+await scaleOut();

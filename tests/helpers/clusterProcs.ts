@@ -18,8 +18,12 @@ export interface EngineProcess {
   stop(): Promise<void>;
 }
 
-export async function startEngineProcess(url: string, name: string): Promise<EngineProcess> {
-  const proc = fork(CHILD, [url, name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Forks an engine process and waits for its 'ready'. `script` (default tests/helpers/clusterChild.ts)
+ * takes `url name ...args` and speaks the same messages (the bench's bench/clusterChild.ts does).
+ */
+export async function startEngineProcess(url: string, name: string, script = CHILD, args: readonly string[] = []): Promise<EngineProcess> {
+  const proc = fork(script, [url, name, ...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages: ChildMessage[] = [];
   // A message sent just as the process is killed fails with EPIPE: that process is gone, which
   // the test meant, so the error is not the test's to throw.

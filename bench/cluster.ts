@@ -1,0 +1,313 @@
+/**
+ * Scaling out on PostgreSQL (issue 10): incident lifecycles per second through the engine
+ * with 1 and with 2 engine processes (bench/clusterChild.ts, child processes on one
+ * database), against a floor measured in the same run: the same audit rows, incident records
+ * and deadline jobs written by plain `pg` in one process, in the same transactions.
+ *
+ * Each lifecycle is a P0: a failing job, 3 failed retries (ladder 0 s, 0 s, 0 s), Cheryl →
+ * Petra → Atlas, resolved, reviewed, closed. A lifecycle counts from the submission of all
+ * `n` jobs to the moment the last incident closed. Each side runs on a fresh database
+ * (created and dropped here), the sides taking turns round by round; figures are medians.
+ *
+ * `node --import tsx bench/cluster.ts [--cluster=N] [--runs=N]` (or `npm run bench -- cluster`)
+ * runs it alone; importing it runs nothing. Databases are named `<prefix>cluster_…`, the
+ * prefix from BENCH_DB_PREFIX (default `bench_`); the server from INCIDENT_FLOW_TEST_PG.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { BossQueue, QUEUE } from '../agents/cluster/bossQueue.js';
+import type { AuditEntry, IncidentRecord } from '../machines/types.js';
+import { percentile } from '../reports/stats.js';
+import { openStore } from '../store/index.js';
+import { parseTarget } from '../store/postgres/connection.js';
+import { appendAuditRows, readRows, upsertRows } from '../store/postgres/writeRows.js';
+import { startEngineProcess, type EngineProcess } from '../tests/helpers/clusterProcs.js';
+import { createTestDatabase } from '../tests/helpers/pgDatabase.js';
+import type { TxLog } from './clusterChild.js';
+import { median } from './measure.js';
+
+const CHILD = fileURLToPath(new URL('./clusterChild.ts', import.meta.url));
+const PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench_';
+/** The engine's default pool (ClusterSettings.poolSize): the floor writes through as many connections. */
+const POOL = 8;
+
+type Db = Awaited<ReturnType<typeof createTestDatabase>> & { name: string };
+
+/** One measured run of one side. */
+export interface Run {
+  wallMs: number;
+  rate: number;
+  /** CPU of the client processes (the engine processes, or the floor's) per lifecycle, ms. */
+  clientCpuMs: number;
+  /** CPU of the database's server processes per lifecycle, ms (null when /proc does not show them). */
+  serverCpuMs: number | null;
+  /** Transactions per lifecycle. */
+  txs: number;
+  /** Per-event transaction times, ms (the engine's sides only). */
+  latencies: number[];
+}
+
+export interface Side {
+  rate: number;
+  wallMs: number;
+  clientCpuMs: number;
+  serverCpuMs: number | null;
+  txs: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+export interface ClusterBench {
+  n: number;
+  runs: number;
+  /** What one lifecycle writes in the floor: audit rows, records, deadline jobs, transactions. */
+  template: { audit: number; records: number; deadlines: number; txs: number; work: number };
+  floor: Side;
+  one: Side;
+  two: Side;
+  /** Round by round, then the median: 1 process ÷ floor, 2 processes ÷ 1 process (lifecycles per second). */
+  oneOverFloor: number;
+  twoOverOne: number;
+}
+
+let made = 0;
+async function freshDatabase(what: string): Promise<Db> {
+  const name = `${PREFIX}cluster_${what}_${process.pid}_${++made}`;
+  return { ...(await createTestDatabase(name)), name };
+}
+
+/** CPU ms so far of each server process connected to the database, by pid (Linux /proc; null elsewhere). */
+async function serverCpu(db: Db): Promise<Map<number, number> | null> {
+  const { rows } = await db.admin('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+  const cpu = new Map<number, number>();
+  try {
+    for (const { pid } of rows as Array<{ pid: number }>) {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // utime and stime (fields 14 and 15 of stat), in clock ticks of 10 ms.
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch {
+    return rows.length > 0 ? null : cpu;
+  }
+  return cpu;
+}
+
+function cpuSince(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
+/**
+ * `n` lifecycles through `procs` engine processes on a fresh database. With `record`, one
+ * process logs what each transaction wrote (the floor's template).
+ */
+async function engineRun(n: number, procs: number, record = false): Promise<Run & { db?: Db; log: TxLog[] }> {
+  const db = await freshDatabase(`${procs}p`);
+  const children: EngineProcess[] = [];
+  let keep = false;
+  try {
+    children.push(...(await Promise.all(Array.from({ length: procs }, (_, k) => startEngineProcess(db.url, `p${k}`, CHILD, [record ? '1' : '0'])))));
+    const closed = new Set<string>();
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    for (const child of children) {
+      child.proc.on('message', (m: { ev: string; ids?: string[] }) => {
+        if (m.ev !== 'closed') return;
+        for (const id of m.ids ?? []) closed.add(id);
+        if (closed.size >= n) finish();
+      });
+    }
+    const ids = Array.from({ length: n }, (_, i) => `job_${String(i).padStart(6, '0')}`);
+    const before = await serverCpu(db);
+    const started = performance.now();
+    children.forEach((child, k) => child.send({ cmd: 'submit', jobs: ids.filter((_, i) => i % procs === k) }));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`bench: ${closed.size} of ${n} incidents closed after 10 minutes`)), 600_000)))]);
+    clearTimeout(timer);
+    const wallMs = performance.now() - started;
+    const serverMs = cpuSince(before, await serverCpu(db));
+    const stats = await Promise.all(children.map(async (child) => {
+      child.send({ cmd: 'stats' });
+      return (await child.waitFor((m) => m.ev === 'stats')) as unknown as { latencies: number[]; cpuMs: number; txs: TxLog[] };
+    }));
+    const latencies = stats.flatMap((s) => s.latencies);
+    keep = record;
+    return {
+      wallMs, rate: n / (wallMs / 1000),
+      clientCpuMs: stats.reduce((sum, s) => sum + s.cpuMs, 0) / n,
+      serverCpuMs: serverMs === null ? null : serverMs / n,
+      txs: latencies.length / n, latencies, log: stats.flatMap((s) => s.txs),
+      ...(record ? { db } : {}),
+    };
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    // A recording's database is read back (templateOf), then dropped by the caller.
+    if (!keep) await db.drop();
+  }
+}
+
+/** One lifecycle's transactions as the engine committed them: the audit rows, records and deadline jobs of each. */
+interface TemplateTx {
+  audit: AuditEntry[];
+  records: IncidentRecord[];
+  deadlines: TxLog['jobs'];
+}
+
+/** The transactions of the first incident of a recorded run, with its audit rows read back in commit order. */
+async function templateOf(db: Db, log: readonly TxLog[]): Promise<{ txs: TemplateTx[]; work: number }> {
+  const incident = log.flatMap((tx) => tx.records).find((r) => r.status === 'closed');
+  if (!incident) throw new Error('bench: the recorded run closed no incident');
+  const mine = log.filter((tx) => tx.records.some((r) => r.id === incident.id));
+  const client = new pg.Client({ connectionString: parseTarget(db.url).connectionString, options: '-c search_path=incident_flow' });
+  await client.connect();
+  try {
+    const rows = (await readRows(client, 'audit_log', 'entity_id = $1 OR entity_id = $2', [incident.id, incident.jobId])).map((r) => r.row);
+    const expected = mine.reduce((sum, tx) => sum + tx.audit, 0);
+    if (rows.length !== expected) throw new Error(`bench: incident ${incident.id} has ${rows.length} audit rows, its transactions wrote ${expected}`);
+    let at = 0;
+    const txs = mine.map((tx) => ({ audit: rows.slice(at, (at += tx.audit)), records: tx.records, deadlines: tx.jobs.filter((j) => j.data.t === 'deadline') }));
+    const work = mine.reduce((sum, tx) => sum + tx.jobs.length, 0) - txs.reduce((sum, tx) => sum + tx.deadlines.length, 0);
+    return { txs, work };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Lifecycle `i`'s copy of the template: its own incident, job, audit and fingerprint ids. */
+function lifecycleCopy(template: readonly TemplateTx[], i: number): TemplateTx[] {
+  const { id, jobId } = template.flatMap((tx) => tx.records)[0];
+  const rename = (s: string) => s.replaceAll(id, `${id}_${i}`).replaceAll(String(jobId), `${jobId}_${i}`);
+  return template.map((tx) => ({
+    audit: tx.audit.map((row) => ({ ...row, id: `${row.id}_${i}`, entityId: rename(row.entityId) })),
+    records: tx.records.map((r) => ({ ...r, id: rename(r.id), fingerprint: `${r.fingerprint}_${i}`, jobId: r.jobId && rename(r.jobId) })),
+    deadlines: tx.deadlines.map((j) => ({ ...j, data: JSON.parse(rename(JSON.stringify(j.data))) })),
+  }));
+}
+
+/**
+ * The floor: the template's transactions for `n` lifecycles, written by plain `pg` through a
+ * pool of 8 connections (the engine's default) in one process, each lifecycle's transactions
+ * one after another, the lifecycles all at once. Each transaction inserts the audit rows
+ * (the store's `INSERT … unnest` of audit_log), upserts the incident record with its
+ * snapshot and inserts the deadline jobs into pg-boss's job table. No reads, no locks, no
+ * transitions, no queue work.
+ */
+async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run> {
+  const db = await freshDatabase('floor');
+  try {
+    await (await openStore(db.url)).close();
+    const target = parseTarget(db.url);
+    const boss = `${target.schema}_boss`;
+    const setup = new pg.Pool({ connectionString: target.connectionString, max: 2 });
+    const queue = new BossQueue({ schema: boss, expireInSeconds: 30, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 0 }, { executeSql: (text, values) => setup.query(text, values) });
+    await queue.start(() => undefined);
+    await queue.stop();
+    await setup.end();
+
+    const copies = Array.from({ length: n }, (_, i) => lifecycleCopy(template, i));
+    const pool = new pg.Pool({ connectionString: target.connectionString, max: POOL, options: `-c search_path=${target.schema},public` });
+    const insertJobs = `INSERT INTO ${boss}.job (name, data, start_after, expire_in, retry_limit, retry_delay, policy)
+      SELECT $1, u.d, COALESCE(u.s, now()), interval '30 seconds', 1000, 1, 'standard' FROM unnest($2::jsonb[], $3::timestamptz[]) AS u(d, s)`;
+    const before = await serverCpu(db);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await Promise.all(copies.map(async (txs) => {
+      for (const tx of txs) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          if (tx.audit.length > 0) await appendAuditRows(client, tx.audit);
+          if (tx.records.length > 0) await upsertRows(client, 'incidents', tx.records);
+          if (tx.deadlines.length > 0) await client.query(insertJobs, [QUEUE, tx.deadlines.map((j) => JSON.stringify(j.data)), tx.deadlines.map((j) => j.startAfter ?? null)]);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      }
+    }));
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const serverMs = cpuSince(before, await serverCpu(db));
+    await pool.end();
+    return { wallMs, rate: n / (wallMs / 1000), clientCpuMs: (used.user + used.system) / 1000 / n, serverCpuMs: serverMs === null ? null : serverMs / n, txs: template.length, latencies: [] };
+  } finally {
+    await db.drop();
+  }
+}
+
+function sideOf(runs: readonly Run[]): Side {
+  const server = runs.map((r) => r.serverCpuMs);
+  return {
+    rate: median(runs.map((r) => r.rate)),
+    wallMs: median(runs.map((r) => r.wallMs)),
+    clientCpuMs: median(runs.map((r) => r.clientCpuMs)),
+    serverCpuMs: server.every((s) => s !== null) ? median(server as number[]) : null,
+    txs: median(runs.map((r) => r.txs)),
+    p50: runs[0].latencies.length ? median(runs.map((r) => percentile(r.latencies, 50)!)) : null,
+    p99: runs[0].latencies.length ? median(runs.map((r) => percentile(r.latencies, 99)!)) : null,
+  };
+}
+
+/**
+ * Records one lifecycle's transactions (a 1-process run of 20, which also warms the server),
+ * then `runs` rounds of floor, 1 process and 2 processes, `n` lifecycles each.
+ * @example const b = await clusterRace(300, 3);
+ */
+export async function clusterRace(n: number, runs: number, log: (line: string) => void = () => undefined): Promise<ClusterBench> {
+  const recorded = await engineRun(20, 1, true);
+  let template: Awaited<ReturnType<typeof templateOf>>;
+  try {
+    template = await templateOf(recorded.db!, recorded.log);
+  } finally {
+    await recorded.db!.drop();
+  }
+  const results: Record<'floor' | 'one' | 'two', Run[]> = { floor: [], one: [], two: [] };
+  for (let r = 0; r < runs; r++) {
+    results.floor.push(await floorRun(n, template.txs));
+    results.one.push(await engineRun(n, 1));
+    results.two.push(await engineRun(n, 2));
+    log(`   round ${r + 1}: floor ${results.floor[r].rate.toFixed(1)}/s · 1 process ${results.one[r].rate.toFixed(1)}/s · 2 processes ${results.two[r].rate.toFixed(1)}/s`);
+  }
+  const sum = (f: (tx: TemplateTx) => number) => template.txs.reduce((s, tx) => s + f(tx), 0);
+  return {
+    n, runs,
+    template: { audit: sum((tx) => tx.audit.length), records: sum((tx) => tx.records.length), deadlines: sum((tx) => tx.deadlines.length), txs: template.txs.length, work: template.work },
+    floor: sideOf(results.floor), one: sideOf(results.one), two: sideOf(results.two),
+    oneOverFloor: median(results.one.map((x, k) => x.rate / results.floor[k].rate)),
+    twoOverOne: median(results.two.map((x, k) => x.rate / results.one[k].rate)),
+  };
+}
+
+/** The section's lines: what each side does, its figures, both ratios against their targets. */
+export function clusterLines(b: ClusterBench): string[] {
+  const t = b.template;
+  const ms = (x: number | null, d = 1) => (x === null ? '—' : `${x.toFixed(d)} ms`);
+  const side = (s: Side) => `${s.rate.toFixed(1).padStart(6)} lifecycles/s (${(s.wallMs / 1000).toFixed(1)} s) · per lifecycle: ${s.txs.toFixed(1)} transactions, ${ms(s.clientCpuMs)} client CPU, ${ms(s.serverCpuMs)} server CPU`;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  return [
+    `   floor        — plain pg, one process, a pool of ${POOL}: per lifecycle ${t.txs} transactions writing ${t.audit} audit rows, ${t.records} incident records (with snapshot) and ${t.deadlines} deadline jobs (pg-boss job rows), as the engine's own transactions did; nothing read, locked or run`,
+    `   1 process    — createIncidentEngine over openStore(url, { shared: true }), default cluster settings: besides those rows, per lifecycle ${t.work} more queued work items (job, attempts, duties, fix, review) fetched and completed through pg-boss, the job row, idempotency keys, deadline rows, responder rows (locked), row locks, reads, XState transitions`,
+    `   2 processes  — the same engine in two processes on the same database, the jobs split between them`,
+    `   floor:       ${side(b.floor)}`,
+    `   1 process:   ${side(b.one)} · per-event latency p50 ${ms(b.one.p50)}, p99 ${ms(b.one.p99)}`,
+    `   2 processes: ${side(b.two)} · per-event latency p50 ${ms(b.two.p50)}, p99 ${ms(b.two.p99)}`,
+    `   1 process ÷ floor (lifecycles/s): ${b.oneOverFloor.toFixed(2)} (target ≥ 0.5: ${verdict(b.oneOverFloor >= 0.5)})`,
+    `   2 processes ÷ 1 process (lifecycles/s): ${b.twoOverOne.toFixed(2)} (target ≥ 1.5: ${verdict(b.twoOverOne >= 1.5)})`,
+  ];
+}
+
+export function clusterHeading(n: number, runs: number): string {
+  return `Scaling out on PostgreSQL: ${n.toLocaleString('en-US')} P0 lifecycles (a failing job → 3 failed retries at 0 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), real clock, each side on a fresh database, ${runs} interleaved rounds, medians`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+  const n = flag('cluster', 200);
+  const runs = flag('runs', 3);
+  console.log(clusterHeading(n, runs));
+  const b = await clusterRace(n, runs, (line) => console.log(line));
+  console.log(clusterLines(b).join('\n'));
+}
