@@ -143,10 +143,10 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         if (!(await claim(sql, key, null))) return null;
         const seen = await getRow(sql, 'decisions', decisionId);
         if (!seen) throw new EngineError(`no decision "${decisionId}"`);
-        await getRow(sql, 'incidents', seen.incidentId, true);
+        const record = await getRow(sql, 'incidents', seen.incidentId, true);
         const decision = (await getRow(sql, 'decisions', decisionId))!;
         if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
-        return host.apply(sql, decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by }, null);
+        return record ? host.applyTo(sql, record, { type: 'decision.answered', at: rt.clock.now(), answer, by }) : null;
       });
     },
     async resolve(incidentId, opts = {}) {
@@ -156,7 +156,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         if (!(await claim(sql, key, incidentId))) return null;
         const record = await getRow(sql, 'incidents', incidentId, true);
         if (!record || record.status === 'closed') throw new EngineError(`incident "${incidentId}" is not open`);
-        return host.apply(sql, incidentId, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) }, null);
+        return host.applyTo(sql, record, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
       });
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),

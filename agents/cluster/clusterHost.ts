@@ -70,7 +70,12 @@ export class ClusterHost {
   async apply(sql: Sql, incidentId: string, event: IncidentEvent | { type: string; output?: unknown }, key: string | null, extraLocks: Responder[] = []): Promise<Committed | null> {
     if (key && !(await claim(sql, key, incidentId))) return null;
     const record = await getRow(sql, 'incidents', incidentId, true);
-    if (!record || !record.snapshot) return null;
+    return record ? this.applyTo(sql, record, event, extraLocks) : null;
+  }
+
+  /** Applies one event to an incident whose row the caller has locked and read in this transaction (no second read). */
+  async applyTo(sql: Sql, record: IncidentRecord, event: IncidentEvent | { type: string; output?: unknown }, extraLocks: Responder[] = []): Promise<Committed | null> {
+    if (!record.snapshot) return null;
     const step = stepIncident(record, event, isoAt(this.cx.rt.clock.now()));
     if (!step.changed) return null;
     return commitStep(sql, this.cx, record, step, extraLocks);
@@ -94,11 +99,12 @@ export class ClusterHost {
     const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
     await this.tx(async (sql) => {
       // The incident first, then its deadline row: the order every transaction takes them in.
-      if (!(await getRow(sql, 'incidents', incidentId, true))) return null;
+      const record = await getRow(sql, 'incidents', incidentId, true);
+      if (!record) return null;
       const { rows } = await sql.query('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at', [owner, kind, jobId]);
       if (rows.length === 0) return null;
-      if (responder) return this.apply(sql, incidentId, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, null, [responder]);
-      return this.apply(sql, incidentId, rows[0].event as IncidentEvent, null);
+      if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, [responder]);
+      return this.applyTo(sql, record, rows[0].event as IncidentEvent);
     });
   }
 
@@ -111,10 +117,11 @@ export class ClusterHost {
     const result = job ? await this.run(job, attempt) : { ok: false as const, error: new Error('no job to re-run') };
     const at = this.cx.rt.clock.now();
     await this.tx(async (sql) => {
-      if (!due(await getRow(sql, 'incidents', incidentId, true))) return null;
+      const record = await getRow(sql, 'incidents', incidentId, true);
+      if (!record || !due(record)) return null;
       if (job) await this.settleJob(sql, job, attempt, result);
       const output = { ok: result.ok, at, ...(result.ok ? {} : { error: messageOf(result.error) }) };
-      return this.apply(sql, incidentId, { type: `xstate.done.actor.${childId}`, output }, null);
+      return this.applyTo(sql, record, { type: `xstate.done.actor.${childId}`, output });
     });
   }
 
@@ -130,7 +137,7 @@ export class ClusterHost {
       const ctx = snapshotOf(record).context;
       const event = responder === 'cheryl' ? triage(rt, createFleet(rt, () => {}), ctx, at) : responder === 'petra' ? coordinate(rt, ctx, at, recent) : assess(rt, ctx, at);
       await writeAll(sql, view.writes);
-      const committed = await this.apply(sql, incidentId, event, null);
+      const committed = await this.applyTo(sql, record, event);
       const decision = event.type === 'executive.assessed' && event.decisionId ? view.writes.find((w) => w.table === 'decisions' && w.row.id === event.decisionId) : undefined;
       if (committed && decision?.table === 'decisions') committed.events.push({ type: 'decision', decision: decision.row });
       return committed;
@@ -148,7 +155,7 @@ export class ClusterHost {
       const { document, followups } = buildReview(view.store, incidentId, { now: isoAt(at), ids: this.cx.rt.ids });
       await putRows(sql, 'kb_documents', [document]);
       await putRows(sql, 'followups', followups);
-      return this.apply(sql, incidentId, { type: 'review.published', at, documentId: document.id }, null);
+      return this.applyTo(sql, record, { type: 'review.published', at, documentId: document.id });
     });
   }
 
