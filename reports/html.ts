@@ -29,29 +29,38 @@ const section = (title: string, note: string, content: string) =>
   `<section><h2>${esc(title)}</h2><p class="note">${esc(note)}</p>\n${content}\n</section>`;
 
 function incidentRows(incidents: readonly IncidentRecord[]): string[][] {
-  return [...incidents]
-    .sort((a, b) => (a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1))
-    .map((i) => [
-      i.id, i.severity ?? 'unclassified', i.status, i.agent, i.workflow ?? '—', i.tenant ?? '—',
-      `${i.detectedAt.slice(0, 16).replace('T', ' ')}`, formatDuration(timeToResolve(i)),
-      i.repeatOf ?? '', i.rootCause ?? i.fingerprint,
-    ]);
+  return incidents.map((i) => [
+    i.id, i.severity ?? 'unclassified', i.status, `${i.agent} / ${i.workflow ?? '—'} · ${i.tenant ?? '—'}`,
+    `${i.detectedAt.slice(0, 16).replace('T', ' ')}`, formatDuration(timeToResolve(i)),
+    i.repeatOf ?? '', i.rootCause ?? i.fingerprint,
+  ]);
 }
 
-/** Rows the incidents table lists at most: past it, the ones a person reads first. */
-export const MAX_LISTED = 1_000;
+/** Rows the incidents table lists at most: a page a person reads, not a dump (report --json has every one). */
+export const MAX_LISTED = 100;
+
+const byDetection = (a: IncidentRecord, b: IncidentRecord): number =>
+  a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1;
+const RANK: Record<string, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
+const bySeverity = (a: IncidentRecord, b: IncidentRecord): number =>
+  (RANK[a.severity ?? ''] ?? 4) - (RANK[b.severity ?? ''] ?? 4) || byDetection(a, b);
+const count = (n: number) => n.toLocaleString('en-US');
 
 /**
- * Every incident when few; else those a retry did not settle (escalated, open, breached),
- * oldest first, up to MAX_LISTED, so a month of a fleet stays a page a browser opens at once.
+ * Every incident, oldest first, when they fit; else the MAX_LISTED most severe of those a
+ * retry did not settle (escalated, open, breached), P0 first, and the note says how many
+ * are not listed and where to read them.
  */
 function listedIncidents(incidents: readonly IncidentRecord[]): { rows: IncidentRecord[]; note: string } {
-  if (incidents.length <= MAX_LISTED) return { rows: [...incidents], note: 'Oldest first.' };
+  if (incidents.length <= MAX_LISTED) return { rows: [...incidents].sort(byDetection), note: 'Oldest first.' };
   const notable = incidents.filter((i) => !i.autoResolved || i.escalations.length > 0 || i.slaBreaches.length > 0);
-  const rows = notable.slice(0, MAX_LISTED);
+  const rows = notable.sort(bySeverity).slice(0, MAX_LISTED);
+  const unsettled = notable.length - rows.length;
+  const settled = incidents.length - notable.length;
   return {
     rows,
-    note: `Oldest first: ${rows.length} of the ${notable.length} incidents a retry did not settle (of ${incidents.length} in all). Narrow with --from/--to, or read every incident with report --json.`,
+    note: `${count(rows.length)} of ${count(incidents.length)} incidents listed: the most severe of the ${count(notable.length)} a retry did not settle, P0 first, then oldest first. ` +
+      `Not listed: ${count(incidents.length - rows.length)} (${count(unsettled)} more a retry did not settle, ${count(settled)} a retry settled). Narrow with --from/--to, or read every incident with report --json.`,
   };
 }
 
@@ -96,7 +105,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     section('Escalation funnel', 'How far incidents went along the chain: share of detected incidents reaching each stage.', escalationFunnelChart(m.funnel)),
     section('Auto-resolve and repeat rates', 'Per ISO week; no point where a week had no incident.', weeklyRatesChart(m)),
     section('Incidents', listed.note, table(
-      ['Incident', 'Severity', 'Status', 'Agent', 'Workflow', 'Tenant', 'Detected (UTC)', 'Time to resolve', 'Repeat of', 'Root cause'],
+      ['Incident', 'Severity', 'Status', 'Agent / workflow · tenant', 'Detected (UTC)', 'Time to resolve', 'Repeat of', 'Root cause'],
       incidentRows(listed.rows), 'incidents')),
     '</main></body></html>',
     '',

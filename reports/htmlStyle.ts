@@ -18,8 +18,12 @@ th:first-child, td:first-child { text-align: left; }
 thead th { font-size: 12px; color: var(--muted); font-weight: 600; border-bottom: 2px solid var(--line); white-space: normal; vertical-align: bottom; }
 table.metrics tbody tr:last-child th, table.metrics tbody tr:last-child td { font-weight: 650; border-top: 2px solid var(--line); }
 table { font-size: 13px; }
-table.incidents th, table.incidents td { text-align: left; }
-table.incidents td:last-child { white-space: normal; min-width: 160px; }
+/* In the page's width: names and causes wrap between words; ids, dates and durations stay whole. */
+table.incidents { font-size: 12px; }
+table.incidents th, table.incidents td { text-align: left; white-space: normal; overflow-wrap: break-word; padding: 5px 5px; }
+table.incidents tbody th, table.incidents td:nth-child(5), table.incidents td:nth-child(6) { white-space: nowrap; }
+table.incidents td:nth-child(4) { min-width: 120px; }
+table.incidents td:last-child { min-width: 160px; }
 svg { display: block; max-width: 100%; height: auto; font-family: inherit; }
 svg .grid { stroke: #e6e9ee; stroke-width: 1; }
 svg .axis { stroke: #8a93a0; stroke-width: 1; }
