@@ -105,7 +105,7 @@ async function refuseMissingFolder(db: string): Promise<void> {
   if (isPostgresUrl(db)) return;
   const folder = dirname(db);
   const there = await stat(folder).then((st) => st.isDirectory(), absent);
-  if (!there) throw new StoreError(`cannot watch ${db}: its folder ${folder} does not exist, so nothing can have written the store there; check the path`, 'missing', db);
+  if (!there) throw new StoreError(`cannot watch ${db}: its folder ${folder} does not exist, so nothing can have written the store there; check the path (or create the folder first: the watcher then waits for the store)`, 'missing', db);
 }
 
 /** false for a path that is not there; any other failure (permission denied) is the caller's. */
