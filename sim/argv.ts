@@ -29,7 +29,8 @@ Commands:
 A store is a lowdb FILE, or a PostgreSQL URL (postgres://user@host:5432/db?schema=name); a
 rehearsal given a URL without ?schema= writes to the schema rehearsal_<scenario file name>.
 
-Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario or usage, 3 internal error.`;
+Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario, store or usage,
+3 internal error, 4 I/O failure (disk full, permission denied: the file and the cause are named).`;
 
 export type Command =
   | { name: 'run'; scenario: string; db: string | null; out: string | null; seed: number | null; runs: number; json: boolean; watch: boolean; speed: number; port: number }

@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIncidentEngine } from '../agents/engine.js';
 import { EngineError, type EngineOptions } from '../agents/types.js';
+import { openStore } from '../store/index.js';
 import { createMemoryStore } from '../store/memoryStore.js';
+import { createTestDatabase } from './helpers/pgDatabase.js';
 import { nextTurn, VirtualClock } from '../sim/virtualClock.js';
 
 /**
@@ -115,6 +117,21 @@ stopped('submit throws EngineError and writes nothing', async () => {
   await nextTurn();
   assert.is(engine.store.auditCount(), rows);
   assert.is(engine.store.list('jobs').length, 0);
+});
+
+stopped('over PostgreSQL (one of N engine processes) too', async () => {
+  const db = await createTestDatabase('k12_engine_isolation');
+  try {
+    const store = await openStore(db.url, { shared: true });
+    const engine = createIncidentEngine({ store, jobs: { invoices: () => { throw new Error('503'); } } });
+    await (engine as { ready?: Promise<void> }).ready;
+    await engine.stop();
+    assert.throws(() => engine.submit({ agent: 'billing', kind: 'invoices' }), (e: unknown) => e instanceof EngineError && /stopped/.test((e as Error).message));
+    assert.is((await db.admin('SELECT count(*)::int AS n FROM jobs')).rows[0].n, 0);
+    await store.close();
+  } finally {
+    await db.drop();
+  }
 });
 
 listeners.run();

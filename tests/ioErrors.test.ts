@@ -68,6 +68,12 @@ writes('a short write then the rest completes: every byte lands in order', async
   assert.is(Buffer.concat(file).toString(), 'abcdefghij');
 });
 
+writes('--help documents exit code 4 beside the others', async () => {
+  const help = await cli('--help');
+  assert.is(EXIT.io, 4);
+  assert.match(help.out, /3 internal error, 4 I\/O failure \(disk full, permission denied/);
+});
+
 writes.run();
 
 const full = suite('CLI on a full disk (a 64 KB tmpfs; root only)');

@@ -112,6 +112,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     clock: rt.clock,
     machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
     submit(job) {
+      if (stopped) throw new EngineError('submit: the engine is stopped; create a new engine over the store to run more jobs');
       if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
       if (!job.run && !(job.kind && options.jobs?.[job.kind])) throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}`);
       const jobId = job.id ?? rt.ids('job');
