@@ -14,6 +14,7 @@ import { BOARD, Chairman } from './chairman.js';
 import { triage } from './cheryl.js';
 import { createFleet } from './fleet.js';
 import { Incidents } from './incidents.js';
+import { listenerFailed } from './listenerFailure.js';
 import { coordinate, type RecentFailure } from './petra.js';
 import { Responders } from './responders.js';
 import { isoAt, runtimeOf, type Runtime } from './runtime.js';
@@ -52,26 +53,14 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       try {
         listener(event);
       } catch (error) {
-        listenerFailed(event, error);
+        listenerFailedAudit(event, error);
       }
     }
   });
   /** Written to the store only, not emitted: a listener that always throws must not loop. */
-  function listenerFailed(event: EngineEvent, error: unknown): void {
-    const about = event.type === 'audit' ? event.entry.action : event.type === 'incident' ? event.incident.id : event.type === 'decision' ? event.decision.id : `connection ${event.status}`;
-    const message = messageOf(error);
+  function listenerFailedAudit(event: EngineEvent, error: unknown): void {
     try {
-      rt.store.appendAudit({
-        action: 'engine.listener_failed',
-        actor: 'engine',
-        entityId: 'subscribers',
-        entityType: 'engine',
-        id: rt.ids('aud'),
-        level: 'error',
-        message: `A subscribe() listener threw on a ${event.type} event (${about}): ${message}`,
-        meta: { event: event.type, about, error: message, stack: stackOf(error) },
-        ts: isoAt(rt.clock.now()),
-      });
+      rt.store.appendAudit(listenerFailed(rt, event, error));
     } catch {
       // The store is closed (the engine is stopping): there is nowhere left to record it.
     }

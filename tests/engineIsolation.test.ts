@@ -4,6 +4,7 @@ import { createIncidentEngine } from '../agents/engine.js';
 import { EngineError, type EngineOptions } from '../agents/types.js';
 import { openStore } from '../store/index.js';
 import { createMemoryStore } from '../store/memoryStore.js';
+import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase } from './helpers/pgDatabase.js';
 import { nextTurn, VirtualClock } from '../sim/virtualClock.js';
 
@@ -41,6 +42,29 @@ listeners('does not stop the incident from opening; the error is audited as engi
   assert.equal((failed[0].meta as Record<string, unknown>).about, 'job.failed');
   assert.ok(seen.includes('incident.detected'), 'the other listeners still got every event');
   await engine.stop();
+});
+
+listeners('over PostgreSQL (one of N engine processes) too: audited in a transaction of its own', async () => {
+  const db = await createTestDatabase('k12_engine_isolation');
+  try {
+    const store = await openStore(db.url, { shared: true });
+    const engine = createIncidentEngine({ store, jobs: { invoices: () => { throw new Error('invoice API 503'); } } });
+    let thrown = 0;
+    engine.subscribe((e) => {
+      if (e.type === 'audit' && e.entry.action === 'incident.detected' && thrown++ === 0) throw new Error('listener bug');
+    });
+    const { done } = engine.submit({ agent: 'billing', kind: 'invoices', retryable: () => false });
+    assert.is(await done, 'failed');
+    const failed = await eventually(async () => (await db.admin(`SELECT level, message, meta FROM audit_log WHERE action = 'engine.listener_failed'`)).rows[0], 30_000, 'engine.listener_failed');
+    assert.is(failed.level, 'error');
+    assert.match(failed.message, /listener bug/);
+    assert.is(failed.meta.about, 'incident.detected');
+    assert.is((await db.admin('SELECT count(*)::int AS n FROM incidents')).rows[0].n, 1, 'the incident opened');
+    await engine.stop();
+    await store.close();
+  } finally {
+    await db.drop();
+  }
 });
 
 const thrown = suite('engine: a job that throws something odd');

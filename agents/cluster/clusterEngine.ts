@@ -6,6 +6,7 @@ import { workerMachine } from '../../machines/workerMachine.js';
 import type { DecisionRecord, IncidentRecord, JobRecord } from '../../machines/types.js';
 import type { PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
+import { listenerFailed } from '../listenerFailure.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
 import type { SentSpec } from './clusterHost.js';
 import type { Sql } from './pgRows.js';
@@ -45,11 +46,16 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   const listeners = new Set<(event: EngineEvent) => void>();
   const rt: Runtime = runtimeOf(options, (event) => {
     for (const listener of listeners) {
-      // Called after a commit: a subscriber's bug must not make the work look failed (it would be redone).
+      // Called after a commit: a subscriber's bug must not make the work look failed (it
+      // would be redone). It is audited in a transaction of its own, and not emitted.
       try {
         listener(event);
-      } catch {
-        // The single-process engine audits it; here the step is already committed and nothing is lost.
+      } catch (error) {
+        const entry = listenerFailed(rt, event, error);
+        void started.then(({ host, appendAudit }) => host.tx(async (sql) => {
+          await appendAudit(sql, [entry]);
+          return null;
+        })).catch(() => undefined);
       }
     }
   });
