@@ -51,7 +51,7 @@ Package.before(async () => {
   shipped = info.files.map((f) => f.path);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  for (const file of ['consumer.mjs', 'consumer.ts']) copyFileSync(join(FIXTURES, file), join(project, file));
+  for (const file of ['consumer.mjs', 'consumer.ts', 'xstate-only.ts']) copyFileSync(join(FIXTURES, file), join(project, file));
   await step('npm install <tarball>', 'npm', ['install', join(work, info.filename), '--no-audit', '--no-fund', '--prefer-offline'], project);
 });
 
@@ -104,39 +104,46 @@ Package('npx incident-flow runs a shipped scenario from the compiled code and pr
   assert.is(version.stdout, `${PKG.version}\n`);
 });
 
+/** tsc's errors as `file(line,col) TSnnnn`. */
+const errorsOf = (out: string) => [...out.matchAll(/^(\S+?)\((\d+),(\d+)\): error (TS\d+)/gm)].map((m) => `${m[1]}(${m[2]},${m[3]}) ${m[4]}`);
 /**
- * Errors tsc reports, by file. With skipLibCheck false, xstate 5.33's own setup.d.ts fails
- * under exactOptionalPropertyTypes (5 × TS2344, in any project that imports xstate, ours or
- * not: README, "Packaging"); that is the only file allowed to.
+ * XState 5.33's own declarations fail under exactOptionalPropertyTypes with skipLibCheck false:
+ * its `StateSchema` has `id?: string` while its machine configs have `id?: string | undefined`,
+ * and setup.d.ts passes a config where a StateSchema is required (5 × TS2344). README, "The npm package".
  */
-const errorFiles = (out: string) => [...out.matchAll(/^(\S+?)\(\d+,\d+\): error TS\d+/gm)].map((m) => m[1] ?? '');
-const XSTATE_OWN = /^node_modules\/xstate\//;
+const XSTATE_OWN = /^node_modules\/xstate\/dist\/declarations\/src\/setup\.d\.ts\(\d+,\d+\) TS2344$/;
 
 Package('strict TypeScript type-checks against the declarations under node16 and bundler, with and without skipLibCheck', async () => {
   const cases = (['node16', 'bundler'] as const).flatMap((resolution) => [true, false].map((skipLibCheck) => ({ resolution, skipLibCheck })));
-  const results = await Promise.all(
-    cases.map(async ({ resolution, skipLibCheck }) => {
-      const config = `tsconfig.${resolution}.${skipLibCheck ? 'skip' : 'full'}.json`;
-      const compilerOptions = {
-        target: 'ES2022',
-        module: resolution === 'node16' ? 'node16' : 'esnext',
-        moduleResolution: resolution,
-        strict: true,
-        noUncheckedIndexedAccess: true,
-        exactOptionalPropertyTypes: true,
-        noPropertyAccessFromIndexSignature: true,
-        skipLibCheck,
-        noEmit: true,
-      };
-      writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }, null, 2));
-      const ran = await run(process.execPath, [TSC, '-p', config], project);
-      return { config, ran, errors: errorFiles(ran.stdout) };
-    }),
-  );
-  for (const { config, ran, errors } of results) {
-    const ours = errors.filter((file) => !XSTATE_OWN.test(file));
-    assert.equal(ours, [], `tsc -p ${config} (step "tsc --noEmit"):\n${ran.stdout}`);
-    if (config.includes('.skip.')) assert.is(ran.code, 0, `tsc -p ${config} (step "tsc --noEmit") exited ${ran.code}:\n${ran.stdout}${ran.stderr}`);
+  const tsc = async (resolution: 'node16' | 'bundler', skipLibCheck: boolean, file: string) => {
+    const config = `tsconfig.${resolution}.${skipLibCheck ? 'skip' : 'full'}.${file.replace(/\.ts$/, '')}.json`;
+    const compilerOptions = {
+      target: 'ES2022',
+      module: resolution === 'node16' ? 'node16' : 'esnext',
+      moduleResolution: resolution,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      noPropertyAccessFromIndexSignature: true,
+      skipLibCheck,
+      noEmit: true,
+    };
+    writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: [file] }, null, 2));
+    const ran = await run(process.execPath, [TSC, '-p', config], project);
+    return { config, ran, errors: errorsOf(ran.stdout) };
+  };
+  // Two at a time: four tsc processes at once would crowd a 2-core machine.
+  for (const { resolution, skipLibCheck } of cases) {
+    const [consumer, control] = await Promise.all([tsc(resolution, skipLibCheck, 'consumer.ts'), tsc(resolution, skipLibCheck, 'xstate-only.ts')]);
+    const step = `tsc -p ${consumer.config} (step "tsc --noEmit")`;
+    if (skipLibCheck) {
+      assert.is(consumer.ran.code, 0, `${step} exited ${consumer.ran.code}:\n${consumer.ran.stdout}${consumer.ran.stderr}`);
+      continue;
+    }
+    // Without skipLibCheck: nothing but XState's own five, and exactly what a project importing only XState gets.
+    assert.equal(consumer.errors.filter((e) => !XSTATE_OWN.test(e)), [], `${step}:\n${consumer.ran.stdout}`);
+    assert.equal(consumer.errors, control.errors, `${step}: not the errors of a project that imports only xstate (${control.config}):\n${control.ran.stdout}`);
+    assert.is(control.errors.length, 5, `the control reports XState's five (${control.config}): if XState fixed them, drop the exception here and in the README:\n${control.ran.stdout}`);
   }
 });
 
