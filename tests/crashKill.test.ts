@@ -54,9 +54,9 @@ function moments(seed: number): Moment[] {
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
   }
   return kinds.map((at): Moment => {
-    if (at === 'parent') return { at, flushes: upTo(40), delayMs: Math.floor(random() * 15) };
-    // A fold comes every 20 or so commits: the first or the second one.
-    const n = at.startsWith('fold') ? upTo(2) : upTo(at === 'submit' ? 60 : 30);
+    if (at === 'parent') return { at, flushes: upTo(16), delayMs: Math.floor(random() * 15) };
+    // A fold comes every 8 or so commits: the first or the second one.
+    const n = at.startsWith('fold') ? upTo(2) : upTo(at === 'submit' ? 30 : 16);
     return { at, n, cut: random() };
   });
 }

@@ -2,8 +2,8 @@
  * The engine in a process of its own for tests/crashKill.test.ts: a lowdb store file, the
  * real clock, short policy delays, and work without pause. Each step submits one to three
  * jobs (some succeed, some fail once and auto-resolve on retry, some keep failing and open
- * incidents that Cheryl triages and their owner fixes), writes a 192 KB `ballast` meta value
- * (so the row journal outgrows its 4 MB floor and is folded into the state file every 20 or
+ * incidents that Cheryl triages and their owner fixes), writes a 512 KB `ballast` meta value
+ * (so the row journal outgrows its 4 MB floor and is folded into the state file every 8 or
  * so commits, as a long-running engine's is), calls `store.flush()` and, once it resolves,
  * tells the parent which audit rows and table rows that flush covered.
  *
@@ -132,7 +132,7 @@ if (plan.drain) {
       pending.rows.push(['jobs', jobId]);
       if (plan.kill?.at === 'submit' && ++submits === plan.kill.n) die();
     }
-    store.setMeta('ballast', `${plan.seed}:${step}:`.padEnd(192 * 1024, 'x'));
+    store.setMeta('ballast', `${plan.seed}:${step}:`.padEnd(512 * 1024, 'x'));
     await flushAndReport();
     await turn();
     if (plan.kill && step === 2_000) {
