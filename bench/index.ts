@@ -8,7 +8,9 @@
  *   --watcher=I,A      incidents and audit rows of the watcher case (default 100,000,600,000)
  *   --runs=N           rounds (default 3)
  *   --cluster=N        lifecycles per side of the PostgreSQL scale-out case (default 200; quick 50)
- *   cluster            that case alone: `npm run bench -- cluster [--cluster=N] [--runs=N]`
+ *   SECTION…           only those sections, in the order given, e.g. `npm run bench -- linear`
+ *                      or `npm run bench -- floors watcher --quick`: linear, floors, watcher,
+ *                      clock, store, startup, cluster (sections 1 to 7)
  */
 import { clockRace } from './clocks.js';
 import { clusterHeading, clusterLines, clusterRace } from './cluster.js';
@@ -35,57 +37,83 @@ const side = (s: Side) => `${ms(s.cpuMs)} CPU, ${ms(s.wallMs)} wall, ${s.gcYoung
 
 console.log(`incident-flow bench · Node ${process.version} · ${runs} interleaved rounds, medians\n`);
 
+/** Section 1. */
+async function linearSection(): Promise<void> {
+  console.log(`1. Linear: the fleet scenario (scenarios/fleet-month.yaml, load for: scaled) at ${scales.map((s) => `${s}×`).join(' and ')}, each run in its own process, file store, a commit every 20,000 audit rows`);
+  const lin = linear(scales, runs);
+  for (const s of lin.scales) {
+    console.log(`   ${`${s.scale}×`.padStart(6)}: ${fmt(s.incidents)} incidents, ${fmt(s.audit)} audit rows · ${ms(s.cpuMsPerIncident)} CPU / incident (${ms(s.wallMsPerIncident)} wall) · peak RSS ${fmt(s.peakRssMB)} MB · live heap after the run ${s.liveHeapMB === null ? '—' : `${fmt(s.liveHeapMB)} MB`} · ${s.gcYoungPer1k.toFixed(1)} young GCs per 1k incidents`);
+  }
+  const [lo, hi] = [scales[0], scales.at(-1)];
+  console.log(`   CPU per incident ${hi}× ÷ ${lo}×: ${lin.cpuRatio.toFixed(2)} (target ≤ 1.10: ${verdict(lin.cpuRatio <= 1.1)}) · peak RSS ${hi}× ÷ ${lo}×: ${lin.rssRatio.toFixed(2)} (target ≤ 1.25: ${verdict(lin.rssRatio <= 1.25)})`);
+}
+
+/** Section 2. */
+async function floorsSection(): Promise<void> {
+  console.log(`2. Floors: ${fmt(lifecycles)} incident lifecycles open at once (detected → 3 failed retries at 0 s, 5 s, 25 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), same virtual clock`);
+  const f = await floorRace(lifecycles, runs);
+  console.log(`   chart floor    — our incident machine, every effect a no-op (deadlines still fire on the clock; no audit, records, deadline rows): ${side(f.chartFloor)}`);
+  console.log(`   ours, memory   — the engine's incident actors on the memory store (${f.rowsPerLifecycle} audit rows, records per burst, deadline rows): ${side(f.memory)}`);
+  console.log(`   physical floor — bare XState transitions + JSON.stringify of the same ${f.rowsPerLifecycle} audit rows + raw append, fdatasync per 10,000 lines: ${side(f.physicalFloor)}`);
+  console.log(`   ours, file     — the same engine on the file store (audit file + state journal, one group commit with fsync, close folds the state): ${side(f.file)}`);
+  console.log(`   chart floor ÷ ours on memory (CPU): ${f.chartRatio.toFixed(2)} (target ≥ 0.80: ${verdict(f.chartRatio >= 0.8)})`);
+  console.log(`   ours on file ÷ physical floor (CPU): ${f.physicalRatio.toFixed(2)}× (target ≤ 2×: ${verdict(f.physicalRatio <= 2)})`);
+}
+
+/** Section 3. */
+async function watcherSection(): Promise<void> {
+  console.log(`3. Watcher over a store of ${fmt(wIncidents)} incidents and ${fmt(wAudits)} audit rows, opened read-only as \`incident-flow watch\` does; 50 requests per answer over loopback`);
+  const w = await benchWatcherAtScale(wIncidents, wAudits);
+  console.log(`   store open (median of 3): ${ms(w.openMs, 0)} (target ≤ 2,000 ms: ${verdict(w.openMs <= 2000)})`);
+  for (const r of w.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)}`);
+  const slowest = Math.max(...w.routes.map((r) => r.p95));
+  console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
+  console.log(`   full-text audit search (${w.search.terms} terms, 10 requests): p95 ${ms(w.search.p95, 0)} (target ≤ 100 ms: ${verdict(w.search.p95 <= 100)})`);
+}
+
+/** Section 4. */
+async function clockSection(): Promise<void> {
+  console.log('4. Virtual clock: n open incidents, each with a response and a resolution timer, all fired');
+  for (const n of quick ? [500] : [1_000, 4_000]) {
+    const r = clockRace(n);
+    console.log(`   ${fmt(n).padStart(7)} incidents: XState SimulatedClock ${ms(r.simulatedMs, 0)} · ours ${ms(r.virtualMs, 0)} · ${(r.simulatedMs / r.virtualMs).toFixed(1)}× faster`);
+  }
+}
+
+/** Section 5. */
+async function storeSection(): Promise<void> {
+  console.log('5. Store: one small commit (an audit row and an incident update) on a store holding n audit rows');
+  for (const n of quick ? [10_000] : [100_000, 500_000]) {
+    const r = await commitRace(n);
+    console.log(`   ${fmt(n).padStart(7)} rows: plain lowdb ${ms(r.lowdbMs, 1)} · ours (audit append + state journal + fsync) ${ms(r.oursMs, 1)} · ${(r.lowdbMs / r.oursMs).toFixed(1)}× faster`);
+  }
+}
+
+/** Section 6. Process start-ups are cheap and noisy: at least 7 rounds. */
+async function startupSection(): Promise<void> {
+  const startupRounds = Math.max(runs, 7);
+  console.log(`6. CLI start-up from the compiled package (dist/), each a fresh process, against node -e 0; median of ${startupRounds} interleaved rounds`);
+  console.log(startupLines(startupRace(startupRounds)).join('\n'));
+}
+
 /** Section 7 (PostgreSQL at 127.0.0.1:5432, or INCIDENT_FLOW_TEST_PG). */
-async function scaleOut(): Promise<void> {
+async function clusterSection(): Promise<void> {
   console.log(`7. ${clusterHeading(clusterN, runs)}`);
   console.log(clusterLines(await clusterRace(clusterN, runs, (line) => console.log(line))).join('\n'));
 }
-if (process.argv.includes('cluster')) {
-  await scaleOut();
-  process.exit(0);
+
+const SECTIONS = {
+  linear: linearSection, floors: floorsSection, watcher: watcherSection, clock: clockSection,
+  store: storeSection, startup: startupSection, cluster: clusterSection,
+} as const;
+const named = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknown = named.filter((a) => !(a in SECTIONS));
+if (unknown.length) {
+  console.error(`bench: no section ${unknown.map((a) => `'${a}'`).join(', ')}; expected one of ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
 }
-
-console.log(`1. Linear: the fleet scenario (scenarios/fleet-month.yaml, load for: scaled) at ${scales.map((s) => `${s}×`).join(' and ')}, each run in its own process, file store, a commit every 20,000 audit rows`);
-const lin = linear(scales, runs);
-for (const s of lin.scales) {
-  console.log(`   ${`${s.scale}×`.padStart(6)}: ${fmt(s.incidents)} incidents, ${fmt(s.audit)} audit rows · ${ms(s.cpuMsPerIncident)} CPU / incident (${ms(s.wallMsPerIncident)} wall) · peak RSS ${fmt(s.peakRssMB)} MB · live heap after the run ${s.liveHeapMB === null ? '—' : `${fmt(s.liveHeapMB)} MB`} · ${s.gcYoungPer1k.toFixed(1)} young GCs per 1k incidents`);
+const chosen = named.length ? (named as Array<keyof typeof SECTIONS>) : (Object.keys(SECTIONS) as Array<keyof typeof SECTIONS>);
+for (const [k, name] of chosen.entries()) {
+  if (k) console.log('');
+  await SECTIONS[name]();
 }
-const [lo, hi] = [scales[0], scales.at(-1)];
-console.log(`   CPU per incident ${hi}× ÷ ${lo}×: ${lin.cpuRatio.toFixed(2)} (target ≤ 1.10: ${verdict(lin.cpuRatio <= 1.1)}) · peak RSS ${hi}× ÷ ${lo}×: ${lin.rssRatio.toFixed(2)} (target ≤ 1.25: ${verdict(lin.rssRatio <= 1.25)})`);
-
-console.log(`\n2. Floors: ${fmt(lifecycles)} incident lifecycles open at once (detected → 3 failed retries at 0 s, 5 s, 25 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), same virtual clock`);
-const f = await floorRace(lifecycles, runs);
-console.log(`   chart floor    — our incident machine, every effect a no-op (deadlines still fire on the clock; no audit, records, deadline rows): ${side(f.chartFloor)}`);
-console.log(`   ours, memory   — the engine's incident actors on the memory store (${f.rowsPerLifecycle} audit rows, records per burst, deadline rows): ${side(f.memory)}`);
-console.log(`   physical floor — bare XState transitions + JSON.stringify of the same ${f.rowsPerLifecycle} audit rows + raw append, fdatasync per 10,000 lines: ${side(f.physicalFloor)}`);
-console.log(`   ours, file     — the same engine on the file store (audit file + state journal, one group commit with fsync, close folds the state): ${side(f.file)}`);
-console.log(`   chart floor ÷ ours on memory (CPU): ${f.chartRatio.toFixed(2)} (target ≥ 0.80: ${verdict(f.chartRatio >= 0.8)})`);
-console.log(`   ours on file ÷ physical floor (CPU): ${f.physicalRatio.toFixed(2)}× (target ≤ 2×: ${verdict(f.physicalRatio <= 2)})`);
-
-console.log(`\n3. Watcher over a store of ${fmt(wIncidents)} incidents and ${fmt(wAudits)} audit rows, opened read-only as \`incident-flow watch\` does; 50 requests per answer over loopback`);
-const w = await benchWatcherAtScale(wIncidents, wAudits);
-console.log(`   store open (median of 3): ${ms(w.openMs, 0)} (target ≤ 2,000 ms: ${verdict(w.openMs <= 2000)})`);
-for (const r of w.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)}`);
-const slowest = Math.max(...w.routes.map((r) => r.p95));
-console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
-console.log(`   full-text audit search (${w.search.terms} terms, 10 requests): p95 ${ms(w.search.p95, 0)} (target ≤ 100 ms: ${verdict(w.search.p95 <= 100)})`);
-
-console.log('\n4. Virtual clock: n open incidents, each with a response and a resolution timer, all fired');
-for (const n of quick ? [500] : [1_000, 4_000]) {
-  const r = clockRace(n);
-  console.log(`   ${fmt(n).padStart(7)} incidents: XState SimulatedClock ${ms(r.simulatedMs, 0)} · ours ${ms(r.virtualMs, 0)} · ${(r.simulatedMs / r.virtualMs).toFixed(1)}× faster`);
-}
-
-console.log('\n5. Store: one small commit (an audit row and an incident update) on a store holding n audit rows');
-for (const n of quick ? [10_000] : [100_000, 500_000]) {
-  const r = await commitRace(n);
-  console.log(`   ${fmt(n).padStart(7)} rows: plain lowdb ${ms(r.lowdbMs, 1)} · ours (audit append + state journal + fsync) ${ms(r.oursMs, 1)} · ${(r.lowdbMs / r.oursMs).toFixed(1)}× faster`);
-}
-
-// Process start-ups are cheap and noisy: at least 7 rounds.
-const startupRounds = Math.max(runs, 7);
-console.log(`\n6. CLI start-up from the compiled package (dist/), each a fresh process, against node -e 0; median of ${startupRounds} interleaved rounds`);
-console.log(startupLines(startupRace(startupRounds)).join('\n'));
-
-console.log('');
-await scaleOut();

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../machines/types.js';
+import { AuditText } from './auditText.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 /** The AuditQuery fields answered from an index: row positions by value. */
@@ -7,6 +8,8 @@ export type IndexedField = (typeof INDEXED)[number];
 
 /** The fields the `text` filter searches. */
 const TEXT_FIELDS = ['message', 'action', 'actor', 'entityId'] as const;
+/** Rows parsed at a time when the searched text is built from a log's rows. */
+const TEXT_BATCH = 8192;
 
 /** Where an index stood, to go back to it (see `AuditIndex.rollback`). */
 export interface IndexMark {
@@ -23,7 +26,8 @@ export interface IndexMark {
  * 8 bytes a row a field, and a lookup costs what it returns. Also
  * tracks whether `ts` never goes down, so that time bounds can be bisected, and which
  * rows have a text field that is not a string, number or boolean (their JSON line is
- * not a safe prefilter for the `text` match).
+ * not a safe prefilter for the `text` match). The searched text itself (AuditText) is kept
+ * from the start with `text`, else from the first `text` query on (built then from the rows).
  */
 export class AuditIndex {
   readonly #columns = new Map<IndexedField, Column>(INDEXED.map((field) => [field, new Column()]));
@@ -31,11 +35,18 @@ export class AuditIndex {
   #size = 0;
   #lastTs = '';
   #tsOrdered = true;
+  #text: AuditText | null;
+
+  /** `text`: keep the searched text from the first row (a store opened to be viewed). */
+  constructor(opts: { text?: boolean } = {}) {
+    this.#text = opts.text ? new AuditText() : null;
+  }
 
   /** Takes in the next row. */
   add(row: AuditEntry): void {
     const pos = this.#size++;
     for (const [field, column] of this.#columns) column.set(pos, valueOf(row, field));
+    this.#text?.add(TEXT_FIELDS.map((field) => row[field]));
     if (this.#tsOrdered) {
       const ts = row.ts;
       if (typeof ts === 'string' && ts >= this.#lastTs) this.#lastTs = ts;
@@ -55,6 +66,7 @@ export class AuditIndex {
   rollback(mark: IndexMark): void {
     for (const pos of this.#oddText) if (pos >= mark.size) this.#oddText.delete(pos);
     for (const column of this.#columns.values()) column.truncate(mark.size);
+    this.#text?.truncate(mark.size);
     [this.#size, this.#lastTs, this.#tsOrdered] = [mark.size, mark.lastTs, mark.tsOrdered];
   }
 
@@ -68,6 +80,26 @@ export class AuditIndex {
     const column = this.#column(field);
     const id = column.idOf(value);
     return id !== 0 && column.at(pos) === id;
+  }
+
+  /**
+   * Positions (ascending) of the rows with `needle` (lowercased) in a searched field, from
+   * the searched text, built from `rows` first if it is not kept yet; null for a needle
+   * holding a separator of that text (then rows are checked one by one).
+   */
+  textPositions(needle: string, rows: AuditRows): number[] | null {
+    if (!AuditText.accepts(needle)) return null;
+    if (!this.#text) {
+      const text = new AuditText();
+      for (let from = 0; from < this.#size; from += TEXT_BATCH) {
+        const to = Math.min(this.#size, from + TEXT_BATCH);
+        for (const row of rows.entries ? rows.entries(from, to) : Array.from({ length: to - from }, (_, k) => rows.entry(from + k))) {
+          text.add(TEXT_FIELDS.map((field) => row[field]));
+        }
+      }
+      this.#text = text;
+    }
+    return this.#text.search(needle, this.#size);
   }
 
   /** True when the row's JSON line can prefilter a `text` match (see queryAudit). */
@@ -171,6 +203,8 @@ export interface AuditRows {
   readonly length: number;
   line(pos: number): string;
   entry(pos: number): AuditEntry;
+  /** Rows [from, to), parsed (read in bulk, where the rows allow it). */
+  entries?(from: number, to: number): AuditEntry[];
 }
 
 /**
@@ -189,6 +223,9 @@ export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery
     const found = index.positions(field, value);
     if (!list || found.length < list.length) [list, chosen] = [found, field];
   }
+  const needle = query.text ? query.text.toLowerCase() : null;
+  const texts = needle === null ? null : index.textPositions(needle, rows);
+  if (texts) list = list ? intersect(list, texts) : texts;
   const candidates = list;
   const at = candidates ? (i: number) => candidates[i] : (i: number) => i;
   let lo = 0;
@@ -207,8 +244,7 @@ export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery
   const checks: Array<(row: AuditEntry) => boolean> = [];
   if (!bisect && since !== undefined) checks.push((row) => row.ts >= since);
   if (!bisect && until !== undefined) checks.push((row) => row.ts < until);
-  if (query.text) {
-    const needle = query.text.toLowerCase();
+  if (needle !== null && !texts) {
     checks.push((row) => TEXT_FIELDS.some((field) => String(row[field] ?? '').toLowerCase().includes(needle)));
     // A needle of plain ASCII is in a field only if it is in the row's line (which holds
     // the field verbatim, strings escaped only for quotes, backslashes and controls), so
@@ -242,6 +278,17 @@ export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery
     total++;
   }
   return { total, rows: out };
+}
+
+/** The numbers in both ascending lists. */
+function intersect(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i] < b[j]) i++;
+    else if (a[i] > b[j]) j++;
+    else (out.push(a[i]), i++, j++);
+  }
+  return out;
 }
 
 /** First index in [lo, hi) where `before` turns false (`before` is true, then false). */

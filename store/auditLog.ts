@@ -24,11 +24,15 @@ export class AuditLog {
   readonly #ends = new ByteOffsets();
   /** The rows after them (not committed to a file, or a memory store's), as their lines. */
   #lines: string[] = [];
-  readonly #index = new AuditIndex();
+  readonly #index: AuditIndex;
 
-  /** `file`: where the rows read with `addStored` are (a file store's log). */
-  constructor(file: AuditFile | null = null) {
+  /**
+   * `file`: where the rows read with `addStored` are (a file store's log); `text`: keep
+   * the text that `text` queries search from the first row (see AuditIndex).
+   */
+  constructor(file: AuditFile | null = null, opts: { text?: boolean } = {}) {
     this.#file = file;
+    this.#index = new AuditIndex(opts);
   }
 
   /** How many rows the log holds. */

@@ -42,8 +42,9 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   constructor(path: string, opts: { readonly?: boolean; lock?: Lock | null } = {}) {
     this.files = storeFiles(path);
     this.#auditFile = new AuditFile(this.files.audit);
-    this.#audit = new AuditLog(this.#auditFile);
     this.#readonly = opts.readonly ?? false;
+    // A store opened read-only is there to be viewed: its audit search is ready from the start.
+    this.#audit = new AuditLog(this.#auditFile, { text: this.#readonly });
     this.#lock = opts.lock ?? null;
     this.#state = new DurableState(this.files, this.#readonly);
   }
