@@ -27,11 +27,14 @@ export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coo
 
 /**
  * Writes one incident step in the caller's transaction, with the incident row already
- * locked: the responders' rows (locked in a fixed order after the incident, so that their
- * acknowledgements and releases, and the audit rows written meanwhile, are in one order
- * per responder), the audit rows, the record and snapshot, the deadlines armed and
- * disarmed (rows plus pg-boss jobs), notifications, the decision settled, the mitigation
- * lifted, and the queued work the step asked for (a retry attempt, a duty, a review).
+ * locked: the record and snapshot, the deadlines armed and disarmed (rows plus pg-boss
+ * jobs), notifications, the decision settled, the mitigation lifted, the queued work the
+ * step asked for (a retry attempt, a duty, a review), and last the responders' rows and the
+ * audit rows. The responder rows are locked in a fixed order after everything else (also
+ * after the agents and workflows a duty or the mitigation wrote), so that their
+ * acknowledgements and releases, and the audit rows written meanwhile, are in one order per
+ * responder; last, because every incident's step that assigns, acknowledges or releases
+ * Cheryl, Petra or Atlas waits for that row until the holder commits.
  */
 export async function commitStep(sql: Sql, cx: ClusterContext, previous: IncidentRecord | null, step: Step, extraLocks: Responder[] = []): Promise<Committed> {
   const { rt } = cx;
@@ -41,30 +44,6 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   const work: QueuedWork[] = [];
   const events: EngineEvent[] = [];
 
-  const lockOrder = [...new Set([...effects.responders.map((r) => r.responder), ...extraLocks])].sort();
-  const held = new Map<Responder, ResponderRecord>();
-  for (const responder of lockOrder) held.set(responder, await lockResponder(sql, cx, responder));
-  for (const op of effects.responders) {
-    const row = held.get(op.responder)!;
-    const before = responderMachine.resolveState({ value: row.active.length > 0 ? 'busy' : 'idle', context: { id: op.responder, capacity: row.capacity, active: row.active, queue: row.queue } as ResponderContext });
-    const latency = cx.responders[op.responder]?.ack ?? 0;
-    const machine = responderMachine.provide({ delays: { ackLatency: () => Math.max(0, Math.round(typeof latency === 'number' ? latency : latency(rt.random))) } });
-    const [next, actions] = transition(machine, before, { type: op.type, incidentId: id });
-    for (const action of actions) {
-      const p = action.params as { id?: string; delay?: number; sendId?: string; event?: { incidentId: string } };
-      // The responder's delayed `ack.due` becomes a durable deadline of the responder.
-      if (action.type === 'xstate.raise' && p.event) {
-        const due = now + (p.delay ?? 0);
-        await arm(sql, cx, work, op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: due, event: { type: 'ack.due', incidentId: p.event.incidentId } });
-      }
-      if ((action.type as string) === 'xstate.cancel' && p.sendId) await disarm(sql, op.responder, [p.sendId]);
-    }
-    held.set(op.responder, { ...row, active: next.context.active, queue: next.context.queue, updatedAt: isoAt(now) });
-  }
-  if (effects.responders.length > 0) await putRows(sql, 'responders', [...held.values()]);
-
-  const audit: AuditEntry[] = effects.audit.map((p) => auditEntry(rt, 'incident', id, p));
-  await appendAudit(sql, audit);
   await putRows(sql, 'incidents', [record]);
   await disarm(sql, id, effects.disarm);
   for (const deadline of effects.arm) await arm(sql, cx, work, id, deadline);
@@ -90,11 +69,46 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   if (responder && sub === 'working' && previous?.state !== record.state) work.push({ data: { t: 'duty', incidentId: id, responder } });
   // The host's onFix hook runs from the queue too: a process killed before calling it leaves it to another.
   if (effects.startFix && previous?.state !== record.state) work.push({ data: { t: 'fix', incidentId: id, owner: effects.startFix } });
+
+  work.push(...(await stepResponders(sql, cx, id, step, extraLocks, now)));
+  const audit: AuditEntry[] = effects.audit.map((p) => auditEntry(rt, 'incident', id, p));
+  await appendAudit(sql, audit);
   await cx.queue.insert(sql, work);
 
   for (const entry of audit) events.push({ type: 'audit', entry });
   events.push({ type: 'incident', incident: record });
   return { events };
+}
+
+/**
+ * The responders' side of a step: their rows locked (sorted), each assignment or release
+ * through the responder machine's pure transition, its acknowledgement deadline armed or
+ * disarmed, the rows written. Returns the deadline jobs to queue.
+ */
+async function stepResponders(sql: Sql, cx: ClusterContext, id: string, { effects }: Step, extraLocks: Responder[], now: number): Promise<QueuedWork[]> {
+  const work: QueuedWork[] = [];
+  const lockOrder = [...new Set([...effects.responders.map((r) => r.responder), ...extraLocks])].sort();
+  const held = new Map<Responder, ResponderRecord>();
+  for (const responder of lockOrder) held.set(responder, await lockResponder(sql, cx, responder));
+  for (const op of effects.responders) {
+    const row = held.get(op.responder)!;
+    const before = responderMachine.resolveState({ value: row.active.length > 0 ? 'busy' : 'idle', context: { id: op.responder, capacity: row.capacity, active: row.active, queue: row.queue } as ResponderContext });
+    const latency = cx.responders[op.responder]?.ack ?? 0;
+    const machine = responderMachine.provide({ delays: { ackLatency: () => Math.max(0, Math.round(typeof latency === 'number' ? latency : latency(cx.rt.random))) } });
+    const [next, actions] = transition(machine, before, { type: op.type, incidentId: id });
+    for (const action of actions) {
+      const p = action.params as { id?: string; delay?: number; sendId?: string; event?: { incidentId: string } };
+      // The responder's delayed `ack.due` becomes a durable deadline of the responder.
+      if (action.type === 'xstate.raise' && p.event) {
+        const due = now + (p.delay ?? 0);
+        await arm(sql, cx, work, op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: due, event: { type: 'ack.due', incidentId: p.event.incidentId } });
+      }
+      if ((action.type as string) === 'xstate.cancel' && p.sendId) await disarm(sql, op.responder, [p.sendId]);
+    }
+    held.set(op.responder, { ...row, active: next.context.active, queue: next.context.queue, updatedAt: isoAt(now) });
+  }
+  if (effects.responders.length > 0) await putRows(sql, 'responders', [...held.values()]);
+  return work;
 }
 
 /** The responder's row, locked; created with its configured capacity the first time. */
