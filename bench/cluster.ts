@@ -14,6 +14,7 @@
  * prefix from BENCH_DB_PREFIX (default `bench_`); the server from INCIDENT_FLOW_TEST_PG.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { BossQueue, QUEUE } from '../agents/cluster/bossQueue.js';
@@ -69,6 +70,8 @@ export interface ClusterBench {
   /** Round by round, then the median: 1 process ÷ floor, 2 processes ÷ 1 process (lifecycles per second). */
   oneOverFloor: number;
   twoOverOne: number;
+  /** The machine's 1-minute load average before and after (others' work counts in wall time). */
+  load: [number, number];
 }
 
 let made = 0;
@@ -270,6 +273,7 @@ function sideOf(runs: readonly Run[]): Side {
  * @example const b = await clusterRace(300, 3);
  */
 export async function clusterRace(n: number, runs: number, log: (line: string) => void = () => undefined): Promise<ClusterBench> {
+  const loadBefore = loadavg()[0];
   const recorded = await engineRun(20, 1, true);
   let template: Awaited<ReturnType<typeof templateOf>>;
   try {
@@ -291,6 +295,7 @@ export async function clusterRace(n: number, runs: number, log: (line: string) =
     floor: sideOf(results.floor), one: sideOf(results.one), two: sideOf(results.two),
     oneOverFloor: median(results.one.map((x, k) => x.rate / results.floor[k].rate)),
     twoOverOne: median(results.two.map((x, k) => x.rate / results.one[k].rate)),
+    load: [loadBefore, loadavg()[0]],
   };
 }
 
@@ -309,6 +314,7 @@ export function clusterLines(b: ClusterBench): string[] {
     `   2 processes: ${side(b.two)} · per-event latency p50 ${ms(b.two.p50)}, p99 ${ms(b.two.p99)}`,
     `   1 process ÷ floor (lifecycles/s): ${b.oneOverFloor.toFixed(2)} (target ≥ 0.5: ${verdict(b.oneOverFloor >= 0.5)})`,
     `   2 processes ÷ 1 process (lifecycles/s): ${b.twoOverOne.toFixed(2)} (target ≥ 1.5: ${verdict(b.twoOverOne >= 1.5)})`,
+    `   machine: ${availableParallelism()} cores, 1-minute load average ${b.load[0].toFixed(1)} before and ${b.load[1].toFixed(1)} after (the server's and others' work share the cores)`,
   ];
 }
 
