@@ -1,11 +1,8 @@
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
-import { incidentInput } from '../machines/incidentInput.js';
 import type { JobRecord, Responder } from '../machines/types.js';
-import { impactOf } from '../machines/policies/classification.js';
 import { fingerprintOf } from '../machines/policies/fingerprint.js';
-import { isRetryable } from '../machines/policies/retryLadder.js';
 import { buildReview } from '../reports/review.js';
 import { postgresTargetOf } from '../store/postgres/targets.js';
 import { createClusterEngine } from './cluster/clusterEngine.js';
@@ -18,8 +15,10 @@ import { listenerFailed } from './listenerFailure.js';
 import { coordinate, type RecentFailure } from './petra.js';
 import { Responders } from './responders.js';
 import { isoAt, runtimeOf, type Runtime } from './runtime.js';
+import { checkAnswer, checkJob, stoppedError } from './engineCalls.js';
+import { failureInput } from './failureInput.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
-import { messageOf, nameOf, stackOf } from './errorText.js';
+import { messageOf } from './errorText.js';
 import { Workers } from './workers.js';
 
 const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coordinated', atlas: 'executive' };
@@ -142,30 +141,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     }
     const id = rt.ids('inc');
     rt.store.put('jobs', { ...job, incidentId: id });
-    const impact = impactOf(spec?.impact ?? (spec && options.assess ? guarded(() => options.assess!(error, spec), {}) : {}));
-    const input = incidentInput({
-      id,
-      fingerprint,
-      rootCause: spec?.rootCause ?? null,
-      repeatOf: match.previous,
-      tenant: job.tenant,
-      agent: job.agent,
-      workflow: job.workflow,
-      jobId: job.id,
-      failure: spec?.failure ?? null,
-      error: {
-        message,
-        name: nameOf(error),
-        stack: stackOf(error),
-        retryable: guarded(() => (spec?.retryable ? spec.retryable(error) : isRetryable(error)), true),
-      },
-      impact,
-      failureStartedAt: isoAt(spec?.startedAt ?? at),
-      detectedAt: isoAt(at),
-      whys: spec?.whys ?? [],
-      policy: rt.policy,
-    });
-    incidents.start(input);
+    incidents.start(failureInput({ id, fingerprint, repeatOf: match.previous, job, error, spec, at, assess: options.assess, policy: rt.policy }));
   }
 
   // Fleet and tenants first: Cheryl reads tenant admins, workers read pauses.
@@ -178,15 +154,6 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
   restore();
   chairman.start();
   let stopped = false;
-
-  /** A host callback (assess, retryable) that throws gets its default: the incident opens all the same. */
-  function guarded<T>(call: () => T, fallback: T): T {
-    try {
-      return call();
-    } catch {
-      return fallback;
-    }
-  }
 
   /** Brings back what the store holds: open incidents, their deadlines, the responders' hands, waiting jobs. */
   function restore(): void {
@@ -227,24 +194,20 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     clock: rt.clock,
     machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
     submit(job) {
-      if (stopped) throw new EngineError('submit: the engine is stopped; create a new engine over the store to run more jobs');
-      // A job nothing can run is the caller's mistake, not an incident.
-      if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
-      if (!job.run && !(job.kind && options.jobs?.[job.kind])) {
-        const known = Object.keys(options.jobs ?? {});
-        throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}; registered kinds: ${known.length ? known.join(', ') : 'none'}`);
-      }
+      if (stopped) throw stoppedError('submit');
+      checkJob(job, options.jobs);
       return workers.submit(job, job.startedAt);
     },
     decide(decisionId, answer, by) {
+      if (stopped) throw stoppedError('decide');
+      checkAnswer(answer, by);
       const decision = rt.store.get('decisions', decisionId);
       if (!decision) throw new EngineError(`no decision "${decisionId}"`);
       if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
-      if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);
-      if (!by) throw new EngineError('a decision needs the name of the person answering (by)');
       incidents.send(decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by });
     },
     resolve(incidentId, opts = {}) {
+      if (stopped) throw stoppedError('resolve');
       if (!incidents.has(incidentId)) throw new EngineError(`incident "${incidentId}" is not open`);
       incidents.send(incidentId, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
     },

@@ -3,9 +3,10 @@ import type pg from 'pg';
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import { responderMachine } from '../../machines/responderMachine.js';
 import { workerMachine } from '../../machines/workerMachine.js';
-import type { DecisionRecord, IncidentRecord, JobRecord } from '../../machines/types.js';
+import type { DecisionRecord, JobRecord } from '../../machines/types.js';
 import type { PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
+import { checkAnswer, checkJob, stoppedError } from '../engineCalls.js';
 import { listenerFailed } from '../listenerFailure.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
 import type { SentSpec } from './clusterHost.js';
@@ -78,7 +79,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       runners: options.jobs ?? {},
       localSpecs,
       assess: options.assess,
-      onFix: options.onFix ? (incident: IncidentRecord, owner) => options.onFix!(incident as never, owner) : undefined,
+      onFix: options.onFix,
       onConnection,
       onJobSettled: (jobId, status) => settle(jobId, status),
     });
@@ -118,9 +119,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     clock: rt.clock,
     machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
     submit(job) {
-      if (stopped) throw new EngineError('submit: the engine is stopped; create a new engine over the store to run more jobs');
-      if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
-      if (!job.run && !(job.kind && options.jobs?.[job.kind])) throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}`);
+      if (stopped) throw stoppedError('submit');
+      checkJob(job, options.jobs);
       const jobId = job.id ?? rt.ids('job');
       const now = isoAt(rt.clock.now());
       localSpecs.set(jobId, job);
@@ -141,8 +141,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       return { jobId, done, queued };
     },
     async decide(decisionId, answer, by) {
-      if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);
-      if (!by) throw new EngineError('a decision needs the name of the person answering (by)');
+      if (stopped) throw stoppedError('decide');
+      checkAnswer(answer, by);
       const key = `decide:${randomUUID()}`;
       const { host, claim, getRow } = await started;
       await host.tx(async (sql) => {
@@ -157,6 +157,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       });
     },
     async resolve(incidentId, opts = {}) {
+      if (stopped) throw stoppedError('resolve');
       const key = `resolve:${randomUUID()}`;
       const { host, claim, getRow } = await started;
       await host.tx(async (sql) => {

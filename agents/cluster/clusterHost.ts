@@ -1,10 +1,7 @@
 import type pg from 'pg';
-import { incidentInput } from '../../machines/incidentInput.js';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
-import { impactOf } from '../../machines/policies/classification.js';
 import { fingerprintOf } from '../../machines/policies/fingerprint.js';
-import { isRetryable } from '../../machines/policies/retryLadder.js';
 import { buildReview } from '../../reports/review.js';
 import { assess } from '../atlas.js';
 import { triage } from '../cheryl.js';
@@ -14,6 +11,9 @@ import { RESPONDERS } from '../responders.js';
 import { auditEntry, isoAt } from '../runtime.js';
 import type { JobRunner, JobSpec } from '../types.js';
 import { messageOf, stackOf } from '../errorText.js';
+import { failureInput } from '../failureInput.js';
+import { JobTimeoutError, runWithTimeout } from '../jobTimeout.js';
+import type { IncidentContext } from '../../machines/incidentContext.js';
 import type { WorkItem } from './bossQueue.js';
 import { commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
 import { createDutyView, type DutyWrite } from './dutyView.js';
@@ -30,7 +30,7 @@ export interface HostOptions {
   /** Specs of jobs submitted in this process (their `run` and `retryable` functions stay here). */
   localSpecs: Map<string, JobSpec>;
   assess?: (error: unknown, job: JobSpec) => Partial<import('../../machines/types.js').ImpactAssessment>;
-  onFix?: (incident: IncidentRecord, owner: Responder) => void;
+  onFix?: (incident: IncidentContext, owner: Responder) => void;
   onConnection: ConnectionListener;
   onJobSettled: (jobId: string, status: 'succeeded' | 'failed') => void;
 }
@@ -119,9 +119,9 @@ export class ClusterHost {
     await this.tx(async (sql) => {
       const record = await getRow(sql, 'incidents', incidentId, true);
       if (!record || !due(record)) return null;
-      if (job) await this.settleJob(sql, job, attempt, result);
+      const failed = job ? await this.settleJob(sql, job, attempt, result) : null;
       const output = { ok: result.ok, at, ...(result.ok ? {} : { error: messageOf(result.error) }) };
-      return this.applyTo(sql, record, { type: `xstate.done.actor.${childId}`, output });
+      return withJobFailed(failed, await this.applyTo(sql, record, { type: `xstate.done.actor.${childId}`, output }));
     });
   }
 
@@ -162,7 +162,8 @@ export class ClusterHost {
   /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */
   private async fix(incidentId: string, owner: Responder): Promise<void> {
     const record = await transaction(this.pool, (sql) => getRow(sql, 'incidents', incidentId), { onConnection: this.opts.onConnection });
-    if (record?.state === `${STAGE[owner]}.fixing`) this.opts.onFix?.(record, owner);
+    // The incident's context, as the single-process engine's hook gets it (not the stored record).
+    if (record?.state === `${STAGE[owner]}.fixing`) this.opts.onFix?.(snapshotOf(record).context, owner);
   }
 
   /** A submitted job's first run: a failure opens an incident or joins the open one (once, by its key). */
@@ -174,8 +175,8 @@ export class ClusterHost {
     const at = this.cx.rt.clock.now();
     await this.tx(async (sql) => {
       if (!(await claim(sql, `job:${jobId}`, null))) return null;
-      await this.settleJob(sql, job, 0, result);
-      return result.ok ? null : this.openOrJoin(sql, { ...job, incidentId: null }, result.error, spec, at);
+      const failed = await this.settleJob(sql, job, 0, result);
+      return withJobFailed(failed, result.ok ? null : await this.openOrJoin(sql, { ...job, incidentId: null }, result.error, spec, at));
     });
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
   }
@@ -195,13 +196,7 @@ export class ClusterHost {
     const { rows: closed } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]);
     const id = this.cx.rt.ids('inc');
     await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: id }]);
-    const impact = impactOf(spec.impact ?? (this.opts.assess ? this.opts.assess(error, spec) : {}));
-    const input = incidentInput({
-      id, fingerprint, rootCause: spec.rootCause ?? null, repeatOf: closed[0]?.id ?? null, tenant: job.tenant, agent: job.agent, workflow: job.workflow, jobId: job.id,
-      failure: spec.failure ?? null,
-      error: { message, name: error instanceof Error ? error.name : undefined, stack: stackOf(error), retryable: spec.retryable ? spec.retryable(error) : isRetryable(error) },
-      impact, failureStartedAt: isoAt(spec.startedAt ?? at), detectedAt: isoAt(at), whys: spec.whys ?? [], policy: this.cx.rt.policy,
-    });
+    const input = failureInput({ id, fingerprint, repeatOf: closed[0]?.id ?? null, job, error, spec, at, assess: this.opts.assess, policy: this.cx.rt.policy });
     return commitStep(sql, this.cx, null, openIncident(input, isoAt(at)));
   }
 
@@ -209,26 +204,34 @@ export class ClusterHost {
     const run = spec?.run ?? (job.kind ? this.opts.runners[job.kind] : undefined);
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
-      await run({ attempt, jobId: job.id, input: job.input });
+      const ms = this.cx.rt.policy.JOB_TIMEOUT_MS;
+      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.cx.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms));
       return { ok: true };
     } catch (error) {
       return { ok: false, error };
     }
   }
 
-  /** The job's row after a run, and its `job.failed` entry (as the single-process worker loop writes them). */
-  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }): Promise<void> {
+  /** The job's row after a run, and its `job.failed` entry (as the single-process worker loop writes them); returns that entry. */
+  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }): Promise<AuditEntry | null> {
     const at = this.cx.rt.clock.now();
     const current = (await getRow(sql, 'jobs', job.id)) ?? job;
     await putRows(sql, 'jobs', [{ ...current, status: result.ok ? 'succeeded' : 'failed', attempts: current.attempts + 1, error: result.ok ? null : messageOf(result.error), updatedAt: isoAt(at) }]);
-    if (result.ok) return;
+    if (result.ok) return null;
     const entry: AuditEntry = auditEntry(this.cx.rt, 'job', job.id, {
       at, actor: job.agent, action: 'job.failed', level: 'error',
       message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${messageOf(result.error)}`,
       meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: messageOf(result.error), stack: stackOf(result.error) },
     });
     await appendAudit(sql, [entry]);
+    return entry;
   }
+}
+
+/** A step's events after its job's `job.failed` entry: subscribers hear of the failure first, as in one process. */
+function withJobFailed(failed: AuditEntry | null, step: Committed | null): Committed | null {
+  if (!failed) return step;
+  return { events: [{ type: 'audit', entry: failed }, ...(step?.events ?? [])] };
 }
 
 /** Takes an idempotency key; false when an earlier try of the same event committed. */

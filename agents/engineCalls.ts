@@ -1,0 +1,29 @@
+import { EngineError, type JobRunner, type JobSpec } from './types.js';
+
+/**
+ * The mistakes both engines refuse the same way, in the same words (`EngineError`): a call
+ * after `stop()`, a job nothing can run, a malformed answer. What needs the store (an unknown
+ * decision, one already answered, an incident not open) each engine checks where it reads it.
+ */
+
+/** A call after `stop()`. */
+export function stoppedError(call: 'submit' | 'decide' | 'resolve'): EngineError {
+  const more = call === 'submit' ? 'run more jobs' : call === 'decide' ? 'answer decisions' : 'resolve incidents';
+  return new EngineError(`${call}: the engine is stopped; create a new engine over the store to ${more}`);
+}
+
+/** Throws unless the job names an agent and something to run (its own `run`, or a registered kind). */
+export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefined): void {
+  // A job nothing can run is the caller's mistake, not an incident.
+  if (!job || typeof job.agent !== 'string' || job.agent === '') throw new EngineError('submit: a job needs an agent (a non-empty string)');
+  if (!job.run && !(job.kind && jobs?.[job.kind])) {
+    const known = Object.keys(jobs ?? {});
+    throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}; registered kinds: ${known.length ? known.join(', ') : 'none'}`);
+  }
+}
+
+/** Throws unless the answer is approve or deny and names who gave it. */
+export function checkAnswer(answer: unknown, by: unknown): void {
+  if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);
+  if (!by) throw new EngineError('a decision needs the name of the person answering (by)');
+}

@@ -1,0 +1,64 @@
+import { incidentInput } from '../machines/incidentInput.js';
+import type { IncidentInput } from '../machines/incidentContext.js';
+import type { JobRecord, PolicyConfig } from '../machines/types.js';
+import { impactOf } from '../machines/policies/classification.js';
+import { isRetryable } from '../machines/policies/retryLadder.js';
+import { messageOf, nameOf, stackOf } from './errorText.js';
+import { isoAt } from './runtime.js';
+import type { EngineOptions, JobSpec } from './types.js';
+
+/** Where a new incident comes from: the job that failed, what it threw, and the engine's hooks. */
+export interface FailureOrigin {
+  id: string;
+  fingerprint: string;
+  /** The last closed incident with this fingerprint (a repeat), or null. */
+  repeatOf: string | null;
+  job: JobRecord;
+  error: unknown;
+  spec: JobSpec | undefined;
+  at: number;
+  assess: EngineOptions['assess'];
+  policy: PolicyConfig;
+}
+
+/**
+ * Spec, Step 1: the input of the incident a failed job opens, built the same way by both
+ * engines. The host's hooks (`assess`, the job's `retryable`) may throw: each then gives its
+ * default (a P2 feature-broken impact; retryable), and the incident opens all the same.
+ * @example incidents.start(failureInput({ id, fingerprint, repeatOf: null, job, error, spec, at, assess, policy }))
+ */
+export function failureInput(o: FailureOrigin): IncidentInput {
+  const { job, error, spec, at } = o;
+  const assessed = spec?.impact ?? (spec && o.assess ? guarded(() => o.assess!(error, spec), {}) : {});
+  return incidentInput({
+    id: o.id,
+    fingerprint: o.fingerprint,
+    rootCause: spec?.rootCause ?? null,
+    repeatOf: o.repeatOf,
+    tenant: job.tenant,
+    agent: job.agent,
+    workflow: job.workflow,
+    jobId: job.id,
+    failure: spec?.failure ?? null,
+    error: {
+      message: messageOf(error),
+      name: nameOf(error),
+      stack: stackOf(error),
+      retryable: guarded(() => (spec?.retryable ? spec.retryable(error) : isRetryable(error)), true),
+    },
+    impact: impactOf(assessed),
+    failureStartedAt: isoAt(spec?.startedAt ?? at),
+    detectedAt: isoAt(at),
+    whys: spec?.whys ?? [],
+    policy: o.policy,
+  });
+}
+
+/** A host callback that throws gets its default. */
+function guarded<T>(call: () => T, fallback: T): T {
+  try {
+    return call();
+  } catch {
+    return fallback;
+  }
+}
