@@ -33,7 +33,7 @@ const PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench_';
 /** The engine's default pool (ClusterSettings.poolSize): the floor writes through as many connections. */
 const POOL = 8;
 
-type Db = Awaited<ReturnType<typeof createTestDatabase>> & { name: string };
+type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
 /** One measured run of one side. */
 export interface Run {
@@ -76,8 +76,7 @@ export interface ClusterBench {
 
 let made = 0;
 async function freshDatabase(what: string): Promise<Db> {
-  const name = `${PREFIX}cluster_${what}_${process.pid}_${++made}`;
-  return { ...(await createTestDatabase(name)), name };
+  return createTestDatabase(`${PREFIX}cluster_${what}_${++made}`);
 }
 
 /** CPU ms so far of each server process connected to the database, by pid (Linux /proc; null elsewhere). */
