@@ -192,6 +192,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
   return {
     store: rt.store,
     clock: rt.clock,
+    ready: Promise.resolve(),
     machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine },
     submit(job) {
       if (stopped) throw stoppedError('submit');
@@ -212,6 +213,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       incidents.send(incidentId, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
+    pendingDecisionsNow: async () => rt.store.list('decisions', { status: 'pending' }),
     stateOf: (id) => incidents.stateOf(id),
     subscribe(listener) {
       listeners.add(listener);

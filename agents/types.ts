@@ -51,7 +51,10 @@ export interface ResponderSettings {
 export interface EngineOptions {
   /** Defaults to a memory store. Pass `await openStore(file)` for the embedded lowdb store. */
   store?: Store;
-  /** Defaults to the real clock. */
+  /**
+   * Defaults to the real clock. A cluster engine stamps times with it, but its deadlines come
+   * due on the database's wall clock: give it a clock that tells real time.
+   */
   clock?: Clock;
   /** Policy overrides, copied into each incident when it opens. */
   config?: Partial<PolicyConfig>;
@@ -68,43 +71,69 @@ export interface EngineOptions {
   assess?: (error: unknown, job: JobSpec) => Partial<ImpactAssessment>;
   /**
    * Called when an incident's owner starts on the fix; call `engine.resolve()` when it is in.
-   * After a restart it is called again for each incident still being fixed.
+   * After a restart it is called again for each incident still being fixed. A cluster engine
+   * calls it once the step committed, in whichever process takes that work (another one's if
+   * this process dies first): give every process the same hook.
    */
   onFix?: (incident: IncidentContext, owner: Responder) => void;
   /**
-   * Over a PostgreSQL store opened read-only (one of N engine processes): the queue's and
-   * pool's settings. See README, "Scaling out".
+   * Over a PostgreSQL store opened `{ shared: true }` (one of N engine processes): the queue's
+   * and pool's settings. See README, "Scaling out". The single-process engine has no use for it.
    */
   cluster?: ClusterSettings;
 }
 
+/**
+ * What `subscribe()` listeners hear. Both engines emit the same events in the same order per
+ * incident: a job's `job.failed` entry, then the audit entries of the incident step it leads
+ * to, each `decision` as it is requested and settled, and the `incident` record as saved.
+ * Differences by design: the single-process engine saves an incident once per burst of
+ * transitions, so its `incident` events may skip states the cluster engine reports (one per
+ * committed step); a cluster engine's listeners hear only what was applied in their own
+ * process (after its commit), and `connection` comes only from a cluster engine.
+ */
 export type EngineEvent =
   | { type: 'audit'; entry: AuditEntry }
   | { type: 'incident'; incident: IncidentRecord }
   | { type: 'decision'; decision: DecisionRecord }
-  /** The database connection of a store that has one (PostgreSQL) went away or came back. */
+  /** A cluster engine's database connection went away or came back (the single-process engine never sends it). */
   | { type: 'connection'; status: 'lost' | 'restored'; error?: string };
 
-/** The incident-response engine an agent platform embeds. */
+/**
+ * The incident-response engine an agent platform embeds. `createIncidentEngine` returns the
+ * single-process engine, or over a PostgreSQL store opened `{ shared: true }` one of N cluster
+ * engine processes (README, "Scaling out"): the same calls, events and `EngineError`s.
+ */
 export interface IncidentEngine {
   readonly store: Store;
   readonly clock: Clock;
-  /** Runs a job through the worker engine loop; a failure opens (or joins) an incident. */
+  /** Resolves once the engine takes work: at once in one process; a cluster engine's once its queue is up. */
+  readonly ready: Promise<void>;
+  /**
+   * Runs a job through the worker engine loop; a failure opens (or joins) an incident. `done`
+   * settles after the job's first run (and the incident it opened or joined). A cluster
+   * engine also returns `queued`, resolved once the job is committed to the database; in one
+   * process the job is in the store at once (`store.flush()` makes it durable).
+   */
   submit(job: JobSpec): { jobId: string; done: Promise<'succeeded' | 'failed'>; queued?: Promise<void> };
   /**
-   * Answers one of Atlas's go/no-go decisions; `by` names the person (audited). Over
-   * PostgreSQL it returns a promise (rejected with `EngineError` for a mistake): await it.
+   * Answers one of Atlas's go/no-go decisions; `by` names the person (audited). Throws
+   * `EngineError` for a mistake (an unknown decision, one already answered, a bad answer,
+   * after `stop()`); a cluster engine returns a promise rejected with it: await it.
    */
   decide(decisionId: string, answer: 'approve' | 'deny', by: string): void | Promise<void>;
-  /** The fix is in: the owner resolves the incident (a promise over PostgreSQL, as `decide`). */
+  /** The fix is in: the owner resolves the incident (`EngineError` when it is not open; a promise in a cluster engine, as `decide`). */
   resolve(incidentId: string, opts?: { by?: string; note?: string; rootCause?: string; whys?: Array<{ why: string; because: string }> }): void | Promise<void>;
+  /** The pending decisions in the store; a cluster engine's store copy is as fresh as its last `refresh()`. */
   pendingDecisions(): DecisionRecord[];
-  /** Open incidents' current state values, for diagrams. */
+  /** The pending decisions as the store holds them now (a cluster engine asks the database). */
+  pendingDecisionsNow(): Promise<DecisionRecord[]>;
+  /** Open incidents' current state values, for diagrams (a cluster engine: from its store copy, as `pendingDecisions`). */
   stateOf(incidentId: string): string | null;
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** The machine definitions, for diagrams. */
   readonly machines: Record<string, AnyStateMachine>;
-  /** Stops every actor and timer and flushes the store (the store stays open). */
+  /** Stops every actor, timer and queue worker, and flushes the store (the store stays open). */
   stop(): Promise<void>;
 }
 

@@ -98,7 +98,9 @@ export function createFakeEngine(store: Store, machines: Record<string, AnyState
     stateOf: (id) => store.get('incidents', id)?.state ?? null,
     resolve: () => {},
     stop: async () => {},
+    ready: Promise.resolve(),
     pendingDecisions: () => store.list('decisions', { status: 'pending' }),
+    pendingDecisionsNow: async () => store.list('decisions', { status: 'pending' }),
     subscribe(l) {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -27,12 +27,8 @@ export interface ClusterSettings {
 
 type Parts = typeof import('./clusterParts.js');
 
-export interface ClusterEngine extends IncidentEngine {
-  /** Resolves once the queue is up and this process takes work. */
-  readonly ready: Promise<void>;
-  /** The pending decisions as the database holds them now. */
-  pendingDecisionsNow(): Promise<DecisionRecord[]>;
-}
+/** A cluster engine: `ready` resolves once the queue is up and this process takes work; `pendingDecisionsNow()` asks the database. */
+export type ClusterEngine = IncidentEngine;
 
 /**
  * The incident engine as one of N processes on one PostgreSQL database. Same machines,
@@ -64,6 +60,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   const localSpecs = new Map<string, JobSpec>();
   const waiters = new Map<string, (status: 'succeeded' | 'failed') => void>();
   let stopped = false;
+  let stopping: Promise<void> | null = null;
 
   const started = (async () => {
     const parts = await import('./clusterParts.js');
@@ -177,12 +174,15 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async stop() {
+    stop() {
       stopped = true;
       clearInterval(poll);
-      const parts = await started.catch(() => null);
-      await parts?.queue.stop();
-      await parts?.pool.end();
+      // Once: a second stop() waits for the first (the pool cannot be ended twice).
+      stopping ??= started.catch(() => null).then(async (parts) => {
+        await parts?.queue.stop();
+        await parts?.pool.end();
+      });
+      return stopping;
     },
   };
 }
