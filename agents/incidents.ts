@@ -205,16 +205,24 @@ export class Incidents {
 
 /**
  * The actor's persisted snapshot less the context fields the record already holds:
- * an open incident's context is written once per commit, not twice.
+ * an open incident's context is written once per commit, not twice. XState persists
+ * the snapshot it is given, so it is given the lean context only (persisting the whole
+ * context copies every object in it, once per burst, to be dropped at once).
  */
 function persisted(actor: IncidentActor): unknown {
-  return persistedOf(actor.getPersistedSnapshot() as IncidentSnapshot);
+  const snapshot = actor.getSnapshot();
+  return actor.logic.getPersistedSnapshot({ ...snapshot, context: leanContext(snapshot.context) } as IncidentSnapshot);
 }
 
 /** A persisted snapshot less the context the record holds (both hosts store this form). */
 export function persistedOf(snapshot: IncidentSnapshot): unknown {
   const { context, ...rest } = snapshot;
-  return { ...rest, context: { attemptStartedAt: context.attemptStartedAt, decisionAnswer: context.decisionAnswer, decisionTimeouts: context.decisionTimeouts } };
+  return { ...rest, context: leanContext(context) };
+}
+
+/** What an incident's persisted snapshot keeps of its context: what the record lacks. */
+function leanContext(context: IncidentContext): IncidentContext {
+  return { attemptStartedAt: context.attemptStartedAt, decisionAnswer: context.decisionAnswer, decisionTimeouts: context.decisionTimeouts } as IncidentContext;
 }
 
 /**

@@ -152,8 +152,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const open = new Set<string>();
   engine.subscribe((e) => {
     if (e.type === 'incident') {
-      if (e.incident.status === 'closed') open.delete(e.incident.id);
-      else open.add(e.incident.id);
+      if (e.incident.status !== 'closed') open.add(e.incident.id);
+      else {
+        open.delete(e.incident.id);
+        // Only an open incident's fix looks its failure up: a long run keeps only those.
+        if (e.incident.jobId) eventOfJob.delete(e.incident.jobId);
+      }
     }
     if (e.type !== 'decision' || e.decision.status !== 'pending' || scenario.human.answer === 'none') return;
     const answer = scenario.human.answer;

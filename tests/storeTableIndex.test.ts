@@ -77,4 +77,24 @@ Emptied('random puts, moves and removals: every answer equals a scan (seeded)', 
   }
 });
 
+Emptied('values mostly held by one row (ids, timestamps): moves, removals and shared values answer as a scan (seeded)', () => {
+  const random = createRandom(41);
+  const pick = (n: number) => Math.floor(random() * n);
+  const t = table();
+  for (let step = 0; step < 20_000; step++) {
+    const id = `r${pick(600)}`;
+    const roll = random();
+    if (roll < 0.25) t.remove(id);
+    // Most values are one row's own; now and then a second row takes one, or a row keeps its value.
+    else t.put({ id, owner: roll < 0.35 ? `o${pick(3)}` : roll < 0.45 && t.rows[id] ? t.rows[id].owner : `u${pick(3000)}`, status: random() < 0.5 ? null : 'open', n: step });
+    if (step % 31 === 0) {
+      const owners = Object.values(t.rows).map((r) => r.owner);
+      const owner = owners.length && random() < 0.8 ? owners[pick(owners.length)] : `u${pick(3000)}`;
+      const where = { owner, ...(random() < 0.5 ? { status: 'open' } : {}) };
+      const last = random() < 0.5 ? pick(3) : undefined;
+      assert.equal(t.index.list(t.rows, where, last), t.scan(where, last), `step ${step}: ${JSON.stringify(where)} last ${last}`);
+    }
+  }
+});
+
 Emptied.run();
