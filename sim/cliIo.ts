@@ -1,0 +1,10 @@
+/** Where a command writes: injected so tests capture it. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Progress bars go to an interactive stderr only. */
+  interactive: boolean;
+}
+
+/** 4: a file could not be read or written (disk full, permission denied): the file and the cause are named. */
+export const EXIT = { pass: 0, failed: 1, invalid: 2, internal: 3, io: 4 } as const;

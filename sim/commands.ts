@@ -1,0 +1,265 @@
+/**
+ * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { reportCommand } from '../reports/reportCommand.js';
+import { reviewCommand } from '../reports/review.js';
+import { openStore, TABLE_NAMES } from '../store/index.js';
+import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
+import { UsageError, type Command } from './argv.js';
+import type { IncidentEngine } from '../agents/types.js';
+import type { Store } from '../store/types.js';
+import { createPacer } from './pace.js';
+import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
+import { runScenario, type RunOptions, type RunResult } from './runner.js';
+import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
+import { EXIT, type Io } from './cliIo.js';
+import { junitXml, renderSummary, reportJson, sweepTable } from './summary.js';
+
+const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
+
+/** Runs every command but `--help` and `--version` (sim/cli.ts answers those without loading this). */
+export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version' }>, io: Io): Promise<number> {
+  switch (cmd.name) {
+    case 'validate': {
+      const problems: string[] = [];
+      for (const file of cmd.scenarios) {
+        try {
+          await loadScenario(file);
+          io.out(`${file}: ok\n`);
+        } catch (err) {
+          if (!(err instanceof ScenarioError)) throw err;
+          problems.push(err.message);
+        }
+      }
+      if (problems.length) io.err(`${problems.join('\n')}\n`);
+      return problems.length ? EXIT.invalid : EXIT.pass;
+    }
+    case 'run':
+      return cmd.runs > 1 ? sweep(cmd, io) : runOnce(cmd, io);
+    case 'run-all':
+      return runAll(cmd.dir, cmd.out, cmd.db, io);
+    case 'report': {
+      needStoreFile(cmd.db);
+      const store = await openStore(cmd.db, { readonly: true });
+      warnIfUnfinished(store, cmd.db, io);
+      const { text, html } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
+      if (cmd.html && html !== undefined) {
+        // The page is what was asked for: say where it went, not the table it draws.
+        writeFileSync(cmd.html, html);
+        io.out(`Wrote ${cmd.html} (${store.list('incidents').length} incidents in the store; open it in a browser)\n`);
+      } else io.out(text.endsWith('\n') ? text : `${text}\n`);
+      await store.close();
+      return EXIT.pass;
+    }
+    case 'review': {
+      needStoreFile(cmd.db);
+      const store = await openStore(cmd.db, { readonly: true });
+      warnIfUnfinished(store, cmd.db, io);
+      io.out(reviewCommand(store, cmd.incident));
+      await store.close();
+      return EXIT.pass;
+    }
+    case 'watch': {
+      // Loaded on demand: the other commands need no http server.
+      const { watchCommand } = await import('../watcher/watchCommand.js');
+      // A store nothing has written yet is waited for (and said so); a missing folder is exit 2.
+      const handle = await watchCommand({ db: cmd.db, port: cmd.port, host: cmd.host, print: (line) => io.out(`${line}\n`) });
+      await untilInterrupted();
+      await handle.close();
+      return EXIT.pass;
+    }
+  }
+}
+const slug = (file: string) => basename(file, extname(file));
+/** Said on stderr by the commands that read a store a crashed rehearsal left. */
+function warnIfUnfinished(store: Store, db: string, io: Io): void {
+  if (store.getMeta(UNFINISHED) === undefined) return;
+  io.err(`incident-flow: warning: ${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed); what follows covers only what it had committed. Run it again to replace it.\n`);
+}
+
+/** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */
+function needStoreFile(db: string): void {
+  if (!isPostgresUrl(db) && !existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
+}
+
+/**
+ * A rehearsal's own store may be replaced by the next run — finished, left unfinished by
+ * a crash (`unfinished` in its meta), or empty; anything else is refused. Checked and
+ * removed under the store's lock: a store another process has open is never touched.
+ */
+function replaceable(db: string): (existing: Store) => void {
+  return (old) => {
+    if (old.getMeta('scenario') !== undefined || old.getMeta(UNFINISHED) !== undefined || isEmpty(old)) return;
+    throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
+  };
+}
+
+const isEmpty = (store: Store) => store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table).length === 0);
+
+/**
+ * Meta key set (and committed) before a rehearsal runs and removed by its last commit: a
+ * store that still has it was left by a run that did not finish (`report` says so).
+ */
+export const UNFINISHED = 'unfinished';
+
+/**
+ * A rehearsal commits its store every this many audit rows: memory then holds what is
+ * open and what changed since, not the whole run (a month of a fleet writes 140k rows).
+ */
+const COMMIT_EVERY = 20_000;
+
+/** Where a rehearsal writes: its lowdb store, report.json and junit.xml. */
+interface Outputs {
+  out: string;
+  db: string;
+}
+
+function outputsOf(file: string, out: string | null, db: string | null): Outputs {
+  const dir = out ?? join('incident-flow-out', slug(file));
+  return { out: dir, db: db ? rehearsalDb(db, slug(file)) : join(dir, 'store.json') };
+}
+
+/**
+ * Runs a rehearsal on the embedded lowdb store and writes its report files. A foreign
+ * `--db` is refused before anything is created: exit 2 means nothing was written.
+ * `hooks` add a watcher; the store is then left open for it (the caller closes it).
+ */
+async function rehearse(
+  scenario: Scenario,
+  to: Outputs,
+  options: Omit<RunOptions, 'store'>,
+  keepOpen = false,
+): Promise<{ result: RunResult; store: Store }> {
+  // A PostgreSQL rehearsal schema is checked and dropped by its own store code; a file store under its lock.
+  if (isPostgresUrl(to.db)) await preparePostgresDb(to.db);
+  const store = await openStore(to.db, { autoCommit: keepOpen, replace: replaceable(to.db) });
+  let result: RunResult;
+  try {
+    mkdirSync(to.out, { recursive: true });
+    // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
+    store.setMeta(UNFINISHED, { scenario: scenario.file });
+    await store.flush();
+    result = await runScenario(scenario, { commitEvery: COMMIT_EVERY, ...options, store });
+    store.setMeta(UNFINISHED, undefined);
+    await store.flush();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (!keepOpen) await store.close();
+  writeFileSync(join(to.out, 'report.json'), reportJson(result));
+  writeFileSync(join(to.out, 'junit.xml'), junitXml(result));
+  return { result, store };
+}
+
+async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
+  const scenario = await loadScenario(cmd.scenario);
+  const to = outputsOf(cmd.scenario, cmd.out, cmd.db);
+  const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
+  let watcher: { url: string; close(): Promise<void> } | null = null;
+  // Virtual time runs `speed` times faster than real time, so a person can follow it.
+  const pacer = cmd.watch ? createPacer(scenario.startMs, cmd.speed) : null;
+  const { result, store } = await rehearse(
+    scenario,
+    to,
+    {
+      ...(cmd.seed !== null ? { seed: cmd.seed } : {}),
+      onProgress: io.interactive && !cmd.watch ? progressBar(io) : undefined,
+      ...(cmd.watch
+        ? {
+            onEngine: async (engine: IncidentEngine) => {
+              // The page ticks virtual "now" at `speed`; 0 once the run is over.
+              const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
+              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime });
+              io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
+            },
+            pace: pacer!,
+          }
+        : {}),
+    },
+    cmd.watch,
+  );
+  if (io.interactive && !cmd.watch) io.err('\n');
+  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([redact(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, redact(to.db))}`);
+  if (watcher) {
+    // A watched run keeps its store open for the watcher until the person stops it.
+    io.err('The run is over; the watcher stays up until Ctrl-C.\n');
+    await untilInterrupted();
+    await (watcher as { close(): Promise<void> }).close();
+    await store.close();
+  }
+  return result.verdict === 'pass' ? EXIT.pass : EXIT.failed;
+}
+
+async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
+  const scenario = await loadScenario(cmd.scenario);
+  const base = cmd.seed ?? scenario.seed;
+  const results: RunResult[] = [];
+  for (let i = 0; i < cmd.runs; i++) {
+    results.push(await runScenario(scenario, { seed: base + i }));
+    if (io.interactive) io.err(`\rrun ${i + 1}/${cmd.runs}`);
+  }
+  if (io.interactive) io.err('\n');
+  const table = sweepTable(results, SWEEP_METRICS);
+  const failed = results.filter((r) => r.verdict === 'fail').map((r) => r.seed);
+  const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, metrics: r.metrics.overall })) };
+  // Where a single run writes, without the store: N stores would be N copies of what
+  // `run --seed N` rebuilds byte for byte.
+  const { out } = outputsOf(cmd.scenario, cmd.out, null);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(out, 'junit.xml'), junitXml(results));
+  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
+  return failed.length ? EXIT.failed : EXIT.pass;
+}
+
+async function runAll(dir: string, outRoot: string, db: string | null, io: Io): Promise<number> {
+  if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
+  // One database for all: each rehearsal in its own schema (see rehearsalDb).
+  if (db !== null && (!isPostgresUrl(db) || /[?&]schema=/.test(db))) throw new UsageError(`run-all --db: expected a postgres:// URL without ?schema= (each rehearsal gets a schema of its own), got "${redact(db)}"`);
+  const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  let code: number = EXIT.pass;
+  const where = db ? `report.json, junit.xml; store in schema rehearsal_<name> of ${redact(db)}` : 'lowdb store, report.json, junit.xml';
+  io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (${where})\n`);
+  const width = Math.max(34, ...files.map((f) => f.length));
+  for (const file of files) {
+    const path = join(dir, file);
+    try {
+      const to = outputsOf(path, join(outRoot, slug(file)), db);
+      const { result: r } = await rehearse(await loadScenario(path), to, {});
+      const o = r.metrics.overall;
+      const passed = r.expectations.filter((v) => v.status === 'pass').length;
+      io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(width)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);
+      if (r.verdict === 'fail') code = Math.max(code, EXIT.failed);
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      io.out(`INVALID ${file}\n${err.message}\n`);
+      code = EXIT.invalid;
+    }
+  }
+  return code;
+}
+
+const wrote = (files: string[]) => `Wrote ${files.join(', ')}\n`;
+
+/** The command that prints a review, with a real id: nobody should need grep to find one. */
+function reviewHint(r: RunResult, db: string): string {
+  const reviewed = r.incidents.find((i) => i.reviewId !== null);
+  return reviewed ? `Read a review: incident-flow review ${reviewed.id} --db ${db}\n` : '';
+}
+
+function progressBar(io: Io): (done: number) => void {
+  let last = -1;
+  return (done) => {
+    const pct = Math.floor(done * 100);
+    if (pct === last) return;
+    last = pct;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
+  };
+}
+
+const untilInterrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
