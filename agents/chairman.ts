@@ -1,11 +1,13 @@
-import type { IncidentRecord } from '../machines/types.js';
+import type { ArmParams } from '../machines/incidentContext.js';
+import type { IncidentRecord, KbDocument, NotificationRecord } from '../machines/types.js';
+import type { Store } from '../store/types.js';
 import { buildBoardSummary } from '../reports/boardSummary.js';
 import { isoWeek, isoWeekStart } from '../reports/time.js';
 import { isoAt, type Runtime } from './runtime.js';
 import type { Deadlines } from './deadlines.js';
 
 const DAY = 86_400_000;
-const WEEK = 7 * DAY;
+export const WEEK = 7 * DAY;
 /** The owner id of the board's own deadline row. */
 export const BOARD = '_board';
 
@@ -39,7 +41,7 @@ export class Chairman {
   /** Arms the next weekly summary unless one is already armed (a restart keeps the row). */
   start(): void {
     if (this.rt.store.get('deadlines', `${BOARD}:weekly`)) return;
-    this.arm(isoWeekStart(isoWeek(this.rt.clock.now())) + WEEK);
+    this.arm(nextWeekStart(this.rt.clock.now()));
   }
 
   /** Writes the summary of the week that ended at `at`, then arms the next one. */
@@ -52,19 +54,10 @@ export class Chairman {
   /** Writes the board summary of the week starting at `weekStart`. */
   summarize(weekStart: number, at: number): string {
     const incidents = weekStart >= this.#since ? this.#candidates(weekStart) : undefined;
-    const doc = buildBoardSummary(this.rt.store, { weekStart: isoAt(weekStart), now: isoAt(at), ids: this.rt.ids, incidents });
-    this.rt.store.put('kb_documents', doc);
-    this.rt.store.put('notifications', {
-      id: this.rt.ids('ntf'),
-      ts: isoAt(at),
-      from: 'atlas',
-      to: 'chairman',
-      channel: 'internal',
-      subject: doc.title,
-      body: `Weekly incident summary: document ${doc.id}`,
-      incidentId: null,
-    });
-    return doc.id;
+    const { document, notification } = weeklySummary(this.rt.store, weekStart, at, this.rt.ids, incidents);
+    this.rt.store.put('kb_documents', document);
+    this.rt.store.put('notifications', notification);
+    return document.id;
   }
 
   /**
@@ -79,6 +72,36 @@ export class Chairman {
   }
 
   private arm(dueAt: number): void {
-    this.deadlines.arm(BOARD, { kind: 'weekly', dueAt, event: { type: 'board.weekly', at: dueAt } });
+    this.deadlines.arm(BOARD, weeklyDeadline(dueAt));
   }
+}
+
+/** When the week after the one holding `at` begins (Monday 00:00 UTC): the first summary's due time. */
+export function nextWeekStart(at: number): number {
+  return isoWeekStart(isoWeek(at)) + WEEK;
+}
+
+/** The board's weekly deadline, due at `dueAt` (the end of the week it summarizes). */
+export function weeklyDeadline(dueAt: number): ArmParams {
+  return { kind: 'weekly', dueAt, event: { type: 'board.weekly', at: dueAt } };
+}
+
+/**
+ * The week's summary document and Atlas's notice of it to the Chairman, not yet stored (the
+ * single-process engine puts them in its store, the cluster in the deadline's transaction).
+ * `incidents`: a superset of the incidents the week's summary may name (see buildBoardSummary).
+ */
+export function weeklySummary(store: Pick<Store, 'get' | 'list'>, weekStart: number, at: number, ids: (prefix: string) => string, incidents?: IncidentRecord[]): { document: KbDocument; notification: NotificationRecord } {
+  const document = buildBoardSummary(store, { weekStart: isoAt(weekStart), now: isoAt(at), ids, incidents });
+  const notification: NotificationRecord = {
+    id: ids('ntf'),
+    ts: isoAt(at),
+    from: 'atlas',
+    to: 'chairman',
+    channel: 'internal',
+    subject: document.title,
+    body: `Weekly incident summary: document ${document.id}`,
+    incidentId: null,
+  };
+  return { document, notification };
 }

@@ -21,7 +21,7 @@ export type FailureHandler = (job: JobRecord, error: unknown, spec: JobSpec | un
 export class Workers {
   private readonly actors = new Map<string, Actor<typeof workerMachine>>();
   private readonly specs = new Map<string, JobSpec>();
-  private readonly waiters = new Map<string, (status: 'succeeded' | 'failed') => void>();
+  private readonly waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
 
   constructor(
     private readonly rt: Runtime,
@@ -32,6 +32,9 @@ export class Workers {
   /** Queues a job on its agent; resolves when its first run ends. */
   submit(spec: JobSpec, startedAt?: number): { jobId: string; done: Promise<'succeeded' | 'failed'> } {
     const jobId = spec.id ?? this.rt.ids('job');
+    // The same job id again (a caller retrying after a crash): the job is not run a second time.
+    const known = spec.id === undefined ? undefined : this.rt.store.get('jobs', jobId);
+    if (known) return { jobId, done: this.firstRunOf(known, spec) };
     const now = isoAt(this.rt.clock.now());
     const row: JobRecord = {
       id: jobId,
@@ -49,7 +52,7 @@ export class Workers {
     };
     this.rt.store.put('jobs', row);
     this.specs.set(jobId, spec);
-    const done = new Promise<'succeeded' | 'failed'>((resolve) => this.waiters.set(jobId, resolve));
+    const done = new Promise<'succeeded' | 'failed'>((resolve) => this.waiters.set(jobId, [resolve]));
     this.worker(spec.agent).send({ type: 'job.enqueued', job: { jobId, workflow: row.workflow } });
     return { jobId, done };
   }
@@ -105,10 +108,19 @@ export class Workers {
       // A job that succeeded is never run again: its spec (and the closure in it) can go.
       else this.forget(jobId);
     } finally {
-      // Whatever went wrong above, the caller's `done` settles.
-      this.waiters.get(jobId)?.(ok ? 'succeeded' : 'failed');
+      // Whatever went wrong above, the callers' `done` settles.
+      for (const resolve of this.waiters.get(jobId) ?? []) resolve(ok ? 'succeeded' : 'failed');
       this.waiters.delete(jobId);
     }
+  }
+
+  /** How a known job's first run went, now or once it ends (a job in an incident failed its first run). */
+  private firstRunOf(job: JobRecord, spec: JobSpec): Promise<'succeeded' | 'failed'> {
+    const settled = job.incidentId !== null ? 'failed' : job.status === 'succeeded' || job.status === 'failed' ? job.status : null;
+    if (settled) return Promise.resolve(settled);
+    // Queued, running, or restored after a restart: keep the caller's spec (its `run`) if none is held.
+    if (!this.specs.has(job.id)) this.specs.set(job.id, spec);
+    return new Promise((resolve) => this.waiters.set(job.id, [...(this.waiters.get(job.id) ?? []), resolve]));
   }
 
   /**

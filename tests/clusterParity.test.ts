@@ -14,6 +14,9 @@ import { EngineError, type EngineEvent, type IncidentEngine } from '../agents/ty
 import { createMemoryStore } from '../store/memoryStore.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import type { Clock } from '../machines/types.js';
+import { WEEK } from '../agents/chairman.js';
+import { isoWeek, isoWeekStart } from '../reports/time.js';
 import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase } from './helpers/pgDatabase.js';
 
@@ -105,6 +108,10 @@ async function runWorkload(engine: IncidentEngine, store: Store, fixes: string[]
   t.api.submitReturns = Object.keys(ok).filter((k) => k !== 'queued').sort();
   if (ok.queued) await ok.queued;
   t.api.okDone = await ok.done;
+  // The same job id again (a caller retrying after a crash): not run a second time; its done tells how the first run went.
+  const again = engine.submit({ id: 'job_ok', kind: 'fail', agent: 'agent-ok', input: { message: null } });
+  if (again.queued) await again.queued;
+  t.api.okAgain = [again.jobId, await again.done];
   const p2 = engine.submit({ id: 'job_p2', kind: 'fail', agent: 'agent-a', workflow: 'wf-a', input: { message: 'cache storm' }, impact: { kind: 'feature-broken' } });
   t.api.p2Done = await p2.done;
   // The same failure again while job_p2's incident is open (its first retry waits for this): it joins it.
@@ -141,6 +148,7 @@ async function runWorkload(engine: IncidentEngine, store: Store, fixes: string[]
     return rows.length > 0 ? rows.map((r) => r.message.replace(/\b(dec|inc)_[\w-]{6,}/g, '$1_…')) : undefined;
   }, WAIT_MS, 'the listener failure audited');
 
+  t.api.runs = Object.fromEntries(runs.get(engine) ?? []);
   await engine.stop();
   t.api.submitStopped = await outcome(() => engine.submit({ agent: 'agent-a', kind: 'fail' }));
   t.api.decideStopped = await outcome(() => engine.decide(decisionId, 'approve', 'dana'));
@@ -150,6 +158,8 @@ async function runWorkload(engine: IncidentEngine, store: Store, fixes: string[]
 
 /** job_p2's first retry waits until job_p2b has joined its incident: the order does not depend on timing. */
 const gates = new Map<IncidentEngine, Promise<void>>();
+/** How many times each engine ran each job. */
+const runs = new Map<IncidentEngine, Map<string, number>>();
 
 function engineOptions(store: Store, fixes: string[], self: () => IncidentEngine) {
   return {
@@ -157,6 +167,8 @@ function engineOptions(store: Store, fixes: string[], self: () => IncidentEngine
     config: { RETRY_DELAYS_MS: [0, 100, 200] },
     jobs: {
       fail: async ({ attempt, jobId, input }: { attempt: number; jobId: string; input?: unknown }) => {
+        const counts = runs.get(self()) ?? new Map<string, number>();
+        runs.set(self(), counts.set(jobId, (counts.get(jobId) ?? 0) + 1));
         if (jobId === 'job_p2' && attempt === 1) await gates.get(self());
         const message = (input as { message: string | null }).message;
         if (message !== null) throw new Error(message);
@@ -241,6 +253,8 @@ test('the API answers alike: done values, EngineErrors, stateOf and pending deci
   assert.equal(cluster.api, single.api);
   assert.equal(single.api.submitReturns, ['done', 'jobId']);
   assert.equal([single.api.okDone, single.api.p2Done, single.api.p2bDone, single.api.p0Done], ['succeeded', 'failed', 'failed', 'failed']);
+  assert.equal(single.api.okAgain, ['job_ok', 'succeeded']);
+  assert.equal(single.api.runs, { job_ok: 1, job_p2: 4, job_p2b: 1, job_p0: 4 });
   assert.is(single.api.decideFromListener, 'ok');
   assert.is(single.api.decideAgain, 'EngineError: incident-flow: decision "dec_…" is already approved');
   assert.is(single.api.decideUnknown, 'EngineError: incident-flow: no decision "dec_nope"');
@@ -266,3 +280,62 @@ test('the incidents end alike in the store', () => {
 });
 
 test.run();
+
+const board = suite('cluster parity: the Chairman\'s weekly summary');
+
+/** Real time shifted back to one second before the Monday (00:00 UTC) this week began: the week before ends a second after the engine starts. */
+function weekEndClock(): { clock: Clock; weekEnd: number } {
+  const weekEnd = isoWeekStart(isoWeek(Date.now()));
+  const offset = weekEnd - 1_000 - Date.now();
+  return { weekEnd, clock: { now: () => Date.now() + offset, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout) } };
+}
+
+/** The board summaries and the Chairman's notices in a store, once there is one (read again until then). */
+async function summaries(store: Store): Promise<{ docs: Array<{ title: string; body: string; tags: string[] }>; notices: string[] }> {
+  return eventually(async () => {
+    await store.refresh();
+    const docs = store.list('kb_documents').filter((d) => d.tags.includes('board-summary'));
+    const notices = store.list('notifications').filter((n) => n.to === 'chairman').map((n) => `${n.from} → ${n.to} at ${n.ts}: ${n.subject}`);
+    return docs.length > 0 && notices.length > 0 ? { docs: docs.map(({ title, body, tags }) => ({ title, body, tags })), notices } : undefined;
+  }, WAIT_MS, 'the weekly summary');
+}
+
+let boardDb: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+board.after(async () => {
+  await boardDb?.drop();
+});
+
+board('both engines write the summary of the week that ended, once, with its notice, and arm the next week\'s; the responders\' capacities configured hold', async () => {
+  const { clock, weekEnd } = weekEndClock();
+  const store = createMemoryStore();
+  store.put('responders', { id: 'cheryl', capacity: 5, active: [], queue: [], updatedAt: new Date(0).toISOString() });
+  const one = createIncidentEngine({ store, clock, responders: { cheryl: { capacity: 2 } } });
+  const single = await summaries(store);
+  assert.is(store.get('responders', 'cheryl')?.capacity, 2, 'the capacity configured holds over the one stored');
+  assert.is(store.get('deadlines', '_board:weekly')?.dueAt, weekEnd + WEEK);
+  await one.stop();
+
+  boardDb = await createTestDatabase('q10_parity_board');
+  const shared = await openStore(boardDb.url, { shared: true });
+  // A clock of its own: the first one has passed its week's end by now.
+  const again = weekEndClock();
+  assert.is(again.weekEnd, weekEnd);
+  await boardDb.admin(`INSERT INTO responders (id, capacity, active, queue, updated_at) VALUES ('cheryl', 5, '{}', '{}', now())`);
+  const many = createIncidentEngine({ store: shared, clock: again.clock, responders: { cheryl: { capacity: 2 } } });
+  try {
+    await many.ready;
+    assert.equal((await boardDb.admin(`SELECT capacity FROM responders`)).rows, [{ capacity: 2 }], 'the capacity configured holds over the one stored');
+    const cluster = await summaries(shared);
+    assert.equal(cluster, single);
+    assert.is(single.docs.length, 1);
+    assert.is(single.docs[0].title, `Weekly incident summary ${isoWeek(weekEnd - WEEK)}`);
+    assert.equal(single.notices, [`atlas → chairman at ${new Date(weekEnd).toISOString()}: ${single.docs[0].title}`]);
+    const armed = (await boardDb.admin(`SELECT owner_id, kind, due_at FROM cluster_deadlines`)).rows;
+    assert.equal(armed, [{ owner_id: '_board', kind: 'weekly', due_at: String(weekEnd + WEEK) }]);
+  } finally {
+    await many.stop();
+    await shared.close();
+  }
+});
+
+board.run();

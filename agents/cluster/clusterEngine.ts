@@ -58,7 +58,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   });
   const onConnection = (status: 'lost' | 'restored', error?: string) => rt.emit({ type: 'connection', status, ...(error ? { error } : {}) });
   const localSpecs = new Map<string, JobSpec>();
-  const waiters = new Map<string, (status: 'succeeded' | 'failed') => void>();
+  const waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
   let stopped = false;
   let stopping: Promise<void> | null = null;
 
@@ -88,6 +88,12 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       for (const a of options.agents ?? []) {
         if (!(await parts.getRow(sql, 'agents', a.id))) await parts.putRows(sql, 'agents', [{ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [], status: 'active', pausedBy: null, updatedAt: at }]);
       }
+      // The configured capacities hold from now on, as in one process (the last process started sets them);
+      // rows in the order every step locks them.
+      for (const [id, r] of Object.entries(options.responders ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (r?.capacity !== undefined) await sql.query('UPDATE responders SET capacity = $2, updated_at = now() WHERE id = $1 AND capacity <> $2', [id, r.capacity]);
+      }
+      await host.startChairman(sql);
     });
     await queue.work((item, jobId) => host.handle(item, jobId));
     return { ...parts, pool, queue, host, tx };
@@ -96,7 +102,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   ready.catch(() => undefined);
 
   function settle(jobId: string, status: 'succeeded' | 'failed'): void {
-    waiters.get(jobId)?.(status);
+    for (const resolve of waiters.get(jobId) ?? []) resolve(status);
     waiters.delete(jobId);
     localSpecs.delete(jobId);
   }
@@ -121,7 +127,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       const jobId = job.id ?? rt.ids('job');
       const now = isoAt(rt.clock.now());
       localSpecs.set(jobId, job);
-      const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, resolve));
+      // Submitted twice (the second is a no-op), both callers hear how its first run went.
+      const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
       const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
       const queued = started.then(({ tx, queue, getRow, putRows }) =>
         tx(async (sql) => {

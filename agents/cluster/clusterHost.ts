@@ -14,12 +14,13 @@ import { messageOf, stackOf } from '../errorText.js';
 import { failureInput } from '../failureInput.js';
 import { JobTimeoutError, runWithTimeout } from '../jobTimeout.js';
 import type { IncidentContext } from '../../machines/incidentContext.js';
-import type { WorkItem } from './bossQueue.js';
-import { commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
+import { BOARD, nextWeekStart, WEEK, weeklyDeadline, weeklySummary } from '../chairman.js';
+import type { QueuedWork, WorkItem } from './bossQueue.js';
+import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
 import { createDutyView, type DutyWrite } from './dutyView.js';
 import { seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
-import { announce, appendAudit, getRow, putRows, track, type Sql } from './pgRows.js';
+import { announce, appendAudit, getRow, listRows, putRows, track, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 
 /** The parts of a job's spec that travel with it to whichever process runs it. */
@@ -93,8 +94,16 @@ export class ClusterHost {
     }
   }
 
+  /** Arms the Chairman's weekly summary in the caller's transaction, unless a process already has (one for the cluster). */
+  async startChairman(sql: Sql): Promise<void> {
+    const work: QueuedWork[] = [];
+    await arm(sql, this.cx, work, BOARD, weeklyDeadline(nextWeekStart(this.cx.rt.clock.now())), true);
+    await this.cx.queue.insert(sql, work);
+  }
+
   /** A deadline fires once: the transaction that deletes its row applies it; a stale job finds no row. */
   private async deadline(owner: string, kind: string, jobId: string): Promise<void> {
+    if (owner === BOARD) return this.weekly(kind, jobId);
     const responder = (RESPONDERS as readonly string[]).includes(owner) ? (owner as Responder) : null;
     const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
     await this.tx(async (sql) => {
@@ -105,6 +114,32 @@ export class ClusterHost {
       if (rows.length === 0) return null;
       if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, [responder]);
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
+    });
+  }
+
+  /**
+   * The Chairman's weekly summary (spec, Step 5), as the single-process Chairman writes it: the
+   * week's incidents, their reviews and the open follow-ups read from the database, the
+   * document and its notice written with the next week's deadline, once across the cluster.
+   */
+  private async weekly(kind: string, jobId: string): Promise<void> {
+    await this.tx(async (sql) => {
+      const { rows } = await sql.query('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING due_at', [BOARD, kind, jobId]);
+      if (rows.length === 0) return null;
+      const at = Number(rows[0].due_at);
+      const weekStart = at - WEEK;
+      // Detected in the week, or open at some time in it (an SLA breach in the week, an unresolved P0).
+      const incidents = await listRows(sql, 'incidents', 'detected_at >= $1 OR closed_at IS NULL OR closed_at >= $1', [new Date(weekStart)]);
+      const reviews = await listRows(sql, 'kb_documents', 'incident_id = ANY($1) OR id = ANY($2)', [incidents.map((i) => i.id), incidents.flatMap((i) => i.reviewId ?? [])]);
+      const followups = await listRows(sql, 'followups', `status = 'open'`, []);
+      const view = createDutyView({ rows: [...reviews.map((row) => ({ table: 'kb_documents' as const, row })), ...followups.map((row) => ({ table: 'followups' as const, row }))], audit: [] });
+      const { document, notification } = weeklySummary(view.store, weekStart, at, this.cx.rt.ids, incidents);
+      await putRows(sql, 'kb_documents', [document]);
+      await putRows(sql, 'notifications', [notification]);
+      const work: QueuedWork[] = [];
+      await arm(sql, this.cx, work, BOARD, weeklyDeadline(at + WEEK));
+      await this.cx.queue.insert(sql, work);
+      return null;
     });
   }
 

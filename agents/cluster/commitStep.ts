@@ -120,15 +120,18 @@ async function lockResponder(sql: Sql, cx: ClusterContext, responder: Responder)
   return (await getRow(sql, 'responders', responder, true)) ?? fresh;
 }
 
-/** A deadline: its row names the pg-boss job that delivers it at `dueAt` (re-arming replaces both). */
-async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owner: string, p: ArmParams): Promise<void> {
+/**
+ * A deadline: its row names the pg-boss job that delivers it at `dueAt` (re-arming replaces
+ * both). `keep`: a deadline already armed stays as it is (nothing is queued then).
+ */
+export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owner: string, p: ArmParams, keep = false): Promise<void> {
   const jobId = randomUUID();
-  await sql.query(
+  const { rowCount } = await sql.query(
     `INSERT INTO cluster_deadlines (owner_id, kind, job_id, due_at, event) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (owner_id, kind) DO UPDATE SET job_id = EXCLUDED.job_id, due_at = EXCLUDED.due_at, event = EXCLUDED.event`,
+     ON CONFLICT (owner_id, kind) ${keep ? 'DO NOTHING' : 'DO UPDATE SET job_id = EXCLUDED.job_id, due_at = EXCLUDED.due_at, event = EXCLUDED.event'}`,
     [owner, p.kind, jobId, p.dueAt, JSON.stringify(p.event)],
   );
-  work.push({ id: jobId, data: { t: 'deadline', owner, kind: p.kind }, startAfter: p.dueAt });
+  if (rowCount === 1) work.push({ id: jobId, data: { t: 'deadline', owner, kind: p.kind }, startAfter: p.dueAt });
 }
 
 /** Disarming removes the rows; their jobs still fire, find no row, and do nothing. */
