@@ -20,7 +20,7 @@ import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './c
 import { createDutyView, type DutyWrite } from './dutyView.js';
 import { seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
-import { announce, appendAudit, getRow, listRows, putRows, track, type Sql } from './pgRows.js';
+import { announcement, appendAudit, getRow, listRows, putRows, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 
 /** The parts of a job's spec that travel with it to whichever process runs it. */
@@ -53,15 +53,18 @@ export class ClusterHost {
   async tx(work: (sql: Sql) => Promise<Committed[] | Committed | null>): Promise<void> {
     const done = await transaction(this.pool, async (sql) => {
       track(sql);
-      const result = await work(sql);
-      await announce(sql, this.cx.channel);
-      return result;
-    }, { onConnection: this.opts.onConnection });
+      return work(sql);
+    }, { onConnection: this.opts.onConnection, beforeCommit: (sql) => announcement(sql, this.cx.channel) });
     for (const c of [done].flat()) {
       if (!c) continue;
       for (const event of c.events) this.cx.rt.emit(event);
     }
     this.cx.queue.wake();
+  }
+
+  /** Reads outside any transaction (each statement sees what was committed when it ran), retried on a lost connection. */
+  private read<R>(work: (sql: Reader) => Promise<R>): Promise<R> {
+    return transaction(this.pool, work, { onConnection: this.opts.onConnection, plain: true });
   }
 
   /**
@@ -146,15 +149,18 @@ export class ClusterHost {
   /** A retry attempt: re-runs the job outside any transaction, then sends its outcome to the machine. */
   private async attempt(incidentId: string, attempt: number, childId: string): Promise<void> {
     const due = (r: IncidentRecord | undefined) => r?.state === 'retrying.attempting' && r.retries.length + 1 === attempt;
-    const before = await transaction(this.pool, (sql) => getRow(sql, 'incidents', incidentId), { onConnection: this.opts.onConnection });
-    if (!due(before)) return;
-    const job = before!.jobId ? await transaction(this.pool, (sql) => getRow(sql, 'jobs', before!.jobId!), { onConnection: this.opts.onConnection }) : undefined;
+    const job = await this.read(async (sql) => {
+      const before = await getRow(sql, 'incidents', incidentId);
+      if (!due(before)) return null;
+      return before!.jobId ? getRow(sql, 'jobs', before!.jobId) : undefined;
+    });
+    if (job === null) return;
     const result = job ? await this.run(job, attempt) : { ok: false as const, error: new Error('no job to re-run') };
     const at = this.cx.rt.clock.now();
     await this.tx(async (sql) => {
       const record = await getRow(sql, 'incidents', incidentId, true);
       if (!record || !due(record)) return null;
-      const failed = job ? await this.settleJob(sql, job, attempt, result) : null;
+      const failed = job ? (await this.settleJob(sql, job, attempt, result)).failed : null;
       const output = { ok: result.ok, at, ...(result.ok ? {} : { error: messageOf(result.error) }) };
       return withJobFailed(failed, await this.applyTo(sql, record, { type: `xstate.done.actor.${childId}`, output }));
     });
@@ -196,27 +202,30 @@ export class ClusterHost {
 
   /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */
   private async fix(incidentId: string, owner: Responder): Promise<void> {
-    const record = await transaction(this.pool, (sql) => getRow(sql, 'incidents', incidentId), { onConnection: this.opts.onConnection });
+    const record = await this.read((sql) => getRow(sql, 'incidents', incidentId));
     // The incident's context, as the single-process engine's hook gets it (not the stored record).
     if (record?.state === `${STAGE[owner]}.fixing`) this.opts.onFix?.(snapshotOf(record).context, owner);
   }
 
   /** A submitted job's first run: a failure opens an incident or joins the open one (once, by its key). */
   private async job(jobId: string, sent: SentSpec | undefined): Promise<void> {
-    const job = await transaction(this.pool, (sql) => getRow(sql, 'jobs', jobId), { onConnection: this.opts.onConnection });
+    const job = await this.read((sql) => getRow(sql, 'jobs', jobId));
     if (!job || job.status === 'succeeded' || job.status === 'failed') return;
     const spec: JobSpec = { agent: job.agent, ...sent, ...this.opts.localSpecs.get(jobId) };
     const result = await this.run(job, 0, spec);
     const at = this.cx.rt.clock.now();
     await this.tx(async (sql) => {
       if (!(await claim(sql, `job:${jobId}`, null))) return null;
-      const failed = await this.settleJob(sql, job, 0, result);
-      return withJobFailed(failed, result.ok ? null : await this.openOrJoin(sql, { ...job, incidentId: null }, result.error, spec, at));
+      const { row, failed } = await this.settleJob(sql, job, 0, result, result.ok);
+      return withJobFailed(failed, result.ok ? null : await this.openOrJoin(sql, row, result.error, spec, at));
     });
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
   }
 
-  /** Spec, Step 1, across processes: one open incident per fingerprint (an advisory lock serialises openers; the loser joins). */
+  /**
+   * Spec, Step 1, across processes: one open incident per fingerprint (an advisory lock
+   * serialises openers; the loser joins). Writes the failed job's row with its incident.
+   */
   private async openOrJoin(sql: Sql, job: JobRecord, error: unknown, spec: JobSpec, at: number): Promise<Committed | null> {
     const message = messageOf(error);
     const fingerprint = fingerprintOf({ message, rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
@@ -247,19 +256,25 @@ export class ClusterHost {
     }
   }
 
-  /** The job's row after a run, and its `job.failed` entry (as the single-process worker loop writes them); returns that entry. */
-  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }): Promise<AuditEntry | null> {
+  /**
+   * The job's row after a run, and its `job.failed` entry (as the single-process worker loop
+   * writes them), the entry written. `job` is the row as read before the run: only this
+   * item's transaction changes it afterwards (the job's key, or the attempt's check under the
+   * incident's lock, makes a second try a no-op), so it is not read again. The row is
+   * written unless `write` is false (a first failure: the incident it opens or joins writes it).
+   */
+  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }, write = true): Promise<{ row: JobRecord; failed: AuditEntry | null }> {
     const at = this.cx.rt.clock.now();
-    const current = (await getRow(sql, 'jobs', job.id)) ?? job;
-    await putRows(sql, 'jobs', [{ ...current, status: result.ok ? 'succeeded' : 'failed', attempts: current.attempts + 1, error: result.ok ? null : messageOf(result.error), updatedAt: isoAt(at) }]);
-    if (result.ok) return null;
+    const row: JobRecord = { ...job, status: result.ok ? 'succeeded' : 'failed', attempts: job.attempts + 1, error: result.ok ? null : messageOf(result.error), updatedAt: isoAt(at) };
+    if (write) await putRows(sql, 'jobs', [row]);
+    if (result.ok) return { row, failed: null };
     const entry: AuditEntry = auditEntry(this.cx.rt, 'job', job.id, {
       at, actor: job.agent, action: 'job.failed', level: 'error',
       message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${messageOf(result.error)}`,
       meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: messageOf(result.error), stack: stackOf(result.error) },
     });
     await appendAudit(sql, [entry]);
-    return entry;
+    return { row, failed: entry };
   }
 }
 

@@ -7,6 +7,9 @@ import type { TableName } from '../../store/types.js';
 /** What the cluster reads and writes through: a client inside a transaction. */
 export type Sql = pg.ClientBase;
 
+/** What a single read goes through: a transaction's client, or a client outside any transaction. */
+export type Reader = Pick<pg.ClientBase, 'query'>;
+
 /** Rows and audit entries each open transaction wrote, for the NOTIFY that tells followers (the watcher). */
 const touched = new WeakMap<Sql, { rows: Array<[TableName, string]>; audit: number }>();
 
@@ -31,25 +34,27 @@ export function track(sql: Sql): void {
 }
 
 /**
- * Announces the transaction's writes on the store's channel, in the PostgreSQL store's
- * notice format (followers read the rows named; past 7,900 bytes, everything).
+ * The statement announcing the transaction's writes on the store's channel, in the
+ * PostgreSQL store's notice format (followers read the rows named; past 7,900 bytes,
+ * everything), with its values inlined: it is sent with the COMMIT, in one round trip.
+ * Null when the transaction wrote nothing.
  */
-export async function announce(sql: Sql, channel: string): Promise<void> {
+export function announcement(sql: Sql, channel: string): string | null {
   const t = touched.get(sql);
   touched.delete(sql);
-  if (!t || (t.rows.length === 0 && t.audit === 0)) return;
+  if (!t || (t.rows.length === 0 && t.audit === 0)) return null;
   const text = JSON.stringify({ rows: t.rows, meta: false, audit: t.audit });
-  await sql.query('SELECT pg_notify($1, $2)', [channel, Buffer.byteLength(text) <= 7900 ? text : '{"all":true}']);
+  return `SELECT pg_notify(${sql.escapeLiteral(channel)}, ${sql.escapeLiteral(Buffer.byteLength(text) <= 7900 ? text : '{"all":true}')})`;
 }
 
 /** One row by id; `lock` takes the row lock (`FOR UPDATE`) until the transaction ends. */
-export async function getRow<T extends PgTable>(sql: Sql, table: T, id: string, lock = false): Promise<RowOf<T> | undefined> {
+export async function getRow<T extends PgTable>(sql: Reader, table: T, id: string, lock = false): Promise<RowOf<T> | undefined> {
   const { rows } = await sql.query<ColumnValues>(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0] ? fromColumns(table, rows[0]) : undefined;
 }
 
 /** Rows matching a WHERE clause over the table's columns, in insertion order. */
-export async function listRows<T extends PgTable>(sql: Sql, table: T, where: string, params: unknown[]): Promise<Array<RowOf<T>>> {
+export async function listRows<T extends PgTable>(sql: Reader, table: T, where: string, params: unknown[]): Promise<Array<RowOf<T>>> {
   const { rows } = await sql.query<ColumnValues>(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq`, params);
   return rows.map((row) => fromColumns(table, row));
 }
