@@ -50,8 +50,10 @@ ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work): 
     const current: TxLog = { audit: 0, records: [], jobs: [] };
     const query = sql.query;
     sql.query = ((text: unknown, values?: unknown[], ...rest: unknown[]) => {
-      if (typeof text === 'string' && text.startsWith('INSERT INTO audit_log')) current.audit += (values?.[0] as unknown[]).length;
-      if (typeof text === 'string' && /INSERT INTO \w+\.job \(/.test(text)) current.jobs.push(...(JSON.parse(String(values?.[0])) as TxLog['jobs']));
+      // A statement is its text and values, or a config object holding them (a prepared one).
+      const config = typeof text === 'object' && text !== null ? (text as { text: string; values?: unknown[] }) : { text: text as string, values };
+      if (typeof config.text === 'string' && config.text.startsWith('INSERT INTO audit_log')) current.audit += (config.values?.[0] as unknown[]).length;
+      if (typeof config.text === 'string' && /INSERT INTO \w+\.job \(/.test(config.text)) current.jobs.push(...(JSON.parse(String(config.values?.[0])) as TxLog['jobs']));
       return (query as (...a: unknown[]) => unknown).call(sql, text, values, ...rest);
     }) as typeof sql.query;
     try {

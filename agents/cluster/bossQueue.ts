@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import { prepared } from '../../store/postgres/connection.js';
 import type { Sql } from './pgRows.js';
 
 /** The one queue the cluster's durable work goes through (deadlines, attempts, acknowledgements, reviews, jobs). */
@@ -70,7 +71,7 @@ export class BossQueue {
   /** Inserts work in the caller's transaction. */
   async insert(sql: Sql, items: readonly QueuedWork[]): Promise<void> {
     if (items.length === 0) return;
-    const db = { executeSql: (text: string, values: unknown[]) => sql.query(text, values) };
+    const db = { executeSql: (text: string, values: unknown[]) => sql.query(prepared(text, values)) };
     await this.boss.insert(
       items.map((item) => ({ name: QUEUE, data: item.data, ...(item.id ? { id: item.id } : {}), ...(item.startAfter !== undefined ? { startAfter: new Date(item.startAfter).toISOString() } : {}), expireInSeconds: this.settings.expireInSeconds })),
       { db },

@@ -22,6 +22,7 @@ import { seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
 import { announcement, appendAudit, getRow, listRows, putRows, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
+import { prepared } from '../../store/postgres/connection.js';
 
 /** The parts of a job's spec that travel with it to whichever process runs it. */
 export type SentSpec = Pick<JobSpec, 'impact' | 'rootCause' | 'whys' | 'failure' | 'startedAt'>;
@@ -113,7 +114,7 @@ export class ClusterHost {
       // The incident first, then its deadline row: the order every transaction takes them in.
       const record = await getRow(sql, 'incidents', incidentId, true);
       if (!record) return null;
-      const { rows } = await sql.query('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at', [owner, kind, jobId]);
+      const { rows } = await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at', [owner, kind, jobId]));
       if (rows.length === 0) return null;
       if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, [responder]);
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
@@ -127,7 +128,7 @@ export class ClusterHost {
    */
   private async weekly(kind: string, jobId: string): Promise<void> {
     await this.tx(async (sql) => {
-      const { rows } = await sql.query('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING due_at', [BOARD, kind, jobId]);
+      const { rows } = await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING due_at', [BOARD, kind, jobId]));
       if (rows.length === 0) return null;
       const at = Number(rows[0].due_at);
       const weekStart = at - WEEK;
@@ -229,15 +230,15 @@ export class ClusterHost {
   private async openOrJoin(sql: Sql, job: JobRecord, error: unknown, spec: JobSpec, at: number): Promise<Committed | null> {
     const message = messageOf(error);
     const fingerprint = fingerprintOf({ message, rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
-    await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [fingerprint]);
+    await sql.query(prepared('SELECT pg_advisory_xact_lock(hashtext($1))', [fingerprint]));
     // FOR UPDATE: an incident that closes while this waits for its row is seen closed (PostgreSQL
     // re-checks the WHERE once the lock is granted), so a failure never joins a closed incident.
-    const { rows: open } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1 FOR UPDATE`, [fingerprint]);
+    const { rows: open } = await sql.query(prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1 FOR UPDATE`, [fingerprint]));
     if (open.length > 0) {
       await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: open[0].id }]);
       return this.apply(sql, open[0].id, { type: 'failure.attached', at, jobId: job.id }, null);
     }
-    const { rows: closed } = await sql.query(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]);
+    const { rows: closed } = await sql.query(prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]));
     const id = this.cx.rt.ids('inc');
     await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: id }]);
     const input = failureInput({ id, fingerprint, repeatOf: closed[0]?.id ?? null, job, error, spec, at, assess: this.opts.assess, policy: this.cx.rt.policy });
@@ -286,7 +287,7 @@ function withJobFailed(failed: AuditEntry | null, step: Committed | null): Commi
 
 /** Takes an idempotency key; false when an earlier try of the same event committed. */
 export async function claim(sql: Sql, key: string, incidentId: string | null): Promise<boolean> {
-  const { rowCount } = await sql.query('INSERT INTO cluster_events (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, incidentId]);
+  const { rowCount } = await sql.query(prepared('INSERT INTO cluster_events (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, incidentId]));
   return rowCount === 1;
 }
 

@@ -8,6 +8,7 @@ import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork } from './bossQueue.js';
 import type { Step } from './incidentStep.js';
 import { appendAudit, getRow, listRows, putRows, type Sql } from './pgRows.js';
+import { prepared } from '../../store/postgres/connection.js';
 
 /** What the cluster host shares with the code that commits a step. */
 export interface ClusterContext {
@@ -116,7 +117,7 @@ async function lockResponder(sql: Sql, cx: ClusterContext, responder: Responder)
   const row = await getRow(sql, 'responders', responder, true);
   if (row) return row;
   const fresh: ResponderRecord = { id: responder, capacity: cx.responders[responder]?.capacity ?? 5, active: [], queue: [], updatedAt: isoAt(cx.rt.clock.now()) };
-  await sql.query(`INSERT INTO responders (id, capacity, active, queue, updated_at) VALUES ($1, $2, '{}', '{}', now()) ON CONFLICT (id) DO NOTHING`, [responder, fresh.capacity]);
+  await sql.query(prepared(`INSERT INTO responders (id, capacity, active, queue, updated_at) VALUES ($1, $2, '{}', '{}', now()) ON CONFLICT (id) DO NOTHING`, [responder, fresh.capacity]));
   return (await getRow(sql, 'responders', responder, true)) ?? fresh;
 }
 
@@ -126,17 +127,17 @@ async function lockResponder(sql: Sql, cx: ClusterContext, responder: Responder)
  */
 export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owner: string, p: ArmParams, keep = false): Promise<void> {
   const jobId = randomUUID();
-  const { rowCount } = await sql.query(
+  const { rowCount } = await sql.query(prepared(
     `INSERT INTO cluster_deadlines (owner_id, kind, job_id, due_at, event) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (owner_id, kind) ${keep ? 'DO NOTHING' : 'DO UPDATE SET job_id = EXCLUDED.job_id, due_at = EXCLUDED.due_at, event = EXCLUDED.event'}`,
     [owner, p.kind, jobId, p.dueAt, JSON.stringify(p.event)],
-  );
+  ));
   if (rowCount === 1) work.push({ id: jobId, data: { t: 'deadline', owner, kind: p.kind }, startAfter: p.dueAt });
 }
 
 /** Disarming removes the rows; their jobs still fire, find no row, and do nothing. */
 async function disarm(sql: Sql, owner: string, kinds: readonly string[]): Promise<void> {
-  if (kinds.length > 0) await sql.query('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = ANY($2)', [owner, kinds]);
+  if (kinds.length > 0) await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = ANY($2)', [owner, kinds]));
 }
 
 /** Resumes what this incident paused (as `createFleet().resume` does in one process). */

@@ -3,6 +3,7 @@ import { fromColumns } from '../../store/postgres/rows.js';
 import type { RecentFailure } from '../petra.js';
 import type { DutySeed, DutyWrite } from './dutyView.js';
 import { getRow, listRows, type Sql } from './pgRows.js';
+import { prepared } from '../../store/postgres/connection.js';
 
 const HOUR = 3_600_000;
 
@@ -31,11 +32,11 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
   } else if (who === 'petra') {
     // Open incidents of the agent, and the failures the workers saw in the last hour.
     for (const row of await listRows(sql, 'incidents', `agent = $1 AND status <> 'closed'`, [incident.agent])) if (row.id !== incident.id) rows.push({ table: 'incidents', row });
-    const { rows: failed } = await sql.query(
+    const { rows: failed } = await sql.query(prepared(
       `SELECT ts, agent, workflow, meta->>'tenant' AS tenant FROM audit_log
        WHERE action = 'job.failed' AND ts >= $1 AND meta->>'attempt' = '0' AND (agent = $2 OR workflow = $3 OR meta->>'tenant' = $4) ORDER BY seq`,
       [new Date(at - HOUR), incident.agent, incident.workflow, incident.tenant],
-    );
+    ));
     for (const f of failed) recent.push({ at: (f.ts as Date).getTime(), agent: f.agent, workflow: f.workflow, tenant: f.tenant });
   } else if (who === 'review') {
     const jobIds = [...new Set([incident.jobId, ...joined.map((j) => j.id)].filter((j): j is string => j !== null))];
@@ -46,6 +47,6 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
 }
 
 async function auditRows(sql: Sql, where: string, params: unknown[]): Promise<AuditEntry[]> {
-  const { rows } = await sql.query(`SELECT id, ts, actor, entity_type, entity_id, action, level, message, meta, extra FROM audit_log WHERE ${where} ORDER BY seq`, params);
+  const { rows } = await sql.query(prepared(`SELECT id, ts, actor, entity_type, entity_id, action, level, message, meta, extra FROM audit_log WHERE ${where} ORDER BY seq`, params));
   return rows.map((row) => fromColumns('audit_log', row));
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { AuditEntry } from '../../machines/types.js';
+import { prepared } from '../../store/postgres/connection.js';
 import { fromColumns, type ColumnValues, type PgTable, type RowOf } from '../../store/postgres/rows.js';
 import { appendAuditRows, selectList, upsertRows } from '../../store/postgres/writeRows.js';
 import type { TableName } from '../../store/types.js';
@@ -49,12 +50,12 @@ export function announcement(sql: Sql, channel: string): string | null {
 
 /** One row by id; `lock` takes the row lock (`FOR UPDATE`) until the transaction ends. */
 export async function getRow<T extends PgTable>(sql: Reader, table: T, id: string, lock = false): Promise<RowOf<T> | undefined> {
-  const { rows } = await sql.query<ColumnValues>(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]));
   return rows[0] ? fromColumns(table, rows[0]) : undefined;
 }
 
 /** Rows matching a WHERE clause over the table's columns, in insertion order. */
 export async function listRows<T extends PgTable>(sql: Reader, table: T, where: string, params: unknown[]): Promise<Array<RowOf<T>>> {
-  const { rows } = await sql.query<ColumnValues>(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq`, params);
+  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq`, params));
   return rows.map((row) => fromColumns(table, row));
 }

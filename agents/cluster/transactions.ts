@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { prepared } from '../../store/postgres/connection.js';
 
 /** How the cluster tells its host about the database connection. */
 export type ConnectionListener = (status: 'lost' | 'restored', error?: string) => void;
@@ -96,7 +97,8 @@ export async function retryingQuery(pool: pg.Pool, text: string, values: unknown
   let lost = false;
   for (;;) {
     try {
-      const result = await pool.query(text, values);
+      // pg-boss's statements with values are single ones (its multi-statement texts take none): prepared once per connection.
+      const result = await (values && values.length > 0 ? pool.query(prepared(text, values)) : pool.query(text, values));
       if (lost) options.onConnection?.('restored');
       return result;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreError } from '../types.js';
 import { redact } from './pgUrl.js';
@@ -60,6 +61,24 @@ export function createPool(target: PgTarget, max = 4): pg.Pool {
   });
   pool.on('error', () => undefined);
   return pool;
+}
+
+const names = new Map<string, string>();
+
+/**
+ * A statement the server parses and plans once per connection, then only binds and runs:
+ * named after its text (the same text, the same name, on every connection). About a third
+ * of the server's CPU per cluster step went to parsing and planning the same few dozen
+ * statements again. For texts the code writes (a bounded set), with one statement each.
+ * @example await client.query(prepared('SELECT id FROM jobs WHERE id = $1', [id]));
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `if_${createHash('sha1').update(text).digest('hex')}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
 }
 
 /** A single connection with the same settings (LISTEN needs one of its own). */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AuditEntry } from '../../machines/types.js';
 import type { TableName } from '../types.js';
+import { prepared } from './connection.js';
 import { COLUMNS, fromColumns, toColumns, writtenColumns } from './rows.js';
 import type { ColumnKind, ColumnValues, PgTable, RowOf } from './rows.js';
 
@@ -17,7 +18,7 @@ export async function upsertRows<T extends TableName>(client: pg.ClientBase, tab
   const columns = writtenColumns(table);
   const updates = columns.filter((col) => col !== 'id').map((col) => `${col} = EXCLUDED.${col}`).join(', ');
   const sql = `${insertSql(table)} ON CONFLICT (id) DO UPDATE SET ${updates}`;
-  for (let at = 0; at < rows.length; at += BATCH) await client.query(sql, columnArrays(table, rows.slice(at, at + BATCH)));
+  for (let at = 0; at < rows.length; at += BATCH) await client.query(prepared(sql, columnArrays(table, rows.slice(at, at + BATCH))));
 }
 
 /** Deletes rows of a keyed table by id. */
@@ -34,7 +35,7 @@ export async function appendAuditRows(client: pg.ClientBase, entries: readonly A
   const sql = `${insertSql('audit_log')} RETURNING seq`;
   let last = 0;
   for (let at = 0; at < entries.length; at += BATCH) {
-    const result = await client.query<{ seq: number }>(sql, columnArrays('audit_log', entries.slice(at, at + BATCH)));
+    const result = await client.query<{ seq: number }>(prepared(sql, columnArrays('audit_log', entries.slice(at, at + BATCH))));
     for (const row of result.rows) last = Math.max(last, row.seq);
   }
   return last;
