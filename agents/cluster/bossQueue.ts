@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import { prepared } from '../../store/postgres/connection.js';
-import type { Sql } from './pgRows.js';
+import { WriteBatch, type Sql } from './pgRows.js';
 
 /** The one queue the cluster's durable work goes through (deadlines, attempts, acknowledgements, reviews, jobs). */
 export const QUEUE = 'incident-flow';
@@ -68,10 +68,10 @@ export class BossQueue {
     }
   }
 
-  /** Inserts work in the caller's transaction. */
-  async insert(sql: Sql, items: readonly QueuedWork[]): Promise<void> {
+  /** Inserts work in the caller's transaction, or adds its statement to the transaction's batch of writes. */
+  async insert(into: Sql | WriteBatch, items: readonly QueuedWork[]): Promise<void> {
     if (items.length === 0) return;
-    const db = { executeSql: (text: string, values: unknown[]) => sql.query(prepared(text, values)) };
+    const db = into instanceof WriteBatch ? into.db : { executeSql: (text: string, values: unknown[]) => into.query(prepared(text, values)) };
     await this.boss.insert(
       items.map((item) => ({ name: QUEUE, data: item.data, ...(item.id ? { id: item.id } : {}), ...(item.startAfter !== undefined ? { startAfter: new Date(item.startAfter).toISOString() } : {}), expireInSeconds: this.settings.expireInSeconds })),
       { db },

@@ -7,7 +7,7 @@ import { auditEntry, isoAt, type Runtime } from '../runtime.js';
 import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork } from './bossQueue.js';
 import type { Step } from './incidentStep.js';
-import { appendAudit, getRow, listRows, putRows, type Sql } from './pgRows.js';
+import { getRow, listRows, WriteBatch, type Sql } from './pgRows.js';
 import { prepared } from '../../store/postgres/connection.js';
 
 /** What the cluster host shares with the code that commits a step. */
@@ -30,12 +30,14 @@ export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coo
  * Writes one incident step in the caller's transaction, with the incident row already
  * locked: the record and snapshot, the deadlines armed and disarmed (rows plus pg-boss
  * jobs), notifications, the decision settled, the mitigation lifted, the queued work the
- * step asked for (a retry attempt, a duty, a review), and last the responders' rows and the
- * audit rows. The responder rows are locked in a fixed order after everything else (also
- * after the agents and workflows a duty or the mitigation wrote), so that their
+ * step asked for (a retry attempt, a duty, a review), the responders' rows and the audit
+ * rows. What it reads comes first (the decision, what the mitigation paused), then the
+ * responder rows are locked in a fixed order (after the agents and workflows a duty wrote),
+ * and last everything is written in one statement (a WriteBatch). So their
  * acknowledgements and releases, and the audit rows written meanwhile, are in one order per
- * responder; last, because every incident's step that assigns, acknowledges or releases
- * Cheryl, Petra or Atlas waits for that row until the holder commits.
+ * responder; and the rows of Cheryl, Petra and Atlas, which every incident's step that
+ * assigns, acknowledges or releases them waits for, are held for two round trips (that
+ * statement and the commit).
  */
 export async function commitStep(sql: Sql, cx: ClusterContext, previous: IncidentRecord | null, step: Step, extraLocks: Responder[] = []): Promise<Committed> {
   const { rt } = cx;
@@ -44,24 +46,27 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   const now = rt.clock.now();
   const work: QueuedWork[] = [];
   const events: EngineEvent[] = [];
+  // Everything the step writes goes in one statement, sent last (after the responders' locks).
+  const batch = new WriteBatch();
+  const deadlines = new DeadlineChanges();
 
-  await putRows(sql, 'incidents', [record]);
-  await disarm(sql, id, effects.disarm);
-  for (const deadline of effects.arm) await arm(sql, cx, work, id, deadline);
+  batch.put('incidents', [record]);
+  deadlines.disarm(id, effects.disarm);
+  for (const deadline of effects.arm) deadlines.arm(id, deadline);
 
   const notifications: NotificationRecord[] = effects.notify.map((n) => ({ id: rt.ids('ntf'), ts: isoAt(now), from: n.from, to: n.to, channel: 'internal', subject: n.subject, body: n.body, incidentId: id }));
-  await putRows(sql, 'notifications', notifications);
+  batch.put('notifications', notifications);
 
   if (effects.settleDecision && record.decisionId) {
     const decision = await getRow(sql, 'decisions', record.decisionId);
     if (decision) {
       const { status, by, at } = effects.settleDecision;
       const settled: DecisionRecord = { ...decision, status, by, answeredAt: isoAt(at) };
-      await putRows(sql, 'decisions', [settled]);
+      batch.put('decisions', [settled]);
       events.push({ type: 'decision', decision: settled });
     }
   }
-  if (effects.liftMitigation) await liftMitigation(sql, id, isoAt(now));
+  if (effects.liftMitigation) await liftMitigation(sql, batch, id, isoAt(now));
   if (effects.attempt) work.push({ data: { t: 'attempt', incidentId: id, ...effects.attempt } });
   if (effects.commissionReview) work.push({ data: { t: 'review', incidentId: id } });
   // Acknowledged: the responder's duty is queued with the acknowledgement, so it survives this process.
@@ -71,10 +76,12 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   // The host's onFix hook runs from the queue too: a process killed before calling it leaves it to another.
   if (effects.startFix && previous?.state !== record.state) work.push({ data: { t: 'fix', incidentId: id, owner: effects.startFix } });
 
-  work.push(...(await stepResponders(sql, cx, id, step, extraLocks, now)));
+  await stepResponders(sql, cx, batch, deadlines, id, step, extraLocks, now);
+  deadlines.writeTo(batch, work);
   const audit: AuditEntry[] = effects.audit.map((p) => auditEntry(rt, 'incident', id, p));
-  await appendAudit(sql, audit);
-  await cx.queue.insert(sql, work);
+  batch.append(audit);
+  await cx.queue.insert(batch, work);
+  await batch.flush(sql);
 
   for (const entry of audit) events.push({ type: 'audit', entry });
   events.push({ type: 'incident', incident: record });
@@ -84,10 +91,9 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
 /**
  * The responders' side of a step: their rows locked (sorted), each assignment or release
  * through the responder machine's pure transition, its acknowledgement deadline armed or
- * disarmed, the rows written. Returns the deadline jobs to queue.
+ * disarmed, the rows written (in the step's batch).
  */
-async function stepResponders(sql: Sql, cx: ClusterContext, id: string, { effects }: Step, extraLocks: Responder[], now: number): Promise<QueuedWork[]> {
-  const work: QueuedWork[] = [];
+async function stepResponders(sql: Sql, cx: ClusterContext, batch: WriteBatch, deadlines: DeadlineChanges, id: string, { effects }: Step, extraLocks: Responder[], now: number): Promise<void> {
   const lockOrder = [...new Set([...effects.responders.map((r) => r.responder), ...extraLocks])].sort();
   const held = new Map<Responder, ResponderRecord>();
   for (const responder of lockOrder) held.set(responder, await lockResponder(sql, cx, responder));
@@ -101,15 +107,13 @@ async function stepResponders(sql: Sql, cx: ClusterContext, id: string, { effect
       const p = action.params as { id?: string; delay?: number; sendId?: string; event?: { incidentId: string } };
       // The responder's delayed `ack.due` becomes a durable deadline of the responder.
       if (action.type === 'xstate.raise' && p.event) {
-        const due = now + (p.delay ?? 0);
-        await arm(sql, cx, work, op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: due, event: { type: 'ack.due', incidentId: p.event.incidentId } });
+        deadlines.arm(op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: now + (p.delay ?? 0), event: { type: 'ack.due', incidentId: p.event.incidentId } });
       }
-      if ((action.type as string) === 'xstate.cancel' && p.sendId) await disarm(sql, op.responder, [p.sendId]);
+      if ((action.type as string) === 'xstate.cancel' && p.sendId) deadlines.disarm(op.responder, [p.sendId]);
     }
     held.set(op.responder, { ...row, active: next.context.active, queue: next.context.queue, updatedAt: isoAt(now) });
   }
-  if (effects.responders.length > 0) await putRows(sql, 'responders', [...held.values()]);
-  return work;
+  if (effects.responders.length > 0) batch.put('responders', [...held.values()]);
 }
 
 /** The responder's row, locked; created with its configured capacity the first time. */
@@ -122,8 +126,43 @@ async function lockResponder(sql: Sql, cx: ClusterContext, responder: Responder)
 }
 
 /**
- * A deadline: its row names the pg-boss job that delivers it at `dueAt` (re-arming replaces
- * both). `keep`: a deadline already armed stays as it is (nothing is queued then).
+ * A step's deadlines armed and disarmed, in the order it asked, written as their net
+ * effect: each deadline row either upserted (it names the pg-boss job that delivers it at
+ * `dueAt`; re-arming replaces both) or deleted (its job, if queued, fires, finds no row
+ * and does nothing) — one statement each at most, in the step's batch.
+ */
+class DeadlineChanges {
+  private readonly net = new Map<string, { owner: string; kind: string; armed: ArmParams | null }>();
+
+  arm(owner: string, p: ArmParams): void {
+    this.net.set(`${owner}\u0000${p.kind}`, { owner, kind: p.kind, armed: p });
+  }
+
+  disarm(owner: string, kinds: readonly string[]): void {
+    for (const kind of kinds) this.net.set(`${owner}\u0000${kind}`, { owner, kind, armed: null });
+  }
+
+  writeTo(batch: WriteBatch, work: QueuedWork[]): void {
+    const gone = [...this.net.values()].filter((d) => d.armed === null);
+    const armed = [...this.net.values()].filter((d) => d.armed !== null).map((d) => ({ owner: d.owner, p: d.armed!, jobId: randomUUID() }));
+    if (gone.length > 0) {
+      batch.add('DELETE FROM cluster_deadlines WHERE (owner_id, kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [gone.map((d) => d.owner), gone.map((d) => d.kind)]);
+    }
+    if (armed.length > 0) {
+      batch.add(
+        `INSERT INTO cluster_deadlines (owner_id, kind, job_id, due_at, event) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::jsonb[])
+         ON CONFLICT (owner_id, kind) DO UPDATE SET job_id = EXCLUDED.job_id, due_at = EXCLUDED.due_at, event = EXCLUDED.event`,
+        [armed.map((a) => a.owner), armed.map((a) => a.p.kind), armed.map((a) => a.jobId), armed.map((a) => a.p.dueAt), armed.map((a) => JSON.stringify(a.p.event))],
+      );
+    }
+    for (const a of armed) work.push({ id: a.jobId, data: { t: 'deadline', owner: a.owner, kind: a.p.kind }, startAfter: a.p.dueAt });
+  }
+}
+
+/**
+ * A deadline armed at once, outside a step: its row names the pg-boss job that delivers it
+ * at `dueAt` (re-arming replaces both). `keep`: a deadline already armed stays as it is
+ * (nothing is queued then).
  */
 export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owner: string, p: ArmParams, keep = false): Promise<void> {
   const jobId = randomUUID();
@@ -135,15 +174,10 @@ export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owne
   if (rowCount === 1) work.push({ id: jobId, data: { t: 'deadline', owner, kind: p.kind }, startAfter: p.dueAt });
 }
 
-/** Disarming removes the rows; their jobs still fire, find no row, and do nothing. */
-async function disarm(sql: Sql, owner: string, kinds: readonly string[]): Promise<void> {
-  if (kinds.length > 0) await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = ANY($2)', [owner, kinds]));
-}
-
 /** Resumes what this incident paused (as `createFleet().resume` does in one process). */
-async function liftMitigation(sql: Sql, incidentId: string, at: string): Promise<void> {
+async function liftMitigation(sql: Sql, batch: WriteBatch, incidentId: string, at: string): Promise<void> {
   const agents = await listRows(sql, 'agents', 'paused_by = $1', [incidentId]);
-  await putRows(sql, 'agents', agents.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
+  batch.put('agents', agents.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
   const workflows = await listRows(sql, 'workflows', 'paused_by = $1', [incidentId]);
-  await putRows(sql, 'workflows', workflows.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
+  batch.put('workflows', workflows.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
 }

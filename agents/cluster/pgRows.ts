@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditEntry } from '../../machines/types.js';
 import { prepared } from '../../store/postgres/connection.js';
 import { fromColumns, type ColumnValues, type PgTable, type RowOf } from '../../store/postgres/rows.js';
-import { appendAuditRows, selectList, upsertRows } from '../../store/postgres/writeRows.js';
+import { appendAuditRows, appendStatement, selectList, upsertRows, upsertStatement } from '../../store/postgres/writeRows.js';
 import type { TableName } from '../../store/types.js';
 
 /** What the cluster reads and writes through: a client inside a transaction. */
@@ -27,6 +27,62 @@ export async function appendAudit(sql: Sql, entries: readonly AuditEntry[]): Pro
   await appendAuditRows(sql, entries);
   const t = touched.get(sql);
   if (t) t.audit += entries.length;
+}
+
+/**
+ * Writes gathered, then sent as one statement (each a data-modifying `WITH` part of it):
+ * one round trip, one parse, one plan (prepared) for what a step writes, instead of one
+ * per table. The writes must be independent of each other (no two touch the same row, none
+ * reads what another writes): they all run on the statement's one snapshot. Rows and audit
+ * entries written are remembered for the transaction's notice, as `putRows` does.
+ * @example const batch = new WriteBatch(); batch.put('incidents', [record]); batch.append(audit); await batch.flush(sql);
+ */
+export class WriteBatch {
+  private readonly parts: Array<[string, unknown[]]> = [];
+  private readonly rows: Array<[TableName, string]> = [];
+  private audit = 0;
+
+  /** What pg-boss's `insert` executes through (its `db` option): its statement joins the batch. */
+  readonly db = { executeSql: async (text: string, values: unknown[]) => { this.add(text, values); return { rows: [] }; } };
+
+  put<T extends TableName>(table: T, rows: ReadonlyArray<RowOf<T>>): void {
+    if (rows.length === 0) return;
+    this.parts.push(upsertStatement(table, rows));
+    for (const row of rows) this.rows.push([table, (row as { id: string }).id]);
+  }
+
+  append(entries: readonly AuditEntry[]): void {
+    if (entries.length === 0) return;
+    this.parts.push(appendStatement(entries));
+    this.audit += entries.length;
+  }
+
+  /** A statement of its own (one, numbering its values from $1). */
+  add(text: string, values: unknown[]): void {
+    this.parts.push([text, values]);
+  }
+
+  async flush(sql: Sql): Promise<void> {
+    if (this.parts.length === 0) return;
+    if (this.parts.length === 1) await sql.query(prepared(...this.parts[0]));
+    else {
+      const values: unknown[] = [];
+      const withs = this.parts.map(([text, own], i) => {
+        const offset = values.length;
+        values.push(...own);
+        return `w${i} AS (${text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+      });
+      await sql.query(prepared(`WITH ${withs.join(',\n')}\nSELECT 1`, values));
+    }
+    const t = touched.get(sql);
+    if (t) {
+      t.rows.push(...this.rows);
+      t.audit += this.audit;
+    }
+    this.parts.length = 0;
+    this.rows.length = 0;
+    this.audit = 0;
+  }
 }
 
 /** Starts recording what this transaction writes. */

@@ -15,10 +15,18 @@ const BATCH = 5000;
  * @example await upsertRows(client, 'incidents', [incident]);
  */
 export async function upsertRows<T extends TableName>(client: pg.ClientBase, table: T, rows: readonly RowOf<T>[]): Promise<void> {
-  const columns = writtenColumns(table);
-  const updates = columns.filter((col) => col !== 'id').map((col) => `${col} = EXCLUDED.${col}`).join(', ');
-  const sql = `${insertSql(table)} ON CONFLICT (id) DO UPDATE SET ${updates}`;
-  for (let at = 0; at < rows.length; at += BATCH) await client.query(prepared(sql, columnArrays(table, rows.slice(at, at + BATCH))));
+  for (let at = 0; at < rows.length; at += BATCH) await client.query(prepared(...upsertStatement(table, rows.slice(at, at + BATCH))));
+}
+
+/** The statement `upsertRows` sends for rows (at most a few thousand): its text and values. */
+export function upsertStatement<T extends TableName>(table: T, rows: readonly RowOf<T>[]): [string, unknown[]] {
+  const updates = writtenColumns(table).filter((col) => col !== 'id').map((col) => `${col} = EXCLUDED.${col}`).join(', ');
+  return [`${insertSql(table)} ON CONFLICT (id) DO UPDATE SET ${updates}`, columnArrays(table, rows)];
+}
+
+/** The statement appending audit entries (at most a few thousand) in the given order: its text and values. */
+export function appendStatement(entries: readonly AuditEntry[]): [string, unknown[]] {
+  return [insertSql('audit_log'), columnArrays('audit_log', entries)];
 }
 
 /** Deletes rows of a keyed table by id. */
