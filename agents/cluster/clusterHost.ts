@@ -17,10 +17,10 @@ import type { IncidentContext } from '../../machines/incidentContext.js';
 import { BOARD, nextWeekStart, WEEK, weeklyDeadline, weeklySummary } from '../chairman.js';
 import type { QueuedWork, WorkItem } from './bossQueue.js';
 import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
-import { createDutyView, type DutyWrite } from './dutyView.js';
+import { createDutyView } from './dutyView.js';
 import { seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
-import { announcement, appendAudit, getRow, listRows, putRows, track, type Reader, type Sql } from './pgRows.js';
+import { announcement, batchOf, getRow, listRows, putRows, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 import { prepared } from '../../store/postgres/connection.js';
 
@@ -54,7 +54,9 @@ export class ClusterHost {
   async tx(work: (sql: Sql) => Promise<Committed[] | Committed | null>): Promise<void> {
     const done = await transaction(this.pool, async (sql) => {
       track(sql);
-      return work(sql);
+      const result = await work(sql);
+      await batchOf(sql).flush(sql);
+      return result;
     }, { onConnection: this.opts.onConnection, beforeCommit: (sql) => announcement(sql, this.cx.channel) });
     for (const c of [done].flat()) {
       if (!c) continue;
@@ -178,7 +180,8 @@ export class ClusterHost {
       const rt = { ...this.cx.rt, store: view.store };
       const ctx = snapshotOf(record).context;
       const event = responder === 'cheryl' ? triage(rt, createFleet(rt, () => {}), ctx, at) : responder === 'petra' ? coordinate(rt, ctx, at, recent) : assess(rt, ctx, at);
-      await writeAll(sql, view.writes);
+      // Written with the step, in its one statement.
+      for (const w of view.writes) batchOf(sql).put(w.table, [w.row] as never);
       const committed = await this.applyTo(sql, record, event);
       const decision = event.type === 'executive.assessed' && event.decisionId ? view.writes.find((w) => w.table === 'decisions' && w.row.id === event.decisionId) : undefined;
       if (committed && decision?.table === 'decisions') committed.events.push({ type: 'decision', decision: decision.row });
@@ -195,8 +198,8 @@ export class ClusterHost {
       const { seed } = await seedFor(sql, 'review', record, at);
       const view = createDutyView(seed);
       const { document, followups } = buildReview(view.store, incidentId, { now: isoAt(at), ids: this.cx.rt.ids });
-      await putRows(sql, 'kb_documents', [document]);
-      await putRows(sql, 'followups', followups);
+      batchOf(sql).put('kb_documents', [document]);
+      batchOf(sql).put('followups', followups);
       return this.applyTo(sql, record, { type: 'review.published', at, documentId: document.id });
     });
   }
@@ -217,7 +220,7 @@ export class ClusterHost {
     const at = this.cx.rt.clock.now();
     await this.tx(async (sql) => {
       if (!(await claim(sql, `job:${jobId}`, null))) return null;
-      const { row, failed } = await this.settleJob(sql, job, 0, result, result.ok);
+      const { row, failed } = await this.settleJob(sql, job, 0, result);
       return withJobFailed(failed, result.ok ? null : await this.openOrJoin(sql, row, result.error, spec, at));
     });
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
@@ -235,12 +238,12 @@ export class ClusterHost {
     // re-checks the WHERE once the lock is granted), so a failure never joins a closed incident.
     const { rows: open } = await sql.query(prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1 FOR UPDATE`, [fingerprint]));
     if (open.length > 0) {
-      await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: open[0].id }]);
+      batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: open[0].id }]);
       return this.apply(sql, open[0].id, { type: 'failure.attached', at, jobId: job.id }, null);
     }
     const { rows: closed } = await sql.query(prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]));
     const id = this.cx.rt.ids('inc');
-    await putRows(sql, 'jobs', [{ ...job, status: 'failed', incidentId: id }]);
+    batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: id }]);
     const input = failureInput({ id, fingerprint, repeatOf: closed[0]?.id ?? null, job, error, spec, at, assess: this.opts.assess, policy: this.cx.rt.policy });
     return commitStep(sql, this.cx, null, openIncident(input, isoAt(at)));
   }
@@ -259,22 +262,22 @@ export class ClusterHost {
 
   /**
    * The job's row after a run, and its `job.failed` entry (as the single-process worker loop
-   * writes them), the entry written. `job` is the row as read before the run: only this
-   * item's transaction changes it afterwards (the job's key, or the attempt's check under the
-   * incident's lock, makes a second try a no-op), so it is not read again. The row is
-   * written unless `write` is false (a first failure: the incident it opens or joins writes it).
+   * writes them), both put in the transaction's batch (the incident a first failure opens or
+   * joins puts the row again, with its incident). `job` is the row as read before the run:
+   * only this item's transaction changes it afterwards (the job's key, or the attempt's check
+   * under the incident's lock, makes a second try a no-op), so it is not read again.
    */
-  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }, write = true): Promise<{ row: JobRecord; failed: AuditEntry | null }> {
+  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }): Promise<{ row: JobRecord; failed: AuditEntry | null }> {
     const at = this.cx.rt.clock.now();
     const row: JobRecord = { ...job, status: result.ok ? 'succeeded' : 'failed', attempts: job.attempts + 1, error: result.ok ? null : messageOf(result.error), updatedAt: isoAt(at) };
-    if (write) await putRows(sql, 'jobs', [row]);
+    batchOf(sql).put('jobs', [row]);
     if (result.ok) return { row, failed: null };
     const entry: AuditEntry = auditEntry(this.cx.rt, 'job', job.id, {
       at, actor: job.agent, action: 'job.failed', level: 'error',
       message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${messageOf(result.error)}`,
       meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: messageOf(result.error), stack: stackOf(result.error) },
     });
-    await appendAudit(sql, [entry]);
+    batchOf(sql).append([entry]);
     return { row, failed: entry };
   }
 }
@@ -289,8 +292,4 @@ function withJobFailed(failed: AuditEntry | null, step: Committed | null): Commi
 export async function claim(sql: Sql, key: string, incidentId: string | null): Promise<boolean> {
   const { rowCount } = await sql.query(prepared('INSERT INTO cluster_events (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, incidentId]));
   return rowCount === 1;
-}
-
-async function writeAll(sql: Sql, writes: readonly DutyWrite[]): Promise<void> {
-  for (const w of writes) await putRows(sql, w.table, [w.row] as never);
 }

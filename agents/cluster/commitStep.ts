@@ -7,7 +7,7 @@ import { auditEntry, isoAt, type Runtime } from '../runtime.js';
 import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork } from './bossQueue.js';
 import type { Step } from './incidentStep.js';
-import { getRow, listRows, WriteBatch, type Sql } from './pgRows.js';
+import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
 import { prepared } from '../../store/postgres/connection.js';
 
 /** What the cluster host shares with the code that commits a step. */
@@ -46,8 +46,8 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   const now = rt.clock.now();
   const work: QueuedWork[] = [];
   const events: EngineEvent[] = [];
-  // Everything the step writes goes in one statement, sent last (after the responders' locks).
-  const batch = new WriteBatch();
+  // Everything the step writes goes in one statement (with what its transaction wrote before), sent last, after the responders' locks.
+  const batch = batchOf(sql);
   const deadlines = new DeadlineChanges();
 
   batch.put('incidents', [record]);
@@ -58,7 +58,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   batch.put('notifications', notifications);
 
   if (effects.settleDecision && record.decisionId) {
-    const decision = await getRow(sql, 'decisions', record.decisionId);
+    const decision = batch.pending('decisions', record.decisionId) ?? (await getRow(sql, 'decisions', record.decisionId));
     if (decision) {
       const { status, by, at } = effects.settleDecision;
       const settled: DecisionRecord = { ...decision, status, by, answeredAt: isoAt(at) };
@@ -176,6 +176,8 @@ export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owne
 
 /** Resumes what this incident paused (as `createFleet().resume` does in one process). */
 async function liftMitigation(sql: Sql, batch: WriteBatch, incidentId: string, at: string): Promise<void> {
+  // Rows a duty paused earlier in this transaction are written first, so the reads see them.
+  if (batch.holds('agents') || batch.holds('workflows')) await batch.flush(sql);
   const agents = await listRows(sql, 'agents', 'paused_by = $1', [incidentId]);
   batch.put('agents', agents.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
   const workflows = await listRows(sql, 'workflows', 'paused_by = $1', [incidentId]);

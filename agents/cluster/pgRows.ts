@@ -30,44 +30,59 @@ export async function appendAudit(sql: Sql, entries: readonly AuditEntry[]): Pro
 }
 
 /**
- * Writes gathered, then sent as one statement (each a data-modifying `WITH` part of it):
- * one round trip, one parse, one plan (prepared) for what a step writes, instead of one
- * per table. The writes must be independent of each other (no two touch the same row, none
- * reads what another writes): they all run on the statement's one snapshot. Rows and audit
- * entries written are remembered for the transaction's notice, as `putRows` does.
- * @example const batch = new WriteBatch(); batch.put('incidents', [record]); batch.append(audit); await batch.flush(sql);
+ * Writes gathered, then sent as one statement (each table's rows, the audit entries and any
+ * other statement a data-modifying `WITH` part of it): one round trip, one parse, one plan
+ * (prepared) for what a step writes, instead of one per table. Rows put twice are written
+ * once (the last version, in the first one's place); audit entries go in one part, in the
+ * order appended. The parts must be independent of each other (none reads what another
+ * writes): they all run on the statement's one snapshot. What is written is remembered for
+ * the transaction's notice, as `putRows` does.
+ * @example const batch = batchOf(sql); batch.put('incidents', [record]); batch.append(audit); await batch.flush(sql);
  */
 export class WriteBatch {
-  private readonly parts: Array<[string, unknown[]]> = [];
-  private readonly rows: Array<[TableName, string]> = [];
-  private audit = 0;
+  private readonly tables = new Map<TableName, Map<string, unknown>>();
+  private readonly entries: AuditEntry[] = [];
+  private readonly statements: Array<[string, unknown[]]> = [];
 
   /** What pg-boss's `insert` executes through (its `db` option): its statement joins the batch. */
   readonly db = { executeSql: async (text: string, values: unknown[]) => { this.add(text, values); return { rows: [] }; } };
 
   put<T extends TableName>(table: T, rows: ReadonlyArray<RowOf<T>>): void {
     if (rows.length === 0) return;
-    this.parts.push(upsertStatement(table, rows));
-    for (const row of rows) this.rows.push([table, (row as { id: string }).id]);
+    const held = this.tables.get(table) ?? new Map<string, unknown>();
+    this.tables.set(table, held);
+    for (const row of rows) held.set((row as { id: string }).id, row);
+  }
+
+  /** A row put in this batch and not yet written (what a read in the same transaction would miss). */
+  pending<T extends TableName>(table: T, id: string): RowOf<T> | undefined {
+    return this.tables.get(table)?.get(id) as RowOf<T> | undefined;
+  }
+
+  /** Whether rows of `table` wait in this batch. */
+  holds(table: TableName): boolean {
+    return this.tables.has(table);
   }
 
   append(entries: readonly AuditEntry[]): void {
-    if (entries.length === 0) return;
-    this.parts.push(appendStatement(entries));
-    this.audit += entries.length;
+    this.entries.push(...entries);
   }
 
   /** A statement of its own (one, numbering its values from $1). */
   add(text: string, values: unknown[]): void {
-    this.parts.push([text, values]);
+    this.statements.push([text, values]);
   }
 
   async flush(sql: Sql): Promise<void> {
-    if (this.parts.length === 0) return;
-    if (this.parts.length === 1) await sql.query(prepared(...this.parts[0]));
+    const parts: Array<[string, unknown[]]> = [];
+    for (const [table, rows] of this.tables) parts.push(upsertStatement(table, [...rows.values()] as never));
+    if (this.entries.length > 0) parts.push(appendStatement(this.entries));
+    parts.push(...this.statements);
+    if (parts.length === 0) return;
+    if (parts.length === 1) await sql.query(prepared(...parts[0]));
     else {
       const values: unknown[] = [];
-      const withs = this.parts.map(([text, own], i) => {
+      const withs = parts.map(([text, own], i) => {
         const offset = values.length;
         values.push(...own);
         return `w${i} AS (${text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
@@ -76,18 +91,28 @@ export class WriteBatch {
     }
     const t = touched.get(sql);
     if (t) {
-      t.rows.push(...this.rows);
-      t.audit += this.audit;
+      for (const [table, rows] of this.tables) for (const id of rows.keys()) t.rows.push([table, id]);
+      t.audit += this.entries.length;
     }
-    this.parts.length = 0;
-    this.rows.length = 0;
-    this.audit = 0;
+    this.tables.clear();
+    this.entries.length = 0;
+    this.statements.length = 0;
   }
 }
 
-/** Starts recording what this transaction writes. */
+const batches = new WeakMap<Sql, WriteBatch>();
+
+/** The open transaction's batch of writes (flushed by the step that commits it, or before the commit). */
+export function batchOf(sql: Sql): WriteBatch {
+  let batch = batches.get(sql);
+  if (!batch) batches.set(sql, (batch = new WriteBatch()));
+  return batch;
+}
+
+/** Starts recording what this transaction writes (and drops what a failed try left unwritten). */
 export function track(sql: Sql): void {
   touched.set(sql, { rows: [], audit: 0 });
+  batches.delete(sql);
 }
 
 /**
