@@ -21,10 +21,11 @@
 import { createIncidentEngine } from '../agents/engine.js';
 import { ClusterHost } from '../agents/cluster/clusterHost.js';
 import type { ClusterEngine } from '../agents/cluster/clusterEngine.js';
+import { WriteBatch, type Sql } from '../agents/cluster/pgRows.js';
 import type { IncidentRecord } from '../machines/types.js';
 import { openStore } from '../store/index.js';
 
-/** What one event's transaction wrote, as the floor replays it. */
+/** What one event's transaction wrote, as the floor replays it (the statements it sent on their own, and its batch). */
 export interface TxLog {
   /** Audit rows inserted (the step's, and a job's `job.failed`). */
   audit: number;
@@ -40,20 +41,24 @@ process.on('disconnect', () => process.exit(0));
 
 const latencies: number[] = [];
 const txs: TxLog[] = [];
+/** The log of the try under way on each client (a retried transaction starts its log again: only the try that committed counts). */
+const logs = new WeakMap<object, TxLog>();
+const isBossInsert = (text: string) => /INSERT INTO \w+\.job \(/.test(text);
 type Work = Parameters<ClusterHost['tx']>[0];
 const tx = ClusterHost.prototype.tx;
 ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work): Promise<void> {
   const started = performance.now();
   let log: TxLog | undefined;
   await tx.call(this, record === '1' ? async (sql) => {
-    // A retried transaction starts its log again: only the try that committed counts.
     const current: TxLog = { audit: 0, records: [], jobs: [] };
+    logs.set(sql, current);
+    // Writes sent on their own (most go in the transaction's batch, recorded by flush below).
     const query = sql.query;
     sql.query = ((text: unknown, values?: unknown[], ...rest: unknown[]) => {
       // A statement is its text and values, or a config object holding them (a prepared one).
       const config = typeof text === 'object' && text !== null ? (text as { text: string; values?: unknown[] }) : { text: text as string, values };
-      if (typeof config.text === 'string' && config.text.startsWith('INSERT INTO audit_log')) current.audit += (config.values?.[0] as unknown[]).length;
-      if (typeof config.text === 'string' && /INSERT INTO \w+\.job \(/.test(config.text)) current.jobs.push(...(JSON.parse(String(config.values?.[0])) as TxLog['jobs']));
+      if (config.text.startsWith('INSERT INTO audit_log')) current.audit += (config.values?.[0] as unknown[]).length;
+      if (!config.text.startsWith('WITH w0 AS') && isBossInsert(config.text)) current.jobs.push(...(JSON.parse(String(config.values?.[0])) as TxLog['jobs']));
       return (query as (...a: unknown[]) => unknown).call(sql, text, values, ...rest);
     }) as typeof sql.query;
     try {
@@ -68,6 +73,17 @@ ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work): 
   latencies.push(performance.now() - started);
   if (log) txs.push(log);
 };
+if (record === '1') {
+  const flush = WriteBatch.prototype.flush;
+  WriteBatch.prototype.flush = async function recorded(this: WriteBatch, sql: Sql): Promise<void> {
+    const current = logs.get(sql);
+    const { audit, statements } = this.contents();
+    await flush.call(this, sql);
+    if (!current) return;
+    current.audit += audit;
+    for (const [text, values] of statements) if (isBossInsert(text)) current.jobs.push(...(JSON.parse(String(values[0])) as TxLog['jobs']));
+  };
+}
 
 const store = await openStore(url, { shared: true });
 const many = 1_000_000;

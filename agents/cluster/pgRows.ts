@@ -73,6 +73,11 @@ export class WriteBatch {
     this.statements.push([text, values]);
   }
 
+  /** What waits to be written: how many audit entries, and the statements added whole (pg-boss's insert among them). */
+  contents(): { audit: number; statements: ReadonlyArray<[string, unknown[]]> } {
+    return { audit: this.entries.length, statements: [...this.statements] };
+  }
+
   async flush(sql: Sql): Promise<void> {
     const parts: Array<[string, unknown[]]> = [];
     for (const [table, rows] of this.tables) parts.push(upsertStatement(table, [...rows.values()] as never));
