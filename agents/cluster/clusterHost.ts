@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
 import { fingerprintOf } from '../../machines/policies/fingerprint.js';
@@ -18,6 +18,8 @@ import { BOARD, nextWeekStart, WEEK, weeklyDeadline, weeklySummary } from '../ch
 import type { QueuedWork, WorkItem } from './bossQueue.js';
 import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
 import { createDutyView } from './dutyView.js';
+import { fromColumns } from '../../store/postgres/rows.js';
+import { selectList } from '../../store/postgres/writeRows.js';
 import { seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
 import { announcement, batchOf, getRow, listRows, putRows, track, type Reader, type Sql } from './pgRows.js';
@@ -50,14 +52,22 @@ export class ClusterHost {
     private readonly opts: HostOptions,
   ) {}
 
-  /** Runs `work` in a transaction (retried whole on a lost connection), then publishes what it committed. */
-  async tx(work: (sql: Sql) => Promise<Committed[] | Committed | null>): Promise<void> {
-    const done = await transaction(this.pool, async (sql) => {
+  /**
+   * Runs `work` in a transaction (retried whole on a lost connection), then publishes what it
+   * committed. With `incidentId`, the transaction begins by locking and reading that incident's
+   * row, in the same round trip as its BEGIN; `work` gets the record (undefined: no such row).
+   */
+  async tx(work: (sql: Sql, record?: IncidentRecord) => Promise<Committed[] | Committed | null>, incidentId?: string): Promise<void> {
+    const done = await transaction(this.pool, async (sql, first) => {
       track(sql);
-      const result = await work(sql);
+      const result = await work(sql, first[0] ? fromColumns('incidents', first[0]) : undefined);
       await batchOf(sql).flush(sql);
       return result;
-    }, { onConnection: this.opts.onConnection, beforeCommit: (sql) => announcement(sql, this.cx.channel) });
+    }, {
+      onConnection: this.opts.onConnection,
+      beforeCommit: (sql) => announcement(sql, this.cx.channel),
+      ...(incidentId !== undefined ? { withBegin: `SELECT ${selectList('incidents')} FROM incidents WHERE id = ${pg.escapeLiteral(incidentId)} FOR UPDATE` } : {}),
+    });
     for (const c of [done].flat()) {
       if (!c) continue;
       for (const event of c.events) this.cx.rt.emit(event);
@@ -112,15 +122,14 @@ export class ClusterHost {
     if (owner === BOARD) return this.weekly(kind, jobId);
     const responder = (RESPONDERS as readonly string[]).includes(owner) ? (owner as Responder) : null;
     const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
-    await this.tx(async (sql) => {
-      // The incident first, then its deadline row: the order every transaction takes them in.
-      const record = await getRow(sql, 'incidents', incidentId, true);
+    // The incident first (locked with the BEGIN), then its deadline row: the order every transaction takes them in.
+    await this.tx(async (sql, record) => {
       if (!record) return null;
       const { rows } = await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at', [owner, kind, jobId]));
       if (rows.length === 0) return null;
       if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, [responder]);
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
-    });
+    }, incidentId);
   }
 
   /**
@@ -160,19 +169,17 @@ export class ClusterHost {
     if (job === null) return;
     const result = job ? await this.run(job, attempt) : { ok: false as const, error: new Error('no job to re-run') };
     const at = this.cx.rt.clock.now();
-    await this.tx(async (sql) => {
-      const record = await getRow(sql, 'incidents', incidentId, true);
+    await this.tx(async (sql, record) => {
       if (!record || !due(record)) return null;
       const failed = job ? (await this.settleJob(sql, job, attempt, result)).failed : null;
       const output = { ok: result.ok, at, ...(result.ok ? {} : { error: messageOf(result.error) }) };
       return withJobFailed(failed, await this.applyTo(sql, record, { type: `xstate.done.actor.${childId}`, output }));
-    });
+    }, incidentId);
   }
 
   /** A responder's duty, run by the single-process engine's own functions over a view of the rows they read. */
   private async duty(incidentId: string, responder: Responder): Promise<void> {
-    await this.tx(async (sql) => {
-      const record = await getRow(sql, 'incidents', incidentId, true);
+    await this.tx(async (sql, record) => {
       if (record?.state !== `${STAGE[responder]}.working`) return null;
       const at = this.cx.rt.clock.now();
       const { seed, recent } = await seedFor(sql, responder, record, at);
@@ -186,13 +193,12 @@ export class ClusterHost {
       const decision = event.type === 'executive.assessed' && event.decisionId ? view.writes.find((w) => w.table === 'decisions' && w.row.id === event.decisionId) : undefined;
       if (committed && decision?.table === 'decisions') committed.events.push({ type: 'decision', decision: decision.row });
       return committed;
-    });
+    }, incidentId);
   }
 
   /** Atlas's post-incident review, built from the incident's rows, published in the step that closes it. */
   private async review(incidentId: string): Promise<void> {
-    await this.tx(async (sql) => {
-      const record = await getRow(sql, 'incidents', incidentId, true);
+    await this.tx(async (sql, record) => {
       if (record?.state !== 'reviewing') return null;
       const at = this.cx.rt.clock.now();
       const { seed } = await seedFor(sql, 'review', record, at);
@@ -201,7 +207,7 @@ export class ClusterHost {
       batchOf(sql).put('kb_documents', [document]);
       batchOf(sql).put('followups', followups);
       return this.applyTo(sql, record, { type: 'review.published', at, documentId: document.id });
-    });
+    }, incidentId);
   }
 
   /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */

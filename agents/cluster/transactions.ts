@@ -36,6 +36,11 @@ export interface TransactionOptions {
    * values must be inlined as escaped literals): e.g. the transaction's `pg_notify`.
    */
   beforeCommit?: (client: pg.PoolClient) => string | null;
+  /**
+   * A statement sent with BEGIN in one round trip (simple protocol: values inlined as
+   * escaped literals); its rows are `work`'s second argument.
+   */
+  withBegin?: string;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface TransactionOptions {
  * 2 s; a non-retryable error (a bug, a constraint) is rethrown at once.
  * @example const id = await transaction(pool, async (sql) => (await sql.query('SELECT 1')).rows[0]);
  */
-export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient, first: Array<Record<string, unknown>>) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
   const started = Date.now();
   let delay = 50;
   let lost = false;
@@ -57,8 +62,10 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       // next statement fails and the whole transaction is retried; the event itself must not
       // go unheard (an unheard 'error' event ends the process).
       client.on('error', ignore);
-      if (!options.plain) await client.query('BEGIN');
-      const result = await work(client);
+      let first: Array<Record<string, unknown>> = [];
+      if (options.withBegin && !options.plain) first = ((await client.query(`BEGIN; ${options.withBegin}`)) as unknown as pg.QueryResult[])[1].rows;
+      else if (!options.plain) await client.query('BEGIN');
+      const result = await work(client, first);
       if (!options.plain) {
         const before = options.beforeCommit?.(client);
         await client.query(before ? `${before}; COMMIT` : 'COMMIT');
