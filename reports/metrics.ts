@@ -57,12 +57,20 @@ export function inRange(incidents: readonly IncidentRecord[], opts: MetricsOptio
 }
 
 function weekly(incidents: readonly IncidentRecord[], opts: MetricsOptions): WeekMetrics[] {
-  const weeks = incidents.map((i) => isoWeek(i.detectedAt)).sort();
+  // Each incident's week once, its incidents grouped in their order: one pass, not one per week.
+  const byWeek = new Map<string, IncidentRecord[]>();
+  for (const incident of incidents) {
+    const week = isoWeek(incident.detectedAt);
+    const these = byWeek.get(week);
+    if (these) these.push(incident);
+    else byWeek.set(week, [incident]);
+  }
+  const weeks = [...byWeek.keys()].sort();
   const first = opts.from !== undefined ? isoWeek(opts.from) : weeks[0];
   const last = opts.to !== undefined ? isoWeek(Date.parse(opts.to) - 1) : weeks[weeks.length - 1];
   if (first === undefined || last === undefined) return [];
   return weeksBetween(first, last).map((week) => {
-    const these = incidents.filter((i) => isoWeek(i.detectedAt) === week);
+    const these = byWeek.get(week) ?? [];
     const bySeverity = Object.fromEntries(SEVERITY_KEYS.map((k) => [k, these.filter((i) => keyOf(i) === k).length]));
     const autoResolved = these.filter(isAutoResolved).length;
     const repeats = these.filter(isRepeat).length;
