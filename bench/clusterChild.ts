@@ -45,11 +45,12 @@ const txs: TxLog[] = [];
 const logs = new WeakMap<object, TxLog>();
 const isBossInsert = (text: string) => /INSERT INTO \w+\.job \(/.test(text);
 type Work = Parameters<ClusterHost['tx']>[0];
+type Opening = Parameters<ClusterHost['tx']> extends [unknown, ...infer Rest] ? Rest : never;
 const tx = ClusterHost.prototype.tx;
-ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work, incidentId?: string): Promise<void> {
+ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work, ...opening: Opening): Promise<void> {
   const started = performance.now();
   let log: TxLog | undefined;
-  await tx.call(this, record === '1' ? async (sql, locked) => {
+  await tx.call(this, record === '1' ? async (sql, locked, also) => {
     const current: TxLog = { audit: 0, records: [], jobs: [] };
     logs.set(sql, current);
     // Writes sent on their own (most go in the transaction's batch, recorded by flush below).
@@ -62,14 +63,14 @@ ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work, i
       return (query as (...a: unknown[]) => unknown).call(sql, text, values, ...rest);
     }) as typeof sql.query;
     try {
-      const result = await work(sql, locked);
+      const result = await work(sql, locked, also);
       for (const committed of [result].flat()) for (const event of committed?.events ?? []) if (event.type === 'incident') current.records.push(event.incident);
       log = current;
       return result;
     } finally {
       delete (sql as { query?: unknown }).query;
     }
-  } : work, incidentId);
+  } : work, ...opening);
   latencies.push(performance.now() - started);
   if (log) txs.push(log);
 };

@@ -18,11 +18,11 @@ import { BOARD, nextWeekStart, WEEK, weeklyDeadline, weeklySummary } from '../ch
 import type { QueuedWork, WorkItem } from './bossQueue.js';
 import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './commitStep.js';
 import { createDutyView } from './dutyView.js';
-import { fromColumns } from '../../store/postgres/rows.js';
 import { selectList } from '../../store/postgres/writeRows.js';
+import { fromColumns } from '../../store/postgres/rows.js';
 import { seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
-import { announcement, batchOf, getRow, listRows, putRows, track, type Reader, type Sql } from './pgRows.js';
+import { announcement, batchOf, getRow, listRows, putRows, rowSql, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 import { prepared } from '../../store/postgres/connection.js';
 
@@ -56,18 +56,18 @@ export class ClusterHost {
    * Runs `work` in a transaction (retried whole on a lost connection), then publishes what it
    * committed. With `incidentId`, the transaction begins by locking and reading that incident's
    * row, in the same round trip as its BEGIN; `work` gets the record (undefined: no such row).
+   * `also`: statements (values inlined) sent in that round trip too, after the lock; `work`
+   * gets their results.
    */
-  async tx(work: (sql: Sql, record?: IncidentRecord) => Promise<Committed[] | Committed | null>, incidentId?: string): Promise<void> {
+  async tx(work: (sql: Sql, record: IncidentRecord | undefined, also: pg.QueryResult[]) => Promise<Committed[] | Committed | null>, incidentId?: string, also: readonly string[] = []): Promise<void> {
+    const withBegin = incidentId !== undefined ? [rowSql('incidents', incidentId, true), ...also] : also;
     const done = await transaction(this.pool, async (sql, first) => {
       track(sql);
-      const result = await work(sql, first[0] ? fromColumns('incidents', first[0]) : undefined);
+      const locked = incidentId !== undefined ? first.shift()!.rows[0] : undefined;
+      const result = await work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
       await batchOf(sql).flush(sql);
       return result;
-    }, {
-      onConnection: this.opts.onConnection,
-      beforeCommit: (sql) => announcement(sql, this.cx.channel),
-      ...(incidentId !== undefined ? { withBegin: `SELECT ${selectList('incidents')} FROM incidents WHERE id = ${pg.escapeLiteral(incidentId)} FOR UPDATE` } : {}),
-    });
+    }, { onConnection: this.opts.onConnection, beforeCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
     for (const c of [done].flat()) {
       if (!c) continue;
       for (const event of c.events) this.cx.rt.emit(event);
@@ -122,14 +122,14 @@ export class ClusterHost {
     if (owner === BOARD) return this.weekly(kind, jobId);
     const responder = (RESPONDERS as readonly string[]).includes(owner) ? (owner as Responder) : null;
     const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
-    // The incident first (locked with the BEGIN), then its deadline row: the order every transaction takes them in.
-    await this.tx(async (sql, record) => {
-      if (!record) return null;
-      const { rows } = await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at', [owner, kind, jobId]));
-      if (rows.length === 0) return null;
+    // The incident first, then its deadline row (the order every transaction takes them in), both with the BEGIN.
+    const fire = `DELETE FROM cluster_deadlines WHERE owner_id = ${pg.escapeLiteral(owner)} AND kind = ${pg.escapeLiteral(kind)} AND job_id = ${pg.escapeLiteral(jobId)} RETURNING event, due_at`;
+    await this.tx(async (sql, record, [deleted]) => {
+      const { rows } = deleted;
+      if (!record || rows.length === 0) return null;
       if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, [responder]);
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
-    }, incidentId);
+    }, incidentId, [fire]);
   }
 
   /**
@@ -161,10 +161,12 @@ export class ClusterHost {
   /** A retry attempt: re-runs the job outside any transaction, then sends its outcome to the machine. */
   private async attempt(incidentId: string, attempt: number, childId: string): Promise<void> {
     const due = (r: IncidentRecord | undefined) => r?.state === 'retrying.attempting' && r.retries.length + 1 === attempt;
+    // The incident and its job in one round trip; the job is run only if the attempt is still due.
     const job = await this.read(async (sql) => {
-      const before = await getRow(sql, 'incidents', incidentId);
-      if (!due(before)) return null;
-      return before!.jobId ? getRow(sql, 'jobs', before!.jobId) : undefined;
+      const jobOf = `SELECT ${selectList('jobs')} FROM jobs WHERE id = (SELECT job_id FROM incidents WHERE id = ${pg.escapeLiteral(incidentId)})`;
+      const [incident, jobs] = (await sql.query(`${rowSql('incidents', incidentId)}; ${jobOf}`)) as unknown as pg.QueryResult[];
+      if (!due(incident.rows[0] ? fromColumns('incidents', incident.rows[0]) : undefined)) return null;
+      return jobs.rows[0] ? fromColumns('jobs', jobs.rows[0]) : undefined;
     });
     if (job === null) return;
     const result = job ? await this.run(job, attempt) : { ok: false as const, error: new Error('no job to re-run') };
@@ -224,11 +226,12 @@ export class ClusterHost {
     const spec: JobSpec = { agent: job.agent, ...sent, ...this.opts.localSpecs.get(jobId) };
     const result = await this.run(job, 0, spec);
     const at = this.cx.rt.clock.now();
-    await this.tx(async (sql) => {
-      if (!(await claim(sql, `job:${jobId}`, null))) return null;
+    await this.tx(async (sql, _none, [claimed]) => {
+      // The job's key, taken with the BEGIN: a retry of a committed run is a no-op.
+      if (claimed.rowCount !== 1) return null;
       const { row, failed } = await this.settleJob(sql, job, 0, result);
       return withJobFailed(failed, result.ok ? null : await this.openOrJoin(sql, row, result.error, spec, at));
-    });
+    }, undefined, [claimSql(`job:${jobId}`, null)]);
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
   }
 
@@ -292,6 +295,11 @@ export class ClusterHost {
 function withJobFailed(failed: AuditEntry | null, step: Committed | null): Committed | null {
   if (!failed) return step;
   return { events: [{ type: 'audit', entry: failed }, ...(step?.events ?? [])] };
+}
+
+/** `claim`'s statement with its values inlined, for a round trip that carries several statements. */
+function claimSql(key: string, incidentId: string | null): string {
+  return `INSERT INTO cluster_events (key, incident_id) VALUES (${pg.escapeLiteral(key)}, ${incidentId === null ? 'NULL' : pg.escapeLiteral(incidentId)}) ON CONFLICT (key) DO NOTHING`;
 }
 
 /** Takes an idempotency key; false when an earlier try of the same event committed. */

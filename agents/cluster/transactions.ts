@@ -37,10 +37,10 @@ export interface TransactionOptions {
    */
   beforeCommit?: (client: pg.PoolClient) => string | null;
   /**
-   * A statement sent with BEGIN in one round trip (simple protocol: values inlined as
-   * escaped literals); its rows are `work`'s second argument.
+   * Statements sent with BEGIN in one round trip (simple protocol: values inlined as
+   * escaped literals); their results are `work`'s second argument, in order.
    */
-  withBegin?: string;
+  withBegin?: readonly string[];
 }
 
 /**
@@ -50,7 +50,7 @@ export interface TransactionOptions {
  * 2 s; a non-retryable error (a bug, a constraint) is rethrown at once.
  * @example const id = await transaction(pool, async (sql) => (await sql.query('SELECT 1')).rows[0]);
  */
-export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient, first: Array<Record<string, unknown>>) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient, first: pg.QueryResult[]) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
   const started = Date.now();
   let delay = 50;
   let lost = false;
@@ -62,8 +62,8 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       // next statement fails and the whole transaction is retried; the event itself must not
       // go unheard (an unheard 'error' event ends the process).
       client.on('error', ignore);
-      let first: Array<Record<string, unknown>> = [];
-      if (options.withBegin && !options.plain) first = ((await client.query(`BEGIN; ${options.withBegin}`)) as unknown as pg.QueryResult[])[1].rows;
+      let first: pg.QueryResult[] = [];
+      if (options.withBegin?.length && !options.plain) first = ((await client.query(['BEGIN', ...options.withBegin].join('; '))) as unknown as pg.QueryResult[]).slice(1);
       else if (!options.plain) await client.query('BEGIN');
       const result = await work(client, first);
       if (!options.plain) {
@@ -77,9 +77,13 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
     } catch (error) {
       if (client) {
         if (!options.plain) await client.query('ROLLBACK').catch(() => undefined);
-        client.off('error', ignore);
-        // A client whose connection broke must not go back to the pool.
-        client.release(isRetryable(error) ? (error as Error) : undefined);
+        // A client whose connection broke must not go back to the pool; it keeps its listener,
+        // as the server's last word (57P01 on a restart) may be read after the query failed.
+        if (isRetryable(error)) client.release(error as Error);
+        else {
+          client.off('error', ignore);
+          client.release();
+        }
       }
       if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
       const connection = !/^(40001|40P01|23P01)$/.test(String((error as { code?: unknown }).code ?? ''));
