@@ -62,18 +62,17 @@ export class TableIndex {
     const tail = (all: R[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
     if (conds.length === 0) return tail(Object.values(rows));
     const matches = (row: Row) => conds.every(([field, value]) => equal(row[field], value));
+    const accept = (id: string) => Object.hasOwn(rows, id) && matches(rows[id] as Row);
     let best: Posting | null = null;
     for (const [field, value] of conds) {
       if (!isKey(value)) continue;
       const found = this.#field(field, rows).byValue.get(value as Key);
       if (!found) return [];
-      const accept = (id: string) => Object.hasOwn(rows, id) && matches(rows[id] as Row);
       // One row holds the value: it is the answer, or there is none.
       if (typeof found === 'string') return accept(found) ? tail([rows[found]]) : [];
       if (!best || found.size < best.size) best = found;
     }
     if (!best) return tail(Object.values(rows).filter((row) => matches(row as Row)));
-    const accept = (id: string) => Object.hasOwn(rows, id) && matches(rows[id] as Row);
     // Entry order is table order: the last rows are read from the end, costing what they return.
     if (last !== undefined && best.inOrder) return best.tail(last, accept).reverse().map((id) => rows[id]);
     const out: R[] = [];
