@@ -163,13 +163,13 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     async resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');
       const key = `resolve:${randomUUID()}`;
-      const { host, claim, getRow } = await started;
-      await host.tx(async (sql) => {
-        if (!(await claim(sql, key, incidentId))) return null;
-        const record = await getRow(sql, 'incidents', incidentId, true);
+      const { host, claimSql } = await started;
+      // The incident locked and the key claimed in the round trip that begins the transaction.
+      await host.tx(async (sql, record, [claimed]) => {
+        if (claimed.rowCount !== 1) return null;
         if (!record || record.status === 'closed') throw new EngineError(`incident "${incidentId}" is not open`);
         return host.applyTo(sql, record, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
-      });
+      }, incidentId, [claimSql(key, incidentId)]);
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
     pendingDecisionsNow: () => started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, []))),

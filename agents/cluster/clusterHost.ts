@@ -20,7 +20,7 @@ import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './c
 import { createDutyView } from './dutyView.js';
 import { selectList } from '../../store/postgres/writeRows.js';
 import { fromColumns } from '../../store/postgres/rows.js';
-import { seedFor } from './dutySeeds.js';
+import { joinedJobsSql, seedFor } from './dutySeeds.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
 import { announcement, batchOf, getRow, listRows, putRows, rowSql, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
@@ -181,10 +181,10 @@ export class ClusterHost {
 
   /** A responder's duty, run by the single-process engine's own functions over a view of the rows they read. */
   private async duty(incidentId: string, responder: Responder): Promise<void> {
-    await this.tx(async (sql, record) => {
+    await this.tx(async (sql, record, [joined]) => {
       if (record?.state !== `${STAGE[responder]}.working`) return null;
       const at = this.cx.rt.clock.now();
-      const { seed, recent } = await seedFor(sql, responder, record, at);
+      const { seed, recent } = await seedFor(sql, responder, record, at, joined.rows.map((row) => fromColumns('jobs', row)));
       const view = createDutyView(seed);
       const rt = { ...this.cx.rt, store: view.store };
       const ctx = snapshotOf(record).context;
@@ -195,21 +195,21 @@ export class ClusterHost {
       const decision = event.type === 'executive.assessed' && event.decisionId ? view.writes.find((w) => w.table === 'decisions' && w.row.id === event.decisionId) : undefined;
       if (committed && decision?.table === 'decisions') committed.events.push({ type: 'decision', decision: decision.row });
       return committed;
-    }, incidentId);
+    }, incidentId, [joinedJobsSql(incidentId)]);
   }
 
   /** Atlas's post-incident review, built from the incident's rows, published in the step that closes it. */
   private async review(incidentId: string): Promise<void> {
-    await this.tx(async (sql, record) => {
+    await this.tx(async (sql, record, [joined]) => {
       if (record?.state !== 'reviewing') return null;
       const at = this.cx.rt.clock.now();
-      const { seed } = await seedFor(sql, 'review', record, at);
+      const { seed } = await seedFor(sql, 'review', record, at, joined.rows.map((row) => fromColumns('jobs', row)));
       const view = createDutyView(seed);
       const { document, followups } = buildReview(view.store, incidentId, { now: isoAt(at), ids: this.cx.rt.ids });
       batchOf(sql).put('kb_documents', [document]);
       batchOf(sql).put('followups', followups);
       return this.applyTo(sql, record, { type: 'review.published', at, documentId: document.id });
-    }, incidentId);
+    }, incidentId, [joinedJobsSql(incidentId)]);
   }
 
   /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */
@@ -298,7 +298,7 @@ function withJobFailed(failed: AuditEntry | null, step: Committed | null): Commi
 }
 
 /** `claim`'s statement with its values inlined, for a round trip that carries several statements. */
-function claimSql(key: string, incidentId: string | null): string {
+export function claimSql(key: string, incidentId: string | null): string {
   return `INSERT INTO cluster_events (key, incident_id) VALUES (${pg.escapeLiteral(key)}, ${incidentId === null ? 'NULL' : pg.escapeLiteral(incidentId)}) ON CONFLICT (key) DO NOTHING`;
 }
 

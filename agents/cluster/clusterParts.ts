@@ -5,6 +5,6 @@
 export { createPool } from '../../store/postgres/connection.js';
 export { channelOf } from '../../store/postgres/postgresAdapter.js';
 export { BossQueue } from './bossQueue.js';
-export { claim, ClusterHost } from './clusterHost.js';
+export { claim, claimSql, ClusterHost } from './clusterHost.js';
 export { appendAudit, getRow, listRows, putRows } from './pgRows.js';
 export { retryingQuery, transaction } from './transactions.js';

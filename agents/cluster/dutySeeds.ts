@@ -1,4 +1,6 @@
-import type { AuditEntry, IncidentRecord, Responder } from '../../machines/types.js';
+import pg from 'pg';
+import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
+import { selectList } from '../../store/postgres/writeRows.js';
 import { fromColumns } from '../../store/postgres/rows.js';
 import type { RecentFailure } from '../petra.js';
 import type { DutySeed, DutyWrite } from './dutyView.js';
@@ -7,16 +9,20 @@ import { prepared } from '../../store/postgres/connection.js';
 
 const HOUR = 3_600_000;
 
+/** The statement reading the jobs that joined an incident (the seed's first rows), its id inlined: sent with the duty's BEGIN. */
+export function joinedJobsSql(incidentId: string): string {
+  return `SELECT ${selectList('jobs')} FROM jobs WHERE incident_id = ${pg.escapeLiteral(incidentId)} ORDER BY seq`;
+}
+
 /**
  * The rows each duty reads (what `triage`, `coordinate`, `assess` and `buildReview` ask of
  * their store), fetched with the incident row locked. Kept beside the duties' reads: a duty
  * that reads something new needs it here too, and its cluster test fails until it is.
  */
-export async function seedFor(sql: Sql, who: Responder | 'review', incident: IncidentRecord, at: number): Promise<{ seed: DutySeed; recent: RecentFailure[] }> {
+export async function seedFor(sql: Sql, who: Responder | 'review', incident: IncidentRecord, at: number, joined: readonly JobRecord[]): Promise<{ seed: DutySeed; recent: RecentFailure[] }> {
   const rows: DutyWrite[] = [{ table: 'incidents', row: incident }];
   const audit: AuditEntry[] = [];
   const recent: RecentFailure[] = [];
-  const joined = await listRows(sql, 'jobs', 'incident_id = $1', [incident.id]);
   for (const row of joined) rows.push({ table: 'jobs', row });
   if (who === 'cheryl') {
     // Job history (the agent's last 20 jobs), the error log and latest entries, tenants to notify, what mitigation pauses.
