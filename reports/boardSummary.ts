@@ -2,6 +2,7 @@ import type { FollowUpRecord, IncidentRecord, IncidentStatus, KbDocument } from 
 import type { Store } from '../store/types.js';
 import { ReportError } from './errors.js';
 import { isOverdue, openFollowUps } from './followups.js';
+import { byDetection } from './incidentList.js';
 import { formatInstant, mdTable } from './markdown.js';
 import { computeMetrics, SEVERITY_KEYS, type SeverityKey } from './metrics.js';
 import { storedReview } from './review.js';
@@ -59,7 +60,7 @@ export function buildBoardSummary(
     .sort((a, b) => (a.at === b.at ? (a.incidentId < b.incidentId ? -1 : 1) : a.at < b.at ? -1 : 1));
   const p0s = all
     .filter((i) => i.severity === 'P0' && (inWeek(i.detectedAt) || (i.resolvedAt === null && Date.parse(i.detectedAt) < start)))
-    .sort((a, b) => (a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1))
+    .sort(byDetection)
     .map((i) => ({
       incidentId: i.id, status: i.status, detectedAt: i.detectedAt, resolvedAt: i.resolvedAt, rootCause: i.rootCause,
       reviewId: storedReview(store, i)?.id ?? null,

@@ -4,7 +4,8 @@ import { weeklyIncidentsChart, weeklyRatesChart } from './charts.js';
 import { resolutionDistributionChart } from './distributionChart.js';
 import { escalationFunnelChart } from './funnelChart.js';
 import { timeToResolve } from './metricGroups.js';
-import { inRange, type Metrics } from './metrics.js';
+import { byDetection } from './incidentList.js';
+import { inRange, SEVERITY_KEYS, type Metrics } from './metrics.js';
 import { METRICS_HEADER, metricsRows } from './metricsTable.js';
 import { HTML_STYLE } from './htmlStyle.js';
 import { esc } from './svg.js';
@@ -39,11 +40,8 @@ function incidentRows(incidents: readonly IncidentRecord[]): string[][] {
 /** Rows the incidents table lists at most: a page a person reads, not a dump (report --json has every one). */
 export const MAX_LISTED = 100;
 
-const byDetection = (a: IncidentRecord, b: IncidentRecord): number =>
-  a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1;
-const RANK: Record<string, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
-const bySeverity = (a: IncidentRecord, b: IncidentRecord): number =>
-  (RANK[a.severity ?? ''] ?? 4) - (RANK[b.severity ?? ''] ?? 4) || byDetection(a, b);
+const rank = (i: IncidentRecord): number => SEVERITY_KEYS.indexOf(i.severity ?? 'unclassified');
+const bySeverity = (a: IncidentRecord, b: IncidentRecord): number => rank(a) - rank(b) || byDetection(a, b);
 const count = (n: number) => n.toLocaleString('en-US');
 
 /**

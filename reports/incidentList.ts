@@ -14,6 +14,10 @@ export interface ListedIncident {
 /** Lines listed at most: the text output stays a screen, report.json and the store keep every incident. */
 export const MAX_INCIDENT_LINES = 20;
 
+/** Incidents in order of detection, ties by id: the order every incident listing uses. */
+export const byDetection = (a: Pick<ListedIncident, 'detectedAt' | 'id'>, b: Pick<ListedIncident, 'detectedAt' | 'id'>): number =>
+  a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1;
+
 /**
  * The incidents as a table: those with a post-incident review first (they are what `review`
  * reads), then the rest, each group in order of detection; past `max`, a line saying how
@@ -22,7 +26,6 @@ export const MAX_INCIDENT_LINES = 20;
  */
 export function incidentList(incidents: readonly ListedIncident[], more: string, max = MAX_INCIDENT_LINES): string {
   if (incidents.length === 0) return 'Incidents: none';
-  const byDetection = (a: ListedIncident, b: ListedIncident) => (a.detectedAt === b.detectedAt ? (a.id < b.id ? -1 : 1) : a.detectedAt < b.detectedAt ? -1 : 1);
   const reviewed = incidents.filter((i) => i.reviewId !== null).sort(byDetection);
   const others = incidents.filter((i) => i.reviewId === null).sort(byDetection);
   const shown = [...reviewed, ...others].slice(0, max);
