@@ -51,13 +51,13 @@ export async function benchWatcherAtScale(incidents: number, audits: number): Pr
       // The writer's and the last open's garbage is collected first: a watcher opens in a fresh process.
       global.gc?.();
       const [t, cpu] = [performance.now(), process.cpuUsage()];
-      const s = await openStore(file, { readonly: true });
+      const s = await openStore(file, { readonly: true, search: true });
       opens.push(performance.now() - t);
       const used = process.cpuUsage(cpu);
       openCpu.push((used.user + used.system) / 1000);
       await s.close();
     }
-    const store = await openStore(file, { readonly: true });
+    const store = await openStore(file, { readonly: true, search: true });
     const watcher = await startWatcher({ store, machines: { incident: incidentMachine }, pollMs: 3_600_000 });
     const base = `http://127.0.0.1:${watcher.port}/app/watcher/api`;
     const time = async (path: string) => {

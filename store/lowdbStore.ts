@@ -13,6 +13,12 @@ import type { Store, StoreData } from './types.js';
 export interface OpenStoreOptions {
   /** Open without the lock, to follow a store another process writes (see `refresh()`). */
   readonly?: boolean;
+  /**
+   * File stores: keep the audit `text` search ready from the first row read (a store opened
+   * to be searched, as the watcher's); otherwise it is built at the first `text` query, and
+   * a store that is never searched (`report`, `review`) does not pay for it.
+   */
+  search?: boolean;
   /** Commit once per burst of mutations on its own (default true); false: only on flush(). */
   autoCommit?: boolean;
   /** PostgreSQL only: open as one of N engine processes on the database (README, "Scaling out"). */
@@ -56,7 +62,7 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       }
     }
   }
-  const adapter = new SplitFileAdapter(path, { readonly, lock });
+  const adapter = new SplitFileAdapter(path, { readonly, lock, search: opts.search ?? false });
   try {
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();

@@ -39,12 +39,12 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   /** A writer's lock: each audit append is noted in it first, so the next owner knows a crash's tail from committed rows. */
   readonly #lock: Lock | null;
 
-  constructor(path: string, opts: { readonly?: boolean; lock?: Lock | null } = {}) {
+  constructor(path: string, opts: { readonly?: boolean; lock?: Lock | null; search?: boolean } = {}) {
     this.files = storeFiles(path);
     this.#auditFile = new AuditFile(this.files.audit);
     this.#readonly = opts.readonly ?? false;
-    // A store opened read-only is there to be viewed: its audit search is ready from the start.
-    this.#audit = new AuditLog(this.#auditFile, { text: this.#readonly });
+    // A store opened to be searched (the watcher's) has its audit search ready from the start.
+    this.#audit = new AuditLog(this.#auditFile, { text: opts.search ?? false });
     this.#lock = opts.lock ?? null;
     this.#state = new DurableState(this.files, this.#readonly);
   }

@@ -119,7 +119,7 @@ function absent(error: unknown): false {
 async function openIfThere(db: string): Promise<Store | null> {
   if (!isPostgresUrl(db)) {
     const written = await stat(storeFiles(db).state).then(() => true, absent);
-    return written ? openStore(db, { readonly: true }) : null;
+    return written ? openStore(db, { readonly: true, search: true }) : null;
   }
   try {
     return await openStore(db, { readonly: true });
