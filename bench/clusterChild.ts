@@ -20,7 +20,6 @@
  */
 import { createIncidentEngine } from '../agents/engine.js';
 import { ClusterHost } from '../agents/cluster/clusterHost.js';
-import type { ClusterEngine } from '../agents/cluster/clusterEngine.js';
 import { WriteBatch, type Sql } from '../agents/cluster/pgRows.js';
 import type { IncidentRecord } from '../machines/types.js';
 import { openStore } from '../store/index.js';
@@ -94,7 +93,7 @@ const engine = createIncidentEngine({
   jobs: { fail: ({ input }) => { throw new Error((input as { message: string }).message); } },
   responders: { cheryl: { capacity: many, ack: 0 }, petra: { capacity: many, ack: 0 }, atlas: { capacity: many, ack: 0 } },
   onFix: (incident, owner) => void (engine.resolve(incident.id, { by: owner }) as Promise<void>).catch(() => undefined),
-}) as ClusterEngine;
+});
 let closed: string[] = [];
 engine.subscribe((e) => { if (e.type === 'incident' && e.incident.status === 'closed') closed.push(e.incident.id); });
 setInterval(() => {

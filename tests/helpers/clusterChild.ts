@@ -11,7 +11,6 @@
  * is committed, {ev:'decided', id, ok, error}, {ev:'connection', status}, {ev:'stopped'}.
  */
 import { createIncidentEngine } from '../../agents/engine.js';
-import type { ClusterEngine } from '../../agents/cluster/clusterEngine.js';
 import type { ImpactAssessment } from '../../machines/types.js';
 import { openStore } from '../../store/index.js';
 
@@ -29,7 +28,7 @@ const engine = createIncidentEngine({
   responders: { cheryl: { capacity: 3, ack: 20 }, petra: { capacity: 2, ack: 20 }, atlas: { capacity: 2, ack: 20 } },
   onFix: (incident, owner) => void (engine.resolve(incident.id, { by: owner }) as Promise<void>).catch(() => undefined),
   cluster: { expireInSeconds: 3, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 2, poolSize: 6 },
-}) as ClusterEngine;
+});
 engine.subscribe((e) => e.type === 'connection' && send({ ev: 'connection', status: e.status }));
 await engine.ready;
 send({ ev: 'ready' });
