@@ -5,6 +5,7 @@ import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
 import { createMemoryStore, openStore, storeFiles, StoreError } from '../store/index.js';
 import { isPostgresUrl } from '../store/postgres/pgUrl.js';
+import { errorCode } from '../store/storeFiles.js';
 import type { Store } from '../store/types.js';
 import { createWatcherHandler, type WatcherHandler } from './handler.js';
 import { newToken } from './http.js';
@@ -110,7 +111,7 @@ async function refuseMissingFolder(db: string): Promise<void> {
 
 /** false for a path that is not there; any other failure (permission denied) is the caller's. */
 function absent(error: unknown): false {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   if (code === 'ENOENT' || code === 'ENOTDIR') return false;
   throw error;
 }
