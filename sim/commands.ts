@@ -72,6 +72,7 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
     }
   }
 }
+
 const slug = (file: string) => basename(file, extname(file));
 /** Said on stderr by the commands that read a store a crashed rehearsal left. */
 function warnIfUnfinished(store: Store, db: string, io: Io): void {

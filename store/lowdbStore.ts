@@ -1,5 +1,5 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
 import { acquireLock } from './lockFile.js';
@@ -7,7 +7,7 @@ import { isPostgresUrl } from './postgres/pgUrl.js';
 import type { Lock } from './lockFile.js';
 import { SplitFileAdapter } from './splitFileAdapter.js';
 import { emptyStoreData, errorCode, ioError, storeFiles } from './storeFiles.js';
-import type { Store, StoreData } from './types.js';
+import { StoreError, type Store, type StoreData } from './types.js';
 
 /** Options of `openStore`. */
 export interface OpenStoreOptions {
@@ -46,6 +46,10 @@ export interface OpenStoreOptions {
 export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
   // A postgres:// URL is the PostgreSQL store (loaded on demand: file users never load pg).
   if (isPostgresUrl(path)) return (await import('./postgres/postgresStore.js')).openPostgresStore(path, opts);
+  // A folder given where the store's file belongs is the caller's mistake, not a failed read.
+  if ((await stat(path).catch(() => null))?.isDirectory()) {
+    throw new StoreError(`${path}: is a folder; a store is a file, for example ${join(path, 'store.json')}`, 'folder', path);
+  }
   const readonly = opts.readonly ?? false;
   let lock: Lock | null = null;
   if (!readonly) {

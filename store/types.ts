@@ -158,13 +158,13 @@ export const SCHEMA_VERSION = 2;
 /**
  * Thrown for stores that cannot be used; the message names the file or database. `io` is a
  * failure of the machine (disk full, permission denied); `connect` (a database URL that is
- * malformed, unreachable or refuses the login) and `missing` (no store there yet) are the
- * user's to mend, as `corrupt` and `newer-schema` are.
+ * malformed, unreachable or refuses the login), `missing` (no store there yet) and `folder`
+ * (a folder where the store's file belongs) are the user's to mend, as `corrupt` and `newer-schema` are.
  */
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed' | 'connect' | 'missing',
+    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed' | 'connect' | 'missing' | 'folder',
     readonly file: string | null,
     /** For `locked`: the pid of the process holding the store, when known. */
     readonly holder: number | null = null,

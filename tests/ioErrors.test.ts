@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,3 +112,21 @@ full('run exits 4 naming the file and ENOSPC; the store still opens, and once th
 });
 
 full.run();
+
+const folder = suite('a folder given as --db: the user’s mistake (exit 2), not a failing disk (exit 4)');
+
+folder('run, report, review and watch refuse it in one line naming the folder, and write nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-folder-db-'));
+  try {
+    for (const argv of [['run', SCENARIO, '--db', dir, '--out', join(dir, 'out')], ['report', '--db', dir], ['review', 'inc_1', '--db', dir], ['watch', '--db', dir, '--port', '0']]) {
+      const { code, err } = await cli(...argv);
+      assert.is(code, EXIT.invalid, argv[0]);
+      assert.is(err, `incident-flow store: ${dir}: is a folder; a store is a file, for example ${join(dir, 'store.json')}\n`, argv[0]);
+    }
+    assert.equal(readdirSync(dir), [], 'nothing written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+folder.run();

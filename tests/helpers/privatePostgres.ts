@@ -1,11 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Debian's PostgreSQL binaries, newest version (the `postgresql` package that .ci/run makes sure of). */
-const BIN = `/usr/lib/postgresql/${readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))[0]}/bin`;
+function binaries(): string {
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+  if (!versions[0]) throw new Error("no PostgreSQL binaries in /usr/lib/postgresql: install Debian's postgresql package (scripts/ensure-postgres.sh does)");
+  return `/usr/lib/postgresql/${versions[0]}/bin`;
+}
 
 /**
  * A PostgreSQL server of the test's own, in a temporary folder on a free port, for tests that
@@ -14,6 +18,7 @@ const BIN = `/usr/lib/postgresql/${readdirSync('/usr/lib/postgresql').sort((a, b
  * @example const server = await startPrivatePostgres(); … server.restart(); … server.stop();
  */
 export async function startPrivatePostgres(): Promise<{ url: string; restart(): void; stop(): void }> {
+  const BIN = binaries();
   const dir = mkdtempSync(join(tmpdir(), 'incident-flow-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
