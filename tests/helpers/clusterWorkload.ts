@@ -71,7 +71,10 @@ export async function assertWorkloadDone(db: TestDb, total: number, fingerprints
   const rows = (await db.admin(`SELECT seq, action, actor, entity_id, meta FROM audit_log ORDER BY seq`)).rows as AuditRow[];
   const groupOf = new Map(rows.filter((r) => r.action === 'incident.detected').map((r) => [r.entity_id, Number(String(r.meta.error).split(' ')[1])]));
   assert.equal(sequenceProblems(rows, (id) => EXPECTED[severityOf(groupOf.get(id)!)]), [], 'each step once, in order');
-  assert.equal(overlapProblems(rows), [], 'never two open incidents for one fingerprint');
+  // On failure the message carries the incidents' own audit rows (seq, id, action), to tell a real overlap from rows numbered out of commit order.
+  const overlaps = overlapProblems(rows);
+  const involved = new Set(overlaps.flatMap((p) => p.match(/inc_[\w-]+/g) ?? []));
+  assert.equal(overlaps, [], `never two open incidents for one fingerprint ${JSON.stringify(rows.filter((r) => involved.has(r.entity_id)).map((r) => [r.seq, r.entity_id, r.action]))}`);
   assert.equal(capacityProblems(rows, CAPACITY), [], 'responder capacity never exceeded');
   const incidents = await count(db, `SELECT count(*)::int AS n FROM incidents`);
   assert.ok(incidents >= fingerprints, `${incidents} incidents for ${fingerprints} fingerprints`);
