@@ -36,7 +36,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`${err.message}\n`);
       return EXIT.io;
     }
-    if (err instanceof StoreError || err instanceof ReportError) {
+    // Matched by name: importing the watcher here would load its server for every command.
+    if (err instanceof StoreError || err instanceof ReportError || (err instanceof Error && err.name === 'WatcherListenError')) {
       io.err(`${err.message}\n`);
       return EXIT.invalid;
     }

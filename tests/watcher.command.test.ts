@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EXIT, main } from '../sim/cli.js';
 import { openStore, StoreError } from '../store/index.js';
 import { watchCommand } from '../watcher/watchCommand.js';
 import { pgSchema } from './helpers/pgSchema.js';
@@ -160,6 +162,22 @@ watch('a store file whose folder does not exist is refused (StoreError missing),
     assert.is((error as StoreError).code, 'missing');
     assert.ok((error as Error).message.includes(`its folder ${join(dir, 'no-such-folder')} does not exist`), (error as Error).message);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+watch('a port already in use: one line naming it and what to do, exit 2, no stack trace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'watcher-port-'));
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    let err = '';
+    const code = await main(['watch', '--db', join(dir, 'store.json'), '--port', String(port)], { out: () => undefined, err: (t) => void (err += t), interactive: false });
+    assert.is(code, EXIT.invalid);
+    assert.is(err, `watcher: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port} (choose another --port, or stop what uses it)\n`);
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { BASE, createWatcherHandler, type WatcherHandler, type WatcherHandlerOptions } from './handler.js';
 import { sendError } from './http.js';
 
+
+/** The watcher could not take its address (in use, not allowed): the user's to mend, not a bug. */
+export class WatcherListenError extends Error {
+  override name = 'WatcherListenError';
+}
+
 export interface StartWatcherOptions extends Omit<WatcherHandlerOptions, 'host'> {
   /** Default 127.0.0.1: the watcher is for the person at this machine. */
   host?: string;
@@ -55,7 +61,7 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
     });
   } catch (error) {
     handler.close();
-    throw new Error(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (choose another --port, or stop what uses it)`);
   }
   const bound = (server.address() as AddressInfo).port;
   const origin = `${urlHost(host)}:${bound}`;
