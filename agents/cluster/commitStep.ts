@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { transition } from 'xstate';
 import { responderMachine, type ResponderContext } from '../../machines/responderMachine.js';
 import type { ArmParams } from '../../machines/incidentContext.js';
 import type { AuditEntry, DecisionRecord, IncidentRecord, NotificationRecord, Responder, ResponderRecord } from '../../machines/types.js';
@@ -7,6 +6,7 @@ import { auditEntry, isoAt, type Runtime } from '../runtime.js';
 import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork } from './bossQueue.js';
 import type { Step } from './incidentStep.js';
+import { pureTransition } from './pureTransition.js';
 import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
 import { prepared } from '../../store/postgres/connection.js';
 
@@ -33,13 +33,16 @@ export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coo
  * step asked for (a retry attempt, a duty, a review), the responders' rows and the audit
  * rows. What it reads comes first (the decision, what the mitigation paused), then the
  * responder rows are locked in a fixed order (after the agents and workflows a duty wrote),
- * and last everything is written in one statement (a WriteBatch). So their
- * acknowledgements and releases, and the audit rows written meanwhile, are in one order per
+ * and last everything is written in one statement (a WriteBatch). So a responder's
+ * assignments and releases, and the audit rows written meanwhile, are in one order per
  * responder; and the rows of Cheryl, Petra and Atlas, which every incident's step that
- * assigns, acknowledges or releases them waits for, are held for two round trips (that
- * statement and the commit).
+ * assigns or releases them waits for, are held for two round trips (that statement and the
+ * commit). An acknowledgement takes no responder lock: it changes no responder row, and the
+ * deadline that brings it is a job of the step that assigned the incident, taken only once
+ * that step committed, so its audit row comes after the assignment's (and after the release
+ * that freed the slot) whatever else commits meanwhile.
  */
-export async function commitStep(sql: Sql, cx: ClusterContext, previous: IncidentRecord | null, step: Step, extraLocks: Responder[] = []): Promise<Committed> {
+export async function commitStep(sql: Sql, cx: ClusterContext, previous: IncidentRecord | null, step: Step): Promise<Committed> {
   const { rt } = cx;
   const { record, effects } = step;
   const id = record.id;
@@ -76,7 +79,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   // The host's onFix hook runs from the queue too: a process killed before calling it leaves it to another.
   if (effects.startFix && previous?.state !== record.state) work.push({ data: { t: 'fix', incidentId: id, owner: effects.startFix } });
 
-  await stepResponders(sql, cx, batch, deadlines, id, step, extraLocks, now);
+  await stepResponders(sql, cx, batch, deadlines, id, step, now);
   deadlines.writeTo(batch, work);
   const audit: AuditEntry[] = effects.audit.map((p) => auditEntry(rt, 'incident', id, p));
   batch.append(audit);
@@ -93,27 +96,32 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
  * through the responder machine's pure transition, its acknowledgement deadline armed or
  * disarmed, the rows written (in the step's batch).
  */
-async function stepResponders(sql: Sql, cx: ClusterContext, batch: WriteBatch, deadlines: DeadlineChanges, id: string, { effects }: Step, extraLocks: Responder[], now: number): Promise<void> {
-  const lockOrder = [...new Set([...effects.responders.map((r) => r.responder), ...extraLocks])].sort();
+async function stepResponders(sql: Sql, cx: ClusterContext, batch: WriteBatch, deadlines: DeadlineChanges, id: string, { effects }: Step, now: number): Promise<void> {
+  const lockOrder = [...new Set(effects.responders.map((r) => r.responder))].sort();
   const held = new Map<Responder, ResponderRecord>();
   for (const responder of lockOrder) held.set(responder, await lockResponder(sql, cx, responder));
   for (const op of effects.responders) {
     const row = held.get(op.responder)!;
     const before = responderMachine.resolveState({ value: row.active.length > 0 ? 'busy' : 'idle', context: { id: op.responder, capacity: row.capacity, active: row.active, queue: row.queue } as ResponderContext });
-    const latency = cx.responders[op.responder]?.ack ?? 0;
-    const machine = responderMachine.provide({ delays: { ackLatency: () => Math.max(0, Math.round(typeof latency === 'number' ? latency : latency(cx.rt.random))) } });
-    const [next, actions] = transition(machine, before, { type: op.type, incidentId: id });
+    const [next, actions] = pureTransition(responderMachine, before, { type: op.type, incidentId: id });
     for (const action of actions) {
-      const p = action.params as { id?: string; delay?: number; sendId?: string; event?: { incidentId: string } };
-      // The responder's delayed `ack.due` becomes a durable deadline of the responder.
+      const p = action.params as { id?: string; sendId?: string; event?: { incidentId: string } };
+      // The responder's delayed `ack.due` becomes a durable deadline of the responder, due after
+      // its latency (sampled here, once per acknowledgement, as the machine's ackLatency delay is).
       if (action.type === 'xstate.raise' && p.event) {
-        deadlines.arm(op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: now + (p.delay ?? 0), event: { type: 'ack.due', incidentId: p.event.incidentId } });
+        deadlines.arm(op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: now + ackLatency(cx, op.responder), event: { type: 'ack.due', incidentId: p.event.incidentId } });
       }
       if ((action.type as string) === 'xstate.cancel' && p.sendId) deadlines.disarm(op.responder, [p.sendId]);
     }
     held.set(op.responder, { ...row, active: next.context.active, queue: next.context.queue, updatedAt: isoAt(now) });
   }
   if (effects.responders.length > 0) batch.put('responders', [...held.values()]);
+}
+
+/** A responder's acknowledgement latency, ms: the `responders` option's (a number, or drawn from the run's random source). */
+function ackLatency(cx: ClusterContext, responder: Responder): number {
+  const latency = cx.responders[responder]?.ack ?? 0;
+  return Math.max(0, Math.round(typeof latency === 'number' ? latency : latency(cx.rt.random)));
 }
 
 /** The responder's row, locked; created with its configured capacity the first time. */

@@ -1,9 +1,10 @@
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { initialTransition, type SnapshotFrom } from 'xstate';
 import type { ArmParams, AuditParams, IncidentContext, IncidentInput } from '../../machines/incidentContext.js';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import type { IncidentRecord, Responder } from '../../machines/types.js';
 import { persistedOf, recordOf, stateString } from '../incidents.js';
+import { pureTransition } from './pureTransition.js';
 
 export type IncidentSnapshot = SnapshotFrom<typeof incidentMachine>;
 
@@ -47,7 +48,7 @@ export function snapshotOf(record: IncidentRecord): IncidentSnapshot {
  */
 export function stepIncident(record: IncidentRecord, event: IncidentEvent | { type: string; output?: unknown }, now: string): Step {
   const before = snapshotOf(record);
-  const [next, actions] = transition(incidentMachine, before, event as IncidentEvent);
+  const [next, actions] = pureTransition(incidentMachine, before, event as IncidentEvent);
   const changed = next !== before && (next.value !== before.value || next.context !== before.context || actions.length > 0);
   return { record: recordFrom(next, record.path, now), effects: gather(actions), changed };
 }
