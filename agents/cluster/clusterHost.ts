@@ -84,18 +84,18 @@ export class ClusterHost {
    * Applies one event to an incident whose row the caller may already hold. `key` makes a
    * retried event a no-op once its first try committed.
    */
-  async apply(sql: Sql, incidentId: string, event: IncidentEvent | { type: string; output?: unknown }, key: string | null, extraLocks: Responder[] = []): Promise<Committed | null> {
+  async apply(sql: Sql, incidentId: string, event: IncidentEvent | { type: string; output?: unknown }, key: string | null): Promise<Committed | null> {
     if (key && !(await claim(sql, key, incidentId))) return null;
     const record = await getRow(sql, 'incidents', incidentId, true);
-    return record ? this.applyTo(sql, record, event, extraLocks) : null;
+    return record ? this.applyTo(sql, record, event) : null;
   }
 
   /** Applies one event to an incident whose row the caller has locked and read in this transaction (no second read). */
-  async applyTo(sql: Sql, record: IncidentRecord, event: IncidentEvent | { type: string; output?: unknown }, extraLocks: Responder[] = []): Promise<Committed | null> {
+  async applyTo(sql: Sql, record: IncidentRecord, event: IncidentEvent | { type: string; output?: unknown }): Promise<Committed | null> {
     if (!record.snapshot) return null;
     const step = stepIncident(record, event, isoAt(this.cx.rt.clock.now()));
     if (!step.changed) return null;
-    return commitStep(sql, this.cx, record, step, extraLocks);
+    return commitStep(sql, this.cx, record, step);
   }
 
   /** One queued item, from whichever process queued it. */
@@ -127,7 +127,9 @@ export class ClusterHost {
     await this.tx(async (sql, record, [deleted]) => {
       const { rows } = deleted;
       if (!record || rows.length === 0) return null;
-      if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, [responder]);
+      // An acknowledgement changes no responder row, so it locks none: the deadline that brings it
+      // exists only once the assignment committed (see commitStep).
+      if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder });
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
     }, incidentId, [fire]);
   }
