@@ -4,6 +4,7 @@ import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
 import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
+import type { Thaw } from './tableSet.js';
 import { StoreError } from './types.js';
 import type { AuditPage, AuditQuery, RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
 
@@ -16,6 +17,8 @@ export interface CoreOptions {
   autoCommit?: boolean;
   /** Answers `Store.pageAudit` where the rows live (default: from memory, as `queryAudit`). */
   pageAudit?: (query?: AuditQuery) => Promise<AuditPage>;
+  /** Reads back a row the adapter keeps on disk only (its table holds where it is: see ColdRows). */
+  thaw?: Thaw;
   /** Runs once at the end of close(), after the last flush (release locks, close files). */
   onClose?: () => Promise<void> | void;
 }
@@ -34,7 +37,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const name = opts.path ?? 'the memory store';
   const readonly = opts.readonly ?? false;
   const autoCommit = opts.autoCommit ?? true;
-  const tables = new TableSet(() => low.data.tables);
+  const tables = new TableSet(() => low.data.tables, opts.thaw);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
   /** Rows touched since the last commit, keyed by table and id; a row inserted goes last, as in its table. */
@@ -138,7 +141,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     put(table, row) {
       guard(`put(${table})`);
       const id = checkId(`put(${table})`, row?.id);
-      const inserted = tables.get(table, id) === undefined;
+      const inserted = !tables.has(table, id);
       // A copy: the caller may go on editing its object, and the rows a commit writes are
       // the store's own, never edited in place.
       tables.put(table, { ...row });

@@ -1,10 +1,11 @@
 import { open, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { cutTail, openForWrite, replaceFile, writeTail } from './durableFs.js';
+import { ColdRows, inJournal, isDone } from './coldRows.js';
 import { captureState, encodeState } from './stateFile.js';
 import type { StateImage, StateSnapshot } from './stateFile.js';
 import { applyCommit, journalLines, JournalRows, readJournal } from './stateJournal.js';
-import type { JournalRead, Touched } from './stateJournal.js';
+import type { JournalRead, SerializedRow, Touched } from './stateJournal.js';
 import { StateLineCursor } from './stateLineCursor.js';
 import { readStateFile } from './stateLines.js';
 import { emptyStoreData, errorCode, ioError } from './storeFiles.js';
@@ -21,7 +22,7 @@ export type StagedState =
   | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean; rows: SerializedRows };
 
 /** The rows a commit serialized (`table\0id`): their state file line, where their JSON starts in the commit's journal bytes. */
-type SerializedRows = Map<string, { line: string; body: number }>;
+type SerializedRows = Map<string, SerializedRow>;
 
 /** A read state, and on a follower's re-read the rows it changed (absent: read afresh). */
 export type StateRead = StateSnapshot & { changes?: RowChanges };
@@ -35,6 +36,11 @@ export type StateRead = StateSnapshot & { changes?: RowChanges };
  * A journal commit names the generation it applies on, so after a crash between the rename
  * and the emptying, the old commits are skipped, never applied twice. Everything a follower
  * reads again is the journal past what it read, and the state file once it was rewritten.
+ *
+ * A writer keeps a row that is done with (see `isDone`: a closed incident, a settled job...)
+ * in memory only until a commit has put it on disk: then its table holds where its JSON
+ * is instead (ColdRows reads it back), in the journal, and after a rewrite in the new
+ * state file. So memory holds what is open, not everything that happened.
  * @example const state = new DurableState(storeFiles('run.json'), false); await state.read();
  */
 export class DurableState {
@@ -62,10 +68,13 @@ export class DurableState {
   #opened = false;
   /** A writer whose open went through: it may cut tails and rewrite on close. */
   #settled = false;
+  /** A writer's rows kept on disk only (null for a follower, which keeps every row). */
+  readonly cold: ColdRows | null;
 
   constructor(files: StoreFiles, readonly: boolean) {
     this.#files = files;
     this.#readonly = readonly;
+    this.cold = readonly ? null : new ColdRows(files);
   }
 
   /**
@@ -154,8 +163,15 @@ export class DurableState {
     } catch (error) {
       throw ioError(this.#files.journal, 'append state changes', error);
     }
-    // A later rewrite copies these rows from here.
-    for (const [key, { body }] of staged.rows) this.#changed?.set(key, this.#journalEnd + body);
+    // A later rewrite copies these rows from here; a row done with is read back from here.
+    const tables = this.#tables();
+    for (const [key, { body, table, id, row }] of staged.rows) {
+      const at = this.#journalEnd + body;
+      this.#changed?.set(key, at);
+      const rows = tables[table];
+      // Still the object written (not put again since): its table now says where it is.
+      if (this.cold && rows && rows[id] === row && isDone(table, row)) rows[id] = inJournal(at);
+    }
     this.#journalEnd += staged.bytes;
     this.#journalLines += staged.lines;
     this.#auditCount = staged.auditCount;
@@ -179,6 +195,7 @@ export class DurableState {
     } finally {
       const handle = this.#journal;
       this.#journal = null;
+      this.cold?.close();
       await handle?.close();
     }
   }
@@ -187,7 +204,9 @@ export class DurableState {
    * Replaces the state file with `image`, the whole committed state, then empties the
    * journal it folds in. With `reuse`, no row is serialized twice: the line of a row
    * unchanged since the file on disk was written is copied from it, a row changed since
-   * from its last journal line, and `rows` (this commit's) are used as they are.
+   * from its last journal line, and `rows` (this commit's) are used as they are. A cold
+   * row is copied from where it is; once the new file is in place, each cold row, and each
+   * row done with that is still the object written, is noted at its place in the new file.
    */
   async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean, rows: SerializedRows): Promise<void> {
     const changed = reuse ? this.#changed : null;
@@ -196,16 +215,23 @@ export class DurableState {
       cursor = changed && (await StateLineCursor.open(this.#files.state, changed));
       if (changed && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = changed && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
-      const known = async (table: string, id: string): Promise<string | Buffer | null> => {
+      const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
         const key = `${table}\u0000${id}`;
         const fresh = rows.get(key)?.line ?? (await cursor?.line(table, id));
         if (fresh) return fresh;
         const at = changed?.get(key) ?? -1;
-        const json = journal && at >= 0 ? await journal.body(at) : null;
+        const json = journal && at >= 0 ? await journal.body(at) : typeof row === 'number' && this.cold ? this.cold.bytes(row) : null;
         return json && Buffer.concat([Buffer.from(`${JSON.stringify(id)}:`), json]);
       };
-      const parts = encodeState(image, known);
+      // Table, row and offset of each row to keep on disk only, three numbers a row.
+      const spots: number[] = [];
+      const placed = (t: number, k: number, at: number) => {
+        const { name, rows: objects } = image.tables[t];
+        if (typeof objects[k] === 'number' || isDone(name, objects[k])) spots.push(t, k, at);
+      };
+      const parts = encodeState(image, known, this.cold ? placed : undefined);
       this.#stateBytes = await replaceFile(this.#files.state, this.#files.tmp, parts);
+      this.#place(image, spots);
     } catch (error) {
       throw ioError(this.#files.state, 'write the state file', error);
     } finally {
@@ -217,6 +243,26 @@ export class DurableState {
     [this.#schema, this.#generation, this.#auditCount] = [SCHEMA_VERSION, generation, auditCount];
     [this.#journalEnd, this.#journalLines, this.#journalTail] = [0, 0, folded];
     if (folded) await this.#cutJournal(0);
+  }
+
+  /**
+   * The new state file is in place: reads go to it, and each row in `spots` that is still
+   * what the image held (the same object, or the same place on disk) is kept there only.
+   */
+  #place(image: StateImage, spots: number[]): void {
+    if (!this.cold) return;
+    this.cold.moved();
+    const tables = this.#tables();
+    for (let i = 0; i < spots.length; i += 3) {
+      const { name, ids, rows } = image.tables[spots[i]];
+      const [k, live] = [spots[i + 1], tables[name]];
+      if (live && Object.hasOwn(live, ids[k]) && live[ids[k]] === rows[k]) live[ids[k]] = spots[i + 2];
+    }
+  }
+
+  /** The store's own tables, as the last commit staged them (or as read). */
+  #tables(): Record<string, Record<string, unknown> | undefined> {
+    return (this.#state?.tables ?? {}) as unknown as Record<string, Record<string, unknown> | undefined>;
   }
 
   async #cutJournal(at: number): Promise<void> {

@@ -74,6 +74,7 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       path,
       readonly,
       autoCommit: opts.autoCommit ?? true,
+      thaw: (table, id, at) => adapter.thaw(table, id, at),
       onClose: async () => {
         try {
           await adapter.close();

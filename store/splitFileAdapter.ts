@@ -115,6 +115,12 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     if (lines) data.audit_log.committed(end, this.#auditFile);
   }
 
+  /** Reads back a row a writer keeps on disk only: its table holds where it is (see DurableState). */
+  thaw(table: string, id: string, at: number): unknown {
+    if (!this.#state.cold) throw new Error(`incident-flow store: ${this.files.state} is read-only; it keeps every row in memory`);
+    return this.#state.cold.row(table, id, at);
+  }
+
   /** Closes the audit file handles; a writer folds the state journal into the state file. */
   async close(): Promise<void> {
     this.#auditFile.close();

@@ -51,11 +51,17 @@ export function captureState(tables: StoreData['tables'], meta: Record<string, u
  * the file in parts of ROWS_PER_PART rows, serialized as they are asked for: a large table
  * never becomes one string (V8 caps them near 512 MB) nor sits in memory whole. `reuse`
  * may give a row's line already made (as the state file on disk has it, see
- * StateLineCursor, or as a commit serialized it): used as it is, not serialized again.
+ * StateLineCursor, or as a commit serialized it): used as it is, not serialized again; it
+ * must for a row the image holds as a number (a cold row, see ColdRows). `placed` hears
+ * where each row's JSON starts in the file (row `k` of table `t` of the image).
  * @example for await (const part of encodeState(image)) await handle.write(part);
  */
-export async function* encodeState(image: StateImage, reuse?: (table: string, id: string) => Promise<string | Buffer | null>): AsyncGenerator<Buffer> {
-  const part = new PartBuilder(image.head);
+export async function* encodeState(
+  image: StateImage,
+  reuse?: (table: string, id: string, row: unknown) => Promise<string | Buffer | null>,
+  placed?: (t: number, k: number, at: number) => void,
+): AsyncGenerator<Buffer> {
+  const part = new PartBuilder(image.head, placed !== undefined);
   for (let t = 0; t < image.tables.length; t++) {
     const { name, ids, rows } = image.tables[t];
     const close = t < image.tables.length - 1 ? ',\n' : '\n';
@@ -67,7 +73,9 @@ export async function* encodeState(image: StateImage, reuse?: (table: string, id
     for (let at = 0; at < ids.length; at += ROWS_PER_PART) {
       const to = Math.min(ids.length, at + ROWS_PER_PART);
       for (let k = at; k < to; k++) {
-        part.add((reuse && (await reuse(name, ids[k]))) ?? `${JSON.stringify(ids[k])}:${canonicalJson(rows[k])}`);
+        const line = (reuse && (await reuse(name, ids[k], rows[k]))) ?? `${JSON.stringify(ids[k])}:${rowJson(name, ids[k], rows[k])}`;
+        placed?.(t, k, part.bytes + Buffer.byteLength(`${JSON.stringify(ids[k])}:`));
+        part.add(line);
         part.add(k < ids.length - 1 ? ',\n' : `\n}${close}`);
       }
       yield part.take();
@@ -77,16 +85,27 @@ export async function* encodeState(image: StateImage, reuse?: (table: string, id
   yield part.take();
 }
 
+function rowJson(table: string, id: string, row: unknown): string {
+  if (typeof row === 'number') throw new Error(`incident-flow store: tables.${table}[${JSON.stringify(id)}] is on disk only and no line was given for it`);
+  return canonicalJson(row);
+}
+
 /** Text and bytes in order, made into one buffer: runs of text are joined, then encoded once. */
 class PartBuilder {
   #text: string[] = [];
   #buffers: Buffer[] = [];
+  /** Bytes added so far (counted only when asked to). */
+  bytes = 0;
 
-  constructor(text: string) {
-    this.#text.push(text);
+  constructor(
+    text: string,
+    readonly count: boolean,
+  ) {
+    this.add(text);
   }
 
   add(piece: string | Buffer): void {
+    if (this.count) this.bytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
     if (typeof piece === 'string') return void this.#text.push(piece);
     this.#flush();
     this.#buffers.push(piece);

@@ -34,6 +34,15 @@ export interface JournalRead {
 }
 
 
+/** A row a commit serialized: its state file line, where its JSON starts in the commit's bytes, and the object it was made from. */
+export interface SerializedRow {
+  line: string;
+  body: number;
+  table: string;
+  id: string;
+  row: unknown;
+}
+
 /**
  * The journal lines of one commit: a line per row touched (`put` with the whole row,
  * `remove`), then the commit line naming the state file generation it applies on and
@@ -49,7 +58,7 @@ export function journalLines(
   data: Pick<StoreData, 'tables' | 'meta'>,
   generation: number,
   auditCount: number,
-  rows: Map<string, { line: string; body: number }>,
+  rows: Map<string, SerializedRow>,
 ): { parts: Buffer[]; bytes: number; lines: number } {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
   const out = new LineBuffers();
@@ -62,7 +71,7 @@ export function journalLines(
     if (row === undefined) continue;
     const json = canonicalJson(row);
     const head = `{"op":"put",${key},"row":`;
-    rows.set(`${table}\u0000${id}`, { line: `${JSON.stringify(id)}:${json}`, body: out.bytes + Buffer.byteLength(head) });
+    rows.set(`${table}\u0000${id}`, { line: `${JSON.stringify(id)}:${json}`, body: out.bytes + Buffer.byteLength(head), table, id, row });
     out.push(`${head}${json}}`);
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';

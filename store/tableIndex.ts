@@ -56,39 +56,50 @@ export class TableIndex {
   /**
    * Rows in insertion order whose top-level fields equal `where`'s (undefined values
    * are ignored; objects and arrays compare by value); `last`: only the last that many.
+   * A table may hold a number in place of a row kept on disk only (see ColdRows): `read`
+   * gives the row of an id either way. Such a row is checked against the indexes, not
+   * read, so a listing reads back only the rows it returns.
    */
-  list<R>(rows: Record<string, R>, where: object = {}, last?: number): R[] {
+  list<R>(rows: Record<string, R | number>, where: object = {}, last?: number, read: (id: string) => R = (id) => rows[id] as R): R[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
-    const tail = (all: R[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
-    if (conds.length === 0) return tail(Object.values(rows));
+    const tail = (ids: string[]) => (last === undefined ? ids : last > 0 ? ids.slice(-last) : []).map(read);
+    if (conds.length === 0) return tail(Object.keys(rows));
     const matches = (row: Row) => conds.every(([field, value]) => equal(row[field], value));
-    const accept = (id: string) => Object.hasOwn(rows, id) && matches(rows[id] as Row);
+    const accept = (id: string) => {
+      if (!Object.hasOwn(rows, id)) return false;
+      const row = rows[id];
+      if (typeof row !== 'number') return matches(row as Row);
+      return conds.every(([field, value]) => {
+        const index = isKey(value) ? this.#fields.get(field) : undefined;
+        return index ? index.keyOf.get(id) === value : equal((read(id) as Row)[field], value);
+      });
+    };
     let best: Posting | null = null;
     for (const [field, value] of conds) {
       if (!isKey(value)) continue;
-      const found = this.#field(field, rows).byValue.get(value as Key);
+      const found = this.#field(field, rows, read).byValue.get(value as Key);
       if (!found) return [];
       // One row holds the value: it is the answer, or there is none.
-      if (typeof found === 'string') return accept(found) ? tail([rows[found]]) : [];
+      if (typeof found === 'string') return accept(found) ? tail([found]) : [];
       if (!best || found.size < best.size) best = found;
     }
-    if (!best) return tail(Object.values(rows).filter((row) => matches(row as Row)));
+    if (!best) return tail(Object.keys(rows).filter(accept));
     // Entry order is table order: the last rows are read from the end, costing what they return.
-    if (last !== undefined && best.inOrder) return best.tail(last, accept).reverse().map((id) => rows[id]);
-    const out: R[] = [];
-    for (const id of best.ids) if (accept(id)) out.push(rows[id]);
+    if (last !== undefined && best.inOrder) return best.tail(last, accept).reverse().map(read);
+    const out: string[] = [];
+    for (const id of best.ids) if (accept(id)) out.push(id);
     if (best.inOrder) return tail(out);
     // Ids entered this value's set out of table order (a row moved into it): sort them back.
-    const seq = (row: R) => this.#seq.get((row as Row).id) ?? 0;
+    const seq = (id: string) => this.#seq.get(id) ?? 0;
     return tail(out.sort((a, b) => seq(a) - seq(b)));
   }
 
-  #field(field: string, rows: Record<string, unknown>): FieldIndex {
+  #field(field: string, rows: Record<string, unknown>, read: (id: string) => unknown): FieldIndex {
     let index = this.#fields.get(field);
     if (!index) {
       index = { byValue: new Map(), keyOf: new Map(), dropped: 0 };
       for (const id in rows) {
-        const value = (rows[id] as Row)[field];
+        const value = (read(id) as Row)[field];
         if (isKey(value)) this.#indexAs(index, id, value as Key);
       }
       this.#fields.set(field, index);

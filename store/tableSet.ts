@@ -5,17 +5,24 @@ import type { ListOptions, StoreChange, StoreData, TableName, Tables } from './t
 type Row = { id: string } & Record<string, unknown>;
 const KNOWN = new Set<string>(TABLE_NAMES);
 
+/** Reads back a row that its table holds as a number: where it is on disk (see ColdRows). */
+export type Thaw = (table: TableName, id: string, at: number) => unknown;
+
 /**
  * The keyed tables of a store's data with their indexes kept in step. Reads the tables
- * through `tables()` each time, because a read-only store's refresh replaces them.
+ * through `tables()` each time, because a read-only store's refresh replaces them. A file
+ * store's writer keeps some rows on disk only, their table holding a number in their
+ * place: `thaw` reads them back for `get` and `list`.
  * @example const set = new TableSet(() => low.data.tables); set.put('jobs', job);
  */
 export class TableSet {
   readonly #tables: () => StoreData['tables'];
   readonly #indexes = new Map<TableName, TableIndex>();
+  readonly #thaw: Thaw;
 
-  constructor(tables: () => StoreData['tables']) {
+  constructor(tables: () => StoreData['tables'], thaw: Thaw = noThaw) {
     this.#tables = tables;
+    this.#thaw = thaw;
   }
 
   /** The rows of a table, keyed by id (the store's own object). */
@@ -26,11 +33,17 @@ export class TableSet {
 
   get<T extends TableName>(table: T, id: string): Tables[T] | undefined {
     const rows = this.rows(table);
-    return Object.hasOwn(rows, id) ? rows[id] : undefined;
+    return Object.hasOwn(rows, id) ? this.#read(table, rows, id) : undefined;
+  }
+
+  /** Whether the table holds the row (without reading back one kept on disk). */
+  has(table: TableName, id: string): boolean {
+    return Object.hasOwn(this.rows(table), id);
   }
 
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
-    return this.#index(table).list(this.rows(table), where, options?.last);
+    const rows = this.rows(table);
+    return this.#index(table).list(rows, where, options?.last, (id) => this.#read(table, rows, id));
   }
 
   put<T extends TableName>(table: T, row: Tables[T]): void {
@@ -52,9 +65,18 @@ export class TableSet {
     for (const { table, id, row } of rows) this.#index(table).update(id, (row ?? undefined) as Row | undefined);
   }
 
+  #read<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string): Tables[T] {
+    const row: unknown = rows[id];
+    return (typeof row === 'number' ? this.#thaw(table, id, row) : row) as Tables[T];
+  }
+
   #index(table: TableName): TableIndex {
     let index = this.#indexes.get(table);
     if (!index) this.#indexes.set(table, (index = new TableIndex(this.rows(table))));
     return index;
   }
+}
+
+function noThaw(table: TableName, id: string): never {
+  throw new Error(`incident-flow store: tables.${table}[${JSON.stringify(id)}] is kept on disk, but this store cannot read it back`);
 }

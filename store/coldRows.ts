@@ -1,0 +1,116 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { StoreFiles } from './storeFiles.js';
+import { corrupt } from './storeFiles.js';
+import type { TableName } from './types.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Rows that are done with (nothing in the workflow changes them again, and little reads
+ * them): a file store's writer keeps such a row, once a commit has put it on disk, as
+ * where its JSON is there instead of the object (see ColdRows). Other tables' rows (agents,
+ * responders, open deadlines...) are few and stay in memory.
+ */
+const DONE: Partial<Record<TableName, (row: Row) => boolean>> = {
+  incidents: (row) => row.status === 'closed',
+  jobs: (row) => row.status === 'succeeded' || row.status === 'failed',
+  decisions: (row) => row.status !== 'pending',
+  followups: (row) => row.status === 'done',
+  notifications: () => true,
+  kb_documents: () => true,
+};
+
+/** Whether a row may be kept on disk only, once committed. */
+export function isDone(table: string, row: unknown): boolean {
+  const done = DONE[table as TableName];
+  return done !== undefined && typeof row === 'object' && row !== null && done(row as Row);
+}
+
+/**
+ * Where a cold row's JSON starts: a byte offset in the state file (>= 0), or in the row
+ * journal, written -(offset + 1). A table holds this number in place of the row's object.
+ */
+export type ColdAt = number;
+
+export const inJournal = (offset: number): ColdAt => -(offset + 1);
+
+const [NEWLINE, COMMA] = [0x0a, 0x2c];
+const FIRST_READ = 4096;
+
+/**
+ * Reads cold rows back, synchronously (`get` and `list` are): the bytes of a row's JSON
+ * from where it starts to the end of its line, from the state file (a row line
+ * `"id":{...}` with or without a comma) or the journal (a put line, whose JSON ends one
+ * byte before its newline). The files are opened on first use and kept open; a rewrite
+ * of the state file (a new file renamed over the old one) calls `moved` so the next read
+ * opens the new one.
+ * @example const cold = new ColdRows(storeFiles('run.json')); cold.row('jobs', 'job_1', 812);
+ */
+export class ColdRows {
+  readonly #files: StoreFiles;
+  #state: number | null = null;
+  #journal: number | null = null;
+  #buf = Buffer.allocUnsafe(FIRST_READ);
+
+  constructor(files: StoreFiles) {
+    this.#files = files;
+  }
+
+  /** The row object, parsed afresh from its JSON on disk. */
+  row(table: string, id: string, at: ColdAt): Row {
+    const text = this.#line(at).toString('utf8');
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      row = null;
+    }
+    if (row === null || typeof row !== 'object' || (row as Row).id !== id) {
+      const file = at >= 0 ? this.#files.state : this.#files.journal;
+      throw corrupt(file, `tables.${table}[${JSON.stringify(id)}] at byte ${at >= 0 ? at : -at - 1}: expected the row's JSON there (was the file changed by another program?)`, true);
+    }
+    return row as Row;
+  }
+
+  /** The bytes of the row's JSON (a copy, safe to keep). */
+  bytes(at: ColdAt): Buffer {
+    return Buffer.from(this.#line(at));
+  }
+
+  /** The row's JSON in the read buffer (valid until the next read). */
+  #line(at: ColdAt): Buffer {
+    const journal = at < 0;
+    const offset = journal ? -at - 1 : at;
+    const fd = journal ? (this.#journal ??= openSync(this.#files.journal, 'r')) : (this.#state ??= openSync(this.#files.state, 'r'));
+    let length = 0;
+    for (;;) {
+      if (length === this.#buf.length) {
+        const grown = Buffer.allocUnsafe(this.#buf.length * 2);
+        this.#buf.copy(grown, 0, 0, length);
+        this.#buf = grown;
+      }
+      const read = readSync(fd, this.#buf, length, this.#buf.length - length, offset + length);
+      const nl = this.#buf.subarray(0, length + read).indexOf(NEWLINE, length);
+      length += read;
+      if (nl !== -1) return this.#buf.subarray(0, journal ? nl - 1 : this.#buf[nl - 1] === COMMA ? nl - 1 : nl);
+      if (read === 0) return this.#buf.subarray(0, length);
+    }
+  }
+
+  /** The state file was replaced: reads from now on open the new one. */
+  moved(): void {
+    if (this.#state !== null) closeSync(this.#state);
+    this.#state = null;
+  }
+
+  /** The journal was emptied: every cold row is in the state file now. */
+  journalCut(): void {
+    if (this.#journal !== null) closeSync(this.#journal);
+    this.#journal = null;
+  }
+
+  close(): void {
+    this.moved();
+    this.journalCut();
+  }
+}

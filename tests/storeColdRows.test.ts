@@ -1,0 +1,148 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobRecord } from '../machines/types.js';
+import { openStore, storeFiles } from '../store/index.js';
+import type { Store } from '../store/index.js';
+
+// A writer keeps a row that is done with (here: a settled job) only on disk once a commit
+// wrote it; `get` and `list` read it back. Such a row is parsed afresh at each read (a new
+// object each time): that is how these tests tell it is not in memory.
+
+const job = (id: string, over: Partial<JobRecord> = {}): JobRecord => ({
+  id, kind: null, agent: 'mailer', workflow: null, tenant: null, status: 'succeeded', attempts: 1,
+  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', error: null, incidentId: null, ...over,
+});
+const tempStore = () => join(mkdtempSync(join(tmpdir(), 'incident-flow-cold-')), 'run.json');
+const header = (file: string) => JSON.parse(readFileSync(file, 'utf8').split('\n')[0] + '}}');
+const onDiskOnly = (store: Store, id: string) => store.get('jobs', id) !== store.get('jobs', id);
+/** The rows a store should hold: what was put, in table order. */
+const ids = (rows: JobRecord[]) => rows.map((row) => row.id);
+
+const cold = suite('store cold rows');
+
+cold('rows read back after a commit equal what was put; open rows stay in memory', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  const done = job('job_1', { input: { to: 'ops@acme.test', tags: ['a', 'é'] }, error: 'line\nbreak "quoted"' });
+  store.put('jobs', done);
+  store.put('jobs', job('job_2', { status: 'running' }));
+  store.put('jobs', job('job_3', { agent: 'billing' }));
+  assert.not.ok(onDiskOnly(store, 'job_1'), 'kept until the commit that writes it');
+  await store.flush();
+  assert.ok(onDiskOnly(store, 'job_1'));
+  assert.ok(onDiskOnly(store, 'job_3'));
+  assert.not.ok(onDiskOnly(store, 'job_2'), 'an open row stays in memory');
+  assert.equal(store.get('jobs', 'job_1'), done);
+  assert.equal(ids(store.list('jobs')), ['job_1', 'job_2', 'job_3']);
+  assert.equal(ids(store.list('jobs', { agent: 'mailer' })), ['job_1', 'job_2']);
+  assert.equal(ids(store.list('jobs', { agent: 'mailer', status: 'succeeded' })), ['job_1']);
+  assert.equal(ids(store.list('jobs', { agent: 'mailer' }, { last: 1 })), ['job_2']);
+  assert.equal(ids(store.list('jobs', { input: { to: 'ops@acme.test', tags: ['a', 'é'] } })), ['job_1'], 'a field no index answers is read back');
+  // Put again, the row is in memory until its next commit writes it.
+  store.put('jobs', job('job_1', { attempts: 2 }));
+  assert.is(store.get('jobs', 'job_1')?.attempts, 2);
+  await store.flush();
+  assert.ok(onDiskOnly(store, 'job_1'));
+  assert.is(store.get('jobs', 'job_1')?.attempts, 2);
+  store.remove('jobs', 'job_3');
+  assert.is(store.get('jobs', 'job_3'), undefined);
+  await store.close();
+  const again = await openStore(file, { readonly: true });
+  assert.equal(again.list('jobs'), [job('job_1', { attempts: 2 }), job('job_2', { status: 'running' })]);
+  await again.close();
+});
+
+cold('an index emptied and refilled answers correctly while its rows are on disk', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  for (let i = 0; i < 40; i++) store.put('jobs', job(`job_${i}`, { agent: 'a', incidentId: i % 2 ? 'inc_1' : null }));
+  await store.flush();
+  assert.is(store.list('jobs', { agent: 'a' }).length, 40);
+  assert.is(store.list('jobs', { incidentId: 'inc_1' }).length, 20);
+  // Every row moves to agent b (in memory again), is committed (on disk again), and back.
+  for (let i = 0; i < 40; i++) store.put('jobs', job(`job_${i}`, { agent: 'b', incidentId: null }));
+  await store.flush();
+  assert.equal(store.list('jobs', { agent: 'a' }), []);
+  assert.equal(store.list('jobs', { incidentId: 'inc_1' }), []);
+  assert.equal(ids(store.list('jobs', { agent: 'b' }, { last: 3 })), ['job_37', 'job_38', 'job_39']);
+  for (let i = 0; i < 40; i += 4) store.put('jobs', job(`job_${i}`, { agent: 'a' }));
+  for (let i = 0; i < 40; i += 8) store.remove('jobs', `job_${i}`);
+  store.put('jobs', job('job_0', { agent: 'a' }));
+  await store.flush();
+  assert.equal(ids(store.list('jobs', { agent: 'a' })), ['job_4', 'job_12', 'job_20', 'job_28', 'job_36', 'job_0']);
+  assert.equal(ids(store.list('jobs', { agent: 'a' }, { last: 2 })), ['job_36', 'job_0']);
+  assert.is(store.list('jobs', { agent: 'b' }).length, 30);
+  assert.equal(store.get('jobs', 'job_4'), job('job_4', { agent: 'a' }));
+  await store.close();
+});
+
+cold('a rewrite of the state file while rows are on disk moves them there, and they read back right', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  const big = (i: number, over: Partial<JobRecord> = {}) => job(`job_${i}`, { error: `${i} ${'x'.repeat(2000)}`, ...over });
+  const expected: JobRecord[] = [];
+  const put = (row: JobRecord) => {
+    store.put('jobs', row);
+    const at = expected.findIndex((r) => r.id === row.id);
+    if (at === -1) expected.push(row);
+    else expected[at] = row;
+  };
+  for (let i = 0; i < 1000; i++) put(big(i)); // about 2 MB: the journal
+  await store.flush();
+  assert.is(header(file).generation, 1);
+  assert.ok(onDiskOnly(store, 'job_999'));
+  put(big(5, { attempts: 7 }));
+  put(big(6, { status: 'running' }));
+  for (let i = 1000; i < 2200; i++) put(big(i)); // past the 4 MB floor: the state file is rewritten
+  await store.flush();
+  assert.is(header(file).generation, 2);
+  assert.is(statSync(storeFiles(file).journal).size, 0, 'the journal was emptied');
+  assert.ok(onDiskOnly(store, 'job_0'), 'a row on disk before the rewrite is on disk after it');
+  assert.ok(onDiskOnly(store, 'job_2100'), "a row of the rewrite's own commit is on disk");
+  assert.not.ok(onDiskOnly(store, 'job_6'));
+  assert.equal(store.list('jobs'), expected);
+  // Then the journal again: new rows and rows put again, before and after a second rewrite.
+  put(big(0, { attempts: 3 }));
+  put(big(6));
+  for (let i = 2200; i < 2300; i++) put(big(i));
+  await store.flush();
+  assert.is(header(file).generation, 2);
+  assert.equal(store.list('jobs'), expected);
+  for (let i = 2300; i < 4600; i++) put(big(i));
+  await store.flush();
+  assert.is(header(file).generation, 3);
+  assert.equal(store.list('jobs'), expected);
+  assert.equal(store.list('jobs', { attempts: 3 }), [expected[0]]);
+  await store.close(); // folds the journal: rows read back from the final file
+  assert.equal(store.get('jobs', 'job_4599'), expected.at(-1));
+  const again = await openStore(file, { readonly: true });
+  assert.equal(again.list('jobs'), expected);
+  await again.close();
+});
+
+cold('a read-only follower sees the rows the writer keeps on disk only', async () => {
+  const file = tempStore();
+  const writer = await openStore(file);
+  writer.put('jobs', job('job_1'));
+  writer.put('jobs', job('job_2', { status: 'queued' }));
+  await writer.flush();
+  const reader = await openStore(file, { readonly: true });
+  assert.equal(reader.list('jobs'), writer.list('jobs'));
+  writer.put('jobs', job('job_2'));
+  writer.put('jobs', job('job_3'));
+  await writer.flush();
+  assert.ok(onDiskOnly(writer, 'job_2'));
+  const change = await reader.refresh();
+  assert.equal(change.rows.map((r) => r.id), ['job_2', 'job_3']);
+  assert.equal(reader.list('jobs'), writer.list('jobs'));
+  assert.equal(reader.list('jobs', { status: 'succeeded' }).length, 3);
+  await writer.close();
+  await reader.refresh();
+  assert.equal(reader.list('jobs'), [job('job_1'), job('job_2'), job('job_3')]);
+  await reader.close();
+});
+
+cold.run();
