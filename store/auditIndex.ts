@@ -1,10 +1,14 @@
 import type { AuditEntry } from '../machines/types.js';
-import { AuditText } from './auditText.js';
+import { AuditText, type JoinedText } from './auditText.js';
+import { hashValue, ValueTable } from './valueTable.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 /** The AuditQuery fields answered from an index: row positions by value. */
 export const INDEXED = ['entityId', 'agent', 'workflow', 'action', 'level'] as const;
 export type IndexedField = (typeof INDEXED)[number];
+
+/** Loaded value tables a column probes before it merges them (see Column.set). */
+const MERGE_AFTER = 8;
 
 /** The fields the `text` filter searches. */
 const TEXT_FIELDS = ['message', 'action', 'actor', 'entityId'] as const;
@@ -16,6 +20,32 @@ export interface IndexMark {
   size: number;
   lastTs: string;
   tsOrdered: boolean;
+  unorderedAt: number;
+}
+
+/** Values as a part keeps them: joined, and the slots of their ValueTable. */
+export interface PartValues extends JoinedText {
+  slots: Uint32Array;
+}
+
+/**
+ * Rows [from, to) of an index as its side file keeps them (see auditIndexFile.ts), to be
+ * taken back in by `AuditIndex.load` instead of parsing those rows.
+ */
+export interface IndexPart {
+  from: number;
+  to: number;
+  /** Per INDEXED field, each row's value number (0: none). */
+  columns: Uint32Array[];
+  /** Per INDEXED field, the values numbered since the part before, in number order, with their hash table (see ValueTable). */
+  values: PartValues[];
+  /** Rows whose searched fields are not all plain (see `plainText`), ascending. */
+  odd: number[];
+  /** Whether `ts` never went down up to row `to` - 1, and that row's `ts` if so. */
+  ordered: boolean;
+  lastTs: string;
+  /** The rows' searched text; null when it was not asked for. */
+  text: JoinedText | null;
 }
 
 /**
@@ -28,29 +58,45 @@ export interface IndexMark {
  * rows have a text field that is not a string, number or boolean (their JSON line is
  * not a safe prefilter for the `text` match). The searched text itself (AuditText) is kept
  * from the start with `text`, else from the first `text` query on (built then from the rows).
+ * With `persist` (a file store's writer) it also keeps what its side file still lacks, for
+ * `part`: the values numbered since, and the searched text of those rows.
  */
 export class AuditIndex {
-  readonly #columns = new Map<IndexedField, Column>(INDEXED.map((field) => [field, new Column()]));
+  readonly #columns: Map<IndexedField, Column>;
   readonly #oddText = new Set<number>();
   #size = 0;
   #lastTs = '';
   #tsOrdered = true;
+  /** The row whose `ts` went down first (Infinity while none did). */
+  #unorderedAt = Infinity;
   #text: AuditText | null;
+  /** With `persist` and no `#text`: the searched text of the rows from `#pendingFrom` on. */
+  #pending: string[] | null;
+  #pendingFrom = 0;
 
-  /** `text`: keep the searched text from the first row (a store opened to be viewed). */
-  constructor(opts: { text?: boolean } = {}) {
+  /**
+   * `text`: keep the searched text from the first row (a store opened to be viewed);
+   * `persist`: keep what `part` hands out for the side file.
+   */
+  constructor(opts: { text?: boolean; persist?: boolean } = {}) {
     this.#text = opts.text ? new AuditText() : null;
+    this.#pending = opts.persist && !opts.text ? [] : null;
+    this.#columns = new Map(INDEXED.map((field) => [field, new Column(opts.persist ?? false)]));
   }
 
   /** Takes in the next row. */
   add(row: AuditEntry): void {
     const pos = this.#size++;
     for (const [field, column] of this.#columns) column.set(pos, valueOf(row, field));
-    this.#text?.add(TEXT_FIELDS.map((field) => row[field]));
+    if (this.#text || this.#pending) {
+      const text = AuditText.rowText(TEXT_FIELDS.map((field) => row[field]));
+      this.#text?.addText(text);
+      this.#pending?.push(text);
+    }
     if (this.#tsOrdered) {
       const ts = row.ts;
       if (typeof ts === 'string' && ts >= this.#lastTs) this.#lastTs = ts;
-      else this.#tsOrdered = false;
+      else [this.#tsOrdered, this.#unorderedAt] = [false, pos];
     }
     for (const field of TEXT_FIELDS) {
       const value: unknown = row[field];
@@ -59,7 +105,7 @@ export class AuditIndex {
   }
 
   mark(): IndexMark {
-    return { size: this.#size, lastTs: this.#lastTs, tsOrdered: this.#tsOrdered };
+    return { size: this.#size, lastTs: this.#lastTs, tsOrdered: this.#tsOrdered, unorderedAt: this.#unorderedAt };
   }
 
   /** Forgets the rows added since `mark` (a read that failed half way). */
@@ -67,7 +113,73 @@ export class AuditIndex {
     for (const pos of this.#oddText) if (pos >= mark.size) this.#oddText.delete(pos);
     for (const column of this.#columns.values()) column.truncate(mark.size);
     this.#text?.truncate(mark.size);
-    [this.#size, this.#lastTs, this.#tsOrdered] = [mark.size, mark.lastTs, mark.tsOrdered];
+    if (this.#pending) this.#pending.length = Math.max(0, Math.min(this.#pending.length, mark.size - this.#pendingFrom));
+    [this.#size, this.#lastTs, this.#tsOrdered, this.#unorderedAt] = [mark.size, mark.lastTs, mark.tsOrdered, mark.unorderedAt];
+  }
+
+  /**
+   * Rows [from, to) for the side file (an index made with `persist`, `from` where the
+   * last `persisted` part ended); `lastTs` gives row `to` - 1's `ts`, asked only while
+   * times are in order. Nothing is forgotten until `persisted`.
+   */
+  part(from: number, to: number, lastTs: () => string): IndexPart {
+    const columns = [...this.#columns.values()];
+    const ordered = this.#unorderedAt >= to;
+    const pending = this.#pending;
+    return {
+      from,
+      to,
+      columns: columns.map((column) => column.ids(from, to)),
+      values: columns.map((column) => column.fresh()),
+      odd: [...this.#oddText].filter((pos) => pos >= from && pos < to).sort((a, b) => a - b),
+      ordered,
+      lastTs: ordered ? lastTs() : '',
+      text: this.#text ? this.#text.slice(from, to) : pending ? AuditText.join(pending.slice(from - this.#pendingFrom, to - this.#pendingFrom)) : null,
+    };
+  }
+
+  /** `part` is in the side file now: what was kept for it is let go. */
+  persisted(part: IndexPart): void {
+    [...this.#columns.values()].forEach((column, f) => column.dropFresh(part.values[f].lengths.length));
+    if (this.#pending) {
+      this.#pending.splice(0, part.to - this.#pendingFrom);
+      this.#pendingFrom = part.to;
+    }
+  }
+
+  /** No side file is written any more (it failed): nothing more is kept for it. */
+  stopPersisting(): void {
+    for (const column of this.#columns.values()) column.dropFresh(Infinity);
+    this.#pending = null;
+  }
+
+  /** Whether `load` wants the parts' text (the text is kept from the start). */
+  get keepsText(): boolean {
+    return this.#text !== null;
+  }
+
+  /**
+   * Takes in rows from the side file instead of adding them one by one, into an index
+   * that has none yet. Throws on parts that do not fit (their values, their numbers): then
+   * the index is in no state to use, and the caller starts over with a new one.
+   */
+  load(parts: readonly IndexPart[]): void {
+    let at = this.#size;
+    for (const part of parts) {
+      if (part.from !== at || part.to < part.from) throw new Error(`audit index part at row ${part.from} does not follow row ${at}`);
+      at = part.to;
+    }
+    if (this.#size !== 0 || parts.length === 0) return;
+    [...this.#columns.values()].forEach((column, f) => column.load(parts.map((part) => part.columns[f]), parts.map((part) => part.values[f])));
+    for (const part of parts) for (const pos of part.odd) this.#oddText.add(pos);
+    for (const part of parts) {
+      if (!this.#text) break;
+      if (!part.text) throw new Error('audit index part without its text');
+      this.#text.addJoined(part.text.joined, part.text.lengths);
+    }
+    const last = parts[parts.length - 1];
+    [this.#size, this.#pendingFrom, this.#tsOrdered, this.#lastTs] = [last.to, last.to, last.ordered, last.ordered ? last.lastTs : ''];
+    if (!last.ordered) this.#unorderedAt = last.to - 1;
   }
 
   /** Positions of the rows whose `field` is `value`, ascending. */
@@ -75,11 +187,11 @@ export class AuditIndex {
     return this.#column(field).positions(value, this.#size);
   }
 
-  /** Whether the row at `pos` has `value` in `field`, without reading the row. */
-  has(field: IndexedField, value: string, pos: number): boolean {
+  /** A test of whether a row (by position) has `value` in `field`, without reading the row. */
+  matcher(field: IndexedField, value: string): (pos: number) => boolean {
     const column = this.#column(field);
     const id = column.idOf(value);
-    return id !== 0 && column.at(pos) === id;
+    return (pos) => id !== 0 && column.at(pos) === id;
   }
 
   /**
@@ -130,17 +242,76 @@ export class AuditIndex {
  */
 class Column {
   #data = new Uint32Array(1024);
+  /** Values taken in from the side file, part by part (numbered from `base` + 1), then those seen since. */
+  #loaded: Array<{ table: ValueTable; base: number }> = [];
   readonly #ids = new Map<string, number>();
+  #count = 0;
   readonly #posts: Array<{ arr: Uint32Array; len: number } | number | undefined> = [undefined];
+  /** Values numbered since the side file last took them (persisting only), in number order. */
+  #fresh: string[] | null;
+
+  constructor(persist: boolean) {
+    this.#fresh = persist ? [] : null;
+  }
 
   set(pos: number, value: string | undefined): void {
     let id = 0;
     if (value !== undefined) {
-      id = this.#ids.get(value) ?? 0;
-      if (id === 0) this.#ids.set(value, (id = this.#ids.size + 1));
+      id = this.idOf(value);
+      if (id === 0) {
+        this.#ids.set(value, (id = ++this.#count));
+        this.#fresh?.push(value);
+        // A value looked up in many loaded tables costs a probe in each: a log that goes
+        // on growing (a writer, a follower) merges them into one, once.
+        if (this.#loaded.length > MERGE_AFTER) this.#merge();
+      }
     }
+    this.#place(pos, id);
+  }
+
+  /** Rows from 0 with these value numbers, part by part, the parts' values numbered first (a new column only). */
+  load(ids: readonly Uint32Array[], values: readonly PartValues[]): void {
+    let base = 0;
+    for (const part of values) {
+      if (part.lengths.length > 0) this.#loaded.push({ table: new ValueTable(part, part.slots), base });
+      base += part.lengths.length;
+    }
+    this.#count = base;
+    let pos = 0;
+    for (const part of ids) {
+      for (let k = 0; k < part.length; k++) {
+        if (part[k] > base) throw new Error(`audit index value number ${part[k]} out of range`);
+        this.#place(pos++, part[k]);
+      }
+    }
+  }
+
+  #merge(): void {
+    const values: string[] = [];
+    for (const { table } of this.#loaded) for (let id = 1; id <= table.size; id++) values.push(table.value(id));
+    this.#loaded = [{ table: new ValueTable(AuditText.join(values)), base: 0 }];
+  }
+
+  /** The value numbers of rows [from, to), copied. */
+  ids(from: number, to: number): Uint32Array {
+    return this.#data.slice(from, to);
+  }
+
+  /** The values numbered since the side file last took them. */
+  fresh(): PartValues {
+    const values = AuditText.join(this.#fresh ?? []);
+    return { ...values, slots: new ValueTable(values).slots };
+  }
+
+  /** The first `count` of `fresh` are in the side file now. */
+  dropFresh(count: number): void {
+    if (count === Infinity) this.#fresh = null;
+    else this.#fresh?.splice(0, count);
+  }
+
+  #place(pos: number, id: number): void {
     if (pos >= this.#data.length) {
-      const grown = new Uint32Array(this.#data.length * 2);
+      const grown = new Uint32Array(Math.max(this.#data.length * 2, pos + 1));
       grown.set(this.#data);
       this.#data = grown;
     }
@@ -170,7 +341,14 @@ class Column {
 
   /** The number of a value; 0 when no row has it. */
   idOf(value: string): number {
-    return this.#ids.get(value) ?? 0;
+    const id = this.#ids.get(value);
+    if (id !== undefined || this.#loaded.length === 0) return id ?? 0;
+    const hash = hashValue(value);
+    for (const { table, base } of this.#loaded) {
+      const found = table.find(value, hash);
+      if (found !== 0) return base + found;
+    }
+    return 0;
   }
 
   positions(value: string, size: number): ArrayLike<number> {
@@ -239,7 +417,7 @@ export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery
   const keep: Array<(pos: number) => boolean> = [];
   for (const field of INDEXED) {
     const value = query[field];
-    if (value !== undefined && field !== chosen) keep.push((pos) => index.has(field, value, pos));
+    if (value !== undefined && field !== chosen) keep.push(index.matcher(field, value));
   }
   const checks: Array<(row: AuditEntry) => boolean> = [];
   if (!bisect && since !== undefined) checks.push((row) => row.ts >= since);

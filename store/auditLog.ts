@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../machines/types.js';
 import type { AuditFile } from './auditFile.js';
-import { AuditIndex, queryAudit } from './auditIndex.js';
+import { AuditIndex, queryAudit, type IndexPart } from './auditIndex.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
 import { LineBuffers } from './lineBuffers.js';
@@ -28,9 +28,10 @@ export class AuditLog {
 
   /**
    * `file`: where the rows read with `addStored` are (a file store's log); `text`: keep
-   * the text that `text` queries search from the first row (see AuditIndex).
+   * the text that `text` queries search from the first row; `persist`: keep what the side
+   * file of the index still lacks (see AuditIndex).
    */
-  constructor(file: AuditFile | null = null, opts: { text?: boolean } = {}) {
+  constructor(file: AuditFile | null = null, opts: { text?: boolean; persist?: boolean } = {}) {
     this.#file = file;
     this.#index = new AuditIndex(opts);
   }
@@ -61,6 +62,38 @@ export class AuditLog {
     }
     this.#ends.push(offset + length + 1);
     this.#index.add(entry);
+  }
+
+  /**
+   * Takes in rows on disk from the index's side file into a log that has none yet (none
+   * of them parsed): with each part, its lines' lengths in bytes, without the newline.
+   */
+  addIndexed(parts: ReadonlyArray<{ part: IndexPart; lengths: Uint32Array }>): void {
+    if (!this.#file || this.length > 0) throw new Error('incident-flow store: indexed audit rows go into an empty log');
+    this.#index.load(parts.map(({ part }) => part));
+    let end = 0;
+    for (const { lengths } of parts) for (let k = 0; k < lengths.length; k++) this.#ends.push((end += lengths[k] + 1));
+  }
+
+  /** Whether `addIndexed` wants the parts' searched text. */
+  get indexKeepsText(): boolean {
+    return this.#index.keepsText;
+  }
+
+  /**
+   * Rows [from, to) on disk as the side file keeps them: the index's part and each line's
+   * length in bytes without the newline (see AuditIndex.part, then `persisted`).
+   */
+  indexPart(from: number, to: number): { part: IndexPart; lengths: Uint32Array } {
+    const lengths = new Uint32Array(to - from);
+    for (let pos = from; pos < to; pos++) lengths[pos - from] = this.#ends.at(pos) - this.#start(pos) - 1;
+    return { part: this.#index.part(from, to, () => this.entry(to - 1).ts), lengths };
+  }
+
+  /** The part is in the side file (or, with null, none ever will be): let go of what was kept for it. */
+  persisted(part: IndexPart | null): void {
+    if (part) this.#index.persisted(part);
+    else this.#index.stopPersisting();
   }
 
   /**

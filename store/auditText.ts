@@ -4,6 +4,12 @@ const BLOCK_ROWS = 4096;
 const ROW_SEP = '\u0001';
 const FIELD_SEP = '\u0000';
 
+/** Rows' texts joined by a separator, and each one's length (see `AuditText.slice`). */
+export interface JoinedText {
+  joined: string;
+  lengths: Uint32Array;
+}
+
 /**
  * The text the audit `text` filter searches, one entry per row: each searched field as
  * `String(value ?? '')`, lowercased, joined by NUL (so a match never spans two fields), in
@@ -24,8 +30,56 @@ export class AuditText {
 
   /** Takes in the next row's searched fields. */
   add(fields: readonly unknown[]): void {
-    this.#open.push(fields.map((value) => String(value ?? '').toLowerCase()).join(FIELD_SEP));
+    this.addText(AuditText.rowText(fields));
+  }
+
+  /** Takes in the next row's text, as `rowText` makes it. */
+  addText(text: string): void {
+    this.#open.push(text);
     if (this.#open.length === BLOCK_ROWS) this.#freeze();
+  }
+
+  /** The text a row's searched fields are searched in. */
+  static rowText(fields: readonly unknown[]): string {
+    return fields.map((value) => String(value ?? '').toLowerCase()).join(FIELD_SEP);
+  }
+
+  /**
+   * Rows [from, to) as one string, joined by a separator, and each row's length (as
+   * `addJoined` takes them back; lengths, since a row's own text may hold the separator).
+   */
+  slice(from: number, to: number): JoinedText {
+    const rows: string[] = [];
+    for (let pos = from; pos < to; pos++) rows.push(this.#row(pos));
+    return AuditText.join(rows);
+  }
+
+  /** Rows' texts as `slice` gives them. */
+  static join(rows: readonly string[]): JoinedText {
+    return { joined: rows.join(ROW_SEP), lengths: Uint32Array.from(rows, (row) => row.length) };
+  }
+
+  /**
+   * Takes in rows given as `slice` gives them: a run of whole blocks is kept as it is
+   * (one substring and its rows' starts), with no string made per row.
+   */
+  addJoined(joined: string, lengths: ArrayLike<number>): void {
+    let at = 0;
+    for (let k = 0; k < lengths.length; ) {
+      if (this.#open.length === 0 && lengths.length - k >= BLOCK_ROWS) {
+        const starts = new Uint32Array(BLOCK_ROWS);
+        const from = at;
+        for (let r = 0; r < BLOCK_ROWS; r++, k++) {
+          starts[r] = at - from;
+          at += lengths[k] + 1;
+        }
+        this.#blocks.push({ text: joined.slice(from, at - 1), starts });
+        continue;
+      }
+      this.addText(joined.slice(at, at + lengths[k]));
+      at += lengths[k] + 1;
+      k++;
+    }
   }
 
   /** Whether `needle` (lowercased) can be searched here: it holds no separator. */
@@ -62,6 +116,15 @@ export class AuditText {
     }
   }
 
+  /** The text of the row at `pos`. */
+  #row(pos: number): string {
+    const b = Math.floor(pos / BLOCK_ROWS);
+    if (b >= this.#blocks.length) return this.#open[pos - this.#blocks.length * BLOCK_ROWS];
+    const { text, starts } = this.#blocks[b];
+    const k = pos - b * BLOCK_ROWS;
+    return text.slice(starts[k], k + 1 < BLOCK_ROWS ? starts[k + 1] - 1 : text.length);
+  }
+
   #freeze(): void {
     const starts = new Uint32Array(BLOCK_ROWS);
     let at = 0;
@@ -75,7 +138,9 @@ export class AuditText {
 
   /** The last block back into single rows. */
   #thaw(): void {
-    const { text, starts } = this.#blocks.pop() as { text: string; starts: Uint32Array };
-    this.#open = Array.from(starts, (start, k) => text.slice(start, k + 1 < BLOCK_ROWS ? starts[k + 1] - 1 : text.length));
+    const base = (this.#blocks.length - 1) * BLOCK_ROWS;
+    const rows = Array.from({ length: BLOCK_ROWS }, (_, k) => this.#row(base + k));
+    this.#blocks.pop();
+    this.#open = rows;
   }
 }

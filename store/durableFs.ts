@@ -55,7 +55,7 @@ export interface TailWriter {
  * of the rest, which then fails with the real cause (ENOSPC: no space left on device)
  * rather than a bare "short write".
  */
-async function writeAll(handle: TailWriter, batch: Buffer[], position: number): Promise<number> {
+export async function writeAll(handle: TailWriter, batch: Buffer[], position: number): Promise<number> {
   const size = batch.reduce((sum, buffer) => sum + buffer.length, 0);
   let rest = batch;
   for (let done = 0; done < size; ) {

@@ -68,7 +68,8 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
   }
   const adapter = new SplitFileAdapter(path, { readonly, lock, search: opts.search ?? false });
   try {
-    const low = new Low<StoreData>(adapter, emptyStoreData());
+    // A new store's rows go into the adapter's own log from the first one (it keeps what the audit index file needs).
+    const low = new Low<StoreData>(adapter, { ...emptyStoreData(), audit_log: adapter.auditLog });
     await low.read();
     return createStore(low, {
       path,
@@ -111,7 +112,7 @@ async function replaceFiles(path: string, lock: Lock, decide: (existing: Store) 
     }
   }
   lock.noteIntent('replace');
-  for (const file of [files.journal, files.audit, files.state, files.tmp]) {
+  for (const file of [files.auditIndex, files.journal, files.audit, files.state, files.tmp]) {
     await rm(file, { force: true }).catch((error: unknown) => {
       throw ioError(file, 'remove it to start the store over', error);
     });

@@ -2,6 +2,7 @@ import { stat, truncate, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { AuditFile } from './auditFile.js';
+import { AuditIndexWriter, INDEX_SUPPORTED, readAuditIndex } from './auditIndexFile.js';
 import { readAuditLines } from './auditLines.js';
 import { AuditLog } from './auditLog.js';
 import { cutTail, openForWrite, writeTail } from './durableFs.js';
@@ -28,7 +29,10 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   readonly #readonly: boolean;
   readonly #state: DurableState;
   /** The audit rows read or written: handed out as `audit_log` and grown in place. */
-  readonly #audit: AuditLog;
+  #audit: AuditLog;
+  readonly #search: boolean;
+  /** A writer's side of the audit index file (`X.audit.idx`), from its open on. */
+  #index: AuditIndexWriter | null = null;
   /** Where the audit rows on disk are read back from (committed rows are kept as offsets). */
   readonly #auditFile: AuditFile;
   /** Audit rows and jsonl bytes covered by the state file on disk. */
@@ -44,7 +48,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     this.#auditFile = new AuditFile(this.files.audit);
     this.#readonly = opts.readonly ?? false;
     // A store opened to be searched (the watcher's) has its audit search ready from the start.
-    this.#audit = new AuditLog(this.#auditFile, { text: opts.search ?? false });
+    this.#search = opts.search ?? false;
+    this.#audit = this.#newLog();
     this.#lock = opts.lock ?? null;
     this.#state = new DurableState(this.files, this.#readonly);
   }
@@ -57,6 +62,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     if (count < this.#rows) {
       throw new StoreError(`${stateFile} now covers ${count} audit rows, fewer than the ${this.#rows} already read: the store was replaced; open it again`, 'corrupt', stateFile);
     }
+    if (!this.#opened) await this.#readIndex(count);
     // Rows go into the log as they are read (never all parsed at once); a read that
     // fails half way takes its rows back out, so the next read starts from the same line.
     const mark = this.#audit.mark();
@@ -113,6 +119,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     for (const part of lines ?? []) this.#bytes += part.length;
     // On disk now: the log keeps where these rows are instead of their lines.
     if (lines) data.audit_log.committed(end, this.#auditFile);
+    await this.#index?.extend(data.audit_log, end);
   }
 
   /** Reads back a row a writer keeps on disk only: its table holds where it is (see DurableState). */
@@ -123,11 +130,41 @@ export class SplitFileAdapter implements Adapter<StoreData> {
 
   /** Closes the audit file handles; a writer folds the state journal into the state file. */
   async close(): Promise<void> {
+    // A store opened with no (or a short) index file leaves it complete for the next open.
+    await this.#index?.extend(this.#audit, this.#rows);
     this.#auditFile.close();
+    await this.#index?.close();
     const handle = this.#jsonl;
     this.#jsonl = null;
     await handle?.close();
     await this.#state.close();
+  }
+
+  /** The log `read` hands out as `audit_log` (a new store's too, before it has rows). */
+  get auditLog(): AuditLog {
+    return this.#audit;
+  }
+
+  #newLog(): AuditLog {
+    return new AuditLog(this.#auditFile, { text: this.#search, persist: !this.#readonly && INDEX_SUPPORTED });
+  }
+
+  /**
+   * At the first read: the rows the audit index file holds (as far as it holds up) go into
+   * the log unparsed; the rows after them are then read from the audit file. A writer goes
+   * on from there, appending to the index file as rows are committed; a reader never writes.
+   */
+  async #readIndex(count: number): Promise<void> {
+    let read = await readAuditIndex(this.files.auditIndex, this.files.audit, count, this.#audit.indexKeepsText);
+    try {
+      this.#audit.addIndexed(read.parts);
+    } catch {
+      // A part that checks out but does not fit the index: start over from the audit file.
+      this.#audit = this.#newLog();
+      read = { parts: [], rows: 0, bytes: 0, fileBytes: 0 };
+    }
+    [this.#rows, this.#bytes] = [read.rows, read.bytes];
+    if (!this.#readonly && INDEX_SUPPORTED) this.#index = new AuditIndexWriter(this.files.auditIndex, read);
   }
 
   /**

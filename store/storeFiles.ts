@@ -2,13 +2,17 @@ import { AuditLog } from './auditLog.js';
 import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
 import type { StoreData } from './types.js';
 
-/** The files of a store at `X.json`: state, its row journal, audit log, lock, and the temp file of a state write. */
+/**
+ * The files of a store at `X.json`: state, its row journal, audit log, lock, the temp file
+ * of a state write, and the audit log's index (a side file, rebuilt when missing or stale).
+ */
 export interface StoreFiles {
   state: string;
   journal: string;
   audit: string;
   lock: string;
   tmp: string;
+  auditIndex: string;
 }
 
 /**
@@ -17,7 +21,7 @@ export interface StoreFiles {
  */
 export function storeFiles(path: string): StoreFiles {
   const base = path.endsWith('.json') ? path.slice(0, -'.json'.length) : path;
-  return { state: path, journal: `${base}.state.jsonl`, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp` };
+  return { state: path, journal: `${base}.state.jsonl`, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp`, auditIndex: `${base}.audit.idx` };
 }
 
 /**
