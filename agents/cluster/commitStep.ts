@@ -30,7 +30,7 @@ export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coo
  * Writes one incident step in the caller's transaction, with the incident row already
  * locked: the record and snapshot, the deadlines armed and disarmed (rows plus pg-boss
  * jobs), notifications, the decision settled, the mitigation lifted, the queued work the
- * step asked for (a retry attempt, a duty, a review), the responders' rows and the audit
+ * step asked for (a retry attempt, the owner's fix), the responders' rows and the audit
  * rows. What it reads comes first (the decision, what the mitigation paused), then the
  * responder rows are locked in a fixed order (after the agents and workflows a duty wrote),
  * and last everything is written in one statement (a WriteBatch). So a responder's
@@ -71,11 +71,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   }
   if (effects.liftMitigation) await liftMitigation(sql, batch, id, isoAt(now));
   if (effects.attempt) work.push({ data: { t: 'attempt', incidentId: id, ...effects.attempt } });
-  if (effects.commissionReview) work.push({ data: { t: 'review', incidentId: id } });
-  // Acknowledged: the responder's duty is queued with the acknowledgement, so it survives this process.
-  const [stage, sub] = record.state.split('.');
-  const responder = (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage);
-  if (responder && sub === 'working' && previous?.state !== record.state) work.push({ data: { t: 'duty', incidentId: id, responder } });
+  // A responder's duty once acknowledged, and a commissioned review, follow in the same transaction (ClusterHost.followUp).
   // The host's onFix hook runs from the queue too: a process killed before calling it leaves it to another.
   if (effects.startFix && previous?.state !== record.state) work.push({ data: { t: 'fix', incidentId: id, owner: effects.startFix } });
 

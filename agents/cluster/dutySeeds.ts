@@ -14,6 +14,11 @@ export function joinedJobsSql(incidentId: string): string {
   return `SELECT ${selectList('jobs')} FROM jobs WHERE incident_id = ${pg.escapeLiteral(incidentId)} ORDER BY seq`;
 }
 
+/** The jobs that joined an incident, read in the caller's transaction (a duty or review that follows a step). */
+export function joinedJobs(sql: Sql, incidentId: string): Promise<JobRecord[]> {
+  return listRows(sql, 'jobs', 'incident_id = $1', [incidentId]);
+}
+
 /**
  * The rows each duty reads (what `triage`, `coordinate`, `assess` and `buildReview` ask of
  * their store), fetched with the incident row locked. Kept beside the duties' reads: a duty
