@@ -194,7 +194,8 @@ function lifecycleCopy(template: readonly TemplateTx[], i: number): TemplateTx[]
  * pool of 8 connections (the engine's default) in one process, each lifecycle's transactions
  * one after another, the lifecycles all at once. Each transaction inserts the audit rows
  * (the store's `INSERT … unnest` of audit_log), upserts the incident record with its
- * snapshot and inserts the deadline jobs into pg-boss's job table. No reads, no locks, no
+ * snapshot (twice, one statement each, where the engine's transaction applied a step and
+ * the duty or review that followed it) and inserts the deadline jobs into pg-boss's job table. No reads, no locks, no
  * transitions, no queue work.
  */
 async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run> {
@@ -227,7 +228,8 @@ async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run
           try {
             await client.query('BEGIN');
             if (tx.audit.length > 0) await appendAuditRows(client, tx.audit);
-            if (tx.records.length > 0) await upsertRows(client, 'incidents', tx.records);
+            // One statement per record, in order, as the engine wrote them (a step and the duty or review that followed it, in one transaction).
+            for (const record of tx.records) await upsertRows(client, 'incidents', [record]);
             if (tx.deadlines.length > 0) await client.query(insertJobs, [QUEUE, tx.deadlines.map((j) => JSON.stringify(j.data)), tx.deadlines.map((j) => j.startAfter ?? null)]);
             await client.query('COMMIT');
           } finally {
@@ -306,7 +308,7 @@ export function clusterLines(b: ClusterBench): string[] {
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   return [
     `   floor        — plain pg, one process, a pool of ${POOL}: per lifecycle ${t.txs} transactions writing ${t.audit} audit rows, ${t.records} incident records (with snapshot) and ${t.deadlines} deadline jobs (pg-boss job rows), as the engine's own transactions did; nothing read, locked or run`,
-    `   1 process    — createIncidentEngine over openStore(url, { shared: true }), default cluster settings: besides those rows, per lifecycle ${t.work} more queued work items (job, attempts, duties, fix, review) fetched and completed through pg-boss, the job row, idempotency keys, deadline rows, responder rows (locked), row locks, reads, XState transitions`,
+    `   1 process    — createIncidentEngine over openStore(url, { shared: true }), default cluster settings: besides those rows, per lifecycle the submitted job's queued item and ${t.work} more (its retry attempts, the owner's fix) fetched and completed through pg-boss, the job row, idempotency keys, deadline rows, responder rows (locked), row locks, reads, XState transitions`,
     `   2 processes  — the same engine in two processes on the same database, the jobs split between them`,
     `   floor:       ${side(b.floor)}`,
     `   1 process:   ${side(b.one)} · per-event latency p50 ${ms(b.one.p50)}, p99 ${ms(b.one.p99)}`,
