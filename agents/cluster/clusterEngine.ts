@@ -25,7 +25,6 @@ export interface ClusterSettings {
   workers?: number;
 }
 
-type Parts = typeof import('./clusterParts.js');
 
 /** A cluster engine: `ready` resolves once the queue is up and this process takes work; `pendingDecisionsNow()` asks the database. */
 export type ClusterEngine = IncidentEngine;
@@ -130,18 +129,19 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       // Submitted twice (the second is a no-op), both callers hear how its first run went.
       const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
       const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
-      const queued = started.then(({ tx, queue, getRow, putRows }) =>
-        tx(async (sql) => {
+      const queued = started.then(({ pool, queue, transaction, rowSql, fromColumns, WriteBatch }) =>
+        // The job's row (is it there already?) and its agent's (the tenant) read with the BEGIN; the row and its queued item written in one statement.
+        transaction(pool, async (sql, [seen, agent]) => {
           // Submitting the same job id again (a caller retrying after a crash) is a no-op.
-          if (await getRow(sql, 'jobs', jobId)) return;
-          await putJob(sql, getRow, putRows);
-          await queue.insert(sql, [{ data: { t: 'job', jobId, spec } as never }]);
-        }).then(() => queue.wake()),
+          if (seen.rows.length > 0) return;
+          const tenant = job.tenant ?? (agent.rows[0] ? fromColumns('agents', agent.rows[0]).tenant : null);
+          const row: JobRecord = { id: jobId, kind: job.kind ?? null, ...(job.input !== undefined ? { input: job.input } : {}), agent: job.agent, workflow: job.workflow ?? null, tenant, status: 'queued', attempts: 0, createdAt: job.startedAt !== undefined ? isoAt(job.startedAt) : now, updatedAt: now, error: null, incidentId: null };
+          const batch = new WriteBatch();
+          batch.put('jobs', [row]);
+          await queue.insert(batch, [{ data: { t: 'job', jobId, spec } as never }]);
+          await batch.flush(sql);
+        }, { onConnection, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)] }).then(() => queue.wake()),
       );
-      async function putJob(sql: Sql, getRow: Parts['getRow'], putRows: Parts['putRows']): Promise<void> {
-          const row: JobRecord = { id: jobId, kind: job.kind ?? null, ...(job.input !== undefined ? { input: job.input } : {}), agent: job.agent, workflow: job.workflow ?? null, tenant: job.tenant ?? (await getRow(sql, 'agents', job.agent))?.tenant ?? null, status: 'queued', attempts: 0, createdAt: job.startedAt !== undefined ? isoAt(job.startedAt) : now, updatedAt: now, error: null, incidentId: null };
-          await putRows(sql, 'jobs', [row]);
-      }
       return { jobId, done, queued };
     },
     async decide(decisionId, answer, by) {
@@ -163,13 +163,14 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     async resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');
       const key = `resolve:${randomUUID()}`;
-      const { host, claimSql } = await started;
-      // The incident locked and the key claimed in the round trip that begins the transaction.
-      await host.tx(async (sql, record, [claimed]) => {
+      const { host, claimSql, joinedJobsSql, fromColumns } = await started;
+      // The incident locked, the key claimed and the jobs that joined it read (the review's first read) in the round trip that begins the transaction.
+      await host.tx(async (sql, record, [claimed, joined]) => {
         if (claimed.rowCount !== 1) return null;
         if (!record || record.status === 'closed') throw new EngineError(`incident "${incidentId}" is not open`);
-        return host.applyTo(sql, record, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
-      }, incidentId, [claimSql(key, incidentId)]);
+        const event = { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) } as const;
+        return host.applyTo(sql, record, event, joined.rows.map((row) => fromColumns('jobs', row)));
+      }, incidentId, [claimSql(key, incidentId), joinedJobsSql(incidentId)]);
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
     pendingDecisionsNow: () => started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, []))),

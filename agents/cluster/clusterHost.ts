@@ -81,21 +81,15 @@ export class ClusterHost {
   }
 
   /**
-   * Applies one event to an incident whose row the caller may already hold. `key` makes a
-   * retried event a no-op once its first try committed.
+   * Applies one event to an incident whose row the caller has locked and read in this
+   * transaction (no second read). `joined`: the jobs that joined it, when the caller read them
+   * with the lock (a duty or review that follows the step reads them otherwise).
    */
-  async apply(sql: Sql, incidentId: string, event: IncidentEvent | { type: string; output?: unknown }, key: string | null): Promise<Committed | null> {
-    if (key && !(await claim(sql, key, incidentId))) return null;
-    const record = await getRow(sql, 'incidents', incidentId, true);
-    return record ? this.applyTo(sql, record, event) : null;
-  }
-
-  /** Applies one event to an incident whose row the caller has locked and read in this transaction (no second read). */
-  async applyTo(sql: Sql, record: IncidentRecord, event: IncidentEvent | { type: string; output?: unknown }): Promise<Committed | null> {
+  async applyTo(sql: Sql, record: IncidentRecord, event: IncidentEvent | { type: string; output?: unknown }, joined?: readonly JobRecord[]): Promise<Committed | null> {
     if (!record.snapshot) return null;
     const step = stepIncident(record, event, isoAt(this.cx.rt.clock.now()));
     if (!step.changed) return null;
-    return this.followUp(sql, record, step, await commitStep(sql, this.cx, record, step));
+    return this.followUp(sql, record, step, await commitStep(sql, this.cx, record, step), joined);
   }
 
   /**
@@ -106,12 +100,12 @@ export class ClusterHost {
    * each were an event of its own. Queued instead, each was another pg-boss item, another
    * transaction and another read of the incident's row.
    */
-  private async followUp(sql: Sql, previous: IncidentRecord | null, step: Step, committed: Committed): Promise<Committed> {
+  private async followUp(sql: Sql, previous: IncidentRecord | null, step: Step, committed: Committed, joined?: readonly JobRecord[]): Promise<Committed> {
     const { record } = step;
     const [stage, sub] = record.state.split('.');
     const responder = (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage);
-    const next = responder && sub === 'working' && previous?.state !== record.state ? await this.dutyStep(sql, record, responder, await joinedJobs(sql, record.id))
-      : step.effects.commissionReview ? await this.reviewStep(sql, record, await joinedJobs(sql, record.id))
+    const next = responder && sub === 'working' && previous?.state !== record.state ? await this.dutyStep(sql, record, responder, joined ?? (await joinedJobs(sql, record.id)))
+      : step.effects.commissionReview ? await this.reviewStep(sql, record, joined ?? (await joinedJobs(sql, record.id)))
       : null;
     return next ? { events: [...committed.events, ...next.events] } : committed;
   }
@@ -142,14 +136,14 @@ export class ClusterHost {
     const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
     // The incident first, then its deadline row (the order every transaction takes them in), both with the BEGIN.
     const fire = `DELETE FROM cluster_deadlines WHERE owner_id = ${pg.escapeLiteral(owner)} AND kind = ${pg.escapeLiteral(kind)} AND job_id = ${pg.escapeLiteral(jobId)} RETURNING event, due_at`;
-    await this.tx(async (sql, record, [deleted]) => {
+    await this.tx(async (sql, record, [deleted, joined]) => {
       const { rows } = deleted;
       if (!record || rows.length === 0) return null;
       // An acknowledgement changes no responder row, so it locks none: the deadline that brings it
-      // exists only once the assignment committed (see commitStep).
-      if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder });
+      // exists only once the assignment committed (see commitStep). Its duty follows (joined: the duty's first read).
+      if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, joined.rows.map((row) => fromColumns('jobs', row)));
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
-    }, incidentId, [fire]);
+    }, incidentId, responder ? [fire, joinedJobsSql(incidentId)] : [fire]);
   }
 
   /**
@@ -257,34 +251,34 @@ export class ClusterHost {
     const spec: JobSpec = { agent: job.agent, ...sent, ...this.opts.localSpecs.get(jobId) };
     const result = await this.run(job, 0, spec);
     const at = this.cx.rt.clock.now();
-    await this.tx(async (sql, _none, [claimed]) => {
-      // The job's key, taken with the BEGIN: a retry of a committed run is a no-op.
+    const fingerprint = result.ok ? null : fingerprintOf({ message: messageOf(result.error), rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
+    // The job's key and, for a failure, its fingerprint's lock and incidents, taken with the BEGIN.
+    await this.tx(async (sql, _none, [claimed, , open, closed]) => {
+      // A retry of a committed run is a no-op.
       if (claimed.rowCount !== 1) return null;
       const { row, failed } = await this.settleJob(sql, job, 0, result);
-      return withJobFailed(failed, result.ok ? null : await this.openOrJoin(sql, row, result.error, spec, at));
-    }, undefined, [claimSql(`job:${jobId}`, null)]);
+      if (result.ok) return null;
+      const incidents = { open: open.rows[0] ? fromColumns('incidents', open.rows[0]) : undefined, lastClosed: (closed.rows[0]?.id as string | undefined) ?? null };
+      return withJobFailed(failed, await this.openOrJoin(sql, row, result.error, spec, at, fingerprint!, incidents));
+    }, undefined, [claimSql(`job:${jobId}`, null), ...(fingerprint ? openerSql(fingerprint) : [])]);
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
   }
 
   /**
-   * Spec, Step 1, across processes: one open incident per fingerprint (an advisory lock
-   * serialises openers; the loser joins). Writes the failed job's row with its incident.
+   * Spec, Step 1, across processes: one open incident per fingerprint. The caller's
+   * transaction took the fingerprint's advisory lock (which serialises openers; the loser
+   * joins) and read, after it, the open incident (locked) and the last closed one
+   * (openerSql). Writes the failed job's row with its incident.
    */
-  private async openOrJoin(sql: Sql, job: JobRecord, error: unknown, spec: JobSpec, at: number): Promise<Committed | null> {
-    const message = messageOf(error);
-    const fingerprint = fingerprintOf({ message, rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
-    await sql.query(prepared('SELECT pg_advisory_xact_lock(hashtext($1))', [fingerprint]));
-    // FOR UPDATE: an incident that closes while this waits for its row is seen closed (PostgreSQL
-    // re-checks the WHERE once the lock is granted), so a failure never joins a closed incident.
-    const { rows: open } = await sql.query(prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1 FOR UPDATE`, [fingerprint]));
-    if (open.length > 0) {
-      batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: open[0].id }]);
-      return this.apply(sql, open[0].id, { type: 'failure.attached', at, jobId: job.id }, null);
+  private async openOrJoin(sql: Sql, job: JobRecord, error: unknown, spec: JobSpec, at: number, fingerprint: string, incidents: { open: IncidentRecord | undefined; lastClosed: string | null }): Promise<Committed | null> {
+    const { open } = incidents;
+    if (open) {
+      batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: open.id }]);
+      return this.applyTo(sql, open, { type: 'failure.attached', at, jobId: job.id });
     }
-    const { rows: closed } = await sql.query(prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]));
     const id = this.cx.rt.ids('inc');
     batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: id }]);
-    const input = failureInput({ id, fingerprint, repeatOf: closed[0]?.id ?? null, job, error, spec, at, assess: this.opts.assess, policy: this.cx.rt.policy });
+    const input = failureInput({ id, fingerprint, repeatOf: incidents.lastClosed, job, error, spec, at, assess: this.opts.assess, policy: this.cx.rt.policy });
     const step = openIncident(input, isoAt(at));
     return this.followUp(sql, null, step, await commitStep(sql, this.cx, null, step));
   }
@@ -327,6 +321,23 @@ export class ClusterHost {
 function withJobFailed(failed: AuditEntry | null, step: Committed | null): Committed | null {
   if (!failed) return step;
   return { events: [{ type: 'audit', entry: failed }, ...(step?.events ?? [])] };
+}
+
+/**
+ * What a first failure's transaction reads before it opens or joins an incident, values
+ * inlined (sent with its BEGIN): the fingerprint's advisory lock, then — each statement
+ * seeing what committed before it ran, so after the lock — the open incident of that
+ * fingerprint, locked (FOR UPDATE: one that closes while this waits for its row is seen
+ * closed, as PostgreSQL checks the WHERE again once the lock is granted, so a failure never
+ * joins a closed incident), and the last closed one (the new incident's `repeatOf`).
+ */
+function openerSql(fingerprint: string): string[] {
+  const fp = pg.escapeLiteral(fingerprint);
+  return [
+    `SELECT pg_advisory_xact_lock(hashtext(${fp}))`,
+    `SELECT ${selectList('incidents')} FROM incidents WHERE fingerprint = ${fp} AND status <> 'closed' LIMIT 1 FOR UPDATE`,
+    `SELECT id FROM incidents WHERE fingerprint = ${fp} AND status = 'closed' ORDER BY seq DESC LIMIT 1`,
+  ];
 }
 
 /** `claim`'s statement with its values inlined, for a round trip that carries several statements. */

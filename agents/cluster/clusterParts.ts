@@ -6,5 +6,7 @@ export { createPool } from '../../store/postgres/connection.js';
 export { channelOf } from '../../store/postgres/postgresAdapter.js';
 export { BossQueue } from './bossQueue.js';
 export { claim, claimSql, ClusterHost } from './clusterHost.js';
-export { appendAudit, getRow, listRows, putRows } from './pgRows.js';
+export { joinedJobsSql } from './dutySeeds.js';
+export { fromColumns } from '../../store/postgres/rows.js';
+export { appendAudit, getRow, listRows, putRows, rowSql, WriteBatch } from './pgRows.js';
 export { retryingQuery, transaction } from './transactions.js';

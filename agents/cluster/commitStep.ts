@@ -9,6 +9,8 @@ import type { Step } from './incidentStep.js';
 import { pureTransition } from './pureTransition.js';
 import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
 import { prepared } from '../../store/postgres/connection.js';
+import { fromColumns, type ColumnValues } from '../../store/postgres/rows.js';
+import { selectList } from '../../store/postgres/writeRows.js';
 
 /** What the cluster host shares with the code that commits a step. */
 export interface ClusterContext {
@@ -94,8 +96,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
  */
 async function stepResponders(sql: Sql, cx: ClusterContext, batch: WriteBatch, deadlines: DeadlineChanges, id: string, { effects }: Step, now: number): Promise<void> {
   const lockOrder = [...new Set(effects.responders.map((r) => r.responder))].sort();
-  const held = new Map<Responder, ResponderRecord>();
-  for (const responder of lockOrder) held.set(responder, await lockResponder(sql, cx, responder));
+  const held = await lockResponders(sql, cx, lockOrder);
   for (const op of effects.responders) {
     const row = held.get(op.responder)!;
     const before = responderMachine.resolveState({ value: row.active.length > 0 ? 'busy' : 'idle', context: { id: op.responder, capacity: row.capacity, active: row.active, queue: row.queue } as ResponderContext });
@@ -120,13 +121,23 @@ function ackLatency(cx: ClusterContext, responder: Responder): number {
   return Math.max(0, Math.round(typeof latency === 'number' ? latency : latency(cx.rt.random)));
 }
 
-/** The responder's row, locked; created with its configured capacity the first time. */
-async function lockResponder(sql: Sql, cx: ClusterContext, responder: Responder): Promise<ResponderRecord> {
-  const row = await getRow(sql, 'responders', responder, true);
-  if (row) return row;
-  const fresh: ResponderRecord = { id: responder, capacity: cx.responders[responder]?.capacity ?? 5, active: [], queue: [], updatedAt: isoAt(cx.rt.clock.now()) };
-  await sql.query(prepared(`INSERT INTO responders (id, capacity, active, queue, updated_at) VALUES ($1, $2, '{}', '{}', now()) ON CONFLICT (id) DO NOTHING`, [responder, fresh.capacity]));
-  return (await getRow(sql, 'responders', responder, true)) ?? fresh;
+/**
+ * The responders' rows, locked in one statement, in the order of their ids (every step takes
+ * them in that order, so two steps never wait for each other's); a row is created with its
+ * configured capacity the first time.
+ */
+async function lockResponders(sql: Sql, cx: ClusterContext, ids: readonly Responder[]): Promise<Map<Responder, ResponderRecord>> {
+  const held = new Map<Responder, ResponderRecord>();
+  if (ids.length === 0) return held;
+  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList('responders')} FROM responders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [ids]));
+  for (const row of rows.map((r) => fromColumns('responders', r))) held.set(row.id as Responder, row);
+  for (const responder of ids.filter((r) => !held.has(r))) {
+    const fresh: ResponderRecord = { id: responder, capacity: cx.responders[responder]?.capacity ?? 5, active: [], queue: [], updatedAt: isoAt(cx.rt.clock.now()) };
+    await sql.query(prepared(`INSERT INTO responders (id, capacity, active, queue, updated_at) VALUES ($1, $2, '{}', '{}', now()) ON CONFLICT (id) DO NOTHING`, [responder, fresh.capacity]));
+    held.set(responder, (await getRow(sql, 'responders', responder, true)) ?? fresh);
+  }
+  // In the order asked (the rows the step writes back, in its batch).
+  return new Map(ids.map((r) => [r, held.get(r)!]));
 }
 
 /**
