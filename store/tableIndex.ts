@@ -3,53 +3,57 @@ import { Posting } from './posting.js';
 
 type Row = { id: string } & Record<string, unknown>;
 type Key = string | number | boolean | null;
+
+/** One indexed field: each row's value as a number in a typed column, and per value its rows. */
 interface FieldIndex {
-  /**
-   * Per value, its rows: the id itself while one row holds it (an id-like value: a job's
-   * incidentId, a closedAt time), a Posting once two do (about 200 bytes of heap less per
-   * row for a field whose values are mostly unique); null once no row holds it (see
-   * `dropValue`).
-   */
-  byValue: Map<Key, Posting | string | null>;
-  /** The value each row was indexed under: a row mutated in place is still found and moved. */
-  keyOf: Map<string, Key>;
-  /** Values in `byValue` that no row holds (null entries). */
-  dropped: number;
+  /** Each value's number (from 1), given when a row first holds it. */
+  codes: Map<Key, number>;
+  /** Per row number, its value's number (0: none, or not a plain value). */
+  col: Uint32Array;
+  /** Per value number: the row number of the one row holding it, a Posting once two do; undefined: none now. */
+  posts: Array<Posting | number | undefined>;
+  /** Values numbered that no row holds now (renumbered away once they outnumber the rest). */
+  unused: number;
 }
 
 /**
  * Indexes for one table: the insertion order of its rows, and equality indexes on
  * top-level fields, each built the first time `list` filters on that field and kept up
  * to date afterwards (so `incidents` by status/agent/fingerprint, `jobs` by agent... cost
- * nothing until asked for, and one scan when first asked).
+ * nothing until asked for, and one scan when first asked). Compact: each row has a number
+ * (its place in insertion order; a row put again after a remove gets a new one), a field
+ * keeps a 4-byte column of value numbers per row and, per value, the row numbers holding
+ * it (one number, or a Posting): beside the id → number map, a few bytes a row a field,
+ * and nothing per row that is not a number, so a row kept on disk only (see ColdRows)
+ * costs its index little.
  */
 export class TableIndex {
-  #seq = new Map<string, number>();
+  #no = new Map<string, number>();
+  /** Per row number, the row's id (undefined: removed). */
+  #ids: Array<string | undefined> = [];
   readonly #fields = new Map<string, FieldIndex>();
-  #next = 0;
-  /** Rows deleted from `#seq` since it was last rebuilt. */
-  #removed = 0;
+  /** Row numbers freed by removals since the rows were last renumbered. */
+  #freed = 0;
 
   constructor(rows: Record<string, unknown>) {
-    for (const id in rows) this.#seq.set(id, this.#next++);
+    for (const id in rows) this.#number(id);
   }
 
   /** Records that row `id` became `row` (undefined: removed). */
   update(id: string, row: Row | undefined): void {
     if (!row) {
-      if (this.#seq.delete(id) && ++this.#removed > REBUILD_AFTER && this.#removed > this.#seq.size) {
-        this.#seq = new Map(this.#seq);
-        this.#removed = 0;
-      }
-    } else if (!this.#seq.has(id)) this.#seq.set(id, this.#next++);
+      const no = this.#no.get(id);
+      if (no === undefined) return;
+      this.#no.delete(id);
+      this.#ids[no] = undefined;
+      for (const index of this.#fields.values()) move(index, no, 0);
+      if (++this.#freed > REBUILD_AFTER && this.#freed > this.#no.size) this.#renumber();
+      return;
+    }
+    const no = this.#no.get(id) ?? this.#number(id);
     for (const [field, index] of this.#fields) {
-      const key = row && isKey(row[field]) ? (row[field] as Key) : undefined;
-      // Most puts leave an indexed field as it was: nothing to move.
-      if (key !== undefined && index.keyOf.has(id) && index.keyOf.get(id) === key) continue;
-      // A row that moves keeps its keyOf entry (overwritten by indexAs): deleting and
-      // re-adding it would leave a tombstone in keyOf per move.
-      unindex(index, id, key === undefined);
-      if (key !== undefined) this.#indexAs(index, id, key);
+      const value = row[field];
+      move(index, no, isKey(value) ? codeOf(index, value as Key) : 0);
     }
   }
 
@@ -62,105 +66,163 @@ export class TableIndex {
    */
   list<R>(rows: Record<string, R | number>, where: object = {}, last?: number, read: (id: string) => R = (id) => rows[id] as R): R[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
-    const tail = (ids: string[]) => (last === undefined ? ids : last > 0 ? ids.slice(-last) : []).map(read);
-    if (conds.length === 0) return tail(Object.keys(rows));
+    const pick = <T>(all: T[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
+    const rowOf = (no: number) => read(this.#ids[no] as string);
+    if (conds.length === 0) return pick(Object.keys(rows)).map(read);
     const matches = (row: Row) => conds.every(([field, value]) => equal(row[field], value));
-    const accept = (id: string) => {
-      if (!Object.hasOwn(rows, id)) return false;
+    const accept = (no: number) => {
+      const id = this.#ids[no];
+      if (id === undefined || !Object.hasOwn(rows, id)) return false;
       const row = rows[id];
       if (typeof row !== 'number') return matches(row as Row);
       return conds.every(([field, value]) => {
         const index = isKey(value) ? this.#fields.get(field) : undefined;
-        return index ? index.keyOf.get(id) === value : equal((read(id) as Row)[field], value);
+        return index ? index.col[no] === index.codes.get(value as Key) : equal((read(id) as Row)[field], value);
       });
     };
-    let best: Posting | null = null;
+    let best: { index: FieldIndex; code: number; post: Posting } | null = null;
     for (const [field, value] of conds) {
       if (!isKey(value)) continue;
-      const found = this.#field(field, rows, read).byValue.get(value as Key);
-      if (!found) return [];
+      const index = this.#field(field, rows, read);
+      const code = index.codes.get(value as Key) ?? 0;
+      const post = index.posts[code];
+      if (code === 0 || post === undefined) return [];
       // One row holds the value: it is the answer, or there is none.
-      if (typeof found === 'string') return accept(found) ? tail([found]) : [];
-      if (!best || found.size < best.size) best = found;
+      if (typeof post === 'number') return accept(post) ? pick([post]).map(rowOf) : [];
+      if (!best || post.size < best.post.size) best = { index, code, post };
     }
-    if (!best) return tail(Object.keys(rows).filter(accept));
-    // Entry order is table order: the last rows are read from the end, costing what they return.
-    if (last !== undefined && best.inOrder) return best.tail(last, accept).reverse().map(read);
-    const out: string[] = [];
-    for (const id of best.ids) if (accept(id)) out.push(id);
-    if (best.inOrder) return tail(out);
-    // Ids entered this value's set out of table order (a row moved into it): sort them back.
-    const seq = (id: string) => this.#seq.get(id) ?? 0;
-    return tail(out.sort((a, b) => seq(a) - seq(b)));
+    if (!best) return pick(Object.keys(rows).filter((id) => accept(this.#no.get(id) ?? -1))).map(read);
+    const { index, code, post } = best;
+    const holds = (no: number) => index.col[no] === code;
+    // Row numbers are table order: the last rows are read from the end, costing what they return.
+    if (last !== undefined) return post.tail(last, holds, accept).reverse().map(rowOf);
+    return post.all(holds).filter(accept).map(rowOf);
+  }
+
+  #number(id: string): number {
+    const no = this.#ids.length;
+    this.#ids.push(id);
+    this.#no.set(id, no);
+    return no;
   }
 
   #field(field: string, rows: Record<string, unknown>, read: (id: string) => unknown): FieldIndex {
     let index = this.#fields.get(field);
     if (!index) {
-      index = { byValue: new Map(), keyOf: new Map(), dropped: 0 };
+      index = { codes: new Map(), col: new Uint32Array(Math.max(16, this.#ids.length)), posts: [undefined], unused: 0 };
       for (const id in rows) {
         const value = (read(id) as Row)[field];
-        if (isKey(value)) this.#indexAs(index, id, value as Key);
+        if (isKey(value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
       }
       this.#fields.set(field, index);
     }
     return index;
   }
 
-  #indexAs(index: FieldIndex, id: string, key: Key): void {
-    index.keyOf.set(id, key);
-    const ids = index.byValue.get(key);
-    if (ids === undefined || ids === null) {
-      if (ids === null) index.dropped--;
-      index.byValue.set(key, id);
-    } else if (typeof ids !== 'string') ids.add(id, this.#seq.get(id) ?? 0);
-    else if (ids !== id) {
-      const posting = new Posting();
-      posting.add(ids, this.#seq.get(ids) ?? 0);
-      posting.add(id, this.#seq.get(id) ?? 0);
-      index.byValue.set(key, posting);
+  /**
+   * Gives the rows numbers 0, 1, 2... again, in order, once removals have freed more
+   * numbers than rows hold (and at least REBUILD_AFTER): the columns and the id list
+   * then stay the size of the table, not of every row it ever held, and the id → number
+   * map sheds the dead entries V8 keeps in its buckets until a rehash.
+   */
+  #renumber(): void {
+    const ids = this.#ids.filter((id): id is string => id !== undefined);
+    const olds = new Int32Array(ids.length);
+    let k = 0;
+    for (let no = 0; no < this.#ids.length; no++) if (this.#ids[no] !== undefined) olds[k++] = no;
+    this.#no = new Map(ids.map((id, no) => [id, no]));
+    this.#ids = ids;
+    this.#freed = 0;
+    for (const index of this.#fields.values()) {
+      const col = new Uint32Array(Math.max(16, ids.length));
+      for (let no = 0; no < ids.length; no++) col[no] = index.col[olds[no]] ?? 0;
+      index.col = new Uint32Array(col.length);
+      index.posts = index.posts.map(() => undefined);
+      index.unused = index.codes.size;
+      for (let no = 0; no < ids.length; no++) if (col[no]) move(index, no, col[no]);
     }
   }
 }
 
-/** Takes `id` out of its value's set; `forget`: the row is gone, drop its keyOf entry too. */
-function unindex(index: FieldIndex, id: string, forget: boolean): void {
-  if (!index.keyOf.has(id)) return;
-  const key = index.keyOf.get(id) as Key;
-  if (forget) index.keyOf.delete(id);
-  const ids = index.byValue.get(key);
-  if (typeof ids === 'string') {
-    if (ids === id) dropValue(index, key);
-    return;
+/** The number of `value` in a field, given it if new. */
+function codeOf(index: FieldIndex, value: Key): number {
+  let code = index.codes.get(value);
+  if (code === undefined) {
+    index.codes.set(value, (code = index.posts.length));
+    index.posts.push(undefined);
+    index.unused++;
   }
-  ids?.delete(id);
-  if (ids?.size === 0) dropValue(index, key);
+  return code;
+}
+
+/** Row `no` now holds value number `code` (0: none) in this field. */
+function move(index: FieldIndex, no: number, code: number): void {
+  const old = index.col[no] ?? 0;
+  if (old === code) return;
+  if (no >= index.col.length) {
+    const grown = new Uint32Array(Math.max(no + 1, index.col.length * 2));
+    grown.set(index.col);
+    index.col = grown;
+  }
+  index.col[no] = code;
+  if (code !== 0) enter(index, code, no);
+  // Left last: leaving may number the values again, and the new one is in use by now.
+  if (old !== 0) leave(index, old, no);
+}
+
+/** Row `no` entered value number `code`: a second row makes the value's number a Posting. */
+function enter(index: FieldIndex, code: number, no: number): void {
+  const post = index.posts[code];
+  if (post === undefined) {
+    index.posts[code] = no;
+    index.unused--;
+  } else if (typeof post === 'number') {
+    const posting = new Posting();
+    posting.add(post);
+    posting.add(no);
+    index.posts[code] = posting;
+  } else post.add(no);
+}
+
+/** Row `no` left value number `code`: its Posting shrinks, back to a number at one row. */
+function leave(index: FieldIndex, code: number, no: number): void {
+  const post = index.posts[code];
+  const holds = (n: number) => index.col[n] === code;
+  if (typeof post === 'number') {
+    if (post === no) index.posts[code] = undefined;
+  } else if (post) {
+    post.delete(holds);
+    if (post.size > 1) return;
+    index.posts[code] = post.size === 1 ? post.all(holds)[0] : undefined;
+  }
+  if (index.posts[code] === undefined && ++index.unused > REBUILD_AFTER && index.unused > index.codes.size - index.unused) recode(index);
 }
 
 /**
  * Rebuild a map once it has dropped more keys than it holds (and at least this many):
  * V8's ordered hash maps keep a deleted entry in its bucket chain until the table is
  * rehashed, and a map whose size stays level (values that come and go: an incident id,
- * a status) is rarely rehashed, so every lookup walks more dead entries as a run goes on.
+ * a status) is rarely rehashed, so every lookup would walk more dead entries as a run goes
+ * on. So a value no row holds keeps its number (a job's `incidentId` is null from its
+ * submit until its incident opens: deleting and adding null once per job left a dead
+ * entry per job in the chain every lookup of null walked, 9 µs a job at 20k jobs) until
+ * such values outnumber the rest; then the field's values are numbered again.
  */
 const REBUILD_AFTER = 1024;
 
-/**
- * Marks a value no row holds any more (its entry set to null, not deleted), and rebuilds
- * `byValue` without such entries once they outnumber the live ones. Deleting it would leave
- * a dead entry in its bucket each time a value empties and fills again: a job's
- * `incidentId` is null from its submit until its incident opens, so every job did that to
- * the null entry, in one chain, while the map of incident ids kept growing and was rarely
- * rehashed, and each lookup of null walked them all (9 µs a job at 20k jobs, 17 at 40k).
- */
-function dropValue(index: FieldIndex, key: Key): void {
-  index.byValue.set(key, null);
-  if (++index.dropped > REBUILD_AFTER && index.dropped > index.byValue.size - index.dropped) {
-    const live = new Map<Key, Posting | string | null>();
-    for (const [value, ids] of index.byValue) if (ids !== null) live.set(value, ids);
-    index.byValue = live;
-    index.dropped = 0;
+/** Numbers a field's values again, leaving out those no row holds. */
+function recode(index: FieldIndex): void {
+  const codes = new Map<Key, number>();
+  const posts: FieldIndex['posts'] = [undefined];
+  const next = new Uint32Array(index.posts.length);
+  for (const [value, code] of index.codes) {
+    if (index.posts[code] === undefined) continue;
+    next[code] = posts.length;
+    codes.set(value, posts.length);
+    posts.push(index.posts[code]);
   }
+  for (let no = 0; no < index.col.length; no++) index.col[no] = next[index.col[no]];
+  [index.codes, index.posts, index.unused] = [codes, posts, 0];
 }
 
 function isKey(value: unknown): boolean {
