@@ -7,6 +7,9 @@ import type { AuditPage, AuditQuery } from './types.js';
 export const INDEXED = ['entityId', 'agent', 'workflow', 'action', 'level'] as const;
 export type IndexedField = (typeof INDEXED)[number];
 
+/** Per value number: its one row, or its rows (ascending) and how many; undefined for none. */
+type Posts = Array<{ arr: Uint32Array; len: number } | number | undefined>;
+
 /** Loaded value tables a column probes before it merges them (see Column.set). */
 const MERGE_AFTER = 8;
 
@@ -246,7 +249,10 @@ class Column {
   #loaded: Array<{ table: ValueTable; base: number }> = [];
   readonly #ids = new Map<string, number>();
   #count = 0;
-  readonly #posts: Array<{ arr: Uint32Array; len: number } | number | undefined> = [undefined];
+  /** Rows [0, #rows) have a number in `#data`. */
+  #rows = 0;
+  /** Per value number, its rows (see #postings); null until first asked for after a load. */
+  #posts: Posts | null = [undefined];
   /** Values numbered since the side file last took them (persisting only), in number order. */
   #fresh: string[] | null;
 
@@ -277,13 +283,38 @@ class Column {
       base += part.lengths.length;
     }
     this.#count = base;
+    // The numbers copied in; each value's rows are laid out when first asked for (see #postings).
+    const size = ids.reduce((sum, part) => sum + part.length, 0);
+    this.#data = new Uint32Array(Math.max(1024, size));
     let pos = 0;
     for (const part of ids) {
-      for (let k = 0; k < part.length; k++) {
-        if (part[k] > base) throw new Error(`audit index value number ${part[k]} out of range`);
-        this.#place(pos++, part[k]);
+      this.#data.set(part, pos);
+      pos += part.length;
+    }
+    [this.#rows, this.#posts] = [size, null];
+  }
+
+  /**
+   * Per value, its rows: built from the numbers in one go the first time they are asked for
+   * after a load (each value's rows counted first, so nothing grows), kept up to date after.
+   */
+  #postings(): Posts {
+    if (this.#posts) return this.#posts;
+    const [data, size, base] = [this.#data, this.#rows, this.#count];
+    const counts = new Uint32Array(base + 1);
+    for (let k = 0; k < size; k++) if (data[k] <= base) counts[data[k]]++;
+    // Filled in order first: set far past its end, the array would turn into a slow dictionary.
+    const posts: Posts = new Array(base + 1).fill(undefined);
+    for (let k = 0; k < size; k++) {
+      const id = data[k];
+      if (id === 0 || id > base) continue;
+      if (counts[id] === 1) posts[id] = k;
+      else {
+        const post = (posts[id] ??= { arr: new Uint32Array(counts[id]), len: 0 }) as { arr: Uint32Array; len: number };
+        post.arr[post.len++] = k;
       }
     }
+    return (this.#posts = posts);
   }
 
   #merge(): void {
@@ -316,16 +347,18 @@ class Column {
       this.#data = grown;
     }
     this.#data[pos] = id;
-    if (id === 0) return;
-    let post = this.#posts[id];
+    this.#rows = Math.max(this.#rows, pos + 1);
+    const posts = this.#posts;
+    if (id === 0 || !posts) return;
+    let post = posts[id];
     if (post === undefined) {
-      this.#posts[id] = pos;
+      posts[id] = pos;
       return;
     }
     if (typeof post === 'number') {
       const arr = new Uint32Array(8);
       arr[0] = post;
-      this.#posts[id] = post = { arr, len: 1 };
+      posts[id] = post = { arr, len: 1 };
     }
     if (post.len === post.arr.length) {
       const grown = new Uint32Array(post.arr.length * 2);
@@ -352,7 +385,8 @@ class Column {
   }
 
   positions(value: string, size: number): ArrayLike<number> {
-    const post = this.#posts[this.idOf(value)];
+    const id = this.idOf(value);
+    const post = id === 0 ? undefined : this.#postings()[id];
     if (post === undefined) return [];
     if (typeof post === 'number') return post < size ? [post] : [];
     let len = post.len;
@@ -362,8 +396,11 @@ class Column {
 
   /** Forgets positions from `size` on (a read that failed half way). */
   truncate(size: number): void {
-    for (const [id, post] of this.#posts.entries()) {
-      if (typeof post === 'number' && post >= size) this.#posts[id] = undefined;
+    this.#rows = Math.min(this.#rows, size);
+    this.#data.fill(0, size);
+    const posts = this.#posts ?? [];
+    for (const [id, post] of posts.entries()) {
+      if (typeof post === 'number' && post >= size) posts[id] = undefined;
       if (typeof post !== 'object') continue;
       while (post.len > 0 && post.arr[post.len - 1] >= size) post.len--;
     }

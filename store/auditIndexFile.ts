@@ -86,15 +86,24 @@ const NOTHING: IndexRead = { parts: [], rows: 0, bytes: 0, fileBytes: 0 };
  * @example const read = await readAuditIndex('run.audit.idx', 'run.audit.jsonl', 600_000, true);
  */
 export async function readAuditIndex(path: string, auditPath: string, maxRows: number, text: boolean): Promise<IndexRead> {
-  if (!INDEX_SUPPORTED || maxRows === 0) return NOTHING;
-  let file: Buffer;
+  return trustedParts(await readIndexFile(path), auditPath, maxRows, text);
+}
+
+/** The side file's bytes, or null (missing, unreadable, or not supported here); never rejects, so it can be read while other work goes on. */
+export async function readIndexFile(path: string): Promise<Buffer | null> {
+  if (!INDEX_SUPPORTED) return null;
   try {
-    file = await readFile(path);
+    const file = await readFile(path);
+    // Typed arrays over the file's bytes need them 4-byte aligned.
+    return file.byteOffset % 4 === 0 ? file : Buffer.from(file);
   } catch {
-    return NOTHING;
+    return null;
   }
-  // Typed arrays over the file's bytes need them 4-byte aligned.
-  if (file.byteOffset % 4 !== 0) file = Buffer.from(file);
+}
+
+/** What of the side file's bytes (see `readIndexFile`) holds up, as `readAuditIndex` says. */
+export function trustedParts(file: Buffer | null, auditPath: string, maxRows: number, text: boolean): IndexRead {
+  if (!file || maxRows === 0) return NOTHING;
   let audit: number;
   try {
     audit = openSync(auditPath, 'r');

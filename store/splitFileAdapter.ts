@@ -2,7 +2,7 @@ import { stat, truncate, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { AuditFile } from './auditFile.js';
-import { AuditIndexWriter, INDEX_SUPPORTED, readAuditIndex } from './auditIndexFile.js';
+import { AuditIndexWriter, INDEX_SUPPORTED, readIndexFile, trustedParts } from './auditIndexFile.js';
 import { readAuditLines } from './auditLines.js';
 import { AuditLog } from './auditLog.js';
 import { cutTail, openForWrite, writeTail } from './durableFs.js';
@@ -56,13 +56,15 @@ export class SplitFileAdapter implements Adapter<StoreData> {
 
   async read(): Promise<StoreData | null> {
     const { state: stateFile, audit: auditFile } = this.files;
+    // The audit index file is read from disk while the state file is parsed.
+    const indexFile = this.#opened ? null : readIndexFile(this.files.auditIndex);
     const state = await this.#state.read();
     if (!state && !this.#opened) await this.#refuseOrphanAudit();
     const count = state?.auditCount ?? 0;
     if (count < this.#rows) {
       throw new StoreError(`${stateFile} now covers ${count} audit rows, fewer than the ${this.#rows} already read: the store was replaced; open it again`, 'corrupt', stateFile);
     }
-    if (!this.#opened) await this.#readIndex(count);
+    if (indexFile) this.#readIndex(count, await indexFile);
     // Rows go into the log as they are read (never all parsed at once); a read that
     // fails half way takes its rows back out, so the next read starts from the same line.
     const mark = this.#audit.mark();
@@ -154,8 +156,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
    * the log unparsed; the rows after them are then read from the audit file. A writer goes
    * on from there, appending to the index file as rows are committed; a reader never writes.
    */
-  async #readIndex(count: number): Promise<void> {
-    let read = await readAuditIndex(this.files.auditIndex, this.files.audit, count, this.#audit.indexKeepsText);
+  #readIndex(count: number, file: Buffer | null): void {
+    let read = trustedParts(file, this.files.audit, count, this.#audit.indexKeepsText);
     try {
       this.#audit.addIndexed(read.parts);
     } catch {
