@@ -1,15 +1,16 @@
 /**
  * The Agent Watcher over a big store: `incidents` incidents and `audits` audit rows
  * (100,000 and 600,000 in `npm run bench`), opened read-only as `incident-flow watch` does.
- * Times the open, then 50 requests of every API answer (p95), and full-text audit searches.
+ * Times the open (and, interleaved, the open without the audit index file), then 50
+ * requests of every API answer (p95), and full-text audit searches.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { SEVERITIES, type IncidentRecord } from '../machines/types.js';
 import { percentile } from '../reports/stats.js';
-import { openStore } from '../store/index.js';
+import { openStore, storeFiles } from '../store/index.js';
 import { startWatcher } from '../watcher/index.js';
 import { median } from './measure.js';
 import { auditRow, incidentRow } from './store.js';
@@ -18,6 +19,11 @@ export interface WatcherScaleBench {
   /** Opening the store read-only: median wall and CPU ms of 3 opens (CPU: this process's, GC threads included). */
   openMs: number;
   openCpuMs: number;
+  /** The same without its audit index file (every audit row parsed, as before it existed), interleaved with those. */
+  rebuildMs: number;
+  rebuildCpuMs: number;
+  /** Sizes of the state, audit and audit index files, in bytes. */
+  bytes: { state: number; audit: number; auditIndex: number };
   /** Per API answer: p95 and slowest of 50 requests, in ms. */
   routes: Array<{ name: string; path: string; p95: number; max: number }>;
   /** Full-text audit searches (`/api/audit?text=…`): p95 over different terms. */
@@ -45,17 +51,24 @@ export async function benchWatcherAtScale(incidents: number, audits: number): Pr
     }
     await writer.close();
 
-    const opens: number[] = [];
-    const openCpu: number[] = [];
-    for (let k = 0; k < 3; k++) {
+    const files = storeFiles(file);
+    const bytes = { state: statSync(files.state).size, audit: statSync(files.audit).size, auditIndex: statSync(files.auditIndex).size };
+    const timed = { opens: [] as number[], openCpu: [] as number[], rebuilds: [] as number[], rebuildCpu: [] as number[] };
+    const timeOpen = async (wall: number[], cpuMs: number[]) => {
       // The writer's and the last open's garbage is collected first: a watcher opens in a fresh process.
       global.gc?.();
       const [t, cpu] = [performance.now(), process.cpuUsage()];
       const s = await openStore(file, { readonly: true, search: true });
-      opens.push(performance.now() - t);
+      wall.push(performance.now() - t);
       const used = process.cpuUsage(cpu);
-      openCpu.push((used.user + used.system) / 1000);
+      cpuMs.push((used.user + used.system) / 1000);
       await s.close();
+    };
+    for (let k = 0; k < 3; k++) {
+      await timeOpen(timed.opens, timed.openCpu);
+      renameSync(files.auditIndex, `${files.auditIndex}.aside`);
+      await timeOpen(timed.rebuilds, timed.rebuildCpu);
+      renameSync(`${files.auditIndex}.aside`, files.auditIndex);
     }
     const store = await openStore(file, { readonly: true, search: true });
     const watcher = await startWatcher({ store, machines: { incident: incidentMachine }, pollMs: 3_600_000 });
@@ -93,7 +106,7 @@ export async function benchWatcherAtScale(incidents: number, audits: number): Pr
     for (let k = 0; k < 10; k++) searches.push(await time(`/audit?text=${encodeURIComponent(terms[k % terms.length])}`));
     await watcher.close();
     await store.close();
-    return { openMs: median(opens), openCpuMs: median(openCpu), routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length } };
+    return { openMs: median(timed.opens), openCpuMs: median(timed.openCpu), rebuildMs: median(timed.rebuilds), rebuildCpuMs: median(timed.rebuildCpu), bytes, routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

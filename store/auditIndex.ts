@@ -92,7 +92,7 @@ export class AuditIndex {
     const pos = this.#size++;
     for (const [field, column] of this.#columns) column.set(pos, valueOf(row, field));
     if (this.#text || this.#pending) {
-      const text = AuditText.rowText(TEXT_FIELDS.map((field) => row[field]));
+      const text = AuditText.rowText([row.message, row.action, row.actor, row.entityId]);
       this.#text?.addText(text);
       this.#pending?.push(text);
     }
@@ -263,7 +263,7 @@ class Column {
   set(pos: number, value: string | undefined): void {
     let id = 0;
     if (value !== undefined) {
-      id = this.idOf(value);
+      id = this.#ids.get(value) ?? (this.#loaded.length > 0 ? this.#loadedId(value) : 0);
       if (id === 0) {
         this.#ids.set(value, (id = ++this.#count));
         this.#fresh?.push(value);
@@ -374,8 +374,11 @@ class Column {
 
   /** The number of a value; 0 when no row has it. */
   idOf(value: string): number {
-    const id = this.#ids.get(value);
-    if (id !== undefined || this.#loaded.length === 0) return id ?? 0;
+    return this.#ids.get(value) ?? (this.#loaded.length > 0 ? this.#loadedId(value) : 0);
+  }
+
+  /** The number of a value taken in from the side file; 0 when none has it. */
+  #loadedId(value: string): number {
     const hash = hashValue(value);
     for (const { table, base } of this.#loaded) {
       const found = table.find(value, hash);

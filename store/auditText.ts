@@ -4,6 +4,11 @@ const BLOCK_ROWS = 4096;
 const ROW_SEP = '\u0001';
 const FIELD_SEP = '\u0000';
 
+/** A searched field's text: `String(value ?? '')`, lowercased. */
+function lower(value: unknown): string {
+  return (typeof value === 'string' ? value : String(value ?? '')).toLowerCase();
+}
+
 /** Rows' texts joined by a separator, and each one's length (see `AuditText.slice`). */
 export interface JoinedText {
   joined: string;
@@ -41,7 +46,10 @@ export class AuditText {
 
   /** The text a row's searched fields are searched in. */
   static rowText(fields: readonly unknown[]): string {
-    return fields.map((value) => String(value ?? '').toLowerCase()).join(FIELD_SEP);
+    // Joined, not concatenated: a join makes one flat string, `+` a tree of pieces to flatten later.
+    const parts: string[] = [];
+    for (const value of fields) parts.push(lower(value));
+    return parts.join(FIELD_SEP);
   }
 
   /**
@@ -56,7 +64,9 @@ export class AuditText {
 
   /** Rows' texts as `slice` gives them. */
   static join(rows: readonly string[]): JoinedText {
-    return { joined: rows.join(ROW_SEP), lengths: Uint32Array.from(rows, (row) => row.length) };
+    const lengths = new Uint32Array(rows.length);
+    for (let k = 0; k < rows.length; k++) lengths[k] = rows[k].length;
+    return { joined: rows.join(ROW_SEP), lengths };
   }
 
   /**
