@@ -3,14 +3,14 @@ import type pg from 'pg';
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import { responderMachine } from '../../machines/responderMachine.js';
 import { workerMachine } from '../../machines/workerMachine.js';
-import type { DecisionRecord, JobRecord } from '../../machines/types.js';
+import type { JobRecord } from '../../machines/types.js';
 import type { PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
 import { checkAnswer, checkJob, stoppedError } from '../engineCalls.js';
 import { listenerFailed } from '../listenerFailure.js';
+import { RESPONDERS } from '../responders.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
 import type { SentSpec } from './clusterHost.js';
-import type { Sql } from './pgRows.js';
 
 /** How a cluster engine uses the database and the queue (defaults suit production). */
 export interface ClusterSettings {
@@ -87,6 +87,14 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       for (const a of options.agents ?? []) {
         if (!(await parts.getRow(sql, 'agents', a.id))) await parts.putRows(sql, 'agents', [{ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [], status: 'active', pausedBy: null, updatedAt: at }]);
       }
+      // Every responder's row, created (in the order every step locks them) with its capacity, the
+      // option's or 5, unless a process already has: a step then finds every row it locks, and never
+      // creates one while it holds another (two steps doing so in turn would wait for each other).
+      const ids = [...RESPONDERS].sort();
+      await sql.query(
+        `INSERT INTO responders (id, capacity, active, queue, updated_at) SELECT id, capacity, '{}', '{}', now() FROM unnest($1::text[], $2::int[]) AS r(id, capacity) ORDER BY id ON CONFLICT (id) DO NOTHING`,
+        [ids, ids.map((id) => options.responders?.[id]?.capacity ?? 5)],
+      );
       // The configured capacities hold from now on, as in one process (the last process started sets them);
       // rows in the order every step locks them.
       for (const [id, r] of Object.entries(options.responders ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -7,7 +7,8 @@ import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork } from './bossQueue.js';
 import type { Step } from './incidentStep.js';
 import { pureTransition } from './pureTransition.js';
-import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
+import { batchOf, getRow, type Sql, type WriteBatch } from './pgRows.js';
+import type pg from 'pg';
 import { prepared } from '../../store/postgres/connection.js';
 import { fromColumns, type ColumnValues } from '../../store/postgres/rows.js';
 import { selectList } from '../../store/postgres/writeRows.js';
@@ -123,8 +124,8 @@ function ackLatency(cx: ClusterContext, responder: Responder): number {
 
 /**
  * The responders' rows, locked in one statement, in the order of their ids (every step takes
- * them in that order, so two steps never wait for each other's); a row is created with its
- * configured capacity the first time.
+ * them in that order, so two steps never wait for each other's). Every engine creates the
+ * rows when it starts; one missing still (deleted since) is created here.
  */
 async function lockResponders(sql: Sql, cx: ClusterContext, ids: readonly Responder[]): Promise<Map<Responder, ResponderRecord>> {
   const held = new Map<Responder, ResponderRecord>();
@@ -189,12 +190,23 @@ export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owne
   if (rowCount === 1) work.push({ id: jobId, data: { t: 'deadline', owner, kind: p.kind }, startAfter: p.dueAt });
 }
 
-/** Resumes what this incident paused (as `createFleet().resume` does in one process). */
+/**
+ * Resumes what this incident paused (as `createFleet().resume` does in one process): the
+ * agents and workflows it paused before (read in one round trip) and those a duty paused
+ * earlier in this transaction, still in the batch (their version there wins), each put back
+ * active — written once, in the step's batch.
+ */
 async function liftMitigation(sql: Sql, batch: WriteBatch, incidentId: string, at: string): Promise<void> {
-  // Rows a duty paused earlier in this transaction are written first, so the reads see them.
-  if (batch.holds('agents') || batch.holds('workflows')) await batch.flush(sql);
-  const agents = await listRows(sql, 'agents', 'paused_by = $1', [incidentId]);
-  batch.put('agents', agents.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
-  const workflows = await listRows(sql, 'workflows', 'paused_by = $1', [incidentId]);
-  batch.put('workflows', workflows.map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })));
+  const where = `paused_by = ${sql.escapeLiteral(incidentId)} ORDER BY seq`;
+  const [agents, workflows] = (await sql.query(`SELECT ${selectList('agents')} FROM agents WHERE ${where}; SELECT ${selectList('workflows')} FROM workflows WHERE ${where}`)) as unknown as pg.QueryResult<ColumnValues>[];
+  const resume = <T extends 'agents' | 'workflows'>(table: T, stored: ColumnValues[]) => {
+    const paused = new Map(stored.map((row) => fromColumns(table, row)).map((row) => [row.id, row]));
+    for (const row of batch.pendingIn(table)) {
+      if (row.pausedBy === incidentId) paused.set(row.id, row);
+      else paused.delete(row.id);
+    }
+    batch.put(table, [...paused.values()].map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })) as never);
+  };
+  resume('agents', agents.rows);
+  resume('workflows', workflows.rows);
 }

@@ -59,9 +59,9 @@ export class WriteBatch {
     return this.tables.get(table)?.get(id) as RowOf<T> | undefined;
   }
 
-  /** Whether rows of `table` wait in this batch. */
-  holds(table: TableName): boolean {
-    return this.tables.has(table);
+  /** The rows of `table` put in this batch and not yet written. */
+  pendingIn<T extends TableName>(table: T): Array<RowOf<T>> {
+    return [...(this.tables.get(table)?.values() ?? [])] as Array<RowOf<T>>;
   }
 
   append(entries: readonly AuditEntry[]): void {

@@ -75,18 +75,19 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       if (lost) options.onConnection?.('restored');
       return result;
     } catch (error) {
+      // A serialization failure, a deadlock or the fingerprint check: the connection itself is sound.
+      const connection = isRetryable(error) && !/^(40001|40P01|23P01)$/.test(String((error as { code?: unknown }).code ?? ''));
       if (client) {
         if (!options.plain) await client.query('ROLLBACK').catch(() => undefined);
         // A client whose connection broke must not go back to the pool; it keeps its listener,
         // as the server's last word (57P01 on a restart) may be read after the query failed.
-        if (isRetryable(error)) client.release(error as Error);
+        if (connection) client.release(error as Error);
         else {
           client.off('error', ignore);
           client.release();
         }
       }
       if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
-      const connection = !/^(40001|40P01|23P01)$/.test(String((error as { code?: unknown }).code ?? ''));
       if (connection && !lost) {
         lost = true;
         options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
