@@ -2,6 +2,7 @@ import type { Low } from 'lowdb';
 import { createCommitQueue } from './commitQueue.js';
 import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
+import { DirtyRows } from './dirtyRows.js';
 import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
 import type { Thaw } from './tableSet.js';
@@ -40,8 +41,11 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const tables = new TableSet(() => low.data.tables, opts.thaw);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
-  /** Rows touched since the last commit, keyed by table and id; a row inserted goes last, as in its table. */
-  let dirtyRows = new Map<string, RowChanges['rows'][number]>();
+  /**
+   * Rows touched since the last commit: per table, each row's note, and the notes in order
+   * (a row inserted goes last, as in its table; a note taken back is marked `dead`).
+   */
+  let dirty = new DirtyRows();
   /** The rows of commits that failed, in order: the next commit writes them again, first. */
   let unwritten: RowChanges['rows'] = [];
   let dirtyMeta = false;
@@ -50,14 +54,14 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
 
   async function commit(): Promise<void> {
     const to = low.data.audit_log.length;
-    if (readonly || (to === committedAudit && dirtyRows.size === 0 && unwritten.length === 0 && !dirtyMeta)) return;
+    if (readonly || (to === committedAudit && dirty.size === 0 && unwritten.length === 0 && !dirtyMeta)) return;
     const [from, meta] = [committedAudit, dirtyMeta];
-    const rows = [...unwritten, ...dirtyRows.values()];
+    const rows = [...unwritten, ...dirty.notes()];
     // Captured now: this is exactly what the write below puts on disk. The audit rows are
     // parsed from their lines (which never change) only if someone listens.
     const log = low.data.audit_log;
     const change: StoreChange = { audit: [], rows: touchedRows(rows, (table, id) => tables.get(table, id)).rows };
-    [dirtyRows, dirtyMeta, unwritten] = [new Map(), false, []];
+    [dirty, dirtyMeta, unwritten] = [new DirtyRows(), false, []];
     // The adapter writes these rows only (a file store appends them to its journal).
     low.data.changes = { rows, meta };
     try {
@@ -80,15 +84,6 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   function guard(op: string): void {
     if (readonly) throw new StoreError(`${name} is open read-only: ${op} is not allowed`, 'readonly', opts.path);
     if (closing) throw new StoreError(`${name} is closed: ${op} is not allowed`, 'closed', opts.path);
-  }
-  /** Notes a row for the next commit; `insert`: it was not in its table, so it now sits last. */
-  function touch(table: TableName, id: string, how: 'insert' | 'update' | 'remove'): void {
-    const key = `${table}\u0000${id}`;
-    const before = dirtyRows.get(key);
-    // Put again before the commit: the note it has already says all (no object per put).
-    if (before && how === 'update') return;
-    if (how === 'insert') dirtyRows.delete(key);
-    dirtyRows.set(key, { table, id, removed: how === 'remove' || (before?.removed ?? false) });
   }
   /** Group commit: one write per burst (every mutation until the event loop turns). */
   function changed(): void {
@@ -131,21 +126,21 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     appendAudit(entry) {
       guard('appendAudit');
       checkId('appendAudit', entry?.id);
-      // A copy, as the row was stored before: what the file gets is the entry's own fields.
-      low.data.audit_log.append({ ...entry });
+      // Serialized and indexed at once, nothing of the object kept: no copy needed.
+      low.data.audit_log.append(entry);
       changed();
     },
     queryAudit: (query) => low.data.audit_log.query(query),
     pageAudit: opts.pageAudit ?? (async (query) => low.data.audit_log.query(query)),
     auditCount: () => low.data.audit_log.length,
-    put(table, row) {
+    put(table, row, options) {
       guard(`put(${table})`);
       const id = checkId(`put(${table})`, row?.id);
       const inserted = !tables.has(table, id);
-      // A copy: the caller may go on editing its object, and the rows a commit writes are
-      // the store's own, never edited in place.
-      tables.put(table, { ...row });
-      touch(table, id, inserted ? 'insert' : 'update');
+      // A copy unless handed over: the caller may go on editing its object, and the rows a
+      // commit writes are the store's own, never edited in place.
+      tables.put(table, options?.handOver ? row : { ...row });
+      dirty.touch(table, id, inserted ? 'insert' : 'update');
       changed();
     },
     get: (table, id) => tables.get(table, id),
@@ -153,7 +148,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     remove(table, id) {
       guard(`remove(${table})`);
       if (!tables.remove(table, id)) return;
-      touch(table, id, 'remove');
+      dirty.touch(table, id, 'remove');
       changed();
     },
     getMeta: <V>(key: string) => (Object.hasOwn(low.data.meta, key) ? (low.data.meta[key] as V) : undefined),

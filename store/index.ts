@@ -11,4 +11,4 @@ export { SplitFileAdapter } from './splitFileAdapter.js';
 export { emptyStoreData, storeFiles } from './storeFiles.js';
 export type { StoreFiles } from './storeFiles.js';
 export { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
-export type { AuditPage, AuditQuery, ListOptions, Store, StoreChange, StoreData, TableName, Tables } from './types.js';
+export type { AuditPage, AuditQuery, ListOptions, PutOptions, Store, StoreChange, StoreData, TableName, Tables } from './types.js';

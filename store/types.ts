@@ -89,6 +89,16 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** How `Store.put` takes a row. */
+export interface PutOptions {
+  /**
+   * The caller hands the row over and never edits it again: the store keeps this object
+   * instead of a shallow copy (the engine's records and deadline rows, built afresh for
+   * each put). Default false: the caller may go on editing its object.
+   */
+  handOver?: boolean;
+}
+
 export interface ListOptions {
   /** Only the last `last` matching rows (the newest), oldest first. */
   last?: number;
@@ -128,7 +138,8 @@ export interface Store {
   pageAudit?(query?: AuditQuery): Promise<AuditPage>;
   auditCount(): number;
 
-  put<T extends TableName>(table: T, row: Tables[T]): void;
+  /** Stores `row` under its id: a copy of it, unless `options.handOver` (see PutOptions). */
+  put<T extends TableName>(table: T, row: Tables[T], options?: PutOptions): void;
   get<T extends TableName>(table: T, id: string): Tables[T] | undefined;
   /**
    * Rows in insertion order; `where` matches top-level fields by equality. `options.last`:

@@ -139,11 +139,58 @@ commits('listeners get the new audit rows and the changed rows, once per commit'
   await store.flush();
   assert.is(seen.length, 1);
   assert.equal(seen[0].audit.map((a) => a.id), ['aud_1']);
-  assert.equal(seen[0].rows.map(({ id, row }) => [id, (row as JobRecord | null)?.status ?? null]), [['job_1', 'running'], ['job_2', null]]);
+  // job_2 was put and removed between two commits: no commit ever held it, nothing to report.
+  assert.equal(seen[0].rows.map(({ id, row }) => [id, (row as JobRecord | null)?.status ?? null]), [['job_1', 'running']]);
   stop();
   store.appendAudit(audit(2));
   await store.flush();
   assert.is(seen.length, 1);
+});
+
+commits('a commit writes the rows that differ from the last commit, in table order', async () => {
+  const rows: Array<{ table: string; id: string; removed: boolean }[]> = [];
+  const adapter = { read: async () => null, write: async (data: StoreData) => void rows.push((data.changes?.rows ?? []).map(({ table, id, removed }) => ({ table, id, removed }))) };
+  const store = createStore(new Low<StoreData>(adapter, emptyStoreData()), { path: null, autoCommit: false });
+  store.put('jobs', job('job_1'));
+  store.put('jobs', job('job_2'));
+  store.put('jobs', job('job_3'));
+  await store.flush();
+  // Committed job_1 removed, job_2 updated, job_3 removed and put again (it moves last), job_4 put and removed.
+  store.remove('jobs', 'job_1');
+  store.put('jobs', job('job_4'));
+  store.put('jobs', job('job_2', { status: 'running' }));
+  store.remove('jobs', 'job_3');
+  store.put('jobs', job('job_3', { status: 'running' }));
+  store.remove('jobs', 'job_4');
+  await store.flush();
+  assert.equal(rows[1], [
+    { table: 'jobs', id: 'job_1', removed: true },
+    { table: 'jobs', id: 'job_2', removed: false },
+    { table: 'jobs', id: 'job_3', removed: true },
+  ]);
+  assert.equal(store.list('jobs').map((j) => [j.id, j.status]), [['job_2', 'running'], ['job_3', 'running']]);
+  // Put, removed and put again before a commit: written as a new row.
+  store.put('jobs', job('job_5'));
+  store.remove('jobs', 'job_5');
+  store.put('jobs', job('job_5'));
+  await store.flush();
+  assert.equal(rows[2], [{ table: 'jobs', id: 'job_5', removed: false }]);
+  // Only touched and taken back: no commit at all.
+  store.put('jobs', job('job_6'));
+  store.remove('jobs', 'job_6');
+  await store.flush();
+  assert.is(rows.length, 3);
+});
+
+commits('a row handed over is kept as it is; any other put keeps a copy', () => {
+  const store = createMemoryStore({ autoCommit: false });
+  const mine = job('job_1');
+  store.put('jobs', mine);
+  mine.status = 'running';
+  assert.is(store.get('jobs', 'job_1')?.status, 'queued');
+  const given = job('job_2');
+  store.put('jobs', given, { handOver: true });
+  assert.is(store.get('jobs', 'job_2'), given);
 });
 
 commits('a failed commit is retried by the next flush, and reported', async () => {
