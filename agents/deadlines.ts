@@ -1,6 +1,6 @@
 import type { ArmParams } from '../machines/incidentContext.js';
 import type { DeadlineRecord } from '../machines/types.js';
-import type { Runtime } from './runtime.js';
+import { HAND_OVER, type Runtime } from './runtime.js';
 
 /**
  * Durable deadlines. XState does not persist pending delayed events (a restored
@@ -9,7 +9,8 @@ import type { Runtime } from './runtime.js';
  * the rows on restore. A deadline fires with its original due time in `event.at`.
  */
 export class Deadlines {
-  private readonly timers = new Map<string, unknown>();
+  /** Per owner, each armed kind's timer and row: a row has one from the moment it is armed or restored until it fires or is disarmed. */
+  private readonly armed = new Map<string, Map<string, { timer: unknown; row: DeadlineRecord }>>();
 
   constructor(
     private readonly rt: Runtime,
@@ -18,18 +19,20 @@ export class Deadlines {
 
   arm(ownerId: string, p: ArmParams): void {
     const row: DeadlineRecord = { dueAt: p.dueAt, event: p.event, id: `${ownerId}:${p.kind}`, incidentId: ownerId, kind: p.kind };
-    this.rt.store.put('deadlines', row);
+    // Built for this put and never edited: the store keeps it as it is.
+    this.rt.store.put('deadlines', row, HAND_OVER);
     this.schedule(row);
   }
 
   disarm(ownerId: string, kinds: readonly string[]): void {
+    const mine = this.armed.get(ownerId);
+    if (!mine) return;
     for (const kind of kinds) {
-      const id = `${ownerId}:${kind}`;
-      // A row has a timer from the moment it is armed or restored until it fires or is
-      // disarmed: no timer, no row to remove (most kinds disarmed at resolution never armed).
-      if (!this.timers.has(id)) continue;
-      this.cancel(id);
-      this.rt.store.remove('deadlines', id);
+      // No timer, no row to remove (most kinds disarmed at resolution never armed).
+      const armed = mine.get(kind);
+      if (!armed) continue;
+      this.cancel(ownerId, kind);
+      this.rt.store.remove('deadlines', armed.row.id);
     }
   }
 
@@ -41,27 +44,36 @@ export class Deadlines {
   }
 
   stop(): void {
-    for (const id of [...this.timers.keys()]) this.cancel(id);
+    for (const [owner, mine] of [...this.armed]) for (const kind of [...mine.keys()]) this.cancel(owner, kind);
   }
 
   private schedule(row: DeadlineRecord): void {
-    this.cancel(row.id);
+    const { incidentId: owner, kind } = row;
+    this.cancel(owner, kind);
     const delay = Math.max(0, row.dueAt - this.rt.clock.now());
     const timer = this.rt.clock.setTimeout(() => {
-      this.timers.delete(row.id);
+      this.forget(owner, kind);
       // Only a row still in the store fires: a disarm between scheduling and firing wins.
       const current = this.rt.store.get('deadlines', row.id);
       if (!current || current.dueAt !== row.dueAt) return;
       this.rt.store.remove('deadlines', row.id);
       this.deliver(current);
     }, delay);
-    this.timers.set(row.id, timer);
+    let mine = this.armed.get(owner);
+    if (!mine) this.armed.set(owner, (mine = new Map()));
+    mine.set(kind, { timer, row });
   }
 
-  private cancel(id: string): void {
-    const timer = this.timers.get(id);
-    if (timer === undefined) return;
-    this.rt.clock.clearTimeout(timer);
-    this.timers.delete(id);
+  private cancel(owner: string, kind: string): void {
+    const armed = this.armed.get(owner)?.get(kind);
+    if (armed === undefined) return;
+    this.rt.clock.clearTimeout(armed.timer);
+    this.forget(owner, kind);
+  }
+
+  private forget(owner: string, kind: string): void {
+    const mine = this.armed.get(owner);
+    if (!mine?.delete(kind) || mine.size > 0) return;
+    this.armed.delete(owner);
   }
 }

@@ -4,7 +4,7 @@ import type { AttemptOutcome, IncidentEvent } from '../machines/incidentEvents.j
 import type { IncidentContext, IncidentInput } from '../machines/incidentContext.js';
 import type { DeadlineRecord, IncidentRecord, IncidentStatus, Responder } from '../machines/types.js';
 import { Deadlines } from './deadlines.js';
-import { isoAt, writeAudit, type Runtime } from './runtime.js';
+import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
 
 type IncidentActor = Actor<typeof incidentMachine>;
 type IncidentSnapshot = SnapshotFrom<typeof incidentMachine>;
@@ -49,12 +49,12 @@ const STATUS_OF: Record<string, IncidentStatus> = {
 export class Incidents {
   readonly machine;
   readonly deadlines: Deadlines;
-  private readonly actors = new Map<string, IncidentActor>();
-  private readonly paths = new Map<string, IncidentRecord['path']>();
+  private readonly live = new Map<string, Live>();
   /** Root-cause fingerprint → open incident, and → the last closed one (for repeats). */
   private readonly open = new Map<string, string>();
   private readonly closed = new Map<string, string>();
-  private readonly dirty = new Map<string, { actor: IncidentActor; snapshot: IncidentSnapshot; path: IncidentRecord['path'] }>();
+  /** Incidents that changed since the last flush, in the order they first changed. */
+  private dirty = new Set<Live>();
   private flushScheduled = false;
 
   constructor(
@@ -94,20 +94,19 @@ export class Incidents {
 
   start(input: IncidentInput): void {
     this.open.set(input.fingerprint, input.id);
-    this.paths.set(input.id, []);
-    this.run(createActor(this.machine, { input, clock: this.rt.clock }));
+    this.run(createActor(this.machine, { input, clock: this.rt.clock }), []);
   }
 
   /** Brings back an open incident from its persisted snapshot. */
   restore(record: IncidentRecord): void {
     this.open.set(record.fingerprint, record.id);
-    this.paths.set(record.id, record.path);
     const saved = record.snapshot as IncidentSnapshot;
     // The record's fields are the context; the snapshot keeps only what the record lacks
     // (an older store kept the whole context there: it wins, being the actor's own copy).
     const { path: _p, snapshot: _s, state: _st, status: _su, ...fields } = record;
     const snapshot = { ...saved, context: { ...fields, ...saved.context } } as IncidentSnapshot;
-    this.run(createActor(this.machine, { snapshot, input: snapshot.context, clock: this.rt.clock }));
+    // The record's path is the store's: shared, so copied before the next state is added.
+    this.run(createActor(this.machine, { snapshot, input: snapshot.context, clock: this.rt.clock }), record.path, true);
   }
 
   /** Records a closed incident's fingerprint so a later match counts as a repeat. */
@@ -116,50 +115,52 @@ export class Incidents {
   }
 
   send(id: string, event: IncidentEvent): boolean {
-    const actor = this.actors.get(id);
-    if (!actor) return false;
-    actor.send(event);
+    const live = this.live.get(id);
+    if (!live) return false;
+    live.actor.send(event);
     return true;
   }
 
   has(id: string): boolean {
-    return this.actors.has(id);
+    return this.live.has(id);
   }
 
   stateOf(id: string): string | null {
-    const actor = this.actors.get(id);
-    return actor ? stateString(actor.getSnapshot().value) : null;
+    const live = this.live.get(id);
+    return live ? stateString(live.actor.getSnapshot().value) : null;
   }
 
   contextOf(id: string): IncidentContext {
-    const actor = this.actors.get(id);
-    if (!actor) throw new Error(`incident-flow: incident ${id} is not open`);
-    return actor.getSnapshot().context;
+    const live = this.live.get(id);
+    if (!live) throw new Error(`incident-flow: incident ${id} is not open`);
+    return live.actor.getSnapshot().context;
   }
 
   openIds(): string[] {
-    return [...this.actors.keys()];
+    return [...this.live.keys()];
   }
 
   stop(): void {
     this.flush();
     this.deadlines.stop();
-    for (const actor of this.actors.values()) actor.stop();
-    this.actors.clear();
+    for (const { actor } of this.live.values()) actor.stop();
+    this.live.clear();
   }
 
-  private run(actor: IncidentActor): void {
-    const id = (actor.getSnapshot() as IncidentSnapshot).context?.id;
+  private run(actor: IncidentActor, path: IncidentRecord['path'], shared = false): void {
+    const snapshot = actor.getSnapshot() as IncidentSnapshot;
+    const id = snapshot.context?.id;
+    const live: Live = { actor, path, shared, snapshot, state: '' };
     // Registered before start so effects run during the first transition can reach it.
-    if (id) this.actors.set(id, actor);
+    if (id) this.live.set(id, live);
     actor.subscribe({
-      next: (snapshot) => this.persist(actor, snapshot),
+      next: (next) => this.persist(live, next),
       error: (err) => {
         writeAudit(this.rt, 'incident', id ?? 'unknown', { at: this.rt.clock.now(), actor: 'engine', action: 'incident.actor_error', level: 'error', message: `The incident actor failed: ${String(err)}`, meta: { error: String(err) } });
       },
     });
     actor.start();
-    this.persist(actor, actor.getSnapshot());
+    this.persist(live, actor.getSnapshot());
   }
 
   /**
@@ -167,17 +168,23 @@ export class Incidents {
    * its persisted snapshot, the costly part) is written once per burst of events,
    * in a microtask: a chain of transitions made in one go costs one write.
    */
-  private persist(actor: IncidentActor, snapshot: IncidentSnapshot): void {
+  private persist(live: Live, snapshot: IncidentSnapshot): void {
     const c = snapshot.context;
     const state = stateString(snapshot.value);
-    const path = this.paths.get(c.id) ?? [];
-    if (path.at(-1)?.state !== state) path.push({ at: isoAt(this.rt.clock.now()), state });
-    this.paths.set(c.id, path);
-    this.dirty.set(c.id, { actor, snapshot, path });
+    if (state !== live.state && live.path.at(-1)?.state !== state) {
+      const step = { at: isoAt(this.rt.clock.now()), state };
+      // The last record written holds the path as it was: add to a copy (once per write).
+      if (live.shared) {
+        live.path = [...live.path, step];
+        live.shared = false;
+      } else live.path.push(step);
+    }
+    live.snapshot = snapshot;
+    live.state = state;
+    this.dirty.add(live);
     if (snapshot.status === 'done') {
       // Dedup and repeat lookups must see the close at once, not after the write.
-      this.actors.delete(c.id);
-      this.paths.delete(c.id);
+      this.live.delete(c.id);
       if (this.open.get(c.fingerprint) === c.id) this.open.delete(c.fingerprint);
       this.closed.set(c.fingerprint, c.id);
     }
@@ -190,17 +197,32 @@ export class Incidents {
   /** Writes the records of incidents that changed since the last flush. */
   flush(): void {
     this.flushScheduled = false;
-    const batch = [...this.dirty.values()];
-    this.dirty.clear();
-    for (const { actor, snapshot, path } of batch) {
+    const batch = this.dirty;
+    this.dirty = new Set();
+    for (const live of batch) {
+      const { actor, snapshot, state } = live;
       const done = snapshot.status === 'done';
-      const state = stateString(snapshot.value);
-      const record = recordOf(snapshot.context, state, [...path], done ? undefined : persisted(actor));
-      this.rt.store.put('incidents', record);
+      // The record holds the path itself (not a copy); the next state added copies it.
+      live.shared = true;
+      const record = recordOf(snapshot.context, state, live.path, done ? undefined : persisted(actor));
+      // Built here for this put: the store keeps it as it is, and listeners get the same object.
+      this.rt.store.put('incidents', record, HAND_OVER);
       this.rt.emit({ type: 'incident', incident: record });
       if (done) actor.stop();
     }
   }
+}
+
+/** An open incident's actor and what is kept of it between two writes of its record. */
+interface Live {
+  readonly actor: IncidentActor;
+  /** The states it went through, with when. */
+  path: IncidentRecord['path'];
+  /** `path` is held by a record written since it last grew: copy it before adding to it. */
+  shared: boolean;
+  /** Its latest snapshot, and that snapshot's state value as a dotted path. */
+  snapshot: IncidentSnapshot;
+  state: string;
 }
 
 /**
@@ -210,8 +232,10 @@ export class Incidents {
  * context copies every object in it, once per burst, to be dropped at once).
  */
 function persisted(actor: IncidentActor): unknown {
-  const snapshot = actor.getSnapshot();
-  return actor.logic.getPersistedSnapshot({ ...snapshot, context: leanContext(snapshot.context) } as IncidentSnapshot);
+  const s = actor.getSnapshot();
+  // Only the fields XState persists (its methods, nodes, tags and machine are left out).
+  const lean = { status: s.status, output: s.output, error: s.error, context: leanContext(s.context), value: s.value, children: s.children, historyValue: s.historyValue };
+  return actor.logic.getPersistedSnapshot(lean as unknown as IncidentSnapshot);
 }
 
 /** A persisted snapshot less the context the record holds (both hosts store this form). */

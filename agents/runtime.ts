@@ -22,6 +22,9 @@ export interface Runtime {
 
 export const isoAt = iso;
 
+/** `store.put`'s option for a row built for that put and never edited again: the store keeps it, no copy. */
+export const HAND_OVER = Object.freeze({ handOver: true });
+
 /**
  * The runtime an engine's options ask for (defaults: a memory store, the real clock,
  * nanoid ids, Math.random), with `emit` supplied by the engine.

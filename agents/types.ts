@@ -86,7 +86,8 @@ export interface EngineOptions {
 /**
  * What `subscribe()` listeners hear. Both engines emit the same events in the same order per
  * incident: a job's `job.failed` entry, then the audit entries of the incident step it leads
- * to, each `decision` as it is requested and settled, and the `incident` record as saved.
+ * to, each `decision` as it is requested and settled, and the `incident` record as saved
+ * (the store's own object, as `store.get` returns it: read it, do not edit it).
  * Differences by design: the single-process engine saves an incident once per burst of
  * transitions, so its `incident` events may skip states the cluster engine reports (one per
  * committed step); a cluster engine's listeners hear only what was applied in their own
