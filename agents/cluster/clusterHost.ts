@@ -2,11 +2,6 @@ import pg from 'pg';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
 import { fingerprintOf } from '../../machines/policies/fingerprint.js';
-import { buildReview } from '../../reports/review.js';
-import { assess } from '../atlas.js';
-import { triage } from '../cheryl.js';
-import { createFleet } from '../fleet.js';
-import { coordinate } from '../petra.js';
 import { RESPONDERS } from '../responders.js';
 import { auditEntry, isoAt } from '../runtime.js';
 import type { JobRunner, JobSpec } from '../types.js';
@@ -20,8 +15,9 @@ import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './c
 import { createDutyView } from './dutyView.js';
 import { selectList } from '../../store/postgres/writeRows.js';
 import { fromColumns } from '../../store/postgres/rows.js';
-import { joinedJobs, joinedJobsSql, seedFor } from './dutySeeds.js';
-import { openIncident, snapshotOf, stepIncident, type Step } from './incidentStep.js';
+import { joinedJobsSql } from './dutySeeds.js';
+import { dutyStep, followUp, reviewStep, type ApplyTo } from './followUps.js';
+import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
 import { announcement, batchOf, getRow, listRows, putRows, rowSql, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 import { prepared } from '../../store/postgres/connection.js';
@@ -51,6 +47,9 @@ export class ClusterHost {
     private readonly cx: ClusterContext,
     private readonly opts: HostOptions,
   ) {}
+
+  /** `applyTo`, for the steps that follow a step (followUps.ts). */
+  private readonly apply: ApplyTo = (sql, record, event, joined) => this.applyTo(sql, record, event, joined);
 
   /**
    * Runs `work` in a transaction (retried whole on a lost connection), then publishes what it
@@ -89,25 +88,7 @@ export class ClusterHost {
     if (!record.snapshot) return null;
     const step = stepIncident(record, event, isoAt(this.cx.rt.clock.now()));
     if (!step.changed) return null;
-    return this.followUp(sql, record, step, await commitStep(sql, this.cx, record, step), joined);
-  }
-
-  /**
-   * What a step leads to at once, done in its transaction, under the same lock: the duty of a
-   * responder who just acknowledged (Cheryl's triage, Petra's coordination, Atlas's
-   * assessment) and the review the step commissioned. Their reads see the step's writes (it
-   * has sent them); their steps come after its in the audit log and in the events, as if
-   * each were an event of its own. Queued instead, each was another pg-boss item, another
-   * transaction and another read of the incident's row.
-   */
-  private async followUp(sql: Sql, previous: IncidentRecord | null, step: Step, committed: Committed, joined?: readonly JobRecord[]): Promise<Committed> {
-    const { record } = step;
-    const [stage, sub] = record.state.split('.');
-    const responder = (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage);
-    const next = responder && sub === 'working' && previous?.state !== record.state ? await this.dutyStep(sql, record, responder, joined ?? (await joinedJobs(sql, record.id)))
-      : step.effects.commissionReview ? await this.reviewStep(sql, record, joined ?? (await joinedJobs(sql, record.id)))
-      : null;
-    return next ? { events: [...committed.events, ...next.events] } : committed;
+    return followUp(this.apply, this.cx.rt, sql, record, step, await commitStep(sql, this.cx, record, step), joined);
   }
 
   /** One queued item, from whichever process queued it. */
@@ -193,48 +174,20 @@ export class ClusterHost {
     }, incidentId);
   }
 
-  /** A responder's duty queued by an earlier version (a duty is now done in the step that acknowledges, see followUp). */
+  /** A responder's duty queued by an earlier version (a duty is now done in the step that acknowledges, see followUps.ts). */
   private async duty(incidentId: string, responder: Responder): Promise<void> {
     await this.tx(async (sql, record, [joined]) => {
       if (record?.state !== `${STAGE[responder]}.working`) return null;
-      return this.dutyStep(sql, record, responder, joined.rows.map((row) => fromColumns('jobs', row)));
+      return dutyStep(this.apply, this.cx.rt, sql, record, responder, joined.rows.map((row) => fromColumns('jobs', row)));
     }, incidentId, [joinedJobsSql(incidentId)]);
   }
 
-  /** A responder's duty, run by the single-process engine's own functions over a view of the rows they read, and its step. */
-  private async dutyStep(sql: Sql, record: IncidentRecord, responder: Responder, joined: readonly JobRecord[]): Promise<Committed | null> {
-    const at = this.cx.rt.clock.now();
-    const { seed, recent } = await seedFor(sql, responder, record, at, joined);
-    const view = createDutyView(seed);
-    const rt = { ...this.cx.rt, store: view.store };
-    const ctx = snapshotOf(record).context;
-    const event = responder === 'cheryl' ? triage(rt, createFleet(rt, () => {}), ctx, at) : responder === 'petra' ? coordinate(rt, ctx, at, recent) : assess(rt, ctx, at);
-    // Written with the step, in its one statement.
-    for (const w of view.writes) batchOf(sql).put(w.table, [w.row] as never);
-    const committed = await this.applyTo(sql, record, event);
-    const decision = event.type === 'executive.assessed' && event.decisionId ? view.writes.find((w) => w.table === 'decisions' && w.row.id === event.decisionId) : undefined;
-    // The decision is heard right after the assessment's own events (before what followed it).
-    if (committed && decision?.table === 'decisions') committed.events.push({ type: 'decision', decision: decision.row });
-    return committed;
-  }
-
-  /** A review queued by an earlier version (a review is now built in the step that commissions it, see followUp). */
+  /** A review queued by an earlier version (a review is now built in the step that commissions it, see followUps.ts). */
   private async review(incidentId: string): Promise<void> {
     await this.tx(async (sql, record, [joined]) => {
       if (record?.state !== 'reviewing') return null;
-      return this.reviewStep(sql, record, joined.rows.map((row) => fromColumns('jobs', row)));
+      return reviewStep(this.apply, this.cx.rt, sql, record, joined.rows.map((row) => fromColumns('jobs', row)));
     }, incidentId, [joinedJobsSql(incidentId)]);
-  }
-
-  /** Atlas's post-incident review, built from the incident's rows, published in the step that closes it. */
-  private async reviewStep(sql: Sql, record: IncidentRecord, joined: readonly JobRecord[]): Promise<Committed | null> {
-    const at = this.cx.rt.clock.now();
-    const { seed } = await seedFor(sql, 'review', record, at, joined);
-    const view = createDutyView(seed);
-    const { document, followups } = buildReview(view.store, record.id, { now: isoAt(at), ids: this.cx.rt.ids });
-    batchOf(sql).put('kb_documents', [document]);
-    batchOf(sql).put('followups', followups);
-    return this.applyTo(sql, record, { type: 'review.published', at, documentId: document.id });
   }
 
   /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */
@@ -280,7 +233,7 @@ export class ClusterHost {
     batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: id }]);
     const input = failureInput({ id, fingerprint, repeatOf: incidents.lastClosed, job, error, spec, at, assess: this.opts.assess, policy: this.cx.rt.policy });
     const step = openIncident(input, isoAt(at));
-    return this.followUp(sql, null, step, await commitStep(sql, this.cx, null, step));
+    return followUp(this.apply, this.cx.rt, sql, null, step, await commitStep(sql, this.cx, null, step));
   }
 
   private async run(job: JobRecord, attempt: number, spec = this.opts.localSpecs.get(job.id)): Promise<{ ok: true } | { ok: false; error: unknown }> {
