@@ -53,6 +53,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   const work: QueuedWork[] = [];
   const events: EngineEvent[] = [];
   // Everything the step writes goes in one statement (with what its transaction wrote before), sent last, after the responders' locks.
+  // The incident's deadlines here; the responders' (acknowledgements, owned by them) apart, once their rows are locked.
   const batch = batchOf(sql);
   const deadlines = new DeadlineChanges();
 
@@ -74,15 +75,23 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   }
   if (effects.liftMitigation) await liftMitigation(sql, batch, id, isoAt(now));
   if (effects.attempt) work.push({ data: { t: 'attempt', incidentId: id, ...effects.attempt } });
-  // A responder's duty once acknowledged, and a commissioned review, follow in the same transaction (ClusterHost.followUp).
+  // A responder's duty once acknowledged, and a commissioned review, follow in the same transaction (followUps.ts).
   // The host's onFix hook runs from the queue too: a process killed before calling it leaves it to another.
   if (effects.startFix && previous?.state !== record.state) work.push({ data: { t: 'fix', incidentId: id, owner: effects.startFix } });
 
-  await stepResponders(sql, cx, batch, deadlines, id, step, now);
   deadlines.writeTo(batch, work);
   const audit: AuditEntry[] = effects.audit.map((p) => auditEntry(rt, 'incident', id, p));
   batch.append(audit);
   await cx.queue.insert(batch, work);
+  if (effects.responders.length > 0) {
+    // Built before the responders' rows are locked: while they are held, only their own part is left to do.
+    batch.seal();
+    const theirs = new DeadlineChanges();
+    const acks: QueuedWork[] = [];
+    await stepResponders(sql, cx, batch, theirs, id, step, now);
+    theirs.writeTo(batch, acks);
+    await cx.queue.insert(batch, acks);
+  }
   await batch.flush(sql);
 
   for (const entry of audit) events.push({ type: 'audit', entry });
