@@ -31,6 +31,8 @@ export class IncidentList {
   readonly #byId = new Map<string, Entry>();
   readonly #active = new Set<Entry>();
   readonly #counts: Record<Facet, Map<string, number>> = { agent: new Map(), workflow: new Map(), tenant: new Map() };
+  /** Per agent, workflow and tenant, its entries in the same order: a filter on one walks only them. */
+  readonly #byFacet: Record<Facet, Map<string, Entry[]>> = { agent: new Map(), workflow: new Map(), tenant: new Map() };
   #facets: Record<'agents' | 'workflows' | 'tenants', string[]> | null = null;
   #built = false;
   #next = 0;
@@ -62,7 +64,16 @@ export class IncidentList {
       // The active ones are few: sort them rather than walk every incident.
       for (const e of [...this.#active].sort((a, b) => (after(a, b) ? 1 : -1))) consider(e.summary);
     } else {
-      for (let i = this.#entries.length - 1; i >= 0; i--) consider(this.#entries[i].summary);
+      // A facet in the filter narrows the walk to its entries (the fewest, when several are set).
+      let entries = this.#entries;
+      for (const facet of FACETS) {
+        const value = f[facet];
+        if (value) {
+          const list = this.#byFacet[facet].get(value) ?? [];
+          if (list.length < entries.length) entries = list;
+        }
+      }
+      for (let i = entries.length - 1; i >= 0; i--) consider(entries[i].summary);
     }
     return { total, rows, facets: this.#facetLists() };
   }
@@ -92,32 +103,36 @@ export class IncidentList {
       this.#track(entry, 1);
     }
     this.#entries.sort((a, b) => (after(a, b) ? -1 : 1));
+    for (const entry of this.#entries) for (const facet of FACETS) this.#facetList(facet, entry)?.push(entry);
+  }
+
+  /** The entries of the entry's agent (workflow, tenant), created on first use; null when it has none. */
+  #facetList(facet: Facet, entry: Entry): Entry[] | null {
+    const value = entry.summary[facet];
+    if (!value) return null;
+    const lists = this.#byFacet[facet];
+    let list = lists.get(value);
+    if (!list) lists.set(value, (list = []));
+    return list;
   }
 
   /** Removes an entry; `updating`: the same row comes back at once, keeping its place in table order. */
   #remove(entry: Entry, updating: boolean): void {
-    const at = this.#position(entry);
-    if (this.#entries[at] === entry) this.#entries.splice(at, 1);
+    for (const list of [this.#entries, ...FACETS.map((facet) => this.#facetList(facet, entry))]) {
+      if (!list) continue;
+      const at = position(list, entry);
+      if (list[at] === entry) list.splice(at, 1);
+    }
     this.#track(entry, -1);
     if (!updating) this.#byId.delete(entry.summary.id);
   }
 
   #add(summary: IncidentSummary, seq: number): void {
     const entry = { summary, seq };
-    this.#entries.splice(this.#position(entry), 0, entry);
+    for (const list of [this.#entries, ...FACETS.map((facet) => this.#facetList(facet, entry))]) list?.splice(position(list, entry), 0, entry);
     this.#track(entry, 1);
   }
 
-  /** Index of the first entry not listed after `entry` (binary search: entries are sorted). */
-  #position(entry: Entry): number {
-    let [lo, hi] = [0, this.#entries.length];
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (after(this.#entries[mid], entry)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 
   /** Keeps the id map, the active set and the facet counts in step (`by`: +1 added, -1 removed). */
   #track(entry: Entry, by: 1 | -1): void {
@@ -141,4 +156,15 @@ export class IncidentList {
     const sorted = (facet: Facet) => [...this.#counts[facet].keys()].sort();
     return (this.#facets ??= { agents: sorted('agent'), workflows: sorted('workflow'), tenants: sorted('tenant') });
   }
+}
+
+/** Index of the first entry of `list` not listed after `entry` (binary search: lists are sorted). */
+function position(list: Entry[], entry: Entry): number {
+  let [lo, hi] = [0, list.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(list[mid], entry)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
