@@ -14,7 +14,7 @@ import { Incidents } from './incidents.js';
 import { listenerFailed } from './listenerFailure.js';
 import { coordinate, type RecentFailure } from './petra.js';
 import { Responders } from './responders.js';
-import { isoAt, runtimeOf, type Runtime } from './runtime.js';
+import { HAND_OVER, isoAt, runtimeOf, type Runtime } from './runtime.js';
 import { checkAnswer, checkJob, stoppedError } from './engineCalls.js';
 import { failureInput } from './failureInput.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
@@ -135,12 +135,12 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     if (match.open) {
       // Retries re-run the incident's own job, never one that joined it.
       workers.forget(job.id);
-      rt.store.put('jobs', { ...job, incidentId: match.open });
+      rt.store.put('jobs', { ...job, incidentId: match.open }, HAND_OVER);
       incidents.send(match.open, { type: 'failure.attached', at, jobId: job.id });
       return;
     }
     const id = rt.ids('inc');
-    rt.store.put('jobs', { ...job, incidentId: id });
+    rt.store.put('jobs', { ...job, incidentId: id }, HAND_OVER);
     incidents.start(failureInput({ id, fingerprint, repeatOf: match.previous, job, error, spec, at, assess: options.assess, policy: rt.policy }));
   }
 

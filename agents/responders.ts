@@ -1,7 +1,7 @@
 import { createActor, type Actor } from 'xstate';
 import { responderMachine } from '../machines/responderMachine.js';
 import type { Responder } from '../machines/types.js';
-import { isoAt, type Runtime } from './runtime.js';
+import { HAND_OVER, isoAt, type Runtime } from './runtime.js';
 import type { ResponderSettings } from './types.js';
 
 
@@ -26,7 +26,7 @@ export class Responders {
       const actor = createActor(machine, { input: { id, capacity: s.capacity ?? 5 }, clock: rt.clock });
       actor.subscribe((snap) => {
         const { capacity, active, queue } = snap.context;
-        rt.store.put('responders', { id, capacity, active, queue, updatedAt: isoAt(rt.clock.now()) });
+        rt.store.put('responders', { id, capacity, active, queue, updatedAt: isoAt(rt.clock.now()) }, HAND_OVER);
       });
       actor.start();
       this.actors.set(id, actor);

@@ -4,7 +4,7 @@ import type { AttemptOutcome } from '../machines/incidentEvents.js';
 import type { JobRecord } from '../machines/types.js';
 import { messageOf, stackOf } from './errorText.js';
 import { JobTimeoutError, runWithTimeout } from './jobTimeout.js';
-import { isoAt, writeAudit, type Runtime } from './runtime.js';
+import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
 import type { JobRunner, JobSpec } from './types.js';
 
 export type { JobRunner } from './types.js';
@@ -50,7 +50,7 @@ export class Workers {
       error: null,
       incidentId: null,
     };
-    this.rt.store.put('jobs', row);
+    this.rt.store.put('jobs', row, HAND_OVER);
     this.specs.set(jobId, spec);
     const done = new Promise<'succeeded' | 'failed'>((resolve) => this.waiters.set(jobId, [resolve]));
     this.worker(spec.agent).send({ type: 'job.enqueued', job: { jobId, workflow: row.workflow } });
@@ -134,7 +134,7 @@ export class Workers {
   /** Runs the job once; the loop's error handler catches what it throws. */
   private async execute(job: JobRecord, attempt: number): Promise<{ ok: true } | { ok: false; error: unknown }> {
     const run = this.specs.get(job.id)?.run ?? (job.kind ? this.runners[job.kind] : undefined);
-    this.rt.store.put('jobs', { ...job, status: 'running', attempts: job.attempts + 1, updatedAt: isoAt(this.rt.clock.now()) });
+    this.rt.store.put('jobs', { ...job, status: 'running', attempts: job.attempts + 1, updatedAt: isoAt(this.rt.clock.now()) }, HAND_OVER);
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
       const ms = this.rt.policy.JOB_TIMEOUT_MS;
@@ -159,7 +159,7 @@ export class Workers {
 
   private settle(jobId: string, status: 'succeeded' | 'failed', error: string | null): void {
     const job = this.rt.store.get('jobs', jobId)!;
-    this.rt.store.put('jobs', { ...job, status, error, updatedAt: isoAt(this.rt.clock.now()) });
+    this.rt.store.put('jobs', { ...job, status, error, updatedAt: isoAt(this.rt.clock.now()) }, HAND_OVER);
   }
 }
 
