@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { StoreFiles } from './storeFiles.js';
-import { corrupt } from './storeFiles.js';
+import { corrupt, errorCode } from './storeFiles.js';
 import type { TableName } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -50,6 +50,8 @@ export class ColdRows {
   readonly #files: StoreFiles;
   #state: number | null = null;
   #journal: number | null = null;
+  /** Closed with its store: a read then opens the file and closes it again. */
+  #closed = false;
   #buf = Buffer.allocUnsafe(FIRST_READ);
 
   constructor(files: StoreFiles) {
@@ -82,6 +84,14 @@ export class ColdRows {
     const journal = at < 0;
     const offset = journal ? -at - 1 : at;
     const fd = journal ? (this.#journal ??= openSync(this.#files.journal, 'r')) : (this.#state ??= openSync(this.#files.state, 'r'));
+    try {
+      return this.#read(fd, offset, journal);
+    } finally {
+      if (this.#closed) this.#release();
+    }
+  }
+
+  #read(fd: number, offset: number, journal: boolean): Buffer {
     let length = 0;
     for (;;) {
       if (length === this.#buf.length) {
@@ -97,7 +107,21 @@ export class ColdRows {
     }
   }
 
-  /** The state file was replaced: reads from now on open the new one. */
+  /**
+   * The state file is about to be replaced: keeps the one the rows' offsets point into
+   * open, so a read before `moved` (while the new file is synced) still finds them there
+   * rather than at the same offsets in the new file. A missing file holds no cold row.
+   */
+  hold(): void {
+    if (this.#state !== null || this.#closed) return;
+    try {
+      this.#state = openSync(this.#files.state, 'r');
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+
+  /** The state file was replaced, and the rows noted at their places in it: reads from now on open the new one. */
   moved(): void {
     if (this.#state !== null) closeSync(this.#state);
     this.#state = null;
@@ -109,7 +133,13 @@ export class ColdRows {
     this.#journal = null;
   }
 
+  /** Closes the files; a read after this (a closed store's `get`) opens its file for that read only. */
   close(): void {
+    this.#closed = true;
+    this.#release();
+  }
+
+  #release(): void {
     this.moved();
     this.journalCut();
   }

@@ -1,9 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { JobRecord } from '../machines/types.js';
+import { dirname, join } from 'node:path';
+import type { AuditEntry, JobRecord } from '../machines/types.js';
 import { openStore, storeFiles } from '../store/index.js';
 import type { Store } from '../store/index.js';
 
@@ -143,6 +145,92 @@ cold('a read-only follower sees the rows the writer keeps on disk only', async (
   await reader.refresh();
   assert.equal(reader.list('jobs'), [job('job_1'), job('job_2'), job('job_3')]);
   await reader.close();
+});
+
+cold('a row on disk read while a rewrite puts the new state file in place reads back right', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  const big = (i: number, over: Partial<JobRecord> = {}) => job(`job_${i}`, { error: `${i} ${'x'.repeat(2000)}`, ...over });
+  for (let i = 0; i < 2200; i++) store.put('jobs', big(i)); // past the 4 MB floor: a rewrite, its rows kept in the state file
+  await store.flush();
+  assert.ok(header(file).generation >= 2);
+  const { ino } = statSync(file);
+  // A row before job_7 grows, so job_7 sits further on in the next state file.
+  store.put('jobs', big(0, { error: `0 ${'y'.repeat(5000)}` }));
+  for (let i = 2200; i < 4700; i++) store.put('jobs', big(i));
+  let done = false;
+  const flushed = store.flush().finally(() => (done = true));
+  let read = 0;
+  // Between the rename of the new file over the old one and the end of the commit, job_7 is read (its first read since the last rewrite).
+  while (!done) {
+    await new Promise(setImmediate);
+    if (done || statSync(file).ino === ino) continue;
+    assert.equal(store.get('jobs', 'job_7'), big(7));
+    read++;
+  }
+  await flushed;
+  assert.ok(read > 0, 'job_7 was read while the new state file was in place');
+  assert.equal(store.get('jobs', 'job_7'), big(7));
+  await store.close();
+});
+
+cold('a closed store keeps no file open, even once a row on disk is read after the close', async () => {
+  if (!existsSync('/proc/self/fd')) return; // Linux: lists the files this process holds
+  const file = tempStore();
+  const held = () =>
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.startsWith(dirname(file)) ? [target] : [];
+      } catch {
+        return []; // closed since it was listed
+      }
+    });
+  const store = await openStore(file);
+  store.put('jobs', job('job_1'));
+  store.put('jobs', job('job_2'));
+  await store.flush();
+  assert.equal(store.get('jobs', 'job_1'), job('job_1')); // read from the journal
+  await store.close(); // folds the journal into the state file: rows read from there now
+  assert.equal(store.list('jobs'), [job('job_1'), job('job_2')]);
+  assert.equal(held(), []);
+});
+
+cold('a rewrite whose journal cannot be emptied still counts: rows and audit rows stay as committed', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  const big = (i: number) => job(`job_${i}`, { error: `${i} ${'x'.repeat(2000)}` });
+  const entry = (i: number): AuditEntry => ({ id: `aud_${i}`, ts: '2026-01-01T00:00:00.000Z', actor: 'engine', entityType: 'job', entityId: `job_${i}`, action: 'job.done', level: 'info', message: `job ${i}`, meta: {} });
+  for (let i = 0; i < 1000; i++) store.put('jobs', big(i)); // in the journal, and kept there only
+  store.appendAudit(entry(0));
+  await store.flush();
+  // Emptying the journal (cutting it at byte 0) fails once: a disk error after the new state file is in place.
+  const handle: FileHandle = await open(file, 'r');
+  const proto = Object.getPrototypeOf(handle) as { truncate: (length?: number) => Promise<void> };
+  await handle.close();
+  const truncate = proto.truncate;
+  let failures = 0;
+  proto.truncate = function (this: FileHandle, length?: number) {
+    if (length === 0 && failures++ === 0) return Promise.reject(Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' }));
+    return truncate.call(this, length);
+  };
+  try {
+    for (let i = 1000; i < 2300; i++) store.put('jobs', big(i)); // the journal outgrows the floor: a rewrite
+    store.appendAudit(entry(1));
+    await store.flush();
+  } finally {
+    proto.truncate = truncate;
+  }
+  assert.is(failures, 1, 'the journal was to be emptied once');
+  store.put('jobs', big(2300));
+  store.appendAudit(entry(2));
+  await store.flush();
+  await store.close();
+  const again = await openStore(file, { readonly: true });
+  assert.is(again.list('jobs').length, 2301);
+  assert.equal(again.get('jobs', 'job_1500'), big(1500));
+  assert.equal(again.queryAudit().rows.map((e) => e.id), ['aud_0', 'aud_1', 'aud_2']);
+  await again.close();
 });
 
 cold.run();
