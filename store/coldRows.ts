@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { StoreFiles } from './storeFiles.js';
-import { corrupt, errorCode } from './storeFiles.js';
+import { corrupt, errorCode, ioError } from './storeFiles.js';
 import type { TableName } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -83,9 +83,12 @@ export class ColdRows {
   #line(at: ColdAt): Buffer {
     const journal = at < 0;
     const offset = journal ? -at - 1 : at;
-    const fd = journal ? (this.#journal ??= openSync(this.#files.journal, 'r')) : (this.#state ??= openSync(this.#files.state, 'r'));
+    const file = journal ? this.#files.journal : this.#files.state;
     try {
+      const fd = journal ? (this.#journal ??= openSync(file, 'r')) : (this.#state ??= openSync(file, 'r'));
       return this.#read(fd, offset, journal);
+    } catch (error) {
+      throw ioError(file, `read back a row kept there at byte ${offset}`, error);
     } finally {
       if (this.#closed) this.#release();
     }

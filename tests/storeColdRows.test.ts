@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditEntry, JobRecord } from '../machines/types.js';
-import { openStore, storeFiles } from '../store/index.js';
+import { openStore, StoreError, storeFiles } from '../store/index.js';
 import type { Store } from '../store/index.js';
 
 // A writer keeps a row that is done with (here: a settled job) only on disk once a commit
@@ -231,6 +231,24 @@ cold('a rewrite whose journal cannot be emptied still counts: rows and audit row
   assert.equal(again.get('jobs', 'job_1500'), big(1500));
   assert.equal(again.queryAudit().rows.map((e) => e.id), ['aud_0', 'aud_1', 'aud_2']);
   await again.close();
+});
+
+cold('a row on disk whose file is gone: a StoreError of one line naming the file', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  store.put('jobs', job('job_1'));
+  await store.flush();
+  renameSync(storeFiles(file).journal, `${file}.moved`); // another program moved it away
+  try {
+    store.get('jobs', 'job_1');
+    assert.unreachable('read a row from a file that is not there');
+  } catch (error) {
+    assert.instance(error, StoreError);
+    assert.match((error as Error).message, /^incident-flow store: .*run\.state\.jsonl: could not read back a row kept there at byte \d+: ENOENT/);
+    assert.not.match((error as Error).message, /\n/);
+  }
+  renameSync(`${file}.moved`, storeFiles(file).journal);
+  await store.close();
 });
 
 cold.run();
