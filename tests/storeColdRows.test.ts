@@ -125,6 +125,22 @@ cold('a rewrite of the state file while rows are on disk moves them there, and t
   await again.close();
 });
 
+cold('a writer that opens a store keeps its rows in memory until a rewrite places them on disk', async () => {
+  const file = tempStore();
+  const first = await openStore(file);
+  for (let i = 0; i < 10; i++) first.put('jobs', job(`job_${i}`));
+  await first.close();
+  const store = await openStore(file);
+  assert.not.ok(onDiskOnly(store, 'job_3'), 'read from the state file: in memory');
+  for (let i = 10; i < 2300; i++) store.put('jobs', job(`job_${i}`, { error: 'x'.repeat(2000) }));
+  await store.flush();
+  assert.is(header(file).generation, 3, 'the journal outgrew the state file: rewritten');
+  assert.ok(onDiskOnly(store, 'job_3'), 'placed by the rewrite');
+  assert.equal(store.get('jobs', 'job_3'), job('job_3'));
+  assert.is(store.list('jobs').length, 2300);
+  await store.close();
+});
+
 cold('a read-only follower sees the rows the writer keeps on disk only', async () => {
   const file = tempStore();
   const writer = await openStore(file);
