@@ -41,6 +41,11 @@ export class TableSet {
     return Object.hasOwn(this.rows(table), id);
   }
 
+  /** Whether the table holds this very object as the row (not a copy, nor a row kept on disk). */
+  holds(table: TableName, id: string, row: unknown): boolean {
+    return this.rows(table)[id] === row;
+  }
+
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
     const rows = this.rows(table);
     return this.#index(table).list(rows, where, options?.last, (id) => this.#read(table, rows, id));

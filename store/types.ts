@@ -94,7 +94,8 @@ export interface PutOptions {
   /**
    * The caller hands the row over and never edits it again: the store keeps this object
    * instead of a shallow copy (the engine's records and deadline rows, built afresh for
-   * each put). Default false: the caller may go on editing its object.
+   * each put). Default false: the caller may go on editing its object. The object the
+   * store already holds for that id (from `get`) is copied even so.
    */
   handOver?: boolean;
 }

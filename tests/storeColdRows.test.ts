@@ -267,4 +267,25 @@ cold('a row on disk whose file is gone: a StoreError of one line naming the file
   await store.close();
 });
 
+cold('a row handed over again as the store holds it, while a commit writes it, is written right by the next commit', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  store.put('jobs', job('job_1'));
+  store.put('jobs', job('job_2'));
+  const first = store.flush();
+  // The commit starts in a callback of its own, then stages its rows: after that, it is writing them.
+  await new Promise(setImmediate);
+  await new Promise(setImmediate);
+  const own = store.get('jobs', 'job_1') as JobRecord;
+  assert.is(store.get('jobs', 'job_1'), own, 'still the object in memory: the commit is under way');
+  store.put('jobs', own, { handOver: true }); // unchanged, handed over again
+  await first;
+  await store.flush();
+  assert.equal(store.get('jobs', 'job_1'), job('job_1'));
+  await store.close();
+  const again = await openStore(file, { readonly: true });
+  assert.equal(again.list('jobs'), [job('job_1'), job('job_2')]);
+  await again.close();
+});
+
 cold.run();
