@@ -201,12 +201,14 @@ export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owne
 
 /**
  * Resumes what this incident paused (as `createFleet().resume` does in one process): the
- * agents and workflows it paused before (read in one round trip) and those a duty paused
+ * agents and workflows it paused before (read and locked in one round trip) and those a duty paused
  * earlier in this transaction, still in the batch (their version there wins), each put back
  * active — written once, in the step's batch.
  */
 async function liftMitigation(sql: Sql, batch: WriteBatch, incidentId: string, at: string): Promise<void> {
-  const where = `paused_by = ${sql.escapeLiteral(incidentId)} ORDER BY seq`;
+  // Locked (agents, then workflows, as a triage locks them): a row another incident paused since is read again
+  // once that one commits, and left alone (it no longer names this incident), not put back active.
+  const where = `paused_by = ${sql.escapeLiteral(incidentId)} ORDER BY seq FOR UPDATE`;
   const [agents, workflows] = (await sql.query(`SELECT ${selectList('agents')} FROM agents WHERE ${where}; SELECT ${selectList('workflows')} FROM workflows WHERE ${where}`)) as unknown as pg.QueryResult<ColumnValues>[];
   const resume = <T extends 'agents' | 'workflows'>(table: T, stored: ColumnValues[]) => {
     const paused = new Map(stored.map((row) => fromColumns(table, row)).map((row) => [row.id, row]));

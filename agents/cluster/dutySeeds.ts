@@ -21,7 +21,9 @@ export function joinedJobs(sql: Sql, incidentId: string): Promise<JobRecord[]> {
 
 /**
  * The rows each duty reads (what `triage`, `coordinate`, `assess` and `buildReview` ask of
- * their store), fetched with the incident row locked. Kept beside the duties' reads: a duty
+ * their store), fetched with the incident row locked; those a duty may write back whole
+ * (the agent and workflow Cheryl's mitigation pauses) are locked too, so that a write of
+ * another incident's in between is never overwritten. Kept beside the duties' reads: a duty
  * that reads something new needs it here too, and its cluster test fails until it is.
  */
 export async function seedFor(sql: Sql, who: Responder | 'review', incident: IncidentRecord, at: number, joined: readonly JobRecord[]): Promise<{ seed: DutySeed; recent: RecentFailure[] }> {
@@ -35,9 +37,11 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
     for (const row of history) rows.push({ table: 'jobs', row });
     const tenantIds = [...new Set([incident.tenant, ...joined.map((j) => j.tenant)].filter((t): t is string => t !== null))];
     for (const row of await listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds])) rows.push({ table: 'tenants', row });
-    const agent = await getRow(sql, 'agents', incident.agent);
+    // The agent and workflow her mitigation may pause, locked until the step commits (agents before workflows, as a
+    // resolve's resume locks them): another incident's pause or resume of the same row waits, and then sees hers.
+    const agent = await getRow(sql, 'agents', incident.agent, true);
     if (agent) rows.push({ table: 'agents', row: agent });
-    const workflow = incident.workflow ? await getRow(sql, 'workflows', incident.workflow) : undefined;
+    const workflow = incident.workflow ? await getRow(sql, 'workflows', incident.workflow, true) : undefined;
     if (workflow) rows.push({ table: 'workflows', row: workflow });
     audit.push(...(await auditRows(sql, `agent = $1 AND ((level = 'error' AND ts >= $2) OR seq IN (SELECT seq FROM audit_log WHERE agent = $1 ORDER BY seq DESC LIMIT 5))`, [incident.agent, new Date(at - HOUR)])));
   } else if (who === 'petra') {
