@@ -1,14 +1,12 @@
 import type { AuditEntry } from '../machines/types.js';
 import { AuditText, type JoinedText } from './auditText.js';
+import { PostingChains } from './postingChains.js';
 import { hashValue, ValueTable } from './valueTable.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 /** The AuditQuery fields answered from an index: row positions by value. */
 export const INDEXED = ['entityId', 'agent', 'workflow', 'action', 'level'] as const;
 export type IndexedField = (typeof INDEXED)[number];
-
-/** Per value number: its one row, or its rows (ascending) and how many; undefined for none. */
-type Posts = Array<{ arr: Uint32Array; len: number } | number | undefined>;
 
 /** Loaded value tables a column probes before it merges them (see Column.set). */
 const MERGE_AFTER = 8;
@@ -55,7 +53,7 @@ export interface IndexPart {
  * Indexes over the append-only audit log, fed each row's object once as it is appended
  * or read (the log keeps rows as JSON lines, so an index built later would have to parse
  * them all). Compact: per indexed field, one column holding a small number per row (the
- * value, interned; 0 for none) and per value a typed array of its rows' positions: about
+ * value, interned; 0 for none) and per value its rows' positions (PostingChains): about
  * 8 bytes a row a field, and a lookup costs what it returns. Also
  * tracks whether `ts` never goes down, so that time bounds can be bisected, and which
  * rows have a text field that is not a string, number or boolean (their JSON line is
@@ -240,8 +238,8 @@ export class AuditIndex {
 /**
  * One indexed field: each row's value as a number (numbers given out in order of first
  * sight), and per value the ascending positions of its rows, so a lookup costs what it
- * returns, not a scan of the log. A value seen in one row only (an id-like entityId) keeps
- * that position as a plain number: a typed array per value would cost ~200 bytes of heap.
+ * returns, not a scan of the log. The rows of a value of a few rows (an id-like entityId)
+ * are a chain through one shared array: a typed array per value would cost ~200 bytes of heap.
  */
 class Column {
   #data = new Uint32Array(1024);
@@ -251,8 +249,8 @@ class Column {
   #count = 0;
   /** Rows [0, #rows) have a number in `#data`. */
   #rows = 0;
-  /** Per value number, its rows (see #postings); null until first asked for after a load. */
-  #posts: Posts | null = [undefined];
+  /** Per value number, its rows (see #postings); null until first asked for after a load or a truncate. */
+  #posts: PostingChains | null = new PostingChains();
   /** Values numbered since the side file last took them (persisting only), in number order. */
   #fresh: string[] | null;
 
@@ -296,24 +294,13 @@ class Column {
 
   /**
    * Per value, its rows: built from the numbers in one go the first time they are asked for
-   * after a load (each value's rows counted first, so nothing grows), kept up to date after.
+   * after a load or a truncate, kept up to date after.
    */
-  #postings(): Posts {
+  #postings(): PostingChains {
     if (this.#posts) return this.#posts;
     const [data, size, base] = [this.#data, this.#rows, this.#count];
-    const counts = new Uint32Array(base + 1);
-    for (let k = 0; k < size; k++) if (data[k] <= base) counts[data[k]]++;
-    // Filled in order first: set far past its end, the array would turn into a slow dictionary.
-    const posts: Posts = new Array(base + 1).fill(undefined);
-    for (let k = 0; k < size; k++) {
-      const id = data[k];
-      if (id === 0 || id > base) continue;
-      if (counts[id] === 1) posts[id] = k;
-      else {
-        const post = (posts[id] ??= { arr: new Uint32Array(counts[id]), len: 0 }) as { arr: Uint32Array; len: number };
-        post.arr[post.len++] = k;
-      }
-    }
+    const posts = new PostingChains();
+    for (let k = 0; k < size; k++) if (data[k] !== 0 && data[k] <= base) posts.add(data[k], k);
     return (this.#posts = posts);
   }
 
@@ -348,24 +335,7 @@ class Column {
     }
     this.#data[pos] = id;
     this.#rows = Math.max(this.#rows, pos + 1);
-    const posts = this.#posts;
-    if (id === 0 || !posts) return;
-    let post = posts[id];
-    if (post === undefined) {
-      posts[id] = pos;
-      return;
-    }
-    if (typeof post === 'number') {
-      const arr = new Uint32Array(8);
-      arr[0] = post;
-      posts[id] = post = { arr, len: 1 };
-    }
-    if (post.len === post.arr.length) {
-      const grown = new Uint32Array(post.arr.length * 2);
-      grown.set(post.arr);
-      post.arr = grown;
-    }
-    post.arr[post.len++] = pos;
+    if (id !== 0) this.#posts?.add(id, pos);
   }
 
   at(pos: number): number {
@@ -389,24 +359,14 @@ class Column {
 
   positions(value: string, size: number): ArrayLike<number> {
     const id = this.idOf(value);
-    const post = id === 0 ? undefined : this.#postings()[id];
-    if (post === undefined) return [];
-    if (typeof post === 'number') return post < size ? [post] : [];
-    let len = post.len;
-    while (len > 0 && post.arr[len - 1] >= size) len--;
-    return post.arr.subarray(0, len);
+    return id === 0 ? [] : this.#postings().positions(id, size);
   }
 
-  /** Forgets positions from `size` on (a read that failed half way). */
+  /** Forgets positions from `size` on (a read that failed half way): the rows per value are built again when next asked for. */
   truncate(size: number): void {
     this.#rows = Math.min(this.#rows, size);
     this.#data.fill(0, size);
-    const posts = this.#posts ?? [];
-    for (const [id, post] of posts.entries()) {
-      if (typeof post === 'number' && post >= size) posts[id] = undefined;
-      if (typeof post !== 'object') continue;
-      while (post.len > 0 && post.arr[post.len - 1] >= size) post.len--;
-    }
+    this.#posts = null;
   }
 }
 
