@@ -8,6 +8,7 @@ type Tables = Record<string, Record<string, unknown>>;
 
 const CHUNK = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
+const [QUOTE, COLON, BACKSLASH] = [0x22, 0x3a, 0x5c];
 
 /**
  * Reads the newline-terminated lines of a file from byte `from`, in chunks, so a large
@@ -149,11 +150,20 @@ class StateLayout {
 
 /** The JSON string a line starts with and the colon after it, decoded, and where the rest begins. */
 export function leadingKey(line: string): { value: string; end: number } | null {
-  if (line[0] !== '"') return null;
+  if (line.charCodeAt(0) !== QUOTE) return null;
+  // Plain: no escape and no control character (not JSON: JSON.parse refuses it below).
+  let plain = true;
   for (let i = 1; i < line.length; i++) {
-    if (line[i] === '\\') i++;
-    else if (line[i] === '"') {
-      if (line[i + 1] !== ':') return null;
+    const c = line.charCodeAt(i);
+    if (c < 0x20) plain = false;
+    else if (c === BACKSLASH) {
+      plain = false;
+      i++;
+    } else if (c === QUOTE) {
+      if (line.charCodeAt(i + 1) !== COLON) return null;
+      // A plain key is the text between the quotes (once per row: JSON.parse of each key
+      // was about a tenth of reading a big state file).
+      if (plain) return { value: line.slice(1, i), end: i + 2 };
       try {
         return { value: JSON.parse(line.slice(0, i + 1)) as string, end: i + 2 };
       } catch {
@@ -163,3 +173,4 @@ export function leadingKey(line: string): { value: string; end: number } | null 
   }
   return null;
 }
+

@@ -93,6 +93,23 @@ reread('a re-read keeps the objects of rows whose line did not change', async ()
   assert.equal(second.tables, data.tables);
 });
 
+reread('row keys with escapes, quotes and non-ASCII read back as the whole-text decoder reads them', async () => {
+  const data = sample();
+  for (const id of ['a "quoted" id', 'back\\slash', 'tab\there', 'caf\u00e9 \u{1F600}', 'x'.repeat(40)]) data.tables.jobs[id] = job(id);
+  const encoded = await text(data);
+  const read = await readAs(encoded);
+  assert.equal(read, decodeState(encoded, 'run.json', true));
+  assert.equal(Object.keys(read.tables.jobs).slice(-5), ['a "quoted" id', 'back\\slash', 'tab\there', 'caf\u00e9 \u{1F600}', 'x'.repeat(40)]);
+  // A raw control character in a key is not JSON: the line is out of the layout and the
+  // whole-text decoder refuses the file, as before the plain-key shortcut.
+  const raw = encoded.replace('"job_3":{', '"job\t3":{');
+  assert.not.equal(raw, encoded);
+  await readAs(raw).then(
+    () => assert.unreachable('read a key with a raw tab'),
+    (error: Error) => assert.match(error.message, /run\.json is not valid JSON/),
+  );
+});
+
 reread('text in another layout is decoded whole; a bad row line is named', async () => {
   const data = sample();
   const pretty = JSON.stringify({ schemaVersion: 2, generation: 1, auditCount: 0, meta: data.meta, tables: data.tables }, null, 2);
