@@ -6,7 +6,8 @@
  *
  * Each lifecycle is a P0: a failing job, 3 failed retries (ladder 0 s, 0 s, 0 s), Cheryl →
  * Petra → Atlas, resolved, reviewed, closed. A lifecycle counts from the submission of all
- * `n` jobs to the moment the last incident closed. Each side runs on a fresh database
+ * `n` jobs to the moment the last incident closed, after each process's warm-up (`WARM_UP`
+ * lifecycles of its own, on the same database, left out of every figure). Each side runs on a fresh database
  * (created and dropped here), the sides taking turns round by round; figures are medians.
  *
  * `node --import tsx bench/cluster.ts [--cluster=N] [--runs=N]` (or `npm run bench -- cluster`)
@@ -32,6 +33,12 @@ const CHILD = fileURLToPath(new URL('./clusterChild.ts', import.meta.url));
 const PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench_';
 /** The engine's default pool (ClusterSettings.poolSize): the floor writes through as many connections. */
 const POOL = 8;
+/**
+ * Lifecycles each process (an engine process, the floor's) runs before it is measured, left
+ * out of the figures: a fresh process's first ones pay for compiling, connecting and
+ * preparing statements, which overstated the CPU per lifecycle of small runs.
+ */
+export const WARM_UP = 10;
 
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -111,7 +118,7 @@ async function engineRun(n: number, procs: number, record = false): Promise<Run 
   const children: EngineProcess[] = [];
   let keep = false;
   try {
-    children.push(...(await Promise.all(Array.from({ length: procs }, (_, k) => startEngineProcess(db.url, `p${k}`, CHILD, [record ? '1' : '0'])))));
+    children.push(...(await Promise.all(Array.from({ length: procs }, (_, k) => startEngineProcess(db.url, `p${k}`, CHILD, [record ? '1' : '0', String(WARM_UP)])))));
     const closed = new Set<string>();
     let finish: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (finish = resolve));
@@ -196,7 +203,7 @@ function lifecycleCopy(template: readonly TemplateTx[], i: number): TemplateTx[]
  * (the store's `INSERT … unnest` of audit_log), upserts the incident record with its
  * snapshot (twice, one statement each, where the engine's transaction applied a step and
  * the duty or review that followed it) and inserts the deadline jobs into pg-boss's job table. No reads, no locks, no
- * transitions, no queue work.
+ * transitions, no queue work. `WARM_UP` lifecycles go first, untimed, as in each engine process.
  */
 async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run> {
   const db = await freshDatabase('floor');
@@ -215,28 +222,32 @@ async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run
     }
 
     const copies = Array.from({ length: n }, (_, i) => lifecycleCopy(template, i));
+    // Its warm-up: lifecycles of its own (numbered after the measured ones), through the same pool, untimed.
+    const warm = Array.from({ length: WARM_UP }, (_, i) => lifecycleCopy(template, n + i));
     const pool = quietPool(new pg.Pool({ connectionString: target.connectionString, max: POOL, options: `-c search_path=${target.schema},public` }));
     const insertJobs = `INSERT INTO ${boss}.job (name, data, start_after, expire_in, retry_limit, retry_delay, policy)
       SELECT $1, u.d, COALESCE(u.s, now()), interval '30 seconds', 1000, 1, 'standard' FROM unnest($2::jsonb[], $3::timestamptz[]) AS u(d, s)`;
+    const lifecycles = (all: TemplateTx[][]) => Promise.all(all.map(async (txs) => {
+      for (const tx of txs) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          if (tx.audit.length > 0) await appendAuditRows(client, tx.audit);
+          // One statement per record, in order, as the engine wrote them (a step and the duty or review that followed it, in one transaction).
+          for (const record of tx.records) await upsertRows(client, 'incidents', [record]);
+          if (tx.deadlines.length > 0) await client.query(insertJobs, [QUEUE, tx.deadlines.map((j) => JSON.stringify(j.data)), tx.deadlines.map((j) => j.startAfter ?? null)]);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      }
+    }));
     try {
+      await lifecycles(warm);
       const before = await serverCpu(db);
       const cpu = process.cpuUsage();
       const started = performance.now();
-      await Promise.all(copies.map(async (txs) => {
-        for (const tx of txs) {
-          const client = await pool.connect();
-          try {
-            await client.query('BEGIN');
-            if (tx.audit.length > 0) await appendAuditRows(client, tx.audit);
-            // One statement per record, in order, as the engine wrote them (a step and the duty or review that followed it, in one transaction).
-            for (const record of tx.records) await upsertRows(client, 'incidents', [record]);
-            if (tx.deadlines.length > 0) await client.query(insertJobs, [QUEUE, tx.deadlines.map((j) => JSON.stringify(j.data)), tx.deadlines.map((j) => j.startAfter ?? null)]);
-            await client.query('COMMIT');
-          } finally {
-            client.release();
-          }
-        }
-      }));
+      await lifecycles(copies);
       const wallMs = performance.now() - started;
       const used = process.cpuUsage(cpu);
       const serverMs = cpuSince(before, await serverCpu(db));
@@ -320,7 +331,7 @@ export function clusterLines(b: ClusterBench): string[] {
 }
 
 export function clusterHeading(n: number, runs: number): string {
-  return `Scaling out on PostgreSQL: ${n.toLocaleString('en-US')} P0 lifecycles (a failing job → 3 failed retries at 0 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), real clock, each side on a fresh database, ${runs} interleaved rounds, medians`;
+  return `Scaling out on PostgreSQL: ${n.toLocaleString('en-US')} P0 lifecycles (a failing job → 3 failed retries at 0 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), real clock, each side on a fresh database, ${WARM_UP} untimed warm-up lifecycles per process first, ${runs} interleaved rounds, medians`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

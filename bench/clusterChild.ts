@@ -6,7 +6,13 @@
  * capacities far above the workload (the bench measures the engine, not a queue for Cheryl),
  * a job kind that always fails, and an onFix hook that resolves at once.
  *
- *   fork('bench/clusterChild.ts', [url, name, record], { execArgv: ['--import', 'tsx'] })
+ *   fork('bench/clusterChild.ts', [url, name, record, warmUp], { execArgv: ['--import', 'tsx'] })
+ *
+ * Before it says it is ready, the child runs `warmUp` lifecycles of its own (jobs `warm_…`),
+ * left out of every figure (its CPU, latencies, transactions and closed incidents): the first
+ * lifecycles of a fresh process pay for compiling the engine's code, opening the pool's
+ * connections and preparing statements, which would overstate the CPU per lifecycle of a
+ * small run. The floor warms up alike (bench/cluster.ts).
  *
  * Parent → child: {cmd:'submit', jobs:[id…]}, {cmd:'stats'}, {cmd:'stop'}. Child → parent:
  * {ev:'ready'}, {ev:'closed', ids} (incidents closed since the last message, every 50 ms),
@@ -34,7 +40,7 @@ export interface TxLog {
   jobs: Array<{ data: { t: string; [key: string]: unknown }; startAfter?: string }>;
 }
 
-const [url, name, record] = process.argv.slice(2);
+const [url, name, record, warmUp = '0'] = process.argv.slice(2);
 const send = (message: Record<string, unknown>) => { if (process.connected) process.send?.({ name, ...message }, undefined, undefined, () => undefined); };
 process.on('disconnect', () => process.exit(0));
 
@@ -94,14 +100,25 @@ const engine = createIncidentEngine({
   responders: { cheryl: { capacity: many, ack: 0 }, petra: { capacity: many, ack: 0 }, atlas: { capacity: many, ack: 0 } },
   onFix: (incident, owner) => void (engine.resolve(incident.id, { by: owner }) as Promise<void>).catch(() => undefined),
 });
+/** P0 (a failed subsystem): the whole chain, Cheryl → Petra → Atlas, and a review. */
+const submitP0 = (id: string) => engine.submit({ id, kind: 'fail', agent: `agent-${id.slice(-1)}`, workflow: `wf-${id}`, input: { message: `failure of ${id}` }, impact: { kind: 'subsystem-failed' } });
+const isWarmUp = (jobId: string | null) => jobId?.startsWith('warm_') === true;
 let closed: string[] = [];
-engine.subscribe((e) => { if (e.type === 'incident' && e.incident.status === 'closed') closed.push(e.incident.id); });
+engine.subscribe((e) => { if (e.type === 'incident' && e.incident.status === 'closed' && !isWarmUp(e.incident.jobId)) closed.push(e.incident.id); });
 setInterval(() => {
   if (closed.length === 0) return;
   send({ ev: 'closed', ids: closed });
   closed = [];
 }, 50).unref();
 await engine.ready;
+// Its warm-up incidents are closed by whichever process takes their steps: read back from the store until all are.
+const warm = new Set(Array.from({ length: Number(warmUp) }, (_, i) => `warm_${name}_${i}`));
+for (const id of warm) submitP0(id);
+for (;;) {
+  await store.refresh();
+  if (store.list('incidents', { status: 'closed' }).filter((r) => r.jobId !== null && warm.has(r.jobId)).length === warm.size) break;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
 let cpu = process.cpuUsage();
 send({ ev: 'ready' });
 
@@ -109,8 +126,8 @@ process.on('message', (msg: { cmd: string; jobs?: string[] }) => {
   if (msg.cmd === 'submit') {
     cpu = process.cpuUsage();
     latencies.length = 0;
-    // P0 (a failed subsystem): the whole chain, Cheryl → Petra → Atlas, and a review.
-    for (const id of msg.jobs ?? []) engine.submit({ id, kind: 'fail', agent: `agent-${id.slice(-1)}`, workflow: `wf-${id}`, input: { message: `failure of ${id}` }, impact: { kind: 'subsystem-failed' } });
+    txs.length = 0;
+    for (const id of msg.jobs ?? []) submitP0(id);
   } else if (msg.cmd === 'stats') {
     const used = process.cpuUsage(cpu);
     send({ ev: 'stats', latencies, cpuMs: (used.user + used.system) / 1000, txs });
