@@ -24,10 +24,14 @@ export interface WatcherScaleBench {
   rebuildCpuMs: number;
   /** Sizes of the state, audit and audit index files, in bytes. */
   bytes: { state: number; audit: number; auditIndex: number };
-  /** Per API answer: p95 and slowest of 50 requests, in ms. */
-  routes: Array<{ name: string; path: string; p95: number; max: number }>;
-  /** Full-text audit searches (`/api/audit?text=…`): p95 over different terms. */
-  search: { p95: number; max: number; terms: number };
+  /**
+   * Per API answer: p95 and slowest of 50 requests, and the first of them, in ms. The
+   * routes are asked in turn right after the open, so `first` holds what the open left
+   * to do for that answer (the incident list, an index built on first use).
+   */
+  routes: Array<{ name: string; path: string; p95: number; max: number; first: number }>;
+  /** Full-text audit searches (`/api/audit?text=…`): p95 over different terms, and the first. */
+  search: { p95: number; max: number; terms: number; first: number };
 }
 
 /** One in 200 incidents still open, severities mixed: a big store as an operator sees it. */
@@ -99,14 +103,14 @@ export async function benchWatcherAtScale(incidents: number, audits: number): Pr
     for (const [name, path] of cases) {
       const ms: number[] = [];
       for (let k = 0; k < 50; k++) ms.push(await time(path(k)));
-      routes.push({ name, path: path(0), p95: percentile(ms, 95) ?? 0, max: Math.max(...ms) });
+      routes.push({ name, path: path(0), p95: percentile(ms, 95) ?? 0, max: Math.max(...ms), first: ms[0] });
     }
     const terms = ['inc_4242 moved', 'moved on', 'agent_7', 'no such words at all', 'TRIAGE'];
     const searches: number[] = [];
     for (let k = 0; k < 10; k++) searches.push(await time(`/audit?text=${encodeURIComponent(terms[k % terms.length])}`));
     await watcher.close();
     await store.close();
-    return { openMs: median(timed.opens), openCpuMs: median(timed.openCpu), rebuildMs: median(timed.rebuilds), rebuildCpuMs: median(timed.rebuildCpu), bytes, routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length } };
+    return { openMs: median(timed.opens), openCpuMs: median(timed.openCpu), rebuildMs: median(timed.rebuilds), rebuildCpuMs: median(timed.rebuildCpu), bytes, routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length, first: searches[0] } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
