@@ -12,6 +12,18 @@ import { errorCode } from './storeFiles.js';
  * @example await replaceFile('run.json', 'run.json.tmp', encodeState(image))
  */
 export async function replaceFile(file: string, tmp: string, parts: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
+  const bytes = await renameOver(file, tmp, parts);
+  await syncDir(dirname(file));
+  return bytes;
+}
+
+/**
+ * `replaceFile` up to the rename: the new file is in place, but a power loss may still
+ * bring the old one back until the caller has synced the directory (`syncDir`). For a
+ * caller that must know whether the rename happened when the directory sync fails.
+ * @example const bytes = await renameOver('run.json', 'run.json.tmp', parts); await syncDir(dirname('run.json'));
+ */
+export async function renameOver(file: string, tmp: string, parts: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
   const handle = await open(tmp, 'w');
   let bytes = 0;
   try {
@@ -21,7 +33,6 @@ export async function replaceFile(file: string, tmp: string, parts: Iterable<str
     await handle.close();
   }
   await rename(tmp, file);
-  await syncDir(dirname(file));
   return bytes;
 }
 

@@ -1,6 +1,7 @@
 import { open, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { cutTail, openForWrite, replaceFile, writeTail } from './durableFs.js';
+import { dirname } from 'node:path';
+import { cutTail, openForWrite, renameOver, replaceFile, syncDir, writeTail } from './durableFs.js';
 import { ColdRows, inJournal, isDone } from './coldRows.js';
 import { captureState, encodeState } from './stateFile.js';
 import type { StateImage, StateSnapshot } from './stateFile.js';
@@ -37,6 +38,11 @@ export type StateRead = StateSnapshot & { changes?: RowChanges };
  * and the emptying, the old commits are skipped, never applied twice. Everything a follower
  * reads again is the journal past what it read, and the state file once it was rewritten.
  *
+ * When the directory cannot be synced after the rename, the new file is in place, but a
+ * power loss may still bring the old one back: the writer goes on from the new one (its
+ * generation), keeps the journal the old one needs until a later sync of the directory
+ * goes through, and the commit fails (its rows stay in the new file; see `syncPending`).
+ *
  * A writer keeps a row that is done with (see `isDone`: a closed incident, a settled job...)
  * in memory only until a commit has put it on disk: then its table holds where its JSON
  * is instead (ColdRows reads it back), in the journal, and after a rewrite in the new
@@ -68,6 +74,8 @@ export class DurableState {
   #opened = false;
   /** A writer whose open went through: it may cut tails and rewrite on close. */
   #settled = false;
+  /** A rewrite renamed its file into place, but its directory is not synced yet (see `syncPending`). */
+  #dirUnsynced = false;
   /** A writer's rows kept on disk only (null for a follower, which keeps every row). */
   readonly cold: ColdRows | null;
 
@@ -110,6 +118,11 @@ export class DurableState {
     }
   }
 
+  /** The audit rows covered by the state file in place and its journal's commits. */
+  get auditCount(): number {
+    return this.#auditCount;
+  }
+
   /** A writer's open went through (the audit side too): cut what no commit covers. */
   async settle(): Promise<void> {
     this.#settled = true;
@@ -129,8 +142,10 @@ export class DurableState {
     const generation = this.#schema === 0 ? 1 : this.#generation;
     // The rows this commit serialized: a rewrite in its place uses them as they are.
     const rows: SerializedRows = new Map();
-    // Only a current state file gets a journal: an older build would not read it.
-    if (data.changes && (this.#schema === 0 || this.#schema === SCHEMA_VERSION)) {
+    // Only a current state file gets a journal: an older build would not read it. After a
+    // rewrite whose directory sync failed, the rows of that commit, retried, are in the file
+    // in place already: replayed on it, a row removed and put again would move last twice.
+    if (data.changes && !this.#dirUnsynced && (this.#schema === 0 || this.#schema === SCHEMA_VERSION)) {
       const journal = journalLines(data.changes, data, generation, auditCount, rows);
       if (this.#journalEnd + journal.bytes <= Math.max(this.#stateBytes, JOURNAL_FLOOR)) return { kind: 'journal', ...journal, auditCount, rows };
     }
@@ -150,8 +165,32 @@ export class DurableState {
     [this.#schema, this.#generation] = [SCHEMA_VERSION, 1];
   }
 
+  /**
+   * Syncs the directory of a state file a rewrite renamed into place when that failed,
+   * then empties the journal the file folded in; true if there was one to sync. Until
+   * then a power loss may bring the old state file back, which needs that journal: it is
+   * kept, and the next commit (a rewrite: see `stage`) calls this first, failing before it
+   * writes anything while the directory still cannot be synced.
+   */
+  async syncPending(): Promise<boolean> {
+    if (!this.#dirUnsynced) return false;
+    try {
+      await syncDir(dirname(this.#files.state));
+    } catch (error) {
+      throw ioError(this.#files.state, 'sync its directory after the rename of the rewritten state file (the new file is in place, but a power loss may bring the old one back; the next commit tries again)', error);
+    }
+    this.#dirUnsynced = false;
+    // A journal left as it was holds only commits of the generation before, which a read
+    // skips, and is cut before the next append or rewrite (#journalTail). So failing to
+    // empty it fails nothing: a retry of the commit would take back audit rows the new
+    // file covers, and write again rows kept in it only.
+    if (this.#journalTail && this.#journalEnd === 0) await this.#cutJournal(0).catch(() => undefined);
+    return true;
+  }
+
   /** Writes a staged commit: after its audit rows are on disk, since it covers them. */
   async commit(staged: StagedState): Promise<void> {
+    await this.syncPending();
     if (staged.kind === 'rewrite') return this.#rewrite(staged.image, staged.generation, staged.auditCount, staged.reuse, staged.rows);
     try {
       this.#journal ??= await openForWrite(this.#files.journal);
@@ -181,6 +220,7 @@ export class DurableState {
   async close(): Promise<void> {
     try {
       if (!this.#settled) return;
+      await this.syncPending();
       const state = this.#state;
       if (this.#journalEnd > 0 && state) {
         const image = captureState(state.tables, state.meta, this.#generation + 1, this.#auditCount);
@@ -212,6 +252,8 @@ export class DurableState {
     const changed = reuse ? this.#changed : null;
     let cursor: StateLineCursor | null = null;
     try {
+      // What the journal holds past its commits is folded in (or torn): it goes before a new generation lands.
+      if (this.#journalTail && this.#journalEnd === 0) await this.#cutJournal(0);
       cursor = changed && (await StateLineCursor.open(this.#files.state, changed));
       if (changed && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = changed && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
@@ -232,23 +274,21 @@ export class DurableState {
       const parts = encodeState(image, known, this.cold ? placed : undefined);
       // Rows read between the rename and `#place` are still at their offsets in the old file.
       this.cold?.hold();
-      this.#stateBytes = await replaceFile(this.#files.state, this.#files.tmp, parts);
+      this.#stateBytes = await renameOver(this.#files.state, this.#files.tmp, parts);
       this.#place(image, spots);
     } catch (error) {
       throw ioError(this.#files.state, 'write the state file', error);
     } finally {
       await cursor?.close();
     }
-    // The new file holds every change: none is in the journal any more (even if emptying it fails below).
+    // The new file is in place and holds every change: none is in the journal any more,
+    // and the next commit goes on from its generation, whatever the directory sync does.
     this.#changed = new Map();
     const folded = this.#journalEnd > 0 || this.#journalTail;
     [this.#schema, this.#generation, this.#auditCount] = [SCHEMA_VERSION, generation, auditCount];
     [this.#journalEnd, this.#journalLines, this.#journalTail] = [0, 0, folded];
-    // The new file holds the commit: a journal left as it was holds only commits of the
-    // generation before, which a read skips, and is cut before the next append
-    // (#journalTail). So failing to empty it fails nothing: a retry of this commit would
-    // take back audit rows the new file covers, and write again rows kept in it only.
-    if (folded) await this.#cutJournal(0).catch(() => undefined);
+    this.#dirUnsynced = true;
+    await this.syncPending();
   }
 
   /**

@@ -96,6 +96,9 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     // A new store's state file lands before its first audit line, so an audit file
     // without a state file is never a crash we caused, and is refused on open.
     await this.#state.prepare();
+    // A state file renamed into place by a failed commit is synced first: until then the
+    // lock notes its audit rows as an append that a power loss may undo (see below).
+    if (await this.#state.syncPending()) this.#lock?.clearIntent();
     if (lines) {
       // Noted before the first byte: rows past the state's count are then known to be this
       // append (cut by the next writer after a crash), not committed rows a restored state
@@ -113,15 +116,24 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     try {
       await this.#state.commit(staged);
     } catch (error) {
-      if (lines) await this.#takeBackAudit();
+      // A rewrite whose directory could not be synced after the rename has its state file in
+      // place all the same: that file covers these rows, so they stay (the lock still notes
+      // them, for a power loss that brings the old file back); else they are taken back.
+      if (lines && this.#state.auditCount === end) this.#appended(data, end, lines);
+      else if (lines) await this.#takeBackAudit();
       throw error;
     }
     this.#lock?.clearIntent();
-    this.#rows = end;
-    for (const part of lines ?? []) this.#bytes += part.length;
-    // On disk now: the log keeps where these rows are instead of their lines.
-    if (lines) data.audit_log.committed(end, this.#auditFile);
+    if (lines) this.#appended(data, end, lines);
     await this.#index?.extend(data.audit_log, end);
+  }
+
+  /** The audit rows up to `end`, appended as `lines`, are covered by the state file in place. */
+  #appended(data: StoreData, end: number, lines: Buffer[]): void {
+    this.#rows = end;
+    for (const part of lines) this.#bytes += part.length;
+    // On disk now: the log keeps where these rows are instead of their lines.
+    data.audit_log.committed(end, this.#auditFile);
   }
 
   /** Reads back a row a writer keeps on disk only: its table holds where it is (see DurableState). */
