@@ -168,13 +168,14 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     // In the commits' line, so a refresh never interleaves with a commit or another refresh.
     refresh: () => queue.exclusive(refresh),
     close() {
-      closing ??= flush().then(
-        () => opts.onClose?.(),
-        (error: unknown) => {
-          closing = null; // not closed: the caller may retry once the disk is back
+      // The last flush, then the files (onClose): if either fails, the store is not closed,
+      // and the caller may retry once the disk is back.
+      closing ??= flush()
+        .then(() => opts.onClose?.())
+        .catch((error: unknown) => {
+          closing = null;
           throw error;
-        },
-      );
+        });
       return closing;
     },
   };

@@ -76,12 +76,11 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       readonly,
       autoCommit: opts.autoCommit ?? true,
       thaw: (table, id, at) => adapter.thaw(table, id, at),
+      // The lock goes once the files are closed: a close that failed may be retried (see
+      // Store.close), and until then no second writer may open the half-closed store.
       onClose: async () => {
-        try {
-          await adapter.close();
-        } finally {
-          lock?.release();
-        }
+        await adapter.close();
+        lock?.release();
       },
     });
   } catch (error) {

@@ -160,7 +160,7 @@ export interface Store {
   flush(): Promise<void>;
   /** For read-only stores: pick up what another process has committed since. */
   refresh(): Promise<StoreChange>;
-  /** Flushes, releases the lock, stops timers. */
+  /** Flushes, closes the files, releases the lock, stops timers. A close that fails may be retried: the lock is kept until one goes through. */
   close(): Promise<void>;
 }
 

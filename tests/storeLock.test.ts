@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -108,6 +110,41 @@ lock('a second open in the same process is refused too', async () => {
   const error = await openStore(file).then(() => null, (e: unknown) => e);
   assert.match(String(error), new RegExp(`in use by process ${process.pid} \\(this process\\)`));
   await store.close();
+});
+
+lock('a close that fails keeps the lock until a retry of it goes through', async () => {
+  const { file } = tempStore();
+  const store = await openStore(file);
+  store.put('jobs', { id: 'job_1', kind: null, agent: 'mailer', workflow: null, tenant: null, status: 'running', attempts: 1, createdAt: 'a', updatedAt: 'a', error: null, incidentId: null });
+  await store.flush(); // in the journal: the close folds it into a new state file
+  // The new state file cannot be synced once: a disk error at the close.
+  const probe = await open(file, 'r');
+  const proto = Object.getPrototypeOf(probe) as { sync: FileHandle['sync'] };
+  await probe.close();
+  const sync = proto.sync;
+  let failures = 0;
+  proto.sync = function (this: FileHandle) {
+    if (failures === 0 && fstatSync(this.fd).isFile()) {
+      failures++;
+      return Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    }
+    return sync.call(this);
+  };
+  try {
+    const error = await store.close().then(() => null, (e: unknown) => e);
+    assert.instance(error, StoreError, 'the close failed');
+  } finally {
+    proto.sync = sync;
+  }
+  assert.is(failures, 1);
+  assert.ok(existsSync(`${file}.lock`), 'the lock is kept for the retry');
+  const second = await openStore(file).then(() => null, (e: unknown) => e);
+  assert.match(String(second), /in use by process/, 'no second writer opens the half-closed store');
+  await store.close(); // the retry
+  assert.not.ok(existsSync(`${file}.lock`), 'released once closed');
+  const again = await openStore(file, { readonly: true });
+  assert.is(again.get('jobs', 'job_1')?.status, 'running');
+  await again.close();
 });
 
 lock('a lock file holding a dead pid is taken over', async () => {
