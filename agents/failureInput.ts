@@ -40,11 +40,12 @@ export function failureInput(o: FailureOrigin): IncidentInput {
     workflow: job.workflow,
     jobId: job.id,
     failure: spec?.failure ?? null,
+    // Keys in sorted order, as the record's: the store's canonical JSON takes it as it is.
     error: {
       message: messageOf(error),
       name: nameOf(error),
-      stack: stackOf(error),
       retryable: guarded(() => (spec?.retryable ? spec.retryable(error) : isRetryable(error)), true),
+      stack: stackOf(error),
     },
     impact: impactOf(assessed),
     failureStartedAt: isoAt(spec?.startedAt ?? at),

@@ -5,6 +5,7 @@ import type { IncidentContext, IncidentInput } from '../machines/incidentContext
 import type { DeadlineRecord, IncidentRecord, IncidentStatus, Responder } from '../machines/types.js';
 import { Deadlines } from './deadlines.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
+import { inCanonicalOrder } from '../store/canonicalJson.js';
 
 type IncidentActor = Actor<typeof incidentMachine>;
 type IncidentSnapshot = SnapshotFrom<typeof incidentMachine>;
@@ -235,7 +236,11 @@ function persisted(actor: IncidentActor): unknown {
   const s = actor.getSnapshot();
   // Only the fields XState persists (its methods, nodes, tags and machine are left out).
   const lean = { status: s.status, output: s.output, error: s.error, context: leanContext(s.context), value: s.value, children: s.children, historyValue: s.historyValue };
-  return actor.logic.getPersistedSnapshot(lean as unknown as IncidentSnapshot);
+  const p = actor.logic.getPersistedSnapshot(lean as unknown as IncidentSnapshot) as unknown as Record<string, unknown>;
+  // In sorted key order, as the rest of the record (XState puts context and children last,
+  // and an invoked attempt's snapshot is out of order too): the store's canonical JSON then
+  // takes the record as it is at each commit, instead of sorting a copy of all of it.
+  return { children: inCanonicalOrder(p.children), context: p.context, error: p.error, historyValue: p.historyValue, output: p.output, status: p.status, value: p.value };
 }
 
 /** A persisted snapshot less the context the record holds (both hosts store this form). */

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobRunner } from '../agents/types.js';
 import { VirtualClock } from '../sim/virtualClock.js';
+import { canonicalJson } from '../store/canonicalJson.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import { HOUR, MIN, SEC, T0, createHarness, failing, type HarnessOptions } from './helpers/engineHarness.js';
 
@@ -24,6 +25,25 @@ function restartable(options: HarnessOptions = {}) {
 
 // ---------------------------------------------------------------------------
 const Restore = suite('engine: restart over the same store');
+
+Restore('an open incident\'s record, snapshot included, is written in canonical key order: the store stores it without sorting a copy', async () => {
+  const { first } = restartable();
+  // Fails, then its retries hang a while: an attempt under way is a child actor in the snapshot.
+  let calls = 0;
+  const fail = failing('retryable one');
+  const run: JobRunner = (...args) => (calls++ === 0 ? fail(...args) : new Promise((resolve) => setTimeout(resolve, 5)).then(() => fail(...args)));
+  first.engine.submit({ agent: 'billing', workflow: 'invoice-run', run });
+  const states = new Set<string>();
+  for (let t = 0; t < 40; t++) {
+    await first.run(SEC);
+    const [open] = first.incidents();
+    const record = first.store.get('incidents', open.id)!;
+    assert.ok(record.snapshot, 'an open incident keeps its snapshot');
+    assert.is(JSON.stringify(record), canonicalJson(record), record.state);
+    states.add(`${record.state}${Object.keys((record.snapshot as { children: object }).children).length ? ' (an attempt under way)' : ''}`);
+  }
+  assert.ok([...states].some((state) => state.endsWith('(an attempt under way)')), [...states].join(', '));
+});
 
 Restore("each responder's hands and queue come back as they were, capacity kept", async () => {
   const { first, restart } = restartable({ responders: { cheryl: { ack: MIN, capacity: 1 } }, config: { ACK_TIMEOUT_MS: 10 * HOUR } });
