@@ -4,7 +4,9 @@
  * resume puts back active what it paused). Whichever commits first, the workflow must end paused
  * by the second incident, as in one process (resume only what this incident paused). The race is
  * made, not hoped for: a connection of the test holds the workflow's row locked until the triage
- * and then the resolve wait for it, in that order.
+ * and then the resolve wait for it, in that order. The second incident's job is already running
+ * when the first pauses the workflow (a job of a paused workflow submitted later would be held
+ * until the resume, as in one process: tests/clusterPause.test.ts); it fails once the row is held.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,6 +28,10 @@ let store: Store | undefined;
 let engine: IncidentEngine | undefined;
 let holder: pg.Client | undefined;
 let holderPid = 0;
+let secondRunning: () => void = () => {};
+const running = new Promise<void>((resolve) => { secondRunning = resolve; });
+let letFail: () => void = () => {};
+const gate = new Promise<void>((resolve) => { letFail = resolve; });
 
 test.after(async () => {
   await holder?.end().catch(() => {});
@@ -64,11 +70,23 @@ test('a triage and a resolve on the same workflow row: the pause of the one stil
   engine = createIncidentEngine({
     store,
     config: { RETRY_DELAYS_MS: [0, 50, 100] },
-    jobs: { fail: async ({ input }: { input?: unknown }) => { throw new Error((input as { message: string }).message); } },
+    jobs: {
+      fail: async ({ input }: { input?: unknown }) => { throw new Error((input as { message: string }).message); },
+      // Runs until the test lets it fail.
+      failLater: async ({ input }: { input?: unknown }) => {
+        secondRunning();
+        await gate;
+        throw new Error((input as { message: string }).message);
+      },
+    },
     responders: { cheryl: { ack: 20 }, petra: { ack: 20 }, atlas: { ack: 20 } },
     cluster: { pollingIntervalSeconds: 0.5 },
   });
   await engine.ready;
+
+  // The second incident's job, running before the workflow is paused.
+  const second = engine.submit({ id: 'job_second', kind: 'failLater', agent: 'agent-shared', workflow: WORKFLOW, input: { message: 'certificate expired' }, impact: { kind: 'platform-down' } });
+  await running;
 
   // The first incident (P0): Cheryl's mitigation pauses the workflow.
   const first = engine.submit({ id: 'job_first', kind: 'fail', agent: 'agent-shared', workflow: WORKFLOW, input: { message: 'disk full' }, impact: { kind: 'platform-down' } });
@@ -83,7 +101,7 @@ test('a triage and a resolve on the same workflow row: the pause of the one stil
   await holder.query('BEGIN');
   await holder.query(`SELECT id FROM workflows WHERE id = $1 FOR UPDATE`, [WORKFLOW]);
 
-  const second = engine.submit({ id: 'job_second', kind: 'fail', agent: 'agent-shared', workflow: WORKFLOW, input: { message: 'certificate expired' }, impact: { kind: 'platform-down' } });
+  letFail();
   assert.is(await second.done, 'failed');
   const secondId = await incidentOf('job_second');
   assert.is.not(secondId, firstId, 'another root cause opens an incident of its own');

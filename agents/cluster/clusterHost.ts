@@ -199,8 +199,12 @@ export class ClusterHost {
 
   /** A submitted job's first run: a failure opens an incident or joins the open one (once, by its key). */
   private async job(jobId: string, sent: SentSpec | undefined): Promise<void> {
-    const job = await this.read((sql) => getRow(sql, 'jobs', jobId));
+    // The job's row and whether its agent or workflow is paused, in one statement.
+    const read = await this.read(async (sql) => (await sql.query(prepared(HELD_READ, [jobId]))).rows[0]);
+    const job = read ? fromColumns('jobs', read) : undefined;
     if (!job || job.status === 'succeeded' || job.status === 'failed') return;
+    // Paused (seen without a lock): held, unless its pause was lifted meanwhile (checked under the rows' locks).
+    if (read!.held === true && (await this.hold(job, sent))) return;
     const spec: JobSpec = { agent: job.agent, ...sent, ...this.opts.localSpecs.get(jobId) };
     const result = await this.run(job, 0, spec);
     const at = this.cx.rt.clock.now();
@@ -215,6 +219,27 @@ export class ClusterHost {
       return withJobFailed(failed, await this.openOrJoin(sql, row, result.error, spec, at, fingerprint!, incidents));
     }, undefined, [claimSql(`job:${jobId}`, null), ...(fingerprint ? openerSql(fingerprint) : [])]);
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
+  }
+
+  /**
+   * Holds a job whose agent or workflow is paused, as the single-process worker keeps it in its
+   * queue (spec, Step 3: mitigation): its row stays queued and a `cluster_held_jobs` row keeps it
+   * and its sent spec until the step that resumes what was paused queues it again (commitStep's
+   * liftMitigation). The agent's and workflow's rows are read FOR SHARE (in the order a triage
+   * and a resume lock them): a resume committed since is seen, and one under way waits for this
+   * hold, then takes its row. False: nothing is paused now, the caller runs the job.
+   */
+  private async hold(job: JobRecord, sent: SentSpec | undefined): Promise<boolean> {
+    let held = false;
+    await this.tx(async (sql, _none, [agent, workflow]) => {
+      held = agent.rows[0]?.status === 'paused' || workflow.rows[0]?.status === 'paused';
+      if (held) await sql.query(prepared('INSERT INTO cluster_held_jobs (job_id, agent, workflow, spec) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING', [job.id, job.agent, job.workflow, JSON.stringify(sent ?? {})]));
+      return null;
+    }, undefined, [
+      `SELECT status FROM agents WHERE id = ${pg.escapeLiteral(job.agent)} FOR SHARE`,
+      `SELECT status FROM workflows WHERE id = ${job.workflow === null ? 'NULL' : pg.escapeLiteral(job.workflow)} FOR SHARE`,
+    ]);
+    return held;
   }
 
   /**
@@ -292,6 +317,10 @@ function openerSql(fingerprint: string): string[] {
     `SELECT id FROM incidents WHERE fingerprint = ${fp} AND status = 'closed' ORDER BY seq DESC LIMIT 1`,
   ];
 }
+
+/** A job's row, and `held`: its agent or its workflow is paused (read without a lock). */
+const HELD_READ = `SELECT ${selectList('jobs')}, EXISTS (SELECT 1 FROM agents WHERE id = jobs.agent AND status = 'paused')
+  OR EXISTS (SELECT 1 FROM workflows WHERE id = jobs.workflow AND status = 'paused') AS held FROM jobs WHERE id = $1`;
 
 /** `claim`'s statement with its values inlined, for a round trip that carries several statements. */
 export function claimSql(key: string, incidentId: string | null): string {

@@ -4,7 +4,7 @@ import type { ArmParams } from '../../machines/incidentContext.js';
 import type { AuditEntry, DecisionRecord, IncidentRecord, NotificationRecord, Responder, ResponderRecord } from '../../machines/types.js';
 import { auditEntry, isoAt, type Runtime } from '../runtime.js';
 import type { EngineEvent, ResponderSettings } from '../types.js';
-import type { BossQueue, QueuedWork } from './bossQueue.js';
+import type { BossQueue, QueuedWork, WorkItem } from './bossQueue.js';
 import type { Step } from './incidentStep.js';
 import { pureTransition } from './pureTransition.js';
 import { batchOf, getRow, type Sql, type WriteBatch } from './pgRows.js';
@@ -73,7 +73,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
       events.push({ type: 'decision', decision: settled });
     }
   }
-  if (effects.liftMitigation) await liftMitigation(sql, batch, id, isoAt(now));
+  if (effects.liftMitigation) await liftMitigation(sql, batch, work, id, isoAt(now));
   if (effects.attempt) work.push({ data: { t: 'attempt', incidentId: id, ...effects.attempt } });
   // A responder's duty once acknowledged, and a commissioned review, follow in the same transaction (followUps.ts).
   // The host's onFix hook runs from the queue too: a process killed before calling it leaves it to another.
@@ -203,9 +203,11 @@ export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owne
  * Resumes what this incident paused (as `createFleet().resume` does in one process): the
  * agents and workflows it paused before (read and locked in one round trip) and those a duty paused
  * earlier in this transaction, still in the batch (their version there wins), each put back
- * active — written once, in the step's batch.
+ * active — written once, in the step's batch. The jobs held on them (ClusterHost.hold) are
+ * queued again in `work`, as a resumed single-process worker takes its queue: each once (its
+ * hold's row deleted here), held again if another incident still pauses its agent or workflow.
  */
-async function liftMitigation(sql: Sql, batch: WriteBatch, incidentId: string, at: string): Promise<void> {
+async function liftMitigation(sql: Sql, batch: WriteBatch, work: QueuedWork[], incidentId: string, at: string): Promise<void> {
   // Locked (agents, then workflows, as a triage locks them): a row another incident paused since is read again
   // once that one commits, and left alone (it no longer names this incident), not put back active.
   const where = `paused_by = ${sql.escapeLiteral(incidentId)} ORDER BY seq FOR UPDATE`;
@@ -217,7 +219,11 @@ async function liftMitigation(sql: Sql, batch: WriteBatch, incidentId: string, a
       else paused.delete(row.id);
     }
     batch.put(table, [...paused.values()].map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })) as never);
+    return [...paused.keys()];
   };
-  resume('agents', agents.rows);
-  resume('workflows', workflows.rows);
+  const resumed = { agents: resume('agents', agents.rows), workflows: resume('workflows', workflows.rows) };
+  if (resumed.agents.length === 0 && resumed.workflows.length === 0) return;
+  const { rows } = await sql.query(prepared('DELETE FROM cluster_held_jobs WHERE agent = ANY($1) OR workflow = ANY($2) RETURNING job_id, spec, held_at', [resumed.agents, resumed.workflows]));
+  rows.sort((a, b) => Number(a.held_at) - Number(b.held_at) || (a.job_id < b.job_id ? -1 : 1));
+  for (const row of rows) work.push({ data: { t: 'job', jobId: row.job_id, spec: row.spec } as WorkItem });
 }
