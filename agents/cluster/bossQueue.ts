@@ -93,7 +93,13 @@ export class BossQueue {
     for (const id of this.workerIds) this.boss.notifyWorker(id);
   }
 
+  /**
+   * Takes no more items and waits for the ones taken, as long as an item may run before it is
+   * given to another process (`expireInSeconds`): failed back to the queue sooner, a step this
+   * process still finishes would run again elsewhere. The caller ends the pool only after
+   * whatever is still under way settled (ClusterEngine's stop).
+   */
   async stop(): Promise<void> {
-    await this.boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+    await this.boss.stop({ graceful: true, wait: true, timeout: this.settings.expireInSeconds * 1000 });
   }
 }

@@ -11,6 +11,7 @@ import { listenerFailed } from '../listenerFailure.js';
 import { RESPONDERS } from '../responders.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
 import type { SentSpec } from './clusterHost.js';
+import { InFlight } from './inFlight.js';
 
 /** How a cluster engine uses the database and the queue (defaults suit production). */
 export interface ClusterSettings {
@@ -48,10 +49,10 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         listener(event);
       } catch (error) {
         const entry = listenerFailed(rt, event, error);
-        void started.then(({ host, appendAudit }) => host.tx(async (sql) => {
+        void inFlight.track(started.then(({ host, appendAudit }) => host.tx(async (sql) => {
           await appendAudit(sql, [entry]);
           return null;
-        })).catch(() => undefined);
+        }))).catch(() => undefined);
       }
     }
   });
@@ -60,6 +61,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   const waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
   let stopped = false;
   let stopping: Promise<void> | null = null;
+  const inFlight = new InFlight();
 
   const started = (async () => {
     const parts = await import('./clusterParts.js');
@@ -70,7 +72,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       pollingIntervalSeconds: settings.pollingIntervalSeconds ?? 0.5,
       batchSize: settings.batchSize ?? 20,
       workers: settings.workers ?? 2,
-    }, { executeSql: (text: string, values: unknown[]) => parts.retryingQuery(pool, text, values, { onConnection }) });
+    }, { executeSql: (text: string, values: unknown[]) => inFlight.track(parts.retryingQuery(pool, text, values, { onConnection })) });
     const host = new parts.ClusterHost(pool, { rt, queue, responders: options.responders ?? {}, channel: parts.channelOf(target) }, {
       runners: options.jobs ?? {},
       localSpecs,
@@ -102,7 +104,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       }
       await host.startChairman(sql);
     });
-    await queue.work((item, jobId) => host.handle(item, jobId));
+    await queue.work((item, jobId) => inFlight.track(host.handle(item, jobId)));
     return { ...parts, pool, queue, host, tx };
   })();
   const ready = started.then(() => undefined);
@@ -117,8 +119,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   // Jobs submitted here but run by another process: their outcome is read back now and then.
   const poll = setInterval(() => {
     if (waiters.size === 0 || stopped) return;
-    void started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND status IN ('succeeded', 'failed')`, [[...waiters.keys()]]))
-      .then((rows) => rows.forEach((row) => settle(row.id, row.status as 'succeeded' | 'failed'))))
+    void inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND status IN ('succeeded', 'failed')`, [[...waiters.keys()]]))
+      .then((rows) => rows.forEach((row) => settle(row.id, row.status as 'succeeded' | 'failed')))))
       .catch(() => undefined);
   }, 250);
   poll.unref();
@@ -137,7 +139,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       // Submitted twice (the second is a no-op), both callers hear how its first run went.
       const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
       const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
-      const queued = started.then(({ pool, queue, transaction, rowSql, fromColumns, WriteBatch }) =>
+      const queued = inFlight.track(started.then(({ pool, queue, transaction, rowSql, fromColumns, WriteBatch }) =>
         // The job's row (is it there already?) and its agent's (the tenant) read with the BEGIN; the row and its queued item written in one statement.
         transaction(pool, async (sql, [seen, agent]) => {
           // Submitting the same job id again (a caller retrying after a crash) is a no-op.
@@ -149,7 +151,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
           await queue.insert(batch, [{ data: { t: 'job', jobId, spec } as never }]);
           await batch.flush(sql);
         }, { onConnection, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)] }).then(() => queue.wake()),
-      );
+      ));
       return { jobId, done, queued };
     },
     async decide(decisionId, answer, by) {
@@ -157,7 +159,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       checkAnswer(answer, by);
       const key = `decide:${randomUUID()}`;
       const { host, claim, getRow } = await started;
-      await host.tx(async (sql) => {
+      await inFlight.track(host.tx(async (sql) => {
         // The key first: a commit whose answer was lost, tried again, is then a no-op instead of "already answered".
         if (!(await claim(sql, key, null))) return null;
         const seen = await getRow(sql, 'decisions', decisionId);
@@ -166,22 +168,22 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         const decision = (await getRow(sql, 'decisions', decisionId))!;
         if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
         return record ? host.applyTo(sql, record, { type: 'decision.answered', at: rt.clock.now(), answer, by }) : null;
-      });
+      }));
     },
     async resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');
       const key = `resolve:${randomUUID()}`;
       const { host, claimSql, joinedJobsSql, fromColumns } = await started;
       // The incident locked, the key claimed and the jobs that joined it read (the review's first read) in the round trip that begins the transaction.
-      await host.tx(async (sql, record, [claimed, joined]) => {
+      await inFlight.track(host.tx(async (sql, record, [claimed, joined]) => {
         if (claimed.rowCount !== 1) return null;
         if (!record || record.status === 'closed') throw new EngineError(`incident "${incidentId}" is not open`);
         const event = { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) } as const;
         return host.applyTo(sql, record, event, joined.rows.map((row) => fromColumns('jobs', row)));
-      }, incidentId, [claimSql(key, incidentId), joinedJobsSql(incidentId)]);
+      }, incidentId, [claimSql(key, incidentId), joinedJobsSql(incidentId)]));
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
-    pendingDecisionsNow: () => started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, []))),
+    pendingDecisionsNow: () => inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, [])))),
     stateOf(id) {
       const record = rt.store.get('incidents', id);
       return record && record.status !== 'closed' ? record.state : null;
@@ -193,10 +195,15 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     stop() {
       stopped = true;
       clearInterval(poll);
-      // Once: a second stop() waits for the first (the pool cannot be ended twice).
+      // Once: a second stop() waits for the first (the pool cannot be ended twice). pg-boss first (it
+      // takes no more items and waits for those taken, failing them back to the queue past its
+      // timeout), then whatever is still under way on the pool (a step outliving that timeout,
+      // pg-boss's completion of the last items, an API call), and only then the pool.
       stopping ??= started.catch(() => null).then(async (parts) => {
-        await parts?.queue.stop();
-        await parts?.pool.end();
+        if (!parts) return;
+        await parts.queue.stop();
+        await inFlight.idle();
+        await parts.pool.end();
       });
       return stopping;
     },

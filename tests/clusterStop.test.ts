@@ -1,0 +1,67 @@
+/**
+ * `engine.stop()` of a cluster engine while steps are under way: pg-boss stops taking items
+ * and waits for those taken (up to the items' expiry, 5 s here; past it pg-boss fails them
+ * back to the queue), the steps still running after that finish on the pool, and only then is
+ * the pool ended. Before, the pool was ended once pg-boss's wait ran out: the step that
+ * finished after it could not commit, and pg-boss's un-awaited `fail` of its item, sent on
+ * the ended pool, was an unhandled rejection (which ends a Node process).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createIncidentEngine } from '../agents/engine.js';
+import type { IncidentEngine } from '../agents/types.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { eventually } from './helpers/clusterProcs.js';
+import { createTestDatabase } from './helpers/pgDatabase.js';
+
+const test = suite('cluster: stop() with steps in flight');
+
+let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+let store: Store | undefined;
+let engine: IncidentEngine | undefined;
+const rejections: unknown[] = [];
+const onRejection = (reason: unknown) => rejections.push(reason);
+
+test.before(() => {
+  process.on('unhandledRejection', onRejection);
+});
+
+test.after(async () => {
+  process.off('unhandledRejection', onRejection);
+  await engine?.stop();
+  await store?.close();
+  await db?.drop();
+});
+
+test('steps running past pg-boss\'s stop timeout commit before the pool ends; nothing rejects after stop', async () => {
+  db = await createTestDatabase('h9_stop');
+  store = await openStore(db.url, { shared: true });
+  const started = new Set<string>();
+  // Longer than pg-boss's graceful wait (the items' expiry, 5 s): the case that ended the pool under a step.
+  const slow = async ({ jobId }: { jobId: string }) => {
+    started.add(jobId);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    if (jobId.endsWith('fails')) throw new Error('slow failure');
+  };
+  engine = createIncidentEngine({ store, jobs: { slow }, cluster: { pollingIntervalSeconds: 0.5, expireInSeconds: 5 } });
+  await engine.ready;
+  const events: string[] = [];
+  engine.subscribe((event) => events.push(event.type === 'connection' ? `connection ${event.status}: ${event.error ?? ''}` : event.type));
+
+  const ids = ['job_slow_1', 'job_slow_2', 'job_slow_fails'];
+  const submitted = ids.map((id) => engine!.submit({ id, kind: 'slow', agent: 'agent-slow' }));
+  await Promise.all(submitted.map((s) => s.queued));
+  await eventually(async () => (started.size === ids.length ? true : undefined), 30_000, 'every job running');
+
+  await engine.stop();
+  // The steps committed before the pool ended: each job settled, the failure opened its incident.
+  const { rows } = await db.admin(`SELECT id, status, incident_id FROM jobs ORDER BY id`);
+  assert.equal(rows.map((r) => [r.id, r.status, r.incident_id !== null]), [['job_slow_1', 'succeeded', false], ['job_slow_2', 'succeeded', false], ['job_slow_fails', 'failed', true]]);
+  // Nothing under way is left to reject once stop() resolved (what pg-boss started on settling included).
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  assert.equal(rejections.map(String), []);
+  assert.equal(events.filter((e) => e.startsWith('connection')), []);
+});
+
+test.run();
