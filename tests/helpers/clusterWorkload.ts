@@ -82,4 +82,6 @@ export async function assertWorkloadDone(db: TestDb, total: number, fingerprints
   assert.is(await count(db, `SELECT count(*)::int AS n FROM cluster_deadlines WHERE owner_id <> '_board'`), 0);
   assert.is(await count(db, `SELECT count(*)::int AS n FROM cluster_deadlines WHERE owner_id = '_board'`), 1);
   assert.equal((await db.admin(`SELECT id, active, queue FROM responders WHERE cardinality(active) + cardinality(queue) > 0`)).rows, []);
+  // Jobs of a group submitted while its P0/P1 incident paused its workflow were held, then run on the resolve.
+  assert.is(await count(db, `SELECT count(*)::int AS n FROM cluster_held_jobs`), 0, 'no job left held');
 }
