@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../machines/types.js';
 import { AuditText, type JoinedText } from './auditText.js';
-import { PostingChains } from './postingChains.js';
+import { grown, PostingChains } from './postingChains.js';
 import { hashValue, ValueTable } from './valueTable.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
@@ -328,11 +328,7 @@ class Column {
   }
 
   #place(pos: number, id: number): void {
-    if (pos >= this.#data.length) {
-      const grown = new Uint32Array(Math.max(this.#data.length * 2, pos + 1));
-      grown.set(this.#data);
-      this.#data = grown;
-    }
+    if (pos >= this.#data.length) this.#data = grown(this.#data, pos);
     this.#data[pos] = id;
     this.#rows = Math.max(this.#rows, pos + 1);
     if (id !== 0) this.#posts?.add(id, pos);

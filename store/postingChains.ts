@@ -69,7 +69,7 @@ export class PostingChains {
 }
 
 /** `arr` copied into one that holds index `at`: twice as long at least. */
-function grown(arr: Uint32Array, at: number): Uint32Array<ArrayBuffer> {
+export function grown(arr: Uint32Array, at: number): Uint32Array<ArrayBuffer> {
   const out = new Uint32Array(Math.max(arr.length * 2, at + 1));
   out.set(arr);
   return out;
