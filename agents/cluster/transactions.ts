@@ -12,7 +12,6 @@ export type ConnectionListener = (status: 'lost' | 'restored', error?: string) =
 const RETRYABLE_CODES = new Set(['40001', '40P01', '23P01', '57P01', '57P02', '57P03', '53300']);
 const RETRYABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
-const ignore = () => undefined;
 
 export function isRetryable(error: unknown): boolean {
   const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
@@ -57,11 +56,10 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
   for (;;) {
     let client: pg.PoolClient | undefined;
     try {
-      client = await pool.connect();
       // The server may drop the connection between two statements of ours (a restart): the
-      // next statement fails and the whole transaction is retried; the event itself must not
-      // go unheard (an unheard 'error' event ends the process).
-      client.on('error', ignore);
+      // next statement fails and the whole transaction is retried (the pool's clients each
+      // hear their 'error' event: createPool).
+      client = await pool.connect();
       let first: pg.QueryResult[] = [];
       if (options.withBegin?.length && !options.plain) first = ((await client.query(['BEGIN', ...options.withBegin].join('; '))) as unknown as pg.QueryResult[]).slice(1);
       else if (!options.plain) await client.query('BEGIN');
@@ -70,7 +68,6 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
         const before = options.beforeCommit?.(client);
         await client.query(before ? `${before}; COMMIT` : 'COMMIT');
       }
-      client.off('error', ignore);
       client.release();
       if (lost) options.onConnection?.('restored');
       return result;
@@ -79,13 +76,8 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       const connection = isRetryable(error) && !/^(40001|40P01|23P01)$/.test(String((error as { code?: unknown }).code ?? ''));
       if (client) {
         if (!options.plain) await client.query('ROLLBACK').catch(() => undefined);
-        // A client whose connection broke must not go back to the pool; it keeps its listener,
-        // as the server's last word (57P01 on a restart) may be read after the query failed.
-        if (connection) client.release(error as Error);
-        else {
-          client.off('error', ignore);
-          client.release();
-        }
+        // A client whose connection broke must not go back to the pool.
+        client.release(connection ? (error as Error) : undefined);
       }
       if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
       if (connection && !lost) {

@@ -47,8 +47,10 @@ const types = {
 
 /**
  * A pool of connections whose `search_path` is the store's schema (then `public`, where
- * extensions live). Errors of idle connections (a server restart) are kept for the next
- * query rather than crashing the process.
+ * extensions live). A connection the server drops (a restart) fails the next statement on
+ * it rather than ending the process: node-postgres emits 'error' on the client, and the
+ * pool listens only while the client is idle, so each client gets a listener of its own for
+ * the time it is checked out (between two statements of a transaction, say).
  */
 export function createPool(target: PgTarget, max = 4): pg.Pool {
   const pool = new pg.Pool({
@@ -60,6 +62,7 @@ export function createPool(target: PgTarget, max = 4): pg.Pool {
     application_name: 'incident-flow',
   });
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
