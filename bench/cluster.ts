@@ -214,7 +214,7 @@ async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run
     // pg-boss's schema and queue, as an engine process creates them (not timed).
     const setup = quietPool(new pg.Pool({ connectionString: target.connectionString, max: 2 }));
     try {
-      const queue = new BossQueue({ schema: boss, expireInSeconds: 30, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 0 }, { executeSql: (text, values) => setup.query(text, values) });
+      const queue = new BossQueue({ schema: boss, expireInSeconds: 30, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 0 }, { executeSql: (text, values) => setup.query(text, values) }, (error) => { throw error; });
       await queue.start((error) => { throw error; });
       await queue.stop();
     } finally {

@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import plans from 'pg-boss/src/plans.js';
 import { prepared } from '../../store/postgres/connection.js';
 import { WriteBatch, type Sql } from './pgRows.js';
 
@@ -47,9 +48,26 @@ export class BossQueue {
     private readonly settings: QueueSettings,
     /** pg-boss's statements go through it (retried while the server restarts). */
     db: PgBoss.Db,
+    /** Told when settling a batch failed for good (the server away past the retries): its items come back on expiry. */
+    onUnsettled: (error: Error) => void,
   ) {
+    // A worker's batch is settled by complete() or fail() sent without awaiting (pg-boss 10's
+    // manager.js): one that fails for good would be an unhandled rejection, which ends the
+    // process. Their failure is reported instead; the items expire and are taken again, and
+    // every item is idempotent.
+    const settling = new Set([plans.completeJobs(settings.schema), plans.failJobsById(settings.schema)]);
+    const guarded: PgBoss.Db = {
+      executeSql: (text, values) => {
+        const sent = db.executeSql(text, values);
+        if (!settling.has(text)) return sent;
+        return sent.catch((error: unknown) => {
+          onUnsettled(error instanceof Error ? error : new Error(String(error)));
+          return { rows: [{ count: '0' }] }; // what pg-boss reads: no item settled
+        });
+      },
+    };
     this.boss = new PgBoss({
-      db,
+      db: guarded,
       schema: settings.schema,
       // A killed process's taken jobs come back after their expiry; supervision checks every second.
       maintenanceIntervalSeconds: 1,

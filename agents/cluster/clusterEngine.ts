@@ -24,6 +24,12 @@ export interface ClusterSettings {
   /** Items per fetch (default 20) and fetching workers (default 2) in this process. */
   batchSize?: number;
   workers?: number;
+  /**
+   * How long a statement or a step's transaction is tried again while the server is away
+   * (default 60 s, backoff 50 ms → 2 s). Past it the step gives up: its queued item is taken
+   * again after `expireInSeconds`, by this process or another.
+   */
+  retryForSeconds?: number;
 }
 
 
@@ -57,6 +63,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     }
   });
   const onConnection = (status: 'lost' | 'restored', error?: string) => rt.emit({ type: 'connection', status, ...(error ? { error } : {}) });
+  const retry = { onConnection, giveUpAfterMs: (settings.retryForSeconds ?? 60) * 1000 };
   const localSpecs = new Map<string, JobSpec>();
   const waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
   let stopped = false;
@@ -72,16 +79,17 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       pollingIntervalSeconds: settings.pollingIntervalSeconds ?? 0.5,
       batchSize: settings.batchSize ?? 20,
       workers: settings.workers ?? 2,
-    }, { executeSql: (text: string, values: unknown[]) => inFlight.track(parts.retryingQuery(pool, text, values, { onConnection })) });
+    }, { executeSql: (text: string, values: unknown[]) => inFlight.track(parts.retryingQuery(pool, text, values, retry)) },
+    (error) => onConnection('lost', `could not settle taken work items (they are taken again after ${settings.expireInSeconds ?? 30} s): ${error.message}`));
     const host = new parts.ClusterHost(pool, { rt, queue, responders: options.responders ?? {}, channel: parts.channelOf(target) }, {
       runners: options.jobs ?? {},
       localSpecs,
       assess: options.assess,
       onFix: options.onFix,
-      onConnection,
+      ...retry,
       onJobSettled: (jobId, status) => settle(jobId, status),
     });
-    const tx = <R>(work: (sql: pg.PoolClient) => Promise<R>) => parts.transaction(pool, work, { onConnection });
+    const tx = <R>(work: (sql: pg.PoolClient) => Promise<R>) => parts.transaction(pool, work, retry);
     await queue.start((error) => rt.emit({ type: 'connection', status: 'lost', error: error.message }));
     await tx(async (sql) => {
       await sql.query(`INSERT INTO tenants (id, admin) SELECT id, admin FROM json_populate_recordset(NULL::tenants, $1::json) ON CONFLICT (id) DO NOTHING`, [JSON.stringify(options.tenants ?? [])]);
@@ -150,7 +158,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
           batch.put('jobs', [row]);
           await queue.insert(batch, [{ data: { t: 'job', jobId, spec } as never }]);
           await batch.flush(sql);
-        }, { onConnection, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)] }).then(() => queue.wake()),
+        }, { ...retry, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)] }).then(() => queue.wake()),
       ));
       return { jobId, done, queued };
     },

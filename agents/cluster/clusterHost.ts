@@ -32,6 +32,8 @@ export interface HostOptions {
   assess?: (error: unknown, job: JobSpec) => Partial<import('../../machines/types.js').ImpactAssessment>;
   onFix?: (incident: IncidentContext, owner: Responder) => void;
   onConnection: ConnectionListener;
+  /** How long a transaction is tried again while the server is away (ClusterSettings.retryForSeconds). */
+  giveUpAfterMs: number;
   onJobSettled: (jobId: string, status: 'succeeded' | 'failed') => void;
 }
 
@@ -66,7 +68,7 @@ export class ClusterHost {
       const result = await work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
       await batchOf(sql).flush(sql);
       return result;
-    }, { onConnection: this.opts.onConnection, beforeCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
+    }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, beforeCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
     for (const c of [done].flat()) {
       if (!c) continue;
       for (const event of c.events) this.cx.rt.emit(event);
@@ -76,7 +78,7 @@ export class ClusterHost {
 
   /** Reads outside any transaction (each statement sees what was committed when it ran), retried on a lost connection. */
   private read<R>(work: (sql: Reader) => Promise<R>): Promise<R> {
-    return transaction(this.pool, work, { onConnection: this.opts.onConnection, plain: true });
+    return transaction(this.pool, work, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, plain: true });
   }
 
   /**

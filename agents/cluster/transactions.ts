@@ -92,8 +92,9 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
 
 /**
  * One statement on the pool, tried again (backoff 50 ms → 2 s) while the server is away,
- * for up to `giveUpAfterMs` (default 5 min). pg-boss runs its own statements through this:
- * a restarted server costs it a pause, not an error it would not await.
+ * for up to `giveUpAfterMs` (default 60 s). pg-boss runs its own statements through this:
+ * a restarted server costs it a pause, not an error (the statements it does not await are
+ * guarded in BossQueue).
  */
 export async function retryingQuery(pool: pg.Pool, text: string, values: unknown[] | undefined, options: TransactionOptions = {}): Promise<pg.QueryResult> {
   const started = Date.now();
@@ -106,7 +107,7 @@ export async function retryingQuery(pool: pg.Pool, text: string, values: unknown
       if (lost) options.onConnection?.('restored');
       return result;
     } catch (error) {
-      if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 300_000)) throw error;
+      if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
       if (!lost) options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
       lost = true;
       await new Promise((resolve) => setTimeout(resolve, delay));

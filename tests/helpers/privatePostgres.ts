@@ -15,9 +15,10 @@ function binaries(): string {
  * A PostgreSQL server of the test's own, in a temporary folder on a free port, for tests that
  * restart their server: restarting the machine's shared server would cut every other client.
  * initdb refuses to run as root, so as root the server runs as the `postgres` user.
+ * `halt()` stops it until `resume()`; `stop()` stops it for good and removes its folder.
  * @example const server = await startPrivatePostgres(); … server.restart(); … server.stop();
  */
-export async function startPrivatePostgres(): Promise<{ url: string; restart(): void; stop(): void }> {
+export async function startPrivatePostgres(): Promise<{ url: string; restart(): void; halt(): void; resume(): void; stop(): void }> {
   const BIN = binaries();
   const dir = mkdtempSync(join(tmpdir(), 'incident-flow-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -33,12 +34,21 @@ export async function startPrivatePostgres(): Promise<{ url: string; restart(): 
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
+  let halted = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}`,
     restart: () => run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-m', 'fast', '-w', 'restart']),
+    halt: () => {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      halted = true;
+    },
+    resume: () => {
+      run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
+      halted = false;
+    },
     stop: () => {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        if (!halted) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
