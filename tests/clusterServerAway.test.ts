@@ -13,6 +13,7 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase } from './helpers/pgDatabase.js';
+import { unhandledRejections } from './helpers/rejections.js';
 import { startPrivatePostgres } from './helpers/privatePostgres.js';
 
 const test = suite('cluster: PostgreSQL away longer than the retries');
@@ -20,15 +21,9 @@ const test = suite('cluster: PostgreSQL away longer than the retries');
 let server: Awaited<ReturnType<typeof startPrivatePostgres>> | undefined;
 let store: Store | undefined;
 let engine: IncidentEngine | undefined;
-const rejections: unknown[] = [];
-const onRejection = (reason: unknown) => rejections.push(reason);
-
-test.before(() => {
-  process.on('unhandledRejection', onRejection);
-});
+const rejections = unhandledRejections(test);
 
 test.after(async () => {
-  process.off('unhandledRejection', onRejection);
   await engine?.stop();
   await store?.close();
   server?.stop();

@@ -14,21 +14,16 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase } from './helpers/pgDatabase.js';
+import { unhandledRejections } from './helpers/rejections.js';
 
 const test = suite('cluster: stop() with steps in flight');
 
 let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 let store: Store | undefined;
 let engine: IncidentEngine | undefined;
-const rejections: unknown[] = [];
-const onRejection = (reason: unknown) => rejections.push(reason);
-
-test.before(() => {
-  process.on('unhandledRejection', onRejection);
-});
+const rejections = unhandledRejections(test);
 
 test.after(async () => {
-  process.off('unhandledRejection', onRejection);
   await engine?.stop();
   await store?.close();
   await db?.drop();
