@@ -148,6 +148,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     },
     get: (table, id) => tables.get(table, id),
     list: (table, where, options) => tables.list(table, where, options),
+    each: (table, where) => tables.each(table, where),
     remove(table, id) {
       guard(`remove(${table})`);
       if (!tables.remove(table, id)) return;

@@ -65,16 +65,20 @@ export class TableIndex {
    * read, so a listing reads back only the rows it returns.
    */
   list<R>(rows: Record<string, R | number>, where: object = {}, last?: number, read: (id: string) => R = (id) => rows[id] as R): R[] {
+    return this.ids(rows, where, last, read).map(read);
+  }
+
+  /** The ids of the rows `list` returns, in its order, reading back only the rows the indexes cannot check. */
+  ids<R>(rows: Record<string, R | number>, where: object = {}, last?: number, read: (id: string) => R = (id) => rows[id] as R): string[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
     const pick = <T>(all: T[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
-    const rowOf = (no: number) => read(this.#ids[no] as string);
-    if (conds.length === 0) return pick(Object.keys(rows)).map(read);
-    const matches = (row: Row) => conds.every(([field, value]) => equal(row[field], value));
+    const idOf = (no: number) => this.#ids[no] as string;
+    if (conds.length === 0) return pick(Object.keys(rows));
     const accept = (no: number) => {
       const id = this.#ids[no];
       if (id === undefined || !Object.hasOwn(rows, id)) return false;
       const row = rows[id];
-      if (typeof row !== 'number') return matches(row as Row);
+      if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value));
       return conds.every(([field, value]) => {
         const index = isKey(value) ? this.#fields.get(field) : undefined;
         return index ? index.col[no] === index.codes.get(value as Key) : equal((read(id) as Row)[field], value);
@@ -88,15 +92,15 @@ export class TableIndex {
       const post = index.posts[code];
       if (code === 0 || post === undefined) return [];
       // One row holds the value: it is the answer, or there is none.
-      if (typeof post === 'number') return accept(post) ? pick([post]).map(rowOf) : [];
+      if (typeof post === 'number') return accept(post) ? pick([post]).map(idOf) : [];
       if (!best || post.size < best.post.size) best = { index, code, post };
     }
-    if (!best) return pick(Object.keys(rows).filter((id) => accept(this.#no.get(id) ?? -1))).map(read);
+    if (!best) return pick(Object.keys(rows).filter((id) => accept(this.#no.get(id) ?? -1)));
     const { index, code, post } = best;
     const holds = (no: number) => index.col[no] === code;
     // Row numbers are table order: the last rows are read from the end, costing what they return.
-    if (last !== undefined) return post.tail(last, holds, accept).reverse().map(rowOf);
-    return post.all(holds).filter(accept).map(rowOf);
+    if (last !== undefined) return post.tail(last, holds, accept).reverse().map(idOf);
+    return post.all(holds).filter(accept).map(idOf);
   }
 
   #number(id: string): number {
@@ -223,6 +227,15 @@ function recode(index: FieldIndex): void {
   }
   for (let no = 0; no < index.col.length; no++) index.col[no] = next[index.col[no]];
   [index.codes, index.posts, index.unused] = [codes, posts, 0];
+}
+
+/**
+ * Whether a row's top-level fields equal `where`'s (undefined values ignored; objects and
+ * arrays by value): what `list` and `each` select.
+ */
+export function matches(row: Record<string, unknown>, where: object): boolean {
+  for (const [field, value] of Object.entries(where)) if (value !== undefined && !equal(row[field], value)) return false;
+  return true;
 }
 
 function isKey(value: unknown): boolean {

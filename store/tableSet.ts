@@ -1,4 +1,4 @@
-import { TableIndex } from './tableIndex.js';
+import { matches, TableIndex } from './tableIndex.js';
 import { TABLE_NAMES } from './types.js';
 import type { ListOptions, StoreChange, StoreData, TableName, Tables } from './types.js';
 
@@ -49,6 +49,28 @@ export class TableSet {
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
     const rows = this.rows(table);
     return this.#index(table).list(rows, where, options?.last, (id) => this.#read(table, rows, id));
+  }
+
+  /**
+   * The rows `list` gives, one at a time (see Store.each): the ids are taken now, each row
+   * read when its turn comes (a row kept on disk is read back then, so nothing holds more
+   * than one of them), skipped if it was removed or no longer matches by then.
+   */
+  each<T extends TableName>(table: T, where?: Partial<Tables[T]>): IterableIterator<Tables[T]> {
+    const rows = this.rows(table);
+    const ids = this.#index(table).ids(rows, where, undefined, (id) => this.#read(table, rows, id));
+    return this.#walk(table, ids, where);
+  }
+
+  *#walk<T extends TableName>(table: T, ids: string[], where: Partial<Tables[T]> | undefined): Generator<Tables[T], undefined, undefined> {
+    for (let k = 0; k < ids.length; k++) {
+      // Looked up afresh per row: a put, a remove or a follower's refresh may come between two.
+      const rows = this.rows(table);
+      if (!Object.hasOwn(rows, ids[k])) continue;
+      const row = this.#read(table, rows, ids[k]);
+      if (where === undefined || matches(row as unknown as Row, where)) yield row;
+    }
+    return undefined;
   }
 
   put<T extends TableName>(table: T, row: Tables[T]): void {

@@ -148,6 +148,16 @@ export interface Store {
    * of an index, as `ORDER BY position DESC LIMIT n` would), still in insertion order.
    */
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][];
+  /**
+   * The rows `list` returns, one at a time, for a pass over a long table (a rehearsal's
+   * report reads every incident this way): a file store's writer reads each row it keeps
+   * on disk back when its turn comes, so the pass holds one row, not the table. The rows
+   * are chosen when `each` is called; a row removed before its turn is skipped, one
+   * changed before its turn comes as it is then (skipped if it no longer matches
+   * `where`), one added after the call is not visited.
+   * @example for (const incident of store.each('incidents', { severity: 'P0' })) count++;
+   */
+  each<T extends TableName>(table: T, where?: Partial<Tables[T]>): IterableIterator<Tables[T]>;
   remove(table: TableName, id: string): void;
 
   getMeta<V = unknown>(key: string): V | undefined;

@@ -57,6 +57,27 @@ cold('rows read back after a commit equal what was put; open rows stay in memory
   await again.close();
 });
 
+cold('each reads the rows on disk back one at a time, each when its turn comes', async () => {
+  const file = tempStore();
+  const store = await openStore(file);
+  for (let n = 1; n <= 4; n++) store.put('jobs', job(`job_${n}`, { attempts: n, ...(n === 3 ? { status: 'running' as const } : {}) }));
+  await store.flush();
+  const pass = store.each('jobs');
+  const first = pass.next().value;
+  assert.equal(first, job('job_1', { attempts: 1 }));
+  assert.is.not(first, store.get('jobs', 'job_1'), 'parsed afresh from disk, not an object kept');
+  // Put again (in memory until the next commit) and committed (on disk again) before its turn.
+  store.put('jobs', job('job_2', { attempts: 20 }));
+  await store.flush();
+  store.put('jobs', job('job_4', { attempts: 40 }));
+  assert.equal([...pass].map((row) => row.attempts), [20, 3, 40]);
+  assert.ok(onDiskOnly(store, 'job_2'));
+  await store.close();
+  const again = await openStore(file, { readonly: true });
+  assert.equal([...again.each('jobs', { status: 'succeeded' })].map((row) => row.attempts), [1, 20, 40]);
+  await again.close();
+});
+
 cold('an index emptied and refilled answers correctly while its rows are on disk', async () => {
   const file = tempStore();
   const store = await openStore(file);

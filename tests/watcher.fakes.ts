@@ -64,6 +64,9 @@ export function createFakeStore(options: { readonly?: boolean } = {}): Store & {
       const rows = [...table(t).values()] as Tables[T][];
       return rows.filter((r) => Object.entries(where).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v));
     },
+    each<T extends TableName>(t: T, where: Partial<Tables[T]> = {}) {
+      return this.list(t, where)[Symbol.iterator]();
+    },
     remove(t, id) {
       table(t).delete(id);
       pending.rows.push({ table: t, id, row: null });

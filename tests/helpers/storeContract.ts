@@ -100,6 +100,49 @@ export function storeContract(kind: StoreKind): void {
     await again.close();
   });
 
+  test('each gives the rows list gives, one at a time, committed ones included; a row changed during the pass comes as it is when its turn comes', async () => {
+    const place = await fresh();
+    const store = await place.open();
+    // Settled jobs are done with: a file store's writer keeps them on disk once committed.
+    for (const [id, status, agent] of [['job_1', 'succeeded', 'mailer'], ['job_2', 'running', 'crm'], ['job_3', 'failed', 'mailer'], ['job_4', 'queued', 'mailer'], ['job_5', 'succeeded', 'crm']] as const) {
+      store.put('jobs', job(id, { status, agent }));
+    }
+    store.remove('jobs', 'job_2');
+    store.put('jobs', job('job_2', { status: 'failed', agent: 'crm' }));
+    await flushed(store);
+    const passes = (s: Store) => {
+      for (const where of [undefined, {}, { agent: 'mailer' }, { agent: 'crm', status: 'failed' as const }, { agent: 'nobody' }, { input: undefined }]) {
+        assert.equal([...s.each('jobs', where)], s.list('jobs', where), JSON.stringify(where));
+      }
+      assert.equal(byId([...s.each('jobs')]), ['job_1', 'job_3', 'job_4', 'job_5', 'job_2']);
+    };
+    passes(store);
+
+    const pass = store.each('jobs', { agent: 'mailer' });
+    assert.is(pass.next().value?.id, 'job_1');
+    store.put('jobs', job('job_3', { status: 'failed', agent: 'mailer', attempts: 7 }));
+    store.put('jobs', job('job_4', { agent: 'crm' }));
+    store.put('jobs', job('job_6', { agent: 'mailer' }));
+    store.remove('jobs', 'job_1');
+    const rest = [...pass];
+    assert.equal(byId(rest), ['job_3'], 'job_4 no longer matches, job_6 came after the call');
+    assert.is(rest[0].attempts, 7);
+    const everything = store.each('jobs');
+    store.remove('jobs', 'job_5');
+    assert.equal(byId([...everything]), ['job_3', 'job_4', 'job_2', 'job_6']);
+    assert.equal([...store.each('decisions')], []);
+    await store.close();
+    if (!kind.durable) return;
+    const reader = await place.open({ readonly: true });
+    assert.equal(byId([...reader.each('jobs')]), ['job_3', 'job_4', 'job_2', 'job_6']);
+    assert.equal([...reader.each('jobs', { agent: 'crm' })], reader.list('jobs', { agent: 'crm' }));
+    await reader.close();
+    const writer = await place.open();
+    assert.equal([...writer.each('jobs', { status: 'failed' })], writer.list('jobs', { status: 'failed' }));
+    assert.equal(byId([...writer.each('jobs', { status: 'failed' })]), ['job_3', 'job_2']);
+    await writer.close();
+  });
+
   test('rows read back equal, whatever their values (JSON parts, odd types, absent and null fields)', async () => {
     const place = await fresh();
     const store = await place.open();
