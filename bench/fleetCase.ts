@@ -31,4 +31,4 @@ const liveHeap = global.gc ? process.memoryUsage().heapUsed : null;
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 const peakRss = process.resourceUsage().maxRSS * 1024;
-console.log(JSON.stringify({ scale, incidents: result.incidents.length, audit: result.auditEntries, ...cost, peakRss, liveHeap }));
+console.log(JSON.stringify({ scale, incidents: result.metrics.overall.incidents, audit: result.auditEntries, ...cost, peakRss, liveHeap }));

@@ -1,6 +1,6 @@
 import type { IncidentRecord, Responder } from '../machines/types.js';
 import { slaVerdict } from './sla.js';
-import { mean, p50, p95, ratio } from './stats.js';
+import { p50, p95, ratio } from './stats.js';
 import { msBetween } from './time.js';
 
 /** Metrics of one group of incidents (all of them, or one severity). Durations in ms. */
@@ -48,35 +48,76 @@ export const reached = (i: IncidentRecord, who: Responder): boolean =>
  * The metrics of a group of incidents.
  * @example groupMetrics([]).mttdMs // null
  */
-export function groupMetrics(incidents: readonly IncidentRecord[]): GroupMetrics {
-  const detect = incidents.map((i) => msBetween(i.failureStartedAt, i.detectedAt));
-  const respond = incidents.flatMap((i) => (i.respondedAt === null ? [] : [msBetween(i.detectedAt, i.respondedAt)]));
-  const resolve = incidents.flatMap((i) => {
-    const t = timeToResolve(i);
-    return t === null ? [] : [t];
-  });
-  const verdicts = incidents.map(slaVerdict);
-  const met = verdicts.filter((v) => v.judged && v.met).length;
-  const judged = verdicts.filter((v) => v.judged).length;
-  const autoResolved = incidents.filter(isAutoResolved).length;
-  const repeats = incidents.filter(isRepeat).length;
-  return {
-    incidents: incidents.length,
-    mttdMs: mean(detect),
-    mttrMs: mean(respond),
-    mttResolveMs: mean(resolve),
-    resolveP50Ms: p50(resolve),
-    resolveP95Ms: p95(resolve),
-    responded: respond.length,
-    resolved: resolve.length,
-    sla: { met, judged, attainment: ratio(met, judged) },
-    autoResolved,
-    autoResolveRate: ratio(autoResolved, incidents.length),
-    repeats,
-    repeatRate: ratio(repeats, incidents.length),
-    escalations: incidents.reduce((n, i) => n + i.escalations.length, 0),
-    slaBreaches: incidents.reduce((n, i) => n + i.slaBreaches.length, 0),
-  };
+export function groupMetrics(incidents: Iterable<IncidentRecord>): GroupMetrics {
+  const tally = new GroupTally();
+  for (const incident of incidents) tally.add(incident);
+  return tally.result();
+}
+
+/**
+ * `groupMetrics` one incident at a time, so a pass over a store's incidents holds numbers,
+ * not records: sums in the order added (the same floating-point means as a sum over a
+ * list), and the times to resolve, for their percentiles.
+ * @example const t = new GroupTally(); for (const i of store.each('incidents')) t.add(i); t.result().mttrMs
+ */
+export class GroupTally {
+  #incidents = 0;
+  #detectSum = 0;
+  #respondSum = 0;
+  #responded = 0;
+  #resolveSum = 0;
+  readonly #resolve: number[] = [];
+  #met = 0;
+  #judged = 0;
+  #autoResolved = 0;
+  #repeats = 0;
+  #escalations = 0;
+  #slaBreaches = 0;
+
+  add(i: IncidentRecord): void {
+    this.#incidents++;
+    this.#detectSum += msBetween(i.failureStartedAt, i.detectedAt);
+    if (i.respondedAt !== null) {
+      this.#respondSum += msBetween(i.detectedAt, i.respondedAt);
+      this.#responded++;
+    }
+    const resolve = timeToResolve(i);
+    if (resolve !== null) {
+      this.#resolveSum += resolve;
+      this.#resolve.push(resolve);
+    }
+    const sla = slaVerdict(i);
+    if (sla.judged) {
+      this.#judged++;
+      if (sla.met) this.#met++;
+    }
+    if (isAutoResolved(i)) this.#autoResolved++;
+    if (isRepeat(i)) this.#repeats++;
+    this.#escalations += i.escalations.length;
+    this.#slaBreaches += i.slaBreaches.length;
+  }
+
+  result(): GroupMetrics {
+    const n = this.#incidents;
+    const resolved = this.#resolve.length;
+    return {
+      incidents: n,
+      mttdMs: n === 0 ? null : this.#detectSum / n,
+      mttrMs: this.#responded === 0 ? null : this.#respondSum / this.#responded,
+      mttResolveMs: resolved === 0 ? null : this.#resolveSum / resolved,
+      resolveP50Ms: p50(this.#resolve),
+      resolveP95Ms: p95(this.#resolve),
+      responded: this.#responded,
+      resolved,
+      sla: { met: this.#met, judged: this.#judged, attainment: ratio(this.#met, this.#judged) },
+      autoResolved: this.#autoResolved,
+      autoResolveRate: ratio(this.#autoResolved, n),
+      repeats: this.#repeats,
+      repeatRate: ratio(this.#repeats, n),
+      escalations: this.#escalations,
+      slaBreaches: this.#slaBreaches,
+    };
+  }
 }
 
 /** How far incidents went along the spec's escalation chain. */
@@ -89,12 +130,17 @@ export interface Funnel {
 }
 
 /** @example funnelOf([]) // { detected: 0, retried: 0, cheryl: 0, petra: 0, atlas: 0 } */
-export function funnelOf(incidents: readonly IncidentRecord[]): Funnel {
-  return {
-    detected: incidents.length,
-    retried: incidents.filter((i) => i.retries.length > 0).length,
-    cheryl: incidents.filter((i) => reached(i, 'cheryl')).length,
-    petra: incidents.filter((i) => reached(i, 'petra')).length,
-    atlas: incidents.filter((i) => reached(i, 'atlas')).length,
-  };
+export function funnelOf(incidents: Iterable<IncidentRecord>): Funnel {
+  const funnel: Funnel = { detected: 0, retried: 0, cheryl: 0, petra: 0, atlas: 0 };
+  for (const incident of incidents) addToFunnel(funnel, incident);
+  return funnel;
+}
+
+/** Counts one incident into a funnel (a pass over incidents one at a time). */
+export function addToFunnel(funnel: Funnel, i: IncidentRecord): void {
+  funnel.detected++;
+  if (i.retries.length > 0) funnel.retried++;
+  if (reached(i, 'cheryl')) funnel.cheryl++;
+  if (reached(i, 'petra')) funnel.petra++;
+  if (reached(i, 'atlas')) funnel.atlas++;
 }

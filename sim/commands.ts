@@ -1,7 +1,7 @@
 /**
  * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
@@ -15,7 +15,7 @@ import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
 import { EXIT, type Io } from './cliIo.js';
-import { junitXml, renderSummary, reportJson, sweepTable } from './summary.js';
+import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
 
 const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
 
@@ -125,34 +125,62 @@ function outputsOf(file: string, out: string | null, db: string | null): Outputs
 /**
  * Runs a rehearsal on the embedded lowdb store and writes its report files. A foreign
  * `--db` is refused before anything is created: exit 2 means nothing was written.
- * `hooks` add a watcher; the store is then left open for it (the caller closes it).
+ * The store is left open: report.json's incidents were read from it one at a time, and
+ * the caller's summary reads them again; the caller closes it (a watched run's, once the
+ * watcher stops).
  */
-async function rehearse(
-  scenario: Scenario,
-  to: Outputs,
-  options: Omit<RunOptions, 'store'>,
-  keepOpen = false,
-): Promise<{ result: RunResult; store: Store }> {
+async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOptions, 'store'>, watched = false): Promise<{ result: RunResult; store: Store }> {
   // A PostgreSQL rehearsal schema is checked and dropped by its own store code; a file store under its lock.
   if (isPostgresUrl(to.db)) await preparePostgresDb(to.db);
-  const store = await openStore(to.db, { autoCommit: keepOpen, replace: replaceable(to.db) });
-  let result: RunResult;
+  const store = await openStore(to.db, { autoCommit: watched, replace: replaceable(to.db) });
   try {
     mkdirSync(to.out, { recursive: true });
     // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
     store.setMeta(UNFINISHED, { scenario: scenario.file });
     await store.flush();
-    result = await runScenario(scenario, { commitEvery: COMMIT_EVERY, ...options, store });
+    const result = await runScenario(scenario, { commitEvery: COMMIT_EVERY, ...options, store });
     store.setMeta(UNFINISHED, undefined);
     await store.flush();
+    writeParts(join(to.out, 'report.json'), reportJsonParts(result));
+    writeFileSync(join(to.out, 'junit.xml'), junitXml(result));
+    return { result, store };
   } catch (err) {
     await store.close();
     throw err;
   }
-  if (!keepOpen) await store.close();
-  writeFileSync(join(to.out, 'report.json'), reportJson(result));
-  writeFileSync(join(to.out, 'junit.xml'), junitXml(result));
-  return { result, store };
+}
+
+/**
+ * Writes `parts` to `file` in blocks, through a file beside it renamed over `file` once
+ * complete: a failed write leaves no half of it. An error names the file.
+ */
+function writeParts(file: string, parts: Iterable<string>): void {
+  const part = `${file}.part`;
+  let fd: number | null = null;
+  try {
+    fd = openSync(part, 'w');
+    let block = '';
+    for (const text of parts) {
+      block += text;
+      if (block.length < 1 << 16) continue;
+      writeAll(fd, block);
+      block = '';
+    }
+    writeAll(fd, block);
+    closeSync(fd);
+    fd = null;
+    renameSync(part, file);
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
+    rmSync(part, { force: true });
+    if (error instanceof Error && !(error as NodeJS.ErrnoException).path) Object.assign(error, { path: file });
+    throw error;
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }
 
 async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
@@ -183,7 +211,11 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
     cmd.watch,
   );
   if (io.interactive && !cmd.watch) io.err('\n');
-  io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([redact(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, redact(to.db))}`);
+  try {
+    io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([redact(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, redact(to.db))}`);
+  } finally {
+    if (!cmd.watch) await store.close();
+  }
   if (watcher) {
     // A watched run keeps its store open for the watcher until the person stops it.
     io.err('The run is over; the watcher stays up until Ctrl-C.\n');
@@ -229,7 +261,8 @@ async function runAll(dir: string, outRoot: string, db: string | null, io: Io): 
     const path = join(dir, file);
     try {
       const to = outputsOf(path, join(outRoot, slug(file)), db);
-      const { result: r } = await rehearse(await loadScenario(path), to, {});
+      const { result: r, store } = await rehearse(await loadScenario(path), to, {});
+      await store.close();
       const o = r.metrics.overall;
       const passed = r.expectations.filter((v) => v.status === 'pass').length;
       io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(width)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);
@@ -247,8 +280,10 @@ const wrote = (files: string[]) => `Wrote ${files.join(', ')}\n`;
 
 /** The command that prints a review, with a real id: nobody should need grep to find one. */
 function reviewHint(r: RunResult, db: string): string {
-  const reviewed = r.incidents.find((i) => i.reviewId !== null);
-  return reviewed ? `Read a review: incident-flow review ${reviewed.id} --db ${db}\n` : '';
+  for (const incident of r.incidents()) {
+    if (incident.reviewId !== null) return `Read a review: incident-flow review ${incident.id} --db ${db}\n`;
+  }
+  return '';
 }
 
 function progressBar(io: Io): (done: number) => void {

@@ -33,28 +33,47 @@ const within = (value: number | null, e: { min?: number; max?: number; equals?: 
 const bounds = (e: { min?: number; max?: number; equals?: number; count?: number }) =>
   Object.fromEntries(Object.entries({ count: e.count, equals: e.equals, min: e.min, max: e.max }).filter(([, v]) => v !== undefined));
 
+/** What a failure expectation observed of one incident. */
+type Observation = { incident: string; severity: IncidentRecord['severity']; escalatedTo: Responder | 'none'; autoResolved: boolean; resolvedWithinMs: number | null };
+
 /**
  * Judges a run's expectations. A failure expectation holds for every incident the
  * failure opened (a failure that opened none fails it).
  */
-export function judge(expectations: readonly Expectation[], incidents: readonly IncidentRecord[], countOf: (action: string) => number, metrics: Metrics): Verdict[] {
-  return expectations.map((e) => {
-    const where = { path: e.source.path, line: e.source.line };
-    if (e.kind === 'audit') {
-      const observed = countOf(e.action);
-      return { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
-    }
-    if (e.kind === 'metric') {
-      const observed = metricValue(metrics, e.metric);
-      return { ...where, kind: e.kind, name: `metric ${e.metric}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { [e.metric]: observed } };
-    }
-    const mine = incidents.filter((i) => i.failure === e.failure);
-    const expected: Record<string, unknown> = {};
-    if (e.severity !== undefined) expected.severity = e.severity;
-    if (e.escalatedTo !== undefined) expected.escalatedTo = e.escalatedTo;
-    if (e.autoResolved !== undefined) expected.autoResolved = e.autoResolved;
-    if (e.resolvedWithinMs !== undefined) expected.resolvedWithinMs = e.resolvedWithinMs;
-    const observedEach = mine.map((i) => ({
+export function judge(expectations: readonly Expectation[], incidents: Iterable<IncidentRecord>, countOf: (action: string) => number, metrics: Metrics): Verdict[] {
+  const tally = new ExpectationTally(expectations);
+  for (const incident of incidents) tally.add(incident);
+  return tally.verdicts(countOf, metrics);
+}
+
+/**
+ * `judge` one incident at a time: what the failure expectations observe is noted as the
+ * incidents go by (a pass over the store's incidents, beside the metrics), the verdicts
+ * given at the end, once the metrics and audit counts are known.
+ * @example const t = new ExpectationTally(scenario.expect); for (const i of store.each('incidents')) t.add(i); t.verdicts(countOf, metrics)
+ */
+export class ExpectationTally {
+  readonly #expectations: readonly Expectation[];
+  /** Per failure id, the observations of each failure expectation naming it. */
+  readonly #byFailure = new Map<string, Observation[][]>();
+  readonly #observed: Array<Observation[] | null>;
+
+  constructor(expectations: readonly Expectation[]) {
+    this.#expectations = expectations;
+    this.#observed = expectations.map((e) => {
+      if (e.kind !== 'failure') return null;
+      const each: Observation[] = [];
+      const lists = this.#byFailure.get(e.failure);
+      if (lists) lists.push(each);
+      else this.#byFailure.set(e.failure, [each]);
+      return each;
+    });
+  }
+
+  add(i: IncidentRecord): void {
+    const lists = i.failure === null ? undefined : this.#byFailure.get(i.failure);
+    if (!lists) return;
+    const observation: Observation = {
       incident: i.id,
       severity: i.severity,
       escalatedTo: highestEscalation(i),
@@ -62,15 +81,36 @@ export function judge(expectations: readonly Expectation[], incidents: readonly 
       // From detection, as the severity table's targets and "time to resolve" count
       // (scenario.schema.json says so); a silent failure's delay shows in MTTD instead.
       resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.detectedAt) : null,
-    }));
-    const ok = (o: (typeof observedEach)[number]) =>
-      (e.severity === undefined || o.severity === e.severity) &&
-      (e.escalatedTo === undefined || o.escalatedTo === e.escalatedTo) &&
-      (e.autoResolved === undefined || o.autoResolved === e.autoResolved) &&
-      (e.resolvedWithinMs === undefined || (o.resolvedWithinMs !== null && o.resolvedWithinMs <= e.resolvedWithinMs));
-    const status = mine.length > 0 && observedEach.every(ok) ? 'pass' : 'fail';
-    return { ...where, kind: e.kind, name: `failure ${e.failure}`, status, expected, observed: { incidents: observedEach.length, each: observedEach } };
-  });
+    };
+    for (const each of lists) each.push(lists.length === 1 ? observation : { ...observation });
+  }
+
+  verdicts(countOf: (action: string) => number, metrics: Metrics): Verdict[] {
+    return this.#expectations.map((e, k) => {
+      const where = { path: e.source.path, line: e.source.line };
+      if (e.kind === 'audit') {
+        const observed = countOf(e.action);
+        return { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
+      }
+      if (e.kind === 'metric') {
+        const observed = metricValue(metrics, e.metric);
+        return { ...where, kind: e.kind, name: `metric ${e.metric}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { [e.metric]: observed } };
+      }
+      const observedEach = this.#observed[k] ?? [];
+      const expected: Record<string, unknown> = {};
+      if (e.severity !== undefined) expected.severity = e.severity;
+      if (e.escalatedTo !== undefined) expected.escalatedTo = e.escalatedTo;
+      if (e.autoResolved !== undefined) expected.autoResolved = e.autoResolved;
+      if (e.resolvedWithinMs !== undefined) expected.resolvedWithinMs = e.resolvedWithinMs;
+      const ok = (o: Observation) =>
+        (e.severity === undefined || o.severity === e.severity) &&
+        (e.escalatedTo === undefined || o.escalatedTo === e.escalatedTo) &&
+        (e.autoResolved === undefined || o.autoResolved === e.autoResolved) &&
+        (e.resolvedWithinMs === undefined || (o.resolvedWithinMs !== null && o.resolvedWithinMs <= e.resolvedWithinMs));
+      const status = observedEach.length > 0 && observedEach.every(ok) ? 'pass' : 'fail';
+      return { ...where, kind: e.kind, name: `failure ${e.failure}`, status, expected, observed: { incidents: observedEach.length, each: observedEach } };
+    });
+  }
 }
 
 /** A scenario metric's value in the run's overall metrics (null when nothing to measure). */

@@ -4,7 +4,7 @@ import type { IncidentRecord } from '../machines/types.js';
 import { computeMetrics, type Metrics } from '../reports/metrics.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import type { Store } from '../store/types.js';
-import { highestEscalation, judge, type Verdict } from './expectations.js';
+import { ExpectationTally, highestEscalation, type Verdict } from './expectations.js';
 import { createIds } from './ids.js';
 import { sampleLatency } from './latency.js';
 import { createRandom } from './random.js';
@@ -62,7 +62,13 @@ export interface RunResult {
   end: string;
   verdict: 'pass' | 'fail';
   expectations: Verdict[];
-  incidents: IncidentSummary[];
+  /**
+   * Per incident, what `report.json` lists, in the store's order: read from the run's
+   * `store` as it is iterated, one incident at a time, not held by the result (a long run's
+   * summaries would grow with it). Each call starts a new pass.
+   * @example const [first] = result.incidents(); first?.escalatedTo
+   */
+  incidents(): IterableIterator<IncidentSummary>;
   metrics: Metrics;
   failures: number;
   auditEntries: number;
@@ -212,11 +218,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   pace?.stop();
   await engine.stop();
 
-  const incidents = store.list('incidents');
-  const metrics = computeMetrics(incidents);
+  // One pass over the incidents, one at a time (a file store reads each closed one back from
+  // disk in its turn): the metrics and what the failure expectations observe.
+  const observed = new ExpectationTally(scenario.expect);
+  const metrics = computeMetrics(tap(store.each('incidents'), (incident) => observed.add(incident)));
   // Audit expectations need counts only: the store's action index answers without reading rows.
   const countOf = (action: string) => store.queryAudit({ action, limit: 0 }).total;
-  const expectations = judge(scenario.expect, incidents, countOf, metrics);
+  const expectations = observed.verdicts(countOf, metrics);
   return {
     scenario: scenario.name,
     file: scenario.file,
@@ -225,12 +233,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     end: new Date(clock.now()).toISOString(),
     verdict: expectations.every((v) => v.status === 'pass') ? 'pass' : 'fail',
     expectations,
-    incidents: incidents.map(summarize),
+    *incidents() {
+      for (const incident of store.each('incidents')) yield summarize(incident);
+    },
     metrics,
     failures: timeline.length,
     auditEntries: store.auditCount(),
     store,
   };
+}
+
+/** The items of `items`, each given to `see` first. */
+function* tap<T>(items: Iterable<T>, see: (item: T) => void): Generator<T, undefined, undefined> {
+  for (const item of items) {
+    see(item);
+    yield item;
+  }
+  return undefined;
 }
 
 function summarize(i: IncidentRecord): IncidentSummary {

@@ -51,7 +51,7 @@ export function renderSummary(r: RunResult): string {
     `Failures: ${r.failures}   Incidents: ${o.incidents} (${bySev}; unclassified ${r.metrics.bySeverity.unclassified.incidents})`,
     `Escalations: ${o.escalations}   SLA breaches: ${o.slaBreaches}   Auto-resolved: ${o.autoResolved}   Repeats: ${o.repeats}`,
     `MTTD ${dur(o.mttdMs)}   MTTR (respond) ${dur(o.mttrMs)}   Time to resolve ${dur(o.mttResolveMs)} (p95 ${dur(o.resolveP95Ms)})   Auto-resolve ${pct(o.autoResolveRate)}   Repeat ${pct(o.repeatRate)}   SLA ${pct(o.sla.attainment)}`,
-    incidentList(r.incidents, 'report.json lists every incident'),
+    incidentList(r.incidents(), 'report.json lists every incident'),
     r.expectations.length ? 'Expectations:' : 'Expectations: none',
     ...r.expectations.map(verdictLine),
     `Verdict: ${r.verdict.toUpperCase()} (${passed}/${r.expectations.length} expectations)`,
@@ -60,8 +60,29 @@ export function renderSummary(r: RunResult): string {
 
 /** `report.json`: what other tools read of a run. Keys in a fixed order. */
 export function reportJson(r: RunResult): string {
-  const { store: _store, ...rest } = r;
-  return `${JSON.stringify({ ...rest, expectations: r.expectations.map(({ status, kind, name, path, line, expected, observed }) => ({ status, kind, name, path, line, expected, observed })) }, null, 2)}\n`;
+  return [...reportJsonParts(r)].join('');
+}
+
+/**
+ * `report.json` in parts, the incidents one at a time as `r.incidents()` reads them from
+ * the run's store: the same bytes as `JSON.stringify` of the whole report with an indent
+ * of 2, without holding every incident's summary (nor the whole text) at once.
+ */
+export function* reportJsonParts(r: RunResult): Generator<string, undefined, undefined> {
+  const { scenario, file, seed, start, end, verdict, metrics, failures, auditEntries } = r;
+  const expectations = r.expectations.map(({ status, kind, name, path, line, expected, observed }) => ({ status, kind, name, path, line, expected, observed }));
+  const head = JSON.stringify({ scenario, file, seed, start, end, verdict, expectations }, null, 2);
+  const tail = JSON.stringify({ metrics, failures, auditEntries }, null, 2);
+  // The head without its closing "\n}", the list, the tail without its opening "{\n".
+  yield `${head.slice(0, -2)},\n  "incidents": [`;
+  let first = true;
+  for (const incident of r.incidents()) {
+    // An element of an array in the top object sits 4 spaces in; JSON strings hold no raw newline.
+    yield `${first ? '\n' : ',\n'}    ${JSON.stringify(incident, null, 2).replaceAll('\n', '\n    ')}`;
+    first = false;
+  }
+  yield `${first ? '' : '\n  '}],\n${tail.slice(2)}\n`;
+  return undefined;
 }
 
 const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);

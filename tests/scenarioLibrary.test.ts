@@ -41,7 +41,7 @@ for (const file of FAST) {
     const { result } = await run(file);
     assert.ok(result.expectations.length > 0, `${file} expects nothing`);
     assert.is(result.verdict, 'pass', `\n${renderSummary(result)}`);
-    assert.ok(result.incidents.every((i) => i.status === 'closed'), `${file} left incidents open`);
+    assert.ok([...result.incidents()].every((i) => i.status === 'closed'), `${file} left incidents open`);
   });
 }
 
@@ -72,8 +72,8 @@ for (const { example, severity } of SPEC_EXAMPLES) {
   Examples(`${example} → ${file}, classified ${severity}`, async () => {
     assert.ok(FILES.includes(file), `scenarios/${file} is missing`);
     const { result } = await run(file);
-    assert.ok(result.incidents.length > 0);
-    for (const incident of result.incidents) assert.is(incident.severity, severity, `${file}: ${incident.id}`);
+    assert.ok(result.metrics.overall.incidents > 0);
+    for (const incident of result.incidents()) assert.is(incident.severity, severity, `${file}: ${incident.id}`);
   });
 }
 
@@ -84,7 +84,7 @@ Examples('P0s reach Atlas, who memos the board; P1s get a review too; P2/P3 get 
       const { result } = await run(f);
       const actions = new Set(result.store.queryAudit({ limit: result.store.auditCount() }).rows.map((e) => e.action));
       if (severity === 'P0') {
-        assert.ok(result.incidents.every((i) => i.escalatedTo === 'atlas'), `${f}: a P0 stopped short of Atlas`);
+        assert.ok([...result.incidents()].every((i) => i.escalatedTo === 'atlas'), `${f}: a P0 stopped short of Atlas`);
         assert.ok(actions.has('incident.board_memo'), `${f}: no board memo`);
       }
       assert.is(actions.has('incident.review_published'), severity === 'P0' || severity === 'P1', `${f}: review`);
@@ -111,8 +111,9 @@ Behaviour('retry-storm: N simultaneous copies make one incident with N-1 attache
   const { scenario, result } = await run('retry-storm.yaml');
   const storm = scenario.failures[0].storm;
   assert.ok(storm > 1);
-  assert.is(result.incidents.length, 1);
-  assert.is(result.incidents[0].attached, storm - 1);
+  const incidents = [...result.incidents()];
+  assert.is(incidents.length, 1);
+  assert.is(incidents[0].attached, storm - 1);
   assert.is(result.failures, storm);
 });
 
