@@ -151,6 +151,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // past the next timer, which the loop fires), so the audit says when they acted.
   const catchUp = () => {
     if (!pace || clock.isAdvancing()) return;
+    // Fed first: a failure not queued yet begins after the next timer, so never before t.
+    feed();
     const t = Math.min(pace.now(), (clock.nextDueAt() ?? Infinity) - 1);
     if (t > clock.now()) clock.advanceTo(t);
   };
@@ -174,34 +176,55 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   });
 
   let submitted = 0;
-  for (const event of timeline) {
-    const begins = start + event.atMs;
-    clock.setTimeout(() => {
-      const { jobId } = engine.submit({
-        agent: event.agent,
-        workflow: event.workflow,
-        tenant: event.tenant,
-        run: failingJob(event, () => (jobsStarted = true)),
-        impact: event.impact,
-        rootCause: event.rootCause ?? undefined,
-        whys: event.whys,
-        failure: event.failureId,
-        startedAt: begins,
-      });
-      eventOfJob.set(jobId, event);
-      submitted++;
-    }, begins + event.detectAfterMs - start);
-  }
+  // Each failure's timer joins the clock's queue only as its time nears (`feed`), in the
+  // place it would have had if all were set now: the same firing order, without a timer and
+  // a closure per failure of a long run held from the start. A failure's event is let go
+  // once its job is submitted (an open incident's fix keeps its own through eventOfJob).
+  const firstPlace = clock.reserve(timeline.length);
+  const pending: Array<FailureEvent | undefined> = timeline;
+  let fed = 0;
+  const submit = (event: FailureEvent, begins: number) => {
+    const { jobId } = engine.submit({
+      agent: event.agent,
+      workflow: event.workflow,
+      tenant: event.tenant,
+      run: failingJob(event, () => (jobsStarted = true)),
+      impact: event.impact,
+      rootCause: event.rootCause ?? undefined,
+      whys: event.whys,
+      failure: event.failureId,
+      startedAt: begins,
+    });
+    eventOfJob.set(jobId, event);
+    submitted++;
+  };
+  /**
+   * Queues every failure that begins by the next timer's due time: the timeline is in order
+   * of beginning and a failure is detected at or after it begins, so each one left begins,
+   * and comes due, after whatever the clock fires next.
+   */
+  const feed = () => {
+    while (fed < pending.length) {
+      const event = pending[fed] as FailureEvent;
+      const begins = start + event.atMs;
+      if (begins > (clock.nextDueAt() ?? Number.POSITIVE_INFINITY)) return;
+      pending[fed] = undefined;
+      clock.setTimeoutAt(() => submit(event, begins), begins + event.detectAfterMs, firstPlace + fed);
+      fed++;
+    }
+  };
+  const failures = timeline.length;
 
   // A loop, not Math.max(...spread): a long run's timeline (100k+ failures) overflows the stack.
   let lastFailure = start;
   for (const e of timeline) lastFailure = Math.max(lastFailure, start + e.atMs + e.detectAfterMs);
-  const allClosed = () => submitted === timeline.length && open.size === 0;
+  const allClosed = () => submitted === failures && open.size === 0;
   // Without a horizon a run ends when every incident is closed; a year is the backstop.
   const backstop = start + 366 * 86_400_000;
   const commitEvery = options.commitEvery ?? Number.POSITIVE_INFINITY;
   let committedAt = store.auditCount();
   for (;;) {
+    feed();
     const next = clock.nextDueAt();
     if (next === null || (horizon !== null && next > horizon) || next > backstop) break;
     if (horizon === null && allClosed()) break;
@@ -237,7 +260,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       for (const incident of store.each('incidents')) yield summarize(incident);
     },
     metrics,
-    failures: timeline.length,
+    failures,
     auditEntries: store.auditCount(),
     store,
   };

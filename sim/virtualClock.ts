@@ -83,6 +83,29 @@ export class VirtualClock implements Clock {
     return timer.seq;
   }
 
+  /**
+   * Sets aside the places of `count` timers in the firing order, as if they were set now one
+   * after another, and returns the first (the next `count - 1` follow it). Each is set later
+   * by `setTimeoutAt`: a long timeline's timers can join the queue as their time nears
+   * instead of all at the start, and still fire in the order they would have (equal due
+   * times by the order set). Setting one after the clock passed its due time is the caller's
+   * mistake: it then fires at now().
+   */
+  reserve(count: number): number {
+    const first = this.seq + 1;
+    this.seq += Math.max(0, count);
+    return first;
+  }
+
+  /** Schedules `fn` at the epoch-ms `dueAt` in a place `reserve` set aside; returns its id (the place). */
+  setTimeoutAt(fn: () => void, dueAt: number, place: number): number {
+    if (!(place >= 1 && place <= this.seq) || this.live.has(place)) throw new RangeError(`VirtualClock: place ${place} was not reserved, or is taken`);
+    const timer: Timer = { seq: place, dueAt: Math.max(this.time, dueAt), fn, cancelled: false };
+    this.live.set(timer.seq, timer);
+    this.queue.push(timer);
+    return timer.seq;
+  }
+
   clearTimeout(id: unknown): void {
     const timer = typeof id === 'number' ? this.live.get(id) : undefined;
     if (!timer) return;

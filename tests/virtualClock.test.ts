@@ -24,6 +24,25 @@ timers('fires timers in due order, ties in the order they were set, with now() a
   assert.is(clock.nextDueAt(), T0 + 300);
 });
 
+timers('a timer set later in a reserved place fires where it would have if set at the reservation', () => {
+  const clock = new VirtualClock({ start: T0 });
+  const log: string[] = [];
+  const at = (name: string) => () => log.push(`${name}@${clock.now() - T0}`);
+  clock.setTimeout(at('before'), 100);
+  const first = clock.reserve(2);
+  clock.setTimeout(at('after'), 100);
+  clock.setTimeout(at('early'), 50);
+  clock.advanceTo(T0 + 50);
+  // Set once the clock is at 50, for 100: ties with the timers set around the reservation.
+  assert.is(clock.setTimeoutAt(at('second'), T0 + 100, first + 1), first + 1);
+  clock.setTimeoutAt(at('first'), T0 + 100, first);
+  clock.advanceTo(T0 + 100);
+  assert.equal(log, ['early@50', 'before@100', 'first@100', 'second@100', 'after@100']);
+  assert.throws(() => clock.setTimeoutAt(at('x'), T0 + 200, first + 5), /not reserved/);
+  clock.setTimeoutAt(at('again'), T0 + 200, first);
+  assert.throws(() => clock.setTimeoutAt(at('x'), T0 + 200, first), /taken/);
+});
+
 timers('fires timers set by firing callbacks when they fall within the advance', () => {
   const clock = new VirtualClock();
   const log: number[] = [];
