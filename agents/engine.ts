@@ -5,7 +5,7 @@ import type { JobRecord, Responder } from '../machines/types.js';
 import { fingerprintOf } from '../machines/policies/fingerprint.js';
 import { buildReview } from '../reports/review.js';
 import { postgresTargetOf } from '../store/postgres/targets.js';
-import { createClusterEngine } from './cluster/clusterEngine.js';
+import { checkClusterSettings, createClusterEngine } from './cluster/clusterEngine.js';
 import { assess } from './atlas.js';
 import { BOARD, Chairman } from './chairman.js';
 import { triage } from './cheryl.js';
@@ -37,6 +37,8 @@ const RECENT_WINDOW_MS = 3_600_000;
  * engine.submit({ kind: 'sendInvoices', agent: 'billing-agent', workflow: 'invoice-run' });
  */
 export function createIncidentEngine(options: EngineOptions = {}): IncidentEngine {
+  // Checked in one process too: the same options often serve both (a file store in development).
+  checkClusterSettings(options.cluster);
   // A PostgreSQL store opened read-only: one of N processes on the database; the cluster host writes.
   const target = options.store?.readonly ? postgresTargetOf(options.store) : undefined;
   if (target) return createClusterEngine(options, target, options.cluster);

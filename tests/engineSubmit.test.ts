@@ -28,3 +28,23 @@ submit('takes a registered kind', async () => {
 });
 
 submit.run();
+
+const settings = suite('createIncidentEngine: the cluster settings checked before anything starts');
+
+settings('an unknown setting or a value of the wrong kind is an EngineError naming the setting and what it takes', () => {
+  const create = (cluster: unknown) => () => createIncidentEngine({ store: createMemoryStore(), clock: new VirtualClock({ start: 0 }), cluster: cluster as never });
+  const refused = (cluster: unknown, message: string) =>
+    assert.throws(create(cluster), (e: unknown) => e instanceof EngineError && (e as Error).message === `incident-flow: ${message}`, `${JSON.stringify(cluster)} → ${message}`);
+  refused({ poolSize: 0 }, 'cluster.poolSize: expected a whole number of connections ≥ 1, got 0');
+  refused({ expireInSeconds: 'thirty' }, 'cluster.expireInSeconds: expected a whole number of seconds ≥ 1, got "thirty"');
+  refused({ expireInSeconds: 2.5 }, 'cluster.expireInSeconds: expected a whole number of seconds ≥ 1, got 2.5');
+  refused({ pollingIntervalSeconds: 0.1 }, 'cluster.pollingIntervalSeconds: expected a number of seconds ≥ 0.5, got 0.1');
+  refused({ retryForSeconds: Number.NaN }, 'cluster.retryForSeconds: expected a number of seconds ≥ 0, got null');
+  refused({ expireInSecs: 30 }, 'cluster.expireInSecs: no such setting; the settings are poolSize, expireInSeconds, pollingIntervalSeconds, batchSize, workers, retryForSeconds');
+  refused(8, 'cluster: expected an object of settings (poolSize, expireInSeconds, pollingIntervalSeconds, batchSize, workers, retryForSeconds), got 8');
+  // Every setting at its least value is taken (a process with no workers only submits).
+  const engine = create({ poolSize: 1, expireInSeconds: 1, pollingIntervalSeconds: 0.5, batchSize: 1, workers: 0, retryForSeconds: 0 })();
+  void engine.stop();
+});
+
+settings.run();

@@ -32,6 +32,38 @@ export interface ClusterSettings {
   retryForSeconds?: number;
 }
 
+/** Each setting's unit and least value (pg-boss's own least values for the queue's). */
+const SETTING_RULES: Record<keyof ClusterSettings, { unit: string; min: number; whole: boolean }> = {
+  poolSize: { unit: 'connections', min: 1, whole: true },
+  expireInSeconds: { unit: 'seconds', min: 1, whole: true },
+  pollingIntervalSeconds: { unit: 'seconds', min: 0.5, whole: false },
+  batchSize: { unit: 'items', min: 1, whole: true },
+  workers: { unit: 'workers', min: 0, whole: true },
+  retryForSeconds: { unit: 'seconds', min: 0, whole: false },
+};
+
+/**
+ * The `cluster` option checked before anything connects: an unknown name (a typo) or a value
+ * of the wrong kind is an EngineError naming the setting and what it takes, not a pool that
+ * never hands out a connection (`poolSize: 0`) or pg-boss's assertion once the engine starts.
+ * @example checkClusterSettings({ poolSize: 0 }) // EngineError: cluster.poolSize: expected a whole number of connections ≥ 1, got 0
+ */
+export function checkClusterSettings(settings: unknown): asserts settings is ClusterSettings | undefined {
+  if (settings === undefined) return;
+  const names = Object.keys(SETTING_RULES).join(', ');
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new EngineError(`cluster: expected an object of settings (${names}), got ${JSON.stringify(settings)}`);
+  }
+  for (const [name, value] of Object.entries(settings)) {
+    const rule = SETTING_RULES[name as keyof ClusterSettings];
+    if (!rule) throw new EngineError(`cluster.${name}: no such setting; the settings are ${names}`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || (rule.whole && !Number.isInteger(value))) {
+      throw new EngineError(`cluster.${name}: expected ${rule.whole ? 'a whole number' : 'a number'} of ${rule.unit} ≥ ${rule.min}, got ${JSON.stringify(value) ?? String(value)}`);
+    }
+  }
+}
+
 
 /** A cluster engine: `ready` resolves once the queue is up and this process takes work; `pendingDecisionsNow()` asks the database. */
 export type ClusterEngine = IncidentEngine;
