@@ -6,9 +6,12 @@ import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openStore } from '../store/index.js';
+import { parseTarget } from '../store/postgres/connection.js';
+import { Follower } from '../store/postgres/follower.js';
+import { channelOf } from '../store/postgres/postgresAdapter.js';
 import { appendAuditRows } from '../store/postgres/writeRows.js';
 import { watchCommand } from '../watcher/watchCommand.js';
-import { pgSchema } from './helpers/pgSchema.js';
+import { pgSchema, sql } from './helpers/pgSchema.js';
 import { audit, until } from './helpers/storeContract.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/pgWriterChild.ts', import.meta.url));
@@ -122,3 +125,31 @@ Follow('a follower reads audit rows that commit out of seq order (engine process
 });
 
 Follow.run();
+
+const Named = suite('PostgreSQL followers: the rows named since the last refresh, bounded');
+
+Named('past its bound the follower stops naming rows and says to read everything (an engine process never refreshes)', async () => {
+  const schema = pgSchema('follownamed');
+  const target = parseTarget(schema.url);
+  const follower = await Follower.start(target, channelOf(target), 3);
+  try {
+    const announce = (ids: string[]) => sql(`SELECT ${ids.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ')}`, [channelOf(target), ...ids.map((id) => JSON.stringify({ rows: [['jobs', id]], meta: false, audit: 0 }))]);
+    // Three rows (one of them named twice): still named.
+    await announce(['job_1', 'job_2', 'job_1', 'job_3']);
+    await until(async () => (follower.idle ? null : true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const named = follower.take();
+    assert.ok(named !== 'all');
+    assert.equal([...named.rows.get('jobs')!].sort(), ['job_1', 'job_2', 'job_3']);
+    // A fourth row since the last take: everything.
+    await announce(['job_4', 'job_5', 'job_6', 'job_7']);
+    await until(async () => (follower.idle ? null : true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.is(follower.take(), 'all');
+  } finally {
+    await follower.close();
+    await schema.drop();
+  }
+});
+
+Named.run();

@@ -9,6 +9,12 @@ export type Pending = 'all' | { rows: Map<TableName, Set<string>>; meta: boolean
 
 const KNOWN = new Set<string>(TABLE_NAMES);
 const RETRY_MS = [100, 500, 2000, 5000];
+/**
+ * Row ids kept for the next `take()` before the follower gives up naming them and says to
+ * read everything: a process that never refreshes its copy (an engine process, whose host
+ * reads the database itself) would otherwise keep every id the cluster ever changed.
+ */
+export const MAX_PENDING_IDS = 10_000;
 
 /**
  * A read-only store's ear on the database: a connection of its own that LISTENs to the
@@ -22,18 +28,22 @@ export class Follower {
   readonly #channel: string;
   #client: pg.Client | null = null;
   #pending: Pending = { rows: new Map(), meta: false, audit: false };
+  /** Ids in #pending.rows. */
+  #named = 0;
+  readonly #maxNamed: number;
   #closed = false;
   #retry = 0;
   #timer: NodeJS.Timeout | null = null;
 
-  private constructor(target: PgTarget, channel: string) {
+  private constructor(target: PgTarget, channel: string, maxNamed: number) {
     this.#target = target;
     this.#channel = channel;
+    this.#maxNamed = maxNamed;
   }
 
   /** Listens before the store's first read, so no commit falls between the read and the listening. */
-  static async start(target: PgTarget, channel: string): Promise<Follower> {
-    const follower = new Follower(target, channel);
+  static async start(target: PgTarget, channel: string, maxNamed = MAX_PENDING_IDS): Promise<Follower> {
+    const follower = new Follower(target, channel, maxNamed);
     await follower.#listen();
     return follower;
   }
@@ -42,6 +52,7 @@ export class Follower {
   take(): Pending {
     const pending = this.#pending;
     this.#pending = { rows: new Map(), meta: false, audit: false };
+    this.#named = 0;
     return pending;
   }
 
@@ -125,6 +136,11 @@ export class Follower {
       const table = item[0] as TableName;
       let ids = this.#pending.rows.get(table);
       if (!ids) this.#pending.rows.set(table, (ids = new Set()));
+      if (ids.has(item[1])) continue;
+      if (++this.#named > this.#maxNamed) {
+        this.#pending = 'all';
+        return;
+      }
       ids.add(item[1]);
     }
     if (notice.meta === true) this.#pending.meta = true;
