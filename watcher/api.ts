@@ -141,5 +141,7 @@ export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMess
   } catch (error) {
     return sendError(res, 409, `watcher: the engine refused the answer: ${(error as Error).message}`);
   }
-  sendJson(res, 200, { ok: true, decision: store.get('decisions', id) ?? { id, answer, by: who } });
+  // A read-only store (the watcher over a cluster's database) sees the answer at its next refresh.
+  const decided = store.readonly ? undefined : store.get('decisions', id);
+  sendJson(res, 200, { ok: true, decision: decided ?? { id, answer, by: who } });
 }

@@ -1,5 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { runsAsCluster } from '../agents/cluster/clusterDatabase.js';
+import { createIncidentEngine } from '../agents/engine.js';
+import type { IncidentEngine } from '../agents/types.js';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
@@ -34,8 +37,11 @@ const MACHINES = { incident: incidentMachine, responder: responderMachine, worke
 
 /**
  * `incident-flow watch --db FILE|URL [--port N] [--host H]`: follows a store read-only
- * (no lock, so the writer keeps running) and serves the Agent Watcher over it. There is
- * no engine in this process, so the page shows decisions but cannot answer them.
+ * (no lock, so the writer keeps running) and serves the Agent Watcher over it. The page
+ * shows decisions; it answers them only over a PostgreSQL database run by cluster engines,
+ * through a cluster engine of this process that takes no work (`workers: 0`), as any of the
+ * cluster's processes may. Over a store file, or a database a single writer runs (a
+ * rehearsal, a one-process engine), the engine that writes it answers its decisions.
  *
  * A store nothing has written yet (no file, or no store in the PostgreSQL schema) is
  * waited for: the page and `print` say that nothing is there yet, and the page shows the
@@ -54,8 +60,9 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
   await refuseMissingFolder(db);
   const opened = await openIfThere(db);
   const token = newToken();
+  let engine = opened ? await clusterAnswerer(opened, print) : null;
   const handlerFor = (store: Store, waiting?: string) =>
-    createWatcherHandler({ store, host, token, machines: MACHINES, ...(waiting === undefined ? {} : { waiting }) });
+    createWatcherHandler({ store, engine, host, token, machines: MACHINES, ...(waiting === undefined ? {} : { waiting }) });
   const waiting = `Nothing at ${db} yet: no store has been written there. This page shows it as soon as a run writes it (incident-flow run <scenario> --db ${db}).`;
   let store = opened ?? createMemoryStore({ readonly: true });
   let current = handlerFor(store, opened ? undefined : waiting);
@@ -69,23 +76,25 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
   try {
     watcher = await serveWatcher(switching, host, options.port ?? 0);
   } catch (error) {
+    await engine?.stop();
     await store.close();
     throw error;
   }
-  print(`Agent Watcher (read-only, following ${db}): ${watcher.url}`);
+  print(engine ? `Agent Watcher (following ${db}; answers decisions through the cluster): ${watcher.url}` : `Agent Watcher (read-only, following ${db}): ${watcher.url}`);
   print(`XState programs can report to: ${watcher.inspectUrl}`);
   let closed = false;
   let found: Promise<void> = Promise.resolve();
   if (!opened) {
     print(`incident-flow: nothing at ${db} yet; the watcher waits and shows the store once a run writes it`);
-    found = waitFor(db, options.pollMs ?? 500, () => closed, print).then((real) => {
+    found = waitFor(db, options.pollMs ?? 500, () => closed, print).then(async (real) => {
       if (!real) return;
       const placeholder = { store, handler: current };
       store = real;
+      engine = await clusterAnswerer(real, print);
       current = handlerFor(real);
       // Its event streams end: the page reconnects to the new handler and reloads every panel.
       placeholder.handler.close();
-      print(`incident-flow: ${db} is there now; the page shows it`);
+      print(`incident-flow: ${db} is there now; the page shows it${engine ? ' and answers decisions through the cluster' : ''}`);
       return placeholder.store.close();
     });
   }
@@ -96,9 +105,32 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
       closed = true;
       await watcher.close();
       await found;
+      await engine?.stop();
       await store.close();
     },
   };
+}
+
+/**
+ * A cluster engine that takes no work, for answering decisions, when cluster engines run
+ * `store`'s database (runsAsCluster); null otherwise, or when it cannot start (said in one
+ * line: the page stays read-only).
+ */
+async function clusterAnswerer(store: Store, print: (line: string) => void): Promise<IncidentEngine | null> {
+  try {
+    if (!(await runsAsCluster(store))) return null;
+    const engine = createIncidentEngine({ store, cluster: { workers: 0 } });
+    try {
+      await engine.ready;
+    } catch (error) {
+      await engine.stop().catch(() => undefined);
+      throw error;
+    }
+    return engine;
+  } catch (error) {
+    print(`incident-flow: the page stays read-only: could not reach the cluster's queue to answer decisions: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
 }
 
 /** A store file's folder must exist: nothing can write the store there otherwise. */

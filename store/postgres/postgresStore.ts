@@ -90,11 +90,16 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 }
 
 /** The single writer's advisory lock, held by a connection of its own until close. */
+/** The text whose hash names the schema's writer lock (an advisory lock held while a writing store is open). */
+export function writerLockKey(target: PgTarget): string {
+  return `incident-flow:writer:${target.schema}`;
+}
+
 async function takeWriterLock(target: PgTarget): Promise<pg.Client> {
   const client = createClient(target);
   try {
     await client.connect();
-    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`incident-flow:writer:${target.schema}`]);
+    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [writerLockKey(target)]);
     if (!got.rows[0]?.ok) {
       throw new StoreError(`${target.shown} is in use by another writing process (it holds the schema's advisory lock); open it read-only to follow it`, 'locked', target.shown);
     }
