@@ -34,9 +34,23 @@ export class TableIndex {
   readonly #fields = new Map<string, FieldIndex>();
   /** Row numbers freed by removals since the rows were last renumbered. */
   #freed = 0;
+  /** Fields whose index holds null only (see the constructor). */
+  readonly #nullOnly: ReadonlySet<string>;
 
-  constructor(rows: Record<string, unknown>) {
+  /**
+   * `nullOnly`: fields looked up for null only (an incident's `closedAt` while it is open),
+   * whose other values are about one per row (times): their index numbers null alone, and
+   * a lookup of another value checks the rows (reading back those kept on disk) instead of
+   * keeping a value and a map entry per row for lookups nobody makes.
+   */
+  constructor(rows: Record<string, unknown>, nullOnly: ReadonlySet<string> = new Set()) {
+    this.#nullOnly = nullOnly;
     for (const id in rows) this.#number(id);
+  }
+
+  /** Whether the index answers `field` = `value` (else the rows are checked). */
+  #indexed(field: string, value: unknown): boolean {
+    return isKey(value) && (value === null || !this.#nullOnly.has(field));
   }
 
   /** Records that row `id` became `row` (undefined: removed). */
@@ -53,7 +67,7 @@ export class TableIndex {
     const no = this.#no.get(id) ?? this.#number(id);
     for (const [field, index] of this.#fields) {
       const value = row[field];
-      move(index, no, isKey(value) ? codeOf(index, value as Key) : 0);
+      move(index, no, this.#indexed(field, value) ? codeOf(index, value as Key) : 0);
     }
   }
 
@@ -80,13 +94,13 @@ export class TableIndex {
       const row = rows[id];
       if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value));
       return conds.every(([field, value]) => {
-        const index = isKey(value) ? this.#fields.get(field) : undefined;
+        const index = this.#indexed(field, value) ? this.#fields.get(field) : undefined;
         return index ? index.col[no] === index.codes.get(value as Key) : equal((read(id) as Row)[field], value);
       });
     };
     let best: { index: FieldIndex; code: number; post: Posting } | null = null;
     for (const [field, value] of conds) {
-      if (!isKey(value)) continue;
+      if (!this.#indexed(field, value)) continue;
       const index = this.#field(field, rows, read);
       const code = index.codes.get(value as Key) ?? 0;
       const post = index.posts[code];
@@ -116,7 +130,7 @@ export class TableIndex {
       index = { codes: new Map(), col: new Uint32Array(Math.max(16, this.#ids.length)), posts: [undefined], unused: 0 };
       for (const id in rows) {
         const value = (read(id) as Row)[field];
-        if (isKey(value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
+        if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
       }
       this.#fields.set(field, index);
     }

@@ -5,6 +5,15 @@ import type { ListOptions, StoreChange, StoreData, TableName, Tables } from './t
 type Row = { id: string } & Record<string, unknown>;
 const KNOWN = new Set<string>(TABLE_NAMES);
 
+/**
+ * Fields the workflow looks up for null only, indexed for null alone (see TableIndex):
+ * Petra lists an agent's incidents not closed (`closedAt: null`), the weekly board summary
+ * the unresolved ones (`resolvedAt: null`); every closed incident has a time of its own there.
+ */
+const NULL_ONLY: Partial<Record<TableName, ReadonlySet<string>>> = {
+  incidents: new Set(['closedAt', 'resolvedAt']),
+};
+
 /** Reads back a row that its table holds as a number: where it is on disk (see ColdRows). */
 export type Thaw = (table: TableName, id: string, at: number) => unknown;
 
@@ -99,7 +108,7 @@ export class TableSet {
 
   #index(table: TableName): TableIndex {
     let index = this.#indexes.get(table);
-    if (!index) this.#indexes.set(table, (index = new TableIndex(this.rows(table))));
+    if (!index) this.#indexes.set(table, (index = new TableIndex(this.rows(table), NULL_ONLY[table])));
     return index;
   }
 }
