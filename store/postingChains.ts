@@ -68,9 +68,15 @@ export class PostingChains {
   }
 }
 
-/** `arr` copied into one that holds index `at`: twice as long at least. */
+/**
+ * `arr` copied into one that holds index `at`: a quarter longer at least (and 1,024 more).
+ * A quarter, not twice: the audit index's columns and chains hold a number per audit row,
+ * so at a million rows a doubled array's unused tail was up to 4 MB per array, ten of them,
+ * beside the old copy until a collection frees it. Copying 5 times the final length in all
+ * instead of twice costs a few ms over a run of a million rows.
+ */
 export function grown(arr: Uint32Array, at: number): Uint32Array<ArrayBuffer> {
-  const out = new Uint32Array(Math.max(arr.length * 2, at + 1));
+  const out = new Uint32Array(Math.max(arr.length + (arr.length >> 2) + 1024, at + 1));
   out.set(arr);
   return out;
 }
