@@ -7,5 +7,6 @@ export { VirtualClock } from './virtualClock.js';
 export { createRandom } from './random.js';
 export { createIds } from './ids.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { judge, type Verdict } from './expectations.js';
+export { judge, ExpectationTally, type Verdict } from './expectations.js';
+export { reportJson, reportJsonParts } from './summary.js';
 export { main } from './cli.js';
