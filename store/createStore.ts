@@ -136,13 +136,9 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     put(table, row, options) {
       guard(`put(${table})`);
       const id = checkId(`put(${table})`, row?.id);
-      const inserted = !tables.has(table, id);
       // A copy unless handed over: the caller may go on editing its object, and the rows a
-      // commit writes are the store's own, never edited in place. The object the table holds
-      // is copied even so: a commit takes "still the object it wrote" to mean "not put since"
-      // (a file store then keeps the row on disk only, and the next commit would find no object).
-      const keep = options?.handOver && !tables.holds(table, id, row);
-      tables.put(table, keep ? row : { ...row });
+      // commit writes are the store's own, never edited in place.
+      const inserted = tables.put(table, row, options?.handOver === true);
       dirty.touch(table, id, inserted ? 'insert' : 'update');
       changed();
     },

@@ -25,7 +25,10 @@ interface FieldIndex {
  * keeps a 4-byte column of value numbers per row and, per value, the row numbers holding
  * it (one number, or a Posting): beside the id → number map, a few bytes a row a field,
  * and nothing per row that is not a number, so a row kept on disk only (see ColdRows)
- * costs its index little.
+ * costs its index little. Rows get their numbers when a listing first needs them (a
+ * table no listing filters, such as the deadlines, pays nothing per put and remove): in
+ * the table's own key order, the order they were put in (ids that read as array indexes
+ * come first, as in an unfiltered listing).
  */
 export class TableIndex {
   #no = new Map<string, number>();
@@ -36,6 +39,8 @@ export class TableIndex {
   #freed = 0;
   /** Fields whose index holds null only (see the constructor). */
   readonly #nullOnly: ReadonlySet<string>;
+  /** Whether the rows have numbers yet: from the first filtered listing on. */
+  #numbering = false;
 
   /**
    * `nullOnly`: fields looked up for null only (an incident's `closedAt` while it is open),
@@ -43,9 +48,8 @@ export class TableIndex {
    * a lookup of another value checks the rows (reading back those kept on disk) instead of
    * keeping a value and a map entry per row for lookups nobody makes.
    */
-  constructor(rows: Record<string, unknown>, nullOnly: ReadonlySet<string> = new Set()) {
+  constructor(nullOnly: ReadonlySet<string> = new Set()) {
     this.#nullOnly = nullOnly;
-    for (const id in rows) this.#number(id);
   }
 
   /** Whether the index answers `field` = `value` (else the rows are checked). */
@@ -55,6 +59,7 @@ export class TableIndex {
 
   /** Records that row `id` became `row` (undefined: removed). */
   update(id: string, row: Row | undefined): void {
+    if (!this.#numbering) return;
     if (!row) {
       const no = this.#no.get(id);
       if (no === undefined) return;
@@ -88,6 +93,10 @@ export class TableIndex {
     const pick = <T>(all: T[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
     const idOf = (no: number) => this.#ids[no] as string;
     if (conds.length === 0) return pick(Object.keys(rows));
+    if (!this.#numbering) {
+      this.#numbering = true;
+      for (const id in rows) this.#number(id);
+    }
     const accept = (no: number) => {
       const id = this.#ids[no];
       if (id === undefined || !Object.hasOwn(rows, id)) return false;

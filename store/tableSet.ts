@@ -45,15 +45,6 @@ export class TableSet {
     return Object.hasOwn(rows, id) ? this.#read(table, rows, id) : undefined;
   }
 
-  /** Whether the table holds the row (without reading back one kept on disk). */
-  has(table: TableName, id: string): boolean {
-    return Object.hasOwn(this.rows(table), id);
-  }
-
-  /** Whether the table holds this very object as the row (not a copy, nor a row kept on disk). */
-  holds(table: TableName, id: string, row: unknown): boolean {
-    return this.rows(table)[id] === row;
-  }
 
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
     const rows = this.rows(table);
@@ -82,9 +73,20 @@ export class TableSet {
     return undefined;
   }
 
-  put<T extends TableName>(table: T, row: Tables[T]): void {
-    this.rows(table)[row.id] = row;
-    this.#index(table).update(row.id, row as unknown as Row);
+  /**
+   * Puts a row, a copy of it unless handed over (`handOver`: built for this put, kept as it
+   * is). The object the table holds is copied even so: a commit takes "still the object it
+   * wrote" to mean "not put since" (a file store then keeps the row on disk only, and the
+   * next commit would find no object). Returns whether the row is new to the table.
+   */
+  put<T extends TableName>(table: T, row: Tables[T], handOver = false): boolean {
+    const rows = this.rows(table);
+    const id = row.id;
+    const inserted = !Object.hasOwn(rows, id);
+    const kept = handOver && (inserted || rows[id] !== row) ? row : { ...row };
+    rows[id] = kept;
+    this.#index(table).update(id, kept as unknown as Row);
+    return inserted;
   }
 
   /** False when there was no such row. */
@@ -108,7 +110,7 @@ export class TableSet {
 
   #index(table: TableName): TableIndex {
     let index = this.#indexes.get(table);
-    if (!index) this.#indexes.set(table, (index = new TableIndex(this.rows(table), NULL_ONLY[table])));
+    if (!index) this.#indexes.set(table, (index = new TableIndex(NULL_ONLY[table])));
     return index;
   }
 }

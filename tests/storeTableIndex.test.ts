@@ -8,7 +8,7 @@ type Row = { id: string; owner: string; status: string | null; n: number };
 /** A table and its index, changed together as the store's TableSet does. */
 function table() {
   const rows: Record<string, Row> = {};
-  const index = new TableIndex(rows);
+  const index = new TableIndex();
   return {
     rows,
     index,
@@ -107,7 +107,7 @@ Emptied('a field indexed for null only answers every value as a scan, rows kept 
     const row = rows[id];
     return typeof row === 'number' ? disk[row] : row;
   };
-  const index = new TableIndex(rows, new Set(['status']));
+  const index = new TableIndex(new Set(['status']));
   const scan = (where: Partial<Row>) => Object.keys(rows).map(read).filter((r) => Object.entries(where).every(([k, v]) => r[k as keyof Row] === v));
   const times: string[] = [];
   for (let step = 0; step < 10_000; step++) {
