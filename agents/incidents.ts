@@ -30,6 +30,12 @@ export function stateString(value: unknown): string {
   return '';
 }
 
+/** The top state of a dotted path ("executive" of "executive.awaitingDecision"). */
+function topState(state: string): string {
+  const dot = state.indexOf('.');
+  return dot === -1 ? state : state.slice(0, dot);
+}
+
 const STATUS_OF: Record<string, IncidentStatus> = {
   detected: 'detected',
   retrying: 'retrying',
@@ -291,7 +297,7 @@ export function recordOf(c: IncidentContext, state: string, path: IncidentRecord
     // Left out of the JSON when undefined (a closed incident needs no actor to restore).
     snapshot,
     state,
-    status: STATUS_OF[state.split('.')[0]] ?? 'detected',
+    status: STATUS_OF[topState(state)] ?? 'detected',
     tenant: c.tenant,
     whys: c.whys,
     workflow: c.workflow,

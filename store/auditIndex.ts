@@ -63,7 +63,8 @@ export interface IndexPart {
  * `part`: the values numbered since, and the searched text of those rows.
  */
 export class AuditIndex {
-  readonly #columns: Map<IndexedField, Column>;
+  /** One per INDEXED field, in that order. */
+  readonly #columns: Column[];
   readonly #oddText = new Set<number>();
   #size = 0;
   #lastTs = '';
@@ -82,13 +83,13 @@ export class AuditIndex {
   constructor(opts: { text?: boolean; persist?: boolean } = {}) {
     this.#text = opts.text ? new AuditText() : null;
     this.#pending = opts.persist && !opts.text ? [] : null;
-    this.#columns = new Map(INDEXED.map((field) => [field, new Column(opts.persist ?? false)]));
+    this.#columns = INDEXED.map(() => new Column(opts.persist ?? false));
   }
 
   /** Takes in the next row. */
   add(row: AuditEntry): void {
     const pos = this.#size++;
-    for (const [field, column] of this.#columns) column.set(pos, valueOf(row, field));
+    for (let f = 0; f < INDEXED.length; f++) this.#columns[f].set(pos, valueOf(row, INDEXED[f]));
     if (this.#text || this.#pending) {
       const text = AuditText.rowText([row.message, row.action, row.actor, row.entityId]);
       this.#text?.addText(text);
@@ -112,7 +113,7 @@ export class AuditIndex {
   /** Forgets the rows added since `mark` (a read that failed half way). */
   rollback(mark: IndexMark): void {
     for (const pos of this.#oddText) if (pos >= mark.size) this.#oddText.delete(pos);
-    for (const column of this.#columns.values()) column.truncate(mark.size);
+    for (const column of this.#columns) column.truncate(mark.size);
     this.#text?.truncate(mark.size);
     if (this.#pending) this.#pending.length = Math.max(0, Math.min(this.#pending.length, mark.size - this.#pendingFrom));
     [this.#size, this.#lastTs, this.#tsOrdered, this.#unorderedAt] = [mark.size, mark.lastTs, mark.tsOrdered, mark.unorderedAt];
@@ -124,7 +125,7 @@ export class AuditIndex {
    * times are in order. Nothing is forgotten until `persisted`.
    */
   part(from: number, to: number, lastTs: () => string): IndexPart {
-    const columns = [...this.#columns.values()];
+    const columns = this.#columns;
     const ordered = this.#unorderedAt >= to;
     const pending = this.#pending;
     return {
@@ -141,7 +142,7 @@ export class AuditIndex {
 
   /** `part` is in the side file now: what was kept for it is let go. */
   persisted(part: IndexPart): void {
-    [...this.#columns.values()].forEach((column, f) => column.dropFresh(part.values[f].lengths.length));
+    this.#columns.forEach((column, f) => column.dropFresh(part.values[f].lengths.length));
     if (this.#pending) {
       this.#pending.splice(0, part.to - this.#pendingFrom);
       this.#pendingFrom = part.to;
@@ -150,7 +151,7 @@ export class AuditIndex {
 
   /** No side file is written any more (it failed): nothing more is kept for it. */
   stopPersisting(): void {
-    for (const column of this.#columns.values()) column.dropFresh(Infinity);
+    for (const column of this.#columns) column.dropFresh(Infinity);
     this.#pending = null;
   }
 
@@ -171,7 +172,7 @@ export class AuditIndex {
       at = part.to;
     }
     if (this.#size !== 0 || parts.length === 0) return;
-    [...this.#columns.values()].forEach((column, f) => column.load(parts.map((part) => part.columns[f]), parts.map((part) => part.values[f])));
+    this.#columns.forEach((column, f) => column.load(parts.map((part) => part.columns[f]), parts.map((part) => part.values[f])));
     for (const part of parts) for (const pos of part.odd) this.#oddText.add(pos);
     for (const part of parts) {
       if (!this.#text) break;
@@ -231,7 +232,7 @@ export class AuditIndex {
   }
 
   #column(field: IndexedField): Column {
-    return this.#columns.get(field) as Column;
+    return this.#columns[INDEXED.indexOf(field)];
   }
 }
 
