@@ -159,6 +159,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   options.onEngine?.(pace ? pacedEngine(engine, catchUp, pace) : engine);
   const open = new Set<string>();
   engine.subscribe((e) => {
+    // A failure that joined an open incident has no fix of its own to look its event up for.
+    if (e.type === 'audit' && e.entry.action === 'incident.attached') {
+      const jobId = (e.entry.meta as { jobId?: unknown } | null)?.jobId;
+      if (typeof jobId === 'string') eventOfJob.delete(jobId);
+    }
     if (e.type === 'incident') {
       if (e.incident.status !== 'closed') open.add(e.incident.id);
       else {
