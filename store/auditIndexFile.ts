@@ -1,11 +1,12 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { endianness } from 'node:os';
-import * as zlib from 'node:zlib';
 import { INDEXED, type IndexPart, type PartValues } from './auditIndex.js';
 import type { AuditLog } from './auditLog.js';
+import { crc32, INDEX_SUPPORTED } from './crc32.js';
 import { openForWrite, writeAll } from './durableFs.js';
+
+export { INDEX_SUPPORTED };
 
 /** A writer adds a part to the side file once this many committed rows are not in it yet. */
 export const PART_ROWS = 4096;
@@ -19,17 +20,6 @@ const SAMPLE_EVERY = 1024;
 
 /** A writer's part holds at most this many rows (a store indexed anew writes several). */
 const MAX_PART_ROWS = 65_536;
-
-type Crc32 = (data: string | Uint8Array, value?: number) => number;
-const zlibCrc32 = (zlib as { crc32?: Crc32 }).crc32;
-
-/**
- * Whether this Node can check the side file (`zlib.crc32`, Node 20.15 and later) and reads
- * its numbers as they were written (little-endian); elsewhere no side file is read or written.
- */
-export const INDEX_SUPPORTED = typeof zlibCrc32 === 'function' && endianness() === 'LE';
-
-const crc32: Crc32 = (data, value) => (zlibCrc32 as Crc32)(data, value);
 
 /** Rows of the audit file as one part of the side file holds them. */
 export interface IndexedRows {

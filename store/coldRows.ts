@@ -124,6 +124,16 @@ export class ColdRows {
     }
   }
 
+  /**
+   * A reader's rows are offsets into the state file it read through its index: `fd` is that
+   * file, kept open so that a writer's rewrite (a new file renamed over it) does not move
+   * them; null: no row is kept as an offset any more.
+   */
+  adopt(fd: number | null): void {
+    this.moved();
+    this.#state = fd;
+  }
+
   /** The state file was replaced, and the rows noted at their places in it: reads from now on open the new one. */
   moved(): void {
     if (this.#state !== null) closeSync(this.#state);

@@ -5,7 +5,7 @@ import { ioError } from './storeFiles.js';
 import { DirtyRows } from './dirtyRows.js';
 import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
-import type { Thaw } from './tableSet.js';
+import type { Glancer, Thaw } from './tableSet.js';
 import { StoreError } from './types.js';
 import type { AuditPage, AuditQuery, RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
 
@@ -20,6 +20,8 @@ export interface CoreOptions {
   pageAudit?: (query?: AuditQuery) => Promise<AuditPage>;
   /** Reads back a row the adapter keeps on disk only (its table holds where it is: see ColdRows). */
   thaw?: Thaw;
+  /** The glanced values of a row kept on disk only, when the adapter has them (see GLANCED). */
+  glance?: Glancer;
   /** Runs once at the end of close(), after the last flush (release locks, close files). */
   onClose?: () => Promise<void> | void;
 }
@@ -38,7 +40,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const name = opts.path ?? 'the memory store';
   const readonly = opts.readonly ?? false;
   const autoCommit = opts.autoCommit ?? true;
-  const tables = new TableSet(() => low.data.tables, opts.thaw);
+  const tables = new TableSet(() => low.data.tables, opts.thaw, opts.glance);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
   /**
@@ -145,6 +147,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     get: (table, id) => tables.get(table, id),
     list: (table, where, options) => tables.list(table, where, options),
     each: (table, where) => tables.each(table, where),
+    glance: (table) => tables.glance(table),
     remove(table, id) {
       guard(`remove(${table})`);
       if (!tables.remove(table, id)) return;

@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -7,12 +8,18 @@ import { captureState, encodeState } from './stateFile.js';
 import type { StateImage, StateSnapshot } from './stateFile.js';
 import { applyCommit, journalLines, JournalRows, readJournal } from './stateJournal.js';
 import type { JournalRead, SerializedRow, Touched } from './stateJournal.js';
+import { INDEX_SUPPORTED } from './crc32.js';
+import { GLANCED, glanceValues } from './rowGlance.js';
+import type { GlanceColumns } from './rowGlance.js';
+import { glanceOfLine, StateIndexBuilder } from './stateIndexFile.js';
+import { readIndexedState } from './stateIndexRead.js';
+import type { ReaderIndex } from './stateIndexRead.js';
 import { StateLineCursor } from './stateLineCursor.js';
 import { readStateFile } from './stateLines.js';
 import { emptyStoreData, errorCode, ioError } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
 import { SCHEMA_VERSION, StoreError } from './types.js';
-import type { RowChanges, StoreData } from './types.js';
+import type { RowChanges, StoreData, TableName } from './types.js';
 
 /** The journal is folded into the state file once it outgrows the state file, or this. */
 const JOURNAL_FLOOR = 4 * 1024 * 1024;
@@ -76,13 +83,27 @@ export class DurableState {
   #settled = false;
   /** A rewrite renamed its file into place, but its directory is not synced yet (see `syncPending`). */
   #dirUnsynced = false;
-  /** A writer's rows kept on disk only (null for a follower, which keeps every row). */
-  readonly cold: ColdRows | null;
+  /**
+   * The glanced values (see GLANCED) of rows a commit put in the journal and kept there
+   * only since the state file was written: the next state index file takes them from here.
+   */
+  #coldGlances = new Map<string, unknown[] | null>();
+  /**
+   * Rows kept on disk only: a writer's, once committed; a reader's, read through the state
+   * index file, where they are in the state file it read (`#index` has their glanced fields).
+   */
+  readonly cold: ColdRows;
+  #index: ReaderIndex | null = null;
 
   constructor(files: StoreFiles, readonly: boolean) {
     this.#files = files;
     this.#readonly = readonly;
-    this.cold = readonly ? null : new ColdRows(files);
+    this.cold = new ColdRows(files);
+  }
+
+  /** A reader's glanced values of the rows it keeps on disk only (see GLANCED). */
+  glance(table: string): GlanceColumns | undefined {
+    return this.#index?.columns(table);
   }
 
   /**
@@ -104,6 +125,7 @@ export class DurableState {
       try {
         journal = await readJournal(this.#files.journal, from, line, base.state.generation, this.#files.state, this.#opened);
       } catch (error) {
+        if (typeof base.reader?.fd === 'number') closeSync(base.reader.fd);
         // A follower can read the journal while a rewrite replaces it: then it reads everything again.
         if (this.#readonly && attempt < 3 && error instanceof StoreError && (await this.#stampNow()) !== base.stamp) continue;
         throw error;
@@ -111,10 +133,16 @@ export class DurableState {
       const touched: Touched = { rows: [], meta: false };
       for (const commit of journal.commits) applyCommit(base.state, commit, touched);
       if (!this.#readonly) for (const { table, id, body } of touched.rows) this.#changed?.set(`${table}\u0000${id}`, body);
+      if (base.reader) {
+        // The rows kept as offsets are now those of this read (none after a read of every row).
+        this.cold.adopt(base.reader.fd);
+        this.#index = base.reader.index;
+      }
       [this.#state, this.#stamp, this.#opened] = [base.state, base.stamp, true];
       [this.#schema, this.#generation, this.#stateBytes, this.#auditCount] = [base.state.schemaVersion, base.state.generation, base.bytes, base.state.auditCount];
       [this.#journalEnd, this.#journalLines, this.#journalTail] = [journal.end, journal.lines, journal.size > journal.end];
-      return base.fresh ? base.state : { ...base.state, changes: touched };
+      if (base.fresh && !base.changes) return base.state;
+      return { ...base.state, changes: base.changes ? { rows: [...base.changes, ...touched.rows], meta: true } : touched };
     }
   }
 
@@ -209,7 +237,10 @@ export class DurableState {
       this.#changed?.set(key, at);
       const rows = tables[table];
       // Still the object written (not put again since): its table now says where it is.
-      if (this.cold && rows && rows[id] === row && isDone(table, row)) rows[id] = inJournal(at);
+      if (this.cold && rows && rows[id] === row && isDone(table, row)) {
+        rows[id] = inJournal(at);
+        if (INDEX_SUPPORTED && GLANCED[table as TableName]) this.#coldGlances.set(key, glanceValues(table, row as Record<string, unknown>));
+      }
     }
     this.#journalEnd += staged.bytes;
     this.#journalLines += staged.lines;
@@ -267,15 +298,24 @@ export class DurableState {
       };
       // Table, row and offset of each row to keep on disk only, three numbers a row.
       const spots: number[] = [];
-      const placed = (t: number, k: number, at: number) => {
-        const { name, rows: objects } = image.tables[t];
-        if (typeof objects[k] === 'number' || isDone(name, objects[k])) spots.push(t, k, at);
+      const index = INDEX_SUPPORTED ? new StateIndexBuilder() : null;
+      const placed = (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => {
+        const { name, ids, rows: objects } = image.tables[t];
+        const row = objects[k];
+        const done = typeof row === 'number' || isDone(name, row);
+        if (done) spots.push(t, k, at);
+        // A row kept on disk only has its glance from the commit that put it there, or is parsed for it.
+        const glance = () => (typeof row === 'number' ? (this.#coldGlances.get(`${name}\u0000${ids[k]}`) ?? glanceOfLine(name, line, head)) : glanceValues(name, row as Record<string, unknown>));
+        index?.row(t, name, ids[k], line, at, length, done, glance);
       };
-      const parts = encodeState(image, known, this.cold ? placed : undefined);
+      const parts = encodeState(image, known, placed);
       // Rows read between the rename and `#place` are still at their offsets in the old file.
       this.cold?.hold();
-      this.#stateBytes = await renameOver(this.#files.state, this.#files.tmp, parts);
+      this.#stateBytes = await renameOver(this.#files.state, this.#files.tmp, index ? summed(parts, index) : parts);
       this.#place(image, spots);
+      this.#coldGlances = new Map();
+      // Derived data, after the file it describes: a reader that finds it stale parses the state file.
+      await index?.write(this.#files.stateIndex, generation);
     } catch (error) {
       throw ioError(this.#files.state, 'write the state file', error);
     } finally {
@@ -321,8 +361,20 @@ export class DurableState {
     }
   }
 
-  /** The state file, read afresh (`fresh`) unless it is the one read last time. */
-  async #readBase(): Promise<{ state: StateSnapshot; stamp: string; bytes: number; fresh: boolean } | null> {
+  /**
+   * The state file, read afresh (`fresh`) unless it is the one read last time: by a reader
+   * through its index file when that holds up (`reader`: the file, kept open, and the index),
+   * else parsed. `changes`: a re-read's rows that differ from the last read's, when that read
+   * kept rows as offsets (a diff of the two reads' tables could not compare those).
+   */
+  async #readBase(): Promise<{
+    state: StateSnapshot;
+    stamp: string;
+    bytes: number;
+    fresh: boolean;
+    changes?: RowChanges['rows'];
+    reader?: { fd: number | null; index: ReaderIndex | null };
+  } | null> {
     const file = this.#files.state;
     let handle: FileHandle;
     try {
@@ -336,8 +388,15 @@ export class DurableState {
       const st = await handle.stat();
       const stamp = stampOf(st);
       if (this.#state && stamp === this.#stamp) return { state: this.#state, stamp, bytes: st.size, fresh: false };
-      const state = await readStateFile(handle, file, this.#opened, this.#state?.tables);
-      return { state, stamp, bytes: st.size, fresh: true };
+      // A reader whose last read kept every row parsed compares them with the new ones as before.
+      if (this.#readonly && INDEX_SUPPORTED && (!this.#state || this.#index)) {
+        const previous = this.#state && this.#index ? { tables: this.#state.tables, index: this.#index } : null;
+        const read = await readIndexedState(this.#files, this.#opened, stamp, stampOf, previous);
+        if (read) return { state: read.state, stamp, bytes: read.bytes, fresh: true, changes: read.changes, reader: { fd: read.fd, index: read.index } };
+      }
+      const coldBytes = this.#readonly && this.#index ? (at: number) => this.cold.bytes(at) : undefined;
+      const { changes, ...state } = await readStateFile(handle, file, this.#opened, this.#state?.tables, coldBytes);
+      return { state, stamp, bytes: st.size, fresh: true, changes, reader: this.#readonly ? { fd: null, index: null } : undefined };
     } catch (error) {
       throw ioError(file, 'read', error);
     } finally {
@@ -359,6 +418,14 @@ export class DurableState {
     if (size > 0) {
       throw new StoreError(`${journal} holds state changes but ${state} is missing: refusing to open; restore ${state} or move the journal away`, 'corrupt', state);
     }
+  }
+}
+
+/** The parts of a state file, summed into its index on the way to disk. */
+async function* summed(parts: AsyncIterable<Buffer>, index: StateIndexBuilder): AsyncGenerator<Buffer> {
+  for await (const part of parts) {
+    index.sum(part);
+    yield part;
   }
 }
 

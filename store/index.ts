@@ -8,6 +8,8 @@ export { createMemoryStore } from './memoryStore.js';
 export { createStore } from './createStore.js';
 export type { CoreOptions } from './createStore.js';
 export { SplitFileAdapter } from './splitFileAdapter.js';
+export { GLANCED } from './rowGlance.js';
+export type { Glance, IncidentGlance } from './rowGlance.js';
 export { emptyStoreData, storeFiles } from './storeFiles.js';
 export type { StoreFiles } from './storeFiles.js';
 export { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';

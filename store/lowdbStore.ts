@@ -76,6 +76,7 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       readonly,
       autoCommit: opts.autoCommit ?? true,
       thaw: (table, id, at) => adapter.thaw(table, id, at),
+      glance: (table) => adapter.glance(table),
       // The lock goes once the files are closed: a close that failed may be retried (see
       // Store.close), and until then no second writer may open the half-closed store.
       onClose: async () => {
@@ -111,7 +112,7 @@ async function replaceFiles(path: string, lock: Lock, decide: (existing: Store) 
     }
   }
   lock.noteIntent('replace');
-  for (const file of [files.auditIndex, files.journal, files.audit, files.state, files.tmp]) {
+  for (const file of [files.stateIndex, files.auditIndex, files.journal, files.audit, files.state, files.tmp]) {
     await rm(file, { force: true }).catch((error: unknown) => {
       throw ioError(file, 'remove it to start the store over', error);
     });

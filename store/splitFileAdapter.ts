@@ -5,6 +5,7 @@ import { AuditFile } from './auditFile.js';
 import { AuditIndexWriter, INDEX_SUPPORTED, readIndexFile, trustedParts } from './auditIndexFile.js';
 import { readAuditLines } from './auditLines.js';
 import { AuditLog } from './auditLog.js';
+import type { GlanceColumns } from './rowGlance.js';
 import { cutTail, openForWrite, writeTail } from './durableFs.js';
 import type { Lock } from './lockFile.js';
 import { DurableState } from './durableState.js';
@@ -136,10 +137,14 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     data.audit_log.committed(end, this.#auditFile);
   }
 
-  /** Reads back a row a writer keeps on disk only: its table holds where it is (see DurableState). */
+  /** Reads back a row kept on disk only: its table holds where it is (see DurableState). */
   thaw(table: string, id: string, at: number): unknown {
-    if (!this.#state.cold) throw new Error(`incident-flow store: ${this.files.state} is read-only; it keeps every row in memory`);
     return this.#state.cold.row(table, id, at);
+  }
+
+  /** The glanced values (see GLANCED) of a table's rows kept on disk only, when a reader has them from the state index file. */
+  glance(table: string): GlanceColumns | undefined {
+    return this.#state.glance(table);
   }
 
   /** Closes the audit file handles; a writer folds the state journal into the state file. */

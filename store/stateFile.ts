@@ -53,13 +53,14 @@ export function captureState(tables: StoreData['tables'], meta: Record<string, u
  * may give a row's line already made (as the state file on disk has it, see
  * StateLineCursor, or as a commit serialized it): used as it is, not serialized again; it
  * must for a row the image holds as a number (a cold row, see ColdRows). `placed` hears
- * where each row's JSON starts in the file (row `k` of table `t` of the image).
+ * where each row's JSON starts in the file and its length in bytes (row `k` of table `t`
+ * of the image), with the row's line, whose JSON starts at byte (or character) `head`.
  * @example for await (const part of encodeState(image)) await handle.write(part);
  */
 export async function* encodeState(
   image: StateImage,
   reuse?: (table: string, id: string, row: unknown) => Promise<string | Buffer | null>,
-  placed?: (t: number, k: number, at: number) => void,
+  placed?: (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => void,
 ): AsyncGenerator<Buffer> {
   const part = new PartBuilder(image.head, placed !== undefined);
   for (let t = 0; t < image.tables.length; t++) {
@@ -74,8 +75,9 @@ export async function* encodeState(
       const to = Math.min(ids.length, at + ROWS_PER_PART);
       for (let k = at; k < to; k++) {
         const line = (reuse && (await reuse(name, ids[k], rows[k]))) ?? `${JSON.stringify(ids[k])}:${rowJson(name, ids[k], rows[k])}`;
-        placed?.(t, k, part.bytes + Buffer.byteLength(`${JSON.stringify(ids[k])}:`));
+        const [start, head] = [part.bytes, placed ? Buffer.byteLength(`${JSON.stringify(ids[k])}:`) : 0];
         part.add(line);
+        placed?.(t, k, start + head, part.bytes - start - head, line, head);
         part.add(k < ids.length - 1 ? ',\n' : `\n}${close}`);
       }
       yield part.take();

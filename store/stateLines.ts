@@ -3,6 +3,7 @@ import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { rowProblem } from './rowShapes.js';
 import { corrupt, parseJsonLine } from './storeFiles.js';
+import type { RowChanges, TableName } from './types.js';
 
 type Tables = Record<string, Record<string, unknown>>;
 
@@ -51,14 +52,31 @@ export async function eachLine(handle: FileHandle, from: number, onLine: (line: 
  * line, then one line per table opened or closed and one per row, so rows are parsed one
  * at a time. A row whose line is what `previous` holds for it serialized keeps that object
  * (a follower's re-read then changes the identity of changed rows only, and a diff of the
- * two reads compares changed rows only). A file in another
+ * two reads compares changed rows only). When the last read kept rows as offsets into the
+ * file it read (through its index: see readIndexedState), `coldBytes` reads such a row
+ * there, and the changed rows are listed (`changes`), since such a row is parsed again
+ * here whether it changed or not. A file in another
  * layout (edited by hand, or broken) is decoded as one text, which names a bad line.
  * @example const state = await readStateFile(handle, 'run.json', false);
  */
-export async function readStateFile(handle: FileHandle, file: string, opened: boolean, previous?: StateSnapshot['tables']): Promise<StateSnapshot> {
-  const layout = new StateLayout(file, opened, (previous ?? {}) as unknown as Tables);
+export async function readStateFile(
+  handle: FileHandle,
+  file: string,
+  opened: boolean,
+  previous?: StateSnapshot['tables'],
+  coldBytes?: (at: number) => Buffer,
+): Promise<StateSnapshot & { changes?: RowChanges['rows'] }> {
+  const layout = new StateLayout(file, opened, (previous ?? {}) as unknown as Tables, coldBytes);
   await eachLine(handle, 0, (line) => layout.add(line));
-  return layout.result() ?? decodeState(await handle.readFile('utf8'), file, opened);
+  const state = layout.result();
+  if (!state || !coldBytes) return state ?? decodeState(await handle.readFile('utf8'), file, opened);
+  // The rows of the last read gone from this one.
+  const changes = layout.changes;
+  for (const [name, rows] of Object.entries(previous ?? {})) {
+    const now = (state.tables as unknown as Tables)[name] ?? {};
+    for (const id in rows) if (!Object.hasOwn(now, id)) changes.push({ table: name as TableName, id, removed: true });
+  }
+  return { ...state, changes };
 }
 
 /** The line-by-line reader of `readStateFile`: `add` returns false once a line is out of the layout. */
@@ -74,10 +92,14 @@ class StateLayout {
   #done = false;
   #fits = true;
 
+  /** With `coldBytes`: the rows new or changed since the last read, in order. */
+  readonly changes: RowChanges['rows'][number][] = [];
+
   constructor(
     readonly file: string,
     readonly opened: boolean,
     readonly previous: Tables,
+    readonly coldBytes?: (at: number) => Buffer,
   ) {}
 
   add(line: string): boolean {
@@ -133,10 +155,12 @@ class StateLayout {
     const before = this.previous[this.#name]?.[key.value];
     // The rows of a previous read were parsed from canonical lines, so their plain
     // stringify (much faster than canonicalJson) is their line: equal text, equal row.
-    if (before !== undefined && JSON.stringify(before) === body) {
+    if (before !== undefined && typeof before !== 'number' && JSON.stringify(before) === body) {
       (this.#table as Record<string, unknown>)[key.value] = before;
       return true;
     }
+    const same = typeof before === 'number' && this.coldBytes !== undefined && this.coldBytes(before).equals(Buffer.from(body));
+    if (this.coldBytes && !same) this.changes.push({ table: this.#name as TableName, id: key.value, removed: false });
     const row = parseJsonLine(body, this.file, this.#line, this.opened);
     if (!isObject(row) || row.id !== key.value) {
       throw corrupt(this.file, `tables.${this.#name}[${JSON.stringify(key.value)}]: expected a row whose id is its key`, this.opened);

@@ -4,7 +4,9 @@ import type { StoreData } from './types.js';
 
 /**
  * The files of a store at `X.json`: state, its row journal, audit log, lock, the temp file
- * of a state write, and the audit log's index (a side file, rebuilt when missing or stale).
+ * of a state write, and two side files of derived data, each refused when missing or stale:
+ * the audit log's index (rebuilt) and the state file's index (where each row is and the
+ * fields a listing shows, so a reader need not parse every row; see stateIndexFile.ts).
  */
 export interface StoreFiles {
   state: string;
@@ -13,6 +15,7 @@ export interface StoreFiles {
   lock: string;
   tmp: string;
   auditIndex: string;
+  stateIndex: string;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface StoreFiles {
  */
 export function storeFiles(path: string): StoreFiles {
   const base = path.endsWith('.json') ? path.slice(0, -'.json'.length) : path;
-  return { state: path, journal: `${base}.state.jsonl`, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp`, auditIndex: `${base}.audit.idx` };
+  return { state: path, journal: `${base}.state.jsonl`, audit: `${base}.audit.jsonl`, lock: `${path}.lock`, tmp: `${path}.tmp`, auditIndex: `${base}.audit.idx`, stateIndex: `${base}.state.idx` };
 }
 
 /**

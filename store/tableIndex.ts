@@ -81,14 +81,28 @@ export class TableIndex {
    * are ignored; objects and arrays compare by value); `last`: only the last that many.
    * A table may hold a number in place of a row kept on disk only (see ColdRows): `read`
    * gives the row of an id either way. Such a row is checked against the indexes, not
-   * read, so a listing reads back only the rows it returns.
+   * read, so a listing reads back only the rows it returns; `peek` gives one field of a
+   * row, which an index built on first use takes (a reader has the fields it filters on
+   * without reading its rows back: see GLANCED).
    */
-  list<R>(rows: Record<string, R | number>, where: object = {}, last?: number, read: (id: string) => R = (id) => rows[id] as R): R[] {
-    return this.ids(rows, where, last, read).map(read);
+  list<R>(
+    rows: Record<string, R | number>,
+    where: object = {},
+    last?: number,
+    read: (id: string) => R = (id) => rows[id] as R,
+    peek: (id: string, field: string) => unknown = (id, field) => (read(id) as Row)[field],
+  ): R[] {
+    return this.ids(rows, where, last, read, peek).map(read);
   }
 
   /** The ids of the rows `list` returns, in its order, reading back only the rows the indexes cannot check. */
-  ids<R>(rows: Record<string, R | number>, where: object = {}, last?: number, read: (id: string) => R = (id) => rows[id] as R): string[] {
+  ids<R>(
+    rows: Record<string, R | number>,
+    where: object = {},
+    last?: number,
+    read: (id: string) => R = (id) => rows[id] as R,
+    peek: (id: string, field: string) => unknown = (id, field) => (read(id) as Row)[field],
+  ): string[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
     const pick = <T>(all: T[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
     const idOf = (no: number) => this.#ids[no] as string;
@@ -110,7 +124,7 @@ export class TableIndex {
     let best: { index: FieldIndex; code: number; post: Posting } | null = null;
     for (const [field, value] of conds) {
       if (!this.#indexed(field, value)) continue;
-      const index = this.#field(field, rows, read);
+      const index = this.#field(field, rows, peek);
       const code = index.codes.get(value as Key) ?? 0;
       const post = index.posts[code];
       if (code === 0 || post === undefined) return [];
@@ -133,12 +147,12 @@ export class TableIndex {
     return no;
   }
 
-  #field(field: string, rows: Record<string, unknown>, read: (id: string) => unknown): FieldIndex {
+  #field(field: string, rows: Record<string, unknown>, peek: (id: string, field: string) => unknown): FieldIndex {
     let index = this.#fields.get(field);
     if (!index) {
       index = { codes: new Map(), col: new Uint32Array(Math.max(16, this.#ids.length)), posts: [undefined], unused: 0 };
       for (const id in rows) {
-        const value = (read(id) as Row)[field];
+        const value = peek(id, field);
         if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
       }
       this.#fields.set(field, index);

@@ -1,3 +1,5 @@
+import { glancedAt, glanceOf } from './rowGlance.js';
+import type { Glance, GlanceColumns } from './rowGlance.js';
 import { matches, TableIndex } from './tableIndex.js';
 import { TABLE_NAMES } from './types.js';
 import type { ListOptions, StoreChange, StoreData, TableName, Tables } from './types.js';
@@ -16,6 +18,8 @@ const NULL_ONLY: Partial<Record<TableName, ReadonlySet<string>>> = {
 
 /** Reads back a row that its table holds as a number: where it is on disk (see ColdRows). */
 export type Thaw = (table: TableName, id: string, at: number) => unknown;
+/** The glanced values (see GLANCED) of the rows a table holds as numbers, when known without reading them. */
+export type Glancer = (table: TableName) => GlanceColumns | undefined;
 
 /**
  * The keyed tables of a store's data with their indexes kept in step. Reads the tables
@@ -28,10 +32,12 @@ export class TableSet {
   readonly #tables: () => StoreData['tables'];
   readonly #indexes = new Map<TableName, TableIndex>();
   readonly #thaw: Thaw;
+  readonly #glance: Glancer;
 
-  constructor(tables: () => StoreData['tables'], thaw: Thaw = noThaw) {
+  constructor(tables: () => StoreData['tables'], thaw: Thaw = noThaw, glance: Glancer = () => undefined) {
     this.#tables = tables;
     this.#thaw = thaw;
+    this.#glance = glance;
   }
 
   /** The rows of a table, keyed by id (the store's own object). */
@@ -48,7 +54,23 @@ export class TableSet {
 
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
     const rows = this.rows(table);
-    return this.#index(table).list(rows, where, options?.last, (id) => this.#read(table, rows, id));
+    return this.#index(table).list(rows, where, options?.last, (id) => this.#read(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
+  }
+
+  /**
+   * Every row in table order as a listing of many shows it (see GLANCED): a row held in
+   * memory whole, a row kept on disk only from its glanced values when known, else read back.
+   */
+  glance<T extends TableName>(table: T): Glance<T>[] {
+    const rows = this.rows(table);
+    const columns = this.#glance(table);
+    const out: Glance<T>[] = [];
+    for (const id in rows) {
+      const row: unknown = rows[id];
+      const k = typeof row === 'number' && columns ? columns.locate(row) : -1;
+      out.push(columns && k >= 0 ? glanceOf(table, id, columns, k) : (this.#read(table, rows, id) as unknown as Glance<T>));
+    }
+    return out;
   }
 
   /**
@@ -58,7 +80,7 @@ export class TableSet {
    */
   each<T extends TableName>(table: T, where?: Partial<Tables[T]>): IterableIterator<Tables[T]> {
     const rows = this.rows(table);
-    const ids = this.#index(table).ids(rows, where, undefined, (id) => this.#read(table, rows, id));
+    const ids = this.#index(table).ids(rows, where, undefined, (id) => this.#read(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
     return this.#walk(table, ids, where);
   }
 
@@ -101,6 +123,15 @@ export class TableSet {
   /** Brings the indexes up to date with rows that another process changed. */
   reindex(rows: StoreChange['rows']): void {
     for (const { table, id, row } of rows) this.#index(table).update(id, (row ?? undefined) as Row | undefined);
+  }
+
+  /** A field of a row, from its glanced values when the row is kept on disk only and they are known. */
+  #peek<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string, field: string): unknown {
+    const row: unknown = rows[id];
+    const f = typeof row === 'number' ? glancedAt(table, field) : -1;
+    const columns = f >= 0 ? this.#glance(table) : undefined;
+    const k = columns ? columns.locate(row as number) : -1;
+    return columns && k >= 0 ? columns.value(k, f) : (this.#read(table, rows, id) as unknown as Row)[field];
   }
 
   #read<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string): Tables[T] {

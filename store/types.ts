@@ -14,6 +14,7 @@ import type {
   WorkflowRecord,
 } from '../machines/types.js';
 import type { AuditLog } from './auditLog.js';
+import type { Glance } from './rowGlance.js';
 
 /** The keyed tables of the store; `audit_log` is append-only and kept apart. */
 export interface Tables {
@@ -158,6 +159,14 @@ export interface Store {
    * @example for (const incident of store.each('incidents', { severity: 'P0' })) count++;
    */
   each<T extends TableName>(table: T, where?: Partial<Tables[T]>): IterableIterator<Tables[T]>;
+  /**
+   * Every row of a table in insertion order as a listing of many rows shows it (the
+   * watcher's incident list): at least the fields GLANCED names (rowGlance.ts), which a
+   * file store opened read-only has from its state index file without reading each row
+   * back; a row held in memory is given whole. Optional, so a Store written elsewhere
+   * still fits; callers fall back to `list`.
+   */
+  glance?<T extends TableName>(table: T): Glance<T>[];
   remove(table: TableName, id: string): void;
 
   getMeta<V = unknown>(key: string): V | undefined;

@@ -97,7 +97,8 @@ export class IncidentList {
   #build(): void {
     if (this.#built) return;
     this.#built = true;
-    for (const record of this.#store.list('incidents')) {
+    // The list fields only: a store opened read-only has them without reading each incident back.
+    for (const record of this.#store.glance?.('incidents') ?? this.#store.list('incidents')) {
       const entry = { summary: summarize(record), seq: this.#next++ };
       this.#entries.push(entry);
       this.#track(entry, 1);

@@ -1,3 +1,4 @@
+import type { IncidentGlance } from '../store/rowGlance.js';
 import type { AuditQuery } from '../store/types.js';
 import type { IncidentRecord, IncidentStatus, ResponderRecord, Severity } from '../machines/types.js';
 import { SEVERITIES } from '../machines/types.js';
@@ -95,7 +96,8 @@ export interface IncidentSummary {
   active: boolean;
 }
 
-export function summarize(i: IncidentRecord): IncidentSummary {
+/** An incident's list row, from its record or its glance (a reader's state index has those: see Store.glance). */
+export function summarize(i: IncidentGlance): IncidentSummary {
   return {
     id: i.id, severity: i.severity, status: i.status, state: i.state, assignee: i.assignee,
     agent: i.agent, workflow: i.workflow, tenant: i.tenant, error: i.error?.message ?? '',

@@ -1,0 +1,163 @@
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { crc32 } from './crc32.js';
+import { GLANCED, glanceValues } from './rowGlance.js';
+import type { TableName } from './types.js';
+
+const FORMAT = 1;
+
+/** A state file smaller than this is parsed whole at open as fast as its index would be read: it gets none. */
+export const STATE_INDEX_FLOOR = 1024 * 1024;
+
+/** One table of the state index: per row (in the state file's order) its id, where its JSON is, its line's CRC and glance. */
+export interface IndexedTable {
+  name: string;
+  ids: string[];
+  /** Where each row's JSON starts in the state file, and its length in bytes. */
+  at: number[];
+  length: number[];
+  /** CRC-32 of each row's line (`"id":{...}`, no comma): a follower tells a changed row from it. */
+  crc: number[];
+  /** Rows that are not done with (see `isDone`), which a reader parses at open: their numbers. */
+  open: number[];
+  /**
+   * The rows' glanced values (see GLANCED), a column per field: `values` holds each value
+   * once, `codes[f][k]` is where row k's value of field f is in it (empty: no glance).
+   */
+  values: unknown[];
+  codes: number[][];
+}
+
+/**
+ * The state index file (`X.state.idx`): derived data a writer writes after each rewrite of
+ * the state file, so a read-only open need not parse every row. It names the state file it
+ * describes by generation, size and CRC-32 of all its bytes, and ends with the CRC-32 of
+ * its own bytes before its last line.
+ */
+export interface StateIndex {
+  generation: number;
+  stateBytes: number;
+  stateCrc: number;
+  tables: IndexedTable[];
+}
+
+/**
+ * A writer's side of the state index file, fed while the state file is encoded: each
+ * part written (`sum`) and each row placed (`row`).
+ * @example const b = new StateIndexBuilder(); for await (const p of parts) b.sum(p); await b.write(files.stateIndex, 3);
+ */
+export class StateIndexBuilder {
+  #crc = 0;
+  #bytes = 0;
+  readonly #tables = new Map<number, IndexedTable & { numbered: Map<unknown, number> }>();
+
+  /** A part of the state file, in order. */
+  sum(part: Buffer): void {
+    if (part.length === 0) return;
+    this.#crc = crc32(part, this.#crc);
+    this.#bytes += part.length;
+  }
+
+  /**
+   * Row `k` of table `t` (`name`), its line, where its JSON starts and how long it is,
+   * whether it is done with, and its glanced values (computed from `row` when not given).
+   */
+  row(t: number, name: string, id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
+    let table = this.#tables.get(t);
+    if (!table) {
+      const codes = (GLANCED[name as TableName] ?? []).map((): number[] => []);
+      this.#tables.set(t, (table = { name, ids: [], at: [], length: [], crc: [], open: [], values: [], codes, numbered: new Map() }));
+    }
+    if (!done) table.open.push(table.ids.length);
+    table.ids.push(id);
+    table.at.push(at);
+    table.length.push(length);
+    table.crc.push(crc32(line));
+    if (table.codes.length === 0) return;
+    const values = glance() ?? [];
+    for (let f = 0; f < table.codes.length; f++) table.codes[f].push(numbered(table, values[f]));
+  }
+
+  /**
+   * Writes the file (a temp file renamed over it; derived data, so not synced), or, for a
+   * state file under STATE_INDEX_FLOOR, removes an older one: false if that failed.
+   */
+  async write(file: string, generation: number): Promise<boolean> {
+    if (this.#bytes < STATE_INDEX_FLOOR) return unlink(file).then(() => true, () => false);
+    const head = JSON.stringify({ stateIndex: FORMAT, generation, stateBytes: this.#bytes, stateCrc: this.#crc >>> 0 });
+    const lines = [head, ...[...this.#tables.values()].map(({ numbered, ...table }) => JSON.stringify(table))];
+    const body = Buffer.from(`${lines.join('\n')}\n`);
+    const tmp = `${file}.tmp`;
+    try {
+      await writeFile(tmp, Buffer.concat([body, Buffer.from(`{"crc":${crc32(body) >>> 0}}\n`)]));
+      await rename(tmp, file);
+      return true;
+    } catch {
+      await unlink(tmp).catch(() => undefined);
+      return false;
+    }
+  }
+}
+
+/** The number of `value` in a table's `values`, given it if new (objects and arrays by their JSON). */
+function numbered(table: IndexedTable & { numbered: Map<unknown, number> }, value: unknown): number {
+  const key = value !== null && typeof value === 'object' ? `\u0000${JSON.stringify(value)}` : value;
+  let code = table.numbered.get(key);
+  if (code === undefined) {
+    table.numbered.set(key, (code = table.values.length));
+    table.values.push(value);
+  }
+  return code;
+}
+
+/** A row's glanced values from its state file line (`"id":{...}`, the JSON from byte `head`): a row kept on disk only is parsed for them. */
+export function glanceOfLine(table: string, line: string | Buffer, head: number): unknown[] | null {
+  if (!GLANCED[table as TableName]) return null;
+  const json = (typeof line === 'string' ? Buffer.from(line) : line).toString('utf8', head);
+  return glanceValues(table, JSON.parse(json) as Record<string, unknown>);
+}
+
+/**
+ * The state index in `bytes`, if it holds up on its own: its last line's CRC matches the
+ * bytes before it, and every table is well formed (same number of entries everywhere,
+ * offsets increasing within the file). null otherwise: the caller parses the state file.
+ * @example const index = decodeStateIndex(await readFile('run.state.idx'));
+ */
+export function decodeStateIndex(bytes: Buffer | null): StateIndex | null {
+  if (!bytes || bytes.length < 2 || bytes[bytes.length - 1] !== 0x0a) return null;
+  const last = bytes.lastIndexOf(0x0a, bytes.length - 2);
+  if (last === -1) return null;
+  try {
+    const tail = JSON.parse(bytes.toString('utf8', last + 1)) as { crc?: unknown };
+    if (tail.crc !== crc32(bytes.subarray(0, last + 1)) >>> 0) return null;
+    const [head, ...tables] = bytes.toString('utf8', 0, last).split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { stateIndex, generation, stateBytes, stateCrc } = head;
+    if (stateIndex !== FORMAT || !isCount(generation) || !isCount(stateBytes) || !isCount(stateCrc)) return null;
+    const out: StateIndex = { generation, stateBytes, stateCrc, tables: [] };
+    for (const table of tables) {
+      if (!wellFormed(table, stateBytes)) return null;
+      out.tables.push(table);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function wellFormed(t: Record<string, unknown>, size: number): t is IndexedTable & Record<string, unknown> {
+  const { name, ids, at, length, crc, open, values, codes } = t;
+  if (typeof name !== 'string' || !Array.isArray(ids) || !Array.isArray(at) || !Array.isArray(length) || !Array.isArray(crc) || !Array.isArray(open)) return false;
+  const n = ids.length;
+  if (at.length !== n || length.length !== n || crc.length !== n || !Array.isArray(values) || !Array.isArray(codes)) return false;
+  if (codes.length !== (GLANCED[name as TableName]?.length ?? 0)) return false;
+  let end = 0;
+  for (let k = 0; k < n; k++) {
+    if (typeof ids[k] !== 'string' || !isCount(at[k]) || !isCount(length[k]) || !isCount(crc[k]) || at[k] < end || at[k] + length[k] > size) return false;
+    end = at[k] + length[k];
+  }
+  const inValues = (code: unknown) => isCount(code) && code < values.length;
+  return open.every((k) => isCount(k) && k < n) && codes.every((column) => Array.isArray(column) && column.length === n && column.every(inValues));
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
+}

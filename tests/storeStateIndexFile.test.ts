@@ -1,0 +1,204 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { incidentRow } from '../bench/store.js';
+import type { DecisionRecord, IncidentRecord, JobRecord } from '../machines/types.js';
+import { GLANCED, openStore, storeFiles, TABLE_NAMES } from '../store/index.js';
+import type { Store, StoreChange, TableName } from '../store/index.js';
+import { glanceOf, glanceValues } from '../store/rowGlance.js';
+import { STATE_INDEX_FLOOR } from '../store/stateIndexFile.js';
+import { summarize } from '../watcher/queries.js';
+
+// The state index file (`X.state.idx`) lets a read-only open keep the rows that are done
+// with as where they are in the state file, their glanced fields from the index. A reader
+// opened through it must answer as one that parsed every row; how the tests tell which way a
+// reader opened: `glance` gives a closed incident whole when its row was parsed, and only its
+// glanced fields (no `policy`) when it came from the index.
+
+const N = 1200;
+const tempStore = () => join(mkdtempSync(join(tmpdir(), 'incident-flow-state-idx-')), 'run.json');
+
+/** Incident i: one in ten still open, the rest closed; severities, agents and tenants mixed. */
+function incident(i: number, over: Partial<IncidentRecord> = {}): IncidentRecord {
+  const row = incidentRow(i);
+  const open = i % 10 === 0;
+  const severity = (['P0', 'P1', 'P2', 'P3'] as const)[i % 4];
+  return { ...row, severity, status: open ? 'triaged' : 'closed', closedAt: open ? null : row.detectedAt, resolvedAt: open ? null : row.detectedAt, tenant: i % 7 ? row.tenant : null, ...over };
+}
+const job = (i: number): JobRecord => ({
+  id: `job_${i}`, kind: null, agent: `agent_${i % 40}`, workflow: null, tenant: null, status: i % 5 ? 'succeeded' : 'running', attempts: 1,
+  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', error: null, incidentId: i % 3 ? `inc_${i}` : null,
+});
+const decision = (i: number): DecisionRecord => ({
+  id: `dec_${i}`, incidentId: `inc_${i * 10}`, action: 'rollback', status: i % 2 ? 'approved' : 'pending', requestedAt: '2026-01-01T00:00:00.000Z',
+  answeredAt: null, by: null, timeoutAt: '2026-01-01T00:15:00.000Z',
+});
+
+async function writeStore(file: string): Promise<void> {
+  const store = await openStore(file);
+  for (let i = 0; i < N; i++) {
+    store.put('incidents', incident(i));
+    store.put('jobs', job(i));
+    if (i % 10 === 0) store.put('decisions', decision(i / 10));
+  }
+  // A missing field and a field holding null are told apart through the index too.
+  const { tenant: _, ...noTenant } = incident(N);
+  store.put('incidents', noTenant as IncidentRecord);
+  await store.close();
+}
+
+/** Whether a reader kept a closed incident on disk with its glanced fields (it opened through the index). */
+const throughIndex = (store: Store) => !('policy' in (store.glance?.('incidents').find((i) => i.status === 'closed') ?? { policy: 1 }));
+
+/** Everything a reader is asked by the watcher, the reports and the tests, as one value to compare. */
+function answers(store: Store) {
+  const out: Record<string, unknown> = {};
+  for (const table of TABLE_NAMES) out[table] = store.list(table);
+  out.filters = [
+    store.list('incidents', { status: 'closed' }).map((i) => i.id),
+    store.list('incidents', { agent: 'agent_3', closedAt: null }).map((i) => i.id),
+    store.list('incidents', { tenant: null }).map((i) => i.id),
+    store.list('incidents', { severity: 'P1' }, { last: 5 }).map((i) => i.id),
+    store.list('jobs', { incidentId: 'inc_4' }).map((j) => j.id),
+    store.list('jobs', { incidentId: null }, { last: 3 }).map((j) => j.id),
+    store.list('decisions', { status: 'pending' }).map((d) => d.id),
+    store.list('kb_documents', { incidentId: 'inc_1' }),
+  ];
+  out.gets = ['inc_0', 'inc_7', `inc_${N}`, 'inc_missing', 'job_5'].map((id) => store.get(id.startsWith('job') ? 'jobs' : 'incidents', id));
+  // The glances, reduced to what GLANCED names, and the watcher's list rows made of them.
+  const glances: Record<string, unknown> = {};
+  for (const table of Object.keys(GLANCED) as TableName[]) glances[table] = store.glance?.(table).map((row) => glanceValues(table, row as unknown as Record<string, unknown>));
+  out.glances = glances;
+  out.summaries = store.glance?.('incidents').map(summarize);
+  return out;
+}
+
+async function readerAnswers(file: string): Promise<{ answers: unknown; indexed: boolean }> {
+  const reader = await openStore(file, { readonly: true });
+  try {
+    return { answers: answers(reader), indexed: throughIndex(reader) };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** What a reader answers with the index file moved away: every row parsed. */
+async function parsedAnswers(file: string): Promise<unknown> {
+  const { stateIndex } = storeFiles(file);
+  renameSync(stateIndex, `${stateIndex}.aside`);
+  try {
+    const read = await readerAnswers(file);
+    assert.not.ok(read.indexed, 'without its index file, a reader parses every row');
+    return read.answers;
+  } finally {
+    renameSync(`${stateIndex}.aside`, stateIndex);
+  }
+}
+
+const index = suite('store state index file');
+
+index('a writer leaves the index beside a big state file, none beside a small one', async () => {
+  const small = tempStore();
+  const store = await openStore(small);
+  store.put('incidents', incident(1));
+  await store.close();
+  assert.not.ok(existsSync(storeFiles(small).stateIndex), 'a small state file is parsed whole');
+  const file = tempStore();
+  await writeStore(file);
+  assert.ok(statSync(file).size >= STATE_INDEX_FLOOR, 'the test store is big enough to get an index');
+  assert.ok(existsSync(storeFiles(file).stateIndex));
+});
+
+index('a glance made from the index has each GLANCED field, in order, with its value', () => {
+  for (const [table, fields] of Object.entries(GLANCED) as Array<[TableName, readonly string[]]>) {
+    const glance = glanceOf(table, 'row_1', { locate: () => 0, value: (k, f) => `${k}:${f}` }, 7);
+    assert.equal(glance, Object.fromEntries([['id', 'row_1'], ...fields.map((field, f) => [field, `7:${f}`])]), table);
+  }
+});
+
+index('a reader opened through the index answers as one that parsed every row', async () => {
+  const file = tempStore();
+  await writeStore(file);
+  const read = await readerAnswers(file);
+  assert.ok(read.indexed, 'the reader kept the closed incidents on disk');
+  assert.equal(read.answers, await parsedAnswers(file));
+  // A writer reads every row itself (and is not told otherwise by the index).
+  const writer = await openStore(file);
+  assert.equal(answers(writer).filters, (read.answers as { filters: unknown }).filters);
+  await writer.close();
+});
+
+index('a stale, truncated or tampered index is refused: the reader parses the state file', async () => {
+  const file = tempStore();
+  await writeStore(file);
+  const { stateIndex } = storeFiles(file);
+  const good = readFileSync(stateIndex);
+  const refused = async (what: string) => {
+    const read = await readerAnswers(file);
+    assert.not.ok(read.indexed, `${what}: the index was trusted`);
+    assert.equal(read.answers, await parsedAnswers(file), what);
+  };
+  truncateSync(stateIndex, Math.floor(good.length * 0.6));
+  await refused('truncated');
+  const flipped = Buffer.from(good);
+  flipped[Math.floor(good.length / 2)] ^= 0x01;
+  writeFileSync(stateIndex, flipped);
+  await refused('a byte changed');
+  writeFileSync(stateIndex, Buffer.from('not an index at all\n'));
+  await refused('not an index');
+  // Stale: the state file moved on (a writer without the index, or an older build, rewrote it).
+  writeFileSync(stateIndex, good);
+  const writer = await openStore(file);
+  writer.put('incidents', incident(3, { status: 'triaged', closedAt: null }));
+  await writer.close();
+  writeFileSync(stateIndex, good);
+  await refused('stale');
+  const after = await openStore(file, { readonly: true });
+  assert.is(after.get('incidents', 'inc_3')?.status, 'triaged', 'the row as the state file has it now');
+  await after.close();
+  // The state file edited by hand, its length kept: its CRC no longer matches the index's.
+  const fresh = tempStore();
+  await writeStore(fresh);
+  const lines = readFileSync(fresh, 'utf8').split('\n');
+  const at = lines.findIndex((line) => line.startsWith('"inc_9":'));
+  lines[at] = lines[at].replace('"agent":"agent_9"', '"agent":"agent_X"');
+  writeFileSync(fresh, lines.join('\n'));
+  const edited = await readerAnswers(fresh);
+  assert.not.ok(edited.indexed, 'an edited state file: the index was trusted');
+  const reader = await openStore(fresh, { readonly: true });
+  assert.is(reader.get('incidents', 'inc_9')?.agent, 'agent_X', 'the edit is read from the state file');
+  assert.equal(reader.list('incidents', { agent: 'agent_X' }).map((i) => i.id), ['inc_9']);
+  await reader.close();
+});
+
+index('a follower reads the writer\'s commits and rewrites, told only the rows that changed', async () => {
+  for (const withIndex of [true, false]) {
+    const file = tempStore();
+    await writeStore(file);
+    const reader = await openStore(file, { readonly: true });
+    assert.ok(throughIndex(reader));
+    const changes: StoreChange[] = [];
+    reader.subscribe((change) => changes.push(change));
+    const writer = await openStore(file);
+    writer.put('incidents', incident(11, { status: 'closed', agent: 'agent_moved' }));
+    writer.remove('incidents', 'inc_12');
+    writer.put('incidents', incident(N + 1));
+    await writer.flush();
+    await reader.refresh();
+    const told = (k: number) => changes[k].rows.map((r) => `${r.table}:${r.id}:${r.row === null ? 'gone' : 'row'}`).sort();
+    assert.equal(told(0), ['incidents:inc_11:row', 'incidents:inc_12:gone', `incidents:inc_${N + 1}:row`].sort());
+    // The close folds the journal in: a new state file (and index) with every row at a new place.
+    writer.put('incidents', incident(13, { agent: 'agent_moved' }));
+    await writer.close();
+    if (!withIndex) renameSync(storeFiles(file).stateIndex, `${storeFiles(file).stateIndex}.aside`);
+    await reader.refresh();
+    assert.equal(told(1), ['incidents:inc_13:row'], `${withIndex ? 'through the index' : 'parsed'}: only the changed row`);
+    assert.equal(reader.list('incidents', { agent: 'agent_moved' }).map((i) => i.id), ['inc_11', 'inc_13']);
+    assert.equal(answers(reader), (await readerAnswers(file)).answers, 'the follower answers as a reader opened now');
+    await reader.close();
+  }
+});
+
+index.run();
