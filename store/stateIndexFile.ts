@@ -48,7 +48,7 @@ export interface StateIndex {
 export class StateIndexBuilder {
   #crc = 0;
   #bytes = 0;
-  readonly #tables = new Map<number, IndexedTable & { numbered: Map<unknown, number> }>();
+  readonly #tables = new Map<number, IndexedTable & { numbered: Array<Map<unknown, number>> }>();
 
   /** A part of the state file, in order. */
   sum(part: Buffer): void {
@@ -65,7 +65,7 @@ export class StateIndexBuilder {
     let table = this.#tables.get(t);
     if (!table) {
       const codes = (GLANCED[name as TableName] ?? []).map((): number[] => []);
-      this.#tables.set(t, (table = { name, ids: [], at: [], length: [], crc: [], open: [], values: [], codes, numbered: new Map() }));
+      this.#tables.set(t, (table = { name, ids: [], at: [], length: [], crc: [], open: [], values: [], codes, numbered: codes.map(() => new Map()) }));
     }
     if (!done) table.open.push(table.ids.length);
     table.ids.push(id);
@@ -74,7 +74,7 @@ export class StateIndexBuilder {
     table.crc.push(crc32(line));
     if (table.codes.length === 0) return;
     const values = glance() ?? [];
-    for (let f = 0; f < table.codes.length; f++) table.codes[f].push(numbered(table, values[f]));
+    for (let f = 0; f < table.codes.length; f++) table.codes[f].push(numbered(table, f, values[f]));
   }
 
   /**
@@ -98,12 +98,15 @@ export class StateIndexBuilder {
   }
 }
 
-/** The number of `value` in a table's `values`, given it if new (objects and arrays by their JSON). */
-function numbered(table: IndexedTable & { numbered: Map<unknown, number> }, value: unknown): number {
+/**
+ * The number of field `f`'s `value` in a table's `values`, given it if new (objects and
+ * arrays by their JSON; a map per field: many values are a field's own, times and messages).
+ */
+function numbered(table: IndexedTable & { numbered: Array<Map<unknown, number>> }, f: number, value: unknown): number {
   const key = value !== null && typeof value === 'object' ? `\u0000${JSON.stringify(value)}` : value;
-  let code = table.numbered.get(key);
+  let code = table.numbered[f].get(key);
   if (code === undefined) {
-    table.numbered.set(key, (code = table.values.length));
+    table.numbered[f].set(key, (code = table.values.length));
     table.values.push(value);
   }
   return code;
