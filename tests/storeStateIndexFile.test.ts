@@ -189,6 +189,10 @@ index('a follower reads the writer\'s commits and rewrites, told only the rows t
     await reader.refresh();
     const told = (k: number) => changes[k].rows.map((r) => `${r.table}:${r.id}:${r.row === null ? 'gone' : 'row'}`).sort();
     assert.equal(told(0), ['incidents:inc_11:row', 'incidents:inc_12:gone', `incidents:inc_${N + 1}:row`].sort());
+    // A reader opened now: the state file through its index, the writer's journal on top.
+    const opened = await readerAnswers(file);
+    assert.ok(opened.indexed);
+    assert.equal(answers(reader), opened.answers, 'the follower answers as a reader opened with the journal');
     // The close folds the journal in: a new state file (and index) with every row at a new place.
     writer.put('incidents', incident(13, { agent: 'agent_moved' }));
     await writer.close();
