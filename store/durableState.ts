@@ -12,7 +12,8 @@ import { INDEX_SUPPORTED } from './crc32.js';
 import { GLANCED, glanceValues } from './rowGlance.js';
 import type { GlanceColumns } from './rowGlance.js';
 import { glanceOfLine, StateIndexBuilder } from './stateIndexFile.js';
-import { readIndexedState } from './stateIndexRead.js';
+import type { StateIndexStamp } from './stateIndexFile.js';
+import { ownIndex, readIndexedState } from './stateIndexRead.js';
 import type { ReaderIndex } from './stateIndexRead.js';
 import { StateLineCursor } from './stateLineCursor.js';
 import { readStateFile } from './stateLines.js';
@@ -88,6 +89,8 @@ export class DurableState {
    * only since the state file was written: the next state index file takes them from here.
    */
   #coldGlances = new Map<string, unknown[] | null>();
+  /** The state index file this writer's last fold wrote (null: none). */
+  #written: StateIndexStamp | null = null;
   /**
    * Rows kept on disk only: a writer's, once committed; a reader's, read through the state
    * index file, where they are in the state file it read (`#index` has their glanced fields).
@@ -299,13 +302,17 @@ export class DurableState {
       // Table, row and offset of each row to keep on disk only, three numbers a row.
       const spots: number[] = [];
       const index = INDEX_SUPPORTED ? new StateIndexBuilder() : null;
+      // The rows the last fold kept in the state file have their glance in the index it wrote.
+      const previous = index && this.#written ? await ownIndex(this.#files.stateIndex, this.#written) : null;
       const placed = (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => {
         const { name, ids, rows: objects } = image.tables[t];
         const row = objects[k];
         const done = typeof row === 'number' || isDone(name, row);
         if (done) spots.push(t, k, at);
-        // A row kept on disk only has its glance from the commit that put it there, or is parsed for it.
-        const glance = () => (typeof row === 'number' ? (this.#coldGlances.get(`${name}\u0000${ids[k]}`) ?? glanceOfLine(name, line, head)) : glanceValues(name, row as Record<string, unknown>));
+        // A row kept on disk only has its glance from the commit that put it there, or the
+        // last fold's index, or is parsed for it.
+        const cold = () => this.#coldGlances.get(`${name}\u0000${ids[k]}`) ?? ((row as number) >= 0 ? previous?.encoded(name, row as number) : undefined) ?? glanceOfLine(name, line, head);
+        const glance = () => (typeof row === 'number' ? cold() : glanceValues(name, row as Record<string, unknown>));
         index?.row(t, name, ids[k], line, at, length, done, glance);
       };
       const parts = encodeState(image, known, placed);
@@ -315,7 +322,7 @@ export class DurableState {
       this.#place(image, spots);
       this.#coldGlances = new Map();
       // Derived data, after the file it describes: a reader that finds it stale parses the state file.
-      await index?.write(this.#files.stateIndex, generation);
+      this.#written = (await index?.write(this.#files.stateIndex, generation)) ?? null;
     } catch (error) {
       throw ioError(this.#files.state, 'write the state file', error);
     } finally {

@@ -33,11 +33,15 @@ export interface IndexedTable {
  * describes by generation, size and CRC-32 of all its bytes, and ends with the CRC-32 of
  * its own bytes before its last line.
  */
-export interface StateIndex {
+export interface StateIndex extends StateIndexStamp {
+  tables: IndexedTable[];
+}
+
+/** The state file an index describes: its generation, size and CRC-32. */
+export interface StateIndexStamp {
   generation: number;
   stateBytes: number;
   stateCrc: number;
-  tables: IndexedTable[];
 }
 
 /**
@@ -79,21 +83,23 @@ export class StateIndexBuilder {
 
   /**
    * Writes the file (a temp file renamed over it; derived data, so not synced), or, for a
-   * state file under STATE_INDEX_FLOOR, removes an older one: false if that failed.
+   * state file under STATE_INDEX_FLOOR, removes an older one. Resolves with the state file
+   * it describes, null if none was written.
    */
-  async write(file: string, generation: number): Promise<boolean> {
-    if (this.#bytes < STATE_INDEX_FLOOR) return unlink(file).then(() => true, () => false);
-    const head = JSON.stringify({ stateIndex: FORMAT, generation, stateBytes: this.#bytes, stateCrc: this.#crc >>> 0 });
+  async write(file: string, generation: number): Promise<StateIndexStamp | null> {
+    if (this.#bytes < STATE_INDEX_FLOOR) return unlink(file).then(() => null, () => null);
+    const stamp: StateIndexStamp = { generation, stateBytes: this.#bytes, stateCrc: this.#crc >>> 0 };
+    const head = JSON.stringify({ stateIndex: FORMAT, ...stamp });
     const lines = [head, ...[...this.#tables.values()].map(({ numbered, ...table }) => JSON.stringify(table))];
     const body = Buffer.from(`${lines.join('\n')}\n`);
     const tmp = `${file}.tmp`;
     try {
       await writeFile(tmp, Buffer.concat([body, Buffer.from(`{"crc":${crc32(body) >>> 0}}\n`)]));
       await rename(tmp, file);
-      return true;
+      return stamp;
     } catch {
       await unlink(tmp).catch(() => undefined);
-      return false;
+      return null;
     }
   }
 }

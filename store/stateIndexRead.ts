@@ -8,7 +8,7 @@ import { rowProblem } from './rowShapes.js';
 import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { decodeStateIndex } from './stateIndexFile.js';
-import type { IndexedTable } from './stateIndexFile.js';
+import type { IndexedTable, StateIndexStamp } from './stateIndexFile.js';
 import type { StoreFiles } from './storeFiles.js';
 import { StoreError } from './types.js';
 import type { RowChanges, TableName } from './types.js';
@@ -40,6 +40,13 @@ export class ReaderIndex {
     return this.#columns.get(table);
   }
 
+  /** The glanced values of the row at `at` as the index file has them (see `glanceValues`). */
+  encoded(table: string, at: number): unknown[] | undefined {
+    const t = this.#tables.get(table);
+    const k = t && t.codes.length > 0 ? find(t.at, at) : -1;
+    return t && k >= 0 ? t.codes.map((column) => t.values[column[k]]) : undefined;
+  }
+
   /** The line CRC and JSON length of the row at `at`. */
   sum(table: string, at: number): [number, number] | undefined {
     const t = this.#tables.get(table);
@@ -58,6 +65,18 @@ function find(offsets: number[], at: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/**
+ * The index file a writer wrote at its last fold, if it is still the one on disk (`stamp`
+ * is what that fold wrote), read back for the next fold: the rows that fold kept on disk
+ * have their glanced values there, so they need not be parsed for them again.
+ * @example const previous = await ownIndex(files.stateIndex, written);
+ */
+export async function ownIndex(file: string, stamp: StateIndexStamp): Promise<ReaderIndex | null> {
+  const index = decodeStateIndex(await readFile(file).catch(() => null));
+  const same = index && index.generation === stamp.generation && index.stateBytes === stamp.stateBytes && index.stateCrc === stamp.stateCrc;
+  return same ? new ReaderIndex(index.tables) : null;
 }
 
 /** A state read through its index: every row not done with parsed, the others where they are (offsets into `fd`). */
