@@ -9,7 +9,7 @@ import type { StateImage, StateSnapshot } from './stateFile.js';
 import { applyCommit, journalLines, JournalRows, readJournal } from './stateJournal.js';
 import type { JournalRead, SerializedRow, Touched } from './stateJournal.js';
 import { INDEX_SUPPORTED } from './crc32.js';
-import { GLANCED, glanceValues } from './rowGlance.js';
+import { glanceValues } from './rowGlance.js';
 import type { GlanceColumns } from './rowGlance.js';
 import { glanceOfLine, StateIndexBuilder } from './stateIndexFile.js';
 import type { StateIndexStamp } from './stateIndexFile.js';
@@ -84,11 +84,6 @@ export class DurableState {
   #settled = false;
   /** A rewrite renamed its file into place, but its directory is not synced yet (see `syncPending`). */
   #dirUnsynced = false;
-  /**
-   * The glanced values (see GLANCED) of rows a commit put in the journal and kept there
-   * only since the state file was written: the next state index file takes them from here.
-   */
-  #coldGlances = new Map<string, unknown[] | null>();
   /** The state index file this writer's last fold wrote (null: none). */
   #written: StateIndexStamp | null = null;
   /**
@@ -242,7 +237,6 @@ export class DurableState {
       // Still the object written (not put again since): its table now says where it is.
       if (this.cold && rows && rows[id] === row && isDone(table, row)) {
         rows[id] = inJournal(at);
-        if (INDEX_SUPPORTED && GLANCED[table as TableName]) this.#coldGlances.set(key, glanceValues(table, row as Record<string, unknown>));
       }
     }
     this.#journalEnd += staged.bytes;
@@ -309,9 +303,10 @@ export class DurableState {
         const row = objects[k];
         const done = typeof row === 'number' || isDone(name, row);
         if (done) spots.push(t, k, at);
-        // A row kept on disk only has its glance from the commit that put it there, or the
-        // last fold's index, or is parsed for it.
-        const cold = () => this.#coldGlances.get(`${name}\u0000${ids[k]}`) ?? ((row as number) >= 0 ? previous?.encoded(name, row as number) : undefined) ?? glanceOfLine(name, line, head);
+        // A row kept on disk only has its glance in the last fold's index, or is parsed for it
+        // (one kept in the journal since: holding its glance in memory until the next fold
+        // grew with the run, as folds come rarer while the state file grows).
+        const cold = () => ((row as number) >= 0 ? previous?.encoded(name, row as number) : undefined) ?? glanceOfLine(name, line, head);
         const glance = () => (typeof row === 'number' ? cold() : glanceValues(name, row as Record<string, unknown>));
         index?.row(t, name, ids[k], line, at, length, done, glance);
       };
@@ -320,7 +315,6 @@ export class DurableState {
       this.cold?.hold();
       this.#stateBytes = await renameOver(this.#files.state, this.#files.tmp, index ? summed(parts, index) : parts);
       this.#place(image, spots);
-      this.#coldGlances = new Map();
       // Derived data, after the file it describes: a reader that finds it stale parses the state file.
       this.#written = (await index?.write(this.#files.stateIndex, generation)) ?? null;
     } catch (error) {
