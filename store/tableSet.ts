@@ -51,10 +51,14 @@ export class TableSet {
     return Object.hasOwn(rows, id) ? this.#read(table, rows, id) : undefined;
   }
 
-
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
     const rows = this.rows(table);
-    return this.#index(table).list(rows, where, options?.last, (id) => this.#read(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
+    return this.#ids(table, rows, where, options?.last).map((id) => this.#read(table, rows, id));
+  }
+
+  /** The ids of the rows `list` gives, through the table's index (reading back only the rows it cannot check). */
+  #ids<T extends TableName>(table: T, rows: Record<string, Tables[T]>, where: object | undefined, last: number | undefined): string[] {
+    return this.#index(table).ids(rows, where, last, (id) => this.#read(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
   }
 
   /**
@@ -80,8 +84,7 @@ export class TableSet {
    */
   each<T extends TableName>(table: T, where?: Partial<Tables[T]>): IterableIterator<Tables[T]> {
     const rows = this.rows(table);
-    const ids = this.#index(table).ids(rows, where, undefined, (id) => this.#read(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
-    return this.#walk(table, ids, where);
+    return this.#walk(table, this.#ids(table, rows, where, undefined), where);
   }
 
   *#walk<T extends TableName>(table: T, ids: string[], where: Partial<Tables[T]> | undefined): Generator<Tables[T], undefined, undefined> {
