@@ -17,12 +17,15 @@ export async function runsAsCluster(store: Store): Promise<boolean> {
   const client = createClient(target);
   try {
     await client.connect();
-    const { rows } = await client.query<{ boss: boolean; free: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS boss, pg_try_advisory_lock(hashtext($2)) AS free',
+    // The writer lock is looked up, not taken: a writer opening at that moment must not be refused.
+    const { rows } = await client.query<{ boss: boolean; held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS boss,
+              EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+                        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint) AS held`,
       [`${target.schema}_boss`, writerLockKey(target)],
     );
-    if (rows[0].free) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [writerLockKey(target)]);
-    return rows[0].boss && rows[0].free;
+    return rows[0].boss && !rows[0].held;
   } catch (error) {
     throw pgError(target, 'look for the cluster', error);
   } finally {
