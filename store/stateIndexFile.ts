@@ -1,4 +1,6 @@
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { writeAll } from './durableFs.js';
 import { crc32 } from './crc32.js';
 import { GLANCED, glanceValues } from './rowGlance.js';
 import type { TableName } from './types.js';
@@ -89,18 +91,98 @@ export class StateIndexBuilder {
   async write(file: string, generation: number): Promise<StateIndexStamp | null> {
     if (this.#bytes < STATE_INDEX_FLOOR) return unlink(file).then(() => null, () => null);
     const stamp: StateIndexStamp = { generation, stateBytes: this.#bytes, stateCrc: this.#crc >>> 0 };
-    const head = JSON.stringify({ stateIndex: FORMAT, ...stamp });
-    const lines = [head, ...[...this.#tables.values()].map(({ numbered, ...table }) => JSON.stringify(table))];
-    const body = Buffer.from(`${lines.join('\n')}\n`);
     const tmp = `${file}.tmp`;
+    let handle: FileHandle | null = null;
     try {
-      await writeFile(tmp, Buffer.concat([body, Buffer.from(`{"crc":${crc32(body) >>> 0}}\n`)]));
+      handle = await open(tmp, 'w');
+      // Written as it is encoded, a table's columns in runs (JSON.stringify of the whole
+      // index made its text, the lines joined and their bytes, twice its size at once).
+      const out = new SummedWriter(handle);
+      await out.add(JSON.stringify({ stateIndex: FORMAT, ...stamp }));
+      for (const { numbered, ...table } of this.#tables.values()) {
+        // Not needed any more: its values' maps can go while the rest is written.
+        numbered.length = 0;
+        await out.add('\n');
+        for (const piece of tablePieces(table)) await out.add(piece);
+      }
+      await out.add('\n');
+      await out.end((crc) => `{"crc":${crc}}\n`);
+      await handle.close();
+      handle = null;
       await rename(tmp, file);
       return stamp;
     } catch {
+      await handle?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       return null;
     }
+  }
+}
+
+/** Array elements serialized at a time by `arrayPieces`. */
+const RUN = 8192;
+
+/** The text of `JSON.stringify(table)` in pieces: each of its arrays a run of elements at a time. */
+function* tablePieces(table: Record<string, unknown>): Generator<string> {
+  let first = true;
+  yield '{';
+  for (const [key, field] of Object.entries(table)) {
+    if (field === undefined) continue;
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    if (Array.isArray(field)) yield* arrayPieces(field);
+    else yield JSON.stringify(field);
+    first = false;
+  }
+  yield '}';
+}
+
+/** The text of `JSON.stringify(array)` in pieces (an array of arrays, such as `codes`, each in pieces). */
+function* arrayPieces(array: unknown[]): Generator<string> {
+  yield '[';
+  for (let at = 0; at < array.length; at += RUN) {
+    const run = array.slice(at, at + RUN);
+    if (at > 0) yield ',';
+    if (!run.some(Array.isArray)) {
+      yield JSON.stringify(run).slice(1, -1);
+      continue;
+    }
+    for (let k = 0; k < run.length; k++) {
+      if (k > 0) yield ',';
+      const item: unknown = run[k];
+      if (Array.isArray(item)) yield* arrayPieces(item);
+      else yield JSON.stringify(item) ?? 'null';
+    }
+  }
+  yield ']';
+}
+
+/** Text written to a file in batches of about a megabyte, summed (CRC-32) on the way. */
+class SummedWriter {
+  #text: string[] = [];
+  #chars = 0;
+  #crc = 0;
+  #position = 0;
+
+  constructor(readonly handle: FileHandle) {}
+
+  async add(text: string): Promise<void> {
+    this.#text.push(text);
+    this.#chars += text.length;
+    if (this.#chars >= 1024 * 1024) await this.#flush();
+  }
+
+  /** Writes what is left, then the last line, given the CRC-32 of all bytes before it. */
+  async end(tail: (crc: number) => string): Promise<void> {
+    await this.#flush();
+    this.#text.push(tail(this.#crc >>> 0));
+    await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    const bytes = Buffer.from(this.#text.join(''));
+    [this.#text, this.#chars] = [[], 0];
+    this.#crc = crc32(bytes, this.#crc);
+    this.#position += await writeAll(this.handle, [bytes], this.#position);
   }
 }
 
@@ -138,11 +220,19 @@ export function decodeStateIndex(bytes: Buffer | null): StateIndex | null {
   try {
     const tail = JSON.parse(bytes.toString('utf8', last + 1)) as { crc?: unknown };
     if (tail.crc !== crc32(bytes.subarray(0, last + 1)) >>> 0) return null;
-    const [head, ...tables] = bytes.toString('utf8', 0, last).split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    const { stateIndex, generation, stateBytes, stateCrc } = head;
+    // Line by line: the text of the whole file, and its lines, would be twice its size at once.
+    const lines = function* (): Generator<Record<string, unknown>> {
+      for (let at = 0; at < last; ) {
+        const end = bytes.indexOf(0x0a, at);
+        yield JSON.parse(bytes.toString('utf8', at, end)) as Record<string, unknown>;
+        at = end + 1;
+      }
+    };
+    const read = lines();
+    const { stateIndex, generation, stateBytes, stateCrc } = read.next().value ?? {};
     if (stateIndex !== FORMAT || !isCount(generation) || !isCount(stateBytes) || !isCount(stateCrc)) return null;
     const out: StateIndex = { generation, stateBytes, stateCrc, tables: [] };
-    for (const table of tables) {
+    for (const table of read) {
       if (!wellFormed(table, stateBytes)) return null;
       out.tables.push(table);
     }
