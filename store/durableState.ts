@@ -3,6 +3,7 @@ import { open, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cutTail, openForWrite, renameOver, replaceFile, syncDir, writeTail } from './durableFs.js';
+import { ChangedRows } from './changedRows.js';
 import { ColdRows, inJournal, isDone } from './coldRows.js';
 import { captureState, encodeState } from './stateFile.js';
 import type { StateImage, StateSnapshot } from './stateFile.js';
@@ -72,11 +73,8 @@ export class DurableState {
   /** The journal may hold bytes past its last commit (torn, failed or folded in): cut them before appending. */
   #journalTail = false;
   #journal: FileHandle | null = null;
-  /**
-   * Rows changed since the state file was written (`table\0id`) and where the JSON of
-   * each one's last put starts in the journal (-1: not there); null: unknown, maybe all.
-   */
-  #changed: Map<string, number> | null = new Map();
+  /** Rows changed since the state file was written, and where in the journal; null: unknown, maybe all. */
+  #changed: ChangedRows | null = new ChangedRows();
   /** The state as read, then the store's own tables and meta (the ones committed). */
   #state: StateSnapshot | null = null;
   #opened = false;
@@ -130,7 +128,7 @@ export class DurableState {
       }
       const touched: Touched = { rows: [], meta: false };
       for (const commit of journal.commits) applyCommit(base.state, commit, touched);
-      if (!this.#readonly) for (const { table, id, body } of touched.rows) this.#changed?.set(`${table}\u0000${id}`, body);
+      if (!this.#readonly) for (const { table, id, body } of touched.rows) this.#changed?.set(table, id, body);
       if (base.reader) {
         // The rows kept as offsets are now those of this read (none after a read of every row).
         this.cold.adopt(base.reader.fd);
@@ -163,7 +161,7 @@ export class DurableState {
   stage(data: StoreData, auditCount: number): StagedState {
     this.#state = { schemaVersion: SCHEMA_VERSION, generation: this.#generation, auditCount: this.#auditCount, meta: data.meta, tables: data.tables };
     if (!data.changes) this.#changed = null;
-    for (const { table, id } of data.changes?.rows ?? []) this.#changed?.set(`${table}\u0000${id}`, -1);
+    for (const { table, id } of data.changes?.rows ?? []) this.#changed?.set(table, id, -1);
     // A new store's journal goes on the empty state file `prepare` writes first.
     const generation = this.#schema === 0 ? 1 : this.#generation;
     // The rows this commit serialized: a rewrite in its place uses them as they are.
@@ -230,9 +228,9 @@ export class DurableState {
     }
     // A later rewrite copies these rows from here; a row done with is read back from here.
     const tables = this.#tables();
-    for (const [key, { body, table, id, row }] of staged.rows) {
+    for (const { body, table, id, row } of staged.rows.values()) {
       const at = this.#journalEnd + body;
-      this.#changed?.set(key, at);
+      this.#changed?.set(table, id, at);
       const rows = tables[table];
       // Still the object written (not put again since): its table now says where it is.
       if (this.cold && rows && rows[id] === row && isDone(table, row)) {
@@ -286,10 +284,9 @@ export class DurableState {
       if (changed && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = changed && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
       const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
-        const key = `${table}\u0000${id}`;
-        const fresh = rows.get(key)?.line ?? (await cursor?.line(table, id));
+        const fresh = rows.get(`${table}\u0000${id}`)?.line ?? (await cursor?.line(table, id));
         if (fresh) return fresh;
-        const at = changed?.get(key) ?? -1;
+        const at = changed?.get(table, id) ?? -1;
         const json = journal && at >= 0 ? await journal.body(at) : typeof row === 'number' && this.cold ? this.cold.bytes(row) : null;
         return json && Buffer.concat([Buffer.from(`${JSON.stringify(id)}:`), json]);
       };
@@ -324,7 +321,7 @@ export class DurableState {
     }
     // The new file is in place and holds every change: none is in the journal any more,
     // and the next commit goes on from its generation, whatever the directory sync does.
-    this.#changed = new Map();
+    this.#changed = new ChangedRows();
     const folded = this.#journalEnd > 0 || this.#journalTail;
     [this.#schema, this.#generation, this.#auditCount] = [SCHEMA_VERSION, generation, auditCount];
     [this.#journalEnd, this.#journalLines, this.#journalTail] = [0, 0, folded];

@@ -8,10 +8,15 @@ const [NEWLINE, COMMA, QUOTE, BACKSLASH] = [0x0a, 0x2c, 0x22, 0x5c];
 const HEAD = Buffer.from('{"schemaVersion":');
 const TABLES = Buffer.from('"tables":{');
 
+/** The rows changed since the file was written (see ChangedRows). */
+interface ChangedSet {
+  has(table: string, id: string): boolean;
+}
+
 /**
  * The row lines of the state file on disk, walked in step with a rewrite of it: the line
- * of a row that did not change since the file was written (`changed` holds the others,
- * keyed `table\0id`) is copied as bytes rather than serialized again, so a rewrite costs
+ * of a row that did not change since the file was written (`changed` holds the others)
+ * is copied as bytes rather than serialized again, so a rewrite costs
  * little more than a copy plus the changed rows. The unchanged rows keep their order (a
  * row removed or put again is a changed one), so one pass reads each line once; if the
  * file turns out to be in another order or layout, the cursor stops reusing and the rest
@@ -20,7 +25,7 @@ const TABLES = Buffer.from('"tables":{');
  */
 export class StateLineCursor {
   readonly #handle: FileHandle;
-  readonly #changed: { has(key: string): boolean };
+  readonly #changed: ChangedSet;
   /** The chunk read last and where the next line in it starts. */
   #buf = Buffer.alloc(0);
   #at = 0;
@@ -31,13 +36,13 @@ export class StateLineCursor {
   /** The table whose rows the walk is in; null between tables. */
   #table: string | null = null;
 
-  private constructor(handle: FileHandle, changed: { has(key: string): boolean }) {
+  private constructor(handle: FileHandle, changed: ChangedSet) {
     this.#handle = handle;
     this.#changed = changed;
   }
 
   /** A cursor on `file`; null when there is no such file. */
-  static async open(file: string, changed: { has(key: string): boolean }): Promise<StateLineCursor | null> {
+  static async open(file: string, changed: ChangedSet): Promise<StateLineCursor | null> {
     const handle = await open(file, 'r').catch((error: unknown) => {
       if (errorCode(error) === 'ENOENT') return null;
       throw error;
@@ -47,7 +52,7 @@ export class StateLineCursor {
 
   /** The bytes of the line `"id":{...}` of an unchanged row as on disk (no comma); null: serialize it. */
   async line(table: string, id: string): Promise<Buffer | null> {
-    if (this.#broken || this.#changed.has(`${table}\u0000${id}`)) return null;
+    if (this.#broken || this.#changed.has(table, id)) return null;
     const prefix = Buffer.from(`${JSON.stringify(id)}:`);
     for (;;) {
       const line = await this.#next();
@@ -69,7 +74,7 @@ export class StateLineCursor {
       } else {
         // Only changed rows may be passed over: an unchanged one means the orders differ.
         const key = rowKey(bare);
-        if (key === null || !this.#changed.has(`${this.#table}\u0000${key}`)) return this.#stop();
+        if (key === null || !this.#changed.has(this.#table, key)) return this.#stop();
       }
     }
   }
