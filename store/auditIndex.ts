@@ -10,6 +10,8 @@ export type IndexedField = (typeof INDEXED)[number];
 
 /** Loaded value tables a column probes before it merges them (see Column.set). */
 const MERGE_AFTER = 8;
+/** A part's new values of a column that leave its map once in the side file, at the fewest (see Column.dropFresh). */
+const MOVE_AFTER = 256;
 
 /** The fields the `text` filter searches. */
 const TEXT_FIELDS = ['message', 'action', 'actor', 'entityId'] as const;
@@ -142,7 +144,7 @@ export class AuditIndex {
 
   /** `part` is in the side file now: what was kept for it is let go. */
   persisted(part: IndexPart): void {
-    this.#columns.forEach((column, f) => column.dropFresh(part.values[f].lengths.length));
+    this.#columns.forEach((column, f) => column.dropFresh(part.values[f].lengths.length, part.values[f]));
     if (this.#pending) {
       this.#pending.splice(0, part.to - this.#pendingFrom);
       this.#pendingFrom = part.to;
@@ -322,10 +324,23 @@ class Column {
     return { ...values, slots: new ValueTable(values).slots };
   }
 
-  /** The first `count` of `fresh` are in the side file now. */
-  dropFresh(count: number): void {
-    if (count === Infinity) this.#fresh = null;
-    else this.#fresh?.splice(0, count);
+  /**
+   * The first `count` of `fresh` are in the side file now, as `values`: they are looked up
+   * there from now on, as a reader's loaded values are (about 12 bytes a value instead of a
+   * map entry: an id-like entityId is a new value per incident and job). Values of a part
+   * with fewer than MOVE_AFTER new ones (agents, actions, levels) stay in the map as well.
+   */
+  dropFresh(count: number, values?: PartValues): void {
+    const fresh = this.#fresh;
+    if (count === Infinity || !fresh) {
+      this.#fresh = null;
+      return;
+    }
+    const moved = fresh.splice(0, count);
+    if (!values || count === 0) return;
+    this.#loaded.push({ table: new ValueTable(values, values.slots), base: this.#count - fresh.length - count });
+    if (count >= MOVE_AFTER) for (const value of moved) this.#ids.delete(value);
+    if (this.#loaded.length > MERGE_AFTER) this.#merge();
   }
 
   #place(pos: number, id: number): void {
