@@ -54,7 +54,7 @@ export interface StateIndexStamp {
 export class StateIndexBuilder {
   #crc = 0;
   #bytes = 0;
-  readonly #tables = new Map<number, IndexedTable & { numbered: Array<Map<unknown, number>> }>();
+  readonly #tables = new Map<number, BuiltTable>();
 
   /** A part of the state file, in order. */
   sum(part: Buffer): void {
@@ -69,18 +69,8 @@ export class StateIndexBuilder {
    */
   row(t: number, name: string, id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
     let table = this.#tables.get(t);
-    if (!table) {
-      const codes = (GLANCED[name as TableName] ?? []).map((): number[] => []);
-      this.#tables.set(t, (table = { name, ids: [], at: [], length: [], crc: [], open: [], values: [], codes, numbered: codes.map(() => new Map()) }));
-    }
-    if (!done) table.open.push(table.ids.length);
-    table.ids.push(id);
-    table.at.push(at);
-    table.length.push(length);
-    table.crc.push(crc32(line));
-    if (table.codes.length === 0) return;
-    const values = glance() ?? [];
-    for (let f = 0; f < table.codes.length; f++) table.codes[f].push(numbered(table, f, values[f]));
+    if (!table) this.#tables.set(t, (table = new BuiltTable(name)));
+    table.add(id, line, at, length, done, glance);
   }
 
   /**
@@ -99,11 +89,9 @@ export class StateIndexBuilder {
       // index made its text, the lines joined and their bytes, twice its size at once).
       const out = new SummedWriter(handle);
       await out.add(JSON.stringify({ stateIndex: FORMAT, ...stamp }));
-      for (const { numbered, ...table } of this.#tables.values()) {
-        // Not needed any more: its values' maps can go while the rest is written.
-        numbered.length = 0;
+      for (const table of this.#tables.values()) {
         await out.add('\n');
-        for (const piece of tablePieces(table)) await out.add(piece);
+        for (const piece of tablePieces(table.columns())) await out.add(piece);
       }
       await out.add('\n');
       await out.end((crc) => `{"crc":${crc}}\n`);
@@ -119,6 +107,67 @@ export class StateIndexBuilder {
   }
 }
 
+/**
+ * One table of an index being built: its numbers in typed arrays (grown by a quarter), about
+ * 4 bytes a row a field where arrays of numbers took 8 and more (held for a fold's length).
+ */
+class BuiltTable {
+  readonly ids: string[] = [];
+  readonly open: number[] = [];
+  readonly values: unknown[] = [];
+  #at = new Float64Array(1024);
+  #length = new Uint32Array(1024);
+  #crc = new Uint32Array(1024);
+  #codes: Uint32Array[];
+  /** Per field, its values' numbers in `values` (a map per field: many values are a field's own, times and messages). */
+  #numbered: Array<Map<unknown, number>>;
+
+  constructor(readonly name: string) {
+    const fields = GLANCED[name as TableName] ?? [];
+    this.#codes = fields.map(() => new Uint32Array(1024));
+    this.#numbered = fields.map(() => new Map());
+  }
+
+  add(id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
+    const k = this.ids.length;
+    if (k === this.#at.length) this.#grow();
+    if (!done) this.open.push(k);
+    this.ids.push(id);
+    [this.#at[k], this.#length[k], this.#crc[k]] = [at, length, crc32(line)];
+    if (this.#codes.length === 0) return;
+    const values = glance() ?? [];
+    for (let f = 0; f < this.#codes.length; f++) this.#codes[f][k] = this.#numberOf(f, values[f]);
+  }
+
+  /** The table as the file has it (IndexedTable's fields, in its order); its values' maps are let go. */
+  columns(): Record<string, unknown> {
+    const n = this.ids.length;
+    this.#numbered = [];
+    const [at, length, crc] = [this.#at.subarray(0, n), this.#length.subarray(0, n), this.#crc.subarray(0, n)];
+    return { name: this.name, ids: this.ids, at, length, crc, open: this.open, values: this.values, codes: this.#codes.map((column) => column.subarray(0, n)) };
+  }
+
+  #grow(): void {
+    const size = this.#at.length + (this.#at.length >> 2);
+    const grow = <T extends Float64Array | Uint32Array>(from: T, to: T): T => (to.set(from), to);
+    this.#at = grow(this.#at, new Float64Array(size));
+    this.#length = grow(this.#length, new Uint32Array(size));
+    this.#crc = grow(this.#crc, new Uint32Array(size));
+    this.#codes = this.#codes.map((column) => grow(column, new Uint32Array(size)));
+  }
+
+  /** The number of field `f`'s `value` in `values`, given it if new (objects and arrays by their JSON). */
+  #numberOf(f: number, value: unknown): number {
+    const key = value !== null && typeof value === 'object' ? `\u0000${JSON.stringify(value)}` : value;
+    let code = this.#numbered[f].get(key);
+    if (code === undefined) {
+      this.#numbered[f].set(key, (code = this.values.length));
+      this.values.push(value);
+    }
+    return code;
+  }
+}
+
 /** Array elements serialized at a time by `arrayPieces`. */
 const RUN = 8192;
 
@@ -129,31 +178,36 @@ function* tablePieces(table: Record<string, unknown>): Generator<string> {
   for (const [key, field] of Object.entries(table)) {
     if (field === undefined) continue;
     yield `${first ? '' : ','}${JSON.stringify(key)}:`;
-    if (Array.isArray(field)) yield* arrayPieces(field);
+    if (isList(field)) yield* arrayPieces(field);
     else yield JSON.stringify(field);
     first = false;
   }
   yield '}';
 }
 
-/** The text of `JSON.stringify(array)` in pieces (an array of arrays, such as `codes`, each in pieces). */
-function* arrayPieces(array: unknown[]): Generator<string> {
+/** The text of `JSON.stringify(array)` in pieces, a typed array's as a plain array's (an array of arrays, such as `codes`, each in pieces). */
+function* arrayPieces(array: ArrayLike<unknown>): Generator<string> {
   yield '[';
   for (let at = 0; at < array.length; at += RUN) {
-    const run = array.slice(at, at + RUN);
+    const run: unknown[] = ArrayBuffer.isView(array) ? Array.from((array as Uint32Array).subarray(at, at + RUN)) : (array as unknown[]).slice(at, at + RUN);
     if (at > 0) yield ',';
-    if (!run.some(Array.isArray)) {
+    if (!run.some(isList)) {
       yield JSON.stringify(run).slice(1, -1);
       continue;
     }
     for (let k = 0; k < run.length; k++) {
       if (k > 0) yield ',';
       const item: unknown = run[k];
-      if (Array.isArray(item)) yield* arrayPieces(item);
+      if (isList(item)) yield* arrayPieces(item);
       else yield JSON.stringify(item) ?? 'null';
     }
   }
   yield ']';
+}
+
+/** An array, or a typed array (written as an array of its numbers). */
+function isList(value: unknown): value is ArrayLike<unknown> {
+  return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
 /** Text written to a file in batches of about a megabyte, summed (CRC-32) on the way. */
@@ -186,20 +240,6 @@ class SummedWriter {
   }
 }
 
-/**
- * The number of field `f`'s `value` in a table's `values`, given it if new (objects and
- * arrays by their JSON; a map per field: many values are a field's own, times and messages).
- */
-function numbered(table: IndexedTable & { numbered: Array<Map<unknown, number>> }, f: number, value: unknown): number {
-  const key = value !== null && typeof value === 'object' ? `\u0000${JSON.stringify(value)}` : value;
-  let code = table.numbered[f].get(key);
-  if (code === undefined) {
-    table.numbered[f].set(key, (code = table.values.length));
-    table.values.push(value);
-  }
-  return code;
-}
-
 /** A row's glanced values from its state file line (`"id":{...}`, the JSON from byte `head`): a row kept on disk only is parsed for them. */
 export function glanceOfLine(table: string, line: string | Buffer, head: number): unknown[] | null {
   if (!GLANCED[table as TableName]) return null;
@@ -211,9 +251,10 @@ export function glanceOfLine(table: string, line: string | Buffer, head: number)
  * The state index in `bytes`, if it holds up on its own: its last line's CRC matches the
  * bytes before it, and every table is well formed (same number of entries everywhere,
  * offsets increasing within the file). null otherwise: the caller parses the state file.
+ * `each`: handed each table as it is decoded, instead of the tables being kept in the answer.
  * @example const index = decodeStateIndex(await readFile('run.state.idx'));
  */
-export function decodeStateIndex(bytes: Buffer | null): StateIndex | null {
+export function decodeStateIndex(bytes: Buffer | null, each?: (table: IndexedTable) => void): StateIndex | null {
   if (!bytes || bytes.length < 2 || bytes[bytes.length - 1] !== 0x0a) return null;
   const last = bytes.lastIndexOf(0x0a, bytes.length - 2);
   if (last === -1) return null;
@@ -234,7 +275,8 @@ export function decodeStateIndex(bytes: Buffer | null): StateIndex | null {
     const out: StateIndex = { generation, stateBytes, stateCrc, tables: [] };
     for (const table of read) {
       if (!wellFormed(table, stateBytes)) return null;
-      out.tables.push(table);
+      if (each) each(table);
+      else out.tables.push(table);
     }
     return out;
   } catch {

@@ -40,13 +40,6 @@ export class ReaderIndex {
     return this.#columns.get(table);
   }
 
-  /** The glanced values of the row at `at` as the index file has them (see `glanceValues`). */
-  encoded(table: string, at: number): unknown[] | undefined {
-    const t = this.#tables.get(table);
-    const k = t && t.codes.length > 0 ? find(t.at, at) : -1;
-    return t && k >= 0 ? t.codes.map((column) => t.values[column[k]]) : undefined;
-  }
-
   /** The line CRC and JSON length of the row at `at`. */
   sum(table: string, at: number): [number, number] | undefined {
     const t = this.#tables.get(table);
@@ -56,7 +49,7 @@ export class ReaderIndex {
 }
 
 /** Where `at` is in the increasing `offsets` (-1: not there). */
-function find(offsets: number[], at: number): number {
+function find(offsets: ArrayLike<number>, at: number): number {
   let [lo, hi] = [0, offsets.length - 1];
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
@@ -73,10 +66,34 @@ function find(offsets: number[], at: number): number {
  * have their glanced values there, so they need not be parsed for them again.
  * @example const previous = await ownIndex(files.stateIndex, written);
  */
-export async function ownIndex(file: string, stamp: StateIndexStamp): Promise<ReaderIndex | null> {
-  const index = decodeStateIndex(await readFile(file).catch(() => null));
+export async function ownIndex(file: string, stamp: StateIndexStamp): Promise<FoldGlances | null> {
+  const glances = new FoldGlances();
+  const index = decodeStateIndex(await readFile(file).catch(() => null), (table) => glances.add(table));
   const same = index && index.generation === stamp.generation && index.stateBytes === stamp.stateBytes && index.stateCrc === stamp.stateCrc;
-  return same ? new ReaderIndex(index.tables) : null;
+  return same ? glances : null;
+}
+
+/**
+ * The glanced values of an index file's rows, by where each row is in the state file, as a
+ * writer's fold takes them (see `ownIndex`): per table its offsets and a column of value
+ * numbers per field in typed arrays, and its values; not its ids, CRCs or lengths. Held
+ * through a fold: the index's tables as decoded were about 250 bytes an incident, for a
+ * fold's whole length, and the next collection's heap limit is set from what is live then.
+ */
+export class FoldGlances {
+  readonly #tables = new Map<string, { at: Float64Array; codes: Uint32Array[]; values: unknown[] }>();
+
+  add(table: IndexedTable): void {
+    if (table.codes.length === 0) return;
+    this.#tables.set(table.name, { at: Float64Array.from(table.at), codes: table.codes.map((column) => Uint32Array.from(column)), values: table.values });
+  }
+
+  /** The glanced values of the row at `at` as the index file has them (see `glanceValues`). */
+  encoded(table: string, at: number): unknown[] | undefined {
+    const t = this.#tables.get(table);
+    const k = t ? find(t.at, at) : -1;
+    return t && k >= 0 ? t.codes.map((column) => t.values[column[k]]) : undefined;
+  }
 }
 
 /** A state read through its index: every row not done with parsed, the others where they are (offsets into `fd`). */
