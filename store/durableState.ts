@@ -28,11 +28,10 @@ const JOURNAL_FLOOR = 4 * 1024 * 1024;
 
 /** A commit made ready by `stage`, before any await: what it writes is fixed then. */
 export type StagedState =
-  | { kind: 'journal'; parts: Buffer[]; bytes: number; lines: number; auditCount: number; rows: SerializedRows }
-  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean; rows: SerializedRows };
+  | { kind: 'journal'; parts: Buffer[]; bytes: number; lines: number; auditCount: number; rows: SerializedRow[] }
+  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean };
 
 /** The rows a commit serialized (`table\0id`): their state file line, where their JSON starts in the commit's journal bytes. */
-type SerializedRows = Map<string, SerializedRow>;
 
 /** A read state, and on a follower's re-read the rows it changed (absent: read afresh). */
 export type StateRead = StateSnapshot & { changes?: RowChanges };
@@ -164,8 +163,8 @@ export class DurableState {
     for (const { table, id } of data.changes?.rows ?? []) this.#changed?.set(table, id, -1);
     // A new store's journal goes on the empty state file `prepare` writes first.
     const generation = this.#schema === 0 ? 1 : this.#generation;
-    // The rows this commit serialized: a rewrite in its place uses them as they are.
-    const rows: SerializedRows = new Map();
+    // The rows this commit serialized, and where in its bytes.
+    const rows: SerializedRow[] = [];
     // Only a current state file gets a journal: an older build would not read it. After a
     // rewrite whose directory sync failed, the rows of that commit, retried, are in the file
     // in place already: replayed on it, a row removed and put again would move last twice.
@@ -174,7 +173,9 @@ export class DurableState {
       if (this.#journalEnd + journal.bytes <= Math.max(this.#stateBytes, JOURNAL_FLOOR)) return { kind: 'journal', ...journal, auditCount, rows };
     }
     const image = captureState(data.tables, data.meta, generation + 1, auditCount);
-    return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0, rows };
+    // (The rows journalLines serialized are let go: held for the whole rewrite, they were
+    // some 25 MB a commit of the fleet, and this commit's rows are few beside the rest.)
+    return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0 };
   }
 
   /** Before the first audit row of a new store: its (empty) state file, so an audit file never lands alone. */
@@ -215,7 +216,7 @@ export class DurableState {
   /** Writes a staged commit: after its audit rows are on disk, since it covers them. */
   async commit(staged: StagedState): Promise<void> {
     await this.syncPending();
-    if (staged.kind === 'rewrite') return this.#rewrite(staged.image, staged.generation, staged.auditCount, staged.reuse, staged.rows);
+    if (staged.kind === 'rewrite') return this.#rewrite(staged.image, staged.generation, staged.auditCount, staged.reuse);
     try {
       this.#journal ??= await openForWrite(this.#files.journal);
       if (this.#journalTail) await cutTail(this.#journal, this.#journalEnd);
@@ -228,7 +229,7 @@ export class DurableState {
     }
     // A later rewrite copies these rows from here; a row done with is read back from here.
     const tables = this.#tables();
-    for (const { body, table, id, row } of staged.rows.values()) {
+    for (const { body, table, id, row } of staged.rows) {
       const at = this.#journalEnd + body;
       this.#changed?.set(table, id, at);
       const rows = tables[table];
@@ -250,7 +251,7 @@ export class DurableState {
       const state = this.#state;
       if (this.#journalEnd > 0 && state) {
         const image = captureState(state.tables, state.meta, this.#generation + 1, this.#auditCount);
-        await this.#rewrite(image, this.#generation + 1, this.#auditCount, true, new Map());
+        await this.#rewrite(image, this.#generation + 1, this.#auditCount, true);
       }
       if (this.#journalEnd > 0 || this.#journalTail) return;
       await this.#journal?.close();
@@ -268,13 +269,13 @@ export class DurableState {
 
   /**
    * Replaces the state file with `image`, the whole committed state, then empties the
-   * journal it folds in. With `reuse`, no row is serialized twice: the line of a row
-   * unchanged since the file on disk was written is copied from it, a row changed since
-   * from its last journal line, and `rows` (this commit's) are used as they are. A cold
+   * journal it folds in. With `reuse`, the line of a row unchanged since the file on disk
+   * was written is copied from it, a row changed since from its last journal line; only
+   * this commit's rows are serialized (again, when the commit made its journal lines). A cold
    * row is copied from where it is; once the new file is in place, each cold row, and each
    * row done with that is still the object written, is noted at its place in the new file.
    */
-  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean, rows: SerializedRows): Promise<void> {
+  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean): Promise<void> {
     const changed = reuse ? this.#changed : null;
     let cursor: StateLineCursor | null = null;
     try {
@@ -284,7 +285,7 @@ export class DurableState {
       if (changed && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = changed && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
       const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
-        const fresh = rows.get(`${table}\u0000${id}`)?.line ?? (await cursor?.line(table, id));
+        const fresh = await cursor?.line(table, id);
         if (fresh) return fresh;
         const at = changed?.get(table, id) ?? -1;
         const json = journal && at >= 0 ? await journal.body(at) : typeof row === 'number' && this.cold ? this.cold.bytes(row) : null;

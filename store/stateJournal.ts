@@ -34,9 +34,8 @@ export interface JournalRead {
 }
 
 
-/** A row a commit serialized: its state file line, where its JSON starts in the commit's bytes, and the object it was made from. */
+/** A row a commit serialized: where its JSON starts in the commit's bytes, and the object it was made from. */
 export interface SerializedRow {
-  line: string;
   body: number;
   table: string;
   id: string;
@@ -48,17 +47,16 @@ export interface SerializedRow {
  * `remove`), then the commit line naming the state file generation it applies on and
  * the audit rows it covers, with the whole meta if it changed. Canonical JSON, so the
  * same commit gives the same bytes. Encoded into LineBuffers: never one huge string.
- * Each row put also goes into `rows` (keyed `table\0id`) as its state file line, for a
- * rewrite that takes this commit's place, and where its JSON starts in these bytes, for a
+ * Each row put also goes into `rows`, with where its JSON starts in these bytes, for a
  * rewrite that comes later.
- * @example journalLines({ rows: [{ table: 'jobs', id: 'job_1', removed: false }], meta: false }, data, 1, 12, new Map()).bytes
+ * @example journalLines({ rows: [{ table: 'jobs', id: 'job_1', removed: false }], meta: false }, data, 1, 12, []).bytes
  */
 export function journalLines(
   changes: RowChanges,
   data: Pick<StoreData, 'tables' | 'meta'>,
   generation: number,
   auditCount: number,
-  rows: Map<string, SerializedRow>,
+  rows: SerializedRow[],
 ): { parts: Buffer[]; bytes: number; lines: number } {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
   const out = new LineBuffers();
@@ -71,7 +69,7 @@ export function journalLines(
     if (row === undefined) continue;
     const json = canonicalJson(row);
     const head = `{"op":"put",${key},"row":`;
-    rows.set(`${table}\u0000${id}`, { line: `${JSON.stringify(id)}:${json}`, body: out.bytes + Buffer.byteLength(head), table, id, row });
+    rows.push({ body: out.bytes + Buffer.byteLength(head), table, id, row });
     out.push(`${head}${json}}`);
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';
