@@ -58,7 +58,7 @@ ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work, .
   await tx.call(this, record === '1' ? async (sql, locked, also) => {
     const current: TxLog = { audit: 0, records: [], jobs: [] };
     logs.set(sql, current);
-    // Writes sent on their own (most go in the transaction's batch, recorded by flush below).
+    // Writes sent on their own (most go in the transaction's batch, recorded by take below).
     const query = sql.query;
     sql.query = ((text: unknown, values?: unknown[], ...rest: unknown[]) => {
       // A statement is its text and values, or a config object holding them (a prepared one).
@@ -80,14 +80,16 @@ ClusterHost.prototype.tx = async function timed(this: ClusterHost, work: Work, .
   if (log) txs.push(log);
 };
 if (record === '1') {
-  const flush = WriteBatch.prototype.flush;
-  WriteBatch.prototype.flush = async function recorded(this: WriteBatch, sql: Sql): Promise<void> {
+  // Every write of a batch goes through take (flush's, and the one sent with the COMMIT).
+  const take = WriteBatch.prototype.take;
+  WriteBatch.prototype.take = function recorded(this: WriteBatch, sql: Sql) {
     const current = logs.get(sql);
     const { audit, statements } = this.contents();
-    await flush.call(this, sql);
-    if (!current) return;
+    const statement = take.call(this, sql);
+    if (!current) return statement;
     current.audit += audit;
     for (const [text, values] of statements) if (isBossInsert(text)) current.jobs.push(...(JSON.parse(String(values[0])) as TxLog['jobs']));
+    return statement;
   };
 }
 

@@ -104,7 +104,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
 
   const started = (async () => {
     const parts = await import('./clusterParts.js');
-    const pool = parts.createPool(target, settings.poolSize ?? 8);
+    // Pipelined: a transaction's last write goes with its COMMIT (transaction's lastWrite).
+    const pool = parts.createPool(target, settings.poolSize ?? 8, true);
     const queue = new parts.BossQueue({
       schema: `${target.schema}_boss`,
       expireInSeconds: settings.expireInSeconds ?? 30,
@@ -179,19 +180,20 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       // Submitted twice (the second is a no-op), both callers hear how its first run went.
       const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
       const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
-      const queued = inFlight.track(started.then(({ pool, queue, transaction, rowSql, fromColumns, WriteBatch }) =>
-        // The job's row (is it there already?) and its agent's (the tenant) read with the BEGIN; the row and its queued item written in one statement.
-        transaction(pool, async (sql, [seen, agent]) => {
+      const queued = inFlight.track(started.then(({ pool, queue, transaction, rowSql, fromColumns, WriteBatch }) => {
+        let batch: InstanceType<typeof WriteBatch> | null = null;
+        // The job's row (is it there already?) and its agent's (the tenant) read with the BEGIN; the row and its queued item written in one statement, sent with the COMMIT.
+        return transaction(pool, async (sql, [seen, agent]) => {
+          batch = null;
           // Submitting the same job id again (a caller retrying after a crash) is a no-op.
           if (seen.rows.length > 0) return;
           const tenant = job.tenant ?? (agent.rows[0] ? fromColumns('agents', agent.rows[0]).tenant : null);
           const row: JobRecord = { id: jobId, kind: job.kind ?? null, ...(job.input !== undefined ? { input: job.input } : {}), agent: job.agent, workflow: job.workflow ?? null, tenant, status: 'queued', attempts: 0, createdAt: job.startedAt !== undefined ? isoAt(job.startedAt) : now, updatedAt: now, error: null, incidentId: null };
-          const batch = new WriteBatch();
+          batch = new WriteBatch();
           batch.put('jobs', [row]);
           await queue.insert(batch, [{ data: { t: 'job', jobId, spec } as never }]);
-          await batch.flush(sql);
-        }, { ...retry, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)] }).then(() => queue.wake()),
-      ));
+        }, { ...retry, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)], lastWrite: (sql) => batch?.take(sql) ?? null }).then(() => queue.wake());
+      }));
       return { jobId, done, queued };
     },
     async decide(decisionId, answer, by) {

@@ -54,8 +54,8 @@ export class ClusterHost {
   private readonly apply: ApplyTo = (sql, record, event, joined) => this.applyTo(sql, record, event, joined);
 
   /**
-   * Runs `work` in a transaction (retried whole on a lost connection), then publishes what it
-   * committed. With `incidentId`, the transaction begins by locking and reading that incident's
+   * Runs `work` in a transaction (retried whole on a lost connection), sends what its steps
+   * left in the transaction's batch with the COMMIT, then publishes what it committed. With `incidentId`, the transaction begins by locking and reading that incident's
    * row, in the same round trip as its BEGIN; `work` gets the record (undefined: no such row).
    * `also`: statements (values inlined) sent in that round trip too, after the lock; `work`
    * gets their results.
@@ -65,10 +65,9 @@ export class ClusterHost {
     const done = await transaction(this.pool, async (sql, first) => {
       track(sql);
       const locked = incidentId !== undefined ? first.shift()!.rows[0] : undefined;
-      const result = await work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
-      await batchOf(sql).flush(sql);
-      return result;
-    }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, beforeCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
+      return work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
+      // What the steps left in the batch is sent with the COMMIT (one round trip: the responders' rows a step locked are held for that one).
+    }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, lastWrite: (sql) => batchOf(sql).take(sql), beforeCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
     for (const c of [done].flat()) {
       if (!c) continue;
       for (const event of c.events) this.cx.rt.emit(event);

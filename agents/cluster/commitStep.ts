@@ -36,11 +36,13 @@ export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coo
  * step asked for (a retry attempt, the owner's fix), the responders' rows and the audit
  * rows. What it reads comes first (the decision, what the mitigation paused), then the
  * responder rows are locked in a fixed order (after the agents and workflows a duty wrote),
- * and last everything is written in one statement (a WriteBatch). So a responder's
- * assignments and releases, and the audit rows written meanwhile, are in one order per
- * responder; and the rows of Cheryl, Petra and Atlas, which every incident's step that
- * assigns or releases them waits for, are held for two round trips (that statement and the
- * commit). An acknowledgement takes no responder lock: it changes no responder row, and the
+ * and last everything is written in one statement (a WriteBatch), left in the transaction's
+ * batch: sent with the COMMIT, in one round trip (ClusterHost.tx), or before the reads of a
+ * duty or review that follows the step (followUp). So a responder's assignments and
+ * releases, and the audit rows written meanwhile, are in one order per responder; and the
+ * rows of Cheryl, Petra and Atlas, which every incident's step that assigns or releases them
+ * waits for, are held for one round trip (that statement and the commit, pipelined) unless
+ * a review follows (a resolve's). An acknowledgement takes no responder lock: it changes no responder row, and the
  * deadline that brings it is a job of the step that assigned the incident, taken only once
  * that step committed, so its audit row comes after the assignment's (and after the release
  * that freed the slot) whatever else commits meanwhile.
@@ -92,7 +94,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
     theirs.writeTo(batch, acks);
     await cx.queue.insert(batch, acks);
   }
-  await batch.flush(sql);
+  // Left in the batch: sent with the COMMIT (ClusterHost.tx), or before what follows the step reads (followUp).
 
   for (const entry of audit) events.push({ type: 'audit', entry });
   events.push({ type: 'incident', incident: record });

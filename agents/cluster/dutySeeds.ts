@@ -25,39 +25,56 @@ export function joinedJobs(sql: Sql, incidentId: string): Promise<JobRecord[]> {
  * (the agent and workflow Cheryl's mitigation pauses) are locked too, so that a write of
  * another incident's in between is never overwritten. Kept beside the duties' reads: a duty
  * that reads something new needs it here too, and its cluster test fails until it is.
+ * The reads are asked for at once: on the cluster's pipelined connections they cost one
+ * round trip, answered in the order asked (so the agent's row is locked before the
+ * workflow's). `written`: the step's write sent just before them (followUp), awaited with them.
  */
-export async function seedFor(sql: Sql, who: Responder | 'review', incident: IncidentRecord, at: number, joined: readonly JobRecord[]): Promise<{ seed: DutySeed; recent: RecentFailure[] }> {
+export async function seedFor(sql: Sql, who: Responder | 'review', incident: IncidentRecord, at: number, joined: readonly JobRecord[], written?: Promise<void>): Promise<{ seed: DutySeed; recent: RecentFailure[] }> {
   const rows: DutyWrite[] = [{ table: 'incidents', row: incident }];
   const audit: AuditEntry[] = [];
   const recent: RecentFailure[] = [];
   for (const row of joined) rows.push({ table: 'jobs', row });
   if (who === 'cheryl') {
     // Job history (the agent's last 20 jobs), the error log and latest entries, tenants to notify, what mitigation pauses.
-    const history = await listRows(sql, 'jobs', 'id IN (SELECT id FROM jobs WHERE agent = $1 ORDER BY seq DESC LIMIT 20)', [incident.agent]);
-    for (const row of history) rows.push({ table: 'jobs', row });
     const tenantIds = [...new Set([incident.tenant, ...joined.map((j) => j.tenant)].filter((t): t is string => t !== null))];
-    for (const row of await listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds])) rows.push({ table: 'tenants', row });
-    // The agent and workflow her mitigation may pause, locked until the step commits (agents before workflows, as a
-    // resolve's resume locks them): another incident's pause or resume of the same row waits, and then sees hers.
-    const agent = await getRow(sql, 'agents', incident.agent, true);
+    const [history, tenants, agent, workflow, entries] = await Promise.all([
+      listRows(sql, 'jobs', 'id IN (SELECT id FROM jobs WHERE agent = $1 ORDER BY seq DESC LIMIT 20)', [incident.agent]),
+      listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds]),
+      // The agent and workflow her mitigation may pause, locked until the step commits (agents before workflows, as a
+      // resolve's resume locks them): another incident's pause or resume of the same row waits, and then sees hers.
+      getRow(sql, 'agents', incident.agent, true),
+      incident.workflow ? getRow(sql, 'workflows', incident.workflow, true) : undefined,
+      auditRows(sql, `agent = $1 AND ((level = 'error' AND ts >= $2) OR seq IN (SELECT seq FROM audit_log WHERE agent = $1 ORDER BY seq DESC LIMIT 5))`, [incident.agent, new Date(at - HOUR)]),
+      written,
+    ]);
+    for (const row of history) rows.push({ table: 'jobs', row });
+    for (const row of tenants) rows.push({ table: 'tenants', row });
     if (agent) rows.push({ table: 'agents', row: agent });
-    const workflow = incident.workflow ? await getRow(sql, 'workflows', incident.workflow, true) : undefined;
     if (workflow) rows.push({ table: 'workflows', row: workflow });
-    audit.push(...(await auditRows(sql, `agent = $1 AND ((level = 'error' AND ts >= $2) OR seq IN (SELECT seq FROM audit_log WHERE agent = $1 ORDER BY seq DESC LIMIT 5))`, [incident.agent, new Date(at - HOUR)])));
+    audit.push(...entries);
   } else if (who === 'petra') {
     // Open incidents of the agent, and the failures the workers saw in the last hour.
-    for (const row of await listRows(sql, 'incidents', `agent = $1 AND status <> 'closed'`, [incident.agent])) if (row.id !== incident.id) rows.push({ table: 'incidents', row });
-    const { rows: failed } = await sql.query(prepared(
-      `SELECT ts, agent, workflow, meta->>'tenant' AS tenant FROM audit_log
-       WHERE action = 'job.failed' AND ts >= $1 AND meta->>'attempt' = '0' AND (agent = $2 OR workflow = $3 OR meta->>'tenant' = $4) ORDER BY seq`,
-      [new Date(at - HOUR), incident.agent, incident.workflow, incident.tenant],
-    ));
+    const [open, { rows: failed }] = await Promise.all([
+      listRows(sql, 'incidents', `agent = $1 AND status <> 'closed'`, [incident.agent]),
+      sql.query(prepared(
+        `SELECT ts, agent, workflow, meta->>'tenant' AS tenant FROM audit_log
+         WHERE action = 'job.failed' AND ts >= $1 AND meta->>'attempt' = '0' AND (agent = $2 OR workflow = $3 OR meta->>'tenant' = $4) ORDER BY seq`,
+        [new Date(at - HOUR), incident.agent, incident.workflow, incident.tenant],
+      )),
+      written,
+    ]);
+    for (const row of open) if (row.id !== incident.id) rows.push({ table: 'incidents', row });
     for (const f of failed) recent.push({ at: (f.ts as Date).getTime(), agent: f.agent, workflow: f.workflow, tenant: f.tenant });
   } else if (who === 'review') {
     const jobIds = [...new Set([incident.jobId, ...joined.map((j) => j.id)].filter((j): j is string => j !== null))];
-    audit.push(...(await auditRows(sql, `entity_id = ANY($1) AND action = 'job.failed'`, [jobIds])));
-    for (const row of await listRows(sql, 'kb_documents', 'incident_id = $1', [incident.id])) rows.push({ table: 'kb_documents', row });
-  }
+    const [entries, documents] = await Promise.all([
+      auditRows(sql, `entity_id = ANY($1) AND action = 'job.failed'`, [jobIds]),
+      listRows(sql, 'kb_documents', 'incident_id = $1', [incident.id]),
+      written,
+    ]);
+    audit.push(...entries);
+    for (const row of documents) rows.push({ table: 'kb_documents', row });
+  } else await written;
   return { seed: { rows, audit }, recent };
 }
 

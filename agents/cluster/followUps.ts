@@ -32,16 +32,21 @@ export async function followUp(apply: ApplyTo, rt: Runtime, sql: Sql, previous: 
   const { record } = step;
   const [stage, sub] = record.state.split('.');
   const responder = (Object.keys(STAGE) as Responder[]).find((r) => STAGE[r] === stage);
-  const next = responder && sub === 'working' && previous?.state !== record.state ? await dutyStep(apply, rt, sql, record, responder, joined ?? (await joinedJobs(sql, record.id)))
-    : step.effects.commissionReview ? await reviewStep(apply, rt, sql, record, joined ?? (await joinedJobs(sql, record.id)))
-    : null;
+  const duty = responder && sub === 'working' && previous?.state !== record.state;
+  if (!duty && !step.effects.commissionReview) return committed;
+  // What follows reads what the step wrote: its batch goes first (otherwise it goes with the COMMIT), in the
+  // round trip of those reads (pipelined, run in the order sent); its failure is seen where they are awaited.
+  const written = batchOf(sql).flush(sql);
+  written.catch(() => undefined);
+  const seen = joined ?? (await joinedJobs(sql, record.id));
+  const next = duty && responder ? await dutyStep(apply, rt, sql, record, responder, seen, written) : await reviewStep(apply, rt, sql, record, seen, written);
   return next ? { events: [...committed.events, ...next.events] } : committed;
 }
 
 /** A responder's duty, run by the single-process engine's own functions over a view of the rows they read, and its step. */
-export async function dutyStep(apply: ApplyTo, rt: Runtime, sql: Sql, record: IncidentRecord, responder: Responder, joined: readonly JobRecord[]): Promise<Committed | null> {
+export async function dutyStep(apply: ApplyTo, rt: Runtime, sql: Sql, record: IncidentRecord, responder: Responder, joined: readonly JobRecord[], written?: Promise<void>): Promise<Committed | null> {
   const at = rt.clock.now();
-  const { seed, recent } = await seedFor(sql, responder, record, at, joined);
+  const { seed, recent } = await seedFor(sql, responder, record, at, joined, written);
   const view = createDutyView(seed);
   const seen = { ...rt, store: view.store };
   const ctx = snapshotOf(record).context;
@@ -56,9 +61,9 @@ export async function dutyStep(apply: ApplyTo, rt: Runtime, sql: Sql, record: In
 }
 
 /** Atlas's post-incident review, built from the incident's rows, published in the step that closes it. */
-export async function reviewStep(apply: ApplyTo, rt: Runtime, sql: Sql, record: IncidentRecord, joined: readonly JobRecord[]): Promise<Committed | null> {
+export async function reviewStep(apply: ApplyTo, rt: Runtime, sql: Sql, record: IncidentRecord, joined: readonly JobRecord[], written?: Promise<void>): Promise<Committed | null> {
   const at = rt.clock.now();
-  const { seed } = await seedFor(sql, 'review', record, at, joined);
+  const { seed } = await seedFor(sql, 'review', record, at, joined, written);
   const view = createDutyView(seed);
   const { document, followups } = buildReview(view.store, record.id, { now: isoAt(at), ids: rt.ids });
   batchOf(sql).put('kb_documents', [document]);

@@ -100,12 +100,23 @@ export class WriteBatch {
   }
 
   async flush(sql: Sql): Promise<void> {
+    const statement = this.take(sql);
+    if (statement) await sql.query(statement);
+  }
+
+  /**
+   * What `flush` sends, as one prepared statement (null: nothing to write), the batch
+   * emptied and its rows remembered for the transaction's notice as if sent: for a caller
+   * that sends it itself (ClusterHost.tx, with the COMMIT).
+   */
+  take(sql: Sql): pg.QueryConfig | null {
     const parts: Array<[string, unknown[]]> = [...this.sealed];
     for (const [table, rows] of this.tables) parts.push(upsertStatement(table, [...rows.values()] as never));
     if (this.entries.length > 0) parts.push(appendStatement(this.entries));
     parts.push(...this.statements);
-    if (parts.length === 0) return;
-    if (parts.length === 1) await sql.query(prepared(...parts[0]));
+    if (parts.length === 0) return null;
+    let statement: pg.QueryConfig;
+    if (parts.length === 1) statement = prepared(...parts[0]);
     else {
       const values: unknown[] = [];
       const withs = parts.map(([text, own], i) => {
@@ -113,7 +124,7 @@ export class WriteBatch {
         values.push(...own);
         return `w${i} AS (${text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
       });
-      await sql.query(prepared(`WITH ${withs.join(',\n')}\nSELECT 1`, values));
+      statement = prepared(`WITH ${withs.join(',\n')}\nSELECT 1`, values);
     }
     const t = touched.get(sql);
     if (t) {
@@ -127,6 +138,7 @@ export class WriteBatch {
     this.sealed.length = 0;
     this.sealedRows.length = 0;
     this.sealedAudit = 0;
+    return statement;
   }
 }
 

@@ -36,6 +36,13 @@ export interface TransactionOptions {
    */
   beforeCommit?: (client: pg.PoolClient) => string | null;
   /**
+   * The transaction's last write (a prepared statement), built after `work` and before
+   * `beforeCommit`: on a pipelined connection (createPool's `pipeline`) it is sent with the
+   * COMMIT, in one round trip; should it fail, the COMMIT finds the transaction aborted and
+   * commits nothing.
+   */
+  lastWrite?: (client: pg.PoolClient) => pg.QueryConfig | null;
+  /**
    * Statements sent with BEGIN in one round trip (simple protocol: values inlined as
    * escaped literals); their results are `work`'s second argument, in order.
    */
@@ -65,8 +72,15 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       else if (!options.plain) await client.query('BEGIN');
       const result = await work(client, first);
       if (!options.plain) {
+        const last = options.lastWrite?.(client) ?? null;
         const before = options.beforeCommit?.(client);
-        await client.query(before ? `${before}; COMMIT` : 'COMMIT');
+        const commit = before ? `${before}; COMMIT` : 'COMMIT';
+        if (!last) await client.query(commit);
+        else if ((client as { pipeline?: boolean }).pipeline) await Promise.all([client.query(last), client.query(commit)]);
+        else {
+          await client.query(last);
+          await client.query(commit);
+        }
       }
       client.release();
       if (lost) options.onConnection?.('restored');

@@ -50,12 +50,15 @@ const types = {
  * extensions live). A connection the server drops (a restart) fails the next statement on
  * it rather than ending the process: node-postgres emits 'error' on the client, and the
  * pool listens only while the client is idle, so each client gets a listener of its own for
- * the time it is checked out (between two statements of a transaction, say).
+ * the time it is checked out (between two statements of a transaction, say). With
+ * `pipeline`, a statement is sent as soon as it is asked for, before the answer to the one
+ * before it (node-postgres's pipeline mode): two asked for at once cost one round trip.
  */
-export function createPool(target: PgTarget, max = 4): pg.Pool {
+export function createPool(target: PgTarget, max = 4, pipeline = false): pg.Pool {
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     max,
+    pipeline,
     types,
     options: `-c search_path=${target.schema},public -c TimeZone=UTC`,
     connectionTimeoutMillis: 10_000,
