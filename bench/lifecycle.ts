@@ -108,7 +108,7 @@ export function lifecycleEvent(step: number, i: number, at: number): IncidentEve
  * The same for our incident machine, its audit written to a lowdb store on disk: one group
  * commit (fsync included) per wave, as a running engine commits per burst of events.
  */
-export async function incidentRate(n: number, wave = n, on: 'file' | 'memory' = 'file', before?: (store: Store) => void): Promise<{ rate: number; auditRows: number; flushMs: number; heapMB: number }> {
+export async function incidentRate(n: number, wave = n, on: 'file' | 'memory' = 'file', before?: (store: Store) => void): Promise<{ rate: number; auditRows: number; flushMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'if-bench-'));
   const store: Store = on === 'file' ? await openStore(join(dir, 'bench.json'), { autoCommit: false }) : createMemoryStore({ autoCommit: false });
   const clock = new VirtualClock({ start: T0 });
@@ -137,10 +137,8 @@ export async function incidentRate(n: number, wave = n, on: 'file' | 'memory' = 
   }
   const rate = n / ((performance.now() - started) / 1000);
   const auditRows = store.auditCount();
-  global.gc?.();
-  const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
   before?.(store);
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  return { rate, auditRows, flushMs, heapMB };
+  return { rate, auditRows, flushMs };
 }
