@@ -140,7 +140,7 @@ async function runWorkload(engine: IncidentEngine, store: Store, fixes: string[]
   t.api.pending = engine.pendingDecisions();
   for (const [id, thread] of threadOf) {
     const r = store.get('incidents', id)!;
-    t.records[thread] = { status: r.status, state: r.state, severity: r.severity, retries: r.retries.length, attached: r.attached, assignee: r.assignee, escalations: r.escalations.length, decided: r.decisionId ? store.get('decisions', r.decisionId)?.status : null, reviewed: r.reviewId !== null };
+    t.records[thread] = { status: r.status, state: r.state, severity: r.severity, retries: r.retries.length, attached: r.attached, assignee: r.assignee, escalations: r.escalations.length, decided: r.decisionId ? store.get('decisions', r.decisionId)?.status : null, reviewed: r.reviewId !== null, errorLog: r.findings.filter((f) => f.startsWith('Error log:')) };
   }
   t.api.listenerFailures = await eventually(async () => {
     await store.refresh();
@@ -276,7 +276,7 @@ test('onFix gets the incident\'s context in both engines, once per incident', ()
 test('the incidents end alike in the store', () => {
   assert.equal(cluster.records, single.records);
   assert.is((single.records.p2 as { attached: number }).attached, 1);
-  assert.equal(single.records.p0, { status: 'closed', state: 'closed', severity: 'P0', retries: 3, attached: 0, assignee: 'atlas', escalations: 2, decided: 'approved', reviewed: true });
+  assert.equal(single.records.p0, { status: 'closed', state: 'closed', severity: 'P0', retries: 3, attached: 0, assignee: 'atlas', escalations: 2, decided: 'approved', reviewed: true, errorLog: ['Error log: 8 error-level audit entries for agent-b in the last hour'] });
 });
 
 test.run();

@@ -6,6 +6,7 @@ import type { RecentFailure } from '../petra.js';
 import type { DutySeed, DutyWrite } from './dutyView.js';
 import { getRow, listRows, type Sql } from './pgRows.js';
 import { prepared } from '../../store/postgres/connection.js';
+import { isoAt } from '../runtime.js';
 
 const HOUR = 3_600_000;
 
@@ -34,19 +35,24 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
   const audit: AuditEntry[] = [];
   const recent: RecentFailure[] = [];
   for (const row of joined) rows.push({ table: 'jobs', row });
+  const counts: NonNullable<DutySeed['counts']> = [];
   if (who === 'cheryl') {
-    // Job history (the agent's last 20 jobs), the error log and latest entries, tenants to notify, what mitigation pauses.
+    // Job history (the agent's last 20 jobs), the error log's count and the latest entries, tenants to notify, what mitigation pauses.
     const tenantIds = [...new Set([incident.tenant, ...joined.map((j) => j.tenant)].filter((t): t is string => t !== null))];
-    const [history, tenants, agent, workflow, entries] = await Promise.all([
+    const since = at - HOUR;
+    const [history, tenants, agent, workflow, entries, { rows: [errors] }] = await Promise.all([
       listRows(sql, 'jobs', 'id IN (SELECT id FROM jobs WHERE agent = $1 ORDER BY seq DESC LIMIT 20)', [incident.agent]),
       listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds]),
       // The agent and workflow her mitigation may pause, locked until the step commits (agents before workflows, as a
       // resolve's resume locks them): another incident's pause or resume of the same row waits, and then sees hers.
       getRow(sql, 'agents', incident.agent, true),
       incident.workflow ? getRow(sql, 'workflows', incident.workflow, true) : undefined,
-      auditRows(sql, `agent = $1 AND ((level = 'error' AND ts >= $2) OR seq IN (SELECT seq FROM audit_log WHERE agent = $1 ORDER BY seq DESC LIMIT 5))`, [incident.agent, new Date(at - HOUR)]),
+      auditRows(sql, 'seq IN (SELECT seq FROM audit_log WHERE agent = $1 ORDER BY seq DESC LIMIT 5)', [incident.agent]),
+      // The hour's error entries are only counted (diagnose asks their total): an agent failing often has many.
+      sql.query<{ n: number }>(prepared(`SELECT count(*)::int AS n FROM audit_log WHERE agent = $1 AND level = 'error' AND ts >= $2`, [incident.agent, new Date(since)])),
       written,
     ]);
+    counts.push({ query: { agent: incident.agent, level: 'error', since: isoAt(since), limit: 0 }, total: errors.n });
     for (const row of history) rows.push({ table: 'jobs', row });
     for (const row of tenants) rows.push({ table: 'tenants', row });
     if (agent) rows.push({ table: 'agents', row: agent });
@@ -75,7 +81,7 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
     audit.push(...entries);
     for (const row of documents) rows.push({ table: 'kb_documents', row });
   } else await written;
-  return { seed: { rows, audit }, recent };
+  return { seed: { rows, audit, counts }, recent };
 }
 
 async function auditRows(sql: Sql, where: string, params: unknown[]): Promise<AuditEntry[]> {

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../machines/types.js';
 import { createMemoryStore } from '../../store/memoryStore.js';
-import type { Store, TableName, Tables } from '../../store/types.js';
+import type { AuditQuery, Store, TableName, Tables } from '../../store/types.js';
 
 /** A row a duty wrote, to be written in the duty's transaction. */
 export type DutyWrite = { [T in TableName]: { table: T; row: Tables[T] } }[TableName];
@@ -9,6 +9,11 @@ export type DutyWrite = { [T in TableName]: { table: T; row: Tables[T] } }[Table
 export interface DutySeed {
   rows: DutyWrite[];
   audit: AuditEntry[];
+  /**
+   * Audit queries a duty asks only the number of rows of (`limit: 0`), counted in the
+   * database instead of every row read: the view answers exactly these with `total`.
+   */
+  counts?: Array<{ query: AuditQuery; total: number }>;
 }
 
 /**
@@ -33,8 +38,18 @@ export function createDutyView(seed: DutySeed): { store: Store; writes: DutyWrit
     writes.push({ table, row } as DutyWrite);
     inner.put(table, row);
   };
+  const counts = seed.counts ?? [];
+  store.queryAudit = (query = {}) => {
+    const counted = query.limit === 0 ? counts.find((c) => sameQuery(c.query, query)) : undefined;
+    return counted ? { total: counted.total, rows: [] } : inner.queryAudit(query);
+  };
   store.appendAudit = () => {
     throw new Error('incident-flow: a duty writes its audit through its incident, not directly');
   };
   return { store, writes };
+}
+
+function sameQuery(a: AuditQuery, b: AuditQuery): boolean {
+  const keys = Object.keys(a) as Array<keyof AuditQuery>;
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
