@@ -180,7 +180,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       // Submitted twice (the second is a no-op), both callers hear how its first run went.
       const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
       const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
-      const queued = inFlight.track(started.then(({ pool, queue, transaction, rowSql, fromColumns, WriteBatch }) => {
+      const queued = inFlight.track(started.then(({ pool, queue, transaction, rowQuery, fromColumns, WriteBatch }) => {
         let batch: InstanceType<typeof WriteBatch> | null = null;
         // The job's row (is it there already?) and its agent's (the tenant) read with the BEGIN; the row and its queued item written in one statement, sent with the COMMIT.
         return transaction(pool, async (sql, [seen, agent]) => {
@@ -192,7 +192,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
           batch = new WriteBatch();
           batch.put('jobs', [row]);
           await queue.insert(batch, [{ data: { t: 'job', jobId, spec } as never }]);
-        }, { ...retry, withBegin: [rowSql('jobs', jobId), rowSql('agents', job.agent)], lastWrite: (sql) => batch?.take(sql) ?? null }).then(() => queue.wake());
+        }, { ...retry, withBegin: [rowQuery('jobs', jobId), rowQuery('agents', job.agent)], lastWrite: (sql) => batch?.take(sql) ?? null }).then(() => queue.wake());
       }));
       return { jobId, done, queued };
     },
@@ -215,14 +215,14 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     async resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');
       const key = `resolve:${randomUUID()}`;
-      const { host, claimSql, joinedJobsSql, fromColumns } = await started;
+      const { host, claimQuery, joinedJobsQuery, fromColumns } = await started;
       // The incident locked, the key claimed and the jobs that joined it read (the review's first read) in the round trip that begins the transaction.
       await inFlight.track(host.tx(async (sql, record, [claimed, joined]) => {
         if (claimed.rowCount !== 1) return null;
         if (!record || record.status === 'closed') throw new EngineError(`incident "${incidentId}" is not open`);
         const event = { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) } as const;
         return host.applyTo(sql, record, event, joined.rows.map((row) => fromColumns('jobs', row)));
-      }, incidentId, [claimSql(key, incidentId), joinedJobsSql(incidentId)]));
+      }, incidentId, [claimQuery(key, incidentId), joinedJobsQuery(incidentId)]));
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
     pendingDecisionsNow: () => inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, [])))),

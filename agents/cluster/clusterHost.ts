@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
 import { fingerprintOf } from '../../machines/policies/fingerprint.js';
@@ -15,10 +15,10 @@ import { arm, commitStep, STAGE, type ClusterContext, type Committed } from './c
 import { createDutyView } from './dutyView.js';
 import { selectList } from '../../store/postgres/writeRows.js';
 import { fromColumns } from '../../store/postgres/rows.js';
-import { joinedJobsSql } from './dutySeeds.js';
+import { joinedJobsQuery } from './dutySeeds.js';
 import { dutyStep, followUp, reviewStep, type ApplyTo } from './followUps.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
-import { announcement, batchOf, getRow, listRows, putRows, rowSql, track, type Reader, type Sql } from './pgRows.js';
+import { announcement, batchOf, getRow, listRows, putRows, rowQuery, track, type Reader, type Sql } from './pgRows.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 import { prepared } from '../../store/postgres/connection.js';
 
@@ -60,8 +60,8 @@ export class ClusterHost {
    * `also`: statements (values inlined) sent in that round trip too, after the lock; `work`
    * gets their results.
    */
-  async tx(work: (sql: Sql, record: IncidentRecord | undefined, also: pg.QueryResult[]) => Promise<Committed[] | Committed | null>, incidentId?: string, also: readonly string[] = []): Promise<void> {
-    const withBegin = incidentId !== undefined ? [rowSql('incidents', incidentId, true), ...also] : also;
+  async tx(work: (sql: Sql, record: IncidentRecord | undefined, also: pg.QueryResult[]) => Promise<Committed[] | Committed | null>, incidentId?: string, also: readonly pg.QueryConfig[] = []): Promise<void> {
+    const withBegin = incidentId !== undefined ? [rowQuery('incidents', incidentId, true), ...also] : also;
     const done = await transaction(this.pool, async (sql, first) => {
       track(sql);
       const locked = incidentId !== undefined ? first.shift()!.rows[0] : undefined;
@@ -117,7 +117,7 @@ export class ClusterHost {
     const responder = (RESPONDERS as readonly string[]).includes(owner) ? (owner as Responder) : null;
     const incidentId = responder ? kind.replace(/^ack:/, '') : owner;
     // The incident first, then its deadline row (the order every transaction takes them in), both with the BEGIN.
-    const fire = `DELETE FROM cluster_deadlines WHERE owner_id = ${pg.escapeLiteral(owner)} AND kind = ${pg.escapeLiteral(kind)} AND job_id = ${pg.escapeLiteral(jobId)} RETURNING event, due_at`;
+    const fire = prepared(FIRE, [owner, kind, jobId]);
     await this.tx(async (sql, record, [deleted, joined]) => {
       const { rows } = deleted;
       if (!record || rows.length === 0) return null;
@@ -125,7 +125,7 @@ export class ClusterHost {
       // exists only once the assignment committed (see commitStep). Its duty follows (joined: the duty's first read).
       if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, joined.rows.map((row) => fromColumns('jobs', row)));
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
-    }, incidentId, responder ? [fire, joinedJobsSql(incidentId)] : [fire]);
+    }, incidentId, responder ? [fire, joinedJobsQuery(incidentId)] : [fire]);
   }
 
   /**
@@ -135,7 +135,7 @@ export class ClusterHost {
    */
   private async weekly(kind: string, jobId: string): Promise<void> {
     await this.tx(async (sql) => {
-      const { rows } = await sql.query(prepared('DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING due_at', [BOARD, kind, jobId]));
+      const { rows } = await sql.query(prepared(FIRE, [BOARD, kind, jobId]));
       if (rows.length === 0) return null;
       const at = Number(rows[0].due_at);
       const weekStart = at - WEEK;
@@ -157,10 +157,9 @@ export class ClusterHost {
   /** A retry attempt: re-runs the job outside any transaction, then sends its outcome to the machine. */
   private async attempt(incidentId: string, attempt: number, childId: string): Promise<void> {
     const due = (r: IncidentRecord | undefined) => r?.state === 'retrying.attempting' && r.retries.length + 1 === attempt;
-    // The incident and its job in one round trip; the job is run only if the attempt is still due.
+    // The incident and its job in one round trip (pipelined); the job is run only if the attempt is still due.
     const job = await this.read(async (sql) => {
-      const jobOf = `SELECT ${selectList('jobs')} FROM jobs WHERE id = (SELECT job_id FROM incidents WHERE id = ${pg.escapeLiteral(incidentId)})`;
-      const [incident, jobs] = (await sql.query(`${rowSql('incidents', incidentId)}; ${jobOf}`)) as unknown as pg.QueryResult[];
+      const [incident, jobs] = await Promise.all([sql.query(rowQuery('incidents', incidentId)), sql.query(prepared(JOB_OF, [incidentId]))]);
       if (!due(incident.rows[0] ? fromColumns('incidents', incident.rows[0]) : undefined)) return null;
       return jobs.rows[0] ? fromColumns('jobs', jobs.rows[0]) : undefined;
     });
@@ -180,7 +179,7 @@ export class ClusterHost {
     await this.tx(async (sql, record, [joined]) => {
       if (record?.state !== `${STAGE[responder]}.working`) return null;
       return dutyStep(this.apply, this.cx.rt, sql, record, responder, joined.rows.map((row) => fromColumns('jobs', row)));
-    }, incidentId, [joinedJobsSql(incidentId)]);
+    }, incidentId, [joinedJobsQuery(incidentId)]);
   }
 
   /** A review queued by an earlier version (a review is now built in the step that commissions it, see followUps.ts). */
@@ -188,7 +187,7 @@ export class ClusterHost {
     await this.tx(async (sql, record, [joined]) => {
       if (record?.state !== 'reviewing') return null;
       return reviewStep(this.apply, this.cx.rt, sql, record, joined.rows.map((row) => fromColumns('jobs', row)));
-    }, incidentId, [joinedJobsSql(incidentId)]);
+    }, incidentId, [joinedJobsQuery(incidentId)]);
   }
 
   /** The owner starts on the fix: the host's hook, told once per stage (again if the process that took it died). */
@@ -218,7 +217,7 @@ export class ClusterHost {
       if (result.ok) return null;
       const incidents = { open: open.rows[0] ? fromColumns('incidents', open.rows[0]) : undefined, lastClosed: (closed.rows[0]?.id as string | undefined) ?? null };
       return withJobFailed(failed, await this.openOrJoin(sql, row, result.error, spec, at, fingerprint!, incidents));
-    }, undefined, [claimSql(`job:${jobId}`, null), ...(fingerprint ? openerSql(fingerprint) : [])]);
+    }, undefined, [claimQuery(`job:${jobId}`, null), ...(fingerprint ? openerQueries(fingerprint) : [])]);
     this.opts.onJobSettled(jobId, result.ok ? 'succeeded' : 'failed');
   }
 
@@ -237,8 +236,8 @@ export class ClusterHost {
       if (held) await sql.query(prepared('INSERT INTO cluster_held_jobs (job_id, agent, workflow, spec) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING', [job.id, job.agent, job.workflow, JSON.stringify(sent ?? {})]));
       return null;
     }, undefined, [
-      `SELECT status FROM agents WHERE id = ${pg.escapeLiteral(job.agent)} FOR SHARE`,
-      `SELECT status FROM workflows WHERE id = ${job.workflow === null ? 'NULL' : pg.escapeLiteral(job.workflow)} FOR SHARE`,
+      prepared('SELECT status FROM agents WHERE id = $1 FOR SHARE', [job.agent]),
+      prepared('SELECT status FROM workflows WHERE id = $1 FOR SHARE', [job.workflow]),
     ]);
     return held;
   }
@@ -247,7 +246,7 @@ export class ClusterHost {
    * Spec, Step 1, across processes: one open incident per fingerprint. The caller's
    * transaction took the fingerprint's advisory lock (which serialises openers; the loser
    * joins) and read, after it, the open incident (locked) and the last closed one
-   * (openerSql). Writes the failed job's row with its incident.
+   * (openerQueries). Writes the failed job's row with its incident.
    */
   private async openOrJoin(sql: Sql, job: JobRecord, error: unknown, spec: JobSpec, at: number, fingerprint: string, incidents: { open: IncidentRecord | undefined; lastClosed: string | null }): Promise<Committed | null> {
     const { open } = incidents;
@@ -303,19 +302,18 @@ function withJobFailed(failed: AuditEntry | null, step: Committed | null): Commi
 }
 
 /**
- * What a first failure's transaction reads before it opens or joins an incident, values
- * inlined (sent with its BEGIN): the fingerprint's advisory lock, then — each statement
- * seeing what committed before it ran, so after the lock — the open incident of that
- * fingerprint, locked (FOR UPDATE: one that closes while this waits for its row is seen
- * closed, as PostgreSQL checks the WHERE again once the lock is granted, so a failure never
- * joins a closed incident), and the last closed one (the new incident's `repeatOf`).
+ * What a first failure's transaction reads before it opens or joins an incident (sent with
+ * its BEGIN): the fingerprint's advisory lock, then — each statement seeing what committed
+ * before it ran, so after the lock — the open incident of that fingerprint, locked (FOR
+ * UPDATE: one that closes while this waits for its row is seen closed, as PostgreSQL checks
+ * the WHERE again once the lock is granted, so a failure never joins a closed incident), and
+ * the last closed one (the new incident's `repeatOf`).
  */
-function openerSql(fingerprint: string): string[] {
-  const fp = pg.escapeLiteral(fingerprint);
+function openerQueries(fingerprint: string): pg.QueryConfig[] {
   return [
-    `SELECT pg_advisory_xact_lock(hashtext(${fp}))`,
-    `SELECT ${selectList('incidents')} FROM incidents WHERE fingerprint = ${fp} AND status <> 'closed' LIMIT 1 FOR UPDATE`,
-    `SELECT id FROM incidents WHERE fingerprint = ${fp} AND status = 'closed' ORDER BY seq DESC LIMIT 1`,
+    prepared('SELECT pg_advisory_xact_lock(hashtext($1))', [fingerprint]),
+    prepared(`SELECT ${selectList('incidents')} FROM incidents WHERE fingerprint = $1 AND status <> 'closed' LIMIT 1 FOR UPDATE`, [fingerprint]),
+    prepared(`SELECT id FROM incidents WHERE fingerprint = $1 AND status = 'closed' ORDER BY seq DESC LIMIT 1`, [fingerprint]),
   ];
 }
 
@@ -323,13 +321,21 @@ function openerSql(fingerprint: string): string[] {
 const HELD_READ = `SELECT ${selectList('jobs')}, EXISTS (SELECT 1 FROM agents WHERE id = jobs.agent AND status = 'paused')
   OR EXISTS (SELECT 1 FROM workflows WHERE id = jobs.workflow AND status = 'paused') AS held FROM jobs WHERE id = $1`;
 
-/** `claim`'s statement with its values inlined, for a round trip that carries several statements. */
-export function claimSql(key: string, incidentId: string | null): string {
-  return `INSERT INTO cluster_events (key, incident_id) VALUES (${pg.escapeLiteral(key)}, ${incidentId === null ? 'NULL' : pg.escapeLiteral(incidentId)}) ON CONFLICT (key) DO NOTHING`;
+/** The row of the job an incident was opened by. */
+const JOB_OF = `SELECT ${selectList('jobs')} FROM jobs WHERE id = (SELECT job_id FROM incidents WHERE id = $1)`;
+
+/** A deadline fires: the transaction that deletes its row (the job that delivers it named) applies it. */
+const FIRE = 'DELETE FROM cluster_deadlines WHERE owner_id = $1 AND kind = $2 AND job_id = $3 RETURNING event, due_at';
+
+const CLAIM = 'INSERT INTO cluster_events (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING';
+
+/** `claim`'s statement, for a round trip that carries several statements (a transaction's `withBegin`). */
+export function claimQuery(key: string, incidentId: string | null): pg.QueryConfig {
+  return prepared(CLAIM, [key, incidentId]);
 }
 
 /** Takes an idempotency key; false when an earlier try of the same event committed. */
 export async function claim(sql: Sql, key: string, incidentId: string | null): Promise<boolean> {
-  const { rowCount } = await sql.query(prepared('INSERT INTO cluster_events (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, incidentId]));
+  const { rowCount } = await sql.query(claimQuery(key, incidentId));
   return rowCount === 1;
 }

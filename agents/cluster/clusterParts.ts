@@ -5,8 +5,8 @@
 export { createPool } from '../../store/postgres/connection.js';
 export { channelOf } from '../../store/postgres/postgresAdapter.js';
 export { BossQueue } from './bossQueue.js';
-export { claim, claimSql, ClusterHost } from './clusterHost.js';
-export { joinedJobsSql } from './dutySeeds.js';
+export { claim, claimQuery, ClusterHost } from './clusterHost.js';
+export { joinedJobsQuery } from './dutySeeds.js';
 export { fromColumns } from '../../store/postgres/rows.js';
-export { appendAudit, getRow, listRows, putRows, rowSql, WriteBatch } from './pgRows.js';
+export { appendAudit, getRow, listRows, putRows, rowQuery, WriteBatch } from './pgRows.js';
 export { retryingQuery, transaction } from './transactions.js';

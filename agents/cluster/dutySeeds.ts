@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
 import { selectList } from '../../store/postgres/writeRows.js';
-import { fromColumns } from '../../store/postgres/rows.js';
+import { fromColumns, type ColumnValues } from '../../store/postgres/rows.js';
 import type { RecentFailure } from '../petra.js';
 import type { DutySeed, DutyWrite } from './dutyView.js';
 import { getRow, listRows, type Sql } from './pgRows.js';
@@ -10,14 +10,14 @@ import { isoAt } from '../runtime.js';
 
 const HOUR = 3_600_000;
 
-/** The statement reading the jobs that joined an incident (the seed's first rows), its id inlined: sent with the duty's BEGIN. */
-export function joinedJobsSql(incidentId: string): string {
-  return `SELECT ${selectList('jobs')} FROM jobs WHERE incident_id = ${pg.escapeLiteral(incidentId)} ORDER BY seq`;
+/** The statement reading the jobs that joined an incident (the seed's first rows), prepared: sent with the duty's BEGIN. */
+export function joinedJobsQuery(incidentId: string): pg.QueryConfig {
+  return prepared(`SELECT ${selectList('jobs')} FROM jobs WHERE incident_id = $1 ORDER BY seq`, [incidentId]);
 }
 
 /** The jobs that joined an incident, read in the caller's transaction (a duty or review that follows a step). */
-export function joinedJobs(sql: Sql, incidentId: string): Promise<JobRecord[]> {
-  return listRows(sql, 'jobs', 'incident_id = $1', [incidentId]);
+export async function joinedJobs(sql: Sql, incidentId: string): Promise<JobRecord[]> {
+  return (await sql.query<ColumnValues>(joinedJobsQuery(incidentId))).rows.map((row) => fromColumns('jobs', row));
 }
 
 /**

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { AuditEntry } from '../../machines/types.js';
 import { prepared } from '../../store/postgres/connection.js';
 import { fromColumns, type ColumnValues, type PgTable, type RowOf } from '../../store/postgres/rows.js';
@@ -173,16 +173,16 @@ export function announcement(sql: Sql, channel: string): string | null {
 
 /** One row by id; `lock` takes the row lock (`FOR UPDATE`) until the transaction ends. */
 export async function getRow<T extends PgTable>(sql: Reader, table: T, id: string, lock = false): Promise<RowOf<T> | undefined> {
-  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]));
+  const { rows } = await sql.query<ColumnValues>(rowQuery(table, id, lock));
   return rows[0] ? fromColumns(table, rows[0]) : undefined;
 }
 
 /**
- * `getRow`'s statement with the id inlined (an escaped literal), for a round trip that
- * carries several statements (simple protocol); `fromColumns` reads its row.
+ * `getRow`'s statement (prepared), for a round trip that carries several statements (a
+ * transaction's `withBegin`); `fromColumns` reads its row.
  */
-export function rowSql(table: PgTable, id: string, lock = false): string {
-  return `SELECT ${selectList(table)} FROM ${table} WHERE id = ${pg.escapeLiteral(id)}${lock ? ' FOR UPDATE' : ''}`;
+export function rowQuery(table: PgTable, id: string, lock = false): pg.QueryConfig {
+  return prepared(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
 }
 
 /** Rows matching a WHERE clause over the table's columns, in insertion order. */

@@ -43,10 +43,11 @@ export interface TransactionOptions {
    */
   lastWrite?: (client: pg.PoolClient) => pg.QueryConfig | null;
   /**
-   * Statements sent with BEGIN in one round trip (simple protocol: values inlined as
-   * escaped literals); their results are `work`'s second argument, in order.
+   * Statements (prepared) sent with BEGIN: on a pipelined connection in one round trip,
+   * run in order (each one after the locks of those before it are granted); their results
+   * are `work`'s second argument, in order.
    */
-  withBegin?: readonly string[];
+  withBegin?: readonly pg.QueryConfig[];
 }
 
 /**
@@ -66,17 +67,22 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       // The server may drop the connection between two statements of ours (a restart): the
       // next statement fails and the whole transaction is retried (the pool's clients each
       // hear their 'error' event: createPool).
-      client = await pool.connect();
+      const taken = (client = await pool.connect());
       let first: pg.QueryResult[] = [];
-      if (options.withBegin?.length && !options.plain) first = ((await client.query(['BEGIN', ...options.withBegin].join('; '))) as unknown as pg.QueryResult[]).slice(1);
-      else if (!options.plain) await client.query('BEGIN');
+      if (options.withBegin?.length && !options.plain) {
+        if (pipelined(taken)) first = (await Promise.all([taken.query('BEGIN'), ...options.withBegin.map((q) => taken.query(q))])).slice(1);
+        else {
+          await taken.query('BEGIN');
+          for (const q of options.withBegin) first.push(await taken.query(q));
+        }
+      } else if (!options.plain) await taken.query('BEGIN');
       const result = await work(client, first);
       if (!options.plain) {
         const last = options.lastWrite?.(client) ?? null;
         const before = options.beforeCommit?.(client);
         const commit = before ? `${before}; COMMIT` : 'COMMIT';
         if (!last) await client.query(commit);
-        else if ((client as { pipeline?: boolean }).pipeline) await Promise.all([client.query(last), client.query(commit)]);
+        else if (pipelined(client)) await Promise.all([client.query(last), client.query(commit)]);
         else {
           await client.query(last);
           await client.query(commit);
@@ -102,6 +108,11 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       delay = Math.min(2_000, delay * 2);
     }
   }
+}
+
+/** A connection of a pool made with createPool's `pipeline`: statements asked for at once go in one round trip. */
+export function pipelined(client: pg.ClientBase): boolean {
+  return (client as { pipeline?: boolean }).pipeline === true;
 }
 
 /**
