@@ -150,19 +150,14 @@ export class Incidents {
   stop(): void {
     this.flush();
     this.deadlines.stop();
-    for (const live of this.live.values()) {
-      // Its record's snapshot persisted before the actor stops (it is made when first read,
-      // and a stopped actor's invoked attempt would be persisted as stopped, never to resume).
-      void live.record?.snapshot;
-      live.actor.stop();
-    }
+    for (const { actor } of this.live.values()) actor.stop();
     this.live.clear();
   }
 
   private run(actor: IncidentActor, path: IncidentRecord['path'], shared = false): void {
     const snapshot = actor.getSnapshot() as IncidentSnapshot;
     const id = snapshot.context?.id;
-    const live: Live = { actor, path, shared, snapshot, state: '', record: null };
+    const live: Live = { actor, path, shared, snapshot, state: '' };
     // Registered before start so effects run during the first transition can reach it.
     if (id) this.live.set(id, live);
     actor.subscribe({
@@ -216,9 +211,7 @@ export class Incidents {
       const done = snapshot.status === 'done';
       // The record holds the path itself (not a copy); the next state added copies it.
       live.shared = true;
-      const logic = actor.logic;
-      const record = recordOf(snapshot.context, state, live.path, done ? undefined : () => persisted(logic, snapshot));
-      live.record = record;
+      const record = recordOf(snapshot.context, state, live.path, done ? undefined : persisted(actor));
       // Built here for this put: the store keeps it as it is, and listeners get the same object.
       this.rt.store.put('incidents', record, HAND_OVER);
       this.rt.emit({ type: 'incident', incident: record });
@@ -236,21 +229,20 @@ interface Live {
   shared: boolean;
   /** Its latest snapshot, and that snapshot's state value as a dotted path. */
   snapshot: IncidentSnapshot;
-  /** The record last written (null before the first write). */
-  record: IncidentRecord | null;
   state: string;
 }
 
 /**
- * A snapshot of the actor as XState persists it, less the context fields the record already
- * holds: an open incident's context is written once per commit, not twice. XState persists
+ * The actor's persisted snapshot less the context fields the record already holds:
+ * an open incident's context is written once per commit, not twice. XState persists
  * the snapshot it is given, so it is given the lean context only (persisting the whole
- * context copies every object in it, to be dropped at once).
+ * context copies every object in it, once per burst, to be dropped at once).
  */
-function persisted(logic: IncidentActor['logic'], s: IncidentSnapshot): unknown {
+function persisted(actor: IncidentActor): unknown {
+  const s = actor.getSnapshot();
   // Only the fields XState persists (its methods, nodes, tags and machine are left out).
   const lean = { status: s.status, output: s.output, error: s.error, context: leanContext(s.context), value: s.value, children: s.children, historyValue: s.historyValue };
-  const p = logic.getPersistedSnapshot(lean as unknown as IncidentSnapshot) as unknown as Record<string, unknown>;
+  const p = actor.logic.getPersistedSnapshot(lean as unknown as IncidentSnapshot) as unknown as Record<string, unknown>;
   // In sorted key order, as the rest of the record (XState puts context and children last,
   // and an invoked attempt's snapshot is out of order too): the store's canonical JSON then
   // takes the record as it is at each commit, instead of sorting a copy of all of it.
@@ -273,8 +265,7 @@ function leanContext(context: IncidentContext): IncidentContext {
  * stands. Built field by field with the keys in sorted order, so the store's canonical
  * JSON takes it as it is instead of sorting a copy (one per record, many per second).
  */
-export function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: (() => unknown) | undefined): IncidentRecord {
-  let kept: unknown;
+export function recordOf(c: IncidentContext, state: string, path: IncidentRecord['path'], snapshot: unknown): IncidentRecord {
   return {
     agent: c.agent,
     assignee: c.assignee,
@@ -304,11 +295,7 @@ export function recordOf(c: IncidentContext, state: string, path: IncidentRecord
     severity: c.severity,
     slaBreaches: c.slaBreaches,
     // Left out of the JSON when undefined (a closed incident needs no actor to restore).
-    // Made when first read, once: an incident's record is put at every burst of its events,
-    // and only the one a commit writes (or a restore reads) needs its snapshot persisted.
-    get snapshot() {
-      return snapshot && (kept ??= snapshot());
-    },
+    snapshot,
     state,
     status: STATUS_OF[topState(state)] ?? 'detected',
     tenant: c.tenant,

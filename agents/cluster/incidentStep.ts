@@ -62,7 +62,7 @@ export function openIncident(input: IncidentInput, now: string): Step {
 function recordFrom(next: IncidentSnapshot, path: IncidentRecord['path'], now: string): IncidentRecord {
   const state = stateString(next.value);
   const nextPath = path.at(-1)?.state === state ? path : [...path, { at: now, state }];
-  return recordOf(next.context, state, nextPath, next.status === 'done' ? undefined : () => persistedOf(next));
+  return recordOf(next.context, state, nextPath, next.status === 'done' ? undefined : persistedOf(next));
 }
 
 type Gathered = { type: string; params?: unknown };
