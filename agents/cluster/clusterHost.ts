@@ -67,7 +67,7 @@ export class ClusterHost {
       const locked = incidentId !== undefined ? first.shift()!.rows[0] : undefined;
       return work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
       // What the steps left in the batch is sent with the COMMIT (one round trip: the responders' rows a step locked are held for that one).
-    }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, lastWrite: (sql) => batchOf(sql).take(sql), beforeCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
+    }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, lastWrite: (sql) => batchOf(sql).take(sql), afterCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
     for (const c of [done].flat()) {
       if (!c) continue;
       for (const event of c.events) this.cx.rt.emit(event);

@@ -160,15 +160,15 @@ export function track(sql: Sql): void {
 /**
  * The statement announcing the transaction's writes on the store's channel, in the
  * PostgreSQL store's notice format (followers read the rows named; past 7,900 bytes,
- * everything), with its values inlined: it is sent with the COMMIT, in one round trip.
+ * everything): sent right after the COMMIT, in its round trip (transaction's `afterCommit`).
  * Null when the transaction wrote nothing.
  */
-export function announcement(sql: Sql, channel: string): string | null {
+export function announcement(sql: Sql, channel: string): pg.QueryConfig | null {
   const t = touched.get(sql);
   touched.delete(sql);
   if (!t || (t.rows.length === 0 && t.audit === 0)) return null;
   const text = JSON.stringify({ rows: t.rows, meta: false, audit: t.audit });
-  return `SELECT pg_notify(${sql.escapeLiteral(channel)}, ${sql.escapeLiteral(Buffer.byteLength(text) <= 7900 ? text : '{"all":true}')})`;
+  return prepared('SELECT pg_notify($1, $2)', [channel, Buffer.byteLength(text) <= 7900 ? text : '{"all":true}']);
 }
 
 /** One row by id; `lock` takes the row lock (`FOR UPDATE`) until the transaction ends. */

@@ -31,15 +31,20 @@ export interface TransactionOptions {
    */
   plain?: boolean;
   /**
-   * SQL to run just before COMMIT, sent with it in one round trip (simple protocol, so
-   * values must be inlined as escaped literals): e.g. the transaction's `pg_notify`.
+   * A statement run right after the COMMIT, in a transaction of its own (on a pipelined
+   * connection in the COMMIT's round trip), built after `lastWrite`: the transaction's
+   * `pg_notify`. Inside the transaction, a NOTIFY holds the server's lock that serializes
+   * notifying commits until its commit is flushed to disk, so every notifying commit of the
+   * cluster waited for the one before it; after it, a transaction that writes nothing holds
+   * it a moment and flushes nothing. Its failure (the notify queue full) is not the
+   * transaction's: that committed. A server that dies between the two loses the notice,
+   * and its listeners, who lose their connection with it, read everything again.
    */
-  beforeCommit?: (client: pg.PoolClient) => string | null;
+  afterCommit?: (client: pg.PoolClient) => pg.QueryConfig | string | null;
   /**
-   * The transaction's last write (a prepared statement), built after `work` and before
-   * `beforeCommit`: on a pipelined connection (createPool's `pipeline`) it is sent with the
-   * COMMIT, in one round trip; should it fail, the COMMIT finds the transaction aborted and
-   * commits nothing.
+   * The transaction's last write (a prepared statement), built after `work`: on a pipelined
+   * connection (createPool's `pipeline`) it is sent with the COMMIT, in one round trip;
+   * should it fail, the COMMIT finds the transaction aborted and commits nothing.
    */
   lastWrite?: (client: pg.PoolClient) => pg.QueryConfig | null;
   /**
@@ -79,13 +84,13 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       const result = await work(client, first);
       if (!options.plain) {
         const last = options.lastWrite?.(client) ?? null;
-        const before = options.beforeCommit?.(client);
-        const commit = before ? `${before}; COMMIT` : 'COMMIT';
-        if (!last) await client.query(commit);
-        else if (pipelined(client)) await Promise.all([client.query(last), client.query(commit)]);
+        const after = options.afterCommit?.(client) ?? null;
+        const tell = (c: pg.PoolClient) => (after ? c.query(after).then(() => undefined, () => undefined) : undefined);
+        if (pipelined(client)) await Promise.all([last && client.query(last), client.query('COMMIT'), tell(client)]);
         else {
-          await client.query(last);
-          await client.query(commit);
+          if (last) await client.query(last);
+          await client.query('COMMIT');
+          await tell(client);
         }
       }
       client.release();
