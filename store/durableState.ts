@@ -169,8 +169,9 @@ export class DurableState {
     // rewrite whose directory sync failed, the rows of that commit, retried, are in the file
     // in place already: replayed on it, a row removed and put again would move last twice.
     if (data.changes && !this.#dirUnsynced && (this.#schema === 0 || this.#schema === SCHEMA_VERSION)) {
-      const journal = journalLines(data.changes, data, generation, auditCount, rows);
-      if (this.#journalEnd + journal.bytes <= Math.max(this.#stateBytes, JOURNAL_FLOOR)) return { kind: 'journal', ...journal, auditCount, rows };
+      // Serialized only as far as the journal may grow: a commit past that serializes its rows once, for the rewrite.
+      const journal = journalLines(data.changes, data, generation, auditCount, rows, Math.max(this.#stateBytes, JOURNAL_FLOOR) - this.#journalEnd);
+      if (journal) return { kind: 'journal', ...journal, auditCount, rows };
     }
     const image = captureState(data.tables, data.meta, generation + 1, auditCount);
     // (The rows journalLines serialized are let go: held for the whole rewrite, they were

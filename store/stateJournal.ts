@@ -48,8 +48,9 @@ export interface SerializedRow {
  * the audit rows it covers, with the whole meta if it changed. Canonical JSON, so the
  * same commit gives the same bytes. Encoded into LineBuffers: never one huge string.
  * Each row put also goes into `rows`, with where its JSON starts in these bytes, for a
- * rewrite that comes later.
- * @example journalLines({ rows: [{ table: 'jobs', id: 'job_1', removed: false }], meta: false }, data, 1, 12, []).bytes
+ * rewrite that comes later. Null, and nothing more serialized, once the lines pass
+ * `budget` bytes: a commit that large rewrites the state file instead.
+ * @example journalLines({ rows: [{ table: 'jobs', id: 'job_1', removed: false }], meta: false }, data, 1, 12, [], Infinity)?.bytes
  */
 export function journalLines(
   changes: RowChanges,
@@ -57,7 +58,8 @@ export function journalLines(
   generation: number,
   auditCount: number,
   rows: SerializedRow[],
-): { parts: Buffer[]; bytes: number; lines: number } {
+  budget: number,
+): { parts: Buffer[]; bytes: number; lines: number } | null {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
   const out = new LineBuffers();
   for (const { table, id, removed } of changes.rows) {
@@ -71,10 +73,11 @@ export function journalLines(
     const head = `{"op":"put",${key},"row":`;
     rows.push({ body: out.bytes + Buffer.byteLength(head), table, id, row });
     out.push(`${head}${json}}`);
+    if (out.bytes > budget) return null;
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';
   out.push(`{"op":"commit","generation":${generation},"auditCount":${auditCount}${meta}}`);
-  return { parts: out.finish(), bytes: out.bytes, lines: out.lines };
+  return out.bytes > budget ? null : { parts: out.finish(), bytes: out.bytes, lines: out.lines };
 }
 
 /**
