@@ -68,7 +68,7 @@ export async function assertWorkloadDone(db: TestDb, total: number, fingerprints
     FROM jobs j`)).rows.filter((r: { n: number }) => r.n !== 1);
   assert.equal(joined, [], 'each failure opened or joined exactly one incident');
 
-  const rows = (await db.admin(`SELECT seq, action, actor, entity_id, meta FROM audit_log ORDER BY seq`)).rows as AuditRow[];
+  const rows = (await db.admin(`SELECT seq::int AS seq, action, actor, entity_id, meta FROM audit_log ORDER BY seq`)).rows as AuditRow[];
   const groupOf = new Map(rows.filter((r) => r.action === 'incident.detected').map((r) => [r.entity_id, Number(String(r.meta.error).split(' ')[1])]));
   assert.equal(sequenceProblems(rows, (id) => EXPECTED[severityOf(groupOf.get(id)!)]), [], 'each step once, in order');
   // On failure the message carries the incidents' own audit rows (seq, id, action), to tell a real overlap from rows numbered out of commit order.
