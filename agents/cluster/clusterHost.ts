@@ -159,7 +159,10 @@ export class ClusterHost {
     const due = (r: IncidentRecord | undefined) => r?.state === 'retrying.attempting' && r.retries.length + 1 === attempt;
     // The incident and its job in one round trip (pipelined); the job is run only if the attempt is still due.
     const job = await this.read(async (sql) => {
-      const [incident, jobs] = await Promise.all([sql.query(rowQuery('incidents', incidentId)), sql.query(prepared(JOB_OF, [incidentId]))]);
+      const reads = [sql.query(rowQuery('incidents', incidentId)), sql.query(prepared(JOB_OF, [incidentId]))];
+      // Both answered before the connection can go back to the pool, even when one failed.
+      await Promise.allSettled(reads);
+      const [incident, jobs] = await Promise.all(reads);
       if (!due(incident.rows[0] ? fromColumns('incidents', incident.rows[0]) : undefined)) return null;
       return jobs.rows[0] ? fromColumns('jobs', jobs.rows[0]) : undefined;
     });
