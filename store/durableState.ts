@@ -3,6 +3,7 @@ import { open, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cutTail, openForWrite, renameOver, replaceFile, syncDir, writeTail } from './durableFs.js';
+import { ByteOffsets } from './byteOffsets.js';
 import { ChangedRows } from './changedRows.js';
 import { ColdRows, inJournal, isDone } from './coldRows.js';
 import { captureState, encodeState } from './stateFile.js';
@@ -292,8 +293,9 @@ export class DurableState {
         const json = journal && at >= 0 ? await journal.body(at) : typeof row === 'number' && this.cold ? this.cold.bytes(row) : null;
         return json && Buffer.concat([Buffer.from(`${JSON.stringify(id)}:`), json]);
       };
-      // Table, row and offset of each row to keep on disk only, three numbers a row.
-      const spots: number[] = [];
+      // Table, row and offset of each row to keep on disk only, three numbers a row (in
+      // typed chunks: an array of them grew by copies, for most of the state file's rows).
+      const spots = new ByteOffsets();
       const index = INDEX_SUPPORTED ? new StateIndexBuilder() : null;
       // The rows the last fold kept in the state file have their glance in the index it wrote.
       const previous = index && this.#written ? await ownIndex(this.#files.stateIndex, this.#written) : null;
@@ -301,7 +303,11 @@ export class DurableState {
         const { name, ids, rows: objects } = image.tables[t];
         const row = objects[k];
         const done = typeof row === 'number' || isDone(name, row);
-        if (done) spots.push(t, k, at);
+        if (done) {
+          spots.push(t);
+          spots.push(k);
+          spots.push(at);
+        }
         // A row kept on disk only has its glance in the last fold's index, or is parsed for it
         // (one kept in the journal since: holding its glance in memory until the next fold
         // grew with the run, as folds come rarer while the state file grows).
@@ -335,14 +341,14 @@ export class DurableState {
    * The new state file is in place: reads go to it, and each row in `spots` that is still
    * what the image held (the same object, or the same place on disk) is kept there only.
    */
-  #place(image: StateImage, spots: number[]): void {
+  #place(image: StateImage, spots: ByteOffsets): void {
     if (!this.cold) return;
     this.cold.moved();
     const tables = this.#tables();
     for (let i = 0; i < spots.length; i += 3) {
-      const { name, ids, rows } = image.tables[spots[i]];
-      const [k, live] = [spots[i + 1], tables[name]];
-      if (live && Object.hasOwn(live, ids[k]) && live[ids[k]] === rows[k]) live[ids[k]] = spots[i + 2];
+      const { name, ids, rows } = image.tables[spots.at(i)];
+      const [k, live] = [spots.at(i + 1), tables[name]];
+      if (live && Object.hasOwn(live, ids[k]) && live[ids[k]] === rows[k]) live[ids[k]] = spots.at(i + 2);
     }
   }
 
