@@ -199,9 +199,17 @@ index('a writer appending part after part answers as a full rebuild, its values 
   }
   assert.is(await indexedRows(file, rows.length), 11 * PART_ROWS);
   sameAnswers(store, rows);
-  for (const id of ['inc_7', `job_${rows.length - 3}`, 'job_12']) {
-    assert.equal(store.queryAudit({ entityId: id }).rows.map((e) => e.id), rows.filter((e) => e.entityId === id).map((e) => e.id), id);
-  }
+  const byEntity = (all: AuditEntry[]) => {
+    for (const id of ['inc_7', `job_${rows.length - 3}`, 'job_12']) {
+      assert.equal(store.queryAudit({ entityId: id }).rows.map((e) => e.id), all.filter((e) => e.entityId === id).map((e) => e.id), id);
+    }
+  };
+  byEntity(rows);
+  // Rows appended after the first queries laid out each value's rows are found too.
+  const more = Array.from({ length: 500 }, (_, i) => row(rows.length + i, r, 'more'));
+  for (const entry of more) store.appendAudit(entry);
+  sameAnswers(store, [...rows, ...more]);
+  byEntity([...rows, ...more]);
   await store.close();
 });
 
