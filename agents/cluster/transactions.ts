@@ -56,6 +56,13 @@ export interface TransactionOptions {
 }
 
 /**
+ * For the transaction's last write: a prepared statement's generic plan, made once, instead
+ * of a plan for each execution's values (PostgreSQL's choice for the cluster's write
+ * statements, about a quarter of a millisecond of server CPU each). Until the COMMIT.
+ */
+const GENERIC = 'SET LOCAL plan_cache_mode = force_generic_plan';
+
+/**
  * Runs `work` in one transaction and commits it, or retries it whole. A commit whose
  * answer was lost may have landed: `work` must be idempotent (the cluster's events carry
  * idempotency keys), so running it again is then a no-op. Backoff doubles from 50 ms to
@@ -86,8 +93,11 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
         const last = options.lastWrite?.(client) ?? null;
         const after = options.afterCommit?.(client) ?? null;
         const tell = (c: pg.PoolClient) => (after ? c.query(after).then(() => undefined, () => undefined) : undefined);
-        if (pipelined(client)) await Promise.all([last && client.query(last), client.query('COMMIT'), tell(client)]);
+        // The last write is planned once per connection (its plan does not depend on its values), not at every event.
+        const generic = last && client.query(GENERIC);
+        if (pipelined(client)) await Promise.all([generic, last && client.query(last), client.query('COMMIT'), tell(client)]);
         else {
+          await generic;
           if (last) await client.query(last);
           await client.query('COMMIT');
           await tell(client);
