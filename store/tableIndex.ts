@@ -18,7 +18,7 @@ interface FieldIndex {
 
 /**
  * Indexes for one table: the insertion order of its rows, and equality indexes on
- * top-level fields, each built the first time `list` filters on that field and kept up
+ * top-level fields, each built the first time a listing filters on that field and kept up
  * to date afterwards (so `incidents` by status/agent/fingerprint, `jobs` by agent... cost
  * nothing until asked for, and one scan when first asked). Compact: each row has a number
  * (its place in insertion order; a row put again after a remove gets a new one), a field
@@ -77,25 +77,14 @@ export class TableIndex {
   }
 
   /**
-   * Rows in insertion order whose top-level fields equal `where`'s (undefined values
-   * are ignored; objects and arrays compare by value); `last`: only the last that many.
-   * A table may hold a number in place of a row kept on disk only (see ColdRows): `read`
-   * gives the row of an id either way. Such a row is checked against the indexes, not
-   * read, so a listing reads back only the rows it returns; `peek` gives one field of a
-   * row, which an index built on first use takes (a reader has the fields it filters on
-   * without reading its rows back: see GLANCED).
+   * The ids of the rows, in insertion order, whose top-level fields equal `where`'s
+   * (undefined values are ignored; objects and arrays compare by value); `last`: only the
+   * last that many. A table may hold a number in place of a row kept on disk only (see
+   * ColdRows): `read` gives the row of an id either way. Such a row is checked against the
+   * indexes, not read, so a listing reads back only the rows the indexes cannot check;
+   * `peek` gives one field of a row, which an index built on first use takes (a reader has
+   * the fields it filters on without reading its rows back: see GLANCED).
    */
-  list<R>(
-    rows: Record<string, R | number>,
-    where: object = {},
-    last?: number,
-    read: (id: string) => R = (id) => rows[id] as R,
-    peek: (id: string, field: string) => unknown = (id, field) => (read(id) as Row)[field],
-  ): R[] {
-    return this.ids(rows, where, last, read, peek).map(read);
-  }
-
-  /** The ids of the rows `list` returns, in its order, reading back only the rows the indexes cannot check. */
   ids<R>(
     rows: Record<string, R | number>,
     where: object = {},
