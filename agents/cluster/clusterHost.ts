@@ -55,9 +55,10 @@ export class ClusterHost {
 
   /**
    * Runs `work` in a transaction (retried whole on a lost connection), sends what its steps
-   * left in the transaction's batch with the COMMIT, then publishes what it committed. With `incidentId`, the transaction begins by locking and reading that incident's
-   * row, in the same round trip as its BEGIN; `work` gets the record (undefined: no such row).
-   * `also`: statements (values inlined) sent in that round trip too, after the lock; `work`
+   * left in the transaction's batch with the COMMIT, then publishes what it committed. With
+   * `incidentId`, the transaction begins by locking and reading that incident's row, in the
+   * same round trip as its BEGIN; `work` gets the record (undefined: no such row).
+   * `also`: statements (prepared) sent in that round trip too, after the lock; `work`
    * gets their results.
    */
   async tx(work: (sql: Sql, record: IncidentRecord | undefined, also: pg.QueryResult[]) => Promise<Committed[] | Committed | null>, incidentId?: string, also: readonly pg.QueryConfig[] = []): Promise<void> {
@@ -65,8 +66,8 @@ export class ClusterHost {
     const done = await transaction(this.pool, async (sql, first) => {
       track(sql);
       const locked = incidentId !== undefined ? first.shift()!.rows[0] : undefined;
+      // What the steps leave in the batch goes with the COMMIT (`lastWrite`: one round trip, the responders' rows a step locked held for that one).
       return work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
-      // What the steps left in the batch is sent with the COMMIT (one round trip: the responders' rows a step locked are held for that one).
     }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, lastWrite: (sql) => batchOf(sql).take(sql), afterCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
     for (const c of [done].flat()) {
       if (!c) continue;
