@@ -106,6 +106,20 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     const parts = await import('./clusterParts.js');
     // Pipelined: a transaction's last write goes with its COMMIT (transaction's lastWrite).
     const pool = parts.createPool(target, settings.poolSize ?? 8, true);
+    // The server dropping a connection is a lost connection even when no statement was on it
+    // (idle clients at a restart: the next transaction just gets a new one); a connection
+    // made after that is the restored one.
+    let dropped = false;
+    pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        if (dropped || stopped) return;
+        dropped = true;
+        onConnection('lost', error.message);
+      });
+      if (!dropped) return;
+      dropped = false;
+      onConnection('restored');
+    });
     const queue = new parts.BossQueue({
       schema: `${target.schema}_boss`,
       expireInSeconds: settings.expireInSeconds ?? 30,
