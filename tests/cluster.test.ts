@@ -34,6 +34,9 @@ test('every incident reaches its end, each step once and in order, nothing commi
   const victim = procs[1];
   void submitSlowly(victim, shares[1]);
   await victim.waitFor(() => victim.messages.filter((m) => m.ev === 'queued').length >= 100, 60_000);
+  // Killed in the middle of a job's run: it holds at least that item (taken, never completed).
+  victim.send({ cmd: 'hold' });
+  await victim.waitFor((m) => m.ev === 'running', 60_000);
   victim.proc.kill('SIGKILL');
   // The replacement submits what b had not reported committed (the same ids: a no-op for any b did commit).
   const byVictim = reportedJobs([victim]);

@@ -7,8 +7,9 @@
  *   fork('tests/helpers/clusterChild.ts', [url, name], { execArgv: ['--import', 'tsx'] })
  *
  * Parent → child: {cmd:'submit', jobs:[{id, agent, workflow, message, impact}]}, {cmd:'decide',
- * id, answer}, {cmd:'stop'}. Child → parent: {ev:'ready'}, {ev:'queued', jobId} once the job
- * is committed, {ev:'decided', id, ok, error}, {ev:'connection', status}, {ev:'stopped'}.
+ * id, answer}, {cmd:'hold'} (job runs from then on never end), {cmd:'stop'}. Child → parent:
+ * {ev:'ready'}, {ev:'queued', jobId} once the job is committed, {ev:'decided', id, ok, error},
+ * {ev:'connection', status}, {ev:'running'} (a held run began), {ev:'stopped'}.
  */
 import { createIncidentEngine } from '../../agents/engine.js';
 import type { ImpactAssessment } from '../../machines/types.js';
@@ -21,10 +22,20 @@ const send = (message: Record<string, unknown>) => { if (process.connected) proc
 // keep the test run's output pipe open and hold the database.
 process.on('disconnect', () => process.exit(0));
 const store = await openStore(url, { shared: true });
+let hold = false;
 const engine = createIncidentEngine({
   store,
   config: { RETRY_DELAYS_MS: [0, 100, 200] },
-  jobs: { fail: ({ input }) => { throw new Error((input as { message: string }).message); } },
+  jobs: {
+    fail: async ({ input }) => {
+      // Told to hold: a run that never ends, so the process surely holds a taken item when killed.
+      if (hold) {
+        send({ ev: 'running' });
+        await new Promise(() => {});
+      }
+      throw new Error((input as { message: string }).message);
+    },
+  },
   responders: { cheryl: { capacity: 3, ack: 20 }, petra: { capacity: 2, ack: 20 }, atlas: { capacity: 2, ack: 20 } },
   onFix: (incident, owner) => void (engine.resolve(incident.id, { by: owner }) as Promise<void>).catch(() => undefined),
   cluster: { expireInSeconds: 3, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 2, poolSize: 6 },
@@ -45,6 +56,8 @@ process.on('message', (msg: { cmd: string; jobs?: Job[]; id?: string; answer?: '
       () => send({ ev: 'decided', id: msg.id, ok: true }),
       (error: Error) => send({ ev: 'decided', id: msg.id, ok: false, error: `${error.name}: ${error.message}` }),
     );
+  } else if (msg.cmd === 'hold') {
+    hold = true;
   } else if (msg.cmd === 'stop') {
     void engine.stop().then(() => store.close()).then(() => {
       send({ ev: 'stopped' });
