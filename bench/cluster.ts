@@ -14,24 +14,26 @@
  * runs it alone; importing it runs nothing. Databases are named `<prefix>cluster_…`, the
  * prefix from BENCH_DB_PREFIX (default `bench_`); the server from INCIDENT_FLOW_TEST_PG.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { BossQueue, QUEUE } from '../agents/cluster/bossQueue.js';
-import type { AuditEntry, IncidentRecord } from '../machines/types.js';
+import { BossQueue } from '../agents/cluster/bossQueue.js';
 import { percentile } from '../reports/stats.js';
 import { openStore } from '../store/index.js';
 import { parseTarget } from '../store/postgres/connection.js';
-import { appendAuditRows, readRows, upsertRows } from '../store/postgres/writeRows.js';
+import { readRows } from '../store/postgres/writeRows.js';
 import { startEngineProcess, type EngineProcess } from '../tests/helpers/clusterProcs.js';
 import { createTestDatabase } from '../tests/helpers/pgDatabase.js';
 import type { TxLog } from './clusterChild.js';
+import type { TemplateTx } from './clusterFloor.js';
 import { median } from './measure.js';
 
 const CHILD = fileURLToPath(new URL('./clusterChild.ts', import.meta.url));
+const FLOOR_CHILD = fileURLToPath(new URL('./clusterFloorChild.ts', import.meta.url));
 const PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench_';
-/** The engine's default pool (ClusterSettings.poolSize): the floor writes through as many connections. */
+/** The engine's default pool (ClusterSettings.poolSize): each floor process writes through as many connections (clusterFloorChild.ts). */
 const POOL = 8;
 /**
  * Lifecycles each process (an engine process, the floor's) runs before it is measured, left
@@ -72,11 +74,14 @@ export interface ClusterBench {
   /** What one lifecycle writes in the floor: audit rows, records, deadline jobs, transactions. */
   template: { audit: number; records: number; deadlines: number; txs: number; work: number };
   floor: Side;
+  /** The floor in two processes: what a second process can add to this work on this machine. */
+  floorTwo: Side;
   one: Side;
   two: Side;
-  /** Round by round, then the median: 1 process ÷ floor, 2 processes ÷ 1 process (lifecycles per second). */
+  /** Round by round, then the median: 1 process ÷ floor, 2 processes ÷ 1 process, the floor's 2 processes ÷ its 1 (lifecycles per second). */
   oneOverFloor: number;
   twoOverOne: number;
+  floorTwoOverOne: number;
   /** The machine's 1-minute load average before and after (others' work counts in wall time). */
   load: [number, number];
 }
@@ -158,13 +163,6 @@ async function engineRun(n: number, procs: number, record = false): Promise<Run 
   }
 }
 
-/** One lifecycle's transactions as the engine committed them: the audit rows, records and deadline jobs of each. */
-interface TemplateTx {
-  audit: AuditEntry[];
-  records: IncidentRecord[];
-  deadlines: TxLog['jobs'];
-}
-
 /** The transactions of the first incident of a recorded run, with its audit rows read back in commit order. */
 async function templateOf(db: Db, log: readonly TxLog[]): Promise<{ txs: TemplateTx[]; work: number }> {
   const incident = log.flatMap((tx) => tx.records).find((r) => r.status === 'closed');
@@ -185,77 +183,45 @@ async function templateOf(db: Db, log: readonly TxLog[]): Promise<{ txs: Templat
   }
 }
 
-/** Lifecycle `i`'s copy of the template: its own incident, job, audit and fingerprint ids. */
-function lifecycleCopy(template: readonly TemplateTx[], i: number): TemplateTx[] {
-  const { id, jobId } = template.flatMap((tx) => tx.records)[0];
-  const rename = (s: string) => s.replaceAll(id, `${id}_${i}`).replaceAll(String(jobId), `${jobId}_${i}`);
-  return template.map((tx) => ({
-    audit: tx.audit.map((row) => ({ ...row, id: `${row.id}_${i}`, entityId: rename(row.entityId) })),
-    records: tx.records.map((r) => ({ ...r, id: rename(r.id), fingerprint: `${r.fingerprint}_${i}`, jobId: r.jobId && rename(r.jobId) })),
-    deadlines: tx.deadlines.map((j) => ({ ...j, data: JSON.parse(rename(JSON.stringify(j.data))) })),
-  }));
-}
-
 /**
- * The floor: the template's transactions for `n` lifecycles, written by plain `pg` through a
- * pool of 8 connections (the engine's default) in one process, each lifecycle's transactions
- * one after another, the lifecycles all at once. Each transaction inserts the audit rows
- * (the store's `INSERT … unnest` of audit_log), upserts the incident record with its
- * snapshot (twice, one statement each, where the engine's transaction applied a step and
- * the duty or review that followed it) and inserts the deadline jobs into pg-boss's job table. No reads, no locks, no
- * transitions, no queue work. `WARM_UP` lifecycles go first, untimed, as in each engine process.
+ * The floor: the template's transactions for `n` lifecycles written by plain `pg` in `procs`
+ * processes (bench/clusterFloorChild.ts: each a pool of 8 connections, the engine's default,
+ * and `WARM_UP` untimed lifecycles of its own first, as each engine process), the
+ * lifecycles split between them as the engine's jobs are, each lifecycle's transactions one
+ * after another, the lifecycles all at once. No reads, no locks, no transitions, no queue
+ * work (see clusterFloor.ts). Its two-process run shows what a second process adds to
+ * the plain writes on this machine, where the server and the clients share the cores.
  */
-async function floorRun(n: number, template: readonly TemplateTx[]): Promise<Run> {
-  const db = await freshDatabase('floor');
+async function floorRun(n: number, template: readonly TemplateTx[], procs = 1): Promise<Run> {
+  const db = await freshDatabase(`floor${procs}p`);
+  const dir = mkdtempSync(join(tmpdir(), 'if-bench-floor-'));
+  const children: EngineProcess[] = [];
   try {
     await (await openStore(db.url)).close();
     const target = parseTarget(db.url);
-    const boss = `${target.schema}_boss`;
     // pg-boss's schema and queue, as an engine process creates them (not timed).
     const setup = quietPool(new pg.Pool({ connectionString: target.connectionString, max: 2 }));
     try {
-      const queue = new BossQueue({ schema: boss, expireInSeconds: 30, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 0 }, { executeSql: (text, values) => setup.query(text, values) }, (error) => { throw error; });
+      const queue = new BossQueue({ schema: `${target.schema}_boss`, expireInSeconds: 30, pollingIntervalSeconds: 0.5, batchSize: 20, workers: 0 }, { executeSql: (text, values) => setup.query(text, values) }, (error) => { throw error; });
       await queue.start((error) => { throw error; });
       await queue.stop();
     } finally {
       await setup.end();
     }
-
-    const copies = Array.from({ length: n }, (_, i) => lifecycleCopy(template, i));
-    // Its warm-up: lifecycles of its own (numbered after the measured ones), through the same pool, untimed.
-    const warm = Array.from({ length: WARM_UP }, (_, i) => lifecycleCopy(template, n + i));
-    const pool = quietPool(new pg.Pool({ connectionString: target.connectionString, max: POOL, options: `-c search_path=${target.schema},public` }));
-    const insertJobs = `INSERT INTO ${boss}.job (name, data, start_after, expire_in, retry_limit, retry_delay, policy)
-      SELECT $1, u.d, COALESCE(u.s, now()), interval '30 seconds', 1000, 1, 'standard' FROM unnest($2::jsonb[], $3::timestamptz[]) AS u(d, s)`;
-    const lifecycles = (all: TemplateTx[][]) => Promise.all(all.map(async (txs) => {
-      for (const tx of txs) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          if (tx.audit.length > 0) await appendAuditRows(client, tx.audit);
-          // One statement per record, in order, as the engine wrote them (a step and the duty or review that followed it, in one transaction).
-          for (const record of tx.records) await upsertRows(client, 'incidents', [record]);
-          if (tx.deadlines.length > 0) await client.query(insertJobs, [QUEUE, tx.deadlines.map((j) => JSON.stringify(j.data)), tx.deadlines.map((j) => j.startAfter ?? null)]);
-          await client.query('COMMIT');
-        } finally {
-          client.release();
-        }
-      }
-    }));
-    try {
-      await lifecycles(warm);
-      const before = await serverCpu(db);
-      const cpu = process.cpuUsage();
-      const started = performance.now();
-      await lifecycles(copies);
-      const wallMs = performance.now() - started;
-      const used = process.cpuUsage(cpu);
-      const serverMs = cpuSince(before, await serverCpu(db));
-      return { wallMs, rate: n / (wallMs / 1000), clientCpuMs: (used.user + used.system) / 1000 / n, serverCpuMs: serverMs === null ? null : serverMs / n, txs: template.length, latencies: [] };
-    } finally {
-      await pool.end();
-    }
+    const file = join(dir, 'template.json');
+    writeFileSync(file, JSON.stringify(template));
+    children.push(...(await Promise.all(Array.from({ length: procs }, (_, k) => startEngineProcess(db.url, `f${k}`, FLOOR_CHILD, [file, String(k), String(procs), String(n), String(WARM_UP)])))));
+    const before = await serverCpu(db);
+    const started = performance.now();
+    const done = children.map((child) => child.waitFor((m) => m.ev === 'done', 600_000));
+    children.forEach((child) => child.send({ cmd: 'submit' }));
+    const cpuMs = (await Promise.all(done)).reduce((sum, m) => sum + Number(m.cpuMs), 0);
+    const wallMs = performance.now() - started;
+    const serverMs = cpuSince(before, await serverCpu(db));
+    return { wallMs, rate: n / (wallMs / 1000), clientCpuMs: cpuMs / n, serverCpuMs: serverMs === null ? null : serverMs / n, txs: template.length, latencies: [] };
   } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    rmSync(dir, { recursive: true, force: true });
     await db.drop();
   }
 }
@@ -281,7 +247,8 @@ function sideOf(runs: readonly Run[]): Side {
 
 /**
  * Records one lifecycle's transactions (a 1-process run of 20, which also warms the server),
- * then `runs` rounds of floor, 1 process and 2 processes, `n` lifecycles each.
+ * then `runs` rounds of the floor, 1 engine process, 2 engine processes and the floor in 2
+ * processes, `n` lifecycles each.
  * @example const b = await clusterRace(300, 3);
  */
 export async function clusterRace(n: number, runs: number, log: (line: string) => void = () => undefined): Promise<ClusterBench> {
@@ -293,39 +260,43 @@ export async function clusterRace(n: number, runs: number, log: (line: string) =
   } finally {
     await recorded.db!.drop();
   }
-  const results: Record<'floor' | 'one' | 'two', Run[]> = { floor: [], one: [], two: [] };
+  const results: Record<'floor' | 'one' | 'two' | 'floorTwo', Run[]> = { floor: [], one: [], two: [], floorTwo: [] };
   for (let r = 0; r < runs; r++) {
     results.floor.push(await floorRun(n, template.txs));
     results.one.push(await engineRun(n, 1));
     results.two.push(await engineRun(n, 2));
-    log(`   round ${r + 1}: floor ${results.floor[r].rate.toFixed(1)}/s · 1 process ${results.one[r].rate.toFixed(1)}/s · 2 processes ${results.two[r].rate.toFixed(1)}/s`);
+    results.floorTwo.push(await floorRun(n, template.txs, 2));
+    log(`   round ${r + 1}: floor ${results.floor[r].rate.toFixed(1)}/s · 1 process ${results.one[r].rate.toFixed(1)}/s · 2 processes ${results.two[r].rate.toFixed(1)}/s · floor in 2 processes ${results.floorTwo[r].rate.toFixed(1)}/s`);
   }
   const sum = (f: (tx: TemplateTx) => number) => template.txs.reduce((s, tx) => s + f(tx), 0);
   return {
     n, runs,
     template: { audit: sum((tx) => tx.audit.length), records: sum((tx) => tx.records.length), deadlines: sum((tx) => tx.deadlines.length), txs: template.txs.length, work: template.work },
-    floor: sideOf(results.floor), one: sideOf(results.one), two: sideOf(results.two),
+    floor: sideOf(results.floor), floorTwo: sideOf(results.floorTwo), one: sideOf(results.one), two: sideOf(results.two),
     oneOverFloor: median(results.one.map((x, k) => x.rate / results.floor[k].rate)),
     twoOverOne: median(results.two.map((x, k) => x.rate / results.one[k].rate)),
+    floorTwoOverOne: median(results.floorTwo.map((x, k) => x.rate / results.floor[k].rate)),
     load: [loadBefore, loadavg()[0]],
   };
 }
 
-/** The section's lines: what each side does, its figures, both ratios against their targets. */
+/** The section's lines: what each side does, its figures, both ratios against their targets, and the floor's own two-process ratio beside the second. */
 export function clusterLines(b: ClusterBench): string[] {
   const t = b.template;
   const ms = (x: number | null, d = 1) => (x === null ? '—' : `${x.toFixed(d)} ms`);
   const side = (s: Side) => `${s.rate.toFixed(1).padStart(6)} lifecycles/s (${(s.wallMs / 1000).toFixed(1)} s) · per lifecycle: ${s.txs.toFixed(1)} transactions, ${ms(s.clientCpuMs)} client CPU, ${ms(s.serverCpuMs)} server CPU`;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   return [
-    `   floor        — plain pg, one process, a pool of ${POOL}: per lifecycle ${t.txs} transactions writing ${t.audit} audit rows, ${t.records} incident records (with snapshot) and ${t.deadlines} deadline jobs (pg-boss job rows), as the engine's own transactions did; nothing read, locked or run`,
+    `   floor        — plain pg, one process (a child process, like the engine's), a pool of ${POOL}: per lifecycle ${t.txs} transactions writing ${t.audit} audit rows, ${t.records} incident records (with snapshot) and ${t.deadlines} deadline jobs (pg-boss job rows), as the engine's own transactions did; nothing read, locked or run`,
     `   1 process    — createIncidentEngine over openStore(url, { shared: true }), default cluster settings: besides those rows, per lifecycle the submitted job's queued item and ${t.work} more (its retry attempts, the owner's fix) fetched and completed through pg-boss, the job row, idempotency keys, deadline rows, responder rows (locked), row locks, reads, XState transitions`,
     `   2 processes  — the same engine in two processes on the same database, the jobs split between them`,
+    `   floor in 2   — the floor in two processes, a pool of ${POOL} each, the lifecycles split between them: what a second process adds to the least of this work on this machine`,
     `   floor:       ${side(b.floor)}`,
     `   1 process:   ${side(b.one)} · per-event latency p50 ${ms(b.one.p50)}, p99 ${ms(b.one.p99)}`,
     `   2 processes: ${side(b.two)} · per-event latency p50 ${ms(b.two.p50)}, p99 ${ms(b.two.p99)}`,
+    `   floor in 2:  ${side(b.floorTwo)}`,
     `   1 process ÷ floor (lifecycles/s): ${b.oneOverFloor.toFixed(2)} (target ≥ 0.5: ${verdict(b.oneOverFloor >= 0.5)})`,
-    `   2 processes ÷ 1 process (lifecycles/s): ${b.twoOverOne.toFixed(2)} (target ≥ 1.5: ${verdict(b.twoOverOne >= 1.5)})`,
+    `   2 processes ÷ 1 process (lifecycles/s): ${b.twoOverOne.toFixed(2)} (target ≥ 1.5: ${verdict(b.twoOverOne >= 1.5)}); the floor's own: ${b.floorTwoOverOne.toFixed(2)} (what a second process adds to the plain writes here, where the clients and the server share the cores)`,
     `   machine: ${availableParallelism()} cores, 1-minute load average ${b.load[0].toFixed(1)} before and ${b.load[1].toFixed(1)} after (the server's and others' work share the cores)`,
   ];
 }
