@@ -65,6 +65,9 @@ export function checkClusterSettings(settings: unknown): asserts settings is Clu
 }
 
 
+/** How old a responder's pending event must be before the sweep applies it (its poster applies it at once, unless it died). */
+const STRAY_AFTER_SECONDS = 3;
+
 /** A cluster engine: `ready` resolves once the queue is up and this process takes work; `pendingDecisionsNow()` asks the database. */
 export type ClusterEngine = IncidentEngine;
 
@@ -135,6 +138,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       onFix: options.onFix,
       ...retry,
       onJobSettled: (jobId, status) => settle(jobId, status),
+      track: (work) => inFlight.track(work),
     });
     const tx = <R>(work: (sql: pg.PoolClient) => Promise<R>) => parts.transaction(pool, work, retry);
     await queue.start((error) => rt.emit({ type: 'connection', status: 'lost', error: error.message }));
@@ -179,6 +183,13 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       .catch(() => undefined);
   }, 250);
   poll.unref();
+
+  // Responder events a killed process posted and never applied (or whose apply failed): applied here after a few seconds.
+  const sweep = setInterval(() => {
+    if (stopped) return;
+    void inFlight.track(started.then(({ host }) => host.mailbox.sweep(STRAY_AFTER_SECONDS))).catch(() => undefined);
+  }, 1000);
+  sweep.unref();
 
   return {
     ready,
@@ -251,6 +262,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     stop() {
       stopped = true;
       clearInterval(poll);
+      clearInterval(sweep);
       // Once: a second stop() waits for the first (the pool cannot be ended twice). pg-boss first (it
       // takes no more items and waits for those taken, failing them back to the queue past its
       // timeout), then whatever is still under way on the pool (a step outliving that timeout,

@@ -19,6 +19,7 @@ import { joinedJobsQuery } from './dutySeeds.js';
 import { dutyStep, followUp, reviewStep, type ApplyTo } from './followUps.js';
 import { openIncident, snapshotOf, stepIncident } from './incidentStep.js';
 import { announcement, batchOf, getRow, listRows, putRows, rowQuery, track, type Reader, type Sql } from './pgRows.js';
+import { ResponderMailbox } from './responderMailbox.js';
 import { transaction, type ConnectionListener } from './transactions.js';
 import { prepared } from '../../store/postgres/connection.js';
 
@@ -35,6 +36,8 @@ export interface HostOptions {
   /** How long a transaction is tried again while the server is away (ClusterSettings.retryForSeconds). */
   giveUpAfterMs: number;
   onJobSettled: (jobId: string, status: 'succeeded' | 'failed') => void;
+  /** Counts work started after a commit (applying the responders' mailboxes) as under way until it settles (stop() waits for it). */
+  track<T>(work: Promise<T>): Promise<T>;
 }
 
 /**
@@ -44,11 +47,16 @@ export interface HostOptions {
  * work queue (pg-boss) hands each item to one of them, and again to another if it dies.
  */
 export class ClusterHost {
+  /** Cheryl's, Petra's and Atlas's mailboxes: the steps' responder events, applied after their commits. */
+  readonly mailbox: ResponderMailbox;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly cx: ClusterContext,
     private readonly opts: HostOptions,
-  ) {}
+  ) {
+    this.mailbox = new ResponderMailbox({ tx: (work, id, also) => this.tx(work, id, also), read: (work) => this.read(work), track: opts.track }, cx);
+  }
 
   /** `applyTo`, for the steps that follow a step (followUps.ts). */
   private readonly apply: ApplyTo = (sql, record, event, joined) => this.applyTo(sql, record, event, joined);
@@ -74,10 +82,12 @@ export class ClusterHost {
       for (const event of c.events) this.cx.rt.emit(event);
     }
     this.cx.queue.wake();
+    // The responders' events committed: applied now (not awaited: the item that carried the step is done).
+    for (const responder of new Set([done].flat().flatMap((c) => c?.responders ?? []))) this.mailbox.wake(responder);
   }
 
   /** Reads outside any transaction (each statement sees what was committed when it ran), retried on a lost connection. */
-  private read<R>(work: (sql: Reader) => Promise<R>): Promise<R> {
+  read<R>(work: (sql: Reader) => Promise<R>): Promise<R> {
     return transaction(this.pool, work, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, plain: true });
   }
 
@@ -122,9 +132,14 @@ export class ClusterHost {
     await this.tx(async (sql, record, [deleted, joined]) => {
       const { rows } = deleted;
       if (!record || rows.length === 0) return null;
-      // An acknowledgement changes no responder row, so it locks none: the deadline that brings it
-      // exists only once the assignment committed (see commitStep). Its duty follows (joined: the duty's first read).
-      if (responder) return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, joined.rows.map((row) => fromColumns('jobs', row)));
+      // An acknowledgement changes no responder row, so it locks none: the deadline that brings it is armed by the
+      // responder's mailbox once the assignment committed (responderMailbox.ts). Its duty follows (joined: the duty's first read).
+      if (responder) {
+        // Released since it was armed (the release waits in the responder's mailbox, where it would have disarmed this), the
+        // incident gone on to another stage: stale, as a disarmed deadline is (the next responder's stage would take it for its own).
+        if (record.state !== `${STAGE[responder]}.queued`) return null;
+        return this.applyTo(sql, record, { type: 'responder.ack', at: this.cx.rt.clock.now(), responder }, joined.rows.map((row) => fromColumns('jobs', row)));
+      }
       return this.applyTo(sql, record, rows[0].event as IncidentEvent);
     }, incidentId, responder ? [fire, joinedJobsQuery(incidentId)] : [fire]);
   }
@@ -302,7 +317,7 @@ export class ClusterHost {
 /** A step's events after its job's `job.failed` entry: subscribers hear of the failure first, as in one process. */
 function withJobFailed(failed: AuditEntry | null, step: Committed | null): Committed | null {
   if (!failed) return step;
-  return { events: [{ type: 'audit', entry: failed }, ...(step?.events ?? [])] };
+  return { ...step, events: [{ type: 'audit', entry: failed }, ...(step?.events ?? [])] };
 }
 
 /**

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { responderMachine, type ResponderContext } from '../../machines/responderMachine.js';
 import type { ArmParams } from '../../machines/incidentContext.js';
-import type { AuditEntry, DecisionRecord, IncidentRecord, NotificationRecord, Responder, ResponderRecord } from '../../machines/types.js';
+import type { AuditEntry, DecisionRecord, IncidentRecord, NotificationRecord, Responder } from '../../machines/types.js';
 import { auditEntry, isoAt, type Runtime } from '../runtime.js';
 import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork, WorkItem } from './bossQueue.js';
+import { DeadlineChanges } from './deadlineChanges.js';
 import type { Step } from './incidentStep.js';
-import { pureTransition } from './pureTransition.js';
 import { batchOf, getRow, type Sql, type WriteBatch } from './pgRows.js';
+import { post } from './responderMailbox.js';
 import type pg from 'pg';
 import { prepared } from '../../store/postgres/connection.js';
 import { fromColumns, type ColumnValues } from '../../store/postgres/rows.js';
@@ -22,9 +22,11 @@ export interface ClusterContext {
   channel: string;
 }
 
-/** Done once the transaction committed: tell subscribers, wake the workers. */
+/** Done once the transaction committed: tell subscribers, wake the workers, apply the responders' mailboxes. */
 export interface Committed {
   events: EngineEvent[];
+  /** The responders the steps posted events to (responderMailbox.ts). */
+  responders?: Responder[];
 }
 
 export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coordinated', atlas: 'executive' };
@@ -33,19 +35,17 @@ export const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coo
  * Writes one incident step in the caller's transaction, with the incident row already
  * locked: the record and snapshot, the deadlines armed and disarmed (rows plus pg-boss
  * jobs), notifications, the decision settled, the mitigation lifted, the queued work the
- * step asked for (a retry attempt, the owner's fix), the responders' rows and the audit
- * rows. What it reads comes first (the decision, what the mitigation paused), then the
- * responder rows are locked in a fixed order (after the agents and workflows a duty wrote),
- * and last everything is written in one statement (a WriteBatch), left in the transaction's
- * batch: sent with the COMMIT, in one round trip (ClusterHost.tx), or before the reads of a
- * duty or review that follows the step (followUp). So a responder's assignments and
- * releases, and the audit rows written meanwhile, are in one order per responder; and the
- * rows of Cheryl, Petra and Atlas, which every incident's step that assigns or releases them
- * waits for, are held for one round trip (that statement and the commit, pipelined) unless
- * a review follows (a resolve's). An acknowledgement takes no responder lock: it changes no responder row, and the
- * deadline that brings it is a job of the step that assigned the incident, taken only once
- * that step committed, so its audit row comes after the assignment's (and after the release
- * that freed the slot) whatever else commits meanwhile.
+ * step asked for (a retry attempt, the owner's fix), the events it sends the responders
+ * (posted to their mailboxes: responderMailbox.ts) and the audit rows. What it reads comes
+ * first (the decision, what the mitigation paused), and last everything is written in one
+ * statement (a WriteBatch), left in the transaction's batch: sent with the COMMIT, in one
+ * round trip (ClusterHost.tx), or before the reads of a duty or review that follows the
+ * step (followUp). It locks no responder's row: every incident's step assigns or releases
+ * one of the same three responders, and waiting for their rows serialised the cluster. The
+ * responder machine applies the events once the step committed, in the transaction that
+ * takes the responder's row; the acknowledgement's deadline is armed there, so an
+ * acknowledgement's audit row comes after the assignment's (and after the release that
+ * freed the slot) whatever else commits meanwhile.
  */
 export async function commitStep(sql: Sql, cx: ClusterContext, previous: IncidentRecord | null, step: Step): Promise<Committed> {
   const { rt } = cx;
@@ -54,8 +54,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   const now = rt.clock.now();
   const work: QueuedWork[] = [];
   const events: EngineEvent[] = [];
-  // Everything the step writes goes in one statement (with what its transaction wrote before), sent last, after the responders' locks.
-  // The incident's deadlines here; the responders' (acknowledgements, owned by them) apart, once their rows are locked.
+  // Everything the step writes goes in one statement (with what its transaction wrote before), sent last.
   const batch = batchOf(sql);
   const deadlines = new DeadlineChanges();
 
@@ -85,105 +84,13 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   const audit: AuditEntry[] = effects.audit.map((p) => auditEntry(rt, 'incident', id, p));
   batch.append(audit);
   await cx.queue.insert(batch, work);
-  if (effects.responders.length > 0) {
-    // Built before the responders' rows are locked: while they are held, only their own part is left to do.
-    batch.seal();
-    const theirs = new DeadlineChanges();
-    const acks: QueuedWork[] = [];
-    await stepResponders(sql, cx, batch, theirs, id, step, now);
-    theirs.writeTo(batch, acks);
-    await cx.queue.insert(batch, acks);
-  }
+  // The responders' part: requests in their mailboxes (responderMailbox.ts), applied once this commits; no responder row is locked here.
+  const responders = post(batch, id, effects.responders);
   // Left in the batch: sent with the COMMIT (ClusterHost.tx), or before what follows the step reads (followUp).
 
   for (const entry of audit) events.push({ type: 'audit', entry });
   events.push({ type: 'incident', incident: record });
-  return { events };
-}
-
-/**
- * The responders' side of a step: their rows locked (sorted), each assignment or release
- * through the responder machine's pure transition, its acknowledgement deadline armed or
- * disarmed, the rows written (in the step's batch).
- */
-async function stepResponders(sql: Sql, cx: ClusterContext, batch: WriteBatch, deadlines: DeadlineChanges, id: string, { effects }: Step, now: number): Promise<void> {
-  const lockOrder = [...new Set(effects.responders.map((r) => r.responder))].sort();
-  const held = await lockResponders(sql, cx, lockOrder);
-  for (const op of effects.responders) {
-    const row = held.get(op.responder)!;
-    const before = responderMachine.resolveState({ value: row.active.length > 0 ? 'busy' : 'idle', context: { id: op.responder, capacity: row.capacity, active: row.active, queue: row.queue } as ResponderContext });
-    const [next, actions] = pureTransition(responderMachine, before, { type: op.type, incidentId: id });
-    for (const action of actions) {
-      const p = action.params as { id?: string; sendId?: string; event?: { incidentId: string } };
-      // The responder's delayed `ack.due` becomes a durable deadline of the responder, due after
-      // its latency (sampled here, once per acknowledgement, as the machine's ackLatency delay is).
-      if (action.type === 'xstate.raise' && p.event) {
-        deadlines.arm(op.responder, { kind: `ack:${p.event.incidentId}`, dueAt: now + ackLatency(cx, op.responder), event: { type: 'ack.due', incidentId: p.event.incidentId } });
-      }
-      if ((action.type as string) === 'xstate.cancel' && p.sendId) deadlines.disarm(op.responder, [p.sendId]);
-    }
-    held.set(op.responder, { ...row, active: next.context.active, queue: next.context.queue, updatedAt: isoAt(now) });
-  }
-  if (effects.responders.length > 0) batch.put('responders', [...held.values()]);
-}
-
-/** A responder's acknowledgement latency, ms: the `responders` option's (a number, or drawn from the run's random source). */
-function ackLatency(cx: ClusterContext, responder: Responder): number {
-  const latency = cx.responders[responder]?.ack ?? 0;
-  return Math.max(0, Math.round(typeof latency === 'number' ? latency : latency(cx.rt.random)));
-}
-
-/**
- * The responders' rows, locked in one statement, in the order of their ids (every step takes
- * them in that order, so two steps never wait for each other's). Every engine creates the
- * rows when it starts; one missing still (deleted since) is created here.
- */
-async function lockResponders(sql: Sql, cx: ClusterContext, ids: readonly Responder[]): Promise<Map<Responder, ResponderRecord>> {
-  const held = new Map<Responder, ResponderRecord>();
-  if (ids.length === 0) return held;
-  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList('responders')} FROM responders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [ids]));
-  for (const row of rows.map((r) => fromColumns('responders', r))) held.set(row.id as Responder, row);
-  for (const responder of ids.filter((r) => !held.has(r))) {
-    const fresh: ResponderRecord = { id: responder, capacity: cx.responders[responder]?.capacity ?? 5, active: [], queue: [], updatedAt: isoAt(cx.rt.clock.now()) };
-    await sql.query(prepared(`INSERT INTO responders (id, capacity, active, queue, updated_at) VALUES ($1, $2, '{}', '{}', now()) ON CONFLICT (id) DO NOTHING`, [responder, fresh.capacity]));
-    held.set(responder, (await getRow(sql, 'responders', responder, true)) ?? fresh);
-  }
-  // In the order asked (the rows the step writes back, in its batch).
-  return new Map(ids.map((r) => [r, held.get(r)!]));
-}
-
-/**
- * A step's deadlines armed and disarmed, in the order it asked, written as their net
- * effect: each deadline row either upserted (it names the pg-boss job that delivers it at
- * `dueAt`; re-arming replaces both) or deleted (its job, if queued, fires, finds no row
- * and does nothing) — one statement each at most, in the step's batch.
- */
-class DeadlineChanges {
-  private readonly net = new Map<string, { owner: string; kind: string; armed: ArmParams | null }>();
-
-  arm(owner: string, p: ArmParams): void {
-    this.net.set(`${owner}\u0000${p.kind}`, { owner, kind: p.kind, armed: p });
-  }
-
-  disarm(owner: string, kinds: readonly string[]): void {
-    for (const kind of kinds) this.net.set(`${owner}\u0000${kind}`, { owner, kind, armed: null });
-  }
-
-  writeTo(batch: WriteBatch, work: QueuedWork[]): void {
-    const gone = [...this.net.values()].filter((d) => d.armed === null);
-    const armed = [...this.net.values()].filter((d) => d.armed !== null).map((d) => ({ owner: d.owner, p: d.armed!, jobId: randomUUID() }));
-    if (gone.length > 0) {
-      batch.add('DELETE FROM cluster_deadlines WHERE (owner_id, kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [gone.map((d) => d.owner), gone.map((d) => d.kind)]);
-    }
-    if (armed.length > 0) {
-      batch.add(
-        `INSERT INTO cluster_deadlines (owner_id, kind, job_id, due_at, event) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::jsonb[])
-         ON CONFLICT (owner_id, kind) DO UPDATE SET job_id = EXCLUDED.job_id, due_at = EXCLUDED.due_at, event = EXCLUDED.event`,
-        [armed.map((a) => a.owner), armed.map((a) => a.p.kind), armed.map((a) => a.jobId), armed.map((a) => a.p.dueAt), armed.map((a) => JSON.stringify(a.p.event))],
-      );
-    }
-    for (const a of armed) work.push({ id: a.jobId, data: { t: 'deadline', owner: a.owner, kind: a.p.kind }, startAfter: a.p.dueAt });
-  }
+  return { events, responders };
 }
 
 /**

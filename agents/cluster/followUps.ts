@@ -40,7 +40,7 @@ export async function followUp(apply: ApplyTo, rt: Runtime, sql: Sql, previous: 
   written.catch(() => undefined);
   const seen = joined ?? (await joinedJobs(sql, record.id));
   const next = duty && responder ? await dutyStep(apply, rt, sql, record, responder, seen, written) : await reviewStep(apply, rt, sql, record, seen, written);
-  return next ? { events: [...committed.events, ...next.events] } : committed;
+  return next ? { events: [...committed.events, ...next.events], responders: [...(committed.responders ?? []), ...(next.responders ?? [])] } : committed;
 }
 
 /** A responder's duty, run by the single-process engine's own functions over a view of the rows they read, and its step. */

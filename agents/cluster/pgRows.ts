@@ -43,10 +43,6 @@ export class WriteBatch {
   private readonly tables = new Map<TableName, Map<string, unknown>>();
   private readonly entries: AuditEntry[] = [];
   private readonly statements: Array<[string, unknown[]]> = [];
-  /** Parts already built by `seal()`, with the rows and audit entries they write (for the notice). */
-  private readonly sealed: Array<[string, unknown[]]> = [];
-  private readonly sealedRows: Array<[TableName, string]> = [];
-  private sealedAudit = 0;
 
   /** What pg-boss's `insert` executes through (its `db` option): its statement joins the batch. */
   readonly db = { executeSql: async (text: string, values: unknown[]) => { this.add(text, values); return { rows: [] }; } };
@@ -79,24 +75,7 @@ export class WriteBatch {
 
   /** What waits to be written: how many audit entries, and the statements added whole (pg-boss's insert among them). */
   contents(): { audit: number; statements: ReadonlyArray<[string, unknown[]]> } {
-    return { audit: this.sealedAudit + this.entries.length, statements: [...this.statements] };
-  }
-
-  /**
-   * Builds the parts for the rows and audit entries put so far now, so that what is left to
-   * do at `flush` is small: a step seals its batch before it locks the responders' rows,
-   * which every step waits for, and holds them only for what it adds after. A row put
-   * again after this must not be one put before (it would be written twice in one statement).
-   */
-  seal(): void {
-    for (const [table, rows] of this.tables) {
-      this.sealed.push(upsertStatement(table, [...rows.values()] as never));
-      for (const id of rows.keys()) this.sealedRows.push([table, id]);
-    }
-    if (this.entries.length > 0) this.sealed.push(appendStatement(this.entries));
-    this.sealedAudit += this.entries.length;
-    this.tables.clear();
-    this.entries.length = 0;
+    return { audit: this.entries.length, statements: [...this.statements] };
   }
 
   async flush(sql: Sql): Promise<void> {
@@ -110,7 +89,7 @@ export class WriteBatch {
    * that sends it itself (ClusterHost.tx, with the COMMIT).
    */
   take(sql: Sql): pg.QueryConfig | null {
-    const parts: Array<[string, unknown[]]> = [...this.sealed];
+    const parts: Array<[string, unknown[]]> = [];
     for (const [table, rows] of this.tables) parts.push(upsertStatement(table, [...rows.values()] as never));
     if (this.entries.length > 0) parts.push(appendStatement(this.entries));
     parts.push(...this.statements);
@@ -128,16 +107,12 @@ export class WriteBatch {
     }
     const t = touched.get(sql);
     if (t) {
-      t.rows.push(...this.sealedRows);
       for (const [table, rows] of this.tables) for (const id of rows.keys()) t.rows.push([table, id]);
-      t.audit += this.sealedAudit + this.entries.length;
+      t.audit += this.entries.length;
     }
     this.tables.clear();
     this.entries.length = 0;
     this.statements.length = 0;
-    this.sealed.length = 0;
-    this.sealedRows.length = 0;
-    this.sealedAudit = 0;
     return statement;
   }
 }

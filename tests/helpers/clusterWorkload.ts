@@ -56,8 +56,10 @@ export async function assertWorkloadDone(db: TestDb, total: number, fingerprints
     const open = await count(db, `SELECT count(*)::int AS n FROM incidents WHERE status <> 'closed'`);
     const unsettled = await count(db, `SELECT count(*)::int AS n FROM jobs WHERE status <> 'failed' OR incident_id IS NULL`);
     const jobs = await count(db, `SELECT count(*)::int AS n FROM jobs`);
-    return open === 0 && unsettled === 0 && jobs === total ? true : undefined;
-  }, timeoutMs, 'every job failed into an incident and every incident closed');
+    // The responders' last releases are applied after the steps that posted them committed (responderMailbox.ts).
+    const posted = await count(db, `SELECT count(*)::int AS n FROM cluster_responder_requests`);
+    return open === 0 && unsettled === 0 && jobs === total && posted === 0 ? true : undefined;
+  }, timeoutMs, 'every job failed into an incident, every incident closed and every responder event applied');
 
   const jobs = new Set((await db.admin(`SELECT id FROM jobs`)).rows.map((r: { id: string }) => r.id));
   assert.equal([...reported].filter((id) => !jobs.has(id)), [], 'every job reported committed is there');
