@@ -49,6 +49,7 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
       incident.workflow ? getRow(sql, 'workflows', incident.workflow, true) : undefined,
       auditRows(sql, 'seq IN (SELECT seq FROM audit_log WHERE agent = $1 ORDER BY seq DESC LIMIT 5)', [incident.agent]),
       // The hour's error entries are only counted (diagnose asks their total): an agent failing often has many.
+      // `level = 'error'` as written: it is the predicate of the index that finds them (audit_agent_errors, migration 103).
       sql.query<{ n: number }>(prepared(`SELECT count(*)::int AS n FROM audit_log WHERE agent = $1 AND level = 'error' AND ts >= $2`, [incident.agent, new Date(since)])),
       written,
     ]);
@@ -59,7 +60,8 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
     if (workflow) rows.push({ table: 'workflows', row: workflow });
     audit.push(...entries);
   } else if (who === 'petra') {
-    // Open incidents of the agent, and the failures the workers saw in the last hour.
+    // Open incidents of the agent, and the failures the workers saw in the last hour (the first attempts' found by
+    // the index audit_first_failures, migration 103, whose predicate is the action and attempt conditions as written).
     const [open, { rows: failed }] = await Promise.all([
       listRows(sql, 'incidents', `agent = $1 AND status <> 'closed'`, [incident.agent]),
       sql.query(prepared(
