@@ -4,7 +4,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cutTail, openForWrite, renameOver, replaceFile, syncDir, writeTail } from './durableFs.js';
 import { ByteOffsets } from './byteOffsets.js';
-import { ChangedRows } from './changedRows.js';
 import { ColdRows, inJournal, isDone } from './coldRows.js';
 import { captureState, encodeState } from './stateFile.js';
 import type { StateImage, StateSnapshot } from './stateFile.js';
@@ -73,8 +72,18 @@ export class DurableState {
   /** The journal may hold bytes past its last commit (torn, failed or folded in): cut them before appending. */
   #journalTail = false;
   #journal: FileHandle | null = null;
-  /** Rows changed since the state file was written, and where in the journal; null: unknown, maybe all. */
-  #changed: ChangedRows | null = new ChangedRows();
+  /**
+   * The row objects whose line in the state file in place is theirs: those read from it, and
+   * those the last rewrite wrote (rows are replaced on every put, never edited in place, so
+   * an object still in its table is a row unchanged since). With the rows the tables hold as
+   * places in the state file, they are the rows a rewrite copies from the file in place; a
+   * row in the journal is copied from there. Nothing is noted per row changed: a map of the
+   * rows changed since the last rewrite grew with the run (rewrites come rarer as the state
+   * file grows), and with it the removed rows' ids it kept.
+   */
+  #onDisk = new WeakSet<object>();
+  /** False once a commit's changes were not known (maybe all rows changed): the next rewrite serializes every row it holds. */
+  #reusable = true;
   /** The state as read, then the store's own tables and meta (the ones committed). */
   #state: StateSnapshot | null = null;
   #opened = false;
@@ -126,9 +135,10 @@ export class DurableState {
         if (this.#readonly && attempt < 3 && error instanceof StoreError && (await this.#stampNow()) !== base.stamp) continue;
         throw error;
       }
+      // Before the journal's commits replace some: the rows as the state file has them.
+      if (!this.#readonly) this.#onDisk = rowObjects(base.state.tables);
       const touched: Touched = { rows: [], meta: false };
       for (const commit of journal.commits) applyCommit(base.state, commit, touched);
-      if (!this.#readonly) for (const { table, id, body } of touched.rows) this.#changed?.set(table, id, body);
       if (base.reader) {
         // The rows kept as offsets are now those of this read (none after a read of every row).
         this.cold.adopt(base.reader.fd);
@@ -160,8 +170,7 @@ export class DurableState {
    */
   stage(data: StoreData, auditCount: number): StagedState {
     this.#state = { schemaVersion: SCHEMA_VERSION, generation: this.#generation, auditCount: this.#auditCount, meta: data.meta, tables: data.tables };
-    if (!data.changes) this.#changed = null;
-    for (const { table, id } of data.changes?.rows ?? []) this.#changed?.set(table, id, -1);
+    if (!data.changes) this.#reusable = false;
     // A new store's journal goes on the empty state file `prepare` writes first.
     const generation = this.#schema === 0 ? 1 : this.#generation;
     // The rows this commit serialized, and where in its bytes.
@@ -229,15 +238,13 @@ export class DurableState {
     } catch (error) {
       throw ioError(this.#files.journal, 'append state changes', error);
     }
-    // A later rewrite copies these rows from here; a row done with is read back from here.
+    // A row done with is read back from here (and a later rewrite copies it from here).
     const tables = this.#tables();
     for (const { body, table, id, row } of staged.rows) {
-      const at = this.#journalEnd + body;
-      this.#changed?.set(table, id, at);
       const rows = tables[table];
       // Still the object written (not put again since): its table now says where it is.
       if (this.cold && rows && rows[id] === row && isDone(table, row)) {
-        rows[id] = inJournal(at);
+        rows[id] = inJournal(this.#journalEnd + body);
       }
     }
     this.#journalEnd += staged.bytes;
@@ -272,25 +279,35 @@ export class DurableState {
   /**
    * Replaces the state file with `image`, the whole committed state, then empties the
    * journal it folds in. With `reuse`, the line of a row unchanged since the file on disk
-   * was written is copied from it, a row changed since from its last journal line; only
-   * this commit's rows are serialized (again, when the commit made its journal lines). A cold
-   * row is copied from where it is; once the new file is in place, each cold row, and each
-   * row done with that is still the object written, is noted at its place in the new file.
+   * was written (held there only, or an object of `#onDisk`) is copied from it, a row kept
+   * in the journal from there; the other rows, those put since and not yet done with (what
+   * is open), are serialized. A cold row is copied from where it is; once the new file is
+   * in place, each cold row, and each row done with that is still the object written, is
+   * noted at its place in the new file, and the objects written are the new `#onDisk`.
    */
   async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean): Promise<void> {
-    const changed = reuse ? this.#changed : null;
+    const copy = reuse && this.#reusable;
+    const onDisk = this.#onDisk;
     let cursor: StateLineCursor | null = null;
     try {
       // What the journal holds past its commits is folded in (or torn): it goes before a new generation lands.
       if (this.#journalTail && this.#journalEnd === 0) await this.#cutJournal(0);
-      cursor = changed && (await StateLineCursor.open(this.#files.state, changed));
-      if (changed && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
-      const journal = changed && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
+      // The rows the cursor may pass over: any the tables no longer hold as the file has them.
+      const tables = this.#tables();
+      const stale = (table: string, id: string) => {
+        const rows = tables[table];
+        const row = rows && Object.hasOwn(rows, id) ? rows[id] : undefined;
+        return typeof row === 'number' ? row < 0 : typeof row !== 'object' || row === null || !onDisk.has(row);
+      };
+      cursor = copy ? await StateLineCursor.open(this.#files.state, stale) : null;
+      if (copy && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
+      const journal = copy && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
       const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
-        const fresh = await cursor?.line(table, id);
+        const unchanged = typeof row === 'number' ? row >= 0 : typeof row === 'object' && row !== null && onDisk.has(row);
+        const fresh = unchanged ? await cursor?.line(table, id) : null;
         if (fresh) return fresh;
-        const at = changed?.get(table, id) ?? -1;
-        const json = journal && at >= 0 ? await journal.body(at) : typeof row === 'number' && this.cold ? this.cold.bytes(row) : null;
+        if (typeof row !== 'number' || !this.cold) return null;
+        const json = journal && row < 0 ? await journal.body(-row - 1) : this.cold.bytes(row);
         return json && Buffer.concat([Buffer.from(`${JSON.stringify(id)}:`), json]);
       };
       // Table, row and offset of each row to keep on disk only, three numbers a row (in
@@ -329,7 +346,7 @@ export class DurableState {
     }
     // The new file is in place and holds every change: none is in the journal any more,
     // and the next commit goes on from its generation, whatever the directory sync does.
-    this.#changed = new ChangedRows();
+    [this.#onDisk, this.#reusable] = [imageObjects(image), true];
     const folded = this.#journalEnd > 0 || this.#journalTail;
     [this.#schema, this.#generation, this.#auditCount] = [SCHEMA_VERSION, generation, auditCount];
     [this.#journalEnd, this.#journalLines, this.#journalTail] = [0, 0, folded];
@@ -425,6 +442,22 @@ export class DurableState {
       throw new StoreError(`${journal} holds state changes but ${state} is missing: refusing to open; restore ${state} or move the journal away`, 'corrupt', state);
     }
   }
+}
+
+/** The row objects of a state's tables (the rows held as places on disk left out). */
+function rowObjects(tables: StateSnapshot['tables']): WeakSet<object> {
+  const out = new WeakSet<object>();
+  for (const rows of Object.values(tables as unknown as Record<string, Record<string, unknown>>)) {
+    for (const id in rows) if (typeof rows[id] === 'object' && rows[id] !== null) out.add(rows[id]);
+  }
+  return out;
+}
+
+/** The row objects an image holds: what a rewrite wrote of them is their line in the new file. */
+function imageObjects(image: StateImage): WeakSet<object> {
+  const out = new WeakSet<object>();
+  for (const { rows } of image.tables) for (const row of rows) if (typeof row === 'object' && row !== null) out.add(row);
+  return out;
 }
 
 /** The parts of a state file, summed into its index on the way to disk. */

@@ -8,24 +8,22 @@ const [NEWLINE, COMMA, QUOTE, BACKSLASH] = [0x0a, 0x2c, 0x22, 0x5c];
 const HEAD = Buffer.from('{"schemaVersion":');
 const TABLES = Buffer.from('"tables":{');
 
-/** The rows changed since the file was written (see ChangedRows). */
-interface ChangedSet {
-  has(table: string, id: string): boolean;
-}
+/** Whether a row's line in the file is no longer what its table holds (changed or removed since the file was written). */
+export type Stale = (table: string, id: string) => boolean;
 
 /**
  * The row lines of the state file on disk, walked in step with a rewrite of it: the line
- * of a row that did not change since the file was written (`changed` holds the others)
- * is copied as bytes rather than serialized again, so a rewrite costs
- * little more than a copy plus the changed rows. The unchanged rows keep their order (a
- * row removed or put again is a changed one), so one pass reads each line once; if the
- * file turns out to be in another order or layout, the cursor stops reusing and the rest
- * is serialized.
- * @example const cursor = await StateLineCursor.open('run.json', changed); encodeState(image, (t, id) => cursor.line(t, id));
+ * of a row that did not change since the file was written is copied as bytes rather than
+ * serialized again, so a rewrite costs little more than a copy plus the changed rows. The
+ * caller asks only for rows it knows unchanged; the unchanged rows keep their order (a row
+ * removed or put again is a changed one), so one pass reads each line once, passing over
+ * stale lines only (`stale`); if the file turns out to be in another order or layout, the
+ * cursor stops reusing and the rest is serialized.
+ * @example const cursor = await StateLineCursor.open('run.json', stale); encodeState(image, (t, id) => cursor.line(t, id));
  */
 export class StateLineCursor {
   readonly #handle: FileHandle;
-  readonly #changed: ChangedSet;
+  readonly #stale: Stale;
   /** The chunk read last and where the next line in it starts. */
   #buf = Buffer.alloc(0);
   #at = 0;
@@ -36,23 +34,23 @@ export class StateLineCursor {
   /** The table whose rows the walk is in; null between tables. */
   #table: string | null = null;
 
-  private constructor(handle: FileHandle, changed: ChangedSet) {
+  private constructor(handle: FileHandle, stale: Stale) {
     this.#handle = handle;
-    this.#changed = changed;
+    this.#stale = stale;
   }
 
   /** A cursor on `file`; null when there is no such file. */
-  static async open(file: string, changed: ChangedSet): Promise<StateLineCursor | null> {
+  static async open(file: string, stale: Stale): Promise<StateLineCursor | null> {
     const handle = await open(file, 'r').catch((error: unknown) => {
       if (errorCode(error) === 'ENOENT') return null;
       throw error;
     });
-    return handle && new StateLineCursor(handle, changed);
+    return handle && new StateLineCursor(handle, stale);
   }
 
-  /** The bytes of the line `"id":{...}` of an unchanged row as on disk (no comma); null: serialize it. */
+  /** The bytes of the line `"id":{...}` of a row unchanged since the file was written, as on disk (no comma); null: serialize it. */
   async line(table: string, id: string): Promise<Buffer | null> {
-    if (this.#broken || this.#changed.has(table, id)) return null;
+    if (this.#broken) return null;
     const prefix = Buffer.from(`${JSON.stringify(id)}:`);
     for (;;) {
       const line = await this.#next();
@@ -72,9 +70,9 @@ export class StateLineCursor {
       } else if (this.#table === table && bare.length > prefix.length && bare.subarray(0, prefix.length).equals(prefix)) {
         return bare;
       } else {
-        // Only changed rows may be passed over: an unchanged one means the orders differ.
+        // Only stale rows may be passed over: an unchanged one means the orders differ.
         const key = rowKey(bare);
-        if (key === null || !this.#changed.has(this.#table, key)) return this.#stop();
+        if (key === null || !this.#stale(this.#table, key)) return this.#stop();
       }
     }
   }
