@@ -1,13 +1,14 @@
 import { canonicalJson } from './canonicalJson.js';
+import { KeyNumbers } from './keyNumbers.js';
+import type { Key } from './keyNumbers.js';
 import { Posting } from './posting.js';
 
 type Row = { id: string } & Record<string, unknown>;
-type Key = string | number | boolean | null;
 
 /** One indexed field: each row's value as a number in a typed column, and per value its rows. */
 interface FieldIndex {
-  /** Each value's number (from 1), given when a row first holds it. */
-  codes: Map<Key, number>;
+  /** Each value's number less one (a value's number is from 1), given when a row first holds it. */
+  codes: KeyNumbers;
   /** Per row number, its value's number (0: none, or not a plain value). */
   col: Uint32Array;
   /** Per value number: the row number of the one row holding it, a Posting once two do; undefined: none now. */
@@ -23,17 +24,16 @@ interface FieldIndex {
  * nothing until asked for, and one scan when first asked). Compact: each row has a number
  * (its place in insertion order; a row put again after a remove gets a new one), a field
  * keeps a 4-byte column of value numbers per row and, per value, the row numbers holding
- * it (one number, or a Posting): beside the id → number map, a few bytes a row a field,
- * and nothing per row that is not a number, so a row kept on disk only (see ColdRows)
- * costs its index little. Rows get their numbers when a listing first needs them (a
+ * it (one number, or a Posting): beside the id → number table (KeyNumbers: its id list
+ * and a typed hash table, no Map), a few bytes a row a field, and nothing per row that is
+ * not a number, so a row kept on disk only (see ColdRows) costs its index little. Rows get their numbers when a listing first needs them (a
  * table no listing filters, such as the deadlines, pays nothing per put and remove): in
  * the table's own key order, the order they were put in (ids that read as array indexes
  * come first, as in an unfiltered listing).
  */
 export class TableIndex {
-  #no = new Map<string, number>();
-  /** Per row number, the row's id (undefined: removed). */
-  #ids: Array<string | undefined> = [];
+  /** Per row number, the row's id (undefined: removed), and back. */
+  #no = new KeyNumbers<string>();
   readonly #fields = new Map<string, FieldIndex>();
   /** Row numbers freed by removals since the rows were last renumbered. */
   #freed = 0;
@@ -61,15 +61,13 @@ export class TableIndex {
   update(id: string, row: Row | undefined): void {
     if (!this.#numbering) return;
     if (!row) {
-      const no = this.#no.get(id);
+      const no = this.#no.delete(id);
       if (no === undefined) return;
-      this.#no.delete(id);
-      this.#ids[no] = undefined;
       for (const index of this.#fields.values()) move(index, no, 0);
       if (++this.#freed > REBUILD_AFTER && this.#freed > this.#no.size) this.#renumber();
       return;
     }
-    const no = this.#no.get(id) ?? this.#number(id);
+    const no = this.#no.get(id) ?? this.#no.add(id);
     for (const [field, index] of this.#fields) {
       const value = row[field];
       move(index, no, this.#indexed(field, value) ? codeOf(index, value as Key) : 0);
@@ -94,27 +92,27 @@ export class TableIndex {
   ): string[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
     const pick = <T>(all: T[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
-    const idOf = (no: number) => this.#ids[no] as string;
+    const idOf = (no: number) => this.#no.keyOf(no) as string;
     if (conds.length === 0) return pick(Object.keys(rows));
     if (!this.#numbering) {
       this.#numbering = true;
-      for (const id in rows) this.#number(id);
+      for (const id in rows) this.#no.add(id);
     }
     const accept = (no: number) => {
-      const id = this.#ids[no];
+      const id = this.#no.keyOf(no);
       if (id === undefined || !Object.hasOwn(rows, id)) return false;
       const row = rows[id];
       if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value));
       return conds.every(([field, value]) => {
         const index = this.#indexed(field, value) ? this.#fields.get(field) : undefined;
-        return index ? index.col[no] === index.codes.get(value as Key) : equal((read(id) as Row)[field], value);
+        return index ? index.col[no] === codeIn(index, value as Key) : equal((read(id) as Row)[field], value);
       });
     };
     let best: { index: FieldIndex; code: number; post: Posting } | null = null;
     for (const [field, value] of conds) {
       if (!this.#indexed(field, value)) continue;
       const index = this.#field(field, rows, peek);
-      const code = index.codes.get(value as Key) ?? 0;
+      const code = codeIn(index, value as Key);
       const post = index.posts[code];
       if (code === 0 || post === undefined) return [];
       // One row holds the value: it is the answer, or there is none.
@@ -129,17 +127,10 @@ export class TableIndex {
     return post.all(holds).filter(accept).map(idOf);
   }
 
-  #number(id: string): number {
-    const no = this.#ids.length;
-    this.#ids.push(id);
-    this.#no.set(id, no);
-    return no;
-  }
-
   #field(field: string, rows: Record<string, unknown>, peek: (id: string, field: string) => unknown): FieldIndex {
     let index = this.#fields.get(field);
     if (!index) {
-      index = { codes: new Map(), col: new Uint32Array(Math.max(16, this.#ids.length)), posts: [undefined], unused: 0 };
+      index = { codes: new KeyNumbers(), col: new Uint32Array(Math.max(16, this.#no.length)), posts: [undefined], unused: 0 };
       for (const id in rows) {
         const value = peek(id, field);
         if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
@@ -152,37 +143,41 @@ export class TableIndex {
   /**
    * Gives the rows numbers 0, 1, 2... again, in order, once removals have freed more
    * numbers than rows hold (and at least REBUILD_AFTER): the columns and the id list
-   * then stay the size of the table, not of every row it ever held, and the id → number
-   * map sheds the dead entries V8 keeps in its buckets until a rehash.
+   * then stay the size of the table, not of every row it ever held.
    */
   #renumber(): void {
-    const ids = this.#ids.filter((id): id is string => id !== undefined);
-    const olds = new Int32Array(ids.length);
-    let k = 0;
-    for (let no = 0; no < this.#ids.length; no++) if (this.#ids[no] !== undefined) olds[k++] = no;
-    this.#no = new Map(ids.map((id, no) => [id, no]));
-    this.#ids = ids;
+    const [before, after] = [this.#no, new KeyNumbers<string>()];
+    const olds = new Int32Array(before.size);
+    for (let no = 0; no < before.length; no++) {
+      const id = before.keyOf(no);
+      if (id !== undefined) olds[after.add(id)] = no;
+    }
+    this.#no = after;
     this.#freed = 0;
     for (const index of this.#fields.values()) {
-      const col = new Uint32Array(Math.max(16, ids.length));
-      for (let no = 0; no < ids.length; no++) col[no] = index.col[olds[no]] ?? 0;
+      const col = new Uint32Array(Math.max(16, after.length));
+      for (let no = 0; no < after.length; no++) col[no] = index.col[olds[no]] ?? 0;
       index.col = new Uint32Array(col.length);
       index.posts = index.posts.map(() => undefined);
-      index.unused = index.codes.size;
-      for (let no = 0; no < ids.length; no++) if (col[no]) move(index, no, col[no]);
+      index.unused = index.codes.length;
+      for (let no = 0; no < after.length; no++) if (col[no]) move(index, no, col[no]);
     }
   }
 }
 
 /** The number of `value` in a field, given it if new. */
 function codeOf(index: FieldIndex, value: Key): number {
-  let code = index.codes.get(value);
-  if (code === undefined) {
-    index.codes.set(value, (code = index.posts.length));
-    index.posts.push(undefined);
-    index.unused++;
-  }
+  const known = index.codes.get(value);
+  if (known !== undefined) return known + 1;
+  const code = index.codes.add(value) + 1;
+  index.posts.push(undefined);
+  index.unused++;
   return code;
+}
+
+/** The number of `value` in a field; 0 when no row ever held it. */
+function codeIn(index: FieldIndex, value: Key): number {
+  return (index.codes.get(value) ?? -1) + 1;
 }
 
 /** Row `no` now holds value number `code` (0: none) in this field. */
@@ -225,7 +220,7 @@ function leave(index: FieldIndex, code: number, no: number): void {
     if (post.size > 1) return;
     index.posts[code] = post.size === 1 ? post.all(holds)[0] : undefined;
   }
-  if (index.posts[code] === undefined && ++index.unused > REBUILD_AFTER && index.unused > index.codes.size - index.unused) recode(index);
+  if (index.posts[code] === undefined && ++index.unused > REBUILD_AFTER && index.unused > index.codes.length - index.unused) recode(index);
 }
 
 /**
@@ -242,13 +237,12 @@ const REBUILD_AFTER = 1024;
 
 /** Numbers a field's values again, leaving out those no row holds. */
 function recode(index: FieldIndex): void {
-  const codes = new Map<Key, number>();
+  const codes = new KeyNumbers();
   const posts: FieldIndex['posts'] = [undefined];
   const next = new Uint32Array(index.posts.length);
-  for (const [value, code] of index.codes) {
+  for (let code = 1; code <= index.codes.length; code++) {
     if (index.posts[code] === undefined) continue;
-    next[code] = posts.length;
-    codes.set(value, posts.length);
+    next[code] = codes.add(index.codes.keyOf(code - 1) as Key) + 1;
     posts.push(index.posts[code]);
   }
   for (let no = 0; no < index.col.length; no++) index.col[no] = next[index.col[no]];

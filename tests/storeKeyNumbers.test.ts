@@ -1,0 +1,48 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRandom } from '../sim/random.js';
+import { KeyNumbers } from '../store/keyNumbers.js';
+import type { Key } from '../store/keyNumbers.js';
+
+const Numbers = suite('key numbers: a Map of keys to their numbers');
+
+Numbers('answers like a Map through random adds and deletes (backward shifts through collisions)', () => {
+  const random = createRandom(14);
+  // Strings, and numbers, booleans and null beside strings that read the same: all different keys.
+  const space: Key[] = [null, true, false, 'null', 'true', 1, '1', 0, '0', ''];
+  for (let i = 0; i < 3000; i++) space.push(`job_${i}`, i * 7);
+  const keys = new KeyNumbers();
+  const map = new Map<Key, number>();
+  let next = 0;
+  for (let step = 0; step < 40_000; step++) {
+    const key = space[Math.floor(random() * space.length)];
+    // Deletes less often than adds, so the table grows through several sizes while emptying parts of it.
+    if (map.has(key) && random() < 0.45) {
+      assert.is(keys.delete(key), map.get(key));
+      map.delete(key);
+    } else if (!map.has(key)) {
+      assert.is(keys.add(key), next);
+      map.set(key, next++);
+    }
+    if (step % 997 === 0) for (const k of space) assert.is(keys.get(k), map.get(k), `key ${String(k)} at step ${step}`);
+  }
+  for (const k of space) assert.is(keys.get(k), map.get(k));
+  assert.is(keys.size, map.size);
+  assert.is(keys.length, next);
+  for (const [k, no] of map) assert.is(keys.keyOf(no), k);
+  assert.is(keys.delete('never added'), undefined);
+});
+
+Numbers('a key deleted and added again gets a new number; the old one stays unused', () => {
+  const keys = new KeyNumbers<string>();
+  for (let i = 0; i < 100; i++) keys.add(`r${i}`);
+  assert.is(keys.delete('r5'), 5);
+  assert.is(keys.keyOf(5), undefined);
+  assert.is(keys.get('r5'), undefined);
+  assert.is(keys.add('r5'), 100);
+  assert.is(keys.get('r5'), 100);
+  assert.is(keys.size, 100);
+  assert.is(keys.length, 101);
+});
+
+Numbers.run();
