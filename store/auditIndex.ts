@@ -312,9 +312,7 @@ class Column {
   }
 
   #merge(): void {
-    const values: string[] = [];
-    for (const { table } of this.#loaded) for (let id = 1; id <= table.size; id++) values.push(table.value(id));
-    this.#loaded = [{ table: new ValueTable(AuditText.join(values)), base: 0 }];
+    this.#loaded = [{ table: ValueTable.merged(this.#loaded.map(({ table }) => table)), base: 0 }];
   }
 
   /** The value numbers of rows [from, to), copied. */
