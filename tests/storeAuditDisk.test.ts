@@ -299,4 +299,14 @@ offsets('holds values across chunks, and forgets those past a truncation', () =>
   assert.is(list.at(70_000), 7);
 });
 
+offsets('keeps 4 bytes a value until one is past 4 GiB or below 0, then widens that chunk without losing the others', () => {
+  const list = new ByteOffsets();
+  const value = (i: number) => (i === 100_000 ? 2 ** 32 : i === 150_000 ? -5 : i * 997);
+  for (let i = 0; i < 200_000; i++) list.push(value(i));
+  // The chunk at 100,000 widened after its first 34,464 values; 2^32 - 1 still fits a narrow chunk.
+  list.push(2 ** 32 - 1);
+  for (const i of [0, 4_307, 65_535, 65_536, 99_999, 100_000, 100_001, 131_071, 131_072, 150_000, 199_999]) assert.is(list.at(i), value(i), `at ${i}`);
+  assert.is(list.at(200_000), 2 ** 32 - 1);
+});
+
 offsets.run();
