@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { INDEXED, type IndexPart, type PartValues } from './auditIndex.js';
@@ -89,6 +89,33 @@ export async function readIndexFile(path: string): Promise<Buffer | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * Rows [0, `rows`) of the column of INDEXED field number `field`, as the side file's parts
+ * hold them: a writer that let them go from memory (no query asked for the field) reads
+ * them back at the first query that does. Null when the parts do not cover them (the file
+ * gone, cut or changed since); the caller then takes them from the rows.
+ */
+export function readColumn(path: string, field: number, rows: number): Uint32Array | null {
+  let file: Buffer;
+  try {
+    file = readFileSync(path);
+  } catch {
+    return null;
+  }
+  // Typed arrays over the file's bytes need them 4-byte aligned.
+  if (file.byteOffset % 4 !== 0) file = Buffer.from(file);
+  const out = new Uint32Array(rows);
+  let covered = 0;
+  for (let at = 0; covered < rows; ) {
+    const found = decodePart(file, at, false);
+    if (!found || found.head.rows[0] !== covered) return null;
+    const column = found.rows.part.columns[field];
+    out.set(column.subarray(0, Math.min(column.length, rows - covered)), covered);
+    [covered, at] = [covered + column.length, at + found.size];
+  }
+  return out;
 }
 
 /** What of the side file's bytes (see `readIndexFile`) holds up, as `readAuditIndex` says. */

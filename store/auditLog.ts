@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../machines/types.js';
 import type { AuditFile } from './auditFile.js';
-import { AuditIndex, queryAudit, type IndexPart } from './auditIndex.js';
+import { AuditIndex, INDEXED, queryAudit, type IndexPart } from './auditIndex.js';
+import { readColumn } from './auditIndexFile.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
 import { LineBuffers } from './lineBuffers.js';
@@ -29,11 +30,16 @@ export class AuditLog {
   /**
    * `file`: where the rows read with `addStored` are (a file store's log); `text`: keep
    * the text that `text` queries search from the first row; `persist`: keep what the side
-   * file of the index still lacks (see AuditIndex).
+   * file of the index still lacks (see AuditIndex), `sideFile` being that file: the index
+   * lets go of what it holds and no query asks for, and reads it back from there.
    */
-  constructor(file: AuditFile | null = null, opts: { text?: boolean; persist?: boolean } = {}) {
+  constructor(file: AuditFile | null = null, opts: { text?: boolean; persist?: boolean; sideFile?: string } = {}) {
     this.#file = file;
-    this.#index = new AuditIndex(opts);
+    const { sideFile } = opts;
+    const stored = sideFile
+      ? { column: (field: (typeof INDEXED)[number], rows: number) => readColumn(sideFile, INDEXED.indexOf(field), rows), entries: (from: number, to: number) => this.entries(from, to) }
+      : undefined;
+    this.#index = new AuditIndex({ text: opts.text, persist: opts.persist, stored });
   }
 
   /** How many rows the log holds. */

@@ -165,7 +165,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   }
 
   #newLog(): AuditLog {
-    return new AuditLog(this.#auditFile, { text: this.#search, persist: !this.#readonly && INDEX_SUPPORTED });
+    const persist = !this.#readonly && INDEX_SUPPORTED;
+    return new AuditLog(this.#auditFile, { text: this.#search, persist, sideFile: persist ? this.files.auditIndex : undefined });
   }
 
   /**
