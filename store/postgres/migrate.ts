@@ -54,7 +54,10 @@ export async function migrate(client: pg.ClientBase, target: PgTarget, migration
     if (applied.length === 0 && !writable) throw new StoreError(`${shown}: no incident-flow store in schema ${schema} (nothing has written there yet)`, 'missing', shown);
     if (pending.length && !writable) throw new StoreError(`${shown}: the database schema is older than this incident-flow's (open it once read-write to migrate it)`, 'readonly', shown);
     if (pending.length) {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // Created only where missing: `CREATE SCHEMA IF NOT EXISTS` asks for the right to create in the
+      // database even when the schema is there, which a role given only its schema (by a DBA) lacks.
+      const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (!rowCount) await client.query(`CREATE SCHEMA ${schema}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     }
     for (const m of pending) {

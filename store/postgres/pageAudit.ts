@@ -17,13 +17,17 @@ const EQUAL = [
 ] as const;
 
 /**
- * Answers an AuditQuery in the database, with the same meaning as the in-memory one
- * (auditIndex.ts): filters by equality through the indexes, `since` inclusive and `until`
- * exclusive on `ts`, `text` case-insensitive on message, action, actor and entity id,
- * ordered by `seq`, the page cut by OFFSET/LIMIT and the total counted apart.
- * @example await pageAudit(pool, target, { agent: 'mailer', order: 'desc', limit: 50 })
+ * The searched fields joined as the trigram index audit_search holds them (migration 104;
+ * the planner matches this expression, so it is written once, here and there alike).
  */
-export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQuery = {}): Promise<AuditPage> {
+const SEARCHED = `(coalesce(message, '') || chr(31) || coalesce(action, '') || chr(31) || coalesce(actor, '') || chr(31) || coalesce(entity_id, ''))`;
+
+/**
+ * The statements `pageAudit` runs for a query: its total (`count`) and its page (`page`),
+ * with their values; `limit` null for all, 0 for none.
+ * @example auditPageSql({ agent: 'mailer', limit: 50 }).count // 'SELECT count(*)::int AS n FROM audit_log WHERE agent = $1'
+ */
+export function auditPageSql(query: AuditQuery = {}): { count: string; page: string; values: unknown[]; limit: number | null; offset: number } {
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
@@ -35,21 +39,36 @@ export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQue
   if (query.until !== undefined) where.push(`ts < ${param(query.until)}::timestamptz`);
   if (query.text) {
     const like = param(`%${query.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
-    where.push(`(message ILIKE ${like} OR action ILIKE ${like} OR actor ILIKE ${like} OR entity_id ILIKE ${like})`);
+    // The joined fields find the candidates through the index; the fields one by one keep the
+    // meaning exact (a match across two fields' join is not one).
+    where.push(`${SEARCHED} ILIKE ${like}`, `(message ILIKE ${like} OR action ILIKE ${like} OR actor ILIKE ${like} OR entity_id ILIKE ${like})`);
   }
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const offset = Math.max(0, Math.floor(query.offset ?? 0)) || 0;
   const limit = query.limit === undefined ? null : Math.max(0, Math.floor(query.limit)) || 0;
   const order = query.order === 'desc' ? 'DESC' : 'ASC';
+  return {
+    count: `SELECT count(*)::int AS n FROM audit_log ${filter}`,
+    page: `SELECT ${selectList('audit_log')} FROM audit_log ${filter} ORDER BY seq ${order} OFFSET ${offset}${limit === null ? '' : ` LIMIT ${limit}`}`,
+    values, limit, offset,
+  };
+}
+
+/**
+ * Answers an AuditQuery in the database, with the same meaning as the in-memory one
+ * (auditIndex.ts): filters by equality through the indexes, `since` inclusive and `until`
+ * exclusive on `ts`, `text` case-insensitive on message, action, actor and entity id (through
+ * the trigram index where the database has pg_trgm), ordered by `seq`, the page cut by OFFSET/LIMIT and the total counted apart.
+ * @example await pageAudit(pool, target, { agent: 'mailer', order: 'desc', limit: 50 })
+ */
+export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQuery = {}): Promise<AuditPage> {
+  const { count, page, values, limit, offset } = auditPageSql(query);
   try {
-    const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log ${filter}`, values);
+    const total = await pool.query<{ n: number }>(count, values);
     const n = total.rows[0]?.n ?? 0;
     if (limit === 0 || offset >= n) return { total: n, rows: [] };
-    const page = await pool.query<ColumnValues>(
-      `SELECT ${selectList('audit_log')} FROM audit_log ${filter} ORDER BY seq ${order} OFFSET ${offset}${limit === null ? '' : ` LIMIT ${limit}`}`,
-      values,
-    );
-    return { total: n, rows: page.rows.map((row) => fromColumns('audit_log', row) as AuditEntry) };
+    const rows = await pool.query<ColumnValues>(page, values);
+    return { total: n, rows: rows.rows.map((row) => fromColumns('audit_log', row) as AuditEntry) };
   } catch (error) {
     throw pgError(target, 'page the audit log', error);
   }
