@@ -164,6 +164,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       await host.startChairman(sql);
     });
     await queue.work((item, jobId) => inFlight.track(host.handle(item, jobId)));
+    // Applied now rather than at the next sweep: what a killed process left, and events whose apply found a row this start locked.
+    for (const responder of RESPONDERS) host.mailbox.wake(responder);
     return { ...parts, pool, queue, host, tx };
   })();
   const ready = started.then(() => undefined);
