@@ -6,7 +6,9 @@
  * over a capacity of 3 — every incident taken once, never more than 3 held, nothing left
  * waiting (a wake-up lost would leave a poster waiting for its incident to be taken); and
  * events a killed process posted and never applied, applied by a running engine's sweep,
- * to the same active list and queue the responder machine gives.
+ * to the same active list and queue the responder machine gives; and an acknowledgement
+ * that comes due while its release waits in the mailbox, its incident already escalated,
+ * is stale.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -174,6 +176,46 @@ test('events a killed process posted and never applied: a running engine\'s swee
   await posted([['work.release', 'inc_a'], ['work.release', 'inc_c']]);
   await posted([['work.release', 'inc_b']]);
   machine.stop();
+});
+
+test('an acknowledgement due after its incident left the stage, the release still in the mailbox: stale, not taken for the next responder\'s', async () => {
+  const ackDb = await createTestDatabase('h2_mailbox_ack');
+  const ackStore = await openStore(ackDb.url, { shared: true });
+  // Cheryl takes the incident and would acknowledge in 5 s; it escalates to Petra at 2 s (the acknowledgement timeout).
+  // Without the stale check her acknowledgement would be taken for Petra's (or Atlas's): the stage's queued state takes any.
+  const ackEngine = createIncidentEngine({
+    store: ackStore,
+    config: { RETRY_DELAYS_MS: [0, 0, 0], ACK_TIMEOUT_MS: 2_000 },
+    jobs: { fail: async () => { throw new Error('feature broken'); } },
+    responders: { cheryl: { ack: 5_000 }, petra: { ack: 600_000 }, atlas: { ack: 600_000 } },
+  });
+  const holder = new pg.Client({ connectionString: ackDb.url.replace(/\?.*$/, ''), options: '-c search_path=incident_flow' });
+  try {
+    await ackEngine.ready;
+    await holder.connect();
+    await ackEngine.submit({ id: 'job_ack', kind: 'fail', agent: 'agent-a', impact: { kind: 'feature-broken' } }).done;
+    const incidentId = await eventually(async () => (await ackDb.admin(`SELECT owner_id, kind FROM cluster_deadlines WHERE owner_id = 'cheryl'`)).rows[0]?.kind.replace(/^ack:/, '') as string | undefined, WAIT_MS, 'Cheryl taking the incident');
+    // Cheryl's row held: the escalation's release waits in her mailbox, her acknowledgement stays armed.
+    await holder.query('BEGIN');
+    await holder.query(`SELECT id FROM responders WHERE id = 'cheryl' FOR UPDATE`);
+    const state = async () => (await ackDb.admin(`SELECT state FROM incidents WHERE id = $1`, [incidentId])).rows[0].state as string;
+    assert.is(await state(), 'triaged.queued', 'held before the escalation');
+    // Escalated to Petra (and, her acknowledgement 10 minutes away, on to Atlas at the next timeout).
+    const waiting = ['coordinated.queued', 'executive.queued'];
+    await eventually(async () => (waiting.includes(await state()) ? true : undefined), WAIT_MS, 'the escalation to Petra');
+    await eventually(async () => ((await ackDb.admin(`SELECT 1 FROM cluster_deadlines WHERE owner_id = 'cheryl'`)).rows.length === 0 ? true : undefined), WAIT_MS, 'Cheryl\'s acknowledgement fired');
+    await holder.query('COMMIT');
+    // Released: applied by the sweep (the holder was no applier, so nobody looked again after it).
+    await eventually(async () => ((await ackDb.admin(`SELECT cardinality(active) AS n FROM responders WHERE id = 'cheryl'`)).rows[0].n === 0 ? true : undefined), WAIT_MS, 'Cheryl\'s release applied');
+    assert.ok(waiting.includes(await state()), 'still waiting for Petra or Atlas');
+    const acks = (await ackDb.admin(`SELECT actor FROM audit_log WHERE entity_id = $1 AND action = 'incident.acknowledged'`, [incidentId])).rows;
+    assert.equal(acks, [], 'no acknowledgement: Cheryl\'s came after she was released, Petra\'s and Atlas\'s are not due');
+  } finally {
+    await holder.end().catch(() => undefined);
+    await ackEngine.stop();
+    await ackStore.close();
+    await ackDb.drop();
+  }
 });
 
 test.run();
