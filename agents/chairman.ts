@@ -40,7 +40,7 @@ export class Chairman {
 
   /** Arms the next weekly summary unless one is already armed (a restart keeps the row). */
   start(): void {
-    if (this.rt.store.get('deadlines', `${BOARD}:weekly`)) return;
+    if (this.deadlines.isArmed(BOARD, 'weekly')) return;
     this.arm(nextWeekStart(this.rt.clock.now()));
   }
 

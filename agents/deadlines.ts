@@ -1,5 +1,6 @@
 import type { ArmParams } from '../machines/incidentContext.js';
 import type { DeadlineRecord } from '../machines/types.js';
+import type { CommitRows } from '../store/types.js';
 import { HAND_OVER, type Runtime } from './runtime.js';
 
 /**
@@ -7,20 +8,31 @@ import { HAND_OVER, type Runtime } from './runtime.js';
  * actor loses them: statelyai/xstate#5331), so every deadline that must survive a
  * restart is a row in `deadlines`, armed on whichever clock runs and re-armed from
  * the rows on restore. A deadline fires with its original due time in `event.at`.
+ *
+ * The rows are written as they stand at each commit (the store's `beforeCommit`): a
+ * restart finds exactly the deadlines armed when the records it restores were committed,
+ * and one armed and fired or disarmed between two commits (a retry's wait, an
+ * acknowledgement's) is never written at all. Between commits the `deadlines` table may
+ * lag: ask `isArmed`. A store without `beforeCommit` gets each change at once.
  */
 export class Deadlines {
   /** Per owner, each armed kind's timer and row: a row has one from the moment it is armed or restored until it fires or is disarmed. */
   private readonly armed = new Map<string, Map<string, { timer: unknown; row: DeadlineRecord }>>();
+  /** Rows changed since the last commit, by id: the row to put, or null to remove. */
+  private readonly pending = new Map<string, DeadlineRecord | null>();
+  private readonly hook: { changed(): void; off(): void } | null;
+  private stopped = false;
 
   constructor(
     private readonly rt: Runtime,
     private readonly deliver: (row: DeadlineRecord) => void,
-  ) {}
+  ) {
+    this.hook = rt.store.beforeCommit?.((rows) => this.write(rows)) ?? null;
+  }
 
   arm(ownerId: string, p: ArmParams): void {
     const row: DeadlineRecord = { dueAt: p.dueAt, event: p.event, id: `${ownerId}:${p.kind}`, incidentId: ownerId, kind: p.kind };
-    // Built for this put and never edited: the store keeps it as it is.
-    this.rt.store.put('deadlines', row, HAND_OVER);
+    this.change(row.id, row);
     this.schedule(row);
   }
 
@@ -32,8 +44,13 @@ export class Deadlines {
       const armed = mine.get(kind);
       if (!armed) continue;
       this.cancel(ownerId, kind);
-      this.rt.store.remove('deadlines', armed.row.id);
+      this.change(armed.row.id, null);
     }
+  }
+
+  /** Whether the owner's deadline of this kind is armed (and not yet fired): what the next commit stores. */
+  isArmed(ownerId: string, kind: string): boolean {
+    return this.armed.get(ownerId)?.has(kind) === true;
   }
 
   /** Re-arms every persisted deadline; overdue ones fire at once, still carrying their due time. */
@@ -43,8 +60,12 @@ export class Deadlines {
     return rows.length;
   }
 
+  /** Stops the timers. The rows stay (the next commit writes what changed before): a restart re-arms them. */
   stop(): void {
     for (const [owner, mine] of [...this.armed]) for (const kind of [...mine.keys()]) this.cancel(owner, kind);
+    this.stopped = true;
+    // Unhooked once nothing is left for a commit to write (the engine's stop flushes next).
+    if (this.pending.size === 0) this.hook?.off();
   }
 
   private schedule(row: DeadlineRecord): void {
@@ -52,16 +73,37 @@ export class Deadlines {
     this.cancel(owner, kind);
     const delay = Math.max(0, row.dueAt - this.rt.clock.now());
     const timer = this.rt.clock.setTimeout(() => {
+      // Only the row still armed fires: a disarm or a re-arm between scheduling and firing wins.
+      if (this.armed.get(owner)?.get(kind)?.row !== row) return;
       this.forget(owner, kind);
-      // Only a row still in the store fires: a disarm between scheduling and firing wins.
-      const current = this.rt.store.get('deadlines', row.id);
-      if (!current || current.dueAt !== row.dueAt) return;
-      this.rt.store.remove('deadlines', row.id);
-      this.deliver(current);
+      this.change(row.id, null);
+      this.deliver(row);
     }, delay);
     let mine = this.armed.get(owner);
     if (!mine) this.armed.set(owner, (mine = new Map()));
     mine.set(kind, { timer, row });
+  }
+
+  /** A row armed (`row`) or gone (null): stored at the next commit, or at once by a store without `beforeCommit`. */
+  private change(id: string, row: DeadlineRecord | null): void {
+    if (!this.hook) {
+      // Built for this put and never edited: the store keeps it as it is.
+      if (row) this.rt.store.put('deadlines', row, HAND_OVER);
+      else this.rt.store.remove('deadlines', id);
+      return;
+    }
+    this.pending.set(id, row);
+    this.hook.changed();
+  }
+
+  /** The commit under way takes the rows changed since the last one. */
+  private write(rows: CommitRows): void {
+    for (const [id, row] of this.pending) {
+      if (row) rows.put('deadlines', row);
+      else rows.remove('deadlines', id);
+    }
+    this.pending.clear();
+    if (this.stopped) this.hook?.off();
   }
 
   private cancel(owner: string, kind: string): void {

@@ -7,7 +7,7 @@ import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
 import type { Glancer, Thaw } from './tableSet.js';
 import { StoreError } from './types.js';
-import type { AuditPage, AuditQuery, RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
+import type { AuditPage, AuditQuery, CommitRows, RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
 
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
 export interface CoreOptions {
@@ -53,8 +53,20 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   let dirtyMeta = false;
   let timer: NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
+  /** Hooks run as each commit starts (beforeCommit), and the writes they make: no guard, for they run within a flush that close() may have begun. */
+  const hooks = new Set<(rows: CommitRows) => void>();
+  const hookRows: CommitRows = {
+    put(table, row) {
+      const id = checkId(`put(${table})`, row?.id);
+      dirty.touch(table, id, tables.put(table, row, true) ? 'insert' : 'update');
+    },
+    remove(table, id) {
+      if (tables.remove(table, id)) dirty.touch(table, id, 'remove');
+    },
+  };
 
   async function commit(): Promise<void> {
+    if (!readonly) for (const hook of hooks) hook(hookRows);
     const to = low.data.audit_log.length;
     if (readonly || (to === committedAudit && dirty.size === 0 && unwritten.length === 0 && !dirtyMeta)) return;
     const [from, meta] = [committedAudit, dirtyMeta];
@@ -164,6 +176,10 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
       changed();
     },
     subscribe: (listener) => listeners.subscribe(listener),
+    beforeCommit(hook) {
+      hooks.add(hook);
+      return { changed, off: () => void hooks.delete(hook) };
+    },
     flush,
     // In the commits' line, so a refresh never interleaves with a commit or another refresh.
     refresh: () => queue.exclusive(refresh),

@@ -174,6 +174,14 @@ export interface Store {
 
   /** Called after each commit with what it changed. Returns an unsubscribe function. */
   subscribe(listener: (change: StoreChange) => void): () => void;
+  /**
+   * Runs `hook` at the start of every commit, before the commit takes its rows: what it
+   * writes through `rows` is in that commit. For state kept elsewhere and stored only as it
+   * stands at each commit (the engine's deadlines: one armed and fired between two commits
+   * is never written). `changed()` asks for a commit as a mutation does; `off()` unhooks.
+   * Optional, so a Store written elsewhere still fits; callers then write at once.
+   */
+  beforeCommit?(hook: (rows: CommitRows) => void): { changed(): void; off(): void };
 
   /** Resolves once every mutation made before the call is on disk, fsync included. */
   flush(): Promise<void>;
@@ -181,6 +189,12 @@ export interface Store {
   refresh(): Promise<StoreChange>;
   /** Flushes, closes the files, releases the lock, stops timers. A close that fails may be retried: the lock is kept until one goes through. */
   close(): Promise<void>;
+}
+
+/** What a `beforeCommit` hook writes with: puts (handed over) and removes that join the commit under way. */
+export interface CommitRows {
+  put<T extends TableName>(table: T, row: Tables[T]): void;
+  remove(table: TableName, id: string): void;
 }
 
 /** 2: the state file has a generation and a row journal (`X.state.jsonl`) beside it. */
