@@ -11,6 +11,7 @@ export type Key = string | number | boolean | null;
  * times what is live between full collections; here a key costs its slot in the key list
  * (4 bytes) and 8–16 bytes of table outside the heap. A key removed frees its number for
  * good (`keyOf` gives undefined); the owner numbers its keys again when it wants them dense.
+ * Keys are equal as a Map's are (NaN is one key, 0 and -0 are one).
  * @example const n = new KeyNumbers(); n.add('job_1'); n.get('job_1') // 0
  */
 export class KeyNumbers<K extends Key = Key> {
@@ -40,7 +41,7 @@ export class KeyNumbers<K extends Key = Key> {
     for (let slot = hashOf(key) & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const no = this.#slots[slot] - 1;
       if (no < 0) return undefined;
-      if (keys[no] === key) return no;
+      if (keys[no] === key || (key !== key && keys[no] !== keys[no])) return no;
     }
   }
 
@@ -59,7 +60,7 @@ export class KeyNumbers<K extends Key = Key> {
     for (; ; slot = (slot + 1) & this.#mask) {
       const no = this.#slots[slot] - 1;
       if (no < 0) return undefined;
-      if (this.#keys[no] === key) break;
+      if (this.#keys[no] === key || (key !== key && this.#keys[no] !== this.#keys[no])) break;
     }
     const no = this.#slots[slot] - 1;
     this.#keys[no] = undefined;

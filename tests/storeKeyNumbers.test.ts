@@ -45,4 +45,17 @@ Numbers('a key deleted and added again gets a new number; the old one stays unus
   assert.is(keys.length, 101);
 });
 
+Numbers('keys are equal as a Map\'s are: NaN is one key, 0 and -0 are one', () => {
+  const keys = new KeyNumbers();
+  const map = new Map<Key, number>();
+  for (const key of [NaN, 0, 'NaN', Number.NaN, -0, '0', null]) {
+    if (keys.get(key) === undefined) keys.add(key);
+    if (!map.has(key)) map.set(key, map.size);
+  }
+  for (const key of [NaN, 0, -0, 'NaN', '0', null]) assert.is(keys.get(key), map.get(key), String(key));
+  assert.is(keys.size, map.size);
+  assert.is(keys.delete(NaN), map.get(NaN));
+  assert.is(keys.get(NaN), undefined);
+});
+
 Numbers.run();
