@@ -7,7 +7,7 @@ import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
 import type { Glancer, Thaw } from './tableSet.js';
 import { StoreError } from './types.js';
-import type { AuditPage, AuditQuery, CommitRows, RowChanges, Store, StoreChange, StoreData, TableName } from './types.js';
+import type { AuditPage, AuditQuery, CommitRows, RowChanges, Store, StoreChange, StoreData, TableName, Tables } from './types.js';
 
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
 export interface CoreOptions {
@@ -53,17 +53,21 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   let dirtyMeta = false;
   let timer: NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
-  /** Hooks run as each commit starts (beforeCommit), and the writes they make: no guard, for they run within a flush that close() may have begun. */
+  /** Hooks run as each commit starts (beforeCommit); they write without the guard, for they run within a flush that close() may have begun. */
   const hooks = new Set<(rows: CommitRows) => void>();
-  const hookRows: CommitRows = {
-    put(table, row) {
-      const id = checkId(`put(${table})`, row?.id);
-      dirty.touch(table, id, tables.put(table, row, true) ? 'insert' : 'update');
-    },
-    remove(table, id) {
-      if (tables.remove(table, id)) dirty.touch(table, id, 'remove');
-    },
-  };
+  const hookRows: CommitRows = { put: (table, row) => putRow(table, row, true), remove: (table, id) => removeRow(table, id) };
+
+  /** A row stored and noted for the next commit (a copy unless handed over). */
+  function putRow<T extends TableName>(table: T, row: Tables[T], handOver: boolean): void {
+    const id = checkId(`put(${table})`, row?.id);
+    dirty.touch(table, id, tables.put(table, row, handOver) ? 'insert' : 'update');
+  }
+  /** A row removed and noted for the next commit; false when there was none. */
+  function removeRow(table: TableName, id: string): boolean {
+    if (!tables.remove(table, id)) return false;
+    dirty.touch(table, id, 'remove');
+    return true;
+  }
 
   async function commit(): Promise<void> {
     if (!readonly) for (const hook of hooks) hook(hookRows);
@@ -149,11 +153,9 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     auditCount: () => low.data.audit_log.length,
     put(table, row, options) {
       guard(`put(${table})`);
-      const id = checkId(`put(${table})`, row?.id);
       // A copy unless handed over: the caller may go on editing its object, and the rows a
       // commit writes are the store's own, never edited in place.
-      const inserted = tables.put(table, row, options?.handOver === true);
-      dirty.touch(table, id, inserted ? 'insert' : 'update');
+      putRow(table, row, options?.handOver === true);
       changed();
     },
     get: (table, id) => tables.get(table, id),
@@ -162,9 +164,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     glance: (table) => tables.glance(table),
     remove(table, id) {
       guard(`remove(${table})`);
-      if (!tables.remove(table, id)) return;
-      dirty.touch(table, id, 'remove');
-      changed();
+      if (removeRow(table, id)) changed();
     },
     getMeta: <V>(key: string) => (Object.hasOwn(low.data.meta, key) ? (low.data.meta[key] as V) : undefined),
     setMeta(key, value) {
