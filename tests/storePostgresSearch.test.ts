@@ -25,14 +25,8 @@ async function storeWith(url: string) {
 }
 
 async function indexOf(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url.replace(/\?.*$/, '') });
-  await client.connect();
-  try {
-    const { rows } = await client.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = 's' AND indexname = 'audit_search'`);
-    return (rows[0]?.indexdef as string | undefined) ?? null;
-  } finally {
-    await client.end();
-  }
+  const { rows } = await sqlIn(url.replace(/\?.*$/, ''), `SELECT indexdef FROM pg_indexes WHERE schemaname = 's' AND indexname = 'audit_search'`);
+  return (rows[0]?.indexdef as string | undefined) ?? null;
 }
 
 test('the search goes through the index, and answers as the in-memory query does', async () => {
