@@ -109,7 +109,7 @@ export function readColumn(path: string, field: number, rows: number): Uint32Arr
   const out = new Uint32Array(rows);
   let covered = 0;
   for (let at = 0; covered < rows; ) {
-    const found = decodePart(file, at, false);
+    const found = decodePart(file, at, false, false);
     if (!found || found.head.rows[0] !== covered) return null;
     const column = found.rows.part.columns[field];
     out.set(column.subarray(0, Math.min(column.length, rows - covered)), covered);
@@ -147,7 +147,8 @@ export function trustedParts(file: Buffer | null, auditPath: string, maxRows: nu
 }
 
 /** The part at byte `at`, or null when it is not a whole, sound part. */
-function decodePart(file: Buffer, at: number, wantText: boolean): { head: PartHead; rows: IndexedRows; size: number } | null {
+/** One part of the side file at `at`; `wantValues` false (a column read back) leaves the value lists undecoded (null). */
+function decodePart(file: Buffer, at: number, wantText: boolean, wantValues = true): { head: PartHead; rows: IndexedRows; size: number } | null {
   if (file.length - at < HEAD || file.readUInt32LE(at) !== MAGIC) return null;
   const size = file.readUInt32LE(at + 4);
   const headBytes = file.readUInt32LE(at + 8);
@@ -183,7 +184,7 @@ function decodePart(file: Buffer, at: number, wantText: boolean): { head: PartHe
   try {
     lengths = u32(n);
     const columns = INDEXED.map(() => u32(n));
-    const values = INDEXED.map((_, f) => blob(head.blobs[f], true) as PartValues);
+    const values = INDEXED.map((_, f) => blob(head.blobs[f], wantValues) as PartValues);
     const text = blob(head.blobs[INDEXED.length], wantText);
     part = { from: head.rows[0], to: head.rows[1], columns, values, odd: head.odd, ordered: head.ordered, lastTs: head.lastTs, text };
   } catch {

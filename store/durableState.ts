@@ -294,17 +294,17 @@ export class DurableState {
       if (this.#journalTail && this.#journalEnd === 0) await this.#cutJournal(0);
       // The rows the cursor may pass over: any the tables no longer hold as the file has them.
       const tables = this.#tables();
+      // A row the file has as it is: its place in the file, or an object read from it or written by the last rewrite.
+      const unchanged = (row: unknown) => (typeof row === 'number' ? row >= 0 : typeof row === 'object' && row !== null && onDisk.has(row));
       const stale = (table: string, id: string) => {
         const rows = tables[table];
-        const row = rows && Object.hasOwn(rows, id) ? rows[id] : undefined;
-        return typeof row === 'number' ? row < 0 : typeof row !== 'object' || row === null || !onDisk.has(row);
+        return !unchanged(rows && Object.hasOwn(rows, id) ? rows[id] : undefined);
       };
       cursor = copy ? await StateLineCursor.open(this.#files.state, stale) : null;
       if (copy && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = copy && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
       const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
-        const unchanged = typeof row === 'number' ? row >= 0 : typeof row === 'object' && row !== null && onDisk.has(row);
-        const fresh = unchanged ? await cursor?.line(table, id) : null;
+        const fresh = unchanged(row) ? await cursor?.line(table, id) : null;
         if (fresh) return fresh;
         if (typeof row !== 'number' || !this.cold) return null;
         const json = journal && row < 0 ? await journal.body(-row - 1) : this.cold.bytes(row);

@@ -37,12 +37,8 @@ export class KeyNumbers<K extends Key = Key> {
   }
 
   get(key: K): number | undefined {
-    const keys = this.#keys;
-    for (let slot = hashOf(key) & this.#mask; ; slot = (slot + 1) & this.#mask) {
-      const no = this.#slots[slot] - 1;
-      if (no < 0) return undefined;
-      if (keys[no] === key || (key !== key && keys[no] !== keys[no])) return no;
-    }
+    const slot = this.#slotOf(key);
+    return slot < 0 ? undefined : this.#slots[slot] - 1;
   }
 
   /** Numbers a key that is not held (the next number). */
@@ -56,12 +52,8 @@ export class KeyNumbers<K extends Key = Key> {
 
   /** Forgets a key; its number stays unused. Returns the number, or undefined if it was not held. */
   delete(key: K): number | undefined {
-    let slot = hashOf(key) & this.#mask;
-    for (; ; slot = (slot + 1) & this.#mask) {
-      const no = this.#slots[slot] - 1;
-      if (no < 0) return undefined;
-      if (this.#keys[no] === key || (key !== key && this.#keys[no] !== this.#keys[no])) break;
-    }
+    const slot = this.#slotOf(key);
+    if (slot < 0) return undefined;
     const no = this.#slots[slot] - 1;
     this.#keys[no] = undefined;
     this.#size--;
@@ -80,6 +72,16 @@ export class KeyNumbers<K extends Key = Key> {
       hole = next;
     }
     return no;
+  }
+
+  /** The slot holding the key, or -1. NaN is one key, as in a Map. */
+  #slotOf(key: K): number {
+    const keys = this.#keys;
+    for (let slot = hashOf(key) & this.#mask; ; slot = (slot + 1) & this.#mask) {
+      const no = this.#slots[slot] - 1;
+      if (no < 0) return -1;
+      if (keys[no] === key || (key !== key && keys[no] !== keys[no])) return slot;
+    }
   }
 
   #enter(key: K, no: number): void {

@@ -1,4 +1,4 @@
-import type { JoinedText } from './auditText.js';
+import { AuditText, type JoinedText } from './auditText.js';
 
 /** Values joined as `AuditText.join` joins them, as bytes: every value ASCII, so a byte a character. */
 interface JoinedBytes {
@@ -6,6 +6,7 @@ interface JoinedBytes {
   lengths: Uint32Array;
 }
 
+/** AuditText's row separator (U+0001), as a byte. */
 const SEPARATOR = 0x01;
 
 /**
@@ -87,16 +88,16 @@ export class ValueTable {
    * bytes joined when all are kept as bytes, with no string made per value.
    */
   static merged(tables: readonly ValueTable[]): ValueTable {
+    if (!tables.every((t) => t.#bytes)) {
+      const values: string[] = [];
+      for (const t of tables) for (let id = 1; id <= t.size; id++) values.push(t.value(id));
+      return new ValueTable(AuditText.join(values));
+    }
     const lengths = new Uint32Array(tables.reduce((sum, t) => sum + t.size, 0));
     let at = 0;
     for (const t of tables) {
       lengths.set(t.#lengths, at);
       at += t.size;
-    }
-    if (!tables.every((t) => t.#bytes)) {
-      const values: string[] = [];
-      for (const t of tables) for (let id = 1; id <= t.size; id++) values.push(t.value(id));
-      return new ValueTable({ joined: values.join(String.fromCharCode(SEPARATOR)), lengths });
     }
     const parts: Buffer[] = [];
     for (const t of tables) {
