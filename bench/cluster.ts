@@ -29,14 +29,12 @@ import { readRows } from '../store/postgres/writeRows.js';
 import { startEngineProcess, type EngineProcess } from '../tests/helpers/clusterProcs.js';
 import { createTestDatabase } from '../tests/helpers/pgDatabase.js';
 import type { TxLog } from './clusterChild.js';
-import type { TemplateTx } from './clusterFloor.js';
+import { POOL, type TemplateTx } from './clusterFloor.js';
 import { median } from './measure.js';
 
 const CHILD = fileURLToPath(new URL('./clusterChild.ts', import.meta.url));
 const FLOOR_CHILD = fileURLToPath(new URL('./clusterFloorChild.ts', import.meta.url));
 const PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench_';
-/** The engine's default pool (ClusterSettings.poolSize): each floor process writes through as many connections (clusterFloorChild.ts). */
-const POOL = 8;
 /**
  * Lifecycles each process (an engine process, the floor's) runs before it is measured, left
  * out of the figures: a fresh process's first ones pay for compiling, connecting and
@@ -237,9 +235,12 @@ async function floorRun(n: number, template: readonly TemplateTx[], procs = 1): 
     await analyze(db);
     const before = await serverCpu(db);
     const started = performance.now();
-    const done = children.map((child) => child.waitFor((m) => m.ev === 'done', 600_000));
+    const done = children.map((child) => child.waitFor((m) => m.ev === 'done' || m.ev === 'failed', 600_000));
     children.forEach((child) => child.send({ cmd: 'submit' }));
-    const cpuMs = (await Promise.all(done)).reduce((sum, m) => sum + Number(m.cpuMs), 0);
+    const said = await Promise.all(done);
+    const failed = said.find((m) => m.ev === 'failed');
+    if (failed) throw new Error(`bench: floor process ${failed.name} failed: ${String(failed.error)}`);
+    const cpuMs = said.reduce((sum, m) => sum + Number(m.cpuMs), 0);
     const wallMs = performance.now() - started;
     const serverMs = cpuSince(before, await serverCpu(db));
     return { wallMs, rate: n / (wallMs / 1000), clientCpuMs: cpuMs / n, serverCpuMs: serverMs === null ? null : serverMs / n, txs: template.length, latencies: [] };

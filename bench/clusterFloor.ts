@@ -9,6 +9,9 @@ import type { AuditEntry, IncidentRecord } from '../machines/types.js';
 import { appendAuditRows, upsertRows } from '../store/postgres/writeRows.js';
 import type { TxLog } from './clusterChild.js';
 
+/** The engine's default pool (ClusterSettings.poolSize): each floor process writes through as many connections. */
+export const POOL = 8;
+
 /** One lifecycle's transactions as the engine committed them: the audit rows, records and deadline jobs of each. */
 export interface TemplateTx {
   audit: AuditEntry[];

@@ -7,12 +7,8 @@
  * are written; on 'submit' it writes its share and says 'done' with its CPU ms; on 'stop' it exits.
  */
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
-import { parseTarget } from '../store/postgres/connection.js';
-import { floorWriter, lifecycleCopy, type TemplateTx } from './clusterFloor.js';
-
-/** The engine's default pool (ClusterSettings.poolSize). */
-const POOL = 8;
+import { createPool, parseTarget } from '../store/postgres/connection.js';
+import { floorWriter, lifecycleCopy, POOL, type TemplateTx } from './clusterFloor.js';
 const [url, name, templateFile, k, procs, n, warmUp] = process.argv.slice(2);
 const send = (message: Record<string, unknown>) => { if (process.connected) process.send?.({ name, ...message }, undefined, undefined, () => undefined); };
 process.on('disconnect', () => process.exit(0));
@@ -22,9 +18,8 @@ const mine = Array.from({ length: Number(n) }, (_, i) => i).filter((i) => i % Nu
 // Its warm-up: lifecycles of its own (numbered after the measured ones and the other processes' warm-ups).
 const warm = Array.from({ length: Number(warmUp) }, (_, i) => lifecycleCopy(template, Number(n) + Number(k) * Number(warmUp) + i));
 const target = parseTarget(url);
-const pool = new pg.Pool({ connectionString: target.connectionString, max: POOL, options: `-c search_path=${target.schema},public` });
-// An idle connection's error (its database dropped under it) is not the bench's to crash on.
-pool.on('error', () => undefined);
+// The store's own pool settings (its schema first on the search path; a dropped connection's error not the bench's to crash on).
+const pool = createPool(target, POOL);
 const write = floorWriter(pool, `${target.schema}_boss`);
 await write(warm);
 send({ ev: 'ready' });
@@ -32,9 +27,13 @@ send({ ev: 'ready' });
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'submit') {
     const cpu = process.cpuUsage();
-    void write(mine).then(() => {
+    write(mine).then(() => {
       const used = process.cpuUsage(cpu);
       send({ ev: 'done', cpuMs: (used.user + used.system) / 1000 });
+    }, (error: unknown) => {
+      // Said to the bench, which stops with it, instead of leaving it to wait out its timeout.
+      send({ ev: 'failed', error: String(error) });
+      process.exitCode = 1;
     });
   } else if (msg.cmd === 'stop') {
     void pool.end().then(() => {

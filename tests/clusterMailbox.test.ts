@@ -22,7 +22,7 @@ import { batchOf, track, type Sql } from '../agents/cluster/pgRows.js';
 import { post, ResponderMailbox, type MailboxHost } from '../agents/cluster/responderMailbox.js';
 import { transaction } from '../agents/cluster/transactions.js';
 import { responderMachine } from '../machines/responderMachine.js';
-import { createPool, parseTarget } from '../store/postgres/connection.js';
+import { createClient, createPool, parseTarget } from '../store/postgres/connection.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { eventually } from './helpers/clusterProcs.js';
@@ -125,7 +125,7 @@ test('an event posted while another process applies Cheryl\'s: that one looks ag
   const acks: string[] = [];
   const [a, b] = [applier(db!.url, acks), applier(db!.url, acks)];
   // B's apply is made slow: its write (an acknowledgement's deadline) waits for this lock, while B holds Cheryl's row.
-  const blocker = new pg.Client({ connectionString: db!.url.replace(/\?.*$/, ''), options: '-c search_path=incident_flow' });
+  const blocker = createClient(parseTarget(db!.url));
   await blocker.connect();
   try {
     await blocker.query('BEGIN');
@@ -189,7 +189,7 @@ test('an acknowledgement due after its incident left the stage, the release stil
     jobs: { fail: async () => { throw new Error('feature broken'); } },
     responders: { cheryl: { ack: 5_000 }, petra: { ack: 600_000 }, atlas: { ack: 600_000 } },
   });
-  const holder = new pg.Client({ connectionString: ackDb.url.replace(/\?.*$/, ''), options: '-c search_path=incident_flow' });
+  const holder = createClient(parseTarget(ackDb.url));
   try {
     await ackEngine.ready;
     await holder.connect();

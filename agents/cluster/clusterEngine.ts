@@ -148,16 +148,12 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       for (const a of options.agents ?? []) {
         if (!(await parts.getRow(sql, 'agents', a.id))) await parts.putRows(sql, 'agents', [{ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [], status: 'active', pausedBy: null, updatedAt: at }]);
       }
-      // Every responder's row, created (in the order every step locks them) with its capacity, the
-      // option's or 5, unless a process already has: a step then finds every row it locks, and never
-      // creates one while it holds another (two steps doing so in turn would wait for each other).
-      const ids = [...RESPONDERS].sort();
-      await sql.query(
-        `INSERT INTO responders (id, capacity, active, queue, updated_at) SELECT id, capacity, '{}', '{}', now() FROM unnest($1::text[], $2::int[]) AS r(id, capacity) ORDER BY id ON CONFLICT (id) DO NOTHING`,
-        [ids, ids.map((id) => options.responders?.[id]?.capacity ?? 5)],
-      );
+      // Every responder's row, created with its capacity (the option's, or 5) unless a process already has:
+      // the responders' mailboxes find it there.
+      const ids = [...RESPONDERS];
+      await sql.query(parts.CREATE_RESPONDERS, [ids, ids.map((id) => options.responders?.[id]?.capacity ?? 5)]);
       // The configured capacities hold from now on, as in one process (the last process started sets them);
-      // rows in the order every step locks them.
+      // rows in id order, as the insert takes them, so two processes starting at once never wait for each other.
       for (const [id, r] of Object.entries(options.responders ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (r?.capacity !== undefined) await sql.query('UPDATE responders SET capacity = $2, updated_at = now() WHERE id = $1 AND capacity <> $2', [id, r.capacity]);
       }

@@ -9,4 +9,5 @@ export { claim, claimQuery, ClusterHost } from './clusterHost.js';
 export { joinedJobsQuery } from './dutySeeds.js';
 export { fromColumns } from '../../store/postgres/rows.js';
 export { appendAudit, getRow, listRows, putRows, rowQuery, WriteBatch } from './pgRows.js';
+export { CREATE_RESPONDERS } from './responderMailbox.js';
 export { retryingQuery, transaction } from './transactions.js';

@@ -40,8 +40,11 @@ export function createDutyView(seed: DutySeed): { store: Store; writes: DutyWrit
   };
   const counts = seed.counts ?? [];
   store.queryAudit = (query = {}) => {
-    const counted = query.limit === 0 ? counts.find((c) => sameQuery(c.query, query)) : undefined;
-    return counted ? { total: counted.total, rows: [] } : inner.queryAudit(query);
+    if (query.limit !== 0) return inner.queryAudit(query);
+    const counted = counts.find((c) => sameQuery(c.query, query));
+    // The seed holds the counts a duty asks for, not their rows: a count it lacks would read 0.
+    if (!counted) throw new Error(`incident-flow: a duty's audit count was not seeded (dutySeeds.ts): ${JSON.stringify(query)}`);
+    return { total: counted.total, rows: [] };
   };
   store.appendAudit = () => {
     throw new Error('incident-flow: a duty writes its audit through its incident, not directly');

@@ -42,8 +42,14 @@ const TAKE = `SELECT ${selectList('responders')} FROM responders WHERE id = $1 F
 /** Its requests, read after the row was taken (a statement of its own: what committed before it, in the order posted). */
 const REQUESTS = 'SELECT seq, incident_id, type FROM cluster_responder_requests WHERE responder = $1 ORDER BY seq';
 const PENDING = 'SELECT EXISTS (SELECT 1 FROM cluster_responder_requests WHERE responder = $1) AS pending';
+/**
+ * The responders' rows ($1 ids, $2 capacities), each created unless it is there: by every
+ * process as it starts (in id order: the same `seq` order on every database, and two processes
+ * starting at once take the rows in the same order),
+ * and by the sweep for a row deleted since.
+ */
+export const CREATE_RESPONDERS = `INSERT INTO responders (id, capacity, active, queue, updated_at) SELECT id, capacity, '{}', '{}', now() FROM unnest($1::text[], $2::int[]) AS r(id, capacity) ORDER BY id ON CONFLICT (id) DO NOTHING`;
 /** Requests older than the sweep's age: their poster died before applying them, or applying them failed. */
-const CREATE = `INSERT INTO responders (id, capacity, active, queue, updated_at) SELECT id, capacity, '{}', '{}', now() FROM unnest($1::text[], $2::int[]) AS r(id, capacity) ON CONFLICT (id) DO NOTHING`;
 const STRAYS = `SELECT DISTINCT responder FROM cluster_responder_requests WHERE requested_at < now() - make_interval(secs => $1)`;
 
 /**
@@ -80,10 +86,11 @@ export class ResponderMailbox {
 
   /** Wakes the responders whose events have waited over `ageSeconds` (their poster died, or its apply failed). */
   async sweep(ageSeconds: number): Promise<void> {
+    // host.read runs plain statements, no transaction: the insert below commits on its own.
     const strays = await this.host.read(async (sql) => {
       const found = (await sql.query(prepared(STRAYS, [ageSeconds]))).rows.map((r) => r.responder as Responder);
       // A row deleted since the processes started (TAKE finds none, as if it were taken): created again, with its configured capacity.
-      if (found.length > 0) await sql.query(prepared(CREATE, [found, found.map((r) => this.cx.responders[r]?.capacity ?? 5)]));
+      if (found.length > 0) await sql.query(prepared(CREATE_RESPONDERS, [found, found.map((r) => this.cx.responders[r]?.capacity ?? 5)]));
       return found;
     });
     for (const responder of strays) this.wake(responder);

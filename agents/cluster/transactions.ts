@@ -93,7 +93,7 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
         const last = options.lastWrite?.(client) ?? null;
         const after = options.afterCommit?.(client) ?? null;
         const tell = (c: pg.PoolClient) => (after ? c.query(after).then(() => undefined, () => undefined) : undefined);
-        // The last write is planned once per connection (its plan does not depend on its values), not at every event.
+        // The last write runs with the generic plan (its plan does not depend on its values): planned once, not at every event.
         const generic = last && client.query(GENERIC);
         if (pipelined(client)) await Promise.all([generic, last && client.query(last), client.query('COMMIT'), tell(client)]);
         else {
@@ -126,7 +126,7 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
 }
 
 /** A connection of a pool made with createPool's `pipeline`: statements asked for at once go in one round trip. */
-export function pipelined(client: pg.ClientBase): boolean {
+function pipelined(client: pg.ClientBase): boolean {
   return (client as { pipeline?: boolean }).pipeline === true;
 }
 
