@@ -288,6 +288,8 @@ export class DurableState {
   async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean): Promise<void> {
     const copy = reuse && this.#reusable;
     const onDisk = this.#onDisk;
+    // The row objects written (the next `#onDisk`): what the new file has of them is their line.
+    const objectsWritten = new WeakSet<object>();
     let cursor: StateLineCursor | null = null;
     try {
       // What the journal holds past its commits is folded in (or torn): it goes before a new generation lands.
@@ -319,6 +321,7 @@ export class DurableState {
       const placed = (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => {
         const { name, ids, rows: objects } = image.tables[t];
         const row = objects[k];
+        if (typeof row === 'object' && row !== null) objectsWritten.add(row);
         const done = typeof row === 'number' || isDone(name, row);
         if (done) {
           spots.push(t);
@@ -346,7 +349,7 @@ export class DurableState {
     }
     // The new file is in place and holds every change: none is in the journal any more,
     // and the next commit goes on from its generation, whatever the directory sync does.
-    [this.#onDisk, this.#reusable] = [imageObjects(image), true];
+    [this.#onDisk, this.#reusable] = [objectsWritten, true];
     const folded = this.#journalEnd > 0 || this.#journalTail;
     [this.#schema, this.#generation, this.#auditCount] = [SCHEMA_VERSION, generation, auditCount];
     [this.#journalEnd, this.#journalLines, this.#journalTail] = [0, 0, folded];
@@ -450,13 +453,6 @@ function rowObjects(tables: StateSnapshot['tables']): WeakSet<object> {
   for (const rows of Object.values(tables as unknown as Record<string, Record<string, unknown>>)) {
     for (const id in rows) if (typeof rows[id] === 'object' && rows[id] !== null) out.add(rows[id]);
   }
-  return out;
-}
-
-/** The row objects an image holds: what a rewrite wrote of them is their line in the new file. */
-function imageObjects(image: StateImage): WeakSet<object> {
-  const out = new WeakSet<object>();
-  for (const { rows } of image.tables) for (const row of rows) if (typeof row === 'object' && row !== null) out.add(row);
   return out;
 }
 
