@@ -364,11 +364,11 @@ class Column {
 
   /**
    * Per value, its rows: built from the numbers in one go the first time they are asked for
-   * (from the start, or after a load or a truncate), kept up to date after.
+   * (from the start, or after a load or a truncate), kept up to date after. A column asked
+   * for (see `ask`): it holds every row's number.
    */
   #postings(): PostingChains {
     if (this.#posts) return this.#posts;
-    this.#hold();
     const [data, size, base] = [this.#data, this.#rows, this.#count];
     const posts = new PostingChains();
     for (let k = 0; k < size; k++) if (data[k] !== 0 && data[k] <= base) posts.add(data[k], k);
@@ -439,6 +439,7 @@ class Column {
     return 0;
   }
 
+  /** Positions of the rows with `value`, ascending (a column asked for: see `ask`). */
   positions(value: string, size: number): ArrayLike<number> {
     const id = this.idOf(value);
     return id === 0 ? [] : this.#postings().positions(id, size);
