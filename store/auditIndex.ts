@@ -305,10 +305,10 @@ class Column {
    */
   drop(to: number): void {
     if (this.#asked || !this.#restore || to <= this.#from || to > this.#rows) return;
-    const kept = this.#data.slice(to - this.#from, this.#rows - this.#from);
-    this.#data = new Uint32Array(Math.max(1024, kept.length + (kept.length >> 2)));
-    this.#data.set(kept);
-    this.#from = to;
+    const kept = this.#data.subarray(to - this.#from, this.#rows - this.#from);
+    const data = new Uint32Array(Math.max(1024, kept.length + (kept.length >> 2)));
+    data.set(kept);
+    [this.#data, this.#from] = [data, to];
   }
 
   /** A query asks this field: the rows let go of are read back, and kept from now on. */
