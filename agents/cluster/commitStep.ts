@@ -6,12 +6,10 @@ import type { EngineEvent, ResponderSettings } from '../types.js';
 import type { BossQueue, QueuedWork, WorkItem } from './bossQueue.js';
 import { DeadlineChanges } from './deadlineChanges.js';
 import type { Step } from './incidentStep.js';
-import { batchOf, getRow, type Sql, type WriteBatch } from './pgRows.js';
+import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
 import { post } from './responderMailbox.js';
-import type pg from 'pg';
 import { prepared } from '../../store/postgres/connection.js';
-import { fromColumns, type ColumnValues } from '../../store/postgres/rows.js';
-import { selectList } from '../../store/postgres/writeRows.js';
+import type { RowOf } from '../../store/postgres/rows.js';
 
 /** What the cluster host shares with the code that commits a step. */
 export interface ClusterContext {
@@ -117,12 +115,15 @@ export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owne
  * hold's row deleted here), held again if another incident still pauses its agent or workflow.
  */
 async function liftMitigation(sql: Sql, batch: WriteBatch, work: QueuedWork[], incidentId: string, at: string): Promise<void> {
-  // Locked (agents, then workflows, as a triage locks them): a row another incident paused since is read again
-  // once that one commits, and left alone (it no longer names this incident), not put back active.
-  const where = `paused_by = ${sql.escapeLiteral(incidentId)} ORDER BY seq FOR UPDATE`;
-  const [agents, workflows] = (await sql.query(`SELECT ${selectList('agents')} FROM agents WHERE ${where}; SELECT ${selectList('workflows')} FROM workflows WHERE ${where}`)) as unknown as pg.QueryResult<ColumnValues>[];
-  const resume = <T extends 'agents' | 'workflows'>(table: T, stored: ColumnValues[]) => {
-    const paused = new Map(stored.map((row) => fromColumns(table, row)).map((row) => [row.id, row]));
+  // Locked (agents, then workflows, as a triage locks them: asked for at once, answered in that order): a row
+  // another incident paused since is read again once that one commits, and left alone (it no longer names this
+  // incident), not put back active.
+  const [agents, workflows] = await Promise.all([
+    listRows(sql, 'agents', 'paused_by = $1', [incidentId], true),
+    listRows(sql, 'workflows', 'paused_by = $1', [incidentId], true),
+  ]);
+  const resume = <T extends 'agents' | 'workflows'>(table: T, stored: Array<RowOf<T>>) => {
+    const paused = new Map(stored.map((row) => [row.id, row]));
     for (const row of batch.pendingIn(table)) {
       if (row.pausedBy === incidentId) paused.set(row.id, row);
       else paused.delete(row.id);
@@ -130,7 +131,7 @@ async function liftMitigation(sql: Sql, batch: WriteBatch, work: QueuedWork[], i
     batch.put(table, [...paused.values()].map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })) as never);
     return [...paused.keys()];
   };
-  const resumed = { agents: resume('agents', agents.rows), workflows: resume('workflows', workflows.rows) };
+  const resumed = { agents: resume('agents', agents), workflows: resume('workflows', workflows) };
   if (resumed.agents.length === 0 && resumed.workflows.length === 0) return;
   const { rows } = await sql.query(prepared('DELETE FROM cluster_held_jobs WHERE agent = ANY($1) OR workflow = ANY($2) RETURNING job_id, spec, held_at', [resumed.agents, resumed.workflows]));
   rows.sort((a, b) => Number(a.held_at) - Number(b.held_at) || (a.job_id < b.job_id ? -1 : 1));

@@ -160,8 +160,8 @@ export function rowQuery(table: PgTable, id: string, lock = false): pg.QueryConf
   return prepared(`SELECT ${selectList(table)} FROM ${table} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
 }
 
-/** Rows matching a WHERE clause over the table's columns, in insertion order. */
-export async function listRows<T extends PgTable>(sql: Reader, table: T, where: string, params: unknown[]): Promise<Array<RowOf<T>>> {
-  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq`, params));
+/** Rows matching a WHERE clause over the table's columns, in insertion order; `lock` as for `getRow` (taken in that order). */
+export async function listRows<T extends PgTable>(sql: Reader, table: T, where: string, params: unknown[], lock = false): Promise<Array<RowOf<T>>> {
+  const { rows } = await sql.query<ColumnValues>(prepared(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq${lock ? ' FOR UPDATE' : ''}`, params));
   return rows.map((row) => fromColumns(table, row));
 }
