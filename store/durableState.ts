@@ -31,8 +31,6 @@ export type StagedState =
   | { kind: 'journal'; parts: Buffer[]; bytes: number; lines: number; auditCount: number; rows: SerializedRow[] }
   | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean };
 
-/** The rows a commit serialized (`table\0id`): their state file line, where their JSON starts in the commit's journal bytes. */
-
 /** A read state, and on a follower's re-read the rows it changed (absent: read afresh). */
 export type StateRead = StateSnapshot & { changes?: RowChanges };
 
@@ -184,8 +182,6 @@ export class DurableState {
       if (journal) return { kind: 'journal', ...journal, auditCount, rows };
     }
     const image = captureState(data.tables, data.meta, generation + 1, auditCount);
-    // (The rows journalLines serialized are let go: held for the whole rewrite, they were
-    // some 25 MB a commit of the fleet, and this commit's rows are few beside the rest.)
     return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0 };
   }
 

@@ -33,7 +33,6 @@ export interface JournalRead {
   size: number;
 }
 
-
 /** A row a commit serialized: where its JSON starts in the commit's bytes, and the object it was made from. */
 export interface SerializedRow {
   body: number;
