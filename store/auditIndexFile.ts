@@ -146,8 +146,10 @@ export function trustedParts(file: Buffer | null, auditPath: string, maxRows: nu
   return read;
 }
 
-/** The part at byte `at`, or null when it is not a whole, sound part. */
-/** One part of the side file at `at`; `wantValues` false (a column read back) leaves the value lists undecoded (null). */
+/**
+ * The part at byte `at`, or null when it is not a whole, sound part. `wantText` false leaves
+ * its text undecoded (null); `wantValues` false (a column read back) its value lists too.
+ */
 function decodePart(file: Buffer, at: number, wantText: boolean, wantValues = true): { head: PartHead; rows: IndexedRows; size: number } | null {
   if (file.length - at < HEAD || file.readUInt32LE(at) !== MAGIC) return null;
   const size = file.readUInt32LE(at + 4);

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../machines/types.js';
 import type { AuditFile } from './auditFile.js';
-import { AuditIndex, INDEXED, queryAudit, type IndexPart } from './auditIndex.js';
+import { AuditIndex, INDEXED, queryAudit, type IndexedField, type IndexPart } from './auditIndex.js';
 import { readColumn } from './auditIndexFile.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
@@ -37,7 +37,7 @@ export class AuditLog {
     this.#file = file;
     const { sideFile } = opts;
     const stored = sideFile
-      ? { column: (field: (typeof INDEXED)[number], rows: number) => readColumn(sideFile, INDEXED.indexOf(field), rows), entries: (from: number, to: number) => this.entries(from, to) }
+      ? { column: (field: IndexedField, rows: number) => readColumn(sideFile, INDEXED.indexOf(field), rows), entries: (from: number, to: number) => this.entries(from, to) }
       : undefined;
     this.#index = new AuditIndex({ text: opts.text, persist: opts.persist, stored });
   }
