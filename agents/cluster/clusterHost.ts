@@ -74,7 +74,7 @@ export class ClusterHost {
     const done = await transaction(this.pool, async (sql, first) => {
       track(sql);
       const locked = incidentId !== undefined ? first.shift()!.rows[0] : undefined;
-      // What the steps leave in the batch goes with the COMMIT (`lastWrite`: one round trip, the responders' rows a step locked held for that one).
+      // What the steps leave in the batch goes with the COMMIT (`lastWrite`: in its round trip, so the rows the steps locked are not held for one more).
       return work(sql, locked ? fromColumns('incidents', locked) : undefined, first);
     }, { onConnection: this.opts.onConnection, giveUpAfterMs: this.opts.giveUpAfterMs, lastWrite: (sql) => batchOf(sql).take(sql), afterCommit: (sql) => announcement(sql, this.cx.channel), withBegin });
     for (const c of [done].flat()) {

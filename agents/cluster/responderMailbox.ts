@@ -44,9 +44,9 @@ const REQUESTS = 'SELECT seq, incident_id, type FROM cluster_responder_requests 
 const PENDING = 'SELECT EXISTS (SELECT 1 FROM cluster_responder_requests WHERE responder = $1) AS pending';
 /**
  * The responders' rows ($1 ids, $2 capacities), each created unless it is there: by every
- * process as it starts (in id order: the same `seq` order on every database, and two processes
- * starting at once take the rows in the same order),
- * and by the sweep for a row deleted since.
+ * process as it starts (in id order: the same `seq` order on every database, and two
+ * processes starting at once take the rows in the same order), and by the sweep for a row
+ * deleted since.
  */
 export const CREATE_RESPONDERS = `INSERT INTO responders (id, capacity, active, queue, updated_at) SELECT id, capacity, '{}', '{}', now() FROM unnest($1::text[], $2::int[]) AS r(id, capacity) ORDER BY id ON CONFLICT (id) DO NOTHING`;
 /** Requests older than the sweep's age: their poster died before applying them, or applying them failed. */
