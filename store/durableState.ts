@@ -21,7 +21,7 @@ import { readStateFile } from './stateLines.js';
 import { emptyStoreData, errorCode, ioError } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
 import { SCHEMA_VERSION, StoreError } from './types.js';
-import type { RowChanges, StoreData, TableName } from './types.js';
+import type { RowChanges, StoreData } from './types.js';
 
 /** The journal is folded into the state file once it outgrows the state file, or this. */
 const JOURNAL_FLOOR = 4 * 1024 * 1024;

@@ -118,7 +118,7 @@ export class ClusterHost {
   /** Arms the Chairman's weekly summary in the caller's transaction, unless a process already has (one for the cluster). */
   async startChairman(sql: Sql): Promise<void> {
     const work: QueuedWork[] = [];
-    await arm(sql, this.cx, work, BOARD, weeklyDeadline(nextWeekStart(this.cx.rt.clock.now())), true);
+    await arm(sql, work, BOARD, weeklyDeadline(nextWeekStart(this.cx.rt.clock.now())), true);
     await this.cx.queue.insert(sql, work);
   }
 
@@ -164,7 +164,7 @@ export class ClusterHost {
       await putRows(sql, 'kb_documents', [document]);
       await putRows(sql, 'notifications', [notification]);
       const work: QueuedWork[] = [];
-      await arm(sql, this.cx, work, BOARD, weeklyDeadline(at + WEEK));
+      await arm(sql, work, BOARD, weeklyDeadline(at + WEEK));
       await this.cx.queue.insert(sql, work);
       return null;
     });

@@ -96,7 +96,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
  * at `dueAt` (re-arming replaces both). `keep`: a deadline already armed stays as it is
  * (nothing is queued then).
  */
-export async function arm(sql: Sql, cx: ClusterContext, work: QueuedWork[], owner: string, p: ArmParams, keep = false): Promise<void> {
+export async function arm(sql: Sql, work: QueuedWork[], owner: string, p: ArmParams, keep = false): Promise<void> {
   const jobId = randomUUID();
   const { rowCount } = await sql.query(prepared(
     `INSERT INTO cluster_deadlines (owner_id, kind, job_id, due_at, event) VALUES ($1, $2, $3, $4, $5)
