@@ -60,6 +60,23 @@ test('the table holds, at each commit, the deadlines armed then; between commits
   assert.equal(store.list('deadlines').map((r) => r.dueAt), [T0 + 120_000]);
 });
 
+test('a committed deadline fired, armed again and fired again before the next commit is gone after it', async () => {
+  const { store, clock, fired, arm } = setup();
+  arm('inc_1', 'retry', 1_000);
+  await store.flush();
+  assert.ok(store.get('deadlines', 'inc_1:retry'));
+  clock.advanceBy(1_000);
+  arm('inc_1', 'retry', 1_000);
+  clock.advanceBy(1_000);
+  assert.is(fired.length, 2);
+  await store.flush();
+  assert.equal(store.list('deadlines'), [], 'the row the first commit wrote is removed');
+  // Armed once more and committed: written again, then disarmed and committed: removed.
+  arm('inc_1', 'retry', 1_000);
+  await store.flush();
+  assert.is(store.list('deadlines').length, 1);
+});
+
 test('an automatic commit is asked for by a change alone, and a file store reopened re-arms what was committed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'if-deadlines-'));
   try {
