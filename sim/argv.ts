@@ -48,6 +48,20 @@ const int = (flag: string, v: string | undefined, min: number): number | null =>
   return Number(v);
 };
 
+/** A TCP port to listen on (0: any free one). */
+const port = (v: string | undefined): number => {
+  const n = int('port', v, 0) ?? 0;
+  if (n > 65535) throw new UsageError(`--port: expected a port from 0 to 65535, got "${v}"`);
+  return n;
+};
+
+/** A bound of report's range, as the reports read it (`Date.parse`), checked before any store is opened. */
+const instant = (flag: string, v: string | undefined): string | null => {
+  if (v === undefined) return null;
+  if (Number.isNaN(Date.parse(v))) throw new UsageError(`--${flag}: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "${v}"`);
+  return v;
+};
+
 /** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -82,17 +96,17 @@ export function parseCommand(argv: string[]): Command {
       const speed = v.speed === undefined ? 60 : Number(v.speed);
       if (!(speed > 0)) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
       if (v.runs !== undefined && v.db !== undefined && Number(v.runs) > 1) throw new UsageError('--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE');
-      return { name, scenario: one('scenario file'), db: v.db ?? null, out: v.out ?? null, seed: int('seed', v.seed, 0), runs: int('runs', v.runs, 1) ?? 1, json: Boolean(v.json), watch: Boolean(v.watch), speed, port: int('port', v.port, 0) ?? 0 };
+      return { name, scenario: one('scenario file'), db: v.db ?? null, out: v.out ?? null, seed: int('seed', v.seed, 0), runs: int('runs', v.runs, 1) ?? 1, json: Boolean(v.json), watch: Boolean(v.watch), speed, port: port(v.port) };
     }
     case 'validate':
       if (p.length === 0) throw new UsageError('validate: expected at least one scenario file');
       return { name, scenarios: p };
     case 'report':
-      return { name, db: needDb(), from: v.from ?? null, to: v.to ?? null, json: Boolean(v.json), html: v.html ?? null };
+      return { name, db: needDb(), from: instant('from', v.from), to: instant('to', v.to), json: Boolean(v.json), html: v.html ?? null };
     case 'review':
       return { name, incident: one('incident id'), db: needDb() };
     case 'watch':
-      return { name, db: needDb(), port: int('port', v.port, 0) ?? 0, host: v.host ?? '127.0.0.1' };
+      return { name, db: needDb(), port: port(v.port), host: v.host ?? '127.0.0.1' };
     case 'run-all':
       if (p.length > 1) throw new UsageError(`run-all: expected at most one folder, got ${p.length}`);
       return { name, dir: p[0] ?? 'scenarios', out: v.out ?? 'incident-flow-out', db: v.db ?? null };
