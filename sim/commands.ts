@@ -48,7 +48,8 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
       if (cmd.html && html !== undefined) {
         // The page is what was asked for: say where it went, not the table it draws.
         writeFileSync(cmd.html, html);
-        io.out(`Wrote ${cmd.html} (${store.list('incidents').length} incidents in the store; open it in a browser)\n`);
+        const count = store.list('incidents').length;
+        io.out(`Wrote ${cmd.html} (${count} incident${count === 1 ? '' : 's'} in the store; open it in a browser)\n`);
       } else io.out(text.endsWith('\n') ? text : `${text}\n`);
       await store.close();
       return EXIT.pass;
@@ -244,7 +245,7 @@ async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<nu
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(out, 'junit.xml'), junitXml(results));
-  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
+  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`incident-flow run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
   return failed.length ? EXIT.failed : EXIT.pass;
 }
 

@@ -153,7 +153,7 @@ Run('--runs N --out DIR writes the sweep\'s report.json and junit.xml (a testsui
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
   assert.equal([...junit.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1]), [9, 10, 11].map((seed) => `CLI fixture, random load (seed ${seed})`));
   assert.not.ok(existsSync(join(dir, 'store.json')), 'a sweep keeps no store, and says so');
-  assert.match(out, 'A sweep keeps no store');
+  assert.match(out, `A sweep keeps no store: \`incident-flow run ${fixture('seeded.yaml')} --seed N\` rebuilds any seed's.\n`);
 });
 
 Run('without --out, run and run --runs both write to incident-flow-out/<name>/', async () => {
@@ -407,7 +407,7 @@ Over('report --html writes one page and says so, instead of printing the table',
   const { code, out } = await cli('report', '--db', join(runDir, 'store.json'), '--html', html);
   assert.is(code, EXIT.pass);
   assert.match(readFileSync(html, 'utf8'), /^<!doctype html>/i);
-  assert.is(out, `Wrote ${html} (1 incidents in the store; open it in a browser)\n`);
+  assert.is(out, `Wrote ${html} (1 incident in the store; open it in a browser)\n`);
 });
 
 Over('review <incident> prints the post-incident review as Markdown with its five sections', async () => {
