@@ -11,14 +11,22 @@ export type ConnectionListener = (status: 'lost' | 'restored', error?: string) =
  */
 const RETRYABLE_CODES = new Set(['40001', '40P01', '23P01', '57P01', '57P02', '57P03', '53300']);
 const RETRYABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Of those, the ones a sound connection answers: a serialization failure, a deadlock, the fingerprint check. */
+const CONFLICT_CODES = new Set(['40001', '40P01', '23P01']);
 
+const codeOf = (error: unknown): string => (error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '');
 
 export function isRetryable(error: unknown): boolean {
-  const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const code = codeOf(error);
   if (RETRYABLE_CODES.has(code) || RETRYABLE_NODE.has(code) || code.startsWith('08')) return true;
   const message = error instanceof Error ? error.message : '';
   // node-postgres reports a socket closed under it without a code.
   return /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** A retryable error that says the connection went away (what listeners hear as `lost`), not a conflict on a sound one. */
+function connectionLost(error: unknown): boolean {
+  return isRetryable(error) && !CONFLICT_CODES.has(codeOf(error));
 }
 
 export interface TransactionOptions {
@@ -107,8 +115,7 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
       if (lost) options.onConnection?.('restored');
       return result;
     } catch (error) {
-      // A serialization failure, a deadlock or the fingerprint check: the connection itself is sound.
-      const connection = isRetryable(error) && !/^(40001|40P01|23P01)$/.test(String((error as { code?: unknown }).code ?? ''));
+      const connection = connectionLost(error);
       if (client) {
         if (!options.plain) await client.query('ROLLBACK').catch(() => undefined);
         // A client whose connection broke must not go back to the pool.
@@ -148,8 +155,11 @@ export async function retryingQuery(pool: pg.Pool, text: string, values: unknown
       return result;
     } catch (error) {
       if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
-      if (!lost) options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
-      lost = true;
+      // A deadlock (pg-boss's create_queue in N processes starting at once on a new database) is tried again, and is no lost connection.
+      if (connectionLost(error) && !lost) {
+        lost = true;
+        options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(2_000, delay * 2);
     }
