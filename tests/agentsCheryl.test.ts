@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ImpactKind, Severity } from '../machines/types.js';
-import { HOUR, MIN, T0, createHarness, failing } from './helpers/engineHarness.js';
+import { HOUR, MIN, SEC, T0, createHarness, failing } from './helpers/engineHarness.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -144,6 +144,35 @@ Notify('does not write to the tenant admin when customers are not affected', asy
 });
 
 // ---------------------------------------------------------------------------
+const Document = suite('Cheryl: the incident record (spec, Step 3.5)');
+
+Document('the record Cheryl leaves holds the timeline of the incident, the affected systems and her initial findings', async () => {
+  const h = createHarness({ fixAfterMs: 40 * MIN });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('ECONNREFUSED 10.0.0.5:5432') });
+  await h.run(HOUR);
+  const incident = h.incident();
+  assert.is(incident.detectedAt, iso(T0));
+  // Retries at +0 s, +5 s and +30 s, Cheryl's queue at +30 s, her acknowledgement 2 min later, the fix 40 min after.
+  const stage = (state: string, at: number) => ({ at: iso(at), state });
+  assert.equal(incident.path, [
+    stage('retrying.waiting', T0),
+    stage('retrying.attempting', T0),
+    stage('retrying.waiting', T0),
+    stage('retrying.attempting', T0 + 5 * SEC),
+    stage('retrying.waiting', T0 + 5 * SEC),
+    stage('retrying.attempting', T0 + 30 * SEC),
+    stage('triaged.queued', T0 + 30 * SEC),
+    stage('triaged.working', T0 + 30 * SEC + 2 * MIN),
+    stage('triaged.fixing', T0 + 30 * SEC + 2 * MIN),
+    stage('closed', T0 + 30 * SEC + 42 * MIN),
+  ]);
+  assert.ok(incident.findings.includes('Affected systems: agent billing, workflow invoice-run, tenant acme'), incident.findings.join('\n'));
+  const [triage] = h.audit({ entityId: incident.id, action: 'incident.triage' });
+  assert.is(triage.ts, iso(T0 + 30 * SEC + 2 * MIN));
+  assert.equal(triage.meta.findings, incident.findings);
+});
+
+// ---------------------------------------------------------------------------
 const Escalate = suite('Cheryl: escalation criteria recorded in the incident (spec, Step 3)');
 
 Escalate('escalates to Petra when the incident outlives two hours, even at P3', async () => {
@@ -186,4 +215,5 @@ Classify.run();
 Diagnose.run();
 Mitigate.run();
 Notify.run();
+Document.run();
 Escalate.run();
