@@ -133,6 +133,22 @@ Notify('notifies the tenant admin of a customer-facing incident, with a notifica
   assert.is(notified.actor, 'cheryl');
 });
 
+Notify('notifies the admin of every tenant whose failing job joined the incident, not only the first one', async () => {
+  const h = createHarness();
+  const customerFacing = { kind: 'feature-broken', customerFacing: true } as const;
+  // The same root cause on another tenant's agent, before Cheryl triages: it joins the incident.
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('certificate has expired'), rootCause: 'expired-tls-cert', impact: customerFacing });
+  await h.run(10 * SEC);
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('unable to verify the first certificate'), rootCause: 'expired-tls-cert', impact: customerFacing });
+  await h.run(5 * MIN);
+  const incident = h.incident();
+  assert.is(incident.attached, 1);
+  const mails = h.store.list('notifications', { channel: 'email' });
+  assert.equal(mails.map((n) => [n.from, n.to, n.incidentId]), [['cheryl', 'ops@acme.test', incident.id], ['cheryl', 'it@globex.test', incident.id]]);
+  const [notified] = h.audit({ entityId: incident.id, action: 'incident.notified' });
+  assert.equal(notified.meta.to, ['ops@acme.test', 'it@globex.test']);
+});
+
 Notify('does not write to the tenant admin when customers are not affected', async () => {
   const h = createHarness();
   h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('stale cache'), impact: { kind: 'cosmetic', customerFacing: false } });
