@@ -50,8 +50,8 @@ const STATUS_OF: Record<string, IncidentStatus> = {
 
 /**
  * The incident actors: one root actor per open incident on the shared clock (not
- * children of one parent: spawning thousands of children is quadratic), persisted on
- * every transition and stopped once closed.
+ * children of one parent: spawning thousands of children is quadratic), each record
+ * written once per burst of transitions (see persist), and stopped once closed.
  */
 export class Incidents {
   readonly machine;
