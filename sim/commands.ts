@@ -6,6 +6,8 @@ import { basename, extname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore, TABLE_NAMES } from '../store/index.js';
+import { lockHolder } from '../store/lockFile.js';
+import { storeFiles } from '../store/storeFiles.js';
 import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
 import { UsageError, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
@@ -75,10 +77,18 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
 }
 
 const slug = (file: string) => basename(file, extname(file));
-/** Said on stderr by the commands that read a store a crashed rehearsal left. */
+/**
+ * Said on stderr by the commands that read a rehearsal's store before its end: one still
+ * running (a live process holds the file's lock), or one a crash left.
+ */
 function warnIfUnfinished(store: Store, db: string, io: Io): void {
   if (store.getMeta(UNFINISHED) === undefined) return;
-  io.err(`incident-flow: warning: ${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed); what follows covers only what it had committed. Run it again to replace it.\n`);
+  const writer = isPostgresUrl(db) ? null : lockHolder(storeFiles(db).lock);
+  if (writer !== null) {
+    io.err(`incident-flow: note: ${db} is still being written by process ${writer} (a rehearsal under way); what follows covers what it has committed so far.\n`);
+    return;
+  }
+  io.err(`incident-flow: warning: ${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed${isPostgresUrl(db) ? ', or still running' : ''}); what follows covers only what it had committed. Run it again to replace it.\n`);
 }
 
 /** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */

@@ -81,6 +81,16 @@ export function acquireLock(storeFile: string, lockFile: string): Lock {
   throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}`, 'locked', storeFile);
 }
 
+/**
+ * The pid of the live process holding `lockFile` (this one included), or null: no lock, or
+ * one a dead owner left. For readers, which take no lock: is the writer still at work?
+ * @example lockHolder('run.json.lock') // 31650 while `incident-flow run --db run.json` runs
+ */
+export function lockHolder(lockFile: string): number | null {
+  const found = readLock(lockFile);
+  return found && !isStale(found.owner, lockFile) ? found.owner.pid : null;
+}
+
 function hold(lockFile: string, fd: number, head: number, inherited: string | null): Lock {
   held.set(lockFile, { fd, head, pending: false });
   if (!exitHookInstalled) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, main } from '../sim/cli.js';
+import { UNFINISHED } from '../sim/commands.js';
 import { openStore, storeFiles } from '../store/index.js';
 
 /**
@@ -48,6 +49,29 @@ busy('is refused before any file is touched, with commands (not an API call) to 
   const reader = await openStore(db, { readonly: true });
   assert.ok(reader.auditCount() > 0, 'the held store lost its audit rows');
   await reader.close();
+});
+
+busy('report and review over a rehearsal still running say it is under way, not that it was killed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-running-'));
+  const db = join(dir, 'store.json');
+  assert.is((await cli('run', scenario('p0-database-down'), '--db', db, '--out', dir)).code, EXIT.pass);
+  const { incidents: [incident] } = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { incidents: Array<{ id: string }> };
+  const reads = [['report', '--db', db], ['review', incident?.id ?? '', '--db', db]];
+  // What a run holds until its end: the store's lock, and the mark its first commit writes.
+  const writer = await openStore(db);
+  writer.setMeta(UNFINISHED, { scenario: 'p0-database-down.yaml' });
+  await writer.flush();
+  try {
+    for (const argv of reads) {
+      const { code, err } = await cli(...argv);
+      assert.is(code, EXIT.pass, argv.join(' '));
+      assert.is(err, `incident-flow: note: ${db} is still being written by process ${process.pid} (a rehearsal under way); what follows covers what it has committed so far.\n`);
+    }
+  } finally {
+    await writer.close();
+  }
+  // The writer gone with its mark still there: a rehearsal that stopped before its end.
+  for (const argv of reads) assert.match((await cli(...argv)).err, `${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed)`);
 });
 
 busy.run();
