@@ -22,8 +22,8 @@ Commands:
   watch --db FILE|URL [--port N] [--host H]
                       serve the Agent Watcher at http://127.0.0.1:PORT/app/watcher
   run-all [DIR] [--out DIR] [--db URL]
-                      run every scenario in DIR (default: scenarios) on the lowdb store, one line each;
-                      each run is written to OUT/<name>/ (default: incident-flow-out)
+                      run every scenario in DIR (default: scenarios), one line each; each run is
+                      written to OUT/<name>/ (default: incident-flow-out), its store too unless --db URL
   --version           print the version
 
 A store is a lowdb FILE, or a PostgreSQL URL (postgres://user@host:5432/db?schema=name); a
