@@ -4,7 +4,8 @@
  * (at once, then 5 s later), the service recovers, and the incident closes as
  * auto-resolved; the audit trail is printed as it is written.
  *
- *   npx tsx examples/embed.ts [store.json] [--watch]
+ *   node dist/examples/embed.js [store.json] [--watch]   (installed: node_modules/incident-flow/dist/examples/embed.js)
+ *   npx tsx examples/embed.ts [store.json] [--watch]     (the sources, in the repository)
  *
  * With --watch the Agent Watcher is mounted in this process (the engine's own watcher,
  * able to answer decisions) and stays up until Ctrl-C.
