@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../machines/types.js';
 import type { AuditFile } from './auditFile.js';
-import { AuditIndex, INDEXED, queryAudit, type IndexedField, type IndexPart } from './auditIndex.js';
+import { AuditIndex, INDEXED, type IndexedField, type IndexPart } from './auditIndex.js';
+import { queryAudit } from './auditQuery.js';
 import { readColumn } from './auditIndexFile.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';

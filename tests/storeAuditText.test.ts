@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AuditEntry } from '../machines/types.js';
-import { AuditIndex, queryAudit, type AuditRows } from '../store/auditIndex.js';
+import { AuditIndex } from '../store/auditIndex.js';
+import { queryAudit, type AuditRows } from '../store/auditQuery.js';
 import { AuditText } from '../store/auditText.js';
 import { createMemoryStore } from '../store/index.js';
 import { createRandom } from '../sim/random.js';
