@@ -223,9 +223,13 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
     },
     async stop() {
       stopped = true;
+      // No job run starts from here on, and one that ends writes nothing (the caller may close
+      // the store once this resolves). A failure recorded just before opens its incident
+      // while the first flush waits; then the incidents stop, their records written.
+      workers.stop();
+      await rt.store.flush();
       incidents.stop();
       responders.stop();
-      workers.stop();
       await rt.store.flush();
     },
   };

@@ -134,7 +134,12 @@ export interface IncidentEngine {
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** The machine definitions, for diagrams. */
   readonly machines: Record<string, AnyStateMachine>;
-  /** Stops every actor, timer and queue worker, and flushes the store (the store stays open). */
+  /**
+   * Stops every actor, timer and queue worker, and flushes the store (the store stays open, and
+   * may be closed once this resolves). The single-process engine starts no job run after it;
+   * a run under way then writes nothing when it ends, and the next engine over the store runs
+   * it again. A cluster engine waits for what is under way (README, "Scaling out").
+   */
   stop(): Promise<void>;
 }
 

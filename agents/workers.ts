@@ -22,6 +22,8 @@ export class Workers {
   private readonly actors = new Map<string, Actor<typeof workerMachine>>();
   private readonly specs = new Map<string, JobSpec>();
   private readonly waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
+  /** Set by stop(): no run starts, and one that ends records nothing (see execute). */
+  private stopped = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -80,6 +82,7 @@ export class Workers {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const actor of this.actors.values()) actor.stop();
   }
 
@@ -104,6 +107,8 @@ export class Workers {
     try {
       const result = await this.execute(job, 0);
       ok = result.ok;
+      // Ended after stop(): nothing was written, and the next engine runs the job again.
+      if (!result.recorded) return;
       if (!result.ok) this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId));
       // A job that succeeded is never run again: its spec (and the closure in it) can go.
       else this.forget(jobId);
@@ -131,17 +136,26 @@ export class Workers {
     this.specs.delete(jobId);
   }
 
-  /** Runs the job once; the loop's error handler catches what it throws. */
-  private async execute(job: JobRecord, attempt: number): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  /**
+   * Runs the job once; the loop's error handler catches what it throws. After stop() no
+   * run starts (the promise never settles), and a run that ends records nothing
+   * (`recorded: false`): the store may be closed by then. Its row stays `running`, or its
+   * incident's snapshot keeps the attempt under way, and the next engine over the store
+   * runs it again, as after a crash.
+   */
+  private async execute(job: JobRecord, attempt: number): Promise<({ ok: true } | { ok: false; error: unknown }) & { recorded: boolean }> {
+    if (this.stopped) return new Promise(() => {});
     const run = this.specs.get(job.id)?.run ?? (job.kind ? this.runners[job.kind] : undefined);
     this.rt.store.put('jobs', { ...job, status: 'running', attempts: job.attempts + 1, updatedAt: isoAt(this.rt.clock.now()) }, HAND_OVER);
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
       const ms = this.rt.policy.JOB_TIMEOUT_MS;
       await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms));
+      if (this.stopped) return { ok: true, recorded: false };
       this.settle(job.id, 'succeeded', null);
-      return { ok: true };
+      return { ok: true, recorded: true };
     } catch (error) {
+      if (this.stopped) return { ok: false, error, recorded: false };
       const at = this.rt.clock.now();
       const message = messageOf(error);
       this.settle(job.id, 'failed', message);
@@ -153,7 +167,7 @@ export class Workers {
         message: `Job ${job.id} of ${job.agent} failed${attempt > 0 ? ` on retry attempt ${attempt}` : ''}: ${message}`,
         meta: { agent: job.agent, workflow: job.workflow, tenant: job.tenant, attempt, error: message, stack: stackOf(error) },
       });
-      return { ok: false, error };
+      return { ok: false, error, recorded: true };
     }
   }
 

@@ -1,0 +1,101 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { JobRunner } from '../agents/types.js';
+import { VirtualClock } from '../sim/virtualClock.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import { SEC, T0, createHarness } from './helpers/engineHarness.js';
+
+/**
+ * `await engine.stop(); await store.close();` (README, "Embedding the engine") with a job
+ * still running: its run ends after both, and must write nothing, to a closed store or an
+ * open one; the next engine over the store runs it again, as after a crash.
+ */
+
+/** A job that fails once `release()` is called, and says which engine ran it. */
+function heldJob(calls: string[], engine: string) {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const run: JobRunner = async ({ attempt }) => {
+    calls.push(`${engine} engine, run ${attempt}`);
+    await released;
+    throw new Error('ECONNRESET invoices-api');
+  };
+  return { run, release };
+}
+
+const Stop = suite('engine.stop() with a job still running');
+
+/** Runs `work`, failing if anything is thrown outside it meanwhile (a write to the closed store in a microtask would be). */
+async function nothingThrownDuring(work: () => Promise<void>): Promise<void> {
+  const thrown: unknown[] = [];
+  const record = (error: unknown) => void thrown.push(error);
+  process.on('uncaughtException', record);
+  process.on('unhandledRejection', record);
+  try {
+    await work();
+    await new Promise((resolve) => setTimeout(resolve, 5)); // whatever the end of a run scheduled
+  } finally {
+    process.off('uncaughtException', record);
+    process.off('unhandledRejection', record);
+  }
+  assert.equal(thrown.map(String), []);
+}
+
+Stop("the README's snippet (submit, then at once stop() and close()): a job failing after them writes nothing; done settles", async () => {
+  const store = createMemoryStore();
+  const { engine } = createHarness({ store, fixAfterMs: null, jobs: { sync: async () => { throw new Error('ECONNRESET invoices-api'); } } });
+  let job = '';
+  await nothingThrownDuring(async () => {
+    const { jobId, done } = engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+    job = jobId;
+    await engine.stop();
+    await store.close();
+    assert.is(await done, 'failed');
+  });
+  assert.is(store.auditCount(), 0, 'no audit row');
+  assert.is(store.get('jobs', job)?.status, 'running', 'the next engine runs it again');
+  assert.equal(store.list('incidents'), []);
+});
+
+Stop('a job that failed before stop() (it threw at once) has its incident opened and saved, and nothing is written after close()', async () => {
+  const store = createMemoryStore();
+  const { engine } = createHarness({ store, fixAfterMs: null, jobs: { sync: failingNamed([], 'first') } });
+  await nothingThrownDuring(async () => {
+    engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+    await engine.stop();
+    await store.close();
+  });
+  const [incident] = store.list('incidents');
+  assert.ok(incident, 'the failure opened its incident');
+  assert.is(incident.state, 'retrying.waiting', 'its retries are left for the next engine');
+  assert.equal(store.queryAudit({ order: 'asc' }).rows.map((e) => e.action), ['job.failed', 'incident.detected']);
+});
+
+Stop('the next engine over the store runs the job again, and its failure opens the incident once', async () => {
+  const store = createMemoryStore();
+  const clock = new VirtualClock({ start: T0 });
+  const calls: string[] = [];
+  const held = heldJob(calls, 'first');
+  const first = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  first.engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+  await first.run(SEC);
+  await first.engine.stop();
+  held.release();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const second = createHarness({ store, clock, fixAfterMs: null, seed: 2, jobs: { sync: failingNamed(calls, 'second') } });
+  await second.run(SEC);
+  assert.equal(calls, ['first engine, run 0', 'second engine, run 0', 'second engine, run 1']);
+  assert.is(second.incidents().length, 1);
+  assert.equal(second.audit().filter((e) => e.action === 'job.failed').map((e) => e.meta?.['attempt']), [0, 1]);
+  await second.engine.stop();
+});
+
+/** A job that fails at once, and says which engine ran it. */
+function failingNamed(calls: string[], engine: string): JobRunner {
+  return ({ attempt }) => {
+    calls.push(`${engine} engine, run ${attempt}`);
+    throw new Error('ECONNRESET invoices-api');
+  };
+}
+
+Stop.run();
