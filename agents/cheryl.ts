@@ -2,6 +2,7 @@ import type { IncidentContext } from '../machines/incidentContext.js';
 import type { IncidentEvent } from '../machines/incidentEvents.js';
 import { classify, impactOf } from '../machines/policies/classification.js';
 import { isSerious } from '../machines/policies/severity.js';
+import { affectedTenants } from './affectedTenants.js';
 import type { Fleet } from './fleet.js';
 import { isoAt, type Runtime } from './runtime.js';
 
@@ -29,9 +30,7 @@ export function triage(rt: Runtime, fleet: Fleet, incident: IncidentContext, at:
   // Every tenant whose jobs joined this incident hears of it, not only the first one's.
   const notified: string[] = [];
   if (impact.customerFacing) {
-    for (const tenantId of affectedTenants(rt, incident)) {
-      const tenant = rt.store.get('tenants', tenantId);
-      if (!tenant) continue;
+    for (const tenant of affectedTenants(rt, incident, rt.store.list('jobs', { incidentId: incident.id }))) {
       notified.push(tenant.admin);
       rt.store.put('notifications', {
         id: rt.ids('ntf'),
@@ -46,13 +45,6 @@ export function triage(rt: Runtime, fleet: Fleet, incident: IncidentContext, at:
     }
   }
   return { type: 'triage.done', at, severity, findings, mitigation, notified, rootCause: incident.rootCause };
-}
-
-/** The incident's tenant, then the tenants of the other jobs whose failures joined it. */
-export function affectedTenants(rt: Runtime, incident: IncidentContext): string[] {
-  const tenants = new Set<string>(incident.tenant ? [incident.tenant] : []);
-  for (const job of rt.store.list('jobs', { incidentId: incident.id })) if (job.tenant) tenants.add(job.tenant);
-  return [...tenants];
 }
 
 /**

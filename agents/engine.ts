@@ -74,8 +74,8 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       incident.jobId ? workers.rerun(incident.jobId, attempt) : Promise.resolve({ ok: false, at: rt.clock.now(), error: 'no job to re-run' }),
     assign: (responder, id) => responders.assign(responder, id),
     release: (responder, id) => responders.release(responder, id),
-    notify: (incident, from, to, subject, body) =>
-      rt.store.put('notifications', { id: rt.ids('ntf'), ts: isoAt(rt.clock.now()), from, to, channel: 'internal', subject, body, incidentId: incident.id }),
+    notify: (incident, { from, to, subject, body, channel = 'internal' }) =>
+      rt.store.put('notifications', { id: rt.ids('ntf'), ts: isoAt(rt.clock.now()), from, to, channel, subject, body, incidentId: incident.id }),
     startFix: (incident, owner) => options.onFix?.(incident, owner),
     settleDecision: (incident, status, by, at) => {
       const decision = incident.decisionId ? rt.store.get('decisions', incident.decisionId) : undefined;

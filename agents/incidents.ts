@@ -1,7 +1,7 @@
 import { createActor, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import type { AttemptOutcome, IncidentEvent } from '../machines/incidentEvents.js';
-import type { IncidentContext, IncidentInput } from '../machines/incidentContext.js';
+import type { IncidentContext, IncidentInput, NotifyParams } from '../machines/incidentContext.js';
 import type { DeadlineRecord, IncidentRecord, IncidentStatus, Responder } from '../machines/types.js';
 import { Deadlines } from './deadlines.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
@@ -15,7 +15,7 @@ export interface IncidentEffects {
   runAttempt(incident: IncidentContext, attempt: number): Promise<AttemptOutcome>;
   assign(responder: Responder, incidentId: string): void;
   release(responder: Responder, incidentId: string): void;
-  notify(incident: IncidentContext, from: string, to: string, subject: string, body: string): void;
+  notify(incident: IncidentContext, notice: NotifyParams): void;
   startFix(incident: IncidentContext, owner: Responder): void;
   settleDecision(incident: IncidentContext, status: 'approved' | 'denied' | 'timed_out', by: string | null, at: number): void;
   liftMitigation(incident: IncidentContext): void;
@@ -85,7 +85,7 @@ export class Incidents {
         disarm: ({ context }, p) => this.deadlines.disarm(context.id, p.kinds),
         assignResponder: ({ context }, p) => effects.assign(p.responder, context.id),
         releaseResponder: ({ context }, p) => effects.release(p.responder, context.id),
-        notify: ({ context }, p) => effects.notify(context, p.from, p.to, p.subject, p.body),
+        notify: ({ context }, p) => effects.notify(context, p),
         startFix: ({ context }, p) => effects.startFix(context, p.owner),
         settleDecision: ({ context }, p) => effects.settleDecision(context, p.status, p.by, p.at),
         liftMitigation: ({ context }) => effects.liftMitigation(context),

@@ -2,6 +2,7 @@ import type { IncidentContext } from '../machines/incidentContext.js';
 import type { Coordination, IncidentEvent } from '../machines/incidentEvents.js';
 import type { ImpactKind } from '../machines/types.js';
 import { resolutionDueAt } from '../machines/policies/severity.js';
+import { affectedTenants } from './affectedTenants.js';
 import { isoAt, type Runtime } from './runtime.js';
 
 type CoordinationDone = Extract<IncidentEvent, { type: 'coordination.done' }>;
@@ -26,8 +27,8 @@ export interface RecentFailure {
 
 /**
  * Petra's coordination (spec, Step 4): resource allocation, impact assessment from
- * the store (other failing jobs and open incidents in the window), a workaround and
- * an ETA. Status updates run on the incident's cadence.
+ * the store (other failing jobs and open incidents in the window), a workaround, an ETA,
+ * and who besides Atlas hears her status updates, which run on the incident's cadence.
  */
 export function coordinate(rt: Runtime, incident: IncidentContext, at: number, recent: readonly RecentFailure[]): CoordinationDone {
   const windowStart = at - 3_600_000;
@@ -48,6 +49,8 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
   };
   const impact = incident.impact;
   const humanDeveloper = Boolean(impact && (impact.needsChange || impact.dataCompromised));
+  // Step 4.5's "affected stakeholders": the admins of the tenants Cheryl notified (Step 3.4).
+  const stakeholders = impact?.customerFacing ? affectedTenants(rt, incident, joined).map((t) => t.admin) : [];
   const severity = incident.severity ?? 'P2';
   // The ETA is the severity's resolution target, counted from now.
   const eta = resolutionDueAt(severity, at, incident.policy.MAINTENANCE_WINDOW);
@@ -56,6 +59,8 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
     assigned: affected.agents,
     eta: isoAt(eta),
     humanDeveloper,
+    // Left out when there are none: the record of an incident no customer saw is as it was.
+    ...(stakeholders.length > 0 ? { stakeholders } : {}),
     workaround: WORKAROUND[impact?.kind ?? 'feature-broken'],
   };
   return { type: 'coordination.done', at, coordination };

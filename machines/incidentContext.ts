@@ -1,4 +1,4 @@
-import type { IncidentRecord, Responder, Severity } from './types.js';
+import type { IncidentRecord, NotificationRecord, Responder, Severity } from './types.js';
 import { auditLevel } from './policies/auditLevel.js';
 import { resolutionDueAt, responseDueAt } from './policies/severity.js';
 import { impactOf } from './policies/classification.js';
@@ -22,6 +22,15 @@ export interface AuditParams {
   level: 'warn' | 'error';
   message: string;
   meta: Record<string, unknown>;
+}
+
+/** Parameters of the `notify` action: a notification row; `channel` is `internal` unless given. */
+export interface NotifyParams {
+  from: string;
+  to: string;
+  subject: string;
+  body: string;
+  channel?: NotificationRecord['channel'];
 }
 
 /** Parameters of the `arm` action: a deadline that must survive a restart. */

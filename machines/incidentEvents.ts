@@ -7,6 +7,8 @@ export interface Coordination {
   workaround: string | null;
   eta: string | null;
   affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
+  /** Who besides Atlas gets the status updates (spec, Step 4.5): the notified tenant admins of a customer-facing incident; absent when none. */
+  stakeholders?: string[];
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type AuditParams,
   type IncidentContext,
   type IncidentInput,
+  type NotifyParams,
 } from './incidentContext.js';
 import {
   acknowledge,
@@ -64,7 +65,7 @@ export const incidentMachine = setup({
     disarm: (_, _params: { kinds: readonly string[] }) => {},
     assignResponder: (_, _params: Stage) => {},
     releaseResponder: (_, _params: Stage) => {},
-    notify: (_, _params: { from: string; to: string; subject: string; body: string }) => {},
+    notify: (_, _params: NotifyParams) => {},
     startFix: (_, _params: { owner: Responder }) => {},
     settleDecision: (_, _params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number }) => {},
     liftMitigation: () => {},

@@ -1,5 +1,5 @@
 import type { AttemptOutcome, IncidentEvent } from './incidentEvents.js';
-import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type AuditParams, type IncidentContext } from './incidentContext.js';
+import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type AuditParams, type IncidentContext, type NotifyParams } from './incidentContext.js';
 import { STATUS_CADENCE_MS } from './policies/config.js';
 import { SEVERITY_TABLE } from './policies/severity.js';
 
@@ -16,7 +16,7 @@ export type Action =
   | { type: 'disarm'; params: { kinds: readonly string[] } }
   | { type: 'assignResponder'; params: { responder: Responder } }
   | { type: 'releaseResponder'; params: { responder: Responder } }
-  | { type: 'notify'; params: { from: string; to: string; subject: string; body: string } }
+  | { type: 'notify'; params: NotifyParams }
   | { type: 'settleDecision'; params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number } };
 
 export interface Enqueue {
@@ -186,13 +186,16 @@ export function breach({ context, event, enqueue }: Args): void {
   enqueue({ type: 'notify', params: { from: 'engine', to, subject: `SLA breached: ${context.id}`, body: `The ${kind} target of ${context.severity} incident ${context.id} was missed.` } });
 }
 
-/** Petra's status updates, on a cadence set by severity. */
+/** Petra's status updates, on a cadence set by severity: to Atlas and the affected stakeholders (spec, Step 4.5). */
 export function statusUpdate({ context, event, enqueue }: Args): void {
   if (event.type !== 'status.due' || !context.severity) return;
   const c = context.coordination;
   const body = `${context.id} (${context.severity}): ${context.assignee ?? 'unassigned'} owns it; workaround: ${c?.workaround ?? 'none yet'}; ETA: ${c?.eta ?? 'unknown'}.`;
-  enqueue({ type: 'audit', params: auditOf(context, event.at, 'petra', 'incident.status_update', body, { to: ['atlas', 'stakeholders'] }) });
-  enqueue({ type: 'notify', params: { from: 'petra', to: 'atlas', subject: `Status: ${context.id}`, body } });
+  const stakeholders = c?.stakeholders ?? [];
+  enqueue({ type: 'audit', params: auditOf(context, event.at, 'petra', 'incident.status_update', body, { to: ['atlas', ...stakeholders] }) });
+  const subject = `Status: ${context.id}`;
+  enqueue({ type: 'notify', params: { from: 'petra', to: 'atlas', subject, body } });
+  for (const to of stakeholders) enqueue({ type: 'notify', params: { from: 'petra', to, subject, body, channel: 'status' } });
   const dueAt = event.at + STATUS_CADENCE_MS[context.severity];
   enqueue({ type: 'arm', params: { kind: 'status', dueAt, event: { type: 'status.due', at: dueAt } } });
 }

@@ -143,13 +143,15 @@ export interface IncidentRecord {
   path: Array<{ state: string; at: string }>;
   /** Scripted or diagnosed "5 Whys" chain: why/because pairs ending at the root cause. */
   whys: Array<{ why: string; because: string }>;
-  /** Petra's coordination: assigned agents, workaround, ETA. */
+  /** Petra's coordination: assigned agents, workaround, ETA, stakeholders. */
   coordination: {
     assigned: string[];
     humanDeveloper: boolean;
     workaround: string | null;
     eta: string | null;
     affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
+    /** Tenant admins who get the status updates too (customer-facing incidents). */
+    stakeholders?: string[];
   } | null;
   /** Atlas's go/no-go decision, when one was needed. */
   decisionId: string | null;

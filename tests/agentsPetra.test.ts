@@ -106,7 +106,7 @@ const CADENCE: Array<[ImpactKind, number]> = [
   ['data-integrity', 30 * MIN],
 ];
 for (const [kind, every] of CADENCE) {
-  Status(`updates Atlas and the stakeholders every ${every / MIN} min on a ${kind} incident until it resolves`, async () => {
+  Status(`updates Atlas every ${every / MIN} min on a ${kind} incident until it resolves`, async () => {
     const h = createHarness({ fixAfterMs: 100 * MIN });
     h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind } });
     await h.run(6 * HOUR);
@@ -121,13 +121,40 @@ for (const [kind, every] of CADENCE) {
     assert.equal(updates.map((u) => Date.parse(u.ts)), expected);
     for (const u of updates) {
       assert.is(u.actor, 'petra');
-      assert.equal(u.meta.to, ['atlas', 'stakeholders']);
+      // No customer was affected: nobody else is owed an update.
+      assert.equal(u.meta.to, ['atlas']);
       assert.match(u.message, /ETA: 2026-/);
     }
     const notes = h.store.list('notifications', { to: 'atlas' }).filter((n) => n.subject === `Status: ${incident.id}`);
     assert.is(notes.length, expected.length);
+    assert.equal(h.store.list('notifications', { channel: 'status' }), []);
   });
 }
+
+Status('updates the affected stakeholders too: the admin of every tenant Cheryl notified of a customer-facing incident', async () => {
+  const h = createHarness({ fixAfterMs: 100 * MIN });
+  const impact = { kind: 'data-integrity', customerFacing: true } as const;
+  // A failure of globex's reporter with the same root cause joins acme's incident before triage.
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('ledger mismatch'), rootCause: 'ledger-drift', impact });
+  await h.run(10 * SEC);
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('totals differ'), rootCause: 'ledger-drift', impact });
+  await h.run(6 * HOUR);
+  const incident = billingIncident(h);
+  assert.is(incident.status, 'closed');
+  const stakeholders = ['ops@acme.test', 'it@globex.test'];
+  assert.equal(h.audit({ entityId: incident.id, action: 'incident.notified' })[0].meta.to, stakeholders);
+  assert.equal(incident.coordination!.stakeholders, stakeholders);
+  const updates = h.audit({ entityId: incident.id, action: 'incident.status_update', order: 'asc' });
+  assert.ok(updates.length >= 3, `${updates.length} updates`);
+  for (const u of updates) assert.equal(u.meta.to, ['atlas', ...stakeholders]);
+  // Each update reaches every stakeholder at its time, with what Atlas reads.
+  const statusNotes = h.store.list('notifications', { channel: 'status' });
+  assert.equal(statusNotes.map((n) => [n.ts, n.from, n.to, n.incidentId]), updates.flatMap((u) => stakeholders.map((to) => [u.ts, 'petra', to, incident.id])));
+  for (const n of statusNotes) {
+    assert.is(n.subject, `Status: ${incident.id}`);
+    assert.match(n.body, /ETA: 2026-/);
+  }
+});
 
 Status('sends no status update for an incident Cheryl keeps', async () => {
   const h = createHarness({ fixAfterMs: 3 * HOUR });

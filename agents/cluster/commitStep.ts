@@ -60,7 +60,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
   deadlines.disarm(id, effects.disarm);
   for (const deadline of effects.arm) deadlines.arm(id, deadline);
 
-  const notifications: NotificationRecord[] = effects.notify.map((n) => ({ id: rt.ids('ntf'), ts: isoAt(now), from: n.from, to: n.to, channel: 'internal', subject: n.subject, body: n.body, incidentId: id }));
+  const notifications: NotificationRecord[] = effects.notify.map((n) => ({ id: rt.ids('ntf'), ts: isoAt(now), from: n.from, to: n.to, channel: n.channel ?? 'internal', subject: n.subject, body: n.body, incidentId: id }));
   batch.put('notifications', notifications);
 
   if (effects.settleDecision && record.decisionId) {

@@ -38,11 +38,10 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
   const counts: NonNullable<DutySeed['counts']> = [];
   if (who === 'cheryl') {
     // Job history (the agent's last 20 jobs), the error log's count and the latest entries, tenants to notify, what mitigation pauses.
-    const tenantIds = [...new Set([incident.tenant, ...joined.map((j) => j.tenant)].filter((t): t is string => t !== null))];
     const since = at - HOUR;
     const [history, tenants, agent, workflow, entries, { rows: [errors] }] = await Promise.all([
       listRows(sql, 'jobs', 'id IN (SELECT id FROM jobs WHERE agent = $1 ORDER BY seq DESC LIMIT 20)', [incident.agent]),
-      listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds]),
+      affectedTenantRows(sql, incident, joined),
       // The agent and workflow her mitigation may pause, locked until the step commits (agents before workflows, as a
       // resolve's resume locks them): another incident's pause or resume of the same row waits, and then sees hers.
       getRow(sql, 'agents', incident.agent, true),
@@ -61,17 +60,20 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
     audit.push(...entries);
   } else if (who === 'petra') {
     // Open incidents of the agent, and the failures the workers saw in the last hour (the first attempts' found by
-    // the index audit_first_failures, migration 103, whose predicate is the action and attempt conditions as written).
-    const [open, { rows: failed }] = await Promise.all([
+    // the index audit_first_failures, migration 103, whose predicate is the action and attempt conditions as written);
+    // a customer-facing incident's tenants too, whose admins get her status updates.
+    const [open, { rows: failed }, tenants] = await Promise.all([
       listRows(sql, 'incidents', `agent = $1 AND status <> 'closed'`, [incident.agent]),
       sql.query(prepared(
         `SELECT ts, agent, workflow, meta->>'tenant' AS tenant FROM audit_log
          WHERE action = 'job.failed' AND ts >= $1 AND meta->>'attempt' = '0' AND (agent = $2 OR workflow = $3 OR meta->>'tenant' = $4) ORDER BY seq`,
         [new Date(at - HOUR), incident.agent, incident.workflow, incident.tenant],
       )),
+      incident.impact?.customerFacing ? affectedTenantRows(sql, incident, joined) : [],
       written,
     ]);
     for (const row of open) if (row.id !== incident.id) rows.push({ table: 'incidents', row });
+    for (const row of tenants) rows.push({ table: 'tenants', row });
     for (const f of failed) recent.push({ at: (f.ts as Date).getTime(), agent: f.agent, workflow: f.workflow, tenant: f.tenant });
   } else if (who === 'review') {
     const jobIds = [...new Set([incident.jobId, ...joined.map((j) => j.id)].filter((j): j is string => j !== null))];
@@ -84,6 +86,12 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
     for (const row of documents) rows.push({ table: 'kb_documents', row });
   } else await written;
   return { seed: { rows, audit, counts }, recent };
+}
+
+/** The rows of the tenants an incident affects (its own and its joined jobs'): see agents/affectedTenants.ts. */
+function affectedTenantRows(sql: Sql, incident: IncidentRecord, joined: readonly JobRecord[]) {
+  const tenantIds = [...new Set([incident.tenant, ...joined.map((j) => j.tenant)].filter((t): t is string => t !== null))];
+  return listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds]);
 }
 
 async function auditRows(sql: Sql, where: string, params: unknown[]): Promise<AuditEntry[]> {

@@ -1,5 +1,5 @@
 import { initialTransition, type SnapshotFrom } from 'xstate';
-import type { ArmParams, AuditParams, IncidentContext, IncidentInput } from '../../machines/incidentContext.js';
+import type { ArmParams, AuditParams, IncidentContext, IncidentInput, NotifyParams } from '../../machines/incidentContext.js';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import { incidentMachine } from '../../machines/incidentMachine.js';
 import type { IncidentRecord, Responder } from '../../machines/types.js';
@@ -18,7 +18,7 @@ export interface StepEffects {
   disarm: string[];
   /** Responder machine events, in order (assign on entering a stage, release on leaving it). */
   responders: Array<{ type: 'work.assign' | 'work.release'; responder: Responder }>;
-  notify: Array<{ from: string; to: string; subject: string; body: string }>;
+  notify: NotifyParams[];
   settleDecision: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number } | null;
   liftMitigation: boolean;
   commissionReview: boolean;
