@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rm
 import { basename, extname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
-import { openStore, TABLE_NAMES } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
 import { storeFiles } from '../store/storeFiles.js';
 import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
@@ -14,7 +14,7 @@ import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
-import { runScenario, type RunOptions, type RunResult } from './runner.js';
+import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
 import { EXIT, type Io } from './cliIo.js';
 import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
@@ -103,12 +103,11 @@ function needStoreFile(db: string): void {
  */
 function replaceable(db: string): (existing: Store) => void {
   return (old) => {
-    if (old.getMeta('scenario') !== undefined || old.getMeta(UNFINISHED) !== undefined || isEmpty(old)) return;
+    if (old.getMeta('scenario') !== undefined || old.getMeta(UNFINISHED) !== undefined || isEmptyStore(old)) return;
     throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
   };
 }
 
-const isEmpty = (store: Store) => store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table).length === 0);
 
 /**
  * Meta key set (and committed) before a rehearsal runs and removed by its last commit: a

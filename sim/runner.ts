@@ -3,7 +3,7 @@ import type { IncidentEngine } from '../agents/types.js';
 import type { IncidentRecord } from '../machines/types.js';
 import { computeMetrics, type Metrics } from '../reports/metrics.js';
 import { createMemoryStore } from '../store/memoryStore.js';
-import type { Store } from '../store/types.js';
+import { TABLE_NAMES, type Store } from '../store/types.js';
 import { ExpectationTally, highestEscalation, type Verdict } from './expectations.js';
 import { createIds } from './ids.js';
 import { sampleLatency } from './latency.js';
@@ -16,7 +16,7 @@ import { nextTurn, VirtualClock } from './virtualClock.js';
 export interface RunOptions {
   /** Overrides the scenario's seed. */
   seed?: number;
-  /** Where the run writes (default: a fresh memory store). Must be empty. */
+  /** Where the run writes (default: a fresh memory store). Must be empty (see isEmptyStore): a store holding rows is refused. */
   store?: Store;
   /** Called as virtual time advances, with the share of the run done (0..1). */
   onProgress?: (done: number) => void;
@@ -88,6 +88,11 @@ function failingJob(event: FailureEvent, started: () => void) {
   };
 }
 
+/** No audit row and no row in any table (meta aside): what a run may write to. */
+export function isEmptyStore(store: Store): boolean {
+  return store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table).length === 0);
+}
+
 /**
  * Runs a scenario in virtual time: the same engine, actors and store as production,
  * on a virtual clock with a seeded random source and seeded ids, so the same scenario
@@ -113,6 +118,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   };
   const clock = new VirtualClock({ start, settle });
   const store = options.store ?? createMemoryStore();
+  // The report counts every incident in the store: an earlier run's would be counted too.
+  if (!isEmptyStore(store)) throw new Error(`incident-flow: runScenario: the store already holds rows (${store.auditCount()} audit rows; an earlier run's?), which this run's report would count: give each run an empty store`);
   store.setMeta('scenario', { name: scenario.name, file: scenario.file, seed, start: new Date(start).toISOString() });
 
   const eventOfJob = new Map<string, FailureEvent>();
