@@ -273,7 +273,8 @@ export const incidentMachine = setup({
     },
     autoResolved: {
       entry: { type: 'disarm', params: { kinds: DEADLINE_KINDS } },
-      always: 'closed',
+      // Spec, "Post-Incident Review": after every P0 or P1, a retry's success included.
+      always: [{ guard: 'needsReview', target: 'reviewing' }, { target: 'closed' }],
     },
     closed: {
       type: 'final',

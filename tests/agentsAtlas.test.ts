@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EngineError } from '../agents/types.js';
-import { HOUR, MIN, createHarness, failing, type HarnessOptions } from './helpers/engineHarness.js';
+import type { ImpactKind } from '../machines/types.js';
+import { HOUR, MIN, createHarness, failing, flaky, type HarnessOptions } from './helpers/engineHarness.js';
 
 /** A P0 needing a rollback decision, customer-facing, on billing/invoice-run. */
 function p0(options: HarnessOptions = {}) {
@@ -130,6 +131,24 @@ for (const kind of ['platform-down', 'data-integrity'] as const) {
     assert.is(published.actor, 'atlas');
     assert.equal(h.actions(incident.id).slice(-4), ['incident.resolved', 'incident.review_commissioned', 'incident.review_published', 'incident.closed']);
     assert.match(reviews[0].body, /Timeline/i);
+  });
+}
+
+const AUTO: Array<[ImpactKind, number]> = [['platform-down', 1], ['data-integrity', 1], ['feature-broken', 0]];
+for (const [kind, expected] of AUTO) {
+  Review(`a ${kind} incident a retry resolved gets ${expected ? 'its review too: every P0 and P1 is reviewed' : 'no review, as any P2'}`, async () => {
+    const h = createHarness();
+    // Attempt 1 fails, attempt 2 (5 s later) succeeds: nobody is paged.
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: flaky(2, 'database down'), impact: { kind } });
+    await h.run(HOUR);
+    const incident = h.incident();
+    assert.equal([incident.status, incident.autoResolved, incident.escalations, incident.respondedAt], ['closed', true, [], null]);
+    const reviews = h.store.list('kb_documents').filter((d) => d.tags.includes('post-incident-review'));
+    assert.is(reviews.length, expected);
+    assert.is(incident.reviewId, reviews[0]?.id ?? null);
+    const after = expected ? ['incident.review_commissioned', 'incident.review_published', 'incident.closed'] : ['incident.closed'];
+    assert.equal(h.actions(incident.id).slice(-1 - after.length), ['incident.resolved', ...after]);
+    assert.not.ok(h.actions(incident.id).includes('incident.assigned'));
   });
 }
 

@@ -6,32 +6,18 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createIncidentEngine } from '../agents/engine.js';
-import type { IncidentEngine } from '../agents/types.js';
-import { openStore } from '../store/index.js';
-import type { Store } from '../store/types.js';
+import { clusterEngine } from './helpers/clusterEngine.js';
 import { eventually } from './helpers/clusterProcs.js';
-import { createTestDatabase } from './helpers/pgDatabase.js';
 
 const test = suite('cluster: Petra names the stakeholders of a customer-facing incident');
 
 const WAIT_MS = 60_000;
 
-let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-let store: Store | undefined;
-let engine: IncidentEngine | undefined;
-
-test.after(async () => {
-  await engine?.stop();
-  await store?.close();
-  await db?.drop();
-});
+const cluster = clusterEngine('h3_stakeholders');
+test.after(cluster.stop);
 
 test('the tenant admin Cheryl notified is in the coordination Petra commits, as in one process', async () => {
-  db = await createTestDatabase('h3_stakeholders');
-  store = await openStore(db.url, { shared: true });
-  engine = createIncidentEngine({
-    store,
+  const { engine, db } = await cluster.start({
     tenants: [{ id: 'acme', admin: 'ops@acme.test' }, { id: 'globex', admin: 'it@globex.test' }],
     agents: [{ id: 'billing', tenant: 'acme', workflows: ['invoice-run'] }],
     config: { RETRY_DELAYS_MS: [0, 50, 100] },
@@ -39,12 +25,11 @@ test('the tenant admin Cheryl notified is in the coordination Petra commits, as 
     responders: { cheryl: { ack: 20 }, petra: { ack: 20 }, atlas: { ack: 20 } },
     cluster: { pollingIntervalSeconds: 0.5 },
   });
-  await engine.ready;
   // A P1 that customers see: Cheryl notifies acme's admin and escalates to Petra.
   const job = engine.submit({ id: 'job_ledger', kind: 'fail', agent: 'billing', workflow: 'invoice-run', impact: { kind: 'data-integrity', customerFacing: true } });
   assert.is(await job.done, 'failed');
   const coordinated = await eventually(async () => {
-    const { rows } = await db!.admin(`SELECT meta FROM audit_log WHERE action = 'incident.coordinated'`);
+    const { rows } = await db.admin(`SELECT meta FROM audit_log WHERE action = 'incident.coordinated'`);
     return rows[0]?.meta as { coordination: { stakeholders?: string[] } } | undefined;
   }, WAIT_MS, 'Petra\'s coordination');
   assert.equal(coordinated.coordination.stakeholders, ['ops@acme.test']);
