@@ -4,7 +4,7 @@ import { addToFunnel, funnelOf, GroupTally, isAutoResolved, isRepeat, type Funne
 import { ratio } from './stats.js';
 import { isoWeek, weeksBetween } from './time.js';
 
-/** Severity buckets: incidents auto-resolved before triage may have no severity. */
+/** Severity buckets: the engine classifies at detection; a record written otherwise may have no severity. */
 export type SeverityKey = Severity | 'unclassified';
 export const SEVERITY_KEYS: readonly SeverityKey[] = [...SEVERITIES, 'unclassified'];
 
