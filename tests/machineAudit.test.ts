@@ -84,6 +84,29 @@ Meta('every entry carries severity, workflow, agent, retry attempts, auto-resolv
   }
 });
 
+Meta('entries off the main path carry the same meta: a joined failure, a skipped ladder, missed targets, timeouts, status updates', async () => {
+  // A P0 nobody acknowledges in time, up to Atlas, whose decision nobody answers.
+  const h = startIncident(inputOf({ severity: 'P0', error: { message: 'invalid schema', retryable: false }, impact: impactOf({ kind: 'platform-down', decision: 'rollback' }) }));
+  h.send({ type: 'failure.attached', at: T0 + MIN, jobId: 'job_2' });
+  await h.clock.advanceToAsync(T0 + 50 * MIN);
+  h.send({ type: 'responder.ack', at: T0 + 50 * MIN, responder: 'atlas' });
+  h.send({ type: 'executive.assessed', at: T0 + 50 * MIN, communication: false, boardMemo: true, decisionId: 'dec_1' });
+  await h.clock.advanceToAsync(T0 + 3 * 60 * MIN);
+  h.send({ type: 'incident.resolve', at: T0 + 3 * 60 * MIN, by: 'atlas' });
+  h.send({ type: 'review.published', at: T0 + 3 * 60 * MIN, documentId: 'doc_1' });
+  assert.is(h.value(), 'closed');
+  const actions = new Set(h.actions());
+  for (const action of ['incident.attached', 'incident.retry_skipped', 'incident.sla_breached', 'incident.ack_timeout', 'incident.decision_timeout', 'incident.status_update', 'incident.escalated']) {
+    assert.ok(actions.has(action), `${action} in ${[...actions].join(', ')}`);
+  }
+  for (const entry of h.audits) {
+    for (const key of META_KEYS) assert.ok(key in entry.meta, `${entry.action} lacks meta.${key}`);
+    assert.equal([entry.meta.severity, entry.meta.agent, entry.meta.workflow, entry.meta.retryAttempts, entry.meta.autoResolved], ['P0', 'billing', 'invoice-run', 0, false], entry.action);
+  }
+  // The target follows the incident up the chain as the acknowledgements stall.
+  assert.equal(h.audits.filter((a) => a.action === 'incident.escalated').map((a) => [a.meta.criteria, a.meta.escalationTarget]), [[['ack-timeout'], 'petra'], [['ack-timeout'], 'atlas']]);
+});
+
 Meta('the actions of a full run follow the pattern incident.detected … incident.escalated … incident.resolved', async () => {
   const h = await fullRun('P0');
   assert.equal(h.actions(), [
