@@ -26,6 +26,34 @@ Loop('a job that throws is audited at error level with its stack, marked failed,
   assert.equal(h.actions().slice(0, 2), ['job.failed', 'incident.detected']);
 });
 
+Loop('the full stack trace: an error that wraps another keeps the stack of each cause', async () => {
+  const h = createHarness();
+  const refused = new Error('ECONNREFUSED 10.0.0.5:5432');
+  const wrapped = new Error('invoice run failed', { cause: new Error('ledger write failed', { cause: refused }) });
+  const { done } = h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => { throw wrapped; } });
+  assert.is(await done, 'failed');
+  const [failed] = h.audit({ action: 'job.failed' });
+  const stack = String(failed.meta.stack);
+  assert.ok(stack.startsWith(wrapped.stack!), stack);
+  assert.match(stack, /\nCaused by: Error: ledger write failed\n\s+at .*\nCaused by: Error: ECONNREFUSED 10\.0\.0\.5:5432\n\s+at /s);
+  assert.ok(stack.endsWith(refused.stack!));
+  assert.is(failed.meta.error, 'invoice run failed');
+  assert.is(h.incident().error.stack, stack);
+});
+
+Loop('a cause that loops back, or is no Error, ends the trace without failing the job', async () => {
+  const h = createHarness();
+  const a = new Error('a');
+  const b = new Error('b', { cause: a });
+  (a as Error & { cause: unknown }).cause = b;
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => { throw a; } });
+  h.engine.submit({ agent: 'mailer', workflow: 'email-send', run: () => { throw new Error('smtp', { cause: 'code 421' }); } });
+  await h.run(MIN);
+  const [first, second] = h.audit({ action: 'job.failed', order: 'asc' }).map((e) => String(e.meta.stack));
+  assert.is(first.split('\nCaused by: ').length, 2, first);
+  assert.ok(second.endsWith('\nCaused by: code 421'), second);
+});
+
 Loop('a job that succeeds leaves no incident', async () => {
   const h = createHarness();
   const { jobId, done } = h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => 'done' });
