@@ -6,6 +6,24 @@ import { HOUR, MIN, SEC, T0, createHarness, failing } from './helpers/engineHarn
 const iso = (t: number) => new Date(t).toISOString();
 
 // ---------------------------------------------------------------------------
+const Receive = suite('Cheryl: the incident reaches her by internal notification (spec, Step 3)');
+
+Receive('once the third retry fails, an internal notice to Cheryl names the incident and its error, and she is assigned it', async () => {
+  const h = createHarness();
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('ECONNREFUSED 10.0.0.5:5432') });
+  await h.run(29 * SEC);
+  assert.equal(h.store.list('notifications', { to: 'cheryl' }), [], 'not while the retries run');
+  await h.run(MIN);
+  const incident = h.incident();
+  const notices = h.store.list('notifications', { to: 'cheryl' });
+  assert.equal(notices.map((n) => [n.ts, n.from, n.channel, n.subject, n.body, n.incidentId]), [
+    [iso(T0 + 30 * SEC), 'engine', 'internal', `Incident ${incident.id}`, 'ECONNREFUSED 10.0.0.5:5432', incident.id],
+  ]);
+  const [assigned] = h.audit({ entityId: incident.id, action: 'incident.assigned' });
+  assert.equal([assigned.ts, assigned.meta.to, assigned.meta.reason], [iso(T0 + 30 * SEC), 'cheryl', 'retries-exhausted']);
+});
+
+// ---------------------------------------------------------------------------
 const Classify = suite('Cheryl: classification (spec, Step 3.1)');
 
 const KINDS: Array<[ImpactKind, Severity]> = [
@@ -227,6 +245,7 @@ Escalate('keeps a P2 with no criterion and fixes it herself', async () => {
   assert.is(h.audit({ entityId: incident.id, action: 'incident.resolved' })[0].meta.by, 'cheryl');
 });
 
+Receive.run();
 Classify.run();
 Diagnose.run();
 Mitigate.run();
