@@ -101,8 +101,12 @@ export function parseCommand(argv: string[]): Command {
     case 'validate':
       if (p.length === 0) throw new UsageError('validate: expected at least one scenario file');
       return { name, scenarios: p };
-    case 'report':
-      return { name, db: needDb(), from: instant('from', v.from), to: instant('to', v.to), json: Boolean(v.json), html: v.html ?? null };
+    case 'report': {
+      const [from, to] = [instant('from', v.from), instant('to', v.to)];
+      // [from, to) holds nothing unless from is earlier: a report of no incidents would not say why.
+      if (from !== null && to !== null && Date.parse(from) >= Date.parse(to)) throw new UsageError(`--from ${from} --to ${to}: expected --from earlier than --to (the range is [from, to))`);
+      return { name, db: needDb(), from, to, json: Boolean(v.json), html: v.html ?? null };
+    }
     case 'review':
       return { name, incident: one('incident id'), db: needDb() };
     case 'watch':
