@@ -6,7 +6,10 @@ import type { RunResult } from './runner.js';
 import type { Verdict } from './expectations.js';
 import { metricValue } from './expectations.js';
 
-const show = (v: unknown): string => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+/** What the text shows for no value, as the reports' text does (reports/time.ts). */
+const NONE = '—';
+
+const show = (v: unknown): string => (v === null || v === undefined ? NONE : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /**
  * What a failure expectation observed. One incident: its values. Several (a load mix entry
@@ -23,7 +26,7 @@ function observedIncidents(v: Verdict): string {
       const times = each.map((o) => o[k]).filter((x): x is number => typeof x === 'number');
       const open = each.length - times.length;
       // reduce, not Math.max(...times): a long run's thousands of incidents overflow the stack.
-      return `${k} max=${times.length ? times.reduce((a, b) => Math.max(a, b)) : '–'}${open ? ` (${open} unresolved)` : ''}`;
+      return `${k} max=${times.length ? times.reduce((a, b) => Math.max(a, b)) : NONE}${open ? ` (${open} unresolved)` : ''}`;
     }
     const counts = new Map<string, number>();
     for (const o of each) counts.set(show(o[k]), (counts.get(show(o[k])) ?? 0) + 1);
@@ -43,14 +46,12 @@ function verdictLine(v: Verdict): string {
 export function renderSummary(r: RunResult): string {
   const o = r.metrics.overall;
   const bySev = SEVERITIES.map((s) => `${s} ${r.metrics.bySeverity[s].incidents}`).join(', ');
-  const dur = (ms: number | null) => (ms === null ? '–' : formatDuration(ms));
-  const pct = (x: number | null) => (x === null ? '–' : formatPercent(x));
   const passed = r.expectations.filter((v) => v.status === 'pass').length;
   return [
     `${r.scenario}  (seed ${r.seed}; virtual time ${r.start} → ${r.end})`,
     `Failures: ${r.failures}   Incidents: ${o.incidents} (${bySev}; unclassified ${r.metrics.bySeverity.unclassified.incidents})`,
     `Escalations: ${o.escalations}   SLA breaches: ${o.slaBreaches}   Auto-resolved: ${o.autoResolved}   Repeats: ${o.repeats}`,
-    `MTTD ${dur(o.mttdMs)}   MTTR (respond) ${dur(o.mttrMs)}   Time to resolve ${dur(o.mttResolveMs)} (p95 ${dur(o.resolveP95Ms)})   Auto-resolve ${pct(o.autoResolveRate)}   Repeat ${pct(o.repeatRate)}   SLA ${pct(o.sla.attainment)}`,
+    `MTTD ${formatDuration(o.mttdMs)}   MTTR (respond) ${formatDuration(o.mttrMs)}   Time to resolve ${formatDuration(o.mttResolveMs)} (p95 ${formatDuration(o.resolveP95Ms)})   Auto-resolve ${formatPercent(o.autoResolveRate)}   Repeat ${formatPercent(o.repeatRate)}   SLA ${formatPercent(o.sla.attainment)}`,
     incidentList(r.incidents(), 'report.json lists every incident'),
     r.expectations.length ? 'Expectations:' : 'Expectations: none',
     ...r.expectations.map(verdictLine),
@@ -132,7 +133,7 @@ export function sweepTable(results: RunResult[], names: readonly string[]): { ro
     const values = results.map((r) => metricValue(r.metrics, metric)).filter((v): v is number => v !== null);
     return { metric, p50: p50(values), p95: p95(values) };
   });
-  const fmt = (m: string, v: number | null) => (v === null ? '–' : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : String(v));
+  const fmt = (m: string, v: number | null) => (v === null ? NONE : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : String(v));
   const text = [`${'metric'.padEnd(16)} ${'p50'.padStart(12)} ${'p95'.padStart(12)}`, ...rows.map((r) => `${r.metric.padEnd(16)} ${fmt(r.metric, r.p50).padStart(12)} ${fmt(r.metric, r.p95).padStart(12)}`)].join('\n');
   return { rows, text };
 }
