@@ -49,7 +49,8 @@ export function coordinate(rt: Runtime, incident: IncidentContext, at: number, r
   };
   const impact = incident.impact;
   const humanDeveloper = Boolean(impact && (impact.needsChange || impact.dataCompromised));
-  // Step 4.5's "affected stakeholders": the admins of the tenants Cheryl notified (Step 3.4).
+  // Step 4.5's "affected stakeholders": the admins of the affected tenants, those Cheryl notifies (Step 3.4)
+  // (also when the incident reached Petra without her triage, an acknowledgement having stalled).
   const stakeholders = impact?.customerFacing ? affectedTenants(rt, incident, joined).map((t) => t.admin) : [];
   const severity = incident.severity ?? 'P2';
   // The ETA is the severity's resolution target, counted from now.

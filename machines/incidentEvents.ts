@@ -7,7 +7,7 @@ export interface Coordination {
   workaround: string | null;
   eta: string | null;
   affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
-  /** Who besides Atlas gets the status updates (spec, Step 4.5): the notified tenant admins of a customer-facing incident; absent when none. */
+  /** Who besides Atlas gets the status updates (spec, Step 4.5): the admins of the tenants a customer-facing incident affects (those Cheryl notifies); absent when none. */
   stakeholders?: string[];
 }
 
