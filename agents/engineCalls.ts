@@ -1,3 +1,4 @@
+import { IMPACT_KINDS } from '../machines/policies/classification.js';
 import { EngineError, type JobRunner, type JobSpec } from './types.js';
 
 /**
@@ -19,6 +20,11 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
   if (!job.run && !(job.kind && jobs?.[job.kind])) {
     const known = Object.keys(jobs ?? {});
     throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}; registered kinds: ${known.length ? known.join(', ') : 'none'}`);
+  }
+  // Every incident gets one of the four severities (spec, "Severity Levels"): its impact's kind decides which.
+  const kind = job.impact?.kind;
+  if (kind !== undefined && !IMPACT_KINDS.includes(kind)) {
+    throw new EngineError(`submit: job for ${job.agent} has impact.kind "${String(kind)}"; expected one of ${IMPACT_KINDS.join(', ')}`);
   }
 }
 

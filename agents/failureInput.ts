@@ -1,7 +1,7 @@
 import { incidentInput } from '../machines/incidentInput.js';
 import type { IncidentInput } from '../machines/incidentContext.js';
-import type { JobRecord, PolicyConfig } from '../machines/types.js';
-import { impactOf } from '../machines/policies/classification.js';
+import type { ImpactAssessment, JobRecord, PolicyConfig } from '../machines/types.js';
+import { IMPACT_KINDS, impactOf } from '../machines/policies/classification.js';
 import { isRetryable } from '../machines/policies/retryLadder.js';
 import { messageOf, nameOf, stackOf } from './errorText.js';
 import { isoAt } from './runtime.js';
@@ -29,7 +29,7 @@ export interface FailureOrigin {
  */
 export function failureInput(o: FailureOrigin): IncidentInput {
   const { job, error, spec, at } = o;
-  const assessed = spec?.impact ?? (spec && o.assess ? guarded(() => o.assess!(error, spec), {}) : {});
+  const assessed = spec?.impact ?? (spec && o.assess ? knownKind(guarded(() => o.assess!(error, spec), {})) : {});
   return incidentInput({
     id: o.id,
     fingerprint: o.fingerprint,
@@ -53,6 +53,16 @@ export function failureInput(o: FailureOrigin): IncidentInput {
     whys: spec?.whys ?? [],
     policy: o.policy,
   });
+}
+
+/**
+ * A hook's assessment with a kind the severity table knows, else with none (the default's, P2),
+ * and none at all for what is not an object: every incident gets one of the four severities
+ * (spec, "Severity Levels").
+ */
+function knownKind(impact: Partial<ImpactAssessment> | null | undefined): Partial<ImpactAssessment> {
+  if (!impact || typeof impact !== 'object') return {};
+  return impact.kind === undefined || IMPACT_KINDS.includes(impact.kind) ? impact : { ...impact, kind: undefined };
 }
 
 /** A host callback that throws gets its default. */

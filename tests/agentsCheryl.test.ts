@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { EngineError } from '../agents/types.js';
 import type { ImpactKind, Severity } from '../machines/types.js';
 import { HOUR, MIN, SEC, T0, createHarness, failing } from './helpers/engineHarness.js';
 
@@ -53,6 +54,31 @@ Classify("uses the engine's assess hook when the job gives no impact", async () 
   h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('auth failure: token rejected') });
   await h.run(5 * MIN);
   assert.is(h.incident().severity, 'P0');
+});
+
+const ODD_HOOKS: Array<[string, () => unknown]> = [
+  ['an impact kind the severity table lacks', () => ({ kind: 'bogus', customerFacing: true })],
+  ['null', () => null],
+];
+for (const [what, answer] of ODD_HOOKS) {
+  Classify(`every incident gets one of the four severities: an assess hook that answers ${what} gives the default, P2`, async () => {
+    const h = createHarness({ assess: answer as never });
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('quota exceeded') });
+    await h.run(5 * MIN);
+    const incident = h.incident();
+    assert.is(incident.severity, 'P2');
+    assert.is(incident.impact!.kind, 'feature-broken');
+    assert.is(h.audit({ entityId: incident.id, action: 'incident.triage' })[0].meta.severity, 'P2');
+  });
+}
+
+Classify('a job whose impact names a kind the severity table lacks is refused at submit, naming the kinds', () => {
+  const h = createHarness();
+  assert.throws(
+    () => h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind: 'bogus' as never } }),
+    (e: unknown) => e instanceof EngineError && /impact\.kind "bogus"; expected one of platform-down, subsystem-failed, data-integrity, safety, feature-broken, cosmetic/.test(e.message),
+  );
+  assert.equal(h.store.list('jobs'), []);
 });
 
 // ---------------------------------------------------------------------------
