@@ -79,6 +79,11 @@ export class ColdRows {
     return Buffer.from(this.#line(at));
   }
 
+  /** The bytes of the row's JSON in the read buffer: valid until the next read (copy them first). */
+  view(at: ColdAt): Buffer {
+    return this.#line(at);
+  }
+
   /** The row's JSON in the read buffer (valid until the next read). */
   #line(at: ColdAt): Buffer {
     const journal = at < 0;

@@ -7,8 +7,9 @@ import { errorCode } from './storeFiles.js';
  * Replaces `file` with `parts` atomically and durably: write a temp file, fsync it,
  * rename it over `file`, fsync the directory. A crash leaves either the old or the new
  * file, never a mix (lowdb's own writer neither fsyncs the file nor the directory).
- * `parts` is consumed as it is written, so a generator can serialize a large file part
- * by part. Resolves with the bytes written.
+ * `parts` is consumed as it is written, each part written before the next is asked for,
+ * so a generator can serialize a large file part by part into one buffer. Resolves with
+ * the bytes written.
  * @example await replaceFile('run.json', 'run.json.tmp', encodeState(image))
  */
 export async function replaceFile(file: string, tmp: string, parts: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
@@ -27,7 +28,9 @@ export async function renameOver(file: string, tmp: string, parts: Iterable<stri
   const handle = await open(tmp, 'w');
   let bytes = 0;
   try {
-    for await (const batch of batches(parts)) bytes += await writeAll(handle, batch, bytes);
+    // A part is written before the next is asked for: a generator may hand out the same
+    // buffer filled again (see encodeState), so a rewrite holds one part, not a batch.
+    for await (const part of parts) bytes += await writeAll(handle, [typeof part === 'string' ? Buffer.from(part) : part], bytes);
     await handle.sync();
   } finally {
     await handle.close();

@@ -301,12 +301,15 @@ export class DurableState {
       cursor = copy ? await StateLineCursor.open(this.#files.state, stale) : null;
       if (copy && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = copy && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
+      // Each line handed to encodeState is copied by it before it asks for the next, so
+      // the cursor, the journal's window and the cold rows' reads each reuse one buffer.
+      const rowLine = new RowLine();
       const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
         const fresh = unchanged(row) ? await cursor?.line(table, id) : null;
         if (fresh) return fresh;
         if (typeof row !== 'number' || !this.cold) return null;
-        const json = journal && row < 0 ? await journal.body(-row - 1) : this.cold.bytes(row);
-        return json && Buffer.concat([Buffer.from(`${JSON.stringify(id)}:`), json]);
+        const json = journal && row < 0 ? await journal.body(-row - 1) : this.cold.view(row);
+        return json && rowLine.of(id, json);
       };
       // Table, row and offset of each row to keep on disk only, three numbers a row (in
       // typed chunks: an array of them grew by copies, for most of the state file's rows).
@@ -450,6 +453,21 @@ function rowObjects(tables: StateSnapshot['tables']): WeakSet<object> {
     for (const id in rows) if (typeof rows[id] === 'object' && rows[id] !== null) out.add(rows[id]);
   }
   return out;
+}
+
+/** A row's state file line (`"id":{...}`) made from its JSON, in one buffer filled again each time. */
+class RowLine {
+  #buf = Buffer.alloc(0);
+
+  /** The line of row `id` whose JSON is `json` (valid until the next call). */
+  of(id: string, json: Buffer): Buffer {
+    const head = `${JSON.stringify(id)}:`;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    const most = head.length * 3 + json.length;
+    if (most > this.#buf.length) this.#buf = Buffer.allocUnsafe(Math.max(most, 2 * this.#buf.length, 64 * 1024));
+    const n = this.#buf.write(head);
+    return this.#buf.subarray(0, n + json.copy(this.#buf, n));
+  }
 }
 
 /** The parts of a state file, summed into its index on the way to disk. */

@@ -25,8 +25,6 @@ export interface StateImage {
   tables: Array<{ name: string; ids: string[]; rows: unknown[] }>;
 }
 
-const ROWS_PER_PART = 1024;
-
 /**
  * Captures the state to write: the header, and each table's ids and row objects (rows are
  * never edited in place, only replaced, so holding the objects is holding the rows).
@@ -45,44 +43,55 @@ export function captureState(tables: StoreData['tables'], meta: Record<string, u
   };
 }
 
+/** Bytes of the buffer a state file is encoded into (the part a rewrite writes at a time). */
+const PART_BYTES = 4 * 1024 * 1024;
+const ROW_END = Buffer.from(',\n');
+
 /**
  * Serializes the state file: one row per line (readable, diffable), keys sorted, tables
  * in TABLE_NAMES order, no wall-clock time, so the same state gives the same bytes. Yields
- * the file in parts of ROWS_PER_PART rows, serialized as they are asked for: a large table
- * never becomes one string (V8 caps them near 512 MB) nor sits in memory whole. `reuse`
- * may give a row's line already made (as the state file on disk has it, see
- * StateLineCursor, or as a commit serialized it): used as it is, not serialized again; it
- * must for a row the image holds as a number (a cold row, see ColdRows). `placed` hears
- * where each row's JSON starts in the file and its length in bytes (row `k` of table `t`
- * of the image), with the row's line, whose JSON starts at byte (or character) `head`.
+ * the file in parts, serialized as they are asked for, each the same buffer of PART_BYTES
+ * filled again (a part is valid until the next is asked for: the consumer writes or copies
+ * it first): a large table never becomes one string (V8 caps them near 512 MB), nor sits
+ * in memory whole, and a rewrite holds the same few megabytes whatever the file's size
+ * (a buffer a part, as before, was garbage a full collection had to free). `reuse` may give
+ * a row's line already made (as the state file on disk has it, see StateLineCursor, or as
+ * a commit serialized it): copied as it is, not serialized again; it must for a row the
+ * image holds as a number (a cold row, see ColdRows); the bytes it gives are copied before
+ * it is called again. `placed` hears where each row's JSON starts in the file and its
+ * length in bytes (row `k` of table `t` of the image), with the row's line, whose JSON
+ * starts at byte (or character) `head`.
  * @example for await (const part of encodeState(image)) await handle.write(part);
  */
 export async function* encodeState(
   image: StateImage,
   reuse?: (table: string, id: string, row: unknown) => Promise<string | Buffer | null>,
   placed?: (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => void,
+  partBytes = PART_BYTES,
 ): AsyncGenerator<Buffer> {
-  const part = new PartBuilder(image.head, placed !== undefined);
+  const part = new PartBuilder(partBytes);
+  // (An empty buffer has room for anything: it grows.)
+  part.before(image.head);
+  part.add(image.head);
+  let full: Buffer | null;
   for (let t = 0; t < image.tables.length; t++) {
     const { name, ids, rows } = image.tables[t];
     const close = t < image.tables.length - 1 ? ',\n' : '\n';
-    if (ids.length === 0) {
-      part.add(`${JSON.stringify(name)}:{}${close}`);
-      continue;
-    }
-    part.add(`${JSON.stringify(name)}:{\n`);
-    for (let at = 0; at < ids.length; at += ROWS_PER_PART) {
-      const to = Math.min(ids.length, at + ROWS_PER_PART);
-      for (let k = at; k < to; k++) {
-        const line = (reuse && (await reuse(name, ids[k], rows[k]))) ?? `${JSON.stringify(ids[k])}:${rowJson(name, ids[k], rows[k])}`;
-        const [start, head] = [part.bytes, placed ? Buffer.byteLength(`${JSON.stringify(ids[k])}:`) : 0];
-        part.add(line);
-        placed?.(t, k, start + head, part.bytes - start - head, line, head);
-        part.add(k < ids.length - 1 ? ',\n' : `\n}${close}`);
-      }
-      yield part.take();
+    const open = `${JSON.stringify(name)}:{${ids.length === 0 ? `}${close}` : '\n'}`;
+    const end = Buffer.from(`\n}${close}`);
+    if ((full = part.before(open))) yield full;
+    part.add(open);
+    for (let k = 0; k < ids.length; k++) {
+      const line = (reuse && (await reuse(name, ids[k], rows[k]))) ?? `${JSON.stringify(ids[k])}:${rowJson(name, ids[k], rows[k])}`;
+      // Room for the line and what follows it: `,\n`, or `\n},\n` after the table's last row.
+      if ((full = part.before(line, 4))) yield full;
+      const [start, head] = [part.bytes, placed ? Buffer.byteLength(`${JSON.stringify(ids[k])}:`) : 0];
+      part.add(line);
+      placed?.(t, k, start + head, part.bytes - start - head, line, head);
+      part.add(k < ids.length - 1 ? ROW_END : end);
     }
   }
+  if ((full = part.before('}}\n'))) yield full;
   part.add('}}\n');
   yield part.take();
 }
@@ -92,37 +101,53 @@ function rowJson(table: string, id: string, row: unknown): string {
   return canonicalJson(row);
 }
 
-/** Text and bytes in order, made into one buffer: runs of text are joined, then encoded once. */
+/**
+ * Text and bytes in order, encoded or copied into one buffer as they come: `before` hands
+ * out what the buffer holds when the next piece may not fit, and the buffer is filled
+ * again from its start (grown only for a piece larger than it).
+ */
 class PartBuilder {
-  #text: string[] = [];
-  #buffers: Buffer[] = [];
-  /** Bytes added so far (counted only when asked to). */
-  bytes = 0;
+  #buf: Buffer;
+  #used = 0;
+  /** Bytes handed out so far. */
+  #out = 0;
 
-  constructor(
-    text: string,
-    readonly count: boolean,
-  ) {
-    this.add(text);
+  constructor(size: number) {
+    this.#buf = Buffer.allocUnsafe(size);
   }
 
+  /** Bytes added so far. */
+  get bytes(): number {
+    return this.#out + this.#used;
+  }
+
+  /**
+   * What the buffer holds, when `piece` and `extra` bytes after it may not fit (yield it
+   * before adding the piece: valid until the next `add`); null: they fit.
+   */
+  before(piece: string | Buffer, extra = 0): Buffer | null {
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    const most = (typeof piece === 'string' ? piece.length * 3 : piece.length) + extra;
+    if (this.#used + most <= this.#buf.length) return null;
+    const full = this.take();
+    if (most > this.#buf.length) this.#buf = Buffer.allocUnsafe(most);
+    return full.length > 0 ? full : null;
+  }
+
+  /** Adds a piece `before` made room for. */
   add(piece: string | Buffer): void {
-    if (this.count) this.bytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
-    if (typeof piece === 'string') return void this.#text.push(piece);
-    this.#flush();
-    this.#buffers.push(piece);
+    if (typeof piece === 'string') this.#used += this.#buf.write(piece, this.#used);
+    else if (piece.length > 8) this.#used += piece.copy(this.#buf, this.#used);
+    // A row's end (`,\n`), a byte at a time: cheaper than a copy's call, once a row.
+    else for (let i = 0; i < piece.length; i++) this.#buf[this.#used++] = piece[i];
   }
 
+  /** What the buffer holds (valid until the next `add`), handed out: the buffer is filled again from its start. */
   take(): Buffer {
-    this.#flush();
-    const out = this.#buffers.length === 1 ? this.#buffers[0] : Buffer.concat(this.#buffers);
-    this.#buffers = [];
+    const out = this.#buf.subarray(0, this.#used);
+    this.#out += this.#used;
+    this.#used = 0;
     return out;
-  }
-
-  #flush(): void {
-    if (this.#text.length) this.#buffers.push(Buffer.from(this.#text.join('')));
-    this.#text = [];
   }
 }
 

@@ -222,7 +222,9 @@ const NEAR = 64 * 1024;
  * @example const row = await new JournalRows(handle, size).body(at);
  */
 export class JournalRows {
-  #buf = Buffer.alloc(0);
+  #space: Buffer = Buffer.alloc(0);
+  /** The window: the part of `#space` read last, and where in the file it starts. */
+  #buf: Buffer = Buffer.alloc(0);
   #at = 0;
 
   constructor(
@@ -230,7 +232,7 @@ export class JournalRows {
     readonly size: number,
   ) {}
 
-  /** The bytes of the row JSON starting at `offset`, up to its line's closing brace; null past the end. */
+  /** The bytes of the row JSON starting at `offset`, up to its line's closing brace (valid until the next call); null past the end. */
   async body(offset: number): Promise<Buffer | null> {
     const end = this.#at + this.#buf.length;
     let want = offset >= end && offset < end + FORWARD ? FORWARD : NEAR;
@@ -241,11 +243,13 @@ export class JournalRows {
         if (this.#at + this.#buf.length >= this.size) return null;
         want = Math.max(want, 2 * (this.#at + this.#buf.length - offset));
       }
-      // A new buffer each time: rows handed out keep pointing into the old one.
-      const buf = Buffer.allocUnsafe(Math.max(0, Math.min(want, this.size - offset)));
-      const { bytesRead } = await this.handle.read(buf, 0, buf.length, offset);
+      // Into the same buffer each time (the row handed out last is copied by then), grown as
+      // a window needs: a buffer a read was garbage for a full collection to free.
+      const length = Math.max(0, Math.min(want, this.size - offset));
+      if (length > this.#space.length) this.#space = Buffer.allocUnsafe(Math.max(length, Math.min(FORWARD, this.size)));
+      const { bytesRead } = await this.handle.read(this.#space, 0, length, offset);
       if (bytesRead === 0) return null;
-      [this.#buf, this.#at] = [buf.subarray(0, bytesRead), offset];
+      [this.#buf, this.#at] = [this.#space.subarray(0, bytesRead), offset];
     }
   }
 }

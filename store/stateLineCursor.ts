@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { leadingKey } from './stateLines.js';
 import { errorCode } from './storeFiles.js';
 
-const CHUNK = 8 * 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
 const [NEWLINE, COMMA, QUOTE, BACKSLASH] = [0x0a, 0x2c, 0x22, 0x5c];
 const HEAD = Buffer.from('{"schemaVersion":');
 const TABLES = Buffer.from('"tables":{');
@@ -24,8 +24,9 @@ export type Stale = (table: string, id: string) => boolean;
 export class StateLineCursor {
   readonly #handle: FileHandle;
   readonly #stale: Stale;
-  /** The chunk read last and where the next line in it starts. */
-  #buf = Buffer.alloc(0);
+  /** The buffer reads go to; the part of it read last, and where the next line in it starts. */
+  #chunk: Buffer = Buffer.allocUnsafe(CHUNK);
+  #buf: Buffer = Buffer.alloc(0);
   #at = 0;
   #position = 0;
   #eof = false;
@@ -48,7 +49,11 @@ export class StateLineCursor {
     return handle && new StateLineCursor(handle, stale);
   }
 
-  /** The bytes of the line `"id":{...}` of a row unchanged since the file was written, as on disk (no comma); null: serialize it. */
+  /**
+   * The bytes of the line `"id":{...}` of a row unchanged since the file was written, as on
+   * disk (no comma; valid until the next call: the cursor reads on into the same buffer);
+   * null: serialize it.
+   */
   async line(table: string, id: string): Promise<Buffer | null> {
     if (this.#broken) return null;
     const prefix = Buffer.from(`${JSON.stringify(id)}:`);
@@ -86,7 +91,7 @@ export class StateLineCursor {
     return null;
   }
 
-  /** The next line's bytes, newline left out; null at the end of the file. */
+  /** The next line's bytes, newline left out (valid until the next read); null at the end of the file. */
   async #next(): Promise<Buffer | null> {
     for (;;) {
       const nl = this.#buf.indexOf(NEWLINE, this.#at);
@@ -96,17 +101,25 @@ export class StateLineCursor {
         return line;
       }
       if (this.#eof) return null;
-      // The unfinished line goes first, then the file is read in after it (a new buffer:
-      // lines handed out keep pointing into the old one).
-      const carry = this.#buf.subarray(this.#at);
-      const chunk = Buffer.allocUnsafe(carry.length + CHUNK);
-      carry.copy(chunk, 0);
-      const { bytesRead } = await this.#handle.read(chunk, carry.length, CHUNK, this.#position);
+      // The unfinished line goes first, then the file is read in after it, into the same
+      // buffer (grown only for a line longer than it): the line handed out last is copied
+      // by then (see `line`), and a buffer a read was garbage for a full collection to free.
+      const carry = this.#buf.length - this.#at;
+      if (carry === this.#chunk.length) this.#chunk = grown(this.#chunk, this.#at);
+      else this.#chunk.copyWithin(0, this.#at, this.#buf.length);
+      const { bytesRead } = await this.#handle.read(this.#chunk, carry, this.#chunk.length - carry, this.#position);
       this.#position += bytesRead;
       this.#eof = bytesRead === 0;
-      [this.#buf, this.#at] = [chunk.subarray(0, carry.length + bytesRead), 0];
+      [this.#buf, this.#at] = [this.#chunk.subarray(0, carry + bytesRead), 0];
     }
   }
+}
+
+/** A buffer twice the size of `chunk`, with what `chunk` holds from `from` on at its start. */
+function grown(chunk: Buffer, from: number): Buffer {
+  const out = Buffer.allocUnsafe(chunk.length * 2);
+  chunk.copy(out, 0, from);
+  return out;
 }
 
 /** The id a row line starts with (the JSON string before its colon), decoded; null if none. */

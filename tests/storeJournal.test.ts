@@ -7,6 +7,8 @@ import type { AuditEntry, JobRecord } from '../machines/types.js';
 import { openStore, storeFiles, StoreError } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { crashedAppend } from './helpers/crashedAppend.js';
+import { captureState, encodeState } from '../store/stateFile.js';
+import { emptyStoreData } from '../store/storeFiles.js';
 
 const audit = (i: number): AuditEntry => ({
   id: `aud_${i}`, ts: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), actor: 'engine', entityType: 'job',
@@ -395,6 +397,33 @@ bytes('the same mutations give the same journal; after close the same files, how
   assert.ok(same(a.closed, b.closed), 'files differ after close');
   assert.ok(same(a.closed, c.closed), 'files differ after close with other commit boundaries');
   assert.is(a.closed[1], null, 'a journal left after close');
+});
+
+bytes('a rewrite that copies rows from the state file and the journal gives the bytes of a fresh encoding, whatever its buffers', async () => {
+  const file = tempStore();
+  const store = await openStore(file, { autoCommit: false });
+  // About 6 MB of 2 KB rows, half of them done with (kept on disk once committed), and one
+  // row of 5 MB: more than the rewrite's read and write buffers (4 MB), a line longer than both.
+  for (let i = 0; i < 3000; i++) store.put('jobs', job(`job_${i}`, { status: i % 2 ? 'succeeded' : 'queued', error: `${i}`.padEnd(2000, 'x') }));
+  store.put('jobs', job('job_big', { error: 'é'.repeat(2_500_000) }));
+  store.put('jobs', job('job_after'));
+  await store.flush();
+  await store.close(); // folds the journal in: the done rows are copied from it
+  const again = await openStore(file, { autoCommit: false });
+  again.put('jobs', job('job_7', { attempts: 7 }));
+  again.remove('jobs', 'job_8');
+  await again.close(); // the unchanged rows are copied from the state file
+  const text = readFileSync(file, 'utf8');
+  const reader = await openStore(file, { readonly: true });
+  const data = emptyStoreData();
+  data.tables.jobs = Object.fromEntries(reader.list('jobs').map((j) => [j.id, j]));
+  await reader.close();
+  const { generation, auditCount } = header(file);
+  const out: Buffer[] = [];
+  for await (const part of encodeState(captureState(data.tables, {}, generation, auditCount), undefined, undefined, 1000)) out.push(Buffer.from(part));
+  assert.is(data.tables.jobs.job_7.attempts, 7);
+  assert.is(data.tables.jobs.job_8, undefined);
+  assert.ok(Buffer.concat(out).equals(Buffer.from(text)), 'the rewritten state file is not what its rows encode to');
 });
 
 bytes.run();

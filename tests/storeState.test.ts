@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureState, decodeState, encodeState } from '../store/stateFile.js';
 import { readStateFile } from '../store/stateLines.js';
+import { StateLineCursor } from '../store/stateLineCursor.js';
 import { emptyStoreData } from '../store/storeFiles.js';
 import type { StoreData } from '../store/types.js';
 
@@ -25,7 +26,8 @@ function sample(): StoreData {
 }
 async function collect(parts: AsyncIterable<Buffer>): Promise<string> {
   const out: Buffer[] = [];
-  for await (const part of parts) out.push(part);
+  // A part is valid until the next is asked for (encodeState fills one buffer again).
+  for await (const part of parts) out.push(Buffer.from(part));
   return Buffer.concat(out).toString('utf8');
 }
 const text = (data: StoreData, generation = 1, auditCount = 0) => collect(encodeState(captureState(data.tables, data.meta, generation, auditCount)));
@@ -71,6 +73,28 @@ encoding('the image is taken when captured: later changes are not written', asyn
 encoding('a version-1 file (no generation) reads as generation 0; a version-2 file needs one', () => {
   assert.is(decodeState('{"schemaVersion":1,"auditCount":0,"meta":{},"tables":{}}', 'run.json', false).generation, 0);
   assert.throws(() => decodeState('{"schemaVersion":2,"auditCount":0,"meta":{},"tables":{}}', 'run.json', false), /run\.json generation: expected a non-negative integer/);
+});
+
+encoding('the line cursor hands out each row line as the file has it, across its reads and a line longer than its buffer', async () => {
+  const data = sample();
+  // About 7 MB: past the cursor's 4 MB reads, with a row of 5 MB between smaller ones.
+  for (let i = 0; i < 1000; i++) data.tables.jobs[`job_${i}`] = job(`job_${i}`, { error: `${i}`.padEnd(2000, 'x') });
+  data.tables.jobs.job_1500 = job('job_1500', { error: 'é'.repeat(2_500_000) });
+  const content = await text(data);
+  const file = join(mkdtempSync(join(tmpdir(), 'incident-flow-state-')), 'run.json');
+  writeFileSync(file, content);
+  const cursor = await StateLineCursor.open(file, () => false);
+  const lines: string[] = [];
+  try {
+    for (const [name, rows] of Object.entries(data.tables)) {
+      for (const id in rows) lines.push((await cursor!.line(name, id))?.toString('utf8') ?? 'none');
+    }
+  } finally {
+    await cursor!.close();
+  }
+  const expected = Object.entries(data.tables).flatMap(([, rows]) => Object.entries(rows).map(([id, row]) => `${JSON.stringify(id)}:${canonicalJson(row)}`));
+  assert.is(lines.length, 2501);
+  assert.ok(lines.every((line, i) => line === expected[i]), 'a line differs');
 });
 
 encoding.run();
