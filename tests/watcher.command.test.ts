@@ -93,21 +93,25 @@ interface Session { waiting: string | null; storePath: string | null }
 const session = async (base: string) => (await (await fetch(`${base}/api/session`)).json()) as Session;
 const listed = async (base: string) => ((await (await fetch(`${base}/api/incidents`)).json()) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
 
-/** Before the run writes it: the page and the terminal say nothing is there; the page shows the store once written. */
-async function waitsThenShows(db: string, write: () => Promise<() => Promise<void>>): Promise<void> {
+/**
+ * Before the run writes it: the page and the terminal say nothing is there; the page shows the
+ * store once written. They name it as `shown` (a URL without its password).
+ */
+async function waitsThenShows(db: string, write: () => Promise<() => Promise<void>>, shown = db): Promise<void> {
   const lines: string[] = [];
   const handle = await watchCommand({ db, port: 0, pollMs: 50, print: (l) => lines.push(l) });
   let done: (() => Promise<void>) | null = null;
   try {
     const base = `http://127.0.0.1:${handle.port}/app/watcher`;
-    assert.ok(lines.some((l) => l.startsWith(`incident-flow: nothing at ${db} yet`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith(`incident-flow: nothing at ${shown} yet`)), lines.join('\n'));
+    assert.ok(lines[0]?.startsWith(`Agent Watcher (read-only, following ${shown}): `), lines.join('\n'));
     const before = await session(base);
-    assert.ok(before.waiting?.startsWith(`Nothing at ${db} yet`), String(before.waiting));
+    assert.ok(before.waiting?.startsWith(`Nothing at ${shown} yet`), String(before.waiting));
     assert.equal(await listed(base), []);
 
     done = await write();
     await handle.found;
-    assert.ok(lines.some((l) => l === `incident-flow: ${db} is there now; the page shows it`), lines.join('\n'));
+    assert.ok(lines.some((l) => l === `incident-flow: ${shown} is there now; the page shows it`), lines.join('\n'));
     const after = await session(base);
     assert.is(after.waiting, null);
     // PostgreSQL: the store exists once migrated, a moment before the run's first commit lands.
@@ -137,15 +141,19 @@ watch('a store file nothing has written yet: says so on the page and the termina
   }
 });
 
-watch('a PostgreSQL schema with no store yet: says so, then shows the store once a run writes it', async () => {
+watch('a PostgreSQL schema with no store yet: says so, then shows the store once a run writes it; the URL\'s password is shown nowhere', async () => {
   const schema = pgSchema('u13watch');
+  // The test server trusts its clients: a password in the URL is sent and not checked.
+  const url = new URL(schema.url);
+  url.password ||= 's3cret-of-the-test';
+  const password = url.password;
   try {
-    await waitsThenShows(schema.url, async () => {
+    await waitsThenShows(url.href, async () => {
       const writer = await openStore(schema.url);
       seedStore(writer);
       await writer.flush();
       return () => writer.close();
-    });
+    }, url.href.replace(`:${password}@`, ':***@'));
   } finally {
     await schema.drop();
   }

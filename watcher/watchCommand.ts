@@ -7,7 +7,7 @@ import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
 import { createMemoryStore, openStore, storeFiles, StoreError } from '../store/index.js';
-import { isPostgresUrl } from '../store/postgres/pgUrl.js';
+import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
 import { errorCode } from '../store/storeFiles.js';
 import type { Store } from '../store/types.js';
 import { createWatcherHandler, type WatcherHandler } from './handler.js';
@@ -55,6 +55,8 @@ const MACHINES = { incident: incidentMachine, responder: responderMachine, worke
  */
 export async function watchCommand(options: WatchOptions): Promise<WatchHandle> {
   const { db } = options;
+  // What the terminal and the page show of it: a URL's password never.
+  const shown = isPostgresUrl(db) ? redact(db) : db;
   const print = options.print ?? ((line: string) => console.log(line));
   const host = options.host ?? '127.0.0.1';
   await refuseMissingFolder(db);
@@ -63,7 +65,7 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
   let engine = opened ? await clusterAnswerer(opened, print) : null;
   const handlerFor = (store: Store, waiting?: string) =>
     createWatcherHandler({ store, engine, host, token, machines: MACHINES, ...(waiting === undefined ? {} : { waiting }) });
-  const waiting = `Nothing at ${db} yet: no store has been written there. This page shows it as soon as a run writes it (incident-flow run <scenario> --db ${db}).`;
+  const waiting = `Nothing at ${shown} yet: no store has been written there. This page shows it as soon as a run writes it (incident-flow run <scenario> --db ${shown}).`;
   let store = opened ?? createMemoryStore({ readonly: true });
   let current = handlerFor(store, opened ? undefined : waiting);
   // One server for the whole command: the store, once it arrives, gets a handler of its own behind it.
@@ -80,12 +82,12 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
     await store.close();
     throw error;
   }
-  print(engine ? `Agent Watcher (following ${db}; answers decisions through the cluster): ${watcher.url}` : `Agent Watcher (read-only, following ${db}): ${watcher.url}`);
+  print(engine ? `Agent Watcher (following ${shown}; answers decisions through the cluster): ${watcher.url}` : `Agent Watcher (read-only, following ${shown}): ${watcher.url}`);
   print(`XState programs can report to: ${watcher.inspectUrl}`);
   let closed = false;
   let found: Promise<void> = Promise.resolve();
   if (!opened) {
-    print(`incident-flow: nothing at ${db} yet; the watcher waits and shows the store once a run writes it`);
+    print(`incident-flow: nothing at ${shown} yet; the watcher waits and shows the store once a run writes it`);
     found = waitFor(db, options.pollMs ?? 500, () => closed, print).then(async (real) => {
       if (!real) return;
       const placeholder = { store, handler: current };
@@ -94,7 +96,7 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
       current = handlerFor(real);
       // Its event streams end: the page reconnects to the new handler and reloads every panel.
       placeholder.handler.close();
-      print(`incident-flow: ${db} is there now; the page shows it${engine ? ' and answers decisions through the cluster' : ''}`);
+      print(`incident-flow: ${shown} is there now; the page shows it${engine ? ' and answers decisions through the cluster' : ''}`);
       return placeholder.store.close();
     });
   }
