@@ -13,21 +13,31 @@ export class JobTimeoutError extends Error {
 /**
  * Runs a job, failing it with a JobTimeoutError once `ms` pass on `clock` without it
  * settling, so one hung job never holds its agent's queue. A job that returns at once
- * (no promise) arms no timer. What a timed-out job does later is ignored.
+ * (no promise) arms no timer. What a timed-out job does later is ignored. `armed`, when
+ * given, holds the timer while it is armed, for an owner that stops to clear (a hung job's
+ * timer would otherwise keep a stopped engine's process alive until it fires).
  * @example await runWithTimeout(() => run(ctx), clock, 600_000, () => new JobTimeoutError(id, agent, 600_000))
  */
-export function runWithTimeout(run: () => unknown, clock: Clock, ms: number, timeout: () => Error): Promise<unknown> {
+export function runWithTimeout(run: () => unknown, clock: Clock, ms: number, timeout: () => Error, armed?: Set<unknown>): Promise<unknown> {
   const result = run();
   if (!isThenable(result)) return Promise.resolve(result);
   return new Promise((resolve, reject) => {
-    const timer = clock.setTimeout(() => reject(timeout()), ms);
+    const timer = clock.setTimeout(() => {
+      armed?.delete(timer);
+      reject(timeout());
+    }, ms);
+    armed?.add(timer);
+    const settled = () => {
+      clock.clearTimeout(timer);
+      armed?.delete(timer);
+    };
     Promise.resolve(result).then(
       (value) => {
-        clock.clearTimeout(timer);
+        settled();
         resolve(value);
       },
       (error: unknown) => {
-        clock.clearTimeout(timer);
+        settled();
         reject(error);
       },
     );

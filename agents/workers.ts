@@ -24,6 +24,8 @@ export class Workers {
   private readonly waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
   /** Set by stop(): no run starts, and one that ends records nothing (see execute). */
   private stopped = false;
+  /** The timeout timers of the runs under way, cleared by stop(). */
+  private readonly timeouts = new Set<unknown>();
 
   constructor(
     private readonly rt: Runtime,
@@ -84,6 +86,9 @@ export class Workers {
   stop(): void {
     this.stopped = true;
     for (const actor of this.actors.values()) actor.stop();
+    // A hung run's timeout would keep the process alive until it fired, to record nothing.
+    for (const timer of this.timeouts) this.rt.clock.clearTimeout(timer);
+    this.timeouts.clear();
   }
 
   private worker(agent: string): Actor<typeof workerMachine> {
@@ -150,7 +155,7 @@ export class Workers {
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
       const ms = this.rt.policy.JOB_TIMEOUT_MS;
-      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms));
+      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms), this.timeouts);
       if (this.stopped) return { ok: true, recorded: false };
       this.settle(job.id, 'succeeded', null);
       return { ok: true, recorded: true };

@@ -90,6 +90,21 @@ Stop('the next engine over the store runs the job again, and its failure opens t
   await second.engine.stop();
 });
 
+Stop('a job still running at stop() leaves no timer behind: its timeout no longer keeps the process alive', async () => {
+  const store = createMemoryStore();
+  const clock = new VirtualClock({ start: T0 });
+  const held = heldJob([], 'first');
+  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+  await run(SEC);
+  assert.ok(clock.pending() > 0, 'the run under way has its timeout armed');
+  await engine.stop();
+  assert.is(clock.pending(), 0);
+  held.release();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.is(store.get('jobs', store.list('jobs')[0].id)?.status, 'running', 'its end after stop() wrote nothing');
+});
+
 /** A job that fails at once, and says which engine ran it. */
 function failingNamed(calls: string[], engine: string): JobRunner {
   return ({ attempt }) => {
