@@ -61,7 +61,7 @@ test('the table holds, at each commit, the deadlines armed then; between commits
 });
 
 test('a committed deadline fired, armed again and fired again before the next commit is gone after it', async () => {
-  const { store, clock, fired, arm } = setup();
+  const { store, clock, deadlines, fired, arm } = setup();
   arm('inc_1', 'retry', 1_000);
   await store.flush();
   assert.ok(store.get('deadlines', 'inc_1:retry'));
@@ -75,6 +75,9 @@ test('a committed deadline fired, armed again and fired again before the next co
   arm('inc_1', 'retry', 1_000);
   await store.flush();
   assert.is(store.list('deadlines').length, 1);
+  deadlines.disarm('inc_1', ['retry']);
+  await store.flush();
+  assert.equal(store.list('deadlines'), [], 'the row written again is removed once disarmed');
 });
 
 test('an automatic commit is asked for by a change alone, and a file store reopened re-arms what was committed', async () => {
