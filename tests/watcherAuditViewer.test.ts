@@ -44,6 +44,10 @@ Viewer('the incident list finds the past incident by its status, agent and time'
   assert.equal(await ids('status=closed'), [ctx.closed]);
   assert.equal(await ids('agent=billing'), [ctx.closed]);
   assert.equal(await ids('status=active'), [ctx.open]);
+  // Detected in [since, until): the open incident from its detection on, the closed one before it.
+  const opened = encodeURIComponent(ctx.h.store.get('incidents', ctx.open)!.detectedAt);
+  assert.equal(await ids(`since=${opened}`), [ctx.open]);
+  assert.equal(await ids(`until=${opened}`), [ctx.closed]);
 });
 
 Viewer('filtered by its id, the viewer gives every audit entry of the incident, from detection to closing, oldest first', async (ctx) => {
