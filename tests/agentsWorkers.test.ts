@@ -54,6 +54,19 @@ Loop('a cause that loops back, or is no Error, ends the trace without failing th
   assert.ok(second.endsWith('\nCaused by: code 421'), second);
 });
 
+Loop('a chain of causes longer than eight is cut after the eighth', async () => {
+  const h = createHarness();
+  // cause 11 wrapped by 10, … by 1, by the error the job throws (cause 0).
+  let error = new Error('cause 11');
+  for (let n = 10; n >= 0; n--) error = new Error(`cause ${n}`, { cause: error });
+  const thrown = error;
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => { throw thrown; } });
+  await h.run(SEC);
+  const [failed] = h.audit({ action: 'job.failed' });
+  const parts = String(failed.meta.stack).split('\nCaused by: ');
+  assert.equal(parts.map((p) => p.split('\n')[0]), Array.from({ length: 9 }, (_, n) => `Error: cause ${n}`));
+});
+
 Loop('a job that succeeds leaves no incident', async () => {
   const h = createHarness();
   const { jobId, done } = h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => 'done' });
