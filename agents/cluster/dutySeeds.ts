@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { AuditEntry, IncidentRecord, JobRecord, Responder } from '../../machines/types.js';
 import { selectList } from '../../store/postgres/writeRows.js';
 import { fromColumns, type ColumnValues } from '../../store/postgres/rows.js';
+import { affectedTenantIds } from '../affectedTenants.js';
 import type { RecentFailure } from '../petra.js';
 import type { DutySeed, DutyWrite } from './dutyView.js';
 import { getRow, listRows, type Sql } from './pgRows.js';
@@ -88,10 +89,9 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
   return { seed: { rows, audit, counts }, recent };
 }
 
-/** The rows of the tenants an incident affects (its own and its joined jobs'): see agents/affectedTenants.ts. */
+/** The rows of the tenants an incident affects (its own and its joined jobs'), those Cheryl notifies and Petra updates. */
 function affectedTenantRows(sql: Sql, incident: IncidentRecord, joined: readonly JobRecord[]) {
-  const tenantIds = [...new Set([incident.tenant, ...joined.map((j) => j.tenant)].filter((t): t is string => t !== null))];
-  return listRows(sql, 'tenants', 'id = ANY($1)', [tenantIds]);
+  return listRows(sql, 'tenants', 'id = ANY($1)', [affectedTenantIds(incident, joined)]);
 }
 
 async function auditRows(sql: Sql, where: string, params: unknown[]): Promise<AuditEntry[]> {
