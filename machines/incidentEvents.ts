@@ -1,15 +1,6 @@
-import type { Responder, Severity } from './types.js';
+import type { Coordination, Responder, Severity } from './types.js';
 
-/** What Petra's coordination produced (Step 4). */
-export interface Coordination {
-  assigned: string[];
-  humanDeveloper: boolean;
-  workaround: string | null;
-  eta: string | null;
-  affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
-  /** Who besides Atlas gets the status updates (spec, Step 4.5): the admins of the tenants a customer-facing incident affects (those Cheryl notifies); absent when none. */
-  stakeholders?: string[];
-}
+export type { Coordination } from './types.js';
 
 /**
  * Every event an incident actor receives. Each carries `at` (epoch ms) because a

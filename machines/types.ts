@@ -105,6 +105,17 @@ export interface FailureError {
   retryable: boolean;
 }
 
+/** What Petra's coordination produced (Step 4): assigned agents, impact, workaround, ETA, stakeholders. */
+export interface Coordination {
+  assigned: string[];
+  humanDeveloper: boolean;
+  workaround: string | null;
+  eta: string | null;
+  affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
+  /** Who besides Atlas gets the status updates (spec, Step 4.5): the admins of the tenants a customer-facing incident affects (those Cheryl notifies); absent when none. */
+  stakeholders?: string[];
+}
+
 /** One row of the `incidents` table. Times are ISO-8601 strings. */
 export interface IncidentRecord {
   id: string;
@@ -143,16 +154,8 @@ export interface IncidentRecord {
   path: Array<{ state: string; at: string }>;
   /** Scripted or diagnosed "5 Whys" chain: why/because pairs ending at the root cause. */
   whys: Array<{ why: string; because: string }>;
-  /** Petra's coordination: assigned agents, workaround, ETA, stakeholders. */
-  coordination: {
-    assigned: string[];
-    humanDeveloper: boolean;
-    workaround: string | null;
-    eta: string | null;
-    affected: { workflows: string[]; tenants: string[]; agents: string[]; failedJobs: number };
-    /** Tenant admins who get the status updates too (customer-facing incidents). */
-    stakeholders?: string[];
-  } | null;
+  /** Petra's coordination, once she has coordinated. */
+  coordination: Coordination | null;
   /** Atlas's go/no-go decision, when one was needed. */
   decisionId: string | null;
   policy: PolicyConfig;
