@@ -78,9 +78,7 @@ const GENERIC = 'SET LOCAL plan_cache_mode = force_generic_plan';
  * @example const id = await transaction(pool, async (sql) => (await sql.query('SELECT 1')).rows[0]);
  */
 export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient, first: pg.QueryResult[]) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
-  const started = Date.now();
-  let delay = 50;
-  let lost = false;
+  const retry = new Retries(options);
   for (;;) {
     let client: pg.PoolClient | undefined;
     try {
@@ -112,7 +110,7 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
         }
       }
       client.release();
-      if (lost) options.onConnection?.('restored');
+      retry.succeeded();
       return result;
     } catch (error) {
       const connection = connectionLost(error);
@@ -121,13 +119,7 @@ export async function transaction<R>(pool: pg.Pool, work: (client: pg.PoolClient
         // A client whose connection broke must not go back to the pool.
         client.release(connection ? (error as Error) : undefined);
       }
-      if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
-      if (connection && !lost) {
-        lost = true;
-        options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(2_000, delay * 2);
+      await retry.failed(error);
     }
   }
 }
@@ -144,24 +136,45 @@ function pipelined(client: pg.ClientBase): boolean {
  * guarded in BossQueue).
  */
 export async function retryingQuery(pool: pg.Pool, text: string, values: unknown[] | undefined, options: TransactionOptions = {}): Promise<pg.QueryResult> {
-  const started = Date.now();
-  let delay = 50;
-  let lost = false;
+  const retry = new Retries(options);
   for (;;) {
     try {
       // pg-boss's statements with values are single ones (its multi-statement texts take none): prepared once per connection.
       const result = await (values && values.length > 0 ? pool.query(prepared(text, values)) : pool.query(text, values));
-      if (lost) options.onConnection?.('restored');
+      retry.succeeded();
       return result;
     } catch (error) {
-      if (!isRetryable(error) || Date.now() - started > (options.giveUpAfterMs ?? 60_000)) throw error;
       // A deadlock (pg-boss's create_queue in N processes starting at once on a new database) is tried again, and is no lost connection.
-      if (connectionLost(error) && !lost) {
-        lost = true;
-        options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(2_000, delay * 2);
+      await retry.failed(error);
     }
+  }
+}
+
+/**
+ * The tries of one transaction or statement: backoff doubling from 50 ms to 2 s, up to
+ * `giveUpAfterMs` of consecutive failures; listeners hear `lost` once, at the first failure
+ * that says the connection went away (not at a conflict on a sound one), and `restored`
+ * when a try after it succeeds.
+ */
+class Retries {
+  readonly #started = Date.now();
+  #delay = 50;
+  #lost = false;
+
+  constructor(private readonly options: TransactionOptions) {}
+
+  /** Rethrows `error` unless it is worth another try; else tells listeners of a lost connection and waits. */
+  async failed(error: unknown): Promise<void> {
+    if (!isRetryable(error) || Date.now() - this.#started > (this.options.giveUpAfterMs ?? 60_000)) throw error;
+    if (connectionLost(error) && !this.#lost) {
+      this.#lost = true;
+      this.options.onConnection?.('lost', error instanceof Error ? error.message : String(error));
+    }
+    await new Promise((resolve) => setTimeout(resolve, this.#delay));
+    this.#delay = Math.min(2_000, this.#delay * 2);
+  }
+
+  succeeded(): void {
+    if (this.#lost) this.options.onConnection?.('restored');
   }
 }
