@@ -108,7 +108,6 @@ function replaceable(db: string): (existing: Store) => void {
   };
 }
 
-
 /**
  * Meta key set (and committed) before a rehearsal runs and removed by its last commit: a
  * store that still has it was left by a run that did not finish (`report` says so).
