@@ -56,11 +56,12 @@ Classify("uses the engine's assess hook when the job gives no impact", async () 
   assert.is(h.incident().severity, 'P0');
 });
 
-const ODD_HOOKS: Array<[string, () => unknown]> = [
-  ['an impact kind the severity table lacks', () => ({ kind: 'bogus', customerFacing: true })],
-  ['null', () => null],
+/** What the hook answers, and whether the incident is customer-facing (the rest of an answer with an unknown kind is kept). */
+const ODD_HOOKS: Array<[string, () => unknown, boolean]> = [
+  ['an impact kind the severity table lacks', () => ({ kind: 'bogus', customerFacing: true }), true],
+  ['null', () => null, false],
 ];
-for (const [what, answer] of ODD_HOOKS) {
+for (const [what, answer, customerFacing] of ODD_HOOKS) {
   Classify(`every incident gets one of the four severities: an assess hook that answers ${what} gives the default, P2`, async () => {
     const h = createHarness({ assess: answer as never });
     h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('quota exceeded') });
@@ -68,6 +69,7 @@ for (const [what, answer] of ODD_HOOKS) {
     const incident = h.incident();
     assert.is(incident.severity, 'P2');
     assert.is(incident.impact!.kind, 'feature-broken');
+    assert.is(incident.impact!.customerFacing, customerFacing);
     assert.is(h.audit({ entityId: incident.id, action: 'incident.triage' })[0].meta.severity, 'P2');
   });
 }
