@@ -83,12 +83,14 @@ const slug = (file: string) => basename(file, extname(file));
  */
 function warnIfUnfinished(store: Store, db: string, io: Io): void {
   if (store.getMeta(UNFINISHED) === undefined) return;
-  const writer = isPostgresUrl(db) ? null : lockHolder(storeFiles(db).lock);
+  // A schema has no lock file to tell a running rehearsal from a crashed one; a URL is shown without its password.
+  const pg = isPostgresUrl(db);
+  const writer = pg ? null : lockHolder(storeFiles(db).lock);
   if (writer !== null) {
     io.err(`incident-flow: note: ${db} is still being written by process ${writer} (a rehearsal under way); what follows covers what it has committed so far.\n`);
     return;
   }
-  io.err(`incident-flow: warning: ${isPostgresUrl(db) ? `${redact(db)} is incomplete: the rehearsal writing it stopped before its end (killed or crashed, or still running)` : `${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed)`}; what follows covers only what it had committed. Run it again to replace it.\n`);
+  io.err(`incident-flow: warning: ${pg ? redact(db) : db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed${pg ? ', or still running' : ''}); what follows covers only what it had committed. Run it again to replace it.\n`);
 }
 
 /** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */
