@@ -93,6 +93,12 @@ export function isEmptyStore(store: Store): boolean {
   return store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table).length === 0);
 }
 
+/** What a store that is not empty holds, for the refusal: "12 audit rows, incidents 1, jobs 3". */
+function heldRows(store: Store): string {
+  const tables = TABLE_NAMES.map((table) => [table, store.list(table).length] as const).filter(([, n]) => n > 0);
+  return [`${store.auditCount()} audit rows`, ...tables.map(([table, n]) => `${table} ${n}`)].join(', ');
+}
+
 /**
  * Runs a scenario in virtual time: the same engine, actors and store as production,
  * on a virtual clock with a seeded random source and seeded ids, so the same scenario
@@ -119,7 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const clock = new VirtualClock({ start, settle });
   const store = options.store ?? createMemoryStore();
   // The report counts every incident in the store: an earlier run's would be counted too.
-  if (!isEmptyStore(store)) throw new Error(`incident-flow: runScenario: the store already holds rows (${store.auditCount()} audit rows; an earlier run's?), which this run's report would count: give each run an empty store`);
+  if (!isEmptyStore(store)) throw new Error(`incident-flow: runScenario: ${store.path ?? 'the store given'} already holds rows (${heldRows(store)}; an earlier run's?), which this run's report would count: give each run an empty store`);
   store.setMeta('scenario', { name: scenario.name, file: scenario.file, seed, start: new Date(start).toISOString() });
 
   const eventOfJob = new Map<string, FailureEvent>();
