@@ -27,7 +27,7 @@ export interface JobSpec {
   input?: unknown;
   /** The job itself, when it is not a registered `kind` (not re-runnable after a restart). */
   run?: JobRunner;
-  /** How bad a failure of this job is; the engine's `assess` hook decides when absent. */
+  /** How bad a failure of this job is; the engine's `assess` hook decides when absent. A `kind` the severity table lacks is refused by `submit` (`EngineError`). */
   impact?: Partial<ImpactAssessment>;
   /** Whether an error is worth retrying (default: not for `retryable: false` errors or programming errors). */
   retryable?: (error: unknown) => boolean;
@@ -67,7 +67,10 @@ export interface EngineOptions {
   responders?: Partial<Record<Responder, ResponderSettings>>;
   tenants?: TenantRecord[];
   agents?: Array<{ id: string; tenant?: string | null; workflows?: string[] }>;
-  /** Impact of a failure whose job gave none (default: a broken feature, P2). */
+  /**
+   * Impact of a failure whose job gave none (default: a broken feature, P2). A hook that throws
+   * or answers no object gives the default; an answer's `kind` the severity table lacks, the default's.
+   */
   assess?: (error: unknown, job: JobSpec) => Partial<ImpactAssessment>;
   /**
    * Called when an incident's owner starts on the fix; call `engine.resolve()` when it is in.
