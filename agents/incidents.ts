@@ -297,7 +297,8 @@ export function recordOf(c: IncidentContext, state: string, path: IncidentRecord
     // Left out of the JSON when undefined (a closed incident needs no actor to restore).
     snapshot,
     state,
-    status: STATUS_OF[topState(state)] ?? 'detected',
+    // Under review after a retry resolved it (a P0 or P1), it is still auto-resolved, as its review says.
+    status: c.autoResolved && state === 'reviewing' ? 'auto_resolved' : STATUS_OF[topState(state)] ?? 'detected',
     tenant: c.tenant,
     whys: c.whys,
     workflow: c.workflow,

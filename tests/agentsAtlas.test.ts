@@ -146,6 +146,8 @@ for (const [kind, expected] of AUTO) {
     const reviews = h.store.list('kb_documents').filter((d) => d.tags.includes('post-incident-review'));
     assert.is(reviews.length, expected);
     assert.is(incident.reviewId, reviews[0]?.id ?? null);
+    // The review, written while the incident is under review, gives it as auto-resolved, not as resolved by someone.
+    if (expected) assert.is((reviews[0].data as { status: string }).status, 'auto_resolved');
     const after = expected ? ['incident.review_commissioned', 'incident.review_published', 'incident.closed'] : ['incident.closed'];
     assert.equal(h.actions(incident.id).slice(-1 - after.length), ['incident.resolved', ...after]);
     assert.not.ok(h.actions(incident.id).includes('incident.assigned'));

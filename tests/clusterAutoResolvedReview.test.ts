@@ -28,9 +28,10 @@ test('the incident closes with its review published and linked, and nobody paged
     return rows[0] as { id: string; severity: string; auto_resolved: boolean; review_id: string | null; escalations: unknown[] } | undefined;
   }, 60_000, 'the incident closed');
   assert.equal([incident.severity, incident.auto_resolved, incident.escalations], ['P0', true, []]);
-  const { rows: docs } = await db.admin(`SELECT id, tags FROM kb_documents WHERE incident_id = $1`, [incident.id]);
+  const { rows: docs } = await db.admin(`SELECT id, tags, data->>'status' AS status FROM kb_documents WHERE incident_id = $1`, [incident.id]);
   assert.equal(docs.map((d) => d.id), [incident.review_id]);
   assert.ok((docs[0].tags as string[]).includes('post-incident-review'));
+  assert.is(docs[0].status, 'auto_resolved', 'the review gives the incident as auto-resolved, as one process does');
   const { rows: actions } = await db.admin(`SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY seq`, [incident.id]);
   assert.equal(actions.map((a) => a.action).slice(-4), ['incident.resolved', 'incident.review_commissioned', 'incident.review_published', 'incident.closed']);
 });
