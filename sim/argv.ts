@@ -62,6 +62,16 @@ const instant = (flag: string, v: string | undefined): string | null => {
   return v;
 };
 
+/** The options each command takes (USAGE lists them): any other is refused, not ignored. */
+const OPTIONS: Record<string, readonly string[]> = {
+  run: ['db', 'out', 'seed', 'runs', 'json', 'watch', 'speed', 'port'],
+  validate: [],
+  report: ['db', 'from', 'to', 'json', 'html'],
+  review: ['db'],
+  watch: ['db', 'port', 'host'],
+  'run-all': ['out', 'db'],
+};
+
 /** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -83,6 +93,10 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError((err as Error).message);
   }
   const { values: v, positionals: p } = parsed;
+  // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
+  const takes = OPTIONS[name];
+  const other = takes && Object.keys(v).find((flag) => !takes.includes(flag));
+  if (other) throw new UsageError(`--${other}: not an option of ${name}; ${takes.length ? `it takes ${takes.map((f) => `--${f}`).join(', ')}` : 'it takes none'}`);
   const one = (what: string) => {
     if (p.length !== 1) throw new UsageError(`${name}: expected one ${what}, got ${p.length}`);
     return p[0];
