@@ -55,10 +55,13 @@ const port = (v: string | undefined): number => {
   return n;
 };
 
-/** A bound of report's range, as the reports read it (`Date.parse`), checked before any store is opened. */
+/** ISO-8601's date and date-time forms: `Date.parse` alone also takes "1" (the year 2001) or "March 3". */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** A bound of report's range, in ISO-8601 and as the reports read it (`Date.parse`), checked before any store is opened. */
 const instant = (flag: string, v: string | undefined): string | null => {
   if (v === undefined) return null;
-  if (Number.isNaN(Date.parse(v))) throw new UsageError(`--${flag}: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "${v}"`);
+  if (!ISO_8601.test(v) || Number.isNaN(Date.parse(v))) throw new UsageError(`--${flag}: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "${v}"`);
   return v;
 };
 

@@ -289,6 +289,8 @@ const USAGE_ERRORS: Array<{ argv: string[]; message: string }> = [
   { argv: ['report'], message: 'report: --db FILE is required' },
   { argv: ['report', '--db', 'x.json', '--from', 'yesterday'], message: '--from: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "yesterday"' },
   { argv: ['report', '--db', 'x.json', '--to', '2026-13-01'], message: '--to: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "2026-13-01"' },
+  { argv: ['report', '--db', 'x.json', '--from', '1'], message: '--from: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "1"' },
+  { argv: ['report', '--db', 'x.json', '--to', 'March 3, 2026'], message: '--to: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "March 3, 2026"' },
   { argv: ['report', '--db', 'x.json', '--from', '2026-03-03', '--to', '2026-03-01'], message: '--from 2026-03-03 --to 2026-03-01: expected --from earlier than --to (the range is [from, to))' },
   { argv: ['watch', '--db', 'x.json', '--port', '99999'], message: '--port: expected a port from 0 to 65535, got "99999"' },
   { argv: ['run', 'a.yaml', '--port', '8080'], message: '--port: only for a watched run; add --watch' },
