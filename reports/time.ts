@@ -5,6 +5,9 @@
 
 const DAY = 86_400_000;
 
+/** What the reports' text shows for no value (a mean over no incidents, a share of none). */
+export const NONE = '—';
+
 /**
  * The ISO-8601 week of an instant (UTC), as "YYYY-Www".
  * @example isoWeek('2026-03-02T10:00:00Z') // '2026-W10'
@@ -49,7 +52,7 @@ export const msBetween = (a: string, b: string): number => Date.parse(b) - Date.
  * @example formatDuration(245_000) // '4m 05s'
  */
 export function formatDuration(ms: number | null): string {
-  if (ms === null) return '—';
+  if (ms === null) return NONE;
   const sign = ms < 0 ? '-' : '';
   const s = Math.round(Math.abs(ms) / 1000);
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -70,5 +73,5 @@ export function formatOffset(ms: number): string {
 
 /** A share as a fixed one-decimal percentage; null → "—". @example formatPercent(0.125) // '12.5%' */
 export function formatPercent(share: number | null): string {
-  return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
+  return share === null ? NONE : `${(share * 100).toFixed(1)}%`;
 }

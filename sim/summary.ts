@@ -1,13 +1,10 @@
 import { SEVERITIES } from '../machines/types.js';
 import { incidentList } from '../reports/incidentList.js';
 import { p50, p95 } from '../reports/stats.js';
-import { formatDuration, formatPercent } from '../reports/time.js';
+import { formatDuration, formatPercent, NONE } from '../reports/time.js';
 import type { RunResult } from './runner.js';
 import type { Verdict } from './expectations.js';
 import { metricValue } from './expectations.js';
-
-/** What the text shows for no value, as the reports' text does (reports/time.ts). */
-const NONE = '—';
 
 const show = (v: unknown): string => (v === null || v === undefined ? NONE : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
