@@ -24,7 +24,8 @@ export interface FailureOrigin {
 /**
  * Spec, Step 1: the input of the incident a failed job opens, built the same way by both
  * engines. The host's hooks (`assess`, the job's `retryable`) may throw: each then gives its
- * default (a P2 feature-broken impact; retryable), and the incident opens all the same.
+ * default (a P2 feature-broken impact; retryable), and the incident opens all the same; so
+ * does an `assess` answering no object, and one answering an unknown kind gets the default's.
  * @example incidents.start(failureInput({ id, fingerprint, repeatOf: null, job, error, spec, at, assess, policy }))
  */
 export function failureInput(o: FailureOrigin): IncidentInput {
