@@ -34,6 +34,9 @@ test('the incident closes with its review published and linked, and nobody paged
   assert.is(docs[0].status, 'auto_resolved', 'the review gives the incident as auto-resolved, as one process does');
   const { rows: actions } = await db.admin(`SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY seq`, [incident.id]);
   assert.equal(actions.map((a) => a.action).slice(-4), ['incident.resolved', 'incident.review_commissioned', 'incident.review_published', 'incident.closed']);
+  assert.not.ok(actions.some((a) => a.action === 'incident.assigned'), 'nobody paged: no responder was assigned');
+  const { rows: notices } = await db.admin(`SELECT to_address FROM notifications WHERE incident_id = $1`, [incident.id]);
+  assert.equal(notices, [], 'nobody paged: no notification');
 });
 
 test.run();
