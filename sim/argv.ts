@@ -114,6 +114,7 @@ export function parseCommand(argv: string[]): Command {
       if (!(speed > 0)) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
       if (!v.watch && (v.speed !== undefined || v.port !== undefined)) throw new UsageError(`--${v.speed !== undefined ? 'speed' : 'port'}: only for a watched run; add --watch`);
       if (v.runs !== undefined && v.db !== undefined && Number(v.runs) > 1) throw new UsageError('--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE');
+      if (v.runs !== undefined && v.watch && Number(v.runs) > 1) throw new UsageError('--watch: a sweep (--runs N) is not watched; watch one seed with --seed N --watch');
       return { name, scenario: one('scenario file'), db: v.db ?? null, out: v.out ?? null, seed: int('seed', v.seed, 0), runs: int('runs', v.runs, 1) ?? 1, json: Boolean(v.json), watch: Boolean(v.watch), speed, port: port(v.port) };
     }
     case 'validate':

@@ -285,6 +285,7 @@ const USAGE_ERRORS: Array<{ argv: string[]; message: string }> = [
   { argv: ['run', 'a.yaml', '--runs', '0'], message: '--runs: expected an integer ≥ 1, got "0"' },
   { argv: ['run', 'a.yaml', '--sede', '3'], message: "Unknown option '--sede'" },
   { argv: ['run', 'a.yaml', '--runs', '3', '--db', 's.json'], message: '--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE' },
+  { argv: ['run', 'a.yaml', '--runs', '3', '--watch'], message: '--watch: a sweep (--runs N) is not watched; watch one seed with --seed N --watch' },
   { argv: ['validate'], message: 'validate: expected at least one scenario file' },
   { argv: ['report'], message: 'report: --db FILE is required' },
   { argv: ['report', '--db', 'x.json', '--from', 'yesterday'], message: '--from: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "yesterday"' },
