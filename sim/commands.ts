@@ -1,7 +1,7 @@
 /**
  * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
@@ -263,7 +263,10 @@ async function runAll(dir: string, outRoot: string, db: string | null, io: Io): 
   if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
   // One database for all: each rehearsal in its own schema (see rehearsalDb).
   if (db !== null && (!isPostgresUrl(db) || /[?&]schema=/.test(db))) throw new UsageError(`run-all --db: expected a postgres:// URL without ?schema= (each rehearsal gets a schema of its own), got "${redact(db)}"`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`run-all: "${dir}" is a file, expected a folder of scenarios (run one with \`incident-flow run ${dir}\`)`);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  // Nothing run is not a pass: a mistyped or emptied folder would otherwise exit 0 in CI.
+  if (files.length === 0) throw new UsageError(`run-all: no scenario files (.yaml, .yml, .json) in "${dir}"`);
   let code: number = EXIT.pass;
   const where = db ? `report.json, junit.xml; store in schema rehearsal_<name> of ${redact(db)}` : 'lowdb store, report.json, junit.xml';
   io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (${where})\n`);

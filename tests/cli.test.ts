@@ -482,6 +482,20 @@ RunAll('ignores files that are not scenarios', async () => {
   assert.is(out.trimEnd().split('\n').length, 2, 'the header and one scenario');
 });
 
+RunAll('refuses a file or a folder with no scenario, instead of passing with nothing run', async () => {
+  const notes = join(lib, 'notes');
+  mkdirSync(notes);
+  writeFileSync(join(notes, 'README.md'), '# not a scenario\n');
+  const file = join(lib, 'pass.yaml');
+  for (const [dir, message] of [[notes, `run-all: no scenario files (.yaml, .yml, .json) in "${notes}"`], [file, `run-all: "${file}" is a file, expected a folder of scenarios (run one with \`incident-flow run ${file}\`)`]]) {
+    const { code, out, err } = await cli('run-all', dir, '--out', join(lib, 'out'));
+    assert.is(code, EXIT.invalid, dir);
+    assert.is(out, '');
+    assert.match(err, `incident-flow: ${message}\n`);
+  }
+  assert.not.ok(existsSync(join(lib, 'out')));
+});
+
 RunAll.run();
 
 // ---------------------------------------------------------------------------------------------
