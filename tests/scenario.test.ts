@@ -192,7 +192,8 @@ bad('wrong types and values out of range say what was expected', () => {
 
 bad('checks that need more than one field', () => {
   const by = (text: string, path: string) => problemAt(text, path).message;
-  assert.is(by(withFailures('  - { id: f, agent: billing-agent, error: x, at: 13h }\n', 'until: 12h\n'), 'failures[0].at'), 'happens after the run ends (until: 12h)');
+  assert.is(by(withFailures('  - { id: f, agent: billing-agent, error: x, at: 13h }\n', 'until: 12h\n'), 'failures[0].at'), 'expected at most 12h (until: the run ends then), got "13h"');
+  assert.is(by('name: t\nuntil: 2h\nfleet: { agents: 1 }\nload: [{ rate: 3/hour, from: 3h, for: 1h, mix: [{ id: m, error: x }] }]\n', 'load[0].from'), 'expected at most 2h (until: the run ends then), got "3h"');
   assert.is(by(withFailures('  - { id: f, agent: billing-agent, error: x, succeedsOnAttempt: 3 }\n', 'config: { RETRY_DELAYS_MS: [0s, 5s] }\n'), 'failures[0].succeedsOnAttempt'), 'expected at most 2 (the retries RETRY_DELAYS_MS allows), got 3');
   assert.match(by(withFailures('  - { id: f, agent: billing-agent, error: x, retryable: false, succeedsOnAttempt: 1 }\n'), 'failures[0].succeedsOnAttempt'), 'not retryable');
   assert.is(by('name: t\nfleet: { agents: 1 }\nload: [{ rate: 3/day, perDay: 3, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0]'), 'expected exactly one of rate (like "30/day") or perDay');

@@ -78,6 +78,11 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
     if (attempt !== undefined && entry.retryable === false) problems.add([...path, 'succeedsOnAttempt'], 'a failure that is not retryable cannot succeed on a retry: drop succeedsOnAttempt or set retryable: true');
   };
 
+  // What starts after `until` never happens (expand drops it): a mistake, not a no-op.
+  const afterEnd = (at: unknown, path: PathSegment[]) => {
+    const atMs = ms(at);
+    if (untilMs !== undefined && atMs !== undefined && atMs > untilMs) problems.add(path, `expected at most ${str(root.until)} (until: the run ends then), got "${str(at)}"`);
+  };
   const failureIds = new Registry('failure', problems);
   let events = 0;
   list(root.failures).forEach((f, i) => {
@@ -89,8 +94,7 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
     tenants.check(failure.tenant, [...path, 'tenant']);
     checkWorkflow(failure.agent, failure.workflow, [...path, 'workflow']);
     checkBehaviour(failure, path);
-    const atMs = ms(failure.at) ?? 0;
-    if (untilMs !== undefined && atMs > untilMs) problems.add([...path, 'at'], `happens after the run ends (until: ${str(root.until)})`);
+    afterEnd(failure.at, [...path, 'at']);
     const repeat = rec(failure.repeat);
     const count = typeof repeat?.count === 'number' ? repeat.count : 1;
     if (repeat && count > 1 && ms(repeat.every) === 0) problems.add([...path, 'repeat', 'every'], 'expected a duration longer than 0s between repeats');
@@ -103,6 +107,7 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
     const path = ['load', i];
     if ((load.rate === undefined) === (load.perDay === undefined)) problems.add(path, 'expected exactly one of rate (like "30/day") or perDay');
     if (ms(load.for) === 0) problems.add([...path, 'for'], 'expected a duration longer than 0s');
+    afterEnd(load.from, [...path, 'from']);
     const perDay = typeof load.perDay === 'number' ? load.perDay : parseRate(load.rate);
     let storm = 1;
     list(load.mix).forEach((m, j) => {
