@@ -198,6 +198,27 @@ page('renders markup from the store as text: no dialog, no img element', async (
   await ctx.page.screenshot({ path: `${SHOTS}/xss.png`, fullPage: true });
 });
 
+page('fits a phone-width window: banners wrap their facts under the title, a review\'s wide table scrolls in its own box', async (ctx) => {
+  await ctx.page.setViewportSize({ width: 380, height: 800 });
+  const review = ctx.store.get('kb_documents', 'doc_1')!;
+  // A rehearsal's review has a timeline table whose cells are long unbreakable ids and actions.
+  const row = '| T+13:00 | 13:13:00 | incident.review_commissioned | atlas | inc_mvqfzn1jqecmq8n1_doc_3dw9xdkypmbzksxg |';
+  ctx.store.put('kb_documents', { ...review, body: `${review.body}\n| T+ | Time | Action | Actor | Entity |\n|---|---|---|---|---|\n${row}\n` });
+  await load(ctx);
+  // A banner's facts go under its title, which keeps most of the width (not a word per line).
+  const title = await ctx.page.locator('#banners [data-incident="inc_p0"] .banner-main').evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(title > 200, `the banner's title is ${title}px wide`);
+  const cut = await ctx.page.evaluate(() => [...document.querySelectorAll('.topbar *')].filter((el) => el.getBoundingClientRect().right > innerWidth).map((el) => el.textContent));
+  assert.equal(cut, [], 'nothing in the top bar runs past the window');
+  await ctx.page.click('#incident-rows tr[data-incident="inc_old"]');
+  await ctx.page.waitForSelector('#detail .review .md-table');
+  const [page, window] = await ctx.page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+  assert.ok(page <= window, `the page is ${page}px wide in a ${window}px window`);
+  const box = await ctx.page.locator('#detail .review .md-scroll').last().evaluate((el) => [el.scrollWidth, el.clientWidth]);
+  assert.ok(box[0] > box[1], 'the table is wider than its box, which scrolls');
+  await ctx.page.screenshot({ path: `${SHOTS}/narrow.png`, fullPage: true });
+});
+
 page('pages the audit log on the server', async (ctx) => {
   for (let i = 0; i < 5000; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
   await load(ctx);

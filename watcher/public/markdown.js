@@ -48,9 +48,10 @@ function table(rows) {
   const cells = (row) => row.trim().replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
   const body = rows.filter((r) => !/^\s*\|?\s*:?-{2,}/.test(r));
   const [head, ...rest] = body;
-  return h('table', { class: 'md-table' },
+  // A review's timeline is wider than a phone: the table scrolls in its own box, not the page.
+  return h('div', { class: 'md-scroll' }, h('table', { class: 'md-table' },
     h('thead', null, h('tr', null, cells(head ?? '').map((c) => h('th', null, inline(c))))),
-    h('tbody', null, rest.map((r) => h('tr', null, cells(r).map((c) => h('td', null, inline(c)))))));
+    h('tbody', null, rest.map((r) => h('tr', null, cells(r).map((c) => h('td', null, inline(c))))))));
 }
 
 /** Inline marks become elements; everything else stays text. */
