@@ -1,4 +1,5 @@
 import type { IncidentRecord, NotificationRecord, Responder, Severity } from './types.js';
+import type { AuditAction } from './policies/auditActions.js';
 import { auditLevel } from './policies/auditLevel.js';
 import { resolutionDueAt, responseDueAt } from './policies/severity.js';
 import { impactOf } from './policies/classification.js';
@@ -18,7 +19,7 @@ export type IncidentInput = IncidentContext;
 export interface AuditParams {
   at: number;
   actor: string;
-  action: string;
+  action: AuditAction;
   level: 'warn' | 'error';
   message: string;
   meta: Record<string, unknown>;
@@ -71,7 +72,7 @@ export function auditOf(
   ctx: IncidentContext,
   at: number,
   actor: string,
-  action: string,
+  action: AuditAction,
   message: string,
   extra: Record<string, unknown> = {},
 ): AuditParams {

@@ -43,7 +43,7 @@ for (const severity of ['P0', 'P1', 'P2', 'P3'] as const) {
     assert.ok(h.audits.length > 15, `${h.audits.length} entries`);
     const errors = h.audits.filter((a) => a.level === 'error').map((a) => a.action);
     assert.equal(errors, [...(serious ? ['incident.detected'] : []), 'incident.retry', 'incident.retry', 'incident.retry']);
-    const warned = new Set(h.audits.filter((a) => a.level === 'warn').map((a) => a.action));
+    const warned = new Set<string>(h.audits.filter((a) => a.level === 'warn').map((a) => a.action));
     for (const step of ['incident.triage', 'incident.escalated', 'incident.decision', 'incident.resolved', 'incident.closed']) assert.ok(warned.has(step), step);
     if (serious) assert.ok(warned.has('incident.review_published'));
   });

@@ -200,6 +200,8 @@ bad('checks that need more than one field', () => {
   assert.match(by('name: t\nload: [{ perDay: 3, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0].mix[0]'), 'no agent to fail');
   assert.match(by('name: t\nfleet: { agents: 1 }\nload: [{ perDay: 100000, for: 30d, mix: [{ id: m, error: x }] }]\n', ''), 'expected at most 200,000 failures in a run (MAX_EVENTS), got about 3,000,000');
   assert.is(by('name: t\nexpect: [{ audit: incident.escalated, count: 2, min: 1 }]\n', 'expect[0]'), 'expected count, or min and/or max, not both');
+  assert.is(by('name: t\nexpect: [{ audit: incident.escalate, min: 1 }]\n', 'expect[0].audit'), 'unknown audit action "incident.escalate"; did you mean "incident.escalated"?');
+  assert.match(by('name: t\nexpect: [{ audit: decision.approved, count: 0 }]\n', 'expect[0].audit'), 'unknown audit action "decision.approved"; expected one the engine writes: job.failed, incident.detected,');
   assert.is(by('name: t\nexpect: [{ metric: mttrMs, min: 10m, max: 5m }]\n', 'expect[0]'), 'expected min <= max, got min 10m and max 5m');
   assert.match(by('name: t\nexpect: [{ metric: autoResolveRate, max: 50 }]\n', 'expect[0].max'), 'expected a fraction between 0 and 1');
   assert.match(by('name: t\nexpect: [{ metric: incidents, max: 5m }]\n', 'expect[0].max'), 'expected a number for incidents');

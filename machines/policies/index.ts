@@ -6,3 +6,4 @@ export * from './escalation.js';
 export * from './config.js';
 export * from './fingerprint.js';
 export * from './auditLevel.js';
+export * from './auditActions.js';

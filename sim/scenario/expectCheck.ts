@@ -1,5 +1,6 @@
+import { AUDIT_ACTIONS } from '../../machines/policies/auditActions.js';
 import { durationOrUndefined } from '../duration.js';
-import type { PathSegment, ProblemList } from './problems.js';
+import { didYouMean, type PathSegment, type ProblemList } from './problems.js';
 
 /** Metrics measured in milliseconds: bounds may be written as durations. */
 export const DURATION_METRICS = new Set(['mttdMs', 'mttrMs', 'mttResolveMs']);
@@ -8,7 +9,8 @@ export const RATE_METRICS = new Set(['autoResolveRate', 'repeatRate', 'slaAttain
 
 /**
  * Checks what the schema cannot about `expect:` entries: that a failure expectation names a
- * declared failure, that bounds are given, consistent, and of the metric's kind.
+ * declared failure, that an audit one names an action the engine writes, that bounds are
+ * given, consistent, and of the metric's kind.
  *
  * @example
  * checkExpectations(data.expect, (id, path) => failures.check(id, path), problems);
@@ -24,6 +26,7 @@ export function checkExpectations(
     const path = ['expect', i];
     if ('failure' in entry) return checkFailure(entry.failure, [...path, 'failure']);
     if ('audit' in entry) {
+      checkAuditAction(entry.audit, [...path, 'audit'], problems);
       if (entry.count !== undefined && (entry.min !== undefined || entry.max !== undefined)) {
         problems.add(path, 'expected count, or min and/or max, not both');
       }
@@ -45,6 +48,13 @@ export function checkExpectations(
     }
     checkBounds(entry, path, problems);
   });
+}
+
+/** An action the engine never writes would pass `count: 0` and fail `min: 1` whatever the run did. */
+function checkAuditAction(action: unknown, path: PathSegment[], problems: ProblemList): void {
+  const known: readonly string[] = AUDIT_ACTIONS;
+  if (typeof action !== 'string' || action === '' || known.includes(action)) return;
+  problems.add(path, `unknown audit action "${action}"${didYouMean(action, known) || `; expected one the engine writes: ${known.join(', ')}`}`);
 }
 
 function checkBounds(entry: Record<string, unknown>, path: PathSegment[], problems: ProblemList): void {
