@@ -142,9 +142,16 @@ page('approves a pending decision from the page; the engine resumes the incident
   await card.waitFor();
   const waiting = ctx.page.locator('#banners [data-incident="inc_p0"] .banner-facts');
   assert.match((await waiting.textContent())!, /Waiting.*Atlas's decision/);
-  await ctx.page.fill('#by', 'Dana Reyes');
-  await card.locator('button.approve').click();
+  // With the keyboard only: type the name, Tab to Approve, Enter.
+  await ctx.page.focus('#by');
+  await ctx.page.keyboard.type('Dana Reyes');
+  for (let n = 0; n < 10 && !(await ctx.page.evaluate(() => document.activeElement?.classList.contains('approve'))); n++) await ctx.page.keyboard.press('Tab');
+  await ctx.page.keyboard.press('Enter');
   await ctx.page.waitForFunction(() => document.querySelector('#decision-list')?.textContent?.includes('No decision waiting'));
+  // The answer is confirmed where it was given, not only in the feed, and the focus is not lost with the button.
+  const note = ctx.page.locator('#decision-list .answered');
+  assert.is(await note.textContent(), 'Approved "rollback" for inc_p0, as Dana Reyes.');
+  await ctx.page.waitForFunction(() => document.activeElement?.classList.contains('answered'));
   assert.equal(ctx.engine.calls, [['dec_1', 'approve', 'Dana Reyes']]);
   assert.is(ctx.store.get('decisions', 'dec_1')!.status, 'approved');
   assert.is(ctx.store.get('incidents', 'inc_p0')!.state, 'executive.fixing');

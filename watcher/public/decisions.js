@@ -6,6 +6,11 @@ import { fill, h, time } from './dom.js';
  * the token and an engine in the watcher's process; the engine audits who answered.
  */
 export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
+  // The list is redrawn without the answered decision at once: what this page answered stays
+  // on top of it (and takes the focus from the button that went), so the answer is confirmed where it was given.
+  let answered = null;
+  let answeredId = null;
+  let focusAnswered = false;
   byInput.value = localStorage.getItem('watcher-by') ?? '';
   byInput.addEventListener('change', () => localStorage.setItem('watcher-by', byInput.value.trim()));
 
@@ -19,7 +24,10 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     status.textContent = 'sending…';
     try {
       await post(`decisions/${encodeURIComponent(decision.id)}`, { answer, by });
-      status.textContent = `${answer === 'approve' ? 'Approved' : 'Denied'} by ${by}.`;
+      answered = `${answer === 'approve' ? 'Approved' : 'Denied'} "${decision.action}" for ${decision.incidentId}, as ${by}.`;
+      status.textContent = answered;
+      answeredId = decision.id;
+      focusAnswered = true;
       onAnswered();
     } catch (error) {
       status.textContent = error instanceof ApiError ? error.message : `Failed: ${error.message}`;
@@ -34,8 +42,9 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     hint.textContent = !canDecide
       ? 'Read-only: this watcher reads a store file. Answer from the process that runs the engine.'
       : 'Read-only: open the URL printed at start (it carries ?token=…) to answer.';
-    if (!rows.length) return fill(list, h('li', { class: 'calm' }, 'No decision waiting.'));
-    fill(list, rows.map((d) => {
+    const note = answered ? h('li', { class: 'answered', role: 'status', tabindex: -1 }, answered) : null;
+    if (!rows.length) fill(list, note, h('li', { class: 'calm' }, 'No decision waiting.'));
+    else fill(list, note, rows.map((d) => {
       const status = h('span', { class: 'answer-status', role: 'status' });
       return h('li', { class: 'card decision', dataset: { decision: d.id } },
         h('div', null, h('strong', null, 'Go/no-go: '), h('span', { class: 'decision-action' }, d.action)),
@@ -47,5 +56,9 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
           h('button', { type: 'button', class: 'deny', disabled, onclick: () => answer(d, 'deny', status) }, 'Deny'),
           status));
     }));
+    if (focusAnswered && note && !rows.some((d) => d.id === answeredId)) {
+      focusAnswered = false;
+      note.focus();
+    }
   };
 }
