@@ -216,7 +216,9 @@ bad('malformed YAML reports the line', () => {
 });
 
 bad('a file that is not a mapping', () => {
-  assert.is(problemsOf('')[0].message, 'expected a mapping of scenario keys (name, failures, …), got null');
+  assert.is(problemsOf('')[0].message, 'expected a mapping of scenario keys (name, failures, …), got an empty file');
+  assert.is(problemsOf('# only a comment\n')[0].message, 'expected a mapping of scenario keys (name, failures, …), got an empty file');
+  assert.is(problemsOf('~\n')[0].message, 'expected a mapping of scenario keys (name, failures, …), got null');
   assert.is(problemsOf('- name: t\n')[0].message, 'expected a mapping of scenario keys (name, failures, …), got a list');
   assert.is(problemsOf('just words')[0].message, 'expected a mapping of scenario keys (name, failures, …), got "just words"');
 });

@@ -69,7 +69,7 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError(problems.sorted());
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    problems.add([], `expected a mapping of scenario keys (name, failures, …), got ${describe(data)}`);
+    problems.add([], `expected a mapping of scenario keys (name, failures, …), got ${doc.contents === null ? 'an empty file' : describe(data)}`);
     throw new ScenarioError(problems.sorted());
   }
 
