@@ -80,18 +80,22 @@ export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
   if (name === '--version' || name === '-v') return { name: 'version' };
+  const options = {
+    db: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' },
+    json: { type: 'boolean' }, watch: { type: 'boolean' }, speed: { type: 'string' }, port: { type: 'string' },
+    host: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' },
+  } as const;
+  const takesValue = (arg: string | undefined) => Object.entries(options).some(([flag, o]) => o.type === 'string' && arg === `--${flag}`);
+  // parseArgs calls `--seed -1` ambiguous (its value looks like an option): as `--seed=-1` it
+  // reaches the check of the flag, which says what was expected.
+  const args: string[] = [];
+  for (const arg of rest) {
+    if (/^-\d/.test(arg) && takesValue(args.at(-1))) args.push(`${args.pop()}=${arg}`);
+    else args.push(arg);
+  }
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        db: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' },
-        json: { type: 'boolean' }, watch: { type: 'boolean' }, speed: { type: 'string' }, port: { type: 'string' },
-        host: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
