@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createActor, createMachine } from 'xstate';
 import { incidentMachine } from '../machines/index.js';
+import { responderMachine } from '../machines/responderMachine.js';
+import { workerMachine } from '../machines/workerMachine.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
 import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
@@ -224,6 +226,24 @@ page('fits a phone-width window: banners wrap their facts under the title, a rev
   const box = await ctx.page.locator('#detail .review .md-scroll').last().evaluate((el) => [el.scrollWidth, el.clientWidth]);
   assert.ok(box[0] > box[1], 'the table is wider than its box, which scrolls');
   await ctx.page.screenshot({ path: `${SHOTS}/narrow.png`, fullPage: true });
+});
+
+page('draws each machine the watcher knows, the responder\'s and the worker\'s too, when its row is opened', async (ctx) => {
+  await ctx.watcher.close();
+  ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, machines: { incident: incidentMachine, responder: responderMachine, worker: workerMachine } });
+  await load(ctx);
+  const rows = ctx.page.locator('#machine-list details[data-machine]');
+  assert.equal(await rows.evaluateAll((all) => all.map((d) => (d as HTMLElement).dataset.machine)), ['incident', 'responder', 'worker']);
+  assert.is(await ctx.page.locator('#machine-list svg').count(), 0, 'nothing is drawn before it is opened');
+  // By keyboard: focus a row's summary, Enter opens it.
+  await ctx.page.focus('#machine-list details[data-machine="worker"] summary');
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.waitForSelector('#machine-list details[data-machine="worker"] .diagram[data-drawn] svg');
+  const states = await ctx.page.locator('#machine-list details[data-machine="worker"] .diagram g.node').allTextContents();
+  for (const state of ['idle', 'running']) assert.ok(states.map((t) => t.trim()).includes(state), state);
+  await ctx.page.click('#machine-list details[data-machine="responder"] summary');
+  await ctx.page.waitForSelector('#machine-list details[data-machine="responder"] .diagram[data-drawn] svg');
+  assert.equal(ctx.problems, []);
 });
 
 page('pages the audit log on the server', async (ctx) => {

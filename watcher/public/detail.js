@@ -1,10 +1,10 @@
 import { get } from './api.js';
 import { fill, h, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
 import { drawDiagram } from './diagram.js';
+import { describedMachines } from './machines.js';
 import { auditRow } from './log.js';
 import { renderMarkdown } from './markdown.js';
 
-let machines = null;
 /** Only the newest render may write: a slow answer for an earlier click must not overwrite it. */
 let latest = 0;
 
@@ -16,7 +16,7 @@ export async function renderDetail(container, id) {
   const mine = ++latest;
   const [detail, described] = await Promise.all([
     get(`incidents/${encodeURIComponent(id)}`),
-    (machines ??= get('machines').catch((error) => { machines = null; throw error; })),
+    describedMachines(),
   ]);
   if (mine !== latest) return;
   const { incident: i, timeline, timelineTotal, review, decisions } = detail;
