@@ -213,6 +213,7 @@ bad('malformed YAML reports the line', () => {
   assert.match(p.message, /^invalid YAML: /);
   assert.match(problemsOf('name: t\nname: u\n')[0].message, /invalid YAML: .*unique/i);
   assert.match(problemsOf('{ "name": "t", ')[0].message, /^invalid YAML/);
+  assert.match(problemsOf('{ "name": "t", "agents": [} \n', 'scenario.json')[0].message, /^invalid JSON: /);
 });
 
 bad('a file that is not a mapping', () => {

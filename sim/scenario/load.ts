@@ -57,7 +57,9 @@ export function parseScenario(text: string, file: string): Scenario {
   // schema check reports what they lead to (an unknown key, a string where a list belongs).
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const problems = new ProblemList(file, doc, lines);
-  for (const error of doc.errors) problems.addAt(error.pos[0], `invalid YAML: ${firstLine(error.message)}`);
+  // The yaml package reads both; a .json file's author wrote JSON and is told so.
+  const syntax = file.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML';
+  for (const error of doc.errors) problems.addAt(error.pos[0], `invalid ${syntax}: ${firstLine(error.message)}`);
   if (problems.problems.length > 0) throw new ScenarioError(problems.sorted());
 
   let data: unknown;
@@ -65,7 +67,7 @@ export function parseScenario(text: string, file: string): Scenario {
     data = doc.toJS({ maxAliasCount: 1_000 });
   } catch (error) {
     // yaml throws here only for alias abuse (a "billion laughs" file) and the like.
-    problems.add([], `invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+    problems.add([], `invalid ${syntax}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
     throw new ScenarioError(problems.sorted());
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
