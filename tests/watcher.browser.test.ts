@@ -9,6 +9,7 @@ import { createActor, createMachine } from 'xstate';
 import { incidentMachine } from '../machines/index.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
+import { AUDIT_ACTIONS } from '../machines/policies/auditActions.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
 import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
@@ -258,6 +259,10 @@ page('pages the audit log on the server', async (ctx) => {
   await ctx.page.waitForFunction(() => document.querySelector('#audit-pager .page-info')?.textContent === '5,001–5,002 of 5,002');
   await ctx.page.selectOption('#audit-filter select[name=level]', 'error');
   await ctx.page.waitForFunction(() => document.querySelector('#audit-pager .page-info')?.textContent === '1–1 of 1');
+  // The Action filter matches a whole name: the names the engine writes are offered as it is typed.
+  const offered = await ctx.page.locator('#audit-filter input[name=action]').evaluate((input) =>
+    [...((input as HTMLInputElement).list?.options ?? [])].map((o) => o.value));
+  assert.equal(offered, [...AUDIT_ACTIONS]);
 });
 
 page('lists an XState actor that reports through createWebSocketInspector', async (ctx) => {

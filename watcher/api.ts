@@ -3,6 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { describeMachine, type MachineDescription } from '../machines/describe.js';
+import { AUDIT_ACTIONS } from '../machines/policies/auditActions.js';
 import { BadRequest, decodePart, readJson, sendError, sendJson } from './http.js';
 import type { InspectionRegistry } from './inspection.js';
 import type { IncidentList } from './incidentList.js';
@@ -42,6 +43,8 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       scenario: scenarioName(store.getMeta('scenario')),
       virtualTime: ctx.virtualTime?.() ?? null,
       waiting: ctx.waiting,
+      // The audit viewer's Action filter matches a whole name: these are offered as it is typed.
+      auditActions: AUDIT_ACTIONS,
     });
   } else if (path === '/incidents') {
     sendJson(res, 200, ctx.incidents.query(parseIncidentFilter(url.searchParams)));

@@ -52,6 +52,7 @@ const showVirtualNow = virtualNow($('virtual-now'));
 const session = safe(async () => {
   const s = await get('session');
   showVirtualNow(s.virtualTime);
+  audit.suggestActions(s.auditActions);
   // `watch --db` before anything wrote the store: say so rather than show empty panels.
   $('waiting').hidden = !s.waiting;
   $('waiting').textContent = s.waiting ?? '';

@@ -48,7 +48,8 @@ export function auditViewer({ form, pager, tbody }) {
   fill(form,
     field('level', 'Level', (name) => h('select', { name }, ['', 'info', 'warn', 'error'].map((v) => h('option', { value: v }, v || 'any')))),
     field('text', 'Search', text('message, action…')),
-    field('action', 'Action', text('incident.escalated')),
+    field('action', 'Action', (name) => h('input', { name, placeholder: 'incident.escalated', size: 14, list: 'audit-actions' })),
+    h('datalist', { id: 'audit-actions' }),
     field('entityId', 'Entity', text('inc_…')),
     field('agent', 'Agent', text('agent')),
     field('workflow', 'Workflow', text('workflow')),
@@ -104,6 +105,11 @@ export function auditViewer({ form, pager, tbody }) {
 
   return {
     load,
+    /** The actions the engine writes, offered in the Action filter (it matches a whole name, not a part). */
+    suggestActions(actions = []) {
+      const list = form.querySelector('#audit-actions');
+      if (!list.childElementCount) fill(list, actions.map((a) => h('option', { value: a })));
+    },
     /** New entries arrived: follow them when looking at the newest page, else just count them. */
     added(count) {
       pending += count;
