@@ -7,6 +7,8 @@ import type { Verdict } from './expectations.js';
 import { metricValue } from './expectations.js';
 
 const show = (v: unknown): string => (v === null || v === undefined ? NONE : typeof v === 'object' ? JSON.stringify(v) : String(v));
+/** Milliseconds with their reading, `2070000 (34m 30s)`: the scenario said "30m", report.json keeps ms. */
+const showMs = (v: unknown): string => (typeof v === 'number' ? `${v} (${formatDuration(v)})` : show(v));
 
 /**
  * What a failure expectation observed. One incident: its values. Several (a load mix entry
@@ -17,13 +19,13 @@ function observedIncidents(v: Verdict): string {
   const each = v.observed.each as Array<Record<string, unknown>>;
   const keys = Object.keys(v.expected);
   if (each.length === 0) return 'no incident';
-  if (each.length === 1) return keys.map((k) => `${k}=${show(each[0][k])}`).join(' ');
+  if (each.length === 1) return keys.map((k) => `${k}=${k.endsWith('Ms') ? showMs(each[0][k]) : show(each[0][k])}`).join(' ');
   const fields = keys.map((k) => {
     if (k === 'resolvedWithinMs') {
       const times = each.map((o) => o[k]).filter((x): x is number => typeof x === 'number');
       const open = each.length - times.length;
       // reduce, not Math.max(...times): a long run's thousands of incidents overflow the stack.
-      return `${k} max=${times.length ? times.reduce((a, b) => Math.max(a, b)) : NONE}${open ? ` (${open} unresolved)` : ''}`;
+      return `${k} max=${times.length ? showMs(times.reduce((a, b) => Math.max(a, b))) : NONE}${open ? ` (${open} unresolved)` : ''}`;
     }
     const counts = new Map<string, number>();
     for (const o of each) counts.set(show(o[k]), (counts.get(show(o[k])) ?? 0) + 1);
@@ -34,8 +36,10 @@ function observedIncidents(v: Verdict): string {
 
 function verdictLine(v: Verdict): string {
   const mark = v.status === 'pass' ? 'PASS' : 'FAIL';
-  const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => `${k}=${show(x)}`).join(' ');
-  const expected = Object.entries(v.expected).map(([k, x]) => `${k}=${show(x)}`).join(' ');
+  // A duration metric's bounds (min, max, equals) are milliseconds as its value (mttrMs) is.
+  const inMs = (k: string) => k.endsWith('Ms') || (v.kind === 'metric' && Object.keys(v.observed).some((o) => o.endsWith('Ms')));
+  const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => `${k}=${inMs(k) ? showMs(x) : show(x)}`).join(' ');
+  const expected = Object.entries(v.expected).map(([k, x]) => `${k}=${inMs(k) ? showMs(x) : show(x)}`).join(' ');
   return `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
 }
 

@@ -48,9 +48,9 @@ Run('exits 0 and prints each expectation with its verdict, expected and observed
   assert.is(code, EXIT.pass, err);
   assert.match(out, 'CLI fixture, passing  (seed 5;');
   assert.match(out, 'Incidents: 1 (P0 0, P1 0, P2 1, P3 0;');
-  assert.match(out, /PASS failure invoice-bug \(expect\[0\], line 19\): expected severity=P2 escalatedTo=none autoResolved=false resolvedWithinMs=7200000; observed severity=P2 escalatedTo=none autoResolved=false resolvedWithinMs=\d+/);
+  assert.match(out, /PASS failure invoice-bug \(expect\[0\], line 19\): expected severity=P2 escalatedTo=none autoResolved=false resolvedWithinMs=7200000 \(2h 00m\); observed severity=P2 escalatedTo=none autoResolved=false resolvedWithinMs=\d+ \(\d+m \d\ds\)/);
   assert.match(out, 'PASS audit incident.retry (expect[1], line 20): expected count=3; observed count=3');
-  assert.match(out, /PASS metric mttrMs \(expect\[2\], line 21\): expected max=900000; observed mttrMs=\d+/);
+  assert.match(out, /PASS metric mttrMs \(expect\[2\], line 21\): expected max=900000 \(15m 00s\); observed mttrMs=\d+ \(\d+m \d\ds\)$/m);
   assert.match(out, 'Verdict: PASS (3/3 expectations)');
   for (const file of ['store.json', 'store.audit.jsonl', 'report.json', 'junit.xml']) assert.ok(existsSync(join(dir, file)), file);
   assert.not.match(readFileSync(join(dir, 'junit.xml'), 'utf8'), '<failure');
