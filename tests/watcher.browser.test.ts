@@ -101,6 +101,27 @@ page('shows a failure injected into the store live, in red, without reload', asy
   assert.equal(ctx.problems, []);
 });
 
+page('a live redraw of the open incident keeps the reader\'s place: the window\'s scroll, the stack trace opened, the focus', async (ctx) => {
+  const p0 = ctx.store.get('incidents', 'inc_p0')!;
+  ctx.store.put('incidents', { ...p0, error: { ...p0.error!, stack: 'Error: database down\n    at connect (db.ts:1:1)' } });
+  await load(ctx);
+  await ctx.page.click('#banners [data-incident="inc_p0"]');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  await ctx.page.click('#detail details summary');
+  await ctx.page.evaluate(() => window.scrollTo(0, document.querySelector('#detail h4:last-of-type')!.getBoundingClientRect().top + window.scrollY - 200));
+  const before = await ctx.page.evaluate(() => window.scrollY);
+  assert.ok(before > 1000, `the window is scrolled to the detail's end (${before})`);
+  const at = new Date().toISOString();
+  ctx.store.put('incidents', { ...ctx.store.get('incidents', 'inc_p0')!, state: 'executive.fixing', path: [...p0.path!, { state: 'executive.fixing', at }] });
+  await ctx.page.waitForFunction(() => document.querySelector('#detail .path li.here')?.textContent?.startsWith('executive.fixing'));
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  assert.is(await ctx.page.evaluate(() => window.scrollY), before, 'the window did not jump');
+  assert.ok(await ctx.page.evaluate(() => document.querySelector<HTMLDetailsElement>('#detail details')!.open), 'the stack trace stays open');
+  assert.ok(await ctx.page.evaluate(() => document.activeElement?.matches('#detail details summary')), 'the focus stays on it');
+  assert.ok(await sameDocument(ctx.page));
+  assert.equal(ctx.problems, []);
+});
+
 page('shows a banner per active incident with its severity, status and responder, and adds one live', async (ctx) => {
   await load(ctx);
   const banner = (id: string) => ctx.page.locator(`#banners [data-incident="${id}"]`);

@@ -19,6 +19,9 @@ export async function renderDetail(container, id) {
     describedMachines(),
   ]);
   if (mine !== latest) return;
+  // A live run redraws the open incident as it changes: keep what the reader set.
+  const kept = container.dataset.incident === id ? keepView(container) : null;
+  container.dataset.incident = id;
   const { incident: i, timeline, timelineTotal, review, decisions } = detail;
   const diagram = h('div', { class: 'diagram', 'aria-label': 'state machine diagram' });
   fill(container,
@@ -42,12 +45,36 @@ export async function renderDetail(container, id) {
       ? h('div', { class: 'review' }, h('p', { class: 'muted' }, review.title, ` · ${time(review.createdAt)}`), renderMarkdown(review.body))
       : h('p', { class: 'muted' }, i.status === 'closed' || i.status === 'resolved' ? 'No review for this incident.' : 'No review yet.'),
   );
+  kept?.restore();
   const description = detail.machine ? described[detail.machine] : null;
-  if (!description) {
-    fill(diagram, h('p', { class: 'muted' }, 'No machine definition in this process: start the watcher with the engine (or pass machines) to draw it.'));
-    return;
-  }
-  await drawDiagram(diagram, description, { current: i.state, visited: (i.path ?? []).map((p) => p.state) });
+  if (!description) fill(diagram, h('p', { class: 'muted' }, 'No machine definition in this process: start the watcher with the engine (or pass machines) to draw it.'));
+  else await drawDiagram(diagram, description, { current: i.state, visited: (i.path ?? []).map((p) => p.state) });
+  if (mine === latest) kept?.release();
+}
+
+const FOCUSABLE = 'summary, a, button, .scroll, [tabindex]';
+
+/**
+ * What a redraw of the same incident must not undo: the page's height until the diagram is
+ * drawn again (the window would jump up, the empty diagram being shorter), the stack trace
+ * opened, the timeline's scroll and the focus.
+ */
+function keepView(container) {
+  const focusables = () => [...container.querySelectorAll(FOCUSABLE)];
+  const focused = focusables().indexOf(document.activeElement);
+  const open = [...container.querySelectorAll('details')].map((d) => d.open);
+  const scrolls = [...container.querySelectorAll('.scroll')].map((s) => s.scrollTop);
+  container.style.minHeight = `${container.offsetHeight}px`;
+  return {
+    restore() {
+      container.querySelectorAll('details').forEach((d, n) => { d.open = open[n] ?? d.open; });
+      container.querySelectorAll('.scroll').forEach((s, n) => { s.scrollTop = scrolls[n] ?? 0; });
+      if (focused >= 0) focusables()[focused]?.focus({ preventScroll: true });
+    },
+    release() {
+      container.style.minHeight = '';
+    },
+  };
 }
 
 function facts(i) {
