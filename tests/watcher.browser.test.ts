@@ -137,6 +137,19 @@ page('shows a banner per active incident with its severity, status and responder
   assert.ok(await sameDocument(ctx.page));
 });
 
+page('a keyboard user keeps the focus on an incident row and a banner while a live change redraws them', async (ctx) => {
+  await load(ctx);
+  for (const [list, focused] of [['#incident-rows', 'inc_p2'], ['#banners', 'inc_p2']]) {
+    await ctx.page.focus(`${list} [data-incident="${focused}"]`);
+    const id = `inc_live_${list.slice(1)}`;
+    ctx.store.put('incidents', incident({ id, severity: 'P1', status: 'coordinated', state: 'coordinated.working', assignee: 'petra', detectedAt: new Date().toISOString() }));
+    await ctx.page.locator(`${list} [data-incident="${id}"]`).waitFor();
+    assert.is(await ctx.page.evaluate(() => (document.activeElement as HTMLElement).dataset.incident), focused, list);
+    await ctx.page.keyboard.press('Enter');
+    await ctx.page.waitForSelector(`#detail .detail-head:has-text("${focused}")`);
+  }
+});
+
 page('narrows the incident list with the filters', async (ctx) => {
   await load(ctx);
   const ids = () => ctx.page.locator('#incident-rows tr[data-incident]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.incident));

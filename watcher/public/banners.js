@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import { fill, h, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
+import { fill, fillKeepingFocus, h, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
 
 /**
  * Spec "Monitoring Integration": every active incident (not resolved, auto-resolved or
@@ -16,7 +16,7 @@ export async function renderBanners(container, onOpen) {
   // Worst first: P0 before P1…, untriaged after P3, then the oldest.
   const rank = (s) => (s ? Number(s.slice(1)) : 9);
   rows.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.detectedAt < b.detectedAt ? -1 : 1));
-  fill(
+  fillKeepingFocus(
     container,
     rows.map((i) =>
       h('div', {

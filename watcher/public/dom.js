@@ -31,6 +31,16 @@ export function fill(el, ...children) {
   el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+/**
+ * `fill`, for a list a live run redraws: the focused item (found by its `data-incident`) is
+ * focused again in the new list, so a keyboard user keeps their place.
+ */
+export function fillKeepingFocus(el, ...children) {
+  const id = el.contains(document.activeElement) ? document.activeElement.closest('[data-incident]')?.dataset.incident : undefined;
+  fill(el, ...children);
+  if (id !== undefined) [...el.querySelectorAll('[data-incident]')].find((item) => item.dataset.incident === id)?.focus({ preventScroll: true });
+}
+
 /** ISO time as "2025-03-04 12:34:56" (UTC, like the audit log), or '' when absent. */
 export function time(iso) {
   if (!iso) return '';
