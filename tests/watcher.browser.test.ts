@@ -137,7 +137,7 @@ page('shows a banner per active incident with its severity, status and responder
   assert.ok(await sameDocument(ctx.page));
 });
 
-page('a keyboard user keeps the focus on an incident row and a banner while a live change redraws them', async (ctx) => {
+page('a keyboard user keeps the focus on an incident row, a banner and a decision\'s button while a live change redraws them', async (ctx) => {
   await load(ctx);
   for (const [list, focused] of [['#incident-rows', 'inc_p2'], ['#banners', 'inc_p2']]) {
     await ctx.page.focus(`${list} [data-incident="${focused}"]`);
@@ -148,6 +148,12 @@ page('a keyboard user keeps the focus on an incident row and a banner while a li
     await ctx.page.keyboard.press('Enter');
     await ctx.page.waitForSelector(`#detail .detail-head:has-text("${focused}")`);
   }
+  // The decision cards are redrawn on every incident change too: the focused button stays focused.
+  await ctx.page.focus('#decision-list [data-decision="dec_1"] button.deny');
+  ctx.store.put('incidents', incident({ id: 'inc_live_decisions', severity: 'P3', detectedAt: new Date().toISOString() }));
+  await ctx.page.locator('#banners [data-incident="inc_live_decisions"]').waitFor();
+  await ctx.page.waitForTimeout(300);
+  assert.ok(await ctx.page.evaluate(() => document.activeElement?.matches('[data-decision="dec_1"] button.deny')), 'Deny keeps the focus');
 });
 
 page('narrows the incident list with the filters', async (ctx) => {

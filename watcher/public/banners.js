@@ -17,7 +17,7 @@ export async function renderBanners(container, onOpen) {
   const rank = (s) => (s ? Number(s.slice(1)) : 9);
   rows.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.detectedAt < b.detectedAt ? -1 : 1));
   fillKeepingFocus(
-    container,
+    container, 'incident',
     rows.map((i) =>
       h('div', {
           class: `banner banner-${i.severity ?? 'none'}`,

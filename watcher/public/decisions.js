@@ -1,5 +1,5 @@
 import { ApiError, get, post, token } from './api.js';
-import { fill, h, time } from './dom.js';
+import { fill, fillKeepingFocus, h, time } from './dom.js';
 
 /**
  * Atlas's pending go/no-go decisions with approve and deny buttons. Answering needs
@@ -44,7 +44,7 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
       : 'Read-only: open the URL printed at start (it carries ?token=…) to answer.';
     const note = answered ? h('li', { class: 'answered', role: 'status', tabindex: -1 }, answered) : null;
     if (!rows.length) fill(list, note, h('li', { class: 'calm' }, 'No decision waiting.'));
-    else fill(list, note, rows.map((d) => {
+    else fillKeepingFocus(list, 'decision', note, rows.map((d) => {
       const status = h('span', { class: 'answer-status', role: 'status' });
       return h('li', { class: 'card decision', dataset: { decision: d.id } },
         h('div', null, h('strong', null, 'Go/no-go: '), h('span', { class: 'decision-action' }, d.action)),

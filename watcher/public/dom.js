@@ -32,13 +32,18 @@ export function fill(el, ...children) {
 }
 
 /**
- * `fill`, for a list a live run redraws: the focused item (found by its `data-incident`) is
- * focused again in the new list, so a keyboard user keeps their place.
+ * `fill`, for a list a live run redraws: the focused item (found by its `data-<key>`), or the
+ * same button in it, is focused again in the new list, so a keyboard user keeps their place.
  */
-export function fillKeepingFocus(el, ...children) {
-  const id = el.contains(document.activeElement) ? document.activeElement.closest('[data-incident]')?.dataset.incident : undefined;
+export function fillKeepingFocus(el, key, ...children) {
+  const focused = el.contains(document.activeElement) ? document.activeElement : null;
+  const item = focused?.closest(`[data-${key}]`);
+  const inside = (node) => [node, ...node.querySelectorAll('button, a, [tabindex]')];
+  const at = item ? inside(item).indexOf(focused) : -1;
   fill(el, ...children);
-  if (id !== undefined) [...el.querySelectorAll('[data-incident]')].find((item) => item.dataset.incident === id)?.focus({ preventScroll: true });
+  if (!item) return;
+  const again = [...el.querySelectorAll(`[data-${key}]`)].find((node) => node.dataset[key] === item.dataset[key]);
+  if (again) inside(again)[at]?.focus({ preventScroll: true });
 }
 
 /** ISO time as "2025-03-04 12:34:56" (UTC, like the audit log), or '' when absent. */
