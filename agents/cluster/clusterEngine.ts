@@ -77,7 +77,8 @@ export type ClusterEngine = IncidentEngine;
  * is applied in its own transaction under the incident's row lock (see ClusterHost), and
  * deadlines, retry attempts, duties and reviews are durable pg-boss jobs any process takes.
  * @example
- * const engine = createIncidentEngine({ store: await openStore('postgres://…'), jobs });
+ * // `shared: true`: opened without it, the store is a single writer's, and the engine over it the single-process one (no `queued`)
+ * const engine = createIncidentEngine({ store: await openStore('postgres://…', { shared: true }), jobs });
  * await engine.submit({ kind: 'sendInvoices', agent: 'billing-agent' }).queued;
  */
 export function createClusterEngine(options: EngineOptions, target: PgTarget, settings: ClusterSettings = {}): ClusterEngine {
