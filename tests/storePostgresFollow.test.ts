@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openStore } from '../store/index.js';
+import { openStore, StoreError } from '../store/index.js';
 import { parseTarget } from '../store/postgres/connection.js';
 import { Follower } from '../store/postgres/follower.js';
 import { channelOf } from '../store/postgres/postgresAdapter.js';
@@ -153,3 +153,33 @@ Named('past its bound the follower stops naming rows and says to read everything
 });
 
 Named.run();
+
+const Writer = suite('PostgreSQL: one writer per schema');
+
+Writer('a second writer is refused (locked), saying whether this process or another holds the schema; after close it opens', async () => {
+  const schema = pgSchema('onewriter');
+  const writer = writerProcess(schema.url);
+  const refusal = async (): Promise<StoreError> => {
+    const error = await openStore(schema.url).then(async (s) => { await s.close(); return null; }, (e: unknown) => e);
+    assert.instance(error, StoreError);
+    assert.is((error as StoreError).code, 'locked');
+    return error as StoreError;
+  };
+  let own: Awaited<ReturnType<typeof openStore>> | null = null;
+  try {
+    await writer.ready;
+    assert.match((await refusal()).message, /is in use by another writing process \(it holds the schema's advisory lock\); open it read-only/);
+    await writer.stop();
+    own = await openStore(schema.url);
+    assert.match((await refusal()).message, `${schema.name} is in use by a store this process opened for writing (close it first); open it read-only`);
+    await own.close();
+    own = null;
+    await (await openStore(schema.url)).close();
+  } finally {
+    await own?.close();
+    await writer.stop();
+    await schema.drop();
+  }
+});
+
+Writer.run();

@@ -95,17 +95,39 @@ export function writerLockKey(target: PgTarget): string {
   return `incident-flow:writer:${target.schema}`;
 }
 
+/** Server pids of the writer-lock connections this process holds: a refusal says whether the holder is this process. */
+const ownLockBackends = new Set<number>();
+
 async function takeWriterLock(target: PgTarget): Promise<pg.Client> {
   const client = createClient(target);
   try {
     await client.connect();
     const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [writerLockKey(target)]);
     if (!got.rows[0]?.ok) {
-      throw new StoreError(`${target.shown} is in use by another writing process (it holds the schema's advisory lock); open it read-only to follow it`, 'locked', target.shown);
+      const holder = await lockHolder(client, target).catch(() => null);
+      const who = holder !== null && ownLockBackends.has(holder)
+        ? 'a store this process opened for writing (close it first)'
+        : 'another writing process (it holds the schema\'s advisory lock)';
+      throw new StoreError(`${target.shown} is in use by ${who}; open it read-only to follow it`, 'locked', target.shown);
+    }
+    const backend = (client as pg.Client & { processID?: number }).processID;
+    if (backend !== undefined) {
+      ownLockBackends.add(backend);
+      client.once('end', () => ownLockBackends.delete(backend));
     }
     return client;
   } catch (error) {
     await client.end().catch(() => undefined);
     throw pgError(target, 'lock the store', error);
   }
+}
+
+/** The server pid holding the schema's writer lock (pg_try_advisory_lock's one-bigint key: its low 32 bits are `objid`). */
+async function lockHolder(client: pg.Client, target: PgTarget): Promise<number | null> {
+  const found = await client.query<{ pid: number }>(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND objid::bigint = (hashtext($1)::bigint & 4294967295)`,
+    [writerLockKey(target)]);
+  return found.rows[0]?.pid ?? null;
 }
