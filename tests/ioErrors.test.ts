@@ -130,3 +130,24 @@ folder('run, report, review and watch refuse it in one line naming the folder, a
 });
 
 folder.run();
+
+const mistyped = suite('a mistyped PostgreSQL URL as --db: refused (exit 2), not taken for a file');
+
+mistyped('postgres:/… and postgresql:… name the scheme without a URL: one line, exit 2, no file made', async () => {
+  const [cwd, dir] = [process.cwd(), mkdtempSync(join(tmpdir(), 'incident-flow-mistyped-db-'))];
+  try {
+    // Relative, as typed: a file store would be made in the working directory.
+    process.chdir(dir);
+    for (const db of ['postgres:/test', 'postgresql:test']) {
+      const { code, err } = await cli('run', SCENARIO, '--db', db, '--out', 'out');
+      assert.is(code, EXIT.invalid, db);
+      assert.is(err, `incident-flow store: ${db}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)\n`, db);
+    }
+    assert.equal(readdirSync(dir), [], 'nothing written');
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+mistyped.run();

@@ -9,6 +9,15 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 /**
+ * True for a location that names PostgreSQL's scheme but is not a URL of it (`postgres:/x`,
+ * `postgresql:db`): a mistyped URL, refused rather than taken for a file of that name.
+ * @example looksLikePostgresUrl('postgres:/db') // true
+ */
+export function looksLikePostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:/i.test(location) && !isPostgresUrl(location);
+}
+
+/**
  * The URL with its password replaced by `***`, for messages and printed paths.
  * @example redact('postgres://u:secret@h/db') // 'postgres://u:***@h/db'
  */
