@@ -52,6 +52,18 @@ export function ms(iso: string): number {
   }
   return lastMs;
 }
+/** ISO-8601's date and date-time forms: `Date.parse` alone also takes "1" (the year 2001) or "March 3". */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * Whether `text` is an instant in ISO-8601's form that `Date.parse` reads (the CLI's report
+ * range, the watcher's time filters).
+ * @example isIsoInstant('2026-03-02T14:00:00Z') // true; isIsoInstant('1') // false
+ */
+export function isIsoInstant(text: string): boolean {
+  return ISO_8601.test(text) && !Number.isNaN(Date.parse(text));
+}
+
 let lastT = NaN;
 let lastText = '';
 /** ISO-8601 text of an epoch-ms time. */

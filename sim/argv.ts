@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { isIsoInstant } from '../machines/incidentContext.js';
 
 /** A mistake on the command line: exit code 2, with the usage. */
 export class UsageError extends Error {
@@ -55,13 +56,10 @@ const port = (v: string | undefined): number => {
   return n;
 };
 
-/** ISO-8601's date and date-time forms: `Date.parse` alone also takes "1" (the year 2001) or "March 3". */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
 /** A bound of report's range, in ISO-8601 and as the reports read it (`Date.parse`), checked before any store is opened. */
 const instant = (flag: string, v: string | undefined): string | null => {
   if (v === undefined) return null;
-  if (!ISO_8601.test(v) || Number.isNaN(Date.parse(v))) throw new UsageError(`--${flag}: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "${v}"`);
+  if (!isIsoInstant(v)) throw new UsageError(`--${flag}: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "${v}"`);
   return v;
 };
 

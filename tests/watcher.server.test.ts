@@ -85,6 +85,11 @@ api('answers a bad filter with 400 and names the parameter', async ({ base }) =>
   assert.is(status, 400);
   assert.match(body.error, /severity: expected one of P0, P1, P2, P3/);
   assert.is((await json(`${base}/api/audit?since=yesterday`)).status, 400);
+  // Date.parse alone reads "1" as the year 2001: a time filter takes ISO-8601's form only.
+  const year = await json(`${base}/api/incidents?until=1`);
+  assert.is(year.status, 400);
+  assert.match(year.body.error, /until: expected an ISO-8601 time/);
+  assert.is((await json(`${base}/api/audit?since=2026-03-02`)).status, 200);
 });
 
 api('returns an incident with its timeline, review, path and machine name, without the persisted snapshot', async ({ base, store }) => {

@@ -2,6 +2,7 @@ import type { IncidentGlance } from '../store/rowGlance.js';
 import type { AuditQuery } from '../store/types.js';
 import type { IncidentRecord, IncidentStatus, ResponderRecord, Severity } from '../machines/types.js';
 import { SEVERITIES } from '../machines/types.js';
+import { isIsoInstant } from '../machines/incidentContext.js';
 
 /**
  * Parsing of the watcher's query strings into store queries. Pure: a bad value
@@ -152,7 +153,6 @@ function int(q: URLSearchParams, name: string, fallback: number, min: number, ma
 function isoTime(q: URLSearchParams, name: string): string | undefined {
   const raw = q.get(name);
   if (!raw) return undefined;
-  const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw new QueryError(`${name}: expected an ISO-8601 time, got "${raw.slice(0, 40)}"`);
-  return new Date(t).toISOString();
+  if (!isIsoInstant(raw)) throw new QueryError(`${name}: expected an ISO-8601 time (2026-03-02 or 2026-03-02T14:00:00Z), got "${raw.slice(0, 40)}"`);
+  return new Date(Date.parse(raw)).toISOString();
 }
