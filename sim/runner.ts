@@ -88,9 +88,9 @@ function failingJob(event: FailureEvent, started: () => void) {
   };
 }
 
-/** No audit row and no row in any table (meta aside): what a run may write to. */
+/** No audit row and no row in any table (meta aside): what a run may write to. Reads at most one row a table, not each table whole. */
 export function isEmptyStore(store: Store): boolean {
-  return store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table).length === 0);
+  return store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table, undefined, { last: 1 }).length === 0);
 }
 
 /** What a store that is not empty holds, for the refusal: "12 audit rows, incidents 1, jobs 3". */
