@@ -80,7 +80,7 @@ export class AuditColumn {
   set(pos: number, value: string | undefined): void {
     let id = 0;
     if (value !== undefined) {
-      id = this.#ids.get(value) ?? (this.#loaded.length > 0 ? this.#loadedId(value) : 0);
+      id = this.idOf(value);
       if (id === 0) {
         this.#ids.set(value, (id = ++this.#count));
         this.#fresh?.push(value);
