@@ -1,4 +1,4 @@
-import { IMPACT_KINDS } from '../machines/policies/classification.js';
+import { IMPACT_KINDS, isImpactKind } from '../machines/policies/classification.js';
 import { EngineError, type JobRunner, type JobSpec } from './types.js';
 
 /**
@@ -23,7 +23,7 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
   }
   // Every incident gets one of the four severities (spec, "Severity Levels"): its impact's kind decides which.
   const kind = job.impact?.kind;
-  if (kind !== undefined && !IMPACT_KINDS.includes(kind)) {
+  if (kind !== undefined && !isImpactKind(kind)) {
     throw new EngineError(`submit: job for ${job.agent} has impact.kind "${String(kind)}"; expected one of ${IMPACT_KINDS.join(', ')}`);
   }
 }

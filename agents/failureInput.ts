@@ -1,7 +1,7 @@
 import { incidentInput } from '../machines/incidentInput.js';
 import type { IncidentInput } from '../machines/incidentContext.js';
 import type { ImpactAssessment, JobRecord, PolicyConfig } from '../machines/types.js';
-import { IMPACT_KINDS, impactOf } from '../machines/policies/classification.js';
+import { impactOf, isImpactKind } from '../machines/policies/classification.js';
 import { isRetryable } from '../machines/policies/retryLadder.js';
 import { messageOf, nameOf, stackOf } from './errorText.js';
 import { isoAt } from './runtime.js';
@@ -63,7 +63,7 @@ export function failureInput(o: FailureOrigin): IncidentInput {
  */
 function knownKind(impact: Partial<ImpactAssessment> | null | undefined): Partial<ImpactAssessment> {
   if (!impact || typeof impact !== 'object') return {};
-  return impact.kind === undefined || IMPACT_KINDS.includes(impact.kind) ? impact : { ...impact, kind: undefined };
+  return impact.kind === undefined || isImpactKind(impact.kind) ? impact : { ...impact, kind: undefined };
 }
 
 /** A host callback that throws gets its default. */

@@ -17,6 +17,11 @@ const SEVERITY_OF_KIND: Readonly<Record<ImpactKind, Severity>> = {
 
 export const IMPACT_KINDS = Object.keys(SEVERITY_OF_KIND) as ImpactKind[];
 
+/** Whether a host's value is one of the impact kinds the severity table knows. @example isImpactKind('cosmetic') // true */
+export function isImpactKind(kind: unknown): kind is ImpactKind {
+  return (IMPACT_KINDS as unknown[]).includes(kind);
+}
+
 /** @example classify({ kind: 'platform-down', ... }) // 'P0' */
 export function classify(impact: Pick<ImpactAssessment, 'kind'>): Severity {
   return SEVERITY_OF_KIND[impact.kind];
