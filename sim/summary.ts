@@ -9,6 +9,8 @@ import { metricValue } from './expectations.js';
 const show = (v: unknown): string => (v === null || v === undefined ? NONE : typeof v === 'object' ? JSON.stringify(v) : String(v));
 /** Milliseconds with their reading, `2070000 (34m 30s)`: the scenario said "30m", report.json keeps ms. */
 const showMs = (v: unknown): string => (typeof v === 'number' ? `${v} (${formatDuration(v)})` : show(v));
+/** `key=value`, a value in milliseconds with its reading. */
+const pair = (k: string, x: unknown, inMs: boolean): string => `${k}=${inMs ? showMs(x) : show(x)}`;
 
 /**
  * What a failure expectation observed. One incident: its values. Several (a load mix entry
@@ -19,7 +21,7 @@ function observedIncidents(v: Verdict): string {
   const each = v.observed.each as Array<Record<string, unknown>>;
   const keys = Object.keys(v.expected);
   if (each.length === 0) return 'no incident';
-  if (each.length === 1) return keys.map((k) => `${k}=${k.endsWith('Ms') ? showMs(each[0][k]) : show(each[0][k])}`).join(' ');
+  if (each.length === 1) return keys.map((k) => pair(k, each[0][k], k.endsWith('Ms'))).join(' ');
   const fields = keys.map((k) => {
     if (k === 'resolvedWithinMs') {
       const times = each.map((o) => o[k]).filter((x): x is number => typeof x === 'number');
@@ -38,8 +40,8 @@ function verdictLine(v: Verdict): string {
   const mark = v.status === 'pass' ? 'PASS' : 'FAIL';
   // A duration metric's bounds (min, max, equals) are milliseconds as its value (mttrMs) is.
   const inMs = (k: string) => k.endsWith('Ms') || (v.kind === 'metric' && Object.keys(v.observed).some((o) => o.endsWith('Ms')));
-  const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => `${k}=${inMs(k) ? showMs(x) : show(x)}`).join(' ');
-  const expected = Object.entries(v.expected).map(([k, x]) => `${k}=${inMs(k) ? showMs(x) : show(x)}`).join(' ');
+  const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
+  const expected = Object.entries(v.expected).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
   return `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
 }
 
