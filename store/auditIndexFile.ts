@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { INDEXED, type IndexPart, type PartValues } from './auditIndex.js';
@@ -98,22 +98,32 @@ export async function readIndexFile(path: string): Promise<Buffer | null> {
  * gone, cut or changed since); the caller then takes them from the rows.
  */
 export function readColumn(path: string, field: number, rows: number): Uint32Array | null {
-  let file: Buffer;
+  let fd: number;
   try {
-    file = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
-  // Typed arrays over the file's bytes need them 4-byte aligned.
-  if (file.byteOffset % 4 !== 0) file = Buffer.from(file);
   const out = new Uint32Array(rows);
-  let covered = 0;
-  for (let at = 0; covered < rows; ) {
-    const found = decodePart(file, at, false, false);
-    if (!found || found.head.rows[0] !== covered) return null;
-    const column = found.rows.part.columns[field];
-    out.set(column.subarray(0, Math.min(column.length, rows - covered)), covered);
-    [covered, at] = [covered + column.length, at + found.size];
+  // One part at a time through one buffer (a part is at most MAX_PART_ROWS rows), not the
+  // whole file: a writer's side file grows with its run. Its offset is 0, so 4-byte aligned.
+  let buf = Buffer.allocUnsafeSlow(HEAD);
+  try {
+    for (let [at, covered] = [0, 0]; covered < rows; ) {
+      if (readSync(fd, buf, 0, HEAD, at) !== HEAD || buf.readUInt32LE(0) !== MAGIC) return null;
+      const size = buf.readUInt32LE(4);
+      if (size > buf.length) buf = Buffer.allocUnsafeSlow(Math.max(size, 2 * buf.length));
+      if (readSync(fd, buf, 0, size, at) !== size) return null;
+      const found = decodePart(buf.subarray(0, size), 0, false, false);
+      if (!found || found.head.rows[0] !== covered) return null;
+      const column = found.rows.part.columns[field];
+      out.set(column.subarray(0, Math.min(column.length, rows - covered)), covered);
+      [covered, at] = [covered + column.length, at + size];
+    }
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
   return out;
 }
