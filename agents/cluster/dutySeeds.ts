@@ -42,7 +42,8 @@ export async function seedFor(sql: Sql, who: Responder | 'review', incident: Inc
     const since = at - HOUR;
     const [history, tenants, agent, workflow, entries, { rows: [errors] }] = await Promise.all([
       listRows(sql, 'jobs', 'id IN (SELECT id FROM jobs WHERE agent = $1 ORDER BY seq DESC LIMIT 20)', [incident.agent]),
-      affectedTenantRows(sql, incident, joined),
+      // Cheryl notifies tenants only of a customer-facing impact (agents/cheryl.ts reads it the same way).
+      incident.impact?.customerFacing ? affectedTenantRows(sql, incident, joined) : [],
       // The agent and workflow her mitigation may pause, locked until the step commits (agents before workflows, as a
       // resolve's resume locks them): another incident's pause or resume of the same row waits, and then sees hers.
       getRow(sql, 'agents', incident.agent, true),
