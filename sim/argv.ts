@@ -1,37 +1,14 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { isIsoInstant } from '../machines/incidentContext.js';
+import { COMMANDS, FLAGS, type Flag } from './usage.js';
+
+export { USAGE } from './usage.js';
 
 /** A mistake on the command line: exit code 2, with the usage. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
-
-export const USAGE = `Usage: incident-flow <command> [options]
-
-Commands:
-  run <scenario> [--db FILE|URL] [--out DIR] [--seed N] [--runs N] [--json] [--watch] [--speed X] [--port N]
-                      run a rehearsal in virtual time; writes the store, report.json and junit.xml
-                      to OUT (default: incident-flow-out/<name>); --runs N writes report.json and
-                      junit.xml of the sweep there, no store
-  validate <scenario...>
-                      check scenario files; every problem at once, with file, path and line
-  report --db FILE|URL [--from ISO] [--to ISO] [--json] [--html OUT.html]
-                      incident metrics over any store
-  review <incident> --db FILE|URL
-                      print an incident's post-incident review as Markdown
-  watch --db FILE|URL [--port N] [--host H]
-                      serve the Agent Watcher at http://127.0.0.1:PORT/app/watcher
-  run-all [DIR] [--out DIR] [--db URL]
-                      run every scenario in DIR (default: scenarios), one line each; each run is
-                      written to OUT/<name>/ (default: incident-flow-out), its store too unless --db URL
-  --version           print the version
-
-A store is a lowdb FILE, or a PostgreSQL URL (postgres://user@host:5432/db?schema=name); a
-rehearsal given a URL without ?schema= writes to the schema rehearsal_<scenario file name>.
-
-Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario, store or usage,
-3 internal error, 4 I/O failure (disk full, permission denied: the file and the cause are named).`;
 
 export type Command =
   | { name: 'run'; scenario: string; db: string | null; out: string | null; seed: number | null; runs: number; json: boolean; watch: boolean; speed: number; port: number }
@@ -43,18 +20,17 @@ export type Command =
   | { name: 'help' }
   | { name: 'version' };
 
-const int = (flag: string, v: string | undefined, min: number): number | null => {
+/** An integer option from `min` to `max`; `what` names it in the refusal ("a port"). */
+const int = (flag: Flag, v: string | undefined, min: number, max = Infinity, what = 'an integer'): number | null => {
   if (v === undefined) return null;
-  if (!/^-?\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${flag}: expected an integer ≥ ${min}, got "${v}"`);
+  if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new UsageError(`--${flag}: expected ${what} ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}, got "${v}"`);
+  }
   return Number(v);
 };
 
 /** A TCP port to listen on (0: any free one). */
-const port = (v: string | undefined): number => {
-  const n = int('port', v, 0) ?? 0;
-  if (n > 65535) throw new UsageError(`--port: expected a port from 0 to 65535, got "${v}"`);
-  return n;
-};
+const port = (v: string | undefined): number => int('port', v, 0, 65535, 'a port') ?? 0;
 
 /** A bound of report's range, in ISO-8601 and as the reports read it (`Date.parse`), checked before any store is opened. */
 const instant = (flag: string, v: string | undefined): string | null => {
@@ -63,27 +39,18 @@ const instant = (flag: string, v: string | undefined): string | null => {
   return v;
 };
 
-/** The options each command takes (USAGE lists them): any other is refused, not ignored. */
-const OPTIONS: Record<string, readonly string[]> = {
-  run: ['db', 'out', 'seed', 'runs', 'json', 'watch', 'speed', 'port'],
-  validate: [],
-  report: ['db', 'from', 'to', 'json', 'html'],
-  review: ['db'],
-  watch: ['db', 'port', 'host'],
-  'run-all': ['out', 'db'],
-};
+/** What parseArgs reads: every option of every command (each command's own are checked after). */
+const PARSED = Object.fromEntries(Object.entries(FLAGS).map(([flag, value]) => [flag, { type: value === null ? 'boolean' : 'string' }] as const));
+
+/** The values parseArgs gives for PARSED: a string for an option with a value, true for a switch. */
+type Values = { [F in Flag]?: (typeof FLAGS)[F] extends string ? string : boolean };
 
 /** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
   if (name === '--version' || name === '-v') return { name: 'version' };
-  const options = {
-    db: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' },
-    json: { type: 'boolean' }, watch: { type: 'boolean' }, speed: { type: 'string' }, port: { type: 'string' },
-    host: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' },
-  } as const;
-  const takesValue = (arg: string | undefined) => Object.entries(options).some(([flag, o]) => o.type === 'string' && arg === `--${flag}`);
+  const takesValue = (arg: string | undefined) => Object.entries(FLAGS).some(([flag, value]) => value !== null && arg === `--${flag}`);
   // parseArgs calls `--seed -1` ambiguous (its value looks like an option): as `--seed=-1` it
   // reaches the check of the flag, which says what was expected.
   const args: string[] = [];
@@ -93,14 +60,15 @@ export function parseCommand(argv: string[]): Command {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: PARSED });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values: v, positionals: p } = parsed;
+  const { positionals: p } = parsed;
+  const v = parsed.values as Values;
   // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
-  const takes = OPTIONS[name];
-  const other = takes && Object.keys(v).find((flag) => !takes.includes(flag));
+  const takes: readonly Flag[] | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS].options : undefined;
+  const other = takes && Object.keys(v).find((flag) => !takes.includes(flag as Flag));
   if (other) throw new UsageError(`--${other}: not an option of ${name}; ${takes.length ? `it takes ${takes.map((f) => `--${f}`).join(', ')}` : 'it takes none'}`);
   const one = (what: string) => {
     if (p.length !== 1) throw new UsageError(`${name}: expected one ${what}, got ${p.length}`);
