@@ -8,7 +8,7 @@ import { reviewCommand } from '../reports/review.js';
 import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
 import { storeFiles } from '../store/storeFiles.js';
-import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
+import { isPostgresUrl, redact, shownLocation } from '../store/postgres/pgUrl.js';
 import { UsageError, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
@@ -90,7 +90,7 @@ function warnIfUnfinished(store: Store, db: string, io: Io): void {
     io.err(`incident-flow: note: ${db} is still being written by process ${writer} (a rehearsal under way); what follows covers what it has committed so far.\n`);
     return;
   }
-  io.err(`incident-flow: warning: ${pg ? redact(db) : db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed${pg ? ', or still running' : ''}); what follows covers only what it had committed. Run it again to replace it.\n`);
+  io.err(`incident-flow: warning: ${shownLocation(db)} is incomplete: the rehearsal writing it stopped before its end (killed or crashed${pg ? ', or still running' : ''}); what follows covers only what it had committed. Run it again to replace it.\n`);
 }
 
 /** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */
@@ -223,7 +223,7 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
   );
   if (io.interactive && !cmd.watch) io.err('\n');
   try {
-    io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([redact(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, redact(to.db))}`);
+    io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([shownLocation(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, shownLocation(to.db))}`);
   } finally {
     if (!cmd.watch) await store.close();
   }

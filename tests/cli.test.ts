@@ -108,6 +108,19 @@ Run('--db puts the store where it is told', async () => {
   assert.ok(existsSync(join(out, 'report.json')));
 });
 
+Run('a relative --db whose name has a colon is printed as given, not read as a URL', async () => {
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const { code, out } = await cli('run', fixture('pass.yaml'), '--out', 'out', '--db', 'Runs:A.json');
+    assert.is(code, EXIT.pass);
+    assert.match(out, 'Wrote Runs:A.json, ');
+    assert.ok(existsSync(join(dir, 'Runs:A.json')));
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
 Run('a failed expectation exits 1 and junit.xml carries a <failure> with expected and observed', async () => {
   const { code, out } = await cli('run', fixture('fail.yaml'), '--out', dir);
   assert.is(code, EXIT.failed);

@@ -7,7 +7,7 @@ import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
 import { createMemoryStore, openStore, storeFiles, StoreError } from '../store/index.js';
-import { isPostgresUrl, redact } from '../store/postgres/pgUrl.js';
+import { isPostgresUrl, shownLocation } from '../store/postgres/pgUrl.js';
 import { errorCode } from '../store/storeFiles.js';
 import type { Store } from '../store/types.js';
 import { createWatcherHandler, type WatcherHandler } from './handler.js';
@@ -56,7 +56,7 @@ const MACHINES = { incident: incidentMachine, responder: responderMachine, worke
 export async function watchCommand(options: WatchOptions): Promise<WatchHandle> {
   const { db } = options;
   // What the terminal and the page show of it: a URL's password never.
-  const shown = isPostgresUrl(db) ? redact(db) : db;
+  const shown = shownLocation(db);
   const print = options.print ?? ((line: string) => console.log(line));
   const host = options.host ?? '127.0.0.1';
   await refuseMissingFolder(db);

@@ -30,3 +30,13 @@ export function redact(location: string): string {
     return location.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
   }
 }
+
+/**
+ * A store location as messages and printed paths show it: a PostgreSQL URL without its
+ * password, a file path as given (`redact` would read `Runs:A.json` as a URL and lower its "scheme").
+ * @example shownLocation('postgres://u:secret@h/db') // 'postgres://u:***@h/db'
+ * @example shownLocation('Runs:A.json') // 'Runs:A.json'
+ */
+export function shownLocation(location: string): string {
+  return isPostgresUrl(location) ? redact(location) : location;
+}
