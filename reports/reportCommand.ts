@@ -43,17 +43,18 @@ export function renderTextReport(m: Metrics): string {
 /**
  * `incident-flow report --db FILE [--from ISO] [--to ISO] [--json] [--html OUT.html]`:
  * the metrics as a readable text summary (or JSON), and the HTML page when `html` is
- * set. Writes nothing: the CLI prints `text` and writes `html` to the path it was given.
+ * set, with the number of incidents in the store (the incidents are listed once). Writes
+ * nothing: the CLI prints `text` and writes `html` to the path it was given.
  * @example
- * const { text, html } = reportCommand(store, { html: 'out.html' });
+ * const { text, html, incidents } = reportCommand(store, { html: 'out.html' });
  * process.stdout.write(text); if (html) writeFileSync('out.html', html);
  */
-export function reportCommand(store: Pick<Store, 'list'>, opts: ReportCommandOptions = {}): { text: string; html?: string } {
+export function reportCommand(store: Pick<Store, 'list'>, opts: ReportCommandOptions = {}): { text: string; html?: string; incidents: number } {
   const range = { ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }) };
   const incidents = store.list('incidents');
   const metrics = computeMetrics(incidents, range);
   const text = opts.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${renderTextReport(metrics)}\n${incidentList(inRange(incidents, range), 'narrow with --from/--to')}\n`;
-  if (opts.html === undefined) return { text };
+  if (opts.html === undefined) return { text, incidents: incidents.length };
   const title = `Incident report${opts.from || opts.to ? ` ${opts.from ?? '…'} to ${opts.to ?? '…'}` : ''}`;
-  return { text, html: renderHtmlReport({ title, incidents, metrics }) };
+  return { text, html: renderHtmlReport({ title, incidents, metrics }), incidents: incidents.length };
 }

@@ -46,12 +46,11 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
       warnIfUnfinished(store, cmd.db, io);
-      const { text, html } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
+      const { text, html, incidents } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
       if (cmd.html && html !== undefined) {
         // The page is what was asked for: say where it went, not the table it draws.
         writeFileSync(cmd.html, html);
-        const count = store.list('incidents').length;
-        io.out(`Wrote ${cmd.html} (${count} incident${count === 1 ? '' : 's'} in the store; open it in a browser)\n`);
+        io.out(`Wrote ${cmd.html} (${incidents} incident${incidents === 1 ? '' : 's'} in the store; open it in a browser)\n`);
       } else io.out(text.endsWith('\n') ? text : `${text}\n`);
       await store.close();
       return EXIT.pass;

@@ -46,6 +46,16 @@ Command('returns the HTML page when --html is given, and the same bytes every ti
   assert.is(first.text, second.text);
 });
 
+Command('lists the incidents once and says how many the store holds, for the CLI to say beside the page', () => {
+  const store = createMemoryStore();
+  for (const i of manyIncidents()) store.put('incidents', i);
+  let lists = 0;
+  const counted = { list: ((table: 'incidents') => (lists++, store.list(table))) as typeof store.list };
+  const { incidents } = reportCommand(counted, { html: 'out.html', from: '2026-03-09T00:00:00.000Z' });
+  assert.is(incidents, store.list('incidents').length);
+  assert.is(lists, 1);
+});
+
 Command('says so when there is nothing in range', () => {
   assert.match(reportCommand(createMemoryStore()).text, 'No incidents in range.');
 });
