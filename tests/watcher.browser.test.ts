@@ -139,12 +139,20 @@ page('shows a banner per active incident with its severity, status and responder
 
 page('a keyboard user keeps the focus on an incident row, a banner and a decision\'s button while a live change redraws them', async (ctx) => {
   await load(ctx);
+  const focusedIncident = () => ctx.page.evaluate(() => document.activeElement?.matches('.incident-link') && document.activeElement.closest<HTMLElement>('[data-incident]')?.dataset.incident);
   for (const [list, focused] of [['#incident-rows', 'inc_p2'], ['#banners', 'inc_p2']]) {
-    await ctx.page.focus(`${list} [data-incident="${focused}"]`);
+    await ctx.page.focus(`${list} [data-incident="${focused}"] .incident-link`);
     const id = `inc_live_${list.slice(1)}`;
     ctx.store.put('incidents', incident({ id, severity: 'P1', status: 'coordinated', state: 'coordinated.working', assignee: 'petra', detectedAt: new Date().toISOString() }));
     await ctx.page.locator(`${list} [data-incident="${id}"]`).waitFor();
-    assert.is(await ctx.page.evaluate(() => (document.activeElement as HTMLElement).dataset.incident), focused, list);
+    assert.is(await focusedIncident(), focused, list);
+    // The focused incident itself changes: its row or banner is drawn anew, and its link takes the focus again.
+    const responder = `${list === '#banners' ? 'banner' : 'row'} responder`;
+    ctx.store.put('incidents', { ...ctx.store.get('incidents', focused)!, assignee: 'petra', status: 'coordinated', state: 'coordinated.working' });
+    await ctx.page.waitForFunction(([list, focused]) => document.querySelector(`${list} [data-incident="${focused}"]`)?.textContent?.includes('Petra (PM)'), [list, focused]);
+    assert.is(await focusedIncident(), focused, responder);
+    ctx.store.put('incidents', { ...ctx.store.get('incidents', focused)!, assignee: 'cheryl', status: 'triaged', state: 'triaged.working' });
+    await ctx.page.waitForFunction(([list, focused]) => document.querySelector(`${list} [data-incident="${focused}"]`)?.textContent?.includes('Cheryl (Support)'), [list, focused]);
     await ctx.page.keyboard.press('Enter');
     await ctx.page.waitForSelector(`#detail .detail-head:has-text("${focused}")`);
   }
@@ -154,6 +162,58 @@ page('a keyboard user keeps the focus on an incident row, a banner and a decisio
   await ctx.page.locator('#banners [data-incident="inc_live_decisions"]').waitFor();
   await ctx.page.waitForTimeout(300);
   assert.ok(await ctx.page.evaluate(() => document.activeElement?.matches('[data-decision="dec_1"] button.deny')), 'Deny keeps the focus');
+});
+
+/**
+ * Records what a screen reader could say again: a change inside a live region (role status, log
+ * or alert, aria-live), or a live region with text put into the page.
+ */
+async function recordLiveRegions(p: Page) {
+  // A string: tsx names the functions of a page.evaluate callback with a helper the page does not have.
+  await p.evaluate(`(() => {
+    const LIVE = '[role=status], [role=log], [role=alert], [aria-live]:not([aria-live=off])';
+    window.liveChanges = [];
+    const name = (n) => n instanceof Element ? n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') + (n.className ? '.' + n.className : '') : 'text';
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const target = r.target instanceof Element ? r.target : r.target.parentElement;
+        const inside = target.closest(LIVE);
+        const regions = (n) => n instanceof Element ? [...(n.matches(LIVE) ? [n] : []), ...n.querySelectorAll(LIVE)] : [];
+        const spoken = [...r.addedNodes].flatMap(regions).filter((n) => n.textContent.trim());
+        if (inside) window.liveChanges.push(r.type + ' in ' + name(inside) + ': ' + [...r.addedNodes].map((n) => n.textContent).join(' | '));
+        else for (const n of spoken) window.liveChanges.push('added ' + name(n) + ': ' + n.textContent);
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+}
+const liveChanges = (p: Page) => p.evaluate(() => (window as unknown as { liveChanges: string[] }).liveChanges.splice(0));
+
+page('a screen reader hears a new incident and a decision waiting once; redraws that change nothing leave the live regions alone', async (ctx) => {
+  await load(ctx);
+  await ctx.page.locator('#decision-list [data-decision="dec_1"]').waitFor();
+  await recordLiveRegions(ctx.page);
+  // Changes that redraw the banners, decisions and list but change nothing a banner shows.
+  ctx.store.put('incidents', { ...ctx.store.get('incidents', 'inc_old')!, assignee: 'cheryl' });
+  ctx.store.appendAudit(auditEntry({ id: 'aud_quiet', entityId: 'inc_old', message: 'reassigned' }));
+  await ctx.page.waitForFunction(() => document.querySelector('#incident-rows [data-incident="inc_old"]')?.textContent?.includes('Cheryl (Support)'));
+  await ctx.page.locator('#live-rows tr[data-audit="aud_quiet"]').waitFor();
+  await ctx.page.waitForTimeout(600);
+  assert.equal(await liveChanges(ctx.page), [], 'nothing new, nothing said');
+  // A new active incident is said once, where a screen reader hears it.
+  ctx.store.put('incidents', incident({ id: 'inc_new', severity: 'P1', status: 'coordinated', state: 'coordinated.working', assignee: 'petra', detectedAt: new Date().toISOString() }));
+  await ctx.page.locator('#banners [data-incident="inc_new"]').waitFor();
+  await ctx.page.waitForTimeout(600);
+  assert.equal(await liveChanges(ctx.page), ['childList in div#announcer.visually-hidden: New P1 incident inc_new (Data Integrity): billing-agent, Petra (PM).']);
+  // So is a decision waiting.
+  ctx.store.put('decisions', { id: 'dec_2', incidentId: 'inc_new', action: 'scale up', status: 'pending', requestedAt: new Date().toISOString(), answeredAt: null, by: null, timeoutAt: '2026-03-02T10:30:00.000Z' });
+  await ctx.page.locator('#decision-list [data-decision="dec_2"]').waitFor();
+  await ctx.page.waitForTimeout(600);
+  assert.equal(await liveChanges(ctx.page), ['childList in div#announcer.visually-hidden: Decision waiting: go/no-go on "scale up" for inc_new, times out 2026-03-02 10:30:00.']);
+  assert.equal(await ctx.page.locator('#announcer p').allTextContents(), [
+    'New P1 incident inc_new (Data Integrity): billing-agent, Petra (PM).',
+    'Decision waiting: go/no-go on "scale up" for inc_new, times out 2026-03-02 10:30:00.',
+  ]);
+  assert.equal(ctx.problems, []);
 });
 
 page('narrows the incident list with the filters', async (ctx) => {

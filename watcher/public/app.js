@@ -54,8 +54,10 @@ const session = safe(async () => {
   showVirtualNow(s.virtualTime);
   audit.suggestActions(s.auditActions);
   // `watch --db` before anything wrote the store: say so rather than show empty panels.
-  $('waiting').hidden = !s.waiting;
-  $('waiting').textContent = s.waiting ?? '';
+  // A live region: written only when it says something else, or a screen reader repeats it on every poll.
+  const waiting = $('waiting');
+  if (waiting.hidden !== !s.waiting) waiting.hidden = !s.waiting;
+  if (waiting.textContent !== (s.waiting ?? '')) waiting.textContent = s.waiting ?? '';
   fill($('store-info'),
     s.waiting ? 'no store yet' : s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',

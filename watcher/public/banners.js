@@ -1,37 +1,36 @@
 import { get } from './api.js';
-import { fill, fillKeepingFocus, h, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
+import { announce } from './announce.js';
+import { h, incidentLink, redraw, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
 
 /**
  * Spec "Monitoring Integration": every active incident (not resolved, auto-resolved or
  * closed) shows a banner with its severity, status and assigned responder.
  */
+/** The active incidents the page has shown (null before the first draw, which announces nothing). */
+let shown = null;
+
 export async function renderBanners(container, onOpen) {
   const [{ rows, total }, decisions] = await Promise.all([get('incidents', { status: 'active', limit: 50 }), get('decisions')]);
   // An incident keeps its decisionId once answered (the review links it): wait only on a pending one.
   const pending = new Set(decisions.rows.map((d) => d.id));
-  if (!rows.length) {
-    fill(container, h('p', { class: 'calm' }, 'No active incidents.'));
-    return;
-  }
+  announceNew(rows);
+  if (!rows.length) return redraw(container, 'incident', h('p', { class: 'calm' }, 'No active incidents.'));
   // Worst first: P0 before P1…, untriaged after P3, then the oldest.
   const rank = (s) => (s ? Number(s.slice(1)) : 9);
   rows.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.detectedAt < b.detectedAt ? -1 : 1));
-  fillKeepingFocus(
-    container, 'incident',
+  // A click anywhere on a banner opens the incident; the id is its link, for the keyboard and a screen reader.
+  redraw(container, 'incident',
     rows.map((i) =>
       h('div', {
           class: `banner banner-${i.severity ?? 'none'}`,
-          role: 'status',
           dataset: { incident: i.id, severity: i.severity ?? '' },
-          tabindex: 0,
           onclick: () => onOpen(i.id),
-          onkeydown: (e) => e.key === 'Enter' && onOpen(i.id),
         },
         severityBadge(i.severity),
         h('div', { class: 'banner-main' },
           h('div', { class: 'banner-title' },
             h('strong', null, i.severity ? SEVERITY_NAMES[i.severity] ?? i.severity : 'Untriaged'),
-            ' · ', h('span', { class: 'mono' }, i.id),
+            ' · ', incidentLink(i.id),
             ' · ', i.agent, i.workflow ? ` / ${i.workflow}` : '', i.tenant ? ` (${i.tenant})` : ''),
           h('div', { class: 'banner-error' }, i.error)),
         h('dl', { class: 'banner-facts' },
@@ -43,4 +42,13 @@ export async function renderBanners(container, onOpen) {
     ),
     total > rows.length ? h('p', { class: 'muted' }, `…and ${total - rows.length} more active incidents.`) : null,
   );
+}
+
+/** Says which active incidents are new since the last draw (a page just opened says nothing). */
+function announceNew(rows) {
+  const fresh = shown ? rows.filter((i) => !shown.has(i.id)) : [];
+  shown = new Set(rows.map((i) => i.id));
+  for (const i of fresh) {
+    announce(`New ${i.severity ?? 'untriaged'} incident ${i.id}${i.severity ? ` (${SEVERITY_NAMES[i.severity] ?? i.severity})` : ''}: ${i.agent}, ${responderName(i.assignee)}.`);
+  }
 }

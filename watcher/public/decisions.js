@@ -1,5 +1,6 @@
 import { ApiError, get, post, token } from './api.js';
-import { fill, fillKeepingFocus, h, time } from './dom.js';
+import { announce } from './announce.js';
+import { h, redraw, time } from './dom.js';
 
 /**
  * Atlas's pending go/no-go decisions with approve and deny buttons. Answering needs
@@ -11,6 +12,8 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
   let answered = null;
   let answeredId = null;
   let focusAnswered = false;
+  // The decisions the page has shown (null before the first draw, which announces nothing).
+  let shown = null;
   byInput.value = localStorage.getItem('watcher-by') ?? '';
   byInput.addEventListener('change', () => localStorage.setItem('watcher-by', byInput.value.trim()));
 
@@ -42,23 +45,33 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     hint.textContent = !canDecide
       ? 'Read-only: this watcher reads a store file. Answer from the process that runs the engine.'
       : 'Read-only: open the URL printed at start (it carries ?token=…) to answer.';
-    const note = answered ? h('li', { class: 'answered', role: 'status', tabindex: -1 }, answered) : null;
-    if (!rows.length) fill(list, note, h('li', { class: 'calm' }, 'No decision waiting.'));
-    else fillKeepingFocus(list, 'decision', note, rows.map((d) => {
+    for (const d of shown ? rows.filter((d) => !shown.has(d.id)) : []) {
+      announce(`Decision waiting: go/no-go on "${d.action}" for ${d.incidentId}, times out ${time(d.timeoutAt)}.`);
+    }
+    shown = new Set(rows.map((d) => d.id));
+    // Not a live region: it is said when it takes the focus, or announced once (see below).
+    const note = answered ? h('li', { class: 'answered', tabindex: -1 }, answered) : null;
+    if (!rows.length) redraw(list, 'decision', note, h('li', { class: 'calm' }, 'No decision waiting.'));
+    else redraw(list, 'decision', note, rows.map((d) => {
       const status = h('span', { class: 'answer-status', role: 'status' });
+      const action = `decision-action-${d.id}`;
       return h('li', { class: 'card decision', dataset: { decision: d.id } },
-        h('div', null, h('strong', null, 'Go/no-go: '), h('span', { class: 'decision-action' }, d.action)),
+        h('div', null, h('strong', null, 'Go/no-go: '), h('span', { class: 'decision-action', id: action }, d.action)),
         h('div', { class: 'muted' },
           'incident ', h('a', { href: `#incident=${encodeURIComponent(d.incidentId)}`, onclick: (e) => { e.preventDefault(); onOpen(d.incidentId); } }, d.incidentId),
           ` · asked ${time(d.requestedAt)} · times out ${time(d.timeoutAt)}`),
         h('div', { class: 'buttons' },
-          h('button', { type: 'button', class: 'approve', disabled, onclick: () => answer(d, 'approve', status) }, 'Approve'),
-          h('button', { type: 'button', class: 'deny', disabled, onclick: () => answer(d, 'deny', status) }, 'Deny'),
+          // Two cards' buttons would both be "Approve": each is described by its action.
+          h('button', { type: 'button', class: 'approve', disabled, 'aria-describedby': action, onclick: () => answer(d, 'approve', status) }, 'Approve'),
+          h('button', { type: 'button', class: 'deny', disabled, 'aria-describedby': action, onclick: () => answer(d, 'deny', status) }, 'Deny'),
           status));
     }));
     if (focusAnswered && note && !rows.some((d) => d.id === answeredId)) {
       focusAnswered = false;
-      note.focus();
+      // The focus went with the button: the note takes it, and a screen reader says it as it does.
+      // Elsewhere (the reader moved on while it was sent) the answer is announced instead.
+      if (!document.activeElement || document.activeElement === document.body) note.focus();
+      else announce(answered);
     }
   };
 }

@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import { fill, h, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
+import { fill, h, redraw, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
 import { drawDiagram } from './diagram.js';
 import { describedMachines } from './machines.js';
 import { auditRow } from './log.js';
@@ -19,12 +19,15 @@ export async function renderDetail(container, id) {
     describedMachines(),
   ]);
   if (mine !== latest) return;
-  // A live run redraws the open incident as it changes: keep what the reader set.
-  const kept = container.dataset.incident === id ? keepView(container) : null;
   container.dataset.incident = id;
   const { incident: i, timeline, timelineTotal, review, decisions } = detail;
-  const diagram = h('div', { class: 'diagram', 'aria-label': 'state machine diagram' });
-  fill(container,
+  const visited = (i.path ?? []).map((p) => p.state);
+  // What the drawing shows is in its attributes: a redraw that leaves them alone keeps the drawn diagram.
+  const diagram = h('div', { class: 'diagram', role: 'img', 'aria-label': `state machine diagram, current state ${i.state}`, dataset: { machine: detail.machine ?? '', current: i.state, visited: visited.join(' ') } });
+  // Until the new diagram is drawn it keeps the old one's height: the window would jump up.
+  const height = container.querySelector('.diagram')?.offsetHeight ?? 0;
+  // A live run redraws the open incident as it changes: redraw keeps the reader's place (focus, stack trace, scroll).
+  redraw(container, null,
     h('header', { class: 'detail-head' },
       severityBadge(i.severity),
       h('h3', null, h('span', { class: 'mono' }, i.id), i.severity ? ` · ${SEVERITY_NAMES[i.severity] ?? ''}` : ''),
@@ -38,43 +41,24 @@ export async function renderDetail(container, id) {
     decisions.length ? [h('h4', null, 'Decisions'), h('ul', null, decisions.map((d) =>
       h('li', null, `${d.action}: ${d.status}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
     h('h4', null, `Timeline (${timelineTotal} audit entries)`),
-    h('div', { class: 'scroll short' }, h('table', { class: 'log' }, h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
+    h('div', { class: 'scroll short', tabindex: 0, role: 'region', 'aria-label': 'timeline' }, h('table', { class: 'log' }, timelineHead(), h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
     timelineTotal > timeline.length ? h('p', { class: 'muted' }, 'Older entries are in the audit log below (filter by this entity).') : null,
     h('h4', null, 'Post-incident review'),
     review
       ? h('div', { class: 'review' }, h('p', { class: 'muted' }, review.title, ` · ${time(review.createdAt)}`), renderMarkdown(review.body))
       : h('p', { class: 'muted' }, i.status === 'closed' || i.status === 'resolved' ? 'No review for this incident.' : 'No review yet.'),
   );
-  kept?.restore();
+  if (!diagram.isConnected) return; // the same drawing as before: it stayed
   const description = detail.machine ? described[detail.machine] : null;
-  if (!description) fill(diagram, h('p', { class: 'muted' }, 'No machine definition in this process: start the watcher with the engine (or pass machines) to draw it.'));
-  else await drawDiagram(diagram, description, { current: i.state, visited: (i.path ?? []).map((p) => p.state) });
-  if (mine === latest) kept?.release();
+  if (!description) return fill(diagram, h('p', { class: 'muted' }, 'No machine definition in this process: start the watcher with the engine (or pass machines) to draw it.'));
+  diagram.style.minHeight = `${height}px`;
+  await drawDiagram(diagram, description, { current: i.state, visited });
+  diagram.style.minHeight = '';
 }
 
-const FOCUSABLE = 'summary, a, button, .scroll, [tabindex]';
-
-/**
- * What a redraw of the same incident must not undo: the page's height until the diagram is
- * drawn again (the window would jump up, the empty diagram being shorter), the stack trace
- * opened, the timeline's scroll and the focus.
- */
-function keepView(container) {
-  const focusables = () => [...container.querySelectorAll(FOCUSABLE)];
-  const focused = focusables().indexOf(document.activeElement);
-  const open = [...container.querySelectorAll('details')].map((d) => d.open);
-  const scrolls = [...container.querySelectorAll('.scroll')].map((s) => s.scrollTop);
-  container.style.minHeight = `${container.offsetHeight}px`;
-  return {
-    restore() {
-      container.querySelectorAll('details').forEach((d, n) => { d.open = open[n] ?? d.open; });
-      container.querySelectorAll('.scroll').forEach((s, n) => { s.scrollTop = scrolls[n] ?? 0; });
-      if (focused >= 0) focusables()[focused]?.focus({ preventScroll: true });
-    },
-    release() {
-      container.style.minHeight = '';
-    },
-  };
+/** The timeline's column headers (the entity column is left out: it is this incident). */
+function timelineHead() {
+  return h('thead', null, h('tr', null, ['Time', 'Level', 'Actor', 'Action', 'Message'].map((t) => h('th', { scope: 'col' }, t))));
 }
 
 function facts(i) {

@@ -31,19 +31,60 @@ export function fill(el, ...children) {
   el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+/** Each node `redraw` put in, as it was drawn: the page and the reader change the live node (a class, an opened <details>, a status line). */
+const drawnAs = new WeakMap();
+const FOCUSABLE = 'a, button, input, select, textarea, summary, .scroll, [tabindex]';
+
 /**
- * `fill`, for a list a live run redraws: the focused item (found by its `data-<key>`), or the
- * same button in it, is focused again in the new list, so a keyboard user keeps their place.
+ * `fill`, for a panel a live run redraws, keeping the reader's place. A child drawn the same
+ * as last time (matched by its `data-<key>`, else by its position) stays the very node: a
+ * redraw that changes nothing touches no DOM, so a screen reader hears nothing again and the
+ * focus, an opened <details> and a scroll stay. A changed child is replaced; if it held the
+ * focus, the control at the same place in the new one (or in `el` when no key) is focused,
+ * and the scroll and opened <details> of what was replaced are carried over by position.
+ * @example redraw(tbody, 'incident', rows.map(row))   // rows carry data-incident
  */
-export function fillKeepingFocus(el, key, ...children) {
+export function redraw(el, key, ...children) {
   const focused = el.contains(document.activeElement) ? document.activeElement : null;
-  const item = focused?.closest(`[data-${key}]`);
-  const inside = (node) => [node, ...node.querySelectorAll('button, a, [tabindex]')];
-  const at = item ? inside(item).indexOf(focused) : -1;
-  fill(el, ...children);
-  if (!item) return;
-  const again = [...el.querySelectorAll(`[data-${key}]`)].find((node) => node.dataset[key] === item.dataset[key]);
-  if (again) inside(again)[at]?.focus({ preventScroll: true });
+  const item = key ? focused?.closest(`[data-${key}]`) : null;
+  const base = item && el.contains(item) ? item : el;
+  const focusables = (node) => [...node.querySelectorAll(FOCUSABLE)];
+  const at = focused ? focusables(base).indexOf(focused) : -1;
+  const scrolls = [...el.querySelectorAll('.scroll')];
+  const scrollTops = scrolls.map((s) => s.scrollTop);
+  const details = [...el.querySelectorAll('details')];
+  const opened = details.map((d) => d.open);
+
+  patch(el, key, children);
+
+  el.querySelectorAll('.scroll').forEach((s, n) => { if (s !== scrolls[n] && scrollTops[n]) s.scrollTop = scrollTops[n]; });
+  el.querySelectorAll('details').forEach((d, n) => { if (d !== details[n] && n < opened.length) d.open = opened[n]; });
+  if (!focused || focused.isConnected) return;
+  const again = base === el ? el : [...el.querySelectorAll(`[data-${key}]`)].find((node) => node.dataset[key] === item.dataset[key]);
+  if (again) focusables(again)[at]?.focus({ preventScroll: true });
+}
+
+/** Makes `el`'s children `children`, reusing each old child drawn the same and moving nothing that stays. */
+function patch(el, key, children) {
+  const wanted = children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c))));
+  const keyOf = (node) => (key && node.nodeType === Node.ELEMENT_NODE ? node.dataset[key] ?? null : null);
+  const byKey = new Map();
+  const unkeyed = [];
+  for (const node of el.childNodes) {
+    if (keyOf(node) === null) unkeyed.push(node);
+    else byKey.set(keyOf(node), node);
+  }
+  let u = 0;
+  const next = wanted.map((node) => {
+    const before = keyOf(node) === null ? unkeyed[u++] : byKey.get(keyOf(node));
+    if (before && drawnAs.get(before)?.isEqualNode(node)) return before;
+    drawnAs.set(node, node.cloneNode(true));
+    return node;
+  });
+  const keep = new Set(next);
+  for (const node of [...el.childNodes]) if (!keep.has(node)) node.remove();
+  next.forEach((node, n) => { if (el.childNodes[n] !== node) el.insertBefore(node, el.childNodes[n] ?? null); });
 }
 
 /** ISO time as "2025-03-04 12:34:56" (UTC, like the audit log), or '' when absent. */
@@ -57,6 +98,15 @@ export const RESPONDER_NAMES = { cheryl: 'Cheryl (Support)', petra: 'Petra (PM)'
 
 export function responderName(id) {
   return id ? RESPONDER_NAMES[id] ?? String(id) : 'unassigned';
+}
+
+/**
+ * An incident's id as a link to it, for the keyboard and a screen reader; the row or banner
+ * around it opens the incident on the click (the link's own navigation is cancelled).
+ * @example h('td', null, incidentLink('inc_7'))
+ */
+export function incidentLink(id, props = {}) {
+  return h('a', { class: 'mono incident-link', href: `#incident=${encodeURIComponent(id)}`, onclick: (e) => e.preventDefault(), ...props }, id);
 }
 
 /** A severity badge; unknown severities (not yet triaged) read "untriaged". */

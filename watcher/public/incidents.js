@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import { debounce, fill, fillKeepingFocus, h, responderName, severityBadge, time } from './dom.js';
+import { debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time } from './dom.js';
 
 const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive', 'resolved', 'auto_resolved', 'closed'];
 
@@ -46,7 +46,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('agent', facets.agents);
     offer('workflow', facets.workflows);
     offer('tenant', facets.tenants);
-    fillKeepingFocus(tbody, 'incident', rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
+    redraw(tbody, 'incident', rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
     fill(count, total > rows.length ? [`${rows.length} shown of ${total} matching `,
       h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${total} matching`);
   }
@@ -55,12 +55,10 @@ export function incidentList({ form, tbody, count, onOpen }) {
     return h('tr', {
         class: `${i.active ? 'open' : 'done'}${i.id === selected ? ' selected' : ''}`,
         dataset: { incident: i.id },
-        tabindex: 0,
         onclick: () => onOpen(i.id),
-        onkeydown: (e) => e.key === 'Enter' && onOpen(i.id),
       },
       h('td', null, severityBadge(i.severity)),
-      h('td', null, h('span', { class: 'mono' }, i.id), h('div', { class: 'msg' }, i.error)),
+      h('td', null, incidentLink(i.id, { 'aria-current': i.id === selected ? 'true' : null }), h('div', { class: 'msg' }, i.error)),
       h('td', null, i.status.replace('_', ' ')),
       h('td', null, responderName(i.assignee)),
       h('td', null, i.agent, i.workflow ? h('div', { class: 'muted' }, i.workflow) : null, i.tenant ? h('div', { class: 'muted' }, i.tenant) : null),
@@ -75,7 +73,12 @@ export function incidentList({ form, tbody, count, onOpen }) {
     load,
     select(id) {
       selected = id;
-      for (const tr of tbody.rows) tr.classList.toggle('selected', tr.dataset.incident === id);
+      for (const tr of tbody.rows) {
+        tr.classList.toggle('selected', tr.dataset.incident === id);
+        const link = tr.querySelector('.incident-link');
+        if (tr.dataset.incident === id) link?.setAttribute('aria-current', 'true');
+        else link?.removeAttribute('aria-current');
+      }
     },
   };
 }
