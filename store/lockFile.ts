@@ -19,6 +19,13 @@ export interface Lock {
   /** The noted write is done (in memory only: the note on disk now names finished work). */
   clearIntent(): void;
   /**
+   * The open has dealt with the inherited intent (cut the dead owner's torn append, or
+   * found it explains nothing): its note, carried into this lock file when it was taken
+   * over, is cut from it. Until then a crash of this process, or an open that fails,
+   * leaves the note for the next owner, as the dead owner left it.
+   */
+  settleInherited(): void;
+  /**
    * Removes the lock file if it still holds this process's pid. Idempotent. While an
    * intent is pending the file is left in place: the next owner takes it over as stale
    * and reads the intent.
@@ -36,7 +43,7 @@ interface Owner {
 
 // Locks still held when the process exits are removed then (best effort: not on SIGKILL,
 // which is what the stale-lock takeover is for). One listener for all stores.
-const held = new Map<string, { fd: number; head: number; pending: boolean }>();
+const held = new Map<string, { fd: number; head: number; pending: boolean; carried: boolean }>();
 let exitHookInstalled = false;
 
 /**
@@ -54,7 +61,9 @@ export function acquireLock(storeFile: string, lockFile: string): Lock {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(lockFile, 'wx');
-      writeSync(fd, me);
+      // A dead owner's noted intent goes into this lock too: a crash before this open has
+      // dealt with it (a torn audit tail to cut) must leave it for the next owner.
+      writeSync(fd, inherited === null ? me : `${me}${inherited}\n`);
       return hold(lockFile, fd, Buffer.byteLength(me), inherited);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw ioError(lockFile, 'create the lock file', error);
@@ -92,7 +101,8 @@ export function lockHolder(lockFile: string): number | null {
 }
 
 function hold(lockFile: string, fd: number, head: number, inherited: string | null): Lock {
-  held.set(lockFile, { fd, head, pending: false });
+  const carried = inherited !== null;
+  held.set(lockFile, { fd, head, pending: carried, carried });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -112,11 +122,21 @@ function hold(lockFile: string, fd: number, head: number, inherited: string | nu
       } catch (error) {
         throw ioError(lockFile, 'note a write in the lock file', error);
       }
-      state.pending = true;
+      [state.pending, state.carried] = [true, false];
     },
     clearIntent() {
       const state = held.get(lockFile);
       if (state) state.pending = false;
+    },
+    settleInherited() {
+      const state = held.get(lockFile);
+      if (!state?.carried) return;
+      try {
+        ftruncateSync(state.fd, state.head);
+      } catch (error) {
+        throw ioError(lockFile, 'clear the noted write it inherited', error);
+      }
+      [state.pending, state.carried] = [false, false];
     },
     release: () => releaseFile(lockFile),
   };

@@ -78,6 +78,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
       this.#checkUncovered(count, tail.end, tail.size);
       await this.#dropUncommitted(tail.end, tail.size);
       await this.#state.settle();
+      this.#lock?.settleInherited();
     }
     this.#rows = count;
     this.#bytes = tail.end;
@@ -211,6 +212,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     if (size <= end) return;
     const intent = /^audit (\d+) (\d+)$/.exec(this.#lock?.inherited ?? '');
     if (intent && Number(intent[1]) === end && size <= Number(intent[2])) return;
+    // The dead owner's note explains none of it: nothing is left for a later owner to act on.
+    this.#lock?.settleInherited();
     const { state, audit } = this.files;
     throw new StoreError(
       `${audit} holds audit rows past the first ${rows} that ${state} covers (${size - end} more bytes), and no crashed write explains them: ${state} is older than its audit log (restored from a backup?). ` +

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -5,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../machines/types.js';
 import { openStore, StoreError } from '../store/index.js';
+import { bundleForNode } from './helpers/bundle.js';
 import { crashedAppend } from './helpers/crashedAppend.js';
 
 const audit = (i: number): AuditEntry => ({
@@ -102,6 +104,49 @@ crash('a torn last audit line past auditCount is dropped on open', async () => {
   await store.close();
   const ids = readFileSync(jsonlOf(file), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
   assert.equal(ids, ['aud_0', 'aud_1', 'aud_2', 'aud_3']);
+});
+
+// Found by a crash harness (SIGKILL at random moments): the writer that took over the dead
+// writer's lock kept its note in memory only, so killed before the cut (the open reads the
+// whole state file first), it left a lock without the note, and every later open refused
+// the store as a state file older than its audit log.
+crash('a writer killed before it cut a dead writer\'s torn append leaves it for the next writer, noted', async () => {
+  const file = await storeWith(3);
+  const committed = readFileSync(jsonlOf(file));
+  crashedAppend(file, '{"id":"aud_3","ts":"2026-01-01T0');
+  const bundle = await bundleForNode(new URL('./helpers/killedOpenChild.ts', import.meta.url));
+  try {
+    const killed = spawnSync(process.execPath, [bundle.file, file, 'truncate'], { encoding: 'utf8' });
+    assert.is(killed.signal, 'SIGKILL', `the child was not killed at the cut: ${killed.stderr}`);
+  } finally {
+    bundle.remove();
+  }
+  const store = await openStore(file);
+  assert.is(store.auditCount(), 3);
+  assert.ok(readFileSync(jsonlOf(file)).equals(committed), 'torn line not cut');
+  await store.close();
+  assert.not.ok(existsSync(`${file}.lock`), 'lock left behind');
+});
+
+crash('an open that fails before the cut keeps the dead writer\'s note for the next open', async () => {
+  const file = await storeWith(3);
+  crashedAppend(file, '{"id":"aud_3","ts":"2026-01-01T0');
+  const fsp = await import('node:fs/promises');
+  const { syncBuiltinESMExports } = await import('node:module');
+  const truncate = fsp.default.truncate;
+  fsp.default.truncate = () => Promise.reject(Object.assign(new Error('EIO: i/o error, truncate'), { code: 'EIO' }));
+  syncBuiltinESMExports();
+  try {
+    const error = await openStore(file).then(() => null, (e: unknown) => e);
+    assert.instance(error, StoreError);
+    assert.is((error as StoreError).code, 'io');
+  } finally {
+    fsp.default.truncate = truncate;
+    syncBuiltinESMExports();
+  }
+  const store = await openStore(file);
+  assert.is(store.auditCount(), 3);
+  await store.close();
 });
 
 crash('complete audit rows of a commit whose state never landed are dropped, not duplicated', async () => {
