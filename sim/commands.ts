@@ -8,7 +8,7 @@ import { reviewCommand } from '../reports/review.js';
 import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
 import { storeFiles } from '../store/storeFiles.js';
-import { isPostgresUrl, redact, shownLocation } from '../store/postgres/pgUrl.js';
+import { isPostgresUrl, redact, refuseMistypedPostgresUrl, shownLocation } from '../store/postgres/pgUrl.js';
 import { UsageError, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
@@ -23,6 +23,8 @@ const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mtt
 
 /** Runs every command but `--help` and `--version` (sim/cli.ts answers those without loading this). */
 export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version' }>, io: Io): Promise<number> {
+  // Before any command's own check of its --db ("no such store file", "its folder does not exist"), which would hide the typo.
+  if ('db' in cmd && cmd.db !== null) refuseMistypedPostgresUrl(cmd.db);
   switch (cmd.name) {
     case 'validate': {
       const problems: string[] = [];

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
 import { acquireLock } from './lockFile.js';
-import { isPostgresUrl, looksLikePostgresUrl, redact } from './postgres/pgUrl.js';
+import { isPostgresUrl, refuseMistypedPostgresUrl } from './postgres/pgUrl.js';
 import type { Lock } from './lockFile.js';
 import { SplitFileAdapter } from './splitFileAdapter.js';
 import { emptyStoreData, errorCode, ioError, storeFiles } from './storeFiles.js';
@@ -46,9 +46,7 @@ export interface OpenStoreOptions {
 export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
   // A postgres:// URL is the PostgreSQL store (loaded on demand: file users never load pg).
   if (isPostgresUrl(path)) return (await import('./postgres/postgresStore.js')).openPostgresStore(path, opts);
-  if (looksLikePostgresUrl(path)) {
-    throw new StoreError(`${redact(path)}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)`, 'connect', null);
-  }
+  refuseMistypedPostgresUrl(path);
   // A folder given where the store's file belongs is the caller's mistake, not a failed read.
   if ((await stat(path).catch(() => null))?.isDirectory()) {
     throw new StoreError(`${path}: is a folder; a store is a file, for example ${join(path, 'store.json')}`, 'folder', path);

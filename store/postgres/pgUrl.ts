@@ -1,4 +1,6 @@
 // URL helpers apart from connection.ts, so that the CLI and `openStore` on a file never load `pg`.
+import { statSync } from 'node:fs';
+import { StoreError } from '../types.js';
 
 /**
  * True for a `postgres://` or `postgresql://` URL: `openStore` dispatches on it.
@@ -9,12 +11,25 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 /**
- * True for a location that names PostgreSQL's scheme but is not a URL of it (`postgres:/x`,
- * `postgresql:db`): a mistyped URL, refused rather than taken for a file of that name.
- * @example looksLikePostgresUrl('postgres:/db') // true
+ * Refuses a location meant as a PostgreSQL URL but mistyped, rather than taking it for a file
+ * of that name: one that names the scheme without being a URL of it (`postgres:/x`,
+ * `postgresql:db`), or one without the colon (`postgres//host/db`, `postgresql/user@host/db`)
+ * when there is no folder `postgres` (or `postgresql`) for it to be a path in.
+ * Throws StoreError `connect`; anything else passes.
+ * @example refuseMistypedPostgresUrl('postgres//db') // throws: … did you mean postgres://db?
  */
-export function looksLikePostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:/i.test(location) && !isPostgresUrl(location);
+export function refuseMistypedPostgresUrl(location: string): void {
+  if (/^postgres(ql)?:/i.test(location) && !isPostgresUrl(location)) {
+    throw new StoreError(`${redact(location)}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)`, 'connect', null);
+  }
+  const colonless = /^(postgres(?:ql)?)(\/\/|\/(?=[^/]*@))(.*)$/i.exec(location);
+  if (colonless && !statSync(colonless[1], { throwIfNoEntry: false })?.isDirectory()) {
+    const [, scheme, slashes, rest] = colonless;
+    const meant = redact(`${scheme}://${rest}`);
+    // As typed, but with the password hidden as in the URL meant (redact needs the URL).
+    const typed = `${scheme}${slashes}${meant.slice(scheme.length + 3)}`;
+    throw new StoreError(`${typed}: not a PostgreSQL URL: the colon after ${scheme} is missing, and there is no folder ${scheme}/ here for a store file; did you mean ${meant}?`, 'connect', null);
+  }
 }
 
 /**
