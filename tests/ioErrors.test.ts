@@ -132,62 +132,50 @@ folder('run, report, review and watch refuse it in one line naming the folder, a
 folder.run();
 
 const mistyped = suite('a mistyped PostgreSQL URL as --db: refused (exit 2), not taken for a file');
+// Each test in a fresh working directory: a relative --db, as typed, would make a file store there.
+const typed = { cwd: '', dir: '' };
+mistyped.before.each(() => {
+  Object.assign(typed, { cwd: process.cwd(), dir: mkdtempSync(join(tmpdir(), 'incident-flow-mistyped-db-')) });
+  process.chdir(typed.dir);
+});
+mistyped.after.each(() => {
+  process.chdir(typed.cwd);
+  rmSync(typed.dir, { recursive: true, force: true });
+});
 
 mistyped('postgres:/… and postgresql:… name the scheme without a URL: one line, exit 2, no file made', async () => {
-  const [cwd, dir] = [process.cwd(), mkdtempSync(join(tmpdir(), 'incident-flow-mistyped-db-'))];
-  try {
-    // Relative, as typed: a file store would be made in the working directory.
-    process.chdir(dir);
-    for (const db of ['postgres:/test', 'postgresql:test']) {
-      const { code, err } = await cli('run', SCENARIO, '--db', db, '--out', 'out');
-      assert.is(code, EXIT.invalid, db);
-      assert.is(err, `incident-flow store: ${db}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)\n`, db);
-    }
-    assert.equal(readdirSync(dir), [], 'nothing written');
-  } finally {
-    process.chdir(cwd);
-    rmSync(dir, { recursive: true, force: true });
+  for (const db of ['postgres:/test', 'postgresql:test']) {
+    const { code, err } = await cli('run', SCENARIO, '--db', db, '--out', 'out');
+    assert.is(code, EXIT.invalid, db);
+    assert.is(err, `incident-flow store: ${db}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)\n`, db);
   }
+  assert.equal(readdirSync(typed.dir), [], 'nothing written');
 });
 
 mistyped('postgres//… without its colon, where no folder postgres is: one line asking "did you mean postgres://", exit 2, for every command, nothing made', async () => {
-  const [cwd, dir] = [process.cwd(), mkdtempSync(join(tmpdir(), 'incident-flow-mistyped-db-'))];
-  try {
-    process.chdir(dir);
-    const cases = [
-      { db: 'postgres//test', shown: 'postgres//test', scheme: 'postgres', meant: 'postgres://test' },
-      { db: 'postgresql/u:secret@127.0.0.1/test', shown: 'postgresql/u:***@127.0.0.1/test', scheme: 'postgresql', meant: 'postgresql://u:***@127.0.0.1/test' },
-    ];
-    for (const { db, shown, scheme, meant } of cases) {
-      for (const argv of [['run', SCENARIO, '--out', 'out'], ['report'], ['review', 'inc_1'], ['watch'], ['run-all', dirname(SCENARIO), '--out', 'out']]) {
-        const { code, out, err } = await cli(...argv, '--db', db);
-        assert.is(code, EXIT.invalid, `${argv[0]} ${db}`);
-        assert.is(out, '');
-        assert.is(err, `incident-flow store: ${shown}: not a PostgreSQL URL: the colon after ${scheme} is missing, and there is no folder ${scheme}/ here for a store file; did you mean ${meant}?\n`, `${argv[0]} ${db}`);
-      }
+  const cases = [
+    { db: 'postgres//test', shown: 'postgres//test', scheme: 'postgres', meant: 'postgres://test' },
+    { db: 'postgresql/u:secret@127.0.0.1/test', shown: 'postgresql/u:***@127.0.0.1/test', scheme: 'postgresql', meant: 'postgresql://u:***@127.0.0.1/test' },
+  ];
+  for (const { db, shown, scheme, meant } of cases) {
+    for (const argv of [['run', SCENARIO, '--out', 'out'], ['report'], ['review', 'inc_1'], ['watch'], ['run-all', dirname(SCENARIO), '--out', 'out']]) {
+      const { code, out, err } = await cli(...argv, '--db', db);
+      assert.is(code, EXIT.invalid, `${argv[0]} ${db}`);
+      assert.is(out, '');
+      assert.is(err, `incident-flow store: ${shown}: not a PostgreSQL URL: the colon after ${scheme} is missing, and there is no folder ${scheme}/ here for a store file; did you mean ${meant}?\n`, `${argv[0]} ${db}`);
     }
-    assert.equal(readdirSync(dir), [], 'nothing written');
-    const refused = await openStore('postgres//test').then(() => null, (error: unknown) => error);
-    assert.ok(refused instanceof StoreError && refused.code === 'connect' && refused.message.endsWith('did you mean postgres://test?'), String(refused));
-  } finally {
-    process.chdir(cwd);
-    rmSync(dir, { recursive: true, force: true });
   }
+  assert.equal(readdirSync(typed.dir), [], 'nothing written');
+  const refused = await openStore('postgres//test').then(() => null, (error: unknown) => error);
+  assert.ok(refused instanceof StoreError && refused.code === 'connect' && refused.message.endsWith('did you mean postgres://test?'), String(refused));
 });
 
 mistyped('a real folder named postgres still holds store files, double slash or not', async () => {
-  const [cwd, dir] = [process.cwd(), mkdtempSync(join(tmpdir(), 'incident-flow-mistyped-db-'))];
-  try {
-    process.chdir(dir);
-    mkdirSync('postgres');
-    const { code, err } = await cli('run', SCENARIO, '--out', 'out', '--db', 'postgres//run.json');
-    assert.ok(code === EXIT.pass || code === EXIT.failed, err);
-    assert.ok(existsSync(join(dir, 'postgres', 'run.json')));
-    assert.is((await cli('report', '--db', 'postgres//run.json')).code, EXIT.pass);
-  } finally {
-    process.chdir(cwd);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  mkdirSync('postgres');
+  const { code, err } = await cli('run', SCENARIO, '--out', 'out', '--db', 'postgres//run.json');
+  assert.ok(code === EXIT.pass || code === EXIT.failed, err);
+  assert.ok(existsSync(join(typed.dir, 'postgres', 'run.json')));
+  assert.is((await cli('report', '--db', 'postgres//run.json')).code, EXIT.pass);
 });
 
 mistyped.run();
