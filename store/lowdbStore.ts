@@ -24,6 +24,13 @@ export interface OpenStoreOptions {
   /** PostgreSQL only: open as one of N engine processes on the database (README, "Scaling out"). */
   shared?: boolean;
   /**
+   * PostgreSQL, read-only only (the watcher's): leave the audit rows in the database instead
+   * of loading them at open. `pageAudit` and `auditCount` answer as before and `subscribe`
+   * still hears the rows other processes commit; `queryAudit` refuses (a StoreError saying to
+   * use `pageAudit`). Ignored by file stores and writers.
+   */
+  pagedAudit?: boolean;
+  /**
    * Start over with an empty store. Called, once the lock is held, with the store as it
    * is (read-only): return to have its files removed, throw to refuse (nothing is then
    * touched). A rehearsal replacing its own earlier output uses it. Files only: a

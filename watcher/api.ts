@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyStateMachine } from 'xstate';
 import type { IncidentEngine } from '../agents/types.js';
-import type { Store } from '../store/types.js';
+import type { AuditPage, AuditQuery, Store } from '../store/types.js';
 import { describeMachine, type MachineDescription } from '../machines/describe.js';
 import { AUDIT_ACTIONS } from '../machines/policies/auditActions.js';
 import { BadRequest, decodePart, readJson, sendError, sendJson } from './http.js';
@@ -49,19 +49,15 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
   } else if (path === '/incidents') {
     sendJson(res, 200, ctx.incidents.query(parseIncidentFilter(url.searchParams)));
   } else if (incident) {
-    const detail = incidentDetail(ctx, decodePart(incident[1]));
-    if (detail) sendJson(res, 200, detail);
-    else sendError(res, 404, 'watcher: no such incident');
+    incidentDetail(ctx, decodePart(incident[1])).then(
+      (detail) => (detail ? sendJson(res, 200, detail) : sendError(res, 404, 'watcher: no such incident')),
+      (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`),
+    );
   } else if (path === '/audit') {
-    // Paged where the rows live when the store can (PostgreSQL: in the database).
-    const query = parseAuditQuery(url.searchParams);
-    if (!store.pageAudit) sendJson(res, 200, store.queryAudit(query));
-    else {
-      store.pageAudit(query).then(
-        (page) => sendJson(res, 200, page),
-        (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    }
+    pageOf(store, parseAuditQuery(url.searchParams)).then(
+      (page) => sendJson(res, 200, page),
+      (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`),
+    );
   } else if (path === '/responders') {
     sendJson(res, 200, { rows: store.list('responders').map(responderView) });
   } else if (path === '/decisions') {
@@ -84,13 +80,24 @@ function scenarioName(meta: unknown): string | null {
   return null;
 }
 
-function incidentDetail(ctx: ApiContext, id: string) {
+/**
+ * Audit rows paged where they live when the store can (PostgreSQL: in the database; a
+ * watcher's store opened `pagedAudit` holds none in memory), else from memory.
+ */
+async function pageOf(store: Store, query: AuditQuery): Promise<AuditPage> {
+  return store.pageAudit ? store.pageAudit(query) : store.queryAudit(query);
+}
+
+async function incidentDetail(ctx: ApiContext, id: string) {
   const { store } = ctx;
   const found = store.get('incidents', id);
   if (!found) return null;
   // The persisted actor snapshot is for restore, not for reading; it can be large.
   const { snapshot: _snapshot, ...incident } = found;
-  const timeline = store.queryAudit({ entityId: id, order: 'asc', limit: TIMELINE_LIMIT });
+  // A follower's from the database (its audit may be there only); a writer's from memory, as
+  // it stands, without the flush that paging in the database would cost it.
+  const query: AuditQuery = { entityId: id, order: 'asc', limit: TIMELINE_LIMIT };
+  const timeline = store.readonly ? await pageOf(store, query) : store.queryAudit(query);
   const byId = incident.reviewId ? store.get('kb_documents', incident.reviewId) : undefined;
   const review =
     (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ??

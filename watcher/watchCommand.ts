@@ -157,7 +157,8 @@ async function openIfThere(db: string): Promise<Store | null> {
     return written ? openStore(db, { readonly: true, search: true }) : null;
   }
   try {
-    return await openStore(db, { readonly: true });
+    // The audit stays in the database: the page reads it through pageAudit, a page at a time.
+    return await openStore(db, { readonly: true, pagedAudit: true });
   } catch (error) {
     if (error instanceof StoreError && error.code === 'missing') return null;
     throw error;

@@ -6,6 +6,7 @@ import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from '../types.js';
 import type { RowChanges, StoreData, TableName, Tables } from '../types.js';
 import { pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
+import { AuditTail } from './auditTail.js';
 import { Follower } from './follower.js';
 import { appendAuditRows, deleteRows, readRows, upsertRows } from './writeRows.js';
 
@@ -21,7 +22,9 @@ export class PostgresAdapter implements Adapter<StoreData> {
   readonly #target: PgTarget;
   readonly #pool: pg.Pool;
   readonly #follower: Follower | null;
-  readonly #audit = new AuditLog();
+  /** An AuditTail when the audit is left in the database (`pagedAudit`), set at the first read. */
+  #audit: AuditLog | AuditTail = new AuditLog();
+  readonly #paged: boolean;
   #tables: StoreData['tables'] | null = null;
   #meta: Record<string, unknown> = {};
   /** Audit rows written or read so far, and the seq of the last one read from the database. */
@@ -30,10 +33,15 @@ export class PostgresAdapter implements Adapter<StoreData> {
   /** Audit seq numbers skipped over by a follower's reads, and since when (see #readAudit). */
   readonly #gaps = new Map<number, number>();
 
-  constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null) {
+  /**
+   * `pagedAudit` (a follower only): keep no audit row read at open, only their count, and
+   * of later rows only those of the last re-read (see AuditTail); the audit is read in SQL.
+   */
+  constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null, opts: { pagedAudit?: boolean } = {}) {
     this.#target = target;
     this.#pool = pool;
     this.#follower = follower;
+    this.#paged = follower !== null && opts.pagedAudit === true;
   }
 
   async read(): Promise<StoreData> {
@@ -44,8 +52,10 @@ export class PostgresAdapter implements Adapter<StoreData> {
       // One snapshot of the whole database, so tables and audit agree.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const pending = this.#follower?.take() ?? 'all';
-      const changes = this.#tables === null || pending === 'all' ? await this.#readAll(client) : await this.#readSome(client, pending);
-      await this.#readAudit(client);
+      const first = this.#tables === null;
+      const changes = first || pending === 'all' ? await this.#readAll(client) : await this.#readSome(client, pending);
+      if (first && this.#paged) await this.#countAudit(client);
+      else await this.#readAudit(client);
       await client.query('COMMIT');
       return this.#data(changes);
     } catch (error) {
@@ -132,6 +142,27 @@ export class PostgresAdapter implements Adapter<StoreData> {
   }
 
   /**
+   * The paged follower's first read: how many audit rows there are and the newest seq, and
+   * the holes among the last MAX_GAPS numbers (transactions still under way, as #readAudit
+   * notes them), reading no row.
+   */
+  async #countAudit(client: pg.ClientBase): Promise<void> {
+    const top = await client.query<{ n: number; top: string | null }>('SELECT count(*)::int AS n, max(seq) AS top FROM audit_log');
+    const { n, top: last } = top.rows[0] ?? { n: 0, top: null };
+    const lastSeq = Number(last ?? 0);
+    const recent = await client.query<{ seq: string }>('SELECT seq FROM audit_log WHERE seq > $1 ORDER BY seq', [lastSeq - MAX_GAPS]);
+    const now = Date.now();
+    let skipped = Math.max(1, lastSeq - MAX_GAPS + 1);
+    for (const { seq } of recent.rows) {
+      for (; skipped < Number(seq); skipped++) this.#gaps.set(skipped, now);
+      skipped = Number(seq) + 1;
+    }
+    this.#lastSeq = lastSeq;
+    this.#audit = new AuditTail(this.#target.shown, n);
+    this.#written = n;
+  }
+
+  /**
    * Audit rows committed since the last read, appended to the log. Engine processes
    * writing at once (agents/cluster/) take `seq` numbers in one order and commit in
    * another: a number skipped over is a transaction still under way, read once it
@@ -141,6 +172,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
     const now = Date.now();
     for (const [seq, since] of this.#gaps) if (now - since > GAP_MS) this.#gaps.delete(seq);
     const rows = await readRows(client, 'audit_log', 'seq > $1 OR seq = ANY($2::bigint[])', [this.#lastSeq, [...this.#gaps.keys()]]);
+    if (this.#audit instanceof AuditTail) this.#audit.startRead();
     for (const { seq, row } of rows) {
       this.#audit.append(row as AuditEntry);
       if (seq < this.#lastSeq) {

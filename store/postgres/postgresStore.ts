@@ -26,6 +26,8 @@ export interface PostgresStoreOptions {
    * created over it writes through its own transactions.
    */
   shared?: boolean;
+  /** Read-only only: leave the audit in the database (see OpenStoreOptions.pagedAudit). */
+  pagedAudit?: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     }
     if (readonly) follower = await Follower.start(target, channelOf(target));
     else lock = await takeWriterLock(target);
-    const adapter = new PostgresAdapter(target, pool, follower);
+    const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit: opts.readonly === true && opts.pagedAudit === true });
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();
     const held = { lock, follower };

@@ -1,0 +1,143 @@
+import pg from 'pg';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { IncidentRecord } from '../machines/types.js';
+import { incidentMachine } from '../machines/incidentMachine.js';
+import { openStore, StoreError } from '../store/index.js';
+import type { AuditQuery, Store } from '../store/types.js';
+import { appendAuditRows } from '../store/postgres/writeRows.js';
+import { startWatcher } from '../watcher/index.js';
+import { pgSchema } from './helpers/pgSchema.js';
+import { audit, until } from './helpers/storeContract.js';
+
+const Paged = suite('PostgreSQL follower with its audit left in the database (pagedAudit, the watcher\'s)');
+
+const incident = (i: number): IncidentRecord => ({ id: `inc_${i}`, severity: 'P2', status: 'triaged', agent: 'mailer', detectedAt: '2026-01-01T00:00:00.000Z', closedAt: null } as unknown as IncidentRecord);
+
+/** Queries the audit viewer and the incident detail ask. */
+const QUERIES: AuditQuery[] = [
+  {},
+  { order: 'desc', limit: 50 },
+  { agent: 'mailer', level: 'error', order: 'desc', limit: 7 },
+  { entityId: 'inc_1', order: 'asc', limit: 1000 },
+  { workflow: 'invoice-run', offset: 5, limit: 4 },
+  { action: 'incident.escalated' },
+  { text: 'entry 1' },
+  { text: '50%_OFF' },
+  { text: 'cheryl', order: 'desc', limit: 3 },
+  { since: '2026-01-01T00:00:10.000Z', until: '2026-01-01T00:00:30.000Z' },
+  { offset: 10_000 },
+  { limit: 0 },
+];
+
+Paged('answers the audit as the store loaded in memory does: pages, filters, search, count, the watcher\'s answers', async () => {
+  const schema = pgSchema('paged');
+  const writer = await openStore(schema.url);
+  let loaded: Store | null = null;
+  let paged: Store | null = null;
+  try {
+    for (let i = 0; i < 3; i++) writer.put('incidents', incident(i));
+    for (let i = 0; i < 60; i++) writer.appendAudit(audit(i));
+    await writer.flush();
+    loaded = await openStore(schema.url, { readonly: true });
+    paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
+    assert.is(paged.auditCount(), 60);
+    for (const query of QUERIES) {
+      const memory = loaded.queryAudit(query);
+      assert.equal(await paged.pageAudit?.(query), memory, JSON.stringify(query));
+    }
+    // No row in memory to answer from: it says where to ask instead of answering wrongly.
+    assert.throws(() => paged?.queryAudit({}), (e: unknown) => e instanceof StoreError && /pageAudit/.test(e.message));
+
+    const watchers = [await startWatcher({ store: loaded, machines: { incident: incidentMachine }, pollMs: 3_600_000 }), await startWatcher({ store: paged, machines: { incident: incidentMachine }, pollMs: 3_600_000 })];
+    try {
+      const ask = async (path: string) => Promise.all(watchers.map(async (w) => {
+        const res = await fetch(`http://127.0.0.1:${w.port}/app/watcher/api${path}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      }));
+      for (const path of ['/incidents/inc_1', '/incidents/inc_9', '/audit?agent=mailer&level=error&order=desc&limit=5', '/audit?text=entry%205&offset=1', '/audit?entityId=inc_2']) {
+        const [full, lazy] = await ask(path);
+        assert.equal(lazy, full, path);
+      }
+      const [full, lazy] = await ask('/session');
+      assert.is((lazy.body as { auditCount: number }).auditCount, 60);
+      assert.equal(lazy, full);
+    } finally {
+      for (const w of watchers) await w.close();
+    }
+  } finally {
+    await paged?.close();
+    await loaded?.close();
+    await writer.close();
+    await schema.drop();
+  }
+});
+
+Paged('sees the rows committed after it opened: counted, paged, told to subscribers once', async () => {
+  const schema = pgSchema('paged');
+  const writer = await openStore(schema.url);
+  let paged: Store | null = null;
+  try {
+    for (let i = 0; i < 5; i++) writer.appendAudit(audit(i));
+    await writer.flush();
+    paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
+    const heard: string[][] = [];
+    paged.subscribe((change) => heard.push(change.audit.map((e) => e.id)));
+    for (let i = 5; i < 8; i++) writer.appendAudit(audit(i));
+    await writer.flush();
+    const follower = paged;
+    const change = await until(async () => {
+      const c = await follower.refresh();
+      return c.audit.length ? c : null;
+    });
+    assert.equal(change.audit, [audit(5), audit(6), audit(7)]);
+    assert.is(paged.auditCount(), 8);
+    assert.equal((await paged.pageAudit?.({ order: 'desc', limit: 2 }))?.rows.map((r) => r.id), ['aud_7', 'aud_6']);
+    // A refresh with nothing new tells nothing again.
+    assert.equal((await paged.refresh()).audit, []);
+    assert.is(paged.auditCount(), 8);
+    assert.equal(heard, [['aud_5', 'aud_6', 'aud_7']]);
+  } finally {
+    await paged?.close();
+    await writer.close();
+    await schema.drop();
+  }
+});
+
+Paged('a row whose seq was taken before the open and that commits after it is read when it lands', async () => {
+  const schema = pgSchema('paged');
+  const setup = await openStore(schema.url);
+  await setup.close();
+  const url = schema.url.replace(/\?.*/, '');
+  const [slow, fast] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  let paged: Store | null = null;
+  try {
+    for (const client of [slow, fast]) {
+      await client.connect();
+      await client.query(`SET search_path = ${schema.name}`);
+      await client.query('BEGIN');
+    }
+    // `slow` takes seq 1 and commits after the open; `fast` takes seq 2 and commits before it.
+    await appendAuditRows(slow, [audit(1)]);
+    await appendAuditRows(fast, [audit(2)]);
+    await fast.query('COMMIT');
+    paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
+    assert.is(paged.auditCount(), 1);
+    await slow.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"rows":[],"meta":false,"audit":1}']);
+    await slow.query('COMMIT');
+    const follower = paged;
+    const later = await until(async () => {
+      const c = await follower.refresh();
+      return c.audit.length ? c.audit.map((r) => r.id) : null;
+    });
+    assert.equal(later, ['aud_1']);
+    assert.is(paged.auditCount(), 2);
+  } finally {
+    await slow.end();
+    await fast.end();
+    await paged?.close();
+    await schema.drop();
+  }
+});
+
+Paged.run();
