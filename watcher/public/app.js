@@ -1,3 +1,4 @@
+import { announce } from './announce.js';
 import { get, listen, token } from './api.js';
 import { renderBanners } from './banners.js';
 import { setupDecisions } from './decisions.js';
@@ -22,31 +23,35 @@ let hideWarning = null;
 function report(error) {
   const box = $('warning');
   box.hidden = false;
-  box.textContent = `Watcher: ${error.message ?? error}`;
+  // A live region: the same warning again is not said again.
+  const text = `Watcher: ${error.message ?? error}`;
+  if (box.textContent !== text) box.textContent = text;
   clearTimeout(hideWarning);
   hideWarning = setTimeout(() => (box.hidden = true), 15_000);
 }
 const safe = (fn) => (...args) => Promise.resolve().then(() => fn(...args)).catch(report);
 
-const open = safe(async (id) => {
+/** Opens an incident's detail; `focus` (the reader asked for it) takes the focus there, a live redraw does not. */
+const open = safe(async (id, focus = false) => {
   openId = id;
   if (location.hash !== `#incident=${encodeURIComponent(id)}`) history.replaceState(null, '', `#incident=${encodeURIComponent(id)}`);
   incidents.select(id);
   // The detail takes the section's full width under the list: its timeline needs the room.
   $('incident-split').classList.add('open');
-  await renderDetail($('detail'), id);
+  await renderDetail($('detail'), id, { focus });
 });
+const openAsked = (id) => open(id, true);
 
-const banners = safe(() => renderBanners($('banners'), open));
+const banners = safe(() => renderBanners($('banners'), openAsked));
 const responders = safe(() => renderResponders($('responder-list')));
 const decisions = safe(setupDecisions({
-  list: $('decision-list'), hint: $('decide-hint'), byInput: $('by'), onOpen: open,
+  list: $('decision-list'), hint: $('decide-hint'), byInput: $('by'), onOpen: openAsked,
   onAnswered: () => refresh(['decisions', 'incidents']),
 }));
 const inspected = safe(() => renderInspected($('inspected-rows'), $('inspect-hint')));
 const live = liveFeed($('live-rows'));
 const audit = auditViewer({ form: $('audit-filter'), pager: $('audit-pager'), tbody: $('audit-rows') });
-const incidents = incidentList({ form: $('incident-filter'), tbody: $('incident-rows'), count: $('incident-count'), onOpen: open });
+const incidents = incidentList({ form: $('incident-filter'), tbody: $('incident-rows'), count: $('incident-count'), onOpen: openAsked });
 
 const showVirtualNow = virtualNow($('virtual-now'));
 const session = safe(async () => {
@@ -108,6 +113,9 @@ listen({
       safe(live.load)();
       safe(audit.load)();
     }
+    // The pill shows it; a screen reader is told when the page loses the stream and when it is back.
+    if (status === 'reconnecting' && connection === 'live') announce('Connection to the watcher lost: reconnecting. The panels may be out of date.');
+    if (status === 'live' && connection === 'reconnecting') announce('Connected again: the panels are reloaded.');
     connection = status;
     const pill = $('conn');
     pill.textContent = status === 'live' ? '● live' : '○ reconnecting…';

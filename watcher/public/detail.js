@@ -11,8 +11,9 @@ let latest = 0;
 /**
  * One incident: its facts, its state machine (current state lit, path taken), its
  * timeline (the audit entries about it) and its post-incident review when there is one.
+ * `focus`: the reader opened it, and the focus goes to its heading.
  */
-export async function renderDetail(container, id) {
+export async function renderDetail(container, id, { focus = false } = {}) {
   const mine = ++latest;
   const [detail, described] = await Promise.all([
     get(`incidents/${encodeURIComponent(id)}`),
@@ -30,7 +31,8 @@ export async function renderDetail(container, id) {
   redraw(container, null,
     h('header', { class: 'detail-head' },
       severityBadge(i.severity),
-      h('h3', null, h('span', { class: 'mono' }, i.id), i.severity ? ` · ${SEVERITY_NAMES[i.severity] ?? ''}` : ''),
+      // The focus comes here when the reader opens the incident (tabindex -1: not a stop of its own).
+      h('h3', { tabindex: -1 }, h('span', { class: 'mono' }, i.id), i.severity ? ` · ${SEVERITY_NAMES[i.severity] ?? ''}` : ''),
       h('span', { class: `pill status-${i.status}` }, i.status.replace('_', ' '))),
     h('p', { class: 'detail-error' }, i.error?.name ? `${i.error.name}: ` : '', i.error?.message ?? ''),
     i.error?.stack ? h('details', null, h('summary', null, 'Stack trace'), h('pre', { class: 'mono small' }, i.error.stack)) : null,
@@ -41,13 +43,15 @@ export async function renderDetail(container, id) {
     decisions.length ? [h('h4', null, 'Decisions'), h('ul', null, decisions.map((d) =>
       h('li', null, `${d.action}: ${d.status}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
     h('h4', null, `Timeline (${timelineTotal} audit entries)`),
-    h('div', { class: 'scroll short', tabindex: 0, role: 'region', 'aria-label': 'timeline' }, h('table', { class: 'log' }, timelineHead(), h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
+    h('div', { class: 'scroll short', tabindex: 0, role: 'group', 'aria-label': 'timeline, scrolls' }, h('table', { class: 'log' }, timelineHead(), h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
     timelineTotal > timeline.length ? h('p', { class: 'muted' }, 'Older entries are in the audit log below (filter by this entity).') : null,
     h('h4', null, 'Post-incident review'),
     review
       ? h('div', { class: 'review' }, h('p', { class: 'muted' }, review.title, ` · ${time(review.createdAt)}`), renderMarkdown(review.body))
       : h('p', { class: 'muted' }, i.status === 'closed' || i.status === 'resolved' ? 'No review for this incident.' : 'No review yet.'),
   );
+  // Opened by the reader: the focus goes to its heading, at once (not after the diagram, by when they may have moved on).
+  if (focus) container.querySelector('h3')?.focus();
   if (!diagram.isConnected) return; // the same drawing as before: it stayed
   const description = detail.machine ? described[detail.machine] : null;
   if (!description) return fill(diagram, h('p', { class: 'muted' }, 'No machine definition in this process: start the watcher with the engine (or pass machines) to draw it.'));

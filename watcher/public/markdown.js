@@ -17,7 +17,8 @@ export function renderMarkdown(text) {
       i++;
       out.append(h('pre', { class: 'code' }, code.join('\n')));
     } else if (/^#{1,6}\s/.test(line)) {
-      const level = Math.min(6, line.match(/^#+/)[0].length + 2);
+      // Under the detail's h4 "Post-incident review": a review's # is h5, the rest h6 (a screen reader's outline).
+      const level = Math.min(6, line.match(/^#+/)[0].length + 4);
       out.append(h(`h${level}`, null, inline(line.replace(/^#+\s*/, ''))));
       i++;
     } else if (/^\s*\|/.test(line)) {

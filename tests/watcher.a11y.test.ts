@@ -1,0 +1,157 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, Page } from 'playwright-core';
+import { incidentMachine } from '../machines/index.js';
+import { createMemoryStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
+import { createFakeEngine, seedStore } from './watcher.fakes.js';
+
+/**
+ * The Agent Watcher page against WCAG 2.2 AA, as an operator with a keyboard and a screen
+ * reader meets it: contrast computed from the page's own CSS, focus that shows and is not
+ * hidden under the sticky top bar, names and headers, motion.
+ */
+interface Ctx { browser: Browser; page: Page; store: Store; watcher: WatcherServer; problems: string[] }
+const a11y = suite<Ctx>('watcher page accessibility', {} as Ctx);
+
+a11y.before(async (ctx) => {
+  ctx.browser = await launchChromium();
+});
+a11y.after(async (ctx) => ctx.browser.close());
+a11y.before.each(async (ctx) => {
+  ctx.store = createMemoryStore();
+  seedStore(ctx.store);
+  ctx.watcher = await startWatcher({ store: ctx.store, engine: createFakeEngine(ctx.store, { incident: incidentMachine }) });
+  ctx.page = await newPage(ctx.browser);
+  ctx.problems = watchForProblems(ctx.page).problems;
+});
+a11y.after.each(async (ctx) => {
+  await ctx.page.close();
+  await ctx.watcher.close();
+});
+
+async function load(ctx: Ctx) {
+  await ctx.page.goto(ctx.watcher.url);
+  await ctx.page.waitForSelector('#conn.pill-live');
+  await ctx.page.waitForSelector('#incident-rows tr[data-incident]');
+  await ctx.page.waitForSelector('#decision-list [data-decision]');
+}
+
+/**
+ * Every visible piece of text whose contrast with what is behind it is under WCAG's minimum
+ * (1.4.3: 4.5, or 3 for large text), from the computed colours. Disabled controls are exempt.
+ * A string: tsx names the functions of a page.evaluate callback with a helper the page lacks.
+ */
+const LOW_CONTRAST = `(() => {
+  const rgba = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m[3] ?? 1]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => {
+    for (let n = el; n; n = n.parentElement) { const c = rgba(getComputedStyle(n).backgroundColor); if (c[3] > 0) return c; }
+    return [255, 255, 255, 1];
+  };
+  const out = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const el = t.parentElement;
+    if (!t.data.trim() || seen.has(el) || el.closest('svg, .visually-hidden, :disabled, [hidden], option, datalist')) continue;
+    seen.add(el);
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || box.width === 0 || rgba(style.color)[3] === 0) continue;
+    const fg = rgba(style.color), bg = background(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < need) out.push(el.tagName.toLowerCase() + '.' + el.className + ' "' + t.data.trim().slice(0, 30) + '" ' + ratio.toFixed(2) + ' < ' + need);
+  }
+  return out;
+})()`;
+
+a11y('every text has WCAG AA contrast with its background: severity badges, pills, muted text, buttons', async (ctx) => {
+  await load(ctx);
+  await ctx.page.click('#incident-rows tr[data-incident="inc_p0"]');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  assert.equal(await ctx.page.evaluate(LOW_CONTRAST), []);
+});
+
+interface AxNode { ignored: boolean; role?: { value: string }; name?: { value: string }; description?: { value: string }; properties?: { name: string; value: { value: unknown } }[] }
+/** Chromium's accessibility tree, as a screen reader gets it. */
+async function axTree(p: Page): Promise<AxNode[]> {
+  const cdp = await p.context().newCDPSession(p);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree') as unknown as { nodes: AxNode[] };
+  await cdp.detach();
+  return nodes.filter((n) => !n.ignored);
+}
+const focusable = (n: AxNode) => n.properties?.some((p) => p.name === 'focusable' && p.value.value === true);
+
+a11y('every control the keyboard reaches has a role and a name; Approve and Deny say which action; every table has headers', async (ctx) => {
+  await load(ctx);
+  await ctx.page.click('#incident-rows tr[data-incident="inc_old"]');
+  await ctx.page.waitForSelector('#detail .review');
+  const nodes = await axTree(ctx.page);
+  const unnamed = nodes.filter((n) => focusable(n) && n.role?.value !== 'RootWebArea' && (!n.name?.value.trim() || n.role?.value === 'generic'));
+  assert.equal(unnamed.map((n) => `${n.role?.value} "${n.name?.value ?? ''}"`), [], 'focusable nodes with no role or no name');
+  const buttons = nodes.filter((n) => n.role?.value === 'button' && /^(Approve|Deny)$/.test(n.name?.value ?? ''));
+  assert.equal(buttons.map((n) => `${n.name?.value}: ${n.description?.value}`), ['Approve: rollback', 'Deny: rollback']);
+  const links = nodes.filter((n) => n.role?.value === 'link' && n.name?.value === 'inc_p0');
+  assert.ok(links.length >= 2, 'the P0 incident is a link in its banner and its list row');
+  const headless = await ctx.page.evaluate(() => [...document.querySelectorAll('table')].filter((t) => !t.querySelector('thead th')).map((t) => t.closest('[id]')?.id));
+  assert.equal(headless, [], 'tables without column headers, by the id around them');
+  // The review is under the detail's h4 "Post-incident review": its headings are below it in the outline.
+  const levels = await ctx.page.locator('#detail .review :is(h1, h2, h3, h4, h5, h6)').evaluateAll((hs) => hs.map((h) => Number(h.tagName[1])));
+  assert.ok(levels.length && levels.every((l) => l > 4), `review headings at levels ${levels}`);
+});
+
+a11y('opening an incident from the keyboard takes the focus to its detail; the focus ring shows and never hides under the top bar', async (ctx) => {
+  await load(ctx);
+  await ctx.page.focus('#incident-rows [data-incident="inc_p2"] .incident-link');
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.waitForFunction(() => document.activeElement?.matches('#detail h3') && document.activeElement.textContent?.includes('inc_p2'));
+  // Backwards from the page's end: each control scrolled into view must show below the sticky top bar.
+  await ctx.page.focus('#machine-list summary');
+  const hidden: string[] = [];
+  for (let n = 0; n < 80; n++) {
+    await ctx.page.keyboard.press('Shift+Tab');
+    const seen = await ctx.page.evaluate(`(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || el.closest('.topbar')) return null;
+      const bar = document.querySelector('.topbar').getBoundingClientRect().bottom;
+      const box = el.getBoundingClientRect();
+      const ring = getComputedStyle(el).outlineStyle !== 'none';
+      return { what: el.tagName.toLowerCase() + ' ' + (el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30), top: box.top, bar, ring };
+    })()`) as { what: string; top: number; bar: number; ring: boolean } | null;
+    if (!seen) break;
+    if (seen.top < seen.bar - 1) hidden.push(`${seen.what}: top ${Math.round(seen.top)} under the bar's ${Math.round(seen.bar)}`);
+    if (!seen.ring) hidden.push(`${seen.what}: no focus ring`);
+  }
+  assert.equal(hidden, []);
+  assert.equal(ctx.problems, []);
+});
+
+a11y('with reduced motion asked for, nothing on the page moves by itself', async (ctx) => {
+  await ctx.page.emulateMedia({ reducedMotion: 'reduce' });
+  await load(ctx);
+  await ctx.page.click('#incident-rows tr[data-incident="inc_p0"]');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  const moving = await ctx.page.evaluate(`[...document.querySelectorAll('*')].filter((el) => {
+    const s = getComputedStyle(el);
+    return s.animationName !== 'none' || s.transitionDuration.split(',').some((d) => parseFloat(d) > 0) || s.scrollBehavior === 'smooth';
+  }).map((el) => el.tagName + '.' + el.className)`);
+  assert.equal(moving, []);
+  assert.is(await ctx.page.evaluate('document.getAnimations().length'), 0);
+});
+
+a11y('a screen reader is told when the page loses the watcher', async (ctx) => {
+  await load(ctx);
+  await ctx.watcher.close();
+  await ctx.page.locator('#announcer p', { hasText: 'Connection to the watcher lost' }).waitFor();
+  assert.is(await ctx.page.locator('#conn').textContent(), '○ reconnecting…');
+  ctx.problems.length = 0; // the stream's failure was asked for
+  ctx.watcher = await startWatcher({ store: ctx.store }); // for after.each to close
+});
+
+a11y.run();
