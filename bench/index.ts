@@ -6,6 +6,7 @@
  *   --scales=A,B       fleet scales for the linear case (default 1,8)
  *   --lifecycles=N     lifecycles per floor run (default 10,000)
  *   --watcher=I,A      incidents and audit rows of the watcher case (default 100,000,600,000)
+ *                      (over PostgreSQL too when 127.0.0.1:5432 or INCIDENT_FLOW_TEST_PG answers)
  *   --runs=N           rounds (default 3)
  *   --cluster=N        lifecycles per side of the PostgreSQL scale-out case (default 200; quick 50)
  *   SECTION…           only those sections, in the order given, e.g. `npm run bench -- linear`
@@ -18,6 +19,7 @@ import { floorRace, type Side } from './floorRace.js';
 import { linear } from './linear.js';
 import { startupLines, startupRace } from './startup.js';
 import { commitRace } from './storeVsLowdb.js';
+import { benchWatcherOverPostgres, postgresReachable } from './watcherPostgres.js';
 import { benchWatcherAtScale } from './watcherScale.js';
 
 const quick = process.argv.includes('--quick');
@@ -73,6 +75,22 @@ async function watcherSection(): Promise<void> {
   const slowest = Math.max(...w.routes.map((r) => r.p95));
   console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
   console.log(`   full-text audit search (${w.search.terms} terms, 10 requests): p95 ${ms(w.search.p95, 0)}, first ${ms(w.search.first, 0)} (target ≤ 100 ms: ${verdict(w.search.p95 <= 100)})`);
+  await watcherPostgresPart();
+}
+
+/** Section 3, over PostgreSQL (127.0.0.1:5432, or INCIDENT_FLOW_TEST_PG), when it answers. */
+async function watcherPostgresPart(): Promise<void> {
+  if (!(await postgresReachable())) return console.log('   over PostgreSQL: skipped (no server at INCIDENT_FLOW_TEST_PG or 127.0.0.1:5432)');
+  console.log(`   over PostgreSQL, the same rows written through the store's writer; each open in a process of its own, ${runs} interleaved rounds, medians:`);
+  const p = await benchWatcherOverPostgres(wIncidents, wAudits, runs);
+  const open = (o: typeof p.paged) => `${ms(o.openMs, 0)} wall, ${ms(o.openCpuMs, 0)} CPU, ${fmt(o.heldMB)} MB RSS held, peak ${fmt(o.peakMB)} MB`;
+  console.log(`   written in ${ms(p.buildMs, 0)}, then VACUUM ANALYZE`);
+  console.log(`   watch's open until /session answers (audit in the database): ${open(p.paged)} (target ≤ 2,000 ms: ${verdict(p.paged.openMs <= 2000)})`);
+  console.log(`   the same open loading the audit into memory (as report and review do): ${open(p.loaded)}`);
+  for (const r of p.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)} · first ${ms(r.first, 1)}`);
+  const slowest = Math.max(...p.routes.map((r) => r.p95));
+  console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
+  console.log(`   full-text audit search (${p.search.terms} terms, 10 requests): p95 ${ms(p.search.p95, 0)}, first ${ms(p.search.first, 0)} (target ≤ 100 ms: ${verdict(p.search.p95 <= 100)})`);
 }
 
 /** Section 4. */

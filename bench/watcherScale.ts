@@ -39,7 +39,7 @@ export interface WatcherScaleBench {
 }
 
 /** One in 200 incidents still open, severities mixed: a big store as an operator sees it. */
-function incident(i: number): IncidentRecord {
+export function incident(i: number): IncidentRecord {
   const row = incidentRow(i);
   const open = i % 200 === 0;
   return { ...row, severity: SEVERITIES[i % 4], status: open ? 'triaged' : 'closed', closedAt: open ? null : row.detectedAt, resolvedAt: open ? null : row.detectedAt };
@@ -83,42 +83,52 @@ export async function benchWatcherAtScale(incidents: number, audits: number): Pr
     }
     const store = await openStore(file, { readonly: true, search: true });
     const watcher = await startWatcher({ store, machines: { incident: incidentMachine }, pollMs: 3_600_000 });
-    const base = `http://127.0.0.1:${watcher.port}/app/watcher/api`;
-    const time = async (path: string) => {
-      const t = performance.now();
-      const res = await fetch(`${base}${path}`);
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`bench: ${path} answered ${res.status}`);
-      return performance.now() - t;
-    };
-    const routes: WatcherScaleBench['routes'] = [];
-    const pick = (k: number) => `inc_${(k * 7919) % incidents}`;
-    const cases: Array<[string, (k: number) => string]> = [
-      ['session', () => '/session'],
-      ['incident list, newest first', () => '/incidents'],
-      ['banners (active incidents)', () => '/incidents?status=active&limit=50'],
-      ['incidents by severity and agent', (k) => `/incidents?severity=P1&agent=agent_${k % 40}`],
-      ['incident list, page 100', () => '/incidents?offset=9900&limit=100'],
-      ['incident detail', (k) => `/incidents/${pick(k)}`],
-      ['audit log, newest page', () => '/audit'],
-      ['audit by agent and level', (k) => `/audit?agent=agent_${k % 40}&level=error`],
-      ['audit, a deep page', () => `/audit?offset=${Math.floor(audits / 2)}`],
-      ['responders', () => '/responders'],
-      ['pending decisions', () => '/decisions'],
-      ['machine diagrams', () => '/machines'],
-    ];
-    for (const [name, path] of cases) {
-      const ms: number[] = [];
-      for (let k = 0; k < 50; k++) ms.push(await time(path(k)));
-      routes.push({ name, path: path(0), p95: percentile(ms, 95) ?? 0, max: Math.max(...ms), first: ms[0] });
-    }
-    const terms = ['inc_4242 moved', 'moved on', 'agent_7', 'no such words at all', 'TRIAGE'];
-    const searches: number[] = [];
-    for (let k = 0; k < 10; k++) searches.push(await time(`/audit?text=${encodeURIComponent(terms[k % terms.length])}`));
+    const answers = await timeAnswers(`http://127.0.0.1:${watcher.port}/app/watcher/api`, incidents, audits);
     await watcher.close();
     await store.close();
-    return { openMs: median(timed.opens), openCpuMs: median(timed.openCpu), rebuildMs: median(timed.rebuilds), rebuildCpuMs: median(timed.rebuildCpu), parsedMs: median(timed.parsed), parsedCpuMs: median(timed.parsedCpu), bytes, routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length, first: searches[0] } };
+    return { openMs: median(timed.opens), openCpuMs: median(timed.openCpu), rebuildMs: median(timed.rebuilds), rebuildCpuMs: median(timed.rebuildCpu), parsedMs: median(timed.parsed), parsedCpuMs: median(timed.parsedCpu), bytes, ...answers };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The watcher's 12 API answers, 50 requests each in turn, then 10 full-text searches over 5
+ * terms, asked of the watcher at `base` (…/app/watcher/api) over a store of `incident(i)`
+ * and `auditRow(i)` rows: the file store's case and the PostgreSQL one alike.
+ * @example const { routes, search } = await timeAnswers(`http://127.0.0.1:${port}/app/watcher/api`, 100_000, 600_000);
+ */
+export async function timeAnswers(base: string, incidents: number, audits: number): Promise<Pick<WatcherScaleBench, 'routes' | 'search'>> {
+  const time = async (path: string) => {
+    const t = performance.now();
+    const res = await fetch(`${base}${path}`);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`bench: ${path} answered ${res.status}`);
+    return performance.now() - t;
+  };
+  const routes: WatcherScaleBench['routes'] = [];
+  const pick = (k: number) => `inc_${(k * 7919) % incidents}`;
+  const cases: Array<[string, (k: number) => string]> = [
+    ['session', () => '/session'],
+    ['incident list, newest first', () => '/incidents'],
+    ['banners (active incidents)', () => '/incidents?status=active&limit=50'],
+    ['incidents by severity and agent', (k) => `/incidents?severity=P1&agent=agent_${k % 40}`],
+    ['incident list, page 100', () => '/incidents?offset=9900&limit=100'],
+    ['incident detail', (k) => `/incidents/${pick(k)}`],
+    ['audit log, newest page', () => '/audit'],
+    ['audit by agent and level', (k) => `/audit?agent=agent_${k % 40}&level=error`],
+    ['audit, a deep page', () => `/audit?offset=${Math.floor(audits / 2)}`],
+    ['responders', () => '/responders'],
+    ['pending decisions', () => '/decisions'],
+    ['machine diagrams', () => '/machines'],
+  ];
+  for (const [name, path] of cases) {
+    const ms: number[] = [];
+    for (let k = 0; k < 50; k++) ms.push(await time(path(k)));
+    routes.push({ name, path: path(0), p95: percentile(ms, 95) ?? 0, max: Math.max(...ms), first: ms[0] });
+  }
+  const terms = ['inc_4242 moved', 'moved on', 'agent_7', 'no such words at all', 'TRIAGE'];
+  const searches: number[] = [];
+  for (let k = 0; k < 10; k++) searches.push(await time(`/audit?text=${encodeURIComponent(terms[k % terms.length])}`));
+  return { routes, search: { p95: percentile(searches, 95) ?? 0, max: Math.max(...searches), terms: terms.length, first: searches[0] } };
 }
