@@ -1,4 +1,4 @@
-import { open, rename } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorCode } from './storeFiles.js';
@@ -32,9 +32,13 @@ export async function renameOver(file: string, tmp: string, parts: Iterable<stri
     // buffer filled again (see encodeState), so a rewrite holds one part, not a batch.
     for await (const part of parts) bytes += await writeAll(handle, [typeof part === 'string' ? Buffer.from(part) : part], bytes);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A half-written copy is of no use, and on a full disk it holds the room a retry needs.
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   await rename(tmp, file);
   return bytes;
 }

@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, main } from '../sim/cli.js';
-import { writeTail } from '../store/durableFs.js';
+import { renameOver, writeTail } from '../store/durableFs.js';
 import { openStore, StoreError } from '../store/index.js';
 
 /**
@@ -66,6 +66,23 @@ writes('a short write then the rest completes: every byte lands in order', async
   };
   await writeTail(handle, [Buffer.from('abcdef'), Buffer.from('ghij')], 0);
   assert.is(Buffer.concat(file).toString(), 'abcdefghij');
+});
+
+writes('a rewrite that fails part way (ENOSPC) leaves no half-written temp file taking the room', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-rewrite-'));
+  try {
+    writeFileSync(join(dir, 'run.json'), 'old');
+    async function* parts() {
+      yield Buffer.alloc(64 * 1024, 'x');
+      throw enospc();
+    }
+    const error = await renameOver(join(dir, 'run.json'), join(dir, 'run.json.tmp'), parts()).then(() => null, (e: unknown) => e);
+    assert.is((error as NodeJS.ErrnoException).code, 'ENOSPC');
+    assert.equal(readdirSync(dir), ['run.json']);
+    assert.is(readFileSync(join(dir, 'run.json'), 'utf8'), 'old');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 writes('--help documents exit code 4 beside the others', async () => {
