@@ -6,7 +6,7 @@ import { createMemoryStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
 import { launchChromium, newPage, watchForProblems } from './watcher.chromium.js';
-import { createFakeEngine, seedStore } from './watcher.fakes.js';
+import { at, auditEntry, createFakeEngine, incident, seedStore } from './watcher.fakes.js';
 
 /**
  * The Agent Watcher page against WCAG 2.2 AA, as an operator with a keyboard and a screen
@@ -152,6 +152,31 @@ a11y('a screen reader is told when the page loses the watcher', async (ctx) => {
   assert.is(await ctx.page.locator('#conn').textContent(), '○ reconnecting…');
   ctx.problems.length = 0; // the stream's failure was asked for
   ctx.watcher = await startWatcher({ store: ctx.store }); // for after.each to close
+});
+
+a11y('paging the audit log and showing more incidents keep the focus on the button pressed, live entries arriving meanwhile', async (ctx) => {
+  for (let n = 0; n < 150; n++) ctx.store.appendAudit(auditEntry({ id: `aud_k${n}`, message: `entry ${n}` }));
+  for (let n = 0; n < 401; n++) ctx.store.put('incidents', incident({ id: `inc_k${n}`, status: 'closed', state: 'closed', detectedAt: at(-1000 - n) }));
+  await load(ctx);
+  const focused = () => ctx.page.evaluate(() => document.activeElement?.textContent ?? '');
+  const info = (text: string) => ctx.page.waitForFunction((text) => document.querySelector('#audit-pager .page-info')?.textContent === text, text);
+  await ctx.page.focus('#audit-pager button:has-text("Next")');
+  // On the newest page the log follows new entries: the pager is drawn again under the focus.
+  ctx.store.appendAudit(auditEntry({ id: 'aud_live', message: 'live' }));
+  await info('1–50 of 153');
+  assert.is(await focused(), 'Next ›', 'a live entry');
+  await ctx.page.keyboard.press('Enter');
+  await info('51–100 of 153');
+  assert.is(await focused(), 'Next ›', 'Next pressed');
+  await ctx.page.keyboard.press('Enter');
+  await info('101–150 of 153');
+  await ctx.page.keyboard.press('Enter');
+  await info('151–153 of 153');
+  assert.is(await focused(), '‹ Prev', 'Next disabled on the last page: the nearest button before it');
+  await ctx.page.focus('#incident-count button');
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.waitForFunction(() => document.querySelector('#incident-count')?.textContent?.startsWith('400 shown'));
+  assert.is(await focused(), 'show 5 more');
 });
 
 a11y.run();

@@ -61,7 +61,13 @@ export function redraw(el, key, ...children) {
   el.querySelectorAll('details').forEach((d, n) => { if (d !== details[n] && n < opened.length) d.open = opened[n]; });
   if (!focused || focused.isConnected) return;
   const again = base === el ? el : [...el.querySelectorAll(`[data-${key}]`)].find((node) => node.dataset[key] === item.dataset[key]);
-  if (again) focusables(again)[at]?.focus({ preventScroll: true });
+  if (!again) return;
+  // The same place; else (a pager's Next now disabled) the nearest control before it, or after it, in the panel.
+  const controls = focusables(again);
+  const usable = (node) => node !== undefined && !node.disabled;
+  const target = usable(controls[at]) ? controls[at]
+    : base === el ? [...controls.slice(0, at).reverse(), ...controls.slice(at)].find(usable) : null;
+  target?.focus({ preventScroll: true });
 }
 
 /** Makes `el`'s children `children`, reusing each old child drawn the same and moving nothing that stays. */

@@ -47,7 +47,8 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('workflow', facets.workflows);
     offer('tenant', facets.tenants);
     redraw(tbody, 'incident', rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
-    fill(count, total > rows.length ? [`${rows.length} shown of ${total} matching `,
+    // "show more" keeps the focus that pressed it.
+    redraw(count, null, total > rows.length ? [`${rows.length} shown of ${total} matching `,
       h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${total} matching`);
   }
 

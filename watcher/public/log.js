@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import { coalesce, debounce, fill, h, time } from './dom.js';
+import { coalesce, debounce, fill, h, redraw, time } from './dom.js';
 
 /**
  * One audit entry as a table row; error-level rows carry `level-error` and show red.
@@ -82,8 +82,10 @@ export function auditViewer({ form, pager, tbody }) {
   function renderPager() {
     const { offset, limit, total } = state;
     const last = Math.max(0, Math.floor((total - 1) / limit) * limit);
-    const btn = (label, to, disabled) => h('button', { type: 'button', disabled, onclick: () => go(to) }, label);
-    fill(pager,
+    // Where a button goes is in the DOM (data-to), so redraw keeps a button only while it still goes there.
+    const btn = (label, to, disabled) => h('button', { type: 'button', disabled, dataset: { to }, onclick: () => go(to) }, label);
+    // Redrawn on every page and, on the newest page, on every new entry: the focused button keeps the focus.
+    redraw(pager, null,
       btn('« First', 0, offset === 0), btn('‹ Prev', offset - limit, offset === 0),
       h('span', { class: 'page-info' }, total ? `${(offset + 1).toLocaleString('en')}–${Math.min(offset + limit, total).toLocaleString('en')} of ${total.toLocaleString('en')}` : '0 entries'),
       btn('Next ›', offset + limit, offset + limit >= total), btn('Last »', last, offset >= last),
