@@ -85,6 +85,8 @@ Paged('sees the rows committed after it opened: counted, paged, told to subscrib
     paged.subscribe((change) => heard.push(change.audit.map((e) => e.id)));
     for (let i = 5; i < 8; i++) writer.appendAudit(audit(i));
     await writer.flush();
+    // Before any refresh, an unfiltered page counts what it counted plus what committed since.
+    assert.equal(await paged.pageAudit?.({ order: 'desc', limit: 1 }), { total: 8, rows: [audit(7)] });
     const follower = paged;
     const change = await until(async () => {
       const c = await follower.refresh();
@@ -123,8 +125,11 @@ Paged('a row whose seq was taken before the open and that commits after it is re
     await fast.query('COMMIT');
     paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
     assert.is(paged.auditCount(), 1);
+    assert.is((await paged.pageAudit?.({}))?.total, 1);
     await slow.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"rows":[],"meta":false,"audit":1}']);
     await slow.query('COMMIT');
+    // Committed, not yet read: the unfiltered total has it (the gap is counted when it fills).
+    assert.is((await paged.pageAudit?.({}))?.total, 2);
     const follower = paged;
     const later = await until(async () => {
       const c = await follower.refresh();
@@ -132,6 +137,13 @@ Paged('a row whose seq was taken before the open and that commits after it is re
     });
     assert.equal(later, ['aud_1']);
     assert.is(paged.auditCount(), 2);
+    assert.equal((await paged.pageAudit?.({ order: 'desc' }))?.total, 2);
+    // A number taken and rolled back is never counted.
+    await fast.query('BEGIN');
+    await appendAuditRows(fast, [audit(3)]);
+    await fast.query('ROLLBACK');
+    await appendAuditRows(fast, [audit(4)]);
+    assert.is((await paged.pageAudit?.({}))?.total, 3);
   } finally {
     await slow.end();
     await fast.end();

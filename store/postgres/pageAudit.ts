@@ -55,17 +55,32 @@ export function auditPageSql(query: AuditQuery = {}): { count: string; page: str
 }
 
 /**
+ * What a follower has counted of the audit: `count` rows, every row up to `lastSeq` but the
+ * `gaps` (numbers taken by transactions not committed when it last read).
+ */
+export interface AuditCounted {
+  count: number;
+  lastSeq: number;
+  gaps: number[];
+}
+
+/**
  * Answers an AuditQuery in the database, with the same meaning as the in-memory one
  * (auditIndex.ts): filters by equality through the indexes, `since` inclusive and `until`
  * exclusive on `ts`, `text` case-insensitive on message, action, actor and entity id (through
- * the trigram index where the database has pg_trgm), ordered by `seq`, the page cut by OFFSET/LIMIT and the total counted apart.
+ * the trigram index where the database has pg_trgm), ordered by `seq`, the page cut by OFFSET/LIMIT and the total counted apart;
+ * with `counted` (a follower's), a query without filters counts only the rows committed since.
  * @example await pageAudit(pool, target, { agent: 'mailer', order: 'desc', limit: 50 })
  */
-export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQuery = {}): Promise<AuditPage> {
+export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQuery = {}, counted: (() => AuditCounted | null) | null = null): Promise<AuditPage> {
   const { count, page, values, limit, offset } = auditPageSql(query);
   try {
-    const total = await pool.query<{ n: number }>(count, values);
-    const n = total.rows[0]?.n ?? 0;
+    // No filter: the rows a follower counted, plus those committed since (through the seq index).
+    const known = values.length === 0 ? counted?.() : null;
+    const total = known
+      ? await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE seq > $1 OR seq = ANY($2::bigint[])', [known.lastSeq, known.gaps])
+      : await pool.query<{ n: number }>(count, values);
+    const n = (known?.count ?? 0) + (total.rows[0]?.n ?? 0);
     if (limit === 0 || offset >= n) return { total: n, rows: [] };
     const rows = await pool.query<ColumnValues>(page, values);
     return { total: n, rows: rows.rows.map((row) => fromColumns('audit_log', row) as AuditEntry) };

@@ -8,6 +8,7 @@ import { pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
 import { AuditTail } from './auditTail.js';
 import { Follower } from './follower.js';
+import type { AuditCounted } from './pageAudit.js';
 import { appendAuditRows, deleteRows, readRows, upsertRows } from './writeRows.js';
 
 /**
@@ -96,6 +97,14 @@ export class PostgresAdapter implements Adapter<StoreData> {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * A paged follower's count of the audit as of its last read (null otherwise), for pageAudit:
+   * taken between reads, so the count, the last seq and the gaps agree.
+   */
+  counted(): AuditCounted | null {
+    return this.#audit instanceof AuditTail ? { count: this.#audit.length, lastSeq: this.#lastSeq, gaps: [...this.#gaps.keys()] } : null;
   }
 
   #data(changes: RowChanges | undefined): StoreData {

@@ -73,7 +73,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       // Paged by the database; a writer's own rows are committed first, so the page has them.
       pageAudit: async (query) => {
         if (!readonly) await store?.flush();
-        return pageAudit(pool, target, query);
+        return pageAudit(pool, target, query, () => adapter.counted());
       },
       onClose: async () => {
         await held.follower?.close();
