@@ -12,6 +12,8 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
   let answered = null;
   let answeredId = null;
   let focusAnswered = false;
+  // The answer was refused (answered elsewhere, timed out): said in the card while it stays, in the note once it goes.
+  let refused = false;
   // The decisions the page has shown (null before the first draw, which announces nothing).
   let shown = null;
   byInput.value = localStorage.getItem('watcher-by') ?? '';
@@ -31,10 +33,16 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
       status.textContent = answered;
       answeredId = decision.id;
       focusAnswered = true;
+      refused = false;
       onAnswered();
     } catch (error) {
       status.textContent = error instanceof ApiError ? error.message : `Failed: ${error.message}`;
       status.classList.add('bad');
+      answered = `Not answered: "${decision.action}" for ${decision.incidentId}. ${status.textContent}`;
+      answeredId = decision.id;
+      focusAnswered = true;
+      refused = true;
+      onAnswered();
     }
   }
 
@@ -50,7 +58,8 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     }
     shown = new Set(rows.map((d) => d.id));
     // Not a live region: it is said when it takes the focus, or announced once (see below).
-    const note = answered ? h('li', { class: 'answered', tabindex: -1 }, answered) : null;
+    const gone = !rows.some((d) => d.id === answeredId);
+    const note = answered && (gone || !refused) ? h('li', { class: `answered${refused ? ' bad' : ''}`, tabindex: -1 }, answered) : null;
     if (!rows.length) redraw(list, 'decision', note, h('li', { class: 'calm' }, 'No decision waiting.'));
     else redraw(list, 'decision', note, rows.map((d) => {
       const status = h('span', { class: 'answer-status', role: 'status' });
@@ -66,7 +75,7 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
           h('button', { type: 'button', class: 'deny', disabled, 'aria-describedby': action, onclick: () => answer(d, 'deny', status) }, 'Deny'),
           status));
     }));
-    if (focusAnswered && note && !rows.some((d) => d.id === answeredId)) {
+    if (focusAnswered && note && gone) {
       focusAnswered = false;
       // The focus went with the button: the note takes it, and a screen reader says it as it does.
       // Elsewhere (the reader moved on while it was sent) the answer is announced instead.
