@@ -20,11 +20,15 @@ export type Command =
   | { name: 'help' }
   | { name: 'version' };
 
-/** An integer option from `min` to `max`; `what` names it in the refusal ("a port"). */
-const int = (flag: Flag, v: string | undefined, min: number, max = Infinity, what = 'an integer'): number | null => {
+/**
+ * An integer option from `min` to `max` (at most Number.MAX_SAFE_INTEGER: a seed beyond it is
+ * not an integer any more); `what` names it in the refusal ("a port").
+ */
+const int = (flag: Flag, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER, what = 'an integer'): number | null => {
   if (v === undefined) return null;
   if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new UsageError(`--${flag}: expected ${what} ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}, got "${v}"`);
+    const range = max < Number.MAX_SAFE_INTEGER || Number(v) > max ? `from ${min} to ${max}` : `≥ ${min}`;
+    throw new UsageError(`--${flag}: expected ${what} ${range}, got "${v}"`);
   }
   return Number(v);
 };
@@ -66,6 +70,9 @@ export function parseCommand(argv: string[]): Command {
   }
   const { positionals: p } = parsed;
   const v = parsed.values as Values;
+  // `--out ""` (an unset shell variable) would otherwise be no --out at all, or an internal error.
+  const empty = Object.entries(v).find(([, value]) => value === '');
+  if (empty) throw new UsageError(`--${empty[0]}: expected ${FLAGS[empty[0] as Flag]}, got an empty value`);
   // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
   const takes: readonly Flag[] | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS].options : undefined;
   const other = takes && Object.keys(v).find((flag) => !takes.includes(flag as Flag));
@@ -80,8 +87,9 @@ export function parseCommand(argv: string[]): Command {
   };
   switch (name) {
     case 'run': {
-      const speed = v.speed === undefined ? 60 : Number(v.speed);
-      if (!(speed > 0)) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
+      // Decimal only: Number() also reads "Infinity", "1e400" (Infinity too) and "0x10".
+      const speed = v.speed === undefined ? 60 : /^(\d+\.?\d*|\.\d+)$/.test(v.speed) ? Number(v.speed) : NaN;
+      if (!(speed > 0 && Number.isFinite(speed))) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
       if (!v.watch && (v.speed !== undefined || v.port !== undefined)) throw new UsageError(`--${v.speed !== undefined ? 'speed' : 'port'}: only for a watched run; add --watch`);
       if (v.runs !== undefined && v.db !== undefined && Number(v.runs) > 1) throw new UsageError('--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE');
       if (v.runs !== undefined && v.watch && Number(v.runs) > 1) throw new UsageError('--watch: a sweep (--runs N) is not watched; watch one seed with --seed N --watch');
@@ -94,6 +102,8 @@ export function parseCommand(argv: string[]): Command {
       const [from, to] = [instant('from', v.from), instant('to', v.to)];
       // [from, to) holds nothing unless from is earlier: a report of no incidents would not say why.
       if (from !== null && to !== null && Date.parse(from) >= Date.parse(to)) throw new UsageError(`--from ${from} --to ${to}: expected --from earlier than --to (the range is [from, to))`);
+      // The page is printed nowhere: --json would be dropped without a word.
+      if (v.json && v.html !== undefined) throw new UsageError('--json: not with --html, which writes the page and prints only where it went; run report --json on its own');
       return { name, db: needDb(), from, to, json: Boolean(v.json), html: v.html ?? null };
     }
     case 'review':

@@ -63,4 +63,32 @@ Usage('a --port that is not a number says what a port is, as one out of range do
   }
 });
 
+const REFUSED: Array<{ argv: string[]; message: string }> = [
+  { argv: ['run', 'a.yaml', '--seed', '1.5'], message: '--seed: expected an integer ≥ 0, got "1.5"' },
+  // Past Number.MAX_SAFE_INTEGER a seed is not an integer any more: it was an internal error, after the store was made.
+  { argv: ['run', 'a.yaml', '--seed', '99999999999999999999'], message: '--seed: expected an integer from 0 to 9007199254740991, got "99999999999999999999"' },
+  { argv: ['run', 'a.yaml', '--runs', '99999999999999999999'], message: '--runs: expected an integer from 1 to 9007199254740991, got "99999999999999999999"' },
+  { argv: ['run', 'a.yaml', '--out', ''], message: '--out: expected DIR, got an empty value' },
+  { argv: ['run', 'a.yaml', '--db', ''], message: '--db: expected FILE|URL, got an empty value' },
+  { argv: ['report', '--db', 'x.json', '--html', ''], message: '--html: expected OUT.html, got an empty value' },
+  { argv: ['watch', '--db', 'x.json', '--host', ''], message: '--host: expected H, got an empty value' },
+  { argv: ['run', 'a.yaml', '--watch', '--speed', 'Infinity'], message: '--speed: expected a positive number (virtual seconds per real second), got "Infinity"' },
+  { argv: ['run', 'a.yaml', '--watch', '--speed', '1e400'], message: '--speed: expected a positive number (virtual seconds per real second), got "1e400"' },
+  { argv: ['run', 'a.yaml', '--watch', '--speed', '0x10'], message: '--speed: expected a positive number (virtual seconds per real second), got "0x10"' },
+  { argv: ['run', 'a.yaml', '--watch', '--speed', '0'], message: '--speed: expected a positive number (virtual seconds per real second), got "0"' },
+  { argv: ['report', '--db', 'x.json', '--json', '--html', 'r.html'], message: '--json: not with --html, which writes the page and prints only where it went; run report --json on its own' },
+];
+
+for (const { argv, message } of REFUSED) {
+  Usage(`refuses ${argv.join(' ')}, naming the option and what it expects`, () => {
+    assert.throws(() => parseCommand(argv), (error: Error) => error instanceof UsageError && error.message === message);
+  });
+}
+
+Usage('takes a decimal --speed and the largest safe seed', () => {
+  const run = parseCommand(['run', 'a.yaml', '--watch', '--speed', '0.5', '--seed', String(Number.MAX_SAFE_INTEGER)]);
+  assert.equal(run.name === 'run' && [run.speed, run.seed], [0.5, Number.MAX_SAFE_INTEGER]);
+  assert.is((parseCommand(['run', 'a.yaml', '--watch', '--speed', '120']) as { speed: number }).speed, 120);
+});
+
 Usage.run();
