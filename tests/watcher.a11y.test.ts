@@ -168,6 +168,7 @@ a11y('paging the audit log and showing more incidents keep the focus on the butt
   await ctx.page.keyboard.press('Enter');
   await info('51–100 of 153');
   assert.is(await focused(), 'Next ›', 'Next pressed');
+  await ctx.page.locator('#announcer p', { hasText: 'Audit log: entries 51–100 of 153.' }).waitFor();
   await ctx.page.keyboard.press('Enter');
   await info('101–150 of 153');
   await ctx.page.keyboard.press('Enter');
@@ -194,6 +195,29 @@ a11y('a decision answered elsewhere meanwhile: the refusal is said where the key
   assert.is(await ctx.page.locator('#decision-list .answered').textContent(),
     'Not answered: "rollback" for inc_p0. watcher: decision dec_1 is no longer pending (approved)');
   ctx.problems.length = 0; // the 409 was asked for
+});
+
+a11y('a filter the reader changes says how many match; the counts a live run changes are not read out', async (ctx) => {
+  await load(ctx);
+  const said = () => ctx.page.locator('#announcer p').allTextContents();
+  await ctx.page.check('#incident-filter input[name=severity][value=P0]');
+  await ctx.page.locator('#announcer p', { hasText: '1 incident matches the filter.' }).waitFor();
+  await ctx.page.selectOption('#audit-filter select[name=level]', 'error');
+  await ctx.page.locator('#announcer p', { hasText: 'Audit log: 1 entry matches the filter.' }).waitFor();
+  assert.equal(await said(), ['1 incident matches the filter.', 'Audit log: 1 entry matches the filter.']);
+});
+
+a11y('reflows in a 320 px window (WCAG 1.4.10): nothing but a table\'s own box scrolls sideways', async (ctx) => {
+  await ctx.page.setViewportSize({ width: 320, height: 700 });
+  await load(ctx);
+  await ctx.page.click('#incident-rows tr[data-incident="inc_old"]');
+  await ctx.page.waitForSelector('#detail .review');
+  // What spills out of its box, outside the boxes that scroll on purpose (tables, diagrams).
+  const wide = await ctx.page.evaluate(`[...document.querySelectorAll('body *')].filter((el) =>
+    !el.closest('.scroll, .md-scroll, .diagram') && getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1
+  ).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + el.scrollWidth + ' > ' + el.clientWidth)`);
+  assert.equal(wide, []);
+  assert.ok(await ctx.page.evaluate('document.documentElement.scrollWidth <= innerWidth'), 'the page does not scroll sideways');
 });
 
 a11y.run();

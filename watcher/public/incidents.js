@@ -1,3 +1,4 @@
+import { announce } from './announce.js';
 import { get } from './api.js';
 import { debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time } from './dom.js';
 
@@ -50,6 +51,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
     // "show more" keeps the focus that pressed it.
     redraw(count, null, total > rows.length ? [`${rows.length} shown of ${total} matching `,
       h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${total} matching`);
+    return total;
   }
 
   function row(i) {
@@ -66,7 +68,12 @@ export function incidentList({ form, tbody, count, onOpen }) {
       h('td', { class: 'mono small' }, time(i.detectedAt)));
   }
 
-  const reload = debounce(() => { limit = PAGE; load(); }, 200);
+  // The reader's own filter change is said (WCAG 4.1.3); the count under the list is no live region (a live run changes it).
+  const reload = debounce(async () => {
+    limit = PAGE;
+    const total = await load();
+    announce(`${total} ${total === 1 ? 'incident matches' : 'incidents match'} the filter.`);
+  }, 200);
   form.addEventListener('input', reload);
   form.addEventListener('reset', () => setTimeout(reload));
   form.addEventListener('submit', (e) => e.preventDefault());

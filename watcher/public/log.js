@@ -1,3 +1,4 @@
+import { announce } from './announce.js';
 import { get } from './api.js';
 import { coalesce, debounce, fill, h, redraw, time } from './dom.js';
 
@@ -74,9 +75,13 @@ export function auditViewer({ form, pager, tbody }) {
     renderPager();
   }
 
-  function go(offset) {
+  /** What the reader's own filter or page change brought (WCAG 4.1.3): the table itself is no live region. */
+  const range = () => (state.total ? `${(state.offset + 1).toLocaleString('en')}–${Math.min(state.offset + state.limit, state.total).toLocaleString('en')} of ${state.total.toLocaleString('en')}` : '0 entries');
+
+  async function go(offset) {
     state.offset = Math.max(0, Math.min(offset, Math.max(0, state.total - 1)));
-    load();
+    await load();
+    announce(`Audit log: entries ${range()}.`);
   }
 
   function renderPager() {
@@ -87,7 +92,7 @@ export function auditViewer({ form, pager, tbody }) {
     // Redrawn on every page and, on the newest page, on every new entry: the focused button keeps the focus.
     redraw(pager, null,
       btn('« First', 0, offset === 0), btn('‹ Prev', offset - limit, offset === 0),
-      h('span', { class: 'page-info' }, total ? `${(offset + 1).toLocaleString('en')}–${Math.min(offset + limit, total).toLocaleString('en')} of ${total.toLocaleString('en')}` : '0 entries'),
+      h('span', { class: 'page-info' }, range()),
       btn('Next ›', offset + limit, offset + limit >= total), btn('Last »', last, offset >= last),
       state.unseen ? h('button', { type: 'button', class: 'link', onclick: () => go(0) }, `${state.unseen} new — show`) : null);
   }
@@ -101,7 +106,11 @@ export function auditViewer({ form, pager, tbody }) {
     renderPager();
   }, 500);
 
-  const reload = debounce(() => { state.offset = 0; load(); }, 300);
+  const reload = debounce(async () => {
+    state.offset = 0;
+    await load();
+    announce(`Audit log: ${state.total.toLocaleString('en')} ${state.total === 1 ? 'entry matches' : 'entries match'} the filter.`);
+  }, 300);
   form.addEventListener('input', reload);
   form.addEventListener('submit', (e) => e.preventDefault());
 
