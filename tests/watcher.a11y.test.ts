@@ -220,4 +220,33 @@ a11y('reflows in a 320 px window (WCAG 1.4.10): nothing but a table\'s own box s
   assert.ok(await ctx.page.evaluate('document.documentElement.scrollWidth <= innerWidth'), 'the page does not scroll sideways');
 });
 
+a11y('a slow answer for an earlier redraw does not bring back the banners as they were (nor say an incident twice)', async (ctx) => {
+  await load(ctx);
+  // The first banners request after this is answered with what the server says then, but late.
+  let release = () => {};
+  let held: Promise<void> | null = null;
+  const heldNow = new Promise<void>((resolve) => {
+    void ctx.page.route((url) => url.pathname.endsWith('/api/incidents') && url.searchParams.get('status') === 'active', async (route) => {
+      if (held) return route.continue();
+      held = new Promise<void>((r) => (release = r));
+      const response = await route.fetch();
+      resolve();
+      await held;
+      await route.fulfill({ response });
+    });
+  });
+  ctx.store.put('incidents', incident({ id: 'inc_a', severity: 'P1', detectedAt: at(40) }));
+  await heldNow;
+  ctx.store.put('incidents', incident({ id: 'inc_b', severity: 'P3', detectedAt: at(41) }));
+  await ctx.page.locator('#banners [data-incident="inc_b"]').waitFor();
+  release();
+  await ctx.page.waitForTimeout(500);
+  assert.is(await ctx.page.locator('#banners [data-incident="inc_b"]').count(), 1, 'inc_b stays');
+  ctx.store.put('incidents', { ...ctx.store.get('incidents', 'inc_old')!, assignee: 'cheryl' });
+  await ctx.page.waitForFunction(() => document.querySelector('#incident-rows [data-incident="inc_old"]')?.textContent?.includes('Cheryl (Support)'));
+  await ctx.page.waitForTimeout(500);
+  const said = (await ctx.page.locator('#announcer p').allTextContents()).map((t) => t.split(' ')[3]);
+  assert.equal(said.sort(), ['inc_a', 'inc_b']);
+});
+
 a11y.run();

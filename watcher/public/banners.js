@@ -2,15 +2,19 @@ import { get } from './api.js';
 import { announce } from './announce.js';
 import { h, incidentLink, redraw, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
 
+/** The active incidents the page has shown (null before the first draw, which announces nothing). */
+let shown = null;
+/** Only the newest draw may write: a slow answer for an earlier one would bring back what has changed since. */
+let latest = 0;
+
 /**
  * Spec "Monitoring Integration": every active incident (not resolved, auto-resolved or
  * closed) shows a banner with its severity, status and assigned responder.
  */
-/** The active incidents the page has shown (null before the first draw, which announces nothing). */
-let shown = null;
-
 export async function renderBanners(container, onOpen) {
+  const mine = ++latest;
   const [{ rows, total }, decisions] = await Promise.all([get('incidents', { status: 'active', limit: 50 }), get('decisions')]);
+  if (mine !== latest) return;
   // An incident keeps its decisionId once answered (the review links it): wait only on a pending one.
   const pending = new Set(decisions.rows.map((d) => d.id));
   announceNew(rows);

@@ -46,8 +46,12 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     }
   }
 
+  // Only the newest draw may write: a slow answer for an earlier one would bring back a decision answered since.
+  let latest = 0;
   return async function render() {
+    const mine = ++latest;
     const { rows, canDecide } = await get('decisions');
+    if (mine !== latest) return;
     const disabled = !canDecide || !token;
     hint.hidden = !disabled;
     hint.textContent = !canDecide
