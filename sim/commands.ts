@@ -2,7 +2,7 @@
  * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore } from '../store/index.js';
@@ -12,6 +12,7 @@ import { isPostgresUrl, redact, refuseMistypedPostgresUrl, shownLocation } from 
 import { UsageError, type Command } from './argv.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
+import { refuseFileOnPath } from './outputFolder.js';
 import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
@@ -46,12 +47,14 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
       return runAll(cmd.dir, cmd.out, cmd.db, io);
     case 'report': {
       needStoreFile(cmd.db);
+      if (cmd.html !== null) needPageFile(cmd.html);
       const store = await openStore(cmd.db, { readonly: true });
       warnIfUnfinished(store, cmd.db, io);
       const { text, html, incidents } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
       if (cmd.html && html !== undefined) {
         // The page is what was asked for: say where it went, not the table it draws.
-        writeFileSync(cmd.html, html);
+        mkdirSync(dirname(cmd.html), { recursive: true });
+        writeParts(cmd.html, [html]);
         io.out(`Wrote ${cmd.html} (${incidents} incident${incidents === 1 ? '' : 's'} in the store; open it in a browser)\n`);
       } else io.out(text.endsWith('\n') ? text : `${text}\n`);
       await store.close();
@@ -99,6 +102,12 @@ function needStoreFile(db: string): void {
   if (!isPostgresUrl(db) && !existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
 }
 
+/** `report --html`'s page: a file, in a folder that can be made (it is, if missing). */
+function needPageFile(html: string): void {
+  refuseFileOnPath(`--html ${html}`, dirname(html));
+  if (statSync(html, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html ${html}: is a folder, expected the page's file (${join(html, 'report.html')})`);
+}
+
 /**
  * A rehearsal's own store may be replaced by the next run — finished, left unfinished by
  * a crash (`unfinished` in its meta), or empty; anything else is refused. Checked and
@@ -129,8 +138,11 @@ interface Outputs {
   db: string;
 }
 
+/** Where a rehearsal of `file` writes; a file where a folder of them should be is a usage error, before anything is written. */
 function outputsOf(file: string, out: string | null, db: string | null): Outputs {
   const dir = out ?? join('incident-flow-out', slug(file));
+  refuseFileOnPath(out === null ? `--out (default ${dir})` : `--out ${out}`, dir);
+  if (db !== null && !isPostgresUrl(db)) refuseFileOnPath(`--db ${db}`, dirname(db));
   return { out: dir, db: db ? rehearsalDb(db, slug(file)) : join(dir, 'store.json') };
 }
 
@@ -241,6 +253,7 @@ async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<
 async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
   const scenario = await loadScenario(cmd.scenario);
   const base = cmd.seed ?? scenario.seed;
+  if (cmd.runs - 1 > Number.MAX_SAFE_INTEGER - base) throw new UsageError(`--runs ${cmd.runs}: the seeds from ${base} would pass ${Number.MAX_SAFE_INTEGER}; start lower with --seed N`);
   const results: RunResult[] = [];
   for (let i = 0; i < cmd.runs; i++) {
     results.push(await runScenario(scenario, { seed: base + i }));
@@ -268,6 +281,7 @@ async function runAll(dir: string, outRoot: string, db: string | null, io: Io): 
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   // Nothing run is not a pass: a mistyped or emptied folder would otherwise exit 0 in CI.
   if (files.length === 0) throw new UsageError(`run-all: no scenario files (.yaml, .yml, .json) in "${dir}"`);
+  refuseFileOnPath(`--out ${outRoot}`, outRoot);
   let code: number = EXIT.pass;
   const where = db ? `report.json, junit.xml; store in schema rehearsal_<name> of ${redact(db)}` : 'lowdb store, report.json, junit.xml';
   io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (${where})\n`);
