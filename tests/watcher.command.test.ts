@@ -190,4 +190,17 @@ watch('a port already in use: one line naming it and what to do, exit 2, no stac
   }
 });
 
+watch('a --host this machine does not have: one line saying what --host must be, not to change the port', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'watcher-host-'));
+  try {
+    let err = '';
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine's own address.
+    const code = await main(['watch', '--db', join(dir, 'store.json'), '--host', '192.0.2.1'], { out: () => undefined, err: (t) => void (err += t), interactive: false });
+    assert.is(code, EXIT.invalid);
+    assert.is(err, 'watcher: cannot listen on 192.0.2.1:0: listen EADDRNOTAVAIL: address not available 192.0.2.1 (--host must be an address of this machine: 127.0.0.1, or 0.0.0.0 for all of them)\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 watch.run();

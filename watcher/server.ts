@@ -40,6 +40,13 @@ export async function startWatcher(options: StartWatcherOptions): Promise<Watche
   return serveWatcher(createWatcherHandler({ ...options, host }), host, options.port ?? 0);
 }
 
+/** What to change after a failed listen: the host for an address this machine does not have, else the port. */
+function listenAdvice(code: string | undefined): string {
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return '--host must be an address of this machine: 127.0.0.1, or 0.0.0.0 for all of them';
+  if (code === 'EACCES') return 'a port below 1024 needs privileges: choose another --port';
+  return 'choose another --port, or stop what uses it';
+}
+
 /**
  * Serves a watcher handler on an http server of its own at `host:port` (0: any free port);
  * closing the server closes the handler. `watch` passes one whose store arrives later.
@@ -61,7 +68,7 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
     });
   } catch (error) {
     handler.close();
-    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (choose another --port, or stop what uses it)`);
+    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (${listenAdvice((error as NodeJS.ErrnoException).code)})`);
   }
   const bound = (server.address() as AddressInfo).port;
   const origin = `${urlHost(host)}:${bound}`;
