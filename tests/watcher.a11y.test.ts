@@ -249,4 +249,10 @@ a11y('a slow answer for an earlier redraw does not bring back the banners as the
   assert.equal(said.sort(), ['inc_a', 'inc_b']);
 });
 
+a11y('a screen reader hears words, not symbols: an untriaged incident\'s badge, the connection pill', async (ctx) => {
+  await load(ctx);
+  assert.is(await ctx.page.locator('#incident-rows tr[data-incident="inc_auto"] td').first().ariaSnapshot(), '- cell "untriaged"');
+  assert.is(await ctx.page.locator('#conn').ariaSnapshot(), '- text: live');
+});
+
 a11y.run();

@@ -118,7 +118,8 @@ listen({
     if (status === 'live' && connection === 'reconnecting') announce('Connected again: the panels are reloaded.');
     connection = status;
     const pill = $('conn');
-    pill.textContent = status === 'live' ? '● live' : '○ reconnecting…';
+    // The dot is for the eye: a screen reader would say "black circle".
+    fill(pill, h('span', { 'aria-hidden': 'true' }, status === 'live' ? '●' : '○'), status === 'live' ? ' live' : ' reconnecting…');
     pill.className = `pill ${status === 'live' ? 'pill-live' : 'pill-wait'}`;
   },
 });

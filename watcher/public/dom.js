@@ -118,7 +118,9 @@ export function incidentLink(id, props = {}) {
 /** A severity badge; unknown severities (not yet triaged) read "untriaged". */
 export function severityBadge(severity) {
   const known = Object.hasOwn(SEVERITY_NAMES, severity ?? '');
-  return h('span', { class: `sev sev-${known ? severity : 'none'}`, title: known ? SEVERITY_NAMES[severity] : 'not triaged yet' }, known ? severity : '—');
+  if (known) return h('span', { class: `sev sev-${severity}`, title: SEVERITY_NAMES[severity] }, severity);
+  // A screen reader would say "em dash" (a title is not read): it hears "untriaged".
+  return h('span', { class: 'sev sev-none', title: 'not triaged yet' }, h('span', { 'aria-hidden': 'true' }, '—'), h('span', { class: 'visually-hidden' }, 'untriaged'));
 }
 
 /** Calls `fn` once input has been quiet for `ms` (typing in a filter). */
