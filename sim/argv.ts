@@ -73,8 +73,11 @@ export function parseCommand(argv: string[]): Command {
   // `--out ""` (an unset shell variable) would otherwise be no --out at all, or an internal error.
   const empty = Object.entries(v).find(([, value]) => value === '');
   if (empty) throw new UsageError(`--${empty[0]}: expected ${FLAGS[empty[0] as Flag]}, got an empty value`);
+  // `run ""` read as a file with no name: ": cannot read the scenario: no such file".
+  const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS] : undefined;
+  if (spec && 'args' in spec && p.includes('')) throw new UsageError(`${name}: expected ${spec.args}, got an empty argument`);
   // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
-  const takes: readonly Flag[] | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS].options : undefined;
+  const takes: readonly Flag[] | undefined = spec?.options;
   const other = takes && Object.keys(v).find((flag) => !takes.includes(flag as Flag));
   if (other) throw new UsageError(`--${other}: not an option of ${name}; ${takes.length ? `it takes ${takes.map((f) => `--${f}`).join(', ')}` : 'it takes none'}`);
   const one = (what: string) => {

@@ -76,6 +76,10 @@ const REFUSED: Array<{ argv: string[]; message: string }> = [
   { argv: ['run', 'a.yaml', '--watch', '--speed', '1e400'], message: '--speed: expected a positive number (virtual seconds per real second), got "1e400"' },
   { argv: ['run', 'a.yaml', '--watch', '--speed', '0x10'], message: '--speed: expected a positive number (virtual seconds per real second), got "0x10"' },
   { argv: ['run', 'a.yaml', '--watch', '--speed', '0'], message: '--speed: expected a positive number (virtual seconds per real second), got "0"' },
+  { argv: ['run', ''], message: 'run: expected <scenario>, got an empty argument' },
+  { argv: ['validate', 'a.yaml', ''], message: 'validate: expected <scenario...>, got an empty argument' },
+  { argv: ['review', '', '--db', 'x.json'], message: 'review: expected <incident>, got an empty argument' },
+  { argv: ['run-all', ''], message: 'run-all: expected [DIR], got an empty argument' },
   { argv: ['report', '--db', 'x.json', '--json', '--html', 'r.html'], message: '--json: not with --html, which writes the page and prints only where it went; run report --json on its own' },
 ];
 
