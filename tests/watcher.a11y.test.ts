@@ -255,4 +255,20 @@ a11y('a screen reader hears words, not symbols: an untriaged incident\'s badge, 
   assert.is(await ctx.page.locator('#conn').ariaSnapshot(), '- text: live');
 });
 
+a11y('another incident opens afresh: the last one\'s timeline scroll and opened stack trace are not carried over', async (ctx) => {
+  for (const id of ['inc_p0', 'inc_p2']) {
+    ctx.store.put('incidents', { ...ctx.store.get('incidents', id)!, error: { message: 'down', name: 'Error', retryable: false, stack: 'Error: down\n    at x (x.ts:1:1)' } });
+    for (let n = 0; n < 40; n++) ctx.store.appendAudit(auditEntry({ id: `aud_${id}_${n}`, entityId: id, message: `step ${n}` }));
+  }
+  await load(ctx);
+  await ctx.page.click('#incident-rows tr[data-incident="inc_p0"]');
+  await ctx.page.locator('#detail tr[data-audit="aud_inc_p0_39"]').waitFor();
+  await ctx.page.click('#detail details summary');
+  await ctx.page.locator('#detail .scroll').evaluate((el) => { el.scrollTop = 400; });
+  await ctx.page.click('#incident-rows tr[data-incident="inc_p2"]');
+  await ctx.page.locator('#detail tr[data-audit="aud_inc_p2_39"]').waitFor();
+  assert.is(await ctx.page.locator('#detail .scroll').evaluate((el) => el.scrollTop), 0);
+  assert.is(await ctx.page.locator('#detail details').evaluate((el) => (el as HTMLDetailsElement).open), false);
+});
+
 a11y.run();

@@ -20,13 +20,15 @@ export async function renderDetail(container, id, { focus = false } = {}) {
     describedMachines(),
   ]);
   if (mine !== latest) return;
+  // Until the new diagram is drawn it keeps the old one's height: the window would jump up.
+  const height = container.querySelector('.diagram')?.offsetHeight ?? 0;
+  // Another incident starts afresh: the last one's scroll, opened stack trace and focus are not its.
+  if (container.dataset.incident !== id) container.replaceChildren();
   container.dataset.incident = id;
   const { incident: i, timeline, timelineTotal, review, decisions } = detail;
   const visited = (i.path ?? []).map((p) => p.state);
   // What the drawing shows is in its attributes: a redraw that leaves them alone keeps the drawn diagram.
   const diagram = h('div', { class: 'diagram', role: 'img', 'aria-label': `state machine diagram, current state ${i.state}`, dataset: { machine: detail.machine ?? '', current: i.state, visited: visited.join(' ') } });
-  // Until the new diagram is drawn it keeps the old one's height: the window would jump up.
-  const height = container.querySelector('.diagram')?.offsetHeight ?? 0;
   // A live run redraws the open incident as it changes: redraw keeps the reader's place (focus, stack trace, scroll).
   redraw(container, null,
     h('header', { class: 'detail-head' },
