@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
+import { ReportError } from '../reports/errors.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
@@ -17,6 +18,7 @@ import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
+import { didYouMean } from './scenario/problems.js';
 import { EXIT, type Io } from './cliIo.js';
 import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
 
@@ -64,8 +66,12 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
       needStoreFile(cmd.db);
       const store = await openStore(cmd.db, { readonly: true });
       warnIfUnfinished(store, cmd.db, io);
-      io.out(reviewCommand(store, cmd.incident));
-      await store.close();
+      try {
+        needIncident(store, cmd.db, cmd.incident);
+        io.out(reviewCommand(store, cmd.incident));
+      } finally {
+        await store.close();
+      }
       return EXIT.pass;
     }
     case 'watch': {
@@ -100,6 +106,15 @@ function warnIfUnfinished(store: Store, db: string, io: Io): void {
 /** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */
 function needStoreFile(db: string): void {
   if (!isPostgresUrl(db) && !existsSync(db)) throw new UsageError(`--db ${db}: no such store file`);
+}
+
+/** An id the store does not hold: said with the closest one it does, and where to find them all. */
+function needIncident(store: Store, db: string, id: string): void {
+  if (store.get('incidents', id)) return;
+  const ids = Array.from(store.each('incidents'), (incident) => incident.id);
+  const shown = shownLocation(db);
+  const hint = didYouMean(id, ids) || `; \`incident-flow report --db ${shown}\` lists its incidents with their ids`;
+  throw new ReportError(`no incident "${id}" in ${shown}${hint}`, 'unknown-incident');
 }
 
 /** `report --html`'s page: a file, in a folder that can be made (it is, if missing). */

@@ -454,6 +454,16 @@ Over('review of an incident the store does not hold exits 2', async () => {
   assert.match(err, 'no incident "inc_nope"');
 });
 
+Over('review of an unknown id names the store and the closest id it holds, or the command that lists them', async () => {
+  const db = join(runDir, 'store.json');
+  const typo = `${incidentId.slice(0, -1)}${incidentId.endsWith('x') ? 'y' : 'x'}`;
+  const near = await cli('review', typo, '--db', db);
+  assert.is(near.code, EXIT.invalid);
+  assert.is(near.err, `incident-flow reports: no incident "${typo}" in ${db}; did you mean "${incidentId}"?\n`);
+  const far = await cli('review', 'nothing-like-it', '--db', db);
+  assert.is(far.err, `incident-flow reports: no incident "nothing-like-it" in ${db}; \`incident-flow report --db ${db}\` lists its incidents with their ids\n`);
+});
+
 Over.run();
 
 // ---------------------------------------------------------------------------------------------
