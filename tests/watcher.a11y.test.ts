@@ -271,4 +271,12 @@ a11y('another incident opens afresh: the last one\'s timeline scroll and opened 
   assert.is(await ctx.page.locator('#detail details').evaluate((el) => (el as HTMLDetailsElement).open), false);
 });
 
+a11y('the focused banner going (its incident resolved) hands the focus to the banner now in its place', async (ctx) => {
+  await load(ctx);
+  await ctx.page.focus('#banners [data-incident="inc_p2"] .incident-link');
+  ctx.store.put('incidents', { ...ctx.store.get('incidents', 'inc_p2')!, status: 'resolved', state: 'resolved', resolvedAt: at(60) });
+  await ctx.page.locator('#banners [data-incident="inc_p2"]').waitFor({ state: 'detached' });
+  assert.is(await ctx.page.evaluate(() => document.activeElement?.closest<HTMLElement>('[data-incident]')?.dataset.incident), 'inc_p0');
+});
+
 a11y.run();

@@ -41,7 +41,8 @@ const FOCUSABLE = 'a, button, input, select, textarea, summary, .scroll, [tabind
  * redraw that changes nothing touches no DOM, so a screen reader hears nothing again and the
  * focus, an opened <details> and a scroll stay. A changed child is replaced; if it held the
  * focus, the control at the same place in the new one (or in `el` when no key) is focused,
- * and the scroll and opened <details> of what was replaced are carried over by position.
+ * or in the item now in its place when it went; the scroll and opened <details> of what was
+ * replaced are carried over by position.
  * @example redraw(tbody, 'incident', rows.map(row))   // rows carry data-incident
  */
 export function redraw(el, key, ...children) {
@@ -50,6 +51,8 @@ export function redraw(el, key, ...children) {
   const base = item && el.contains(item) ? item : el;
   const focusables = (node) => [...node.querySelectorAll(FOCUSABLE)];
   const at = focused ? focusables(base).indexOf(focused) : -1;
+  const items = () => (key ? [...el.querySelectorAll(`[data-${key}]`)] : []);
+  const place = base === el ? -1 : items().indexOf(base);
   const scrolls = [...el.querySelectorAll('.scroll')];
   const scrollTops = scrolls.map((s) => s.scrollTop);
   const details = [...el.querySelectorAll('details')];
@@ -60,7 +63,9 @@ export function redraw(el, key, ...children) {
   el.querySelectorAll('.scroll').forEach((s, n) => { if (s !== scrolls[n] && scrollTops[n]) s.scrollTop = scrollTops[n]; });
   el.querySelectorAll('details').forEach((d, n) => { if (d !== details[n] && n < opened.length) d.open = opened[n]; });
   if (!focused || focused.isConnected) return;
-  const again = base === el ? el : [...el.querySelectorAll(`[data-${key}]`)].find((node) => node.dataset[key] === item.dataset[key]);
+  // The same item drawn anew; gone (an incident resolved), the one now in its place, or the last.
+  const now = items();
+  const again = base === el ? el : now.find((node) => node.dataset[key] === item.dataset[key]) ?? now[Math.min(place, now.length - 1)];
   if (!again) return;
   // The same place; else (a pager's Next now disabled) the nearest control before it, or after it, in the panel.
   const controls = focusables(again);
