@@ -279,4 +279,18 @@ a11y('the focused banner going (its incident resolved) hands the focus to the ba
   assert.is(await ctx.page.evaluate(() => document.activeElement?.closest<HTMLElement>('[data-incident]')?.dataset.incident), 'inc_p0');
 });
 
+a11y('after answering one of two decisions from the keyboard, the focus is on the confirmation, not on the next card\'s button', async (ctx) => {
+  ctx.store.put('incidents', incident({ id: 'inc_two', severity: 'P0', status: 'executive', state: 'executive.awaitingDecision', assignee: 'atlas', decisionId: 'dec_2', detectedAt: at(56) }));
+  ctx.store.put('decisions', { id: 'dec_2', incidentId: 'inc_two', action: 'fail over', status: 'pending', requestedAt: at(57), answeredAt: null, by: null, timeoutAt: at(72) });
+  await load(ctx);
+  await ctx.page.fill('#by', 'Dana');
+  await ctx.page.locator('#decision-list [data-decision="dec_2"]').waitFor();
+  const first = await ctx.page.locator('#decision-list [data-decision]').first().getAttribute('data-decision');
+  await ctx.page.focus(`#decision-list [data-decision="${first}"] button.approve`);
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.locator(`#decision-list [data-decision="${first}"]`).waitFor({ state: 'detached' });
+  await ctx.page.waitForFunction(() => document.activeElement?.matches('#decision-list .answered'));
+  assert.match((await ctx.page.locator('#decision-list .answered').textContent())!, /^Approved ".+" for inc_\w+, as Dana\.$/);
+});
+
 a11y.run();

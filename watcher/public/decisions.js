@@ -83,7 +83,9 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
       focusAnswered = false;
       // The focus went with the button: the note takes it, and a screen reader says it as it does.
       // Elsewhere (the reader moved on while it was sent) the answer is announced instead.
-      if (!document.activeElement || document.activeElement === document.body) note.focus();
+      // Not the next card's button, where redraw would put it: a second Enter would answer another decision.
+      const active = document.activeElement;
+      if (!active || active === document.body || list.contains(active)) note.focus();
       else announce(answered);
     }
   };
