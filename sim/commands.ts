@@ -18,7 +18,7 @@ import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
-import { didYouMean } from './scenario/problems.js';
+import { didYouMean } from './didYouMean.js';
 import { EXIT, type Io } from './cliIo.js';
 import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
 

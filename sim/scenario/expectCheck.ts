@@ -1,6 +1,7 @@
 import { AUDIT_ACTIONS } from '../../machines/policies/auditActions.js';
 import { durationOrUndefined } from '../duration.js';
-import { didYouMean, type PathSegment, type ProblemList } from './problems.js';
+import { didYouMean } from '../didYouMean.js';
+import type { PathSegment, ProblemList } from './problems.js';
 
 /** Metrics measured in milliseconds: bounds may be written as durations. */
 export const DURATION_METRICS = new Set(['mttdMs', 'mttrMs', 'mttResolveMs']);

@@ -1,4 +1,3 @@
-import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 
 /** One thing wrong with a scenario file, located as precisely as the file allows. */
@@ -52,17 +51,6 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-/**
- * `; did you mean "agent"?` when `word` is a plausible typo of one of `candidates`, else "".
- *
- * @example
- * didYouMean('agnet', ['agent', 'workflow']); // '; did you mean "agent"?'
- */
-export function didYouMean(word: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return '';
-  const best = closest(word, [...candidates]);
-  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean "${best}"?` : '';
-}
 
 /** Turns paths into problems with line and column, from the parsed YAML document. */
 export class ProblemList {
