@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { isIsoInstant } from '../machines/incidentContext.js';
-import { COMMANDS, FLAGS, type Flag } from './usage.js';
+import { didYouMean } from './didYouMean.js';
+import { COMMANDS, FLAGS, type CommandSpec, type Flag } from './usage.js';
 
 export { USAGE } from './usage.js';
 
@@ -54,6 +55,11 @@ export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
   if (name === '--version' || name === '-v') return { name: 'version' };
+  if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`);
+  const spec: CommandSpec = COMMANDS[name as keyof typeof COMMANDS];
+  // `run --help` asks for the usage: not an unknown option.
+  const ownArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (ownArgs.includes('--help') || ownArgs.includes('-h')) return { name: 'help' };
   const takesValue = (arg: string | undefined) => Object.entries(FLAGS).some(([flag, value]) => value !== null && arg === `--${flag}`);
   // parseArgs calls `--seed -1` ambiguous (its value looks like an option): as `--seed=-1` it
   // reaches the check of the flag, which says what was expected.
@@ -64,21 +70,28 @@ export function parseCommand(argv: string[]): Command {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: PARSED });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: PARSED, tokens: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Node's own advice (put a positional starting with '-' after '--') is beside the point of a typo.
+    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message);
+    if (!unknown) throw new UsageError((err as Error).message);
+    const flags = spec.options.map((flag) => `--${flag}`);
+    throw new UsageError(`Unknown option '${unknown[1]}'${didYouMean(unknown[1], flags) || `; ${name} takes ${flags.length ? flags.join(', ') : 'none'}`}`);
   }
   const { positionals: p } = parsed;
   const v = parsed.values as Values;
+  // parseArgs keeps the last of `--seed 1 --seed 2` and says nothing.
+  const given = parsed.tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : []));
+  const twice = given.find((flag, i) => given.indexOf(flag) !== i);
+  if (twice) throw new UsageError(`--${twice}: given more than once; give it once`);
   // `--out ""` (an unset shell variable) would otherwise be no --out at all, or an internal error.
   const empty = Object.entries(v).find(([, value]) => value === '');
   if (empty) throw new UsageError(`--${empty[0]}: expected ${FLAGS[empty[0] as Flag]}, got an empty value`);
   // `run ""` read as a file with no name: ": cannot read the scenario: no such file".
-  const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS] : undefined;
-  if (spec && 'args' in spec && p.includes('')) throw new UsageError(`${name}: expected ${spec.args}, got an empty argument`);
+  if (spec.args && p.includes('')) throw new UsageError(`${name}: expected ${spec.args}, got an empty argument`);
   // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
-  const takes: readonly Flag[] | undefined = spec?.options;
-  const other = takes && Object.keys(v).find((flag) => !takes.includes(flag as Flag));
+  const takes = spec.options;
+  const other = Object.keys(v).find((flag) => !takes.includes(flag as Flag));
   if (other) throw new UsageError(`--${other}: not an option of ${name}; ${takes.length ? `it takes ${takes.map((f) => `--${f}`).join(', ')}` : 'it takes none'}`);
   const one = (what: string) => {
     if (p.length !== 1) throw new UsageError(`${name}: expected one ${what}, got ${p.length}`);

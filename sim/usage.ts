@@ -12,7 +12,7 @@ export const FLAGS = {
 
 export type Flag = keyof typeof FLAGS;
 
-interface CommandSpec {
+export interface CommandSpec {
   /** Its positional arguments, as the usage shows them. */
   args?: string;
   /** The options it takes, in the order the usage (and a refusal) lists them. */

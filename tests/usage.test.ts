@@ -80,6 +80,12 @@ const REFUSED: Array<{ argv: string[]; message: string }> = [
   { argv: ['validate', 'a.yaml', ''], message: 'validate: expected <scenario...>, got an empty argument' },
   { argv: ['review', '', '--db', 'x.json'], message: 'review: expected <incident>, got an empty argument' },
   { argv: ['run-all', ''], message: 'run-all: expected [DIR], got an empty argument' },
+  { argv: ['rn', 'a.yaml'], message: 'unknown command "rn"; did you mean "run"?' },
+  { argv: ['run', 'a.yaml', '--sede', '3'], message: 'Unknown option \'--sede\'; did you mean "--seed"?' },
+  { argv: ['report', '-x'], message: 'Unknown option \'-x\'; report takes --db, --from, --to, --json, --html' },
+  { argv: ['validate', 'a.yaml', '--strict'], message: 'Unknown option \'--strict\'; validate takes none' },
+  { argv: ['run', 'a.yaml', '--seed', '1', '--seed', '2'], message: '--seed: given more than once; give it once' },
+  { argv: ['run', 'a.yaml', '--json', '--json'], message: '--json: given more than once; give it once' },
   { argv: ['report', '--db', 'x.json', '--json', '--html', 'r.html'], message: '--json: not with --html, which writes the page and prints only where it went; run report --json on its own' },
 ];
 
@@ -88,6 +94,11 @@ for (const { argv, message } of REFUSED) {
     assert.throws(() => parseCommand(argv), (error: Error) => error instanceof UsageError && error.message === message);
   });
 }
+
+Usage('--help or -h after a command asks for the usage, as before one', () => {
+  for (const argv of [['run', '--help'], ['report', '--db', 'x.json', '-h'], ['run-all', '--help']]) assert.equal(parseCommand(argv), { name: 'help' }, argv.join(' '));
+  assert.equal(parseCommand(['validate', '--', '--help']), { name: 'validate', scenarios: ['--help'] }, 'after --, a file name');
+});
 
 Usage('takes a decimal --speed and the largest safe seed', () => {
   const run = parseCommand(['run', 'a.yaml', '--watch', '--speed', '0.5', '--seed', String(Number.MAX_SAFE_INTEGER)]);
