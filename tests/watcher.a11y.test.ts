@@ -293,4 +293,21 @@ a11y('after answering one of two decisions from the keyboard, the focus is on th
   assert.match((await ctx.page.locator('#decision-list .answered').textContent())!, /^Approved ".+" for inc_\w+, as Dana\.$/);
 });
 
+a11y('buttons and fields show their edges: border contrast 3:1 against the panel (WCAG 1.4.11)', async (ctx) => {
+  await load(ctx);
+  const faint = await ctx.page.evaluate(`(() => {
+    const rgba = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m[3] ?? 1]; };
+    const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+    const behind = (el) => { for (let n = el.parentElement; n; n = n.parentElement) { const c = rgba(getComputedStyle(n).backgroundColor); if (c[3] > 0) return c; } return [255, 255, 255, 1]; };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    return [...document.querySelectorAll('button:not(:disabled), input:not([type=checkbox]), select')].filter((el) => {
+      const s = getComputedStyle(el);
+      if (!el.getClientRects().length || s.borderTopStyle === 'none' || parseFloat(s.borderTopWidth) === 0) return false;
+      const edge = Math.max(ratio(rgba(s.borderTopColor), behind(el)), ratio(rgba(s.backgroundColor), behind(el)));
+      return edge < 3;
+    }).map((el) => el.tagName.toLowerCase() + ' ' + (el.name || el.textContent.trim()));
+  })()`);
+  assert.equal(faint, []);
+});
+
 a11y.run();
