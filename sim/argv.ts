@@ -50,16 +50,13 @@ const PARSED = Object.fromEntries(Object.entries(FLAGS).map(([flag, value]) => [
 /** The values parseArgs gives for PARSED: a string for an option with a value, true for a switch. */
 type Values = { [F in Flag]?: (typeof FLAGS)[F] extends string ? string : boolean };
 
-/** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
-export function parseCommand(argv: string[]): Command {
-  const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
-  if (name === '--version' || name === '-v') return { name: 'version' };
-  if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`);
-  const spec: CommandSpec = COMMANDS[name as keyof typeof COMMANDS];
-  // `run --help` asks for the usage: not an unknown option.
-  const ownArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
-  if (ownArgs.includes('--help') || ownArgs.includes('-h')) return { name: 'help' };
+/**
+ * The options and positionals of `name`'s arguments, refused (UsageError) where they are
+ * wrong whatever the command: unknown, given twice, empty, or not one the command takes.
+ */
+function readArgs(name: string, spec: CommandSpec, rest: string[]): { values: Values; positionals: string[] } {
+  const flags = spec.options.map((flag) => `--${flag}`);
+  const taken = flags.length ? flags.join(', ') : 'none';
   const takesValue = (arg: string | undefined) => Object.entries(FLAGS).some(([flag, value]) => value !== null && arg === `--${flag}`);
   // parseArgs calls `--seed -1` ambiguous (its value looks like an option): as `--seed=-1` it
   // reaches the check of the flag, which says what was expected.
@@ -75,8 +72,7 @@ export function parseCommand(argv: string[]): Command {
     // Node's own advice (put a positional starting with '-' after '--') is beside the point of a typo.
     const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message);
     if (!unknown) throw new UsageError((err as Error).message);
-    const flags = spec.options.map((flag) => `--${flag}`);
-    throw new UsageError(`Unknown option '${unknown[1]}'${didYouMean(unknown[1], flags) || `; ${name} takes ${flags.length ? flags.join(', ') : 'none'}`}`);
+    throw new UsageError(`Unknown option '${unknown[1]}'${didYouMean(unknown[1], flags) || `; ${name} takes ${taken}`}`);
   }
   const { positionals: p } = parsed;
   const v = parsed.values as Values;
@@ -90,9 +86,22 @@ export function parseCommand(argv: string[]): Command {
   // `run ""` read as a file with no name: ": cannot read the scenario: no such file".
   if (spec.args && p.includes('')) throw new UsageError(`${name}: expected ${spec.args}, got an empty argument`);
   // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
-  const takes = spec.options;
-  const other = Object.keys(v).find((flag) => !takes.includes(flag as Flag));
-  if (other) throw new UsageError(`--${other}: not an option of ${name}; ${takes.length ? `it takes ${takes.map((f) => `--${f}`).join(', ')}` : 'it takes none'}`);
+  const other = Object.keys(v).find((flag) => !spec.options.includes(flag as Flag));
+  if (other) throw new UsageError(`--${other}: not an option of ${name}; it takes ${taken}`);
+  return { values: v, positionals: p };
+}
+
+/** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
+export function parseCommand(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name === '--version' || name === '-v') return { name: 'version' };
+  if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`);
+  const spec: CommandSpec = COMMANDS[name as keyof typeof COMMANDS];
+  // `run --help` asks for the usage: not an unknown option.
+  const ownArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (ownArgs.includes('--help') || ownArgs.includes('-h')) return { name: 'help' };
+  const { values: v, positionals: p } = readArgs(name, spec, rest);
   const one = (what: string) => {
     if (p.length !== 1) throw new UsageError(`${name}: expected one ${what}, got ${p.length}`);
     return p[0];
