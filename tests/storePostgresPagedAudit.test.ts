@@ -7,7 +7,8 @@ import { openStore, StoreError } from '../store/index.js';
 import type { AuditQuery, Store } from '../store/types.js';
 import { appendAuditRows } from '../store/postgres/writeRows.js';
 import { startWatcher } from '../watcher/index.js';
-import { pgSchema } from './helpers/pgSchema.js';
+import { watchCommand } from '../watcher/watchCommand.js';
+import { pgSchema, sql } from './helpers/pgSchema.js';
 import { audit, until } from './helpers/storeContract.js';
 
 const Paged = suite('PostgreSQL follower with its audit left in the database (pagedAudit, the watcher\'s)');
@@ -148,6 +149,38 @@ Paged('a row whose seq was taken before the open and that commits after it is re
     await slow.end();
     await fast.end();
     await paged?.close();
+    await schema.drop();
+  }
+});
+
+Paged('incident-flow watch over PostgreSQL opens the store paged: no audit row is read until a page asks', async () => {
+  const schema = pgSchema('pagedwatch');
+  const writer = await openStore(schema.url);
+  let watch: Awaited<ReturnType<typeof watchCommand>> | null = null;
+  try {
+    writer.put('incidents', incident(1));
+    for (let i = 0; i < 3; i++) writer.appendAudit(audit(i));
+    await writer.flush();
+    // A row no read can turn back into an entry (a hand edit): an open that loads the audit
+    // stops at it; one that leaves the audit in the database counts it and reads no row.
+    await sql(`UPDATE ${schema.name}.audit_log SET ts = 'infinity' WHERE id = 'aud_0'`);
+    await openStore(schema.url, { readonly: true }).then(
+      (store) => store.close().then(() => assert.unreachable('the loaded open read the audit row')),
+      (error: unknown) => assert.match(String(error), /Invalid time value/),
+    );
+    watch = await watchCommand({ db: schema.url, port: 0, print: () => {} });
+    const api = `http://127.0.0.1:${watch.port}/app/watcher/api`;
+    const session = (await (await fetch(`${api}/session`)).json()) as { auditCount: number };
+    assert.is(session.auditCount, 3);
+    const incidents = (await (await fetch(`${api}/incidents`)).json()) as { rows: Array<{ id: string }> };
+    assert.equal(incidents.rows.map((r) => r.id), ['inc_1']);
+    // Read when a page asks: the newest rows, and then the page holding the edited one.
+    const newest = (await (await fetch(`${api}/audit?order=desc&limit=2`)).json()) as { total: number; rows: Array<{ id: string }> };
+    assert.equal({ total: newest.total, ids: newest.rows.map((r) => r.id) }, { total: 3, ids: ['aud_2', 'aud_1'] });
+    assert.is((await fetch(`${api}/audit?order=asc&limit=1`)).status, 503);
+  } finally {
+    await watch?.close();
+    await writer.close();
     await schema.drop();
   }
 });
