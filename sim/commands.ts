@@ -299,7 +299,9 @@ async function runAll(dir: string, outRoot: string, db: string | null, io: Io): 
   refuseFileOnPath(`--out ${outRoot}`, outRoot);
   let code: number = EXIT.pass;
   const where = db ? `report.json, junit.xml; store in schema rehearsal_<name> of ${redact(db)}` : 'lowdb store, report.json, junit.xml';
-  io.out(`Rehearsals in ${dir}/, each written to ${outRoot}/<name>/ (${where})\n`);
+  // `run-all scenarios/` (a shell's completion) is said `scenarios/`, not `scenarios//`.
+  const folder = (path: string) => (path.endsWith('/') ? path.replace(/\/+$/, '/') : `${path}/`);
+  io.out(`Rehearsals in ${folder(dir)}, each written to ${folder(outRoot)}<name>/ (${where})\n`);
   const width = Math.max(34, ...files.map((f) => f.length));
   for (const file of files) {
     const path = join(dir, file);

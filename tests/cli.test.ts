@@ -522,6 +522,11 @@ RunAll('refuses a file or a folder with no scenario, instead of passing with not
   assert.not.ok(existsSync(join(lib, 'out')));
 });
 
+RunAll('says a folder given with a trailing slash once, with one slash', async () => {
+  const { out } = await cli('run-all', `${lib}/`, '--out', `${join(lib, 'out')}/`);
+  assert.is(out.split('\n')[0], `Rehearsals in ${lib}/, each written to ${join(lib, 'out')}/<name>/ (lowdb store, report.json, junit.xml)`);
+});
+
 RunAll.run();
 
 // ---------------------------------------------------------------------------------------------
