@@ -31,6 +31,27 @@ const QUERIES: AuditQuery[] = [
   { limit: 0 },
 ];
 
+/**
+ * Two connections to a new store's schema, for rows written beside the store (a transaction
+ * held open while another commits): `slow` and `fast`.
+ */
+async function twoWriters(schema: { name: string; url: string }): Promise<[pg.Client, pg.Client]> {
+  const setup = await openStore(schema.url);
+  await setup.close();
+  const url = schema.url.replace(/\?.*/, '');
+  const clients: [pg.Client, pg.Client] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  try {
+    for (const client of clients) {
+      await client.connect();
+      await client.query(`SET search_path = ${schema.name}`);
+    }
+  } catch (error) {
+    for (const client of clients) await client.end().catch(() => undefined);
+    throw error;
+  }
+  return clients;
+}
+
 Paged('answers the audit as the store loaded in memory does: pages, filters, search, count, the watcher\'s answers', async () => {
   const schema = pgSchema('paged');
   const writer = await openStore(schema.url);
@@ -109,17 +130,10 @@ Paged('sees the rows committed after it opened: counted, paged, told to subscrib
 
 Paged('a row whose seq was taken before the open and that commits after it is read when it lands', async () => {
   const schema = pgSchema('paged');
-  const setup = await openStore(schema.url);
-  await setup.close();
-  const url = schema.url.replace(/\?.*/, '');
-  const [slow, fast] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  const [slow, fast] = await twoWriters(schema);
   let paged: Store | null = null;
   try {
-    for (const client of [slow, fast]) {
-      await client.connect();
-      await client.query(`SET search_path = ${schema.name}`);
-      await client.query('BEGIN');
-    }
+    for (const client of [slow, fast]) await client.query('BEGIN');
     // `slow` takes seq 1 and commits after the open; `fast` takes seq 2 and commits before it.
     await appendAuditRows(slow, [audit(1)]);
     await appendAuditRows(fast, [audit(2)]);
@@ -149,6 +163,39 @@ Paged('a row whose seq was taken before the open and that commits after it is re
     await slow.end();
     await fast.end();
     await paged?.close();
+    await schema.drop();
+  }
+});
+
+Paged('a row whose seq was taken more than 1,000 numbers before the newest at the open is read when it lands, as a loaded follower reads it', async () => {
+  const schema = pgSchema('paged');
+  const [slow, fast] = await twoWriters(schema);
+  const followers: Store[] = [];
+  try {
+    const notify = (client: pg.Client) => client.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"rows":[],"meta":false,"audit":1}']);
+    // `slow` takes seq 1 and holds it while `fast` commits 1,500 rows (seq 2 to 1501).
+    await slow.query('BEGIN');
+    await appendAuditRows(slow, [audit(1)]);
+    await appendAuditRows(fast, Array.from({ length: 1500 }, (_, i) => audit(i + 2)));
+    followers.push(await openStore(schema.url, { readonly: true }), await openStore(schema.url, { readonly: true, pagedAudit: true }));
+    for (const follower of followers) assert.is(follower.auditCount(), 1500);
+    await notify(slow);
+    await slow.query('COMMIT');
+    await appendAuditRows(fast, [audit(1502)]);
+    await notify(fast);
+    assert.is((await followers[1].pageAudit?.({}))?.total, 1502);
+    for (const follower of followers) {
+      const arrived = await until(async () => {
+        const c = await follower.refresh();
+        return c.audit.length ? c.audit.map((r) => r.id) : null;
+      });
+      assert.equal(arrived, ['aud_1', 'aud_1502'], follower === followers[1] ? 'paged' : 'loaded');
+      assert.is(follower.auditCount(), 1502);
+    }
+  } finally {
+    await slow.end();
+    await fast.end();
+    for (const follower of followers) await follower.close();
     await schema.drop();
   }
 });

@@ -152,23 +152,31 @@ export class PostgresAdapter implements Adapter<StoreData> {
 
   /**
    * The paged follower's first read: how many audit rows there are and the newest seq, and
-   * the holes among the last MAX_GAPS numbers (transactions still under way, as #readAudit
-   * notes them), reading no row.
+   * the holes in the numbering, noted as gaps by the rule #readAudit applies to the rows it
+   * reads (a run of holes is noted up to MAX_GAPS below the row after it), reading no row:
+   * a number taken by a transaction still under way may lie anywhere below the newest, as
+   * far back as that transaction began.
    */
   async #countAudit(client: pg.ClientBase): Promise<void> {
     const top = await client.query<{ n: number; top: string | null }>('SELECT count(*)::int AS n, max(seq) AS top FROM audit_log');
     const { n, top: last } = top.rows[0] ?? { n: 0, top: null };
-    const lastSeq = Number(last ?? 0);
-    const recent = await client.query<{ seq: string }>('SELECT seq FROM audit_log WHERE seq > $1 ORDER BY seq', [lastSeq - MAX_GAPS]);
-    const now = Date.now();
-    let skipped = Math.max(1, lastSeq - MAX_GAPS + 1);
-    for (const { seq } of recent.rows) {
-      for (; skipped < Number(seq); skipped++) this.#gaps.set(skipped, now);
-      skipped = Number(seq) + 1;
+    this.#lastSeq = Number(last ?? 0);
+    // Numbers start at 1: as many rows as the newest number, no hole (one writer, no rollback).
+    if (n < this.#lastSeq) {
+      // Each row after a hole, with the row before it (0 for none), in one pass over the seq index.
+      const holes = await client.query<{ seq: string; prev: string }>(
+        'SELECT seq, prev FROM (SELECT seq, lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS prev FROM audit_log) AS s WHERE seq > prev + 1',
+      );
+      const now = Date.now();
+      for (const { seq, prev } of holes.rows) this.#noteGaps(Number(prev), Number(seq), now);
     }
-    this.#lastSeq = lastSeq;
     this.#audit = new AuditTail(this.#target.shown, n);
     this.#written = n;
+  }
+
+  /** The numbers between two rows read (`after` < `seq`), as gaps seen at `now`: the last MAX_GAPS of them. */
+  #noteGaps(after: number, seq: number, now: number): void {
+    for (let skipped = Math.max(after + 1, seq - MAX_GAPS); skipped < seq; skipped++) this.#gaps.set(skipped, now);
   }
 
   /**
@@ -188,7 +196,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
         this.#gaps.delete(seq);
         continue;
       }
-      for (let skipped = Math.max(this.#lastSeq + 1, seq - MAX_GAPS); skipped < seq; skipped++) this.#gaps.set(skipped, now);
+      this.#noteGaps(this.#lastSeq, seq, now);
       this.#lastSeq = seq;
     }
     this.#written = this.#audit.length;
