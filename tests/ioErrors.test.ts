@@ -169,6 +169,19 @@ mistyped('postgres:/… and postgresql:… name the scheme without a URL: one li
   assert.equal(readdirSync(typed.dir), [], 'nothing written');
 });
 
+mistyped('a mistyped URL\'s password is hidden in the refusal, whatever the slashes and colons', async () => {
+  for (const [db, shown] of [['postgres:/u:secret@h/db', 'postgres:/u:***@h/db'], ['postgresql:u:secret@h/db', 'postgresql:u:***@h/db']]) {
+    const { code, err } = await cli('report', '--db', db);
+    assert.is(code, EXIT.invalid, db);
+    assert.ok(err.startsWith(`incident-flow store: ${shown}: not a PostgreSQL URL`), err);
+    assert.not.match(err, 'secret');
+  }
+  // A URL with no host (three slashes) is tried on the local socket; its refusal hides the password too.
+  const { code, err } = await cli('report', '--db', 'postgres:///u:secret@h/db');
+  assert.is(code, EXIT.invalid, err);
+  assert.ok(err.startsWith('incident-flow store: postgres:///u:***@h/db'), err);
+});
+
 mistyped('postgres//… without its colon, where no folder postgres is: one line asking "did you mean postgres://", exit 2, for every command, nothing made', async () => {
   const cases = [
     { db: 'postgres//test', shown: 'postgres//test', scheme: 'postgres', meant: 'postgres://test' },

@@ -22,13 +22,10 @@ export function refuseMistypedPostgresUrl(location: string): void {
   if (/^postgres(ql)?:/i.test(location) && !isPostgresUrl(location)) {
     throw new StoreError(`${redact(location)}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)`, 'connect', null);
   }
-  const colonless = /^(postgres(?:ql)?)(\/\/|\/(?=[^/]*@))(.*)$/i.exec(location);
+  const colonless = /^(postgres(?:ql)?)(?:\/\/|\/(?=[^/]*@))(.*)$/i.exec(location);
   if (colonless && !statSync(colonless[1], { throwIfNoEntry: false })?.isDirectory()) {
-    const [, scheme, slashes, rest] = colonless;
-    const meant = redact(`${scheme}://${rest}`);
-    // As typed, but with the password hidden as in the URL meant (redact needs the URL).
-    const typed = `${scheme}${slashes}${meant.slice(scheme.length + 3)}`;
-    throw new StoreError(`${typed}: not a PostgreSQL URL: the colon after ${scheme} is missing, and there is no folder ${scheme}/ here for a store file; did you mean ${meant}?`, 'connect', null);
+    const [, scheme, rest] = colonless;
+    throw new StoreError(`${redact(location)}: not a PostgreSQL URL: the colon after ${scheme} is missing, and there is no folder ${scheme}/ here for a store file; did you mean ${redact(`${scheme}://${rest}`)}?`, 'connect', null);
   }
 }
 
@@ -39,11 +36,15 @@ export function refuseMistypedPostgresUrl(location: string): void {
 export function redact(location: string): string {
   try {
     const url = new URL(location);
-    if (url.password) url.password = '***';
-    return url.href;
+    // Without a host the "URL" has no authority (`postgres:/u:pw@h`): its password is in the path.
+    if (url.host) {
+      if (url.password) url.password = '***';
+      return url.href;
+    }
   } catch {
-    return location.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+    // Not a URL: a mistyped one (`postgres//u:pw@h`) is masked below all the same.
   }
+  return location.replace(/([:/])([^:/@]*):[^@/]*@/, '$1$2:***@');
 }
 
 /**
