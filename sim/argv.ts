@@ -41,6 +41,8 @@ const port = (v: string | undefined): number => int('port', v, 0, 65535, 'a port
 const instant = (flag: string, v: string | undefined): string | null => {
   if (v === undefined) return null;
   if (!isIsoInstant(v)) throw new UsageError(`--${flag}: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "${v}"`);
+  // Date.parse reads a time without a zone in the machine's own: the same command would report another range elsewhere.
+  if (v.includes('T') && !/(Z|[+-]\d{2}:\d{2})$/.test(v)) throw new UsageError(`--${flag}: expected a zone on the time (Z for UTC, as the reports show times, or an offset like +02:00), got "${v}"`);
   return v;
 };
 

@@ -83,6 +83,7 @@ const REFUSED: Array<{ argv: string[]; message: string }> = [
   // Date.parse reads a day the month lacks as one of the next month: the range would start elsewhere than said.
   { argv: ['report', '--db', 'x.json', '--from', '2026-02-30'], message: '--from: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "2026-02-30"' },
   { argv: ['report', '--db', 'x.json', '--to', '2026-04-31T10:00:00Z'], message: '--to: expected an ISO-8601 instant (2026-03-02 or 2026-03-02T14:00:00Z), got "2026-04-31T10:00:00Z"' },
+  { argv: ['report', '--db', 'x.json', '--from', '2026-03-01T14:00'], message: '--from: expected a zone on the time (Z for UTC, as the reports show times, or an offset like +02:00), got "2026-03-01T14:00"' },
   { argv: ['rn', 'a.yaml'], message: 'unknown command "rn"; did you mean "run"?' },
   { argv: ['run', 'a.yaml', '--sede', '3'], message: 'Unknown option \'--sede\'; did you mean "--seed"?' },
   { argv: ['report', '-x'], message: 'Unknown option \'-x\'; report takes --db, --from, --to, --json, --html' },
