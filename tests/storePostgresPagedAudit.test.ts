@@ -5,7 +5,9 @@ import type { IncidentRecord } from '../machines/types.js';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { openStore, StoreError } from '../store/index.js';
 import type { AuditQuery, Store } from '../store/types.js';
+import { auditPageSql } from '../store/postgres/pageAudit.js';
 import { appendAuditRows } from '../store/postgres/writeRows.js';
+import { createRandom } from '../sim/random.js';
 import { startWatcher } from '../watcher/index.js';
 import { watchCommand } from '../watcher/watchCommand.js';
 import { pgSchema, sql } from './helpers/pgSchema.js';
@@ -196,6 +198,46 @@ Paged('a row whose seq was taken more than 1,000 numbers before the newest at th
     await slow.end();
     await fast.end();
     for (const follower of followers) await follower.close();
+    await schema.drop();
+  }
+});
+
+Paged('a deep page starts at its first seq (keyset), with the rows OFFSET gives: random pages, filters, holes in the numbering', async () => {
+  // The page's own scan starts at the seq the skipped rows end on (found in an index), not at OFFSET.
+  assert.match(auditPageSql({ order: 'desc', offset: 300, limit: 30 }).page, /WHERE seq <= \(SELECT seq FROM audit_log +ORDER BY seq DESC OFFSET 300 LIMIT 1\) ORDER BY seq DESC LIMIT 30$/);
+  assert.match(auditPageSql({ agent: 'mailer', offset: 5 }).page, /WHERE agent = \$1 AND seq >= \(SELECT seq FROM audit_log WHERE agent = \$1 ORDER BY seq ASC OFFSET 5 LIMIT 1\) ORDER BY seq ASC$/);
+  const schema = pgSchema('paged');
+  const clients = await twoWriters(schema);
+  const [rollback] = clients;
+  const writer = await openStore(schema.url);
+  const followers: Store[] = [];
+  try {
+    for (let i = 0; i < 400; i++) {
+      writer.appendAudit(audit(i));
+      if (i % 97 !== 0) continue;
+      await writer.flush();
+      // Numbers taken and given back: holes the keyset must step over as OFFSET does.
+      await rollback.query('BEGIN');
+      await appendAuditRows(rollback, [audit(10_000 + i), audit(20_000 + i)]);
+      await rollback.query('ROLLBACK');
+    }
+    await writer.flush();
+    followers.push(await openStore(schema.url, { readonly: true }), await openStore(schema.url, { readonly: true, pagedAudit: true }));
+    const [loaded, paged] = followers;
+    const filters: AuditQuery[] = [{}, { agent: 'mailer' }, { level: 'error', agent: 'crm' }, { entityId: 'inc_1' }, { action: 'incident.escalated' }, { since: '2026-01-01T00:01:00.000Z', until: '2026-01-01T00:05:00.000Z' }, { text: 'entry 1' }];
+    const random = createRandom(5);
+    const pick = (n: number) => Math.floor(random() * n);
+    for (let i = 0; i < 120; i++) {
+      const query: AuditQuery = { ...filters[pick(filters.length)], order: random() < 0.5 ? 'asc' : 'desc', offset: pick(3) === 0 ? pick(3) : pick(420) };
+      if (pick(4)) query.limit = pick(60);
+      const memory = loaded.queryAudit(query);
+      assert.equal(await paged.pageAudit?.(query), memory, JSON.stringify(query));
+      assert.equal(await loaded.pageAudit?.(query), memory, JSON.stringify(query));
+    }
+  } finally {
+    for (const client of clients) await client.end();
+    for (const follower of followers) await follower.close();
+    await writer.close();
     await schema.drop();
   }
 });

@@ -24,7 +24,8 @@ const SEARCHED = `(coalesce(message, '') || chr(31) || coalesce(action, '') || c
 
 /**
  * The statements `pageAudit` runs for a query: its total (`count`) and its page (`page`),
- * with their values; `limit` null for all, 0 for none.
+ * with their values; `limit` null for all, 0 for none. A page past the first starts at the
+ * seq the OFFSET would reach (keyset on seq), the same rows OFFSET gives.
  * @example auditPageSql({ agent: 'mailer', limit: 50 }).count // 'SELECT count(*)::int AS n FROM audit_log WHERE agent = $1'
  */
 export function auditPageSql(query: AuditQuery = {}): { count: string; page: string; values: unknown[]; limit: number | null; offset: number } {
@@ -47,9 +48,17 @@ export function auditPageSql(query: AuditQuery = {}): { count: string; page: str
   const offset = Math.max(0, Math.floor(query.offset ?? 0)) || 0;
   const limit = query.limit === undefined ? null : Math.max(0, Math.floor(query.limit)) || 0;
   const order = query.order === 'desc' ? 'DESC' : 'ASC';
+  const cut = limit === null ? '' : ` LIMIT ${limit}`;
+  // A deep page by its first seq: found walking only the seq index (or a filter's index with
+  // seq), not the rows skipped, which OFFSET reads whole. The text search's rows are matched
+  // in the table anyway: its pages keep OFFSET.
+  const from = offset > 0 && !query.text
+    ? `seq ${order === 'DESC' ? '<=' : '>='} (SELECT seq FROM audit_log ${filter} ORDER BY seq ${order} OFFSET ${offset} LIMIT 1)`
+    : null;
+  const pageFilter = from ? `WHERE ${[...where, from].join(' AND ')}` : filter;
   return {
     count: `SELECT count(*)::int AS n FROM audit_log ${filter}`,
-    page: `SELECT ${selectList('audit_log')} FROM audit_log ${filter} ORDER BY seq ${order} OFFSET ${offset}${limit === null ? '' : ` LIMIT ${limit}`}`,
+    page: `SELECT ${selectList('audit_log')} FROM audit_log ${pageFilter} ORDER BY seq ${order}${from ? '' : ` OFFSET ${offset}`}${cut}`,
     values, limit, offset,
   };
 }
@@ -68,7 +77,7 @@ export interface AuditCounted {
  * Answers an AuditQuery in the database, with the same meaning as the in-memory one
  * (auditIndex.ts): filters by equality through the indexes, `since` inclusive and `until`
  * exclusive on `ts`, `text` case-insensitive on message, action, actor and entity id (through
- * the trigram index where the database has pg_trgm), ordered by `seq`, the page cut by OFFSET/LIMIT and the total counted apart;
+ * the trigram index where the database has pg_trgm), ordered by `seq`, the page cut by OFFSET/LIMIT (a deep page from its first seq, see auditPageSql) and the total counted apart;
  * with `counted` (a follower's), a query without filters counts only the rows committed since.
  * @example await pageAudit(pool, target, { agent: 'mailer', order: 'desc', limit: 50 })
  */
