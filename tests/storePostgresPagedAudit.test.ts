@@ -5,7 +5,8 @@ import type { IncidentRecord } from '../machines/types.js';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { openStore, StoreError } from '../store/index.js';
 import type { AuditQuery, Store } from '../store/types.js';
-import { auditPageSql } from '../store/postgres/pageAudit.js';
+import { createPool, parseTarget } from '../store/postgres/connection.js';
+import { auditPageSql, pageAudit } from '../store/postgres/pageAudit.js';
 import { appendAuditRows } from '../store/postgres/writeRows.js';
 import { createRandom } from '../sim/random.js';
 import { startWatcher } from '../watcher/index.js';
@@ -269,6 +270,44 @@ Paged('incident-flow watch over PostgreSQL opens the store paged: no audit row i
     assert.is((await fetch(`${api}/audit?order=asc&limit=1`)).status, 503);
   } finally {
     await watch?.close();
+    await writer.close();
+    await schema.drop();
+  }
+});
+
+Paged('a page and its total come from one snapshot: a row committed between the count and the page is in neither', async () => {
+  const schema = pgSchema('snapshot');
+  const writer = await openStore(schema.url);
+  const target = parseTarget(schema.url);
+  const pool = createPool(target);
+  try {
+    for (let i = 0; i < 3; i++) writer.appendAudit(audit(i));
+    await writer.flush();
+    // Right after the total's count answers, another writer commits a row.
+    let counted = false;
+    const afterCount = async <T>(text: unknown, result: T): Promise<T> => {
+      if (!counted && String(text).includes('count(*)')) {
+        counted = true;
+        writer.appendAudit(audit(3));
+        await writer.flush();
+      }
+      return result;
+    };
+    const hooked = (q: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => afterCount(args[0], await q(...args));
+    const racing = {
+      query: hooked(pool.query.bind(pool) as never),
+      connect: async () => {
+        const client = await pool.connect();
+        return Object.assign(Object.create(client), { query: hooked(client.query.bind(client) as never), release: client.release.bind(client) });
+      },
+    } as unknown as pg.Pool;
+    const page = await pageAudit(racing, target, {});
+    assert.ok(counted, 'the row was committed between the count and the page');
+    assert.is(page.rows.length, page.total, `the page has ${page.rows.length} rows, its total says ${page.total}`);
+    assert.is(page.total, 3);
+    assert.is((await pageAudit(pool, target, {})).total, 4);
+  } finally {
+    await pool.end();
     await writer.close();
     await schema.drop();
   }

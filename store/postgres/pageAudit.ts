@@ -83,17 +83,28 @@ export interface AuditCounted {
  */
 export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQuery = {}, counted: (() => AuditCounted | null) | null = null): Promise<AuditPage> {
   const { count, page, values, limit, offset } = auditPageSql(query);
+  let client: pg.PoolClient | null = null;
   try {
+    client = await pool.connect();
+    // The total and the page from one snapshot: a commit between them would otherwise give
+    // a page with rows the total does not count (or a total past the page's last row).
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     // No filter: the rows a follower counted, plus those committed since (through the seq index).
     const known = values.length === 0 ? counted?.() : null;
     const total = known
-      ? await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE seq > $1 OR seq = ANY($2::bigint[])', [known.lastSeq, known.gaps])
-      : await pool.query<{ n: number }>(count, values);
+      ? await client.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE seq > $1 OR seq = ANY($2::bigint[])', [known.lastSeq, known.gaps])
+      : await client.query<{ n: number }>(count, values);
     const n = (known?.count ?? 0) + (total.rows[0]?.n ?? 0);
-    if (limit === 0 || offset >= n) return { total: n, rows: [] };
-    const rows = await pool.query<ColumnValues>(page, values);
-    return { total: n, rows: rows.rows.map((row) => fromColumns('audit_log', row) as AuditEntry) };
+    const rows = limit === 0 || offset >= n ? null : await client.query<ColumnValues>(page, values);
+    await client.query('COMMIT');
+    return { total: n, rows: rows ? rows.rows.map((row) => fromColumns('audit_log', row) as AuditEntry) : [] };
   } catch (error) {
+    await client?.query('ROLLBACK').catch(() => undefined);
+    // A connection that failed is not handed back to the pool.
+    client?.release(true);
+    client = null;
     throw pgError(target, 'page the audit log', error);
+  } finally {
+    client?.release();
   }
 }
