@@ -64,6 +64,12 @@ export function auditPageSql(query: AuditQuery = {}): { count: string; page: str
 }
 
 /**
+ * The audit rows a follower has not read: past its last seq, or in its gaps (`$1` the last
+ * seq, `$2` the gaps). Its re-read (PostgresAdapter) and pageAudit's count share it.
+ */
+export const UNREAD_AUDIT = 'seq > $1 OR seq = ANY($2::bigint[])';
+
+/**
  * What a follower has counted of the audit: `count` rows, every row up to `lastSeq` but the
  * `gaps` (numbers taken by transactions not committed when it last read).
  */
@@ -92,7 +98,7 @@ export async function pageAudit(pool: pg.Pool, target: PgTarget, query: AuditQue
     // No filter: the rows a follower counted, plus those committed since (through the seq index).
     const known = values.length === 0 ? counted?.() : null;
     const total = known
-      ? await client.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE seq > $1 OR seq = ANY($2::bigint[])', [known.lastSeq, known.gaps])
+      ? await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE ${UNREAD_AUDIT}`, [known.lastSeq, known.gaps])
       : await client.query<{ n: number }>(count, values);
     const n = (known?.count ?? 0) + (total.rows[0]?.n ?? 0);
     const rows = limit === 0 || offset >= n ? null : await client.query<ColumnValues>(page, values);

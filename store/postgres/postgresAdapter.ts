@@ -8,7 +8,7 @@ import { pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
 import { AuditTail } from './auditTail.js';
 import { Follower } from './follower.js';
-import type { AuditCounted } from './pageAudit.js';
+import { UNREAD_AUDIT, type AuditCounted } from './pageAudit.js';
 import { appendAuditRows, deleteRows, readRows, upsertRows } from './writeRows.js';
 
 /**
@@ -188,7 +188,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
   async #readAudit(client: pg.ClientBase): Promise<void> {
     const now = Date.now();
     for (const [seq, since] of this.#gaps) if (now - since > GAP_MS) this.#gaps.delete(seq);
-    const rows = await readRows(client, 'audit_log', 'seq > $1 OR seq = ANY($2::bigint[])', [this.#lastSeq, [...this.#gaps.keys()]]);
+    const rows = await readRows(client, 'audit_log', UNREAD_AUDIT, [this.#lastSeq, [...this.#gaps.keys()]]);
     if (this.#audit instanceof AuditTail) this.#audit.startRead();
     for (const { seq, row } of rows) {
       this.#audit.append(row as AuditEntry);
