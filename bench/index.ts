@@ -20,7 +20,7 @@ import { linear } from './linear.js';
 import { startupLines, startupRace } from './startup.js';
 import { commitRace } from './storeVsLowdb.js';
 import { benchWatcherOverPostgres, postgresReachable } from './watcherPostgres.js';
-import { benchWatcherAtScale } from './watcherScale.js';
+import { benchWatcherAtScale, type WatcherScaleBench } from './watcherScale.js';
 
 const quick = process.argv.includes('--quick');
 const flag = (name: string, fallback: number[]) => {
@@ -62,6 +62,14 @@ async function floorsSection(): Promise<void> {
   console.log(`   ours on file ÷ physical floor (CPU): ${f.physicalRatio.toFixed(2)}× (target ≤ 2×: ${verdict(f.physicalRatio <= 2)})`);
 }
 
+/** The watcher's answers and searches, with their targets: the same lines over either store. */
+function printAnswers(a: Pick<WatcherScaleBench, 'routes' | 'search'>): void {
+  for (const r of a.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)} · first ${ms(r.first, 1)}`);
+  const slowest = Math.max(...a.routes.map((r) => r.p95));
+  console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
+  console.log(`   full-text audit search (${a.search.terms} terms, 10 requests): p95 ${ms(a.search.p95, 0)}, first ${ms(a.search.first, 0)} (target ≤ 100 ms: ${verdict(a.search.p95 <= 100)})`);
+}
+
 /** Section 3. */
 async function watcherSection(): Promise<void> {
   console.log(`3. Watcher over a store of ${fmt(wIncidents)} incidents and ${fmt(wAudits)} audit rows, opened read-only as \`incident-flow watch\` does; 50 requests per answer over loopback`);
@@ -71,10 +79,7 @@ async function watcherSection(): Promise<void> {
   console.log(`   store open (median of 3): ${ms(w.openMs, 0)} wall, ${ms(w.openCpuMs, 0)} CPU (target ≤ 2,000 ms: ${verdict(w.openMs <= 2000)})`);
   console.log(`   the same open without the audit index file (every audit row parsed; interleaved): ${ms(w.rebuildMs, 0)} wall, ${ms(w.rebuildCpuMs, 0)} CPU`);
   console.log(`   the same open without the state index file (every state row parsed; interleaved): ${ms(w.parsedMs, 0)} wall, ${ms(w.parsedCpuMs, 0)} CPU`);
-  for (const r of w.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)} · first ${ms(r.first, 1)}`);
-  const slowest = Math.max(...w.routes.map((r) => r.p95));
-  console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
-  console.log(`   full-text audit search (${w.search.terms} terms, 10 requests): p95 ${ms(w.search.p95, 0)}, first ${ms(w.search.first, 0)} (target ≤ 100 ms: ${verdict(w.search.p95 <= 100)})`);
+  printAnswers(w);
   await watcherPostgresPart();
 }
 
@@ -87,10 +92,7 @@ async function watcherPostgresPart(): Promise<void> {
   console.log(`   written in ${ms(p.buildMs, 0)}, then VACUUM ANALYZE`);
   console.log(`   watch's open until /session answers (audit in the database): ${open(p.paged)} (target ≤ 2,000 ms: ${verdict(p.paged.openMs <= 2000)})`);
   console.log(`   the same open loading the audit into memory (as report and review do): ${open(p.loaded)}`);
-  for (const r of p.routes) console.log(`   ${r.name.padEnd(34)} ${r.path.padEnd(42)} p95 ${ms(r.p95, 1).padStart(9)} · max ${ms(r.max, 1)} · first ${ms(r.first, 1)}`);
-  const slowest = Math.max(...p.routes.map((r) => r.p95));
-  console.log(`   every answer p95 ≤ 10 ms: ${verdict(slowest <= 10)} (slowest p95 ${ms(slowest, 1)})`);
-  console.log(`   full-text audit search (${p.search.terms} terms, 10 requests): p95 ${ms(p.search.p95, 0)}, first ${ms(p.search.first, 0)} (target ≤ 100 ms: ${verdict(p.search.p95 <= 100)})`);
+  printAnswers(p);
 }
 
 /** Section 4. */
