@@ -51,7 +51,6 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-
 /** Turns paths into problems with line and column, from the parsed YAML document. */
 export class ProblemList {
   readonly problems: ScenarioProblem[] = [];
