@@ -51,12 +51,12 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
   } else if (incident) {
     incidentDetail(ctx, decodePart(incident[1])).then(
       (detail) => (detail ? sendJson(res, 200, detail) : sendError(res, 404, 'watcher: no such incident')),
-      (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`),
+      unavailable(res),
     );
   } else if (path === '/audit') {
     pageOf(store, parseAuditQuery(url.searchParams)).then(
       (page) => sendJson(res, 200, page),
-      (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`),
+      unavailable(res),
     );
   } else if (path === '/responders') {
     sendJson(res, 200, { rows: store.list('responders').map(responderView) });
@@ -78,6 +78,11 @@ function scenarioName(meta: unknown): string | null {
   if (typeof meta === 'string') return meta;
   if (meta && typeof meta === 'object' && 'name' in meta && typeof meta.name === 'string') return meta.name;
   return null;
+}
+
+/** A read the store could not answer (its database gone): 503 with the store's message. */
+function unavailable(res: ServerResponse) {
+  return (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /**
