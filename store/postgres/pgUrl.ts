@@ -23,9 +23,18 @@ export function refuseMistypedPostgresUrl(location: string): void {
     throw new StoreError(`${redact(location)}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)`, 'connect', null);
   }
   const colonless = /^(postgres(?:ql)?)(?:\/\/|\/(?=[^/]*@))(.*)$/i.exec(location);
-  if (colonless && !statSync(colonless[1], { throwIfNoEntry: false })?.isDirectory()) {
+  if (colonless && !mayBeFolder(colonless[1])) {
     const [, scheme, rest] = colonless;
     throw new StoreError(`${redact(location)}: not a PostgreSQL URL: the colon after ${scheme} is missing, and there is no folder ${scheme}/ here for a store file; did you mean ${redact(`${scheme}://${rest}`)}?`, 'connect', null);
+  }
+}
+
+/** Whether `path` is a folder, or cannot be told (EACCES...): then the file store's open names the error with its file. */
+function mayBeFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return true;
   }
 }
 
