@@ -289,10 +289,11 @@ async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<nu
 }
 
 async function runAll(dir: string, outRoot: string, db: string | null, io: Io): Promise<number> {
-  if (!existsSync(dir)) throw new UsageError(`run-all: no folder "${dir}"`);
+  const found = statSync(dir, { throwIfNoEntry: false });
+  if (!found) throw new UsageError(`run-all: no folder "${dir}"`);
   // One database for all: each rehearsal in its own schema (see rehearsalDb).
   if (db !== null && (!isPostgresUrl(db) || /[?&]schema=/.test(db))) throw new UsageError(`run-all --db: expected a postgres:// URL without ?schema= (each rehearsal gets a schema of its own), got "${redact(db)}"`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`run-all: "${dir}" is a file, expected a folder of scenarios (run one with \`incident-flow run ${dir}\`)`);
+  if (!found.isDirectory()) throw new UsageError(`run-all: "${dir}" is a file, expected a folder of scenarios (run one with \`incident-flow run ${dir}\`)`);
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   // Nothing run is not a pass: a mistyped or emptied folder would otherwise exit 0 in CI.
   if (files.length === 0) throw new UsageError(`run-all: no scenario files (.yaml, .yml, .json) in "${dir}"`);
