@@ -36,17 +36,25 @@ function topState(state: string): string {
   return dot === -1 ? state : state.slice(0, dot);
 }
 
-const STATUS_OF: Record<string, IncidentStatus> = {
+/** The record's status in each top state; `reviewing` depends on how the incident was resolved (see statusOf). */
+const STATUS_OF: Record<string, IncidentStatus | ((c: IncidentContext) => IncidentStatus)> = {
   detected: 'detected',
   retrying: 'retrying',
   triaged: 'triaged',
   coordinated: 'coordinated',
   executive: 'executive',
   resolved: 'resolved',
-  reviewing: 'resolved',
+  // Under review after a retry resolved it (a P0 or P1), it is still auto-resolved, as its review says.
+  reviewing: (c) => (c.autoResolved ? 'auto_resolved' : 'resolved'),
   autoResolved: 'auto_resolved',
   closed: 'closed',
 };
+
+/** The status a record shows for a state path (`detected` for a state the map does not know). */
+function statusOf(state: string, c: IncidentContext): IncidentStatus {
+  const status = STATUS_OF[topState(state)] ?? 'detected';
+  return typeof status === 'function' ? status(c) : status;
+}
 
 /**
  * The incident actors: one root actor per open incident on the shared clock (not
@@ -297,8 +305,7 @@ export function recordOf(c: IncidentContext, state: string, path: IncidentRecord
     // Left out of the JSON when undefined (a closed incident needs no actor to restore).
     snapshot,
     state,
-    // Under review after a retry resolved it (a P0 or P1), it is still auto-resolved, as its review says.
-    status: c.autoResolved && state === 'reviewing' ? 'auto_resolved' : STATUS_OF[topState(state)] ?? 'detected',
+    status: statusOf(state, c),
     tenant: c.tenant,
     whys: c.whys,
     workflow: c.workflow,
