@@ -99,10 +99,7 @@ async function incidentDetail(ctx: ApiContext, id: string) {
   if (!found) return null;
   // The persisted actor snapshot is for restore, not for reading; it can be large.
   const { snapshot: _snapshot, ...incident } = found;
-  // A follower's from the database (its audit may be there only); a writer's from memory, as
-  // it stands, without the flush that paging in the database would cost it.
-  const query: AuditQuery = { entityId: id, order: 'asc', limit: TIMELINE_LIMIT };
-  const timeline = store.readonly ? await pageOf(store, query) : store.queryAudit(query);
+  const timeline = await pageOf(store, { entityId: id, order: 'asc', limit: TIMELINE_LIMIT });
   const byId = incident.reviewId ? store.get('kb_documents', incident.reviewId) : undefined;
   const review =
     (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ??

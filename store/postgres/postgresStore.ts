@@ -61,7 +61,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     }
     if (readonly) follower = await Follower.start(target, channelOf(target));
     else lock = await takeWriterLock(target);
-    const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit: opts.readonly === true && opts.pagedAudit === true });
+    const pagedAudit = opts.readonly === true && opts.pagedAudit === true;
+    const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit });
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();
     const held = { lock, follower };
@@ -70,11 +71,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       path: target.shown,
       readonly,
       autoCommit: opts.autoCommit ?? true,
-      // Paged by the database; a writer's own rows are committed first, so the page has them.
-      pageAudit: async (query) => {
-        if (!readonly) await store?.flush();
-        return pageAudit(pool, target, query, () => adapter.counted());
-      },
+      // Paged by the database when the audit was left there; a store holding its rows answers from them.
+      pageAudit: pagedAudit ? (query) => pageAudit(pool, target, query, () => adapter.counted()) : undefined,
       onClose: async () => {
         await held.follower?.close();
         await held.lock?.end().catch(() => undefined);
