@@ -52,20 +52,6 @@ export function ms(iso: string): number {
   }
   return lastMs;
 }
-/** ISO-8601's date and date-time forms: `Date.parse` alone also takes "1" (the year 2001) or "March 3". */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-/**
- * Whether `text` is an instant in ISO-8601's form that `Date.parse` reads (the CLI's report
- * range, the watcher's time filters).
- * @example isIsoInstant('2026-03-02T14:00:00Z') // true; isIsoInstant('1') // false; isIsoInstant('2026-02-30') // false
- */
-export function isIsoInstant(text: string): boolean {
-  if (!ISO_8601.test(text) || Number.isNaN(Date.parse(text))) return false;
-  // Date.parse rolls a day the month lacks over into the next month (2026-02-30 is March 2nd).
-  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
-}
 
 let lastT = NaN;
 let lastText = '';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { isIsoInstant } from '../machines/incidentContext.js';
+import { isIsoInstant } from '../reports/time.js';
 import { didYouMean } from './didYouMean.js';
 import { COMMANDS, FLAGS, type CommandSpec, type Flag } from './usage.js';
 

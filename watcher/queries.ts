@@ -2,7 +2,7 @@ import type { IncidentGlance } from '../store/rowGlance.js';
 import type { AuditQuery } from '../store/types.js';
 import type { IncidentRecord, IncidentStatus, ResponderRecord, Severity } from '../machines/types.js';
 import { SEVERITIES } from '../machines/types.js';
-import { isIsoInstant } from '../machines/incidentContext.js';
+import { isIsoInstant } from '../reports/time.js';
 
 /**
  * Parsing of the watcher's query strings into store queries. Pure: a bad value
