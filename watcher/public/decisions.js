@@ -7,13 +7,11 @@ import { h, redraw, time } from './dom.js';
  * the token and an engine in the watcher's process; the engine audits who answered.
  */
 export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
-  // The list is redrawn without the answered decision at once: what this page answered stays
-  // on top of it (and takes the focus from the button that went), so the answer is confirmed where it was given.
+  // The list is redrawn without the answered decision at once: what this page answered last
+  // (`text`, for decision `id`) stays on top of it and, while `focus`, takes the focus from the
+  // button that went, so the answer is confirmed where it was given. `refused`: the answer was
+  // refused (answered elsewhere, timed out), said in the card while it stays, in the note once it goes.
   let answered = null;
-  let answeredId = null;
-  let focusAnswered = false;
-  // The answer was refused (answered elsewhere, timed out): said in the card while it stays, in the note once it goes.
-  let refused = false;
   // The decisions the page has shown (null before the first draw, which announces nothing).
   let shown = null;
   byInput.value = localStorage.getItem('watcher-by') ?? '';
@@ -29,19 +27,14 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     status.textContent = 'sending…';
     try {
       await post(`decisions/${encodeURIComponent(decision.id)}`, { answer, by });
-      answered = `${answer === 'approve' ? 'Approved' : 'Denied'} "${decision.action}" for ${decision.incidentId}, as ${by}.`;
-      status.textContent = answered;
-      answeredId = decision.id;
-      focusAnswered = true;
-      refused = false;
+      const text = `${answer === 'approve' ? 'Approved' : 'Denied'} "${decision.action}" for ${decision.incidentId}, as ${by}.`;
+      status.textContent = text;
+      answered = { text, id: decision.id, focus: true, refused: false };
       onAnswered();
     } catch (error) {
       status.textContent = error instanceof ApiError ? error.message : `Failed: ${error.message}`;
       status.classList.add('bad');
-      answered = `Not answered: "${decision.action}" for ${decision.incidentId}. ${status.textContent}`;
-      answeredId = decision.id;
-      focusAnswered = true;
-      refused = true;
+      answered = { text: `Not answered: "${decision.action}" for ${decision.incidentId}. ${status.textContent}`, id: decision.id, focus: true, refused: true };
       onAnswered();
     }
   }
@@ -62,8 +55,8 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     }
     shown = new Set(rows.map((d) => d.id));
     // Not a live region: it is said when it takes the focus, or announced once (see below).
-    const gone = !rows.some((d) => d.id === answeredId);
-    const note = answered && (gone || !refused) ? h('li', { class: `answered${refused ? ' bad' : ''}`, tabindex: -1 }, answered) : null;
+    const gone = !rows.some((d) => d.id === answered?.id);
+    const note = answered && (gone || !answered.refused) ? h('li', { class: `answered${answered.refused ? ' bad' : ''}`, tabindex: -1 }, answered.text) : null;
     if (!rows.length) redraw(list, 'decision', note, h('li', { class: 'calm' }, 'No decision waiting.'));
     else redraw(list, 'decision', note, rows.map((d) => {
       const status = h('span', { class: 'answer-status', role: 'status' });
@@ -79,14 +72,14 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
           h('button', { type: 'button', class: 'deny', disabled, 'aria-describedby': action, onclick: () => answer(d, 'deny', status) }, 'Deny'),
           status));
     }));
-    if (focusAnswered && note && gone) {
-      focusAnswered = false;
+    if (answered?.focus && note && gone) {
+      answered.focus = false;
       // The focus went with the button: the note takes it, and a screen reader says it as it does.
       // Elsewhere (the reader moved on while it was sent) the answer is announced instead.
       // Not the next card's button, where redraw would put it: a second Enter would answer another decision.
       const active = document.activeElement;
       if (!active || active === document.body || list.contains(active)) note.focus();
-      else announce(answered);
+      else announce(answered.text);
     }
   };
 }
