@@ -3,7 +3,7 @@ import type { IncidentEngine } from '../agents/types.js';
 import type { IncidentRecord } from '../machines/types.js';
 import { computeMetrics, type Metrics } from '../reports/metrics.js';
 import { createMemoryStore } from '../store/memoryStore.js';
-import { TABLE_NAMES, type Store } from '../store/types.js';
+import { StoreError, TABLE_NAMES, type Store } from '../store/types.js';
 import { ExpectationTally, highestEscalation, type Verdict } from './expectations.js';
 import { createIds } from './ids.js';
 import { sampleLatency } from './latency.js';
@@ -93,10 +93,10 @@ export function isEmptyStore(store: Store): boolean {
   return store.auditCount() === 0 && TABLE_NAMES.every((table) => store.list(table, undefined, { last: 1 }).length === 0);
 }
 
-/** What a store that is not empty holds, for the refusal: "12 audit rows, incidents 1, jobs 3". */
+/** What a store that is not empty holds, for the refusal: "12 audit rows; rows in incidents, jobs" (at most a row a table read). */
 function heldRows(store: Store): string {
-  const tables = TABLE_NAMES.map((table) => [table, store.list(table).length] as const).filter(([, n]) => n > 0);
-  return [`${store.auditCount()} audit rows`, ...tables.map(([table, n]) => `${table} ${n}`)].join(', ');
+  const tables = TABLE_NAMES.filter((table) => store.list(table, undefined, { last: 1 }).length > 0);
+  return `${store.auditCount()} audit rows${tables.length ? `; rows in ${tables.join(', ')}` : ''}`;
 }
 
 /**
@@ -125,7 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const clock = new VirtualClock({ start, settle });
   const store = options.store ?? createMemoryStore();
   // The report counts every incident in the store: an earlier run's would be counted too.
-  if (!isEmptyStore(store)) throw new Error(`incident-flow: runScenario: ${store.path ?? 'the store given'} already holds rows (${heldRows(store)}; an earlier run's?), which this run's report would count: give each run an empty store`);
+  if (!isEmptyStore(store)) throw new StoreError(`runScenario: ${store.path ?? 'the store given'} already holds rows (${heldRows(store)}: an earlier run's?), which this run's report would count: give each run an empty store`, 'not-empty', store.path);
   store.setMeta('scenario', { name: scenario.name, file: scenario.file, seed, start: new Date(start).toISOString() });
 
   const eventOfJob = new Map<string, FailureEvent>();

@@ -204,12 +204,13 @@ export const SCHEMA_VERSION = 2;
  * Thrown for stores that cannot be used; the message names the file or database. `io` is a
  * failure of the machine (disk full, permission denied); `connect` (a database URL that is
  * malformed, unreachable or refuses the login), `missing` (no store there yet) and `folder`
- * (a folder where the store's file belongs) are the user's to mend, as `corrupt` and `newer-schema` are.
+ * (a folder where the store's file belongs) are the user's to mend, as `corrupt` and `newer-schema` are;
+ * so is `not-empty` (a rehearsal given a store that already holds rows, which its report would count).
  */
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed' | 'connect' | 'missing' | 'folder',
+    readonly code: 'corrupt' | 'newer-schema' | 'locked' | 'io' | 'readonly' | 'closed' | 'connect' | 'missing' | 'folder' | 'not-empty',
     readonly file: string | null,
     /** For `locked`: the pid of the process holding the store, when known. */
     readonly holder: number | null = null,

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { runScenario } from '../sim/runner.js';
 import { loadScenario } from '../sim/scenario/index.js';
 import { createMemoryStore } from '../store/memoryStore.js';
+import { StoreError } from '../store/types.js';
 
 /**
  * runScenario writes to the store it is given, and its report counts every incident there:
@@ -21,7 +22,8 @@ Given('refuses a store an earlier run wrote, naming what it holds, and writes no
     await runScenario(scenario, { store });
     assert.unreachable('the second run should have been refused');
   } catch (error) {
-    assert.match((error as Error).message, `runScenario: the store given already holds rows (${audit} audit rows, jobs 1, incidents 1, `);
+    assert.ok(error instanceof StoreError && error.code === 'not-empty', String(error));
+    assert.match(error.message, `runScenario: the store given already holds rows (${audit} audit rows; rows in jobs, incidents, `);
   }
   assert.is(store.auditCount(), audit);
   assert.is(store.list('incidents').length, 1);
