@@ -43,12 +43,11 @@ export async function renameOver(file: string, tmp: string, parts: Iterable<stri
   return bytes;
 }
 
-/** Parts as buffers, in batches well under IOV_MAX (1024 on Linux) and of a few MB at most. */
-async function* batches(parts: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): AsyncGenerator<Buffer[]> {
+/** Buffers in batches well under IOV_MAX (1024 on Linux) and of a few MB at most. */
+function* batches(buffers: readonly Buffer[]): Generator<Buffer[]> {
   let batch: Buffer[] = [];
   let size = 0;
-  for await (const part of parts) {
-    const buffer = typeof part === 'string' ? Buffer.from(part) : part;
+  for (const buffer of buffers) {
     batch.push(buffer);
     size += buffer.length;
     if (batch.length === 512 || size >= BATCH_BYTES) {
@@ -106,7 +105,7 @@ function after(buffers: Buffer[], bytes: number): Buffer[] {
  */
 export async function writeTail(handle: TailWriter, bytes: Buffer | readonly Buffer[], position: number): Promise<void> {
   let at = position;
-  for await (const batch of batches(Buffer.isBuffer(bytes) ? [bytes] : bytes)) at += await writeAll(handle, batch, at);
+  for (const batch of batches(Buffer.isBuffer(bytes) ? [bytes] : bytes)) at += await writeAll(handle, batch, at);
   await handle.truncate(at);
   await handle.datasync();
 }
