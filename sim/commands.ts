@@ -1,28 +1,24 @@
 /**
- * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs.
+ * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs:
+ * `validate`, `report`, `review` and `watch` here, the rehearsals in sim/rehearse.ts.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { ReportError } from '../reports/errors.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
 import { storeFiles } from '../store/storeFiles.js';
-import { isPostgresUrl, redact, refuseMistypedPostgresUrl, shownLocation } from '../store/postgres/pgUrl.js';
-import { UsageError, type Command } from './argv.js';
-import type { IncidentEngine } from '../agents/types.js';
+import { isPostgresUrl, refuseMistypedPostgresUrl, shownLocation } from '../store/postgres/pgUrl.js';
 import type { Store } from '../store/types.js';
-import { refuseFileOnPath } from './outputFolder.js';
-import { createPacer } from './pace.js';
-import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
-import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
-import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
+import { UsageError, type Command } from './argv.js';
+import { EXIT, untilInterrupted, type Io } from './cliIo.js';
 import { didYouMean } from './didYouMean.js';
-import { EXIT, type Io } from './cliIo.js';
-import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
-
-const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
+import { refuseFileOnPath } from './outputFolder.js';
+import { runAll, runOnce, sweep, UNFINISHED } from './rehearse.js';
+import { loadScenario, ScenarioError } from './scenario/index.js';
+import { writeParts } from './writeParts.js';
 
 /** Runs every command but `--help` and `--version` (sim/cli.ts answers those without loading this). */
 export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version' }>, io: Io): Promise<number> {
@@ -86,7 +82,6 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
   }
 }
 
-const slug = (file: string) => basename(file, extname(file));
 /**
  * Said on stderr by the commands that read a rehearsal's store before its end: one still
  * running (a live process holds the file's lock), or one a crash left.
@@ -122,227 +117,3 @@ function needPageFile(html: string): void {
   refuseFileOnPath(`--html ${html}`, dirname(html));
   if (statSync(html, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html ${html}: is a folder, expected the page's file (${join(html, 'report.html')})`);
 }
-
-/**
- * A rehearsal's own store may be replaced by the next run — finished, left unfinished by
- * a crash (`unfinished` in its meta), or empty; anything else is refused. Checked and
- * removed under the store's lock: a store another process has open is never touched.
- */
-function replaceable(db: string): (existing: Store) => void {
-  return (old) => {
-    if (old.getMeta('scenario') !== undefined || old.getMeta(UNFINISHED) !== undefined || isEmptyStore(old)) return;
-    throw new UsageError(`--db ${db}: the file exists and was not written by a rehearsal; choose another path`);
-  };
-}
-
-/**
- * Meta key set (and committed) before a rehearsal runs and removed by its last commit: a
- * store that still has it was left by a run that did not finish (`report` says so).
- */
-export const UNFINISHED = 'unfinished';
-
-/**
- * A rehearsal commits its store every this many audit rows: memory then holds what is
- * open and what changed since, not the whole run (a month of a fleet writes 140k rows).
- */
-const COMMIT_EVERY = 20_000;
-
-/** Where a rehearsal writes: its lowdb store, report.json and junit.xml. */
-interface Outputs {
-  out: string;
-  db: string;
-}
-
-/** Where a rehearsal of `file` writes; a file where a folder of them should be is a usage error, before anything is written. */
-function outputsOf(file: string, out: string | null, db: string | null): Outputs {
-  const dir = out ?? join('incident-flow-out', slug(file));
-  refuseFileOnPath(out === null ? `--out (default ${dir})` : `--out ${out}`, dir);
-  if (db !== null && !isPostgresUrl(db)) refuseFileOnPath(`--db ${db}`, dirname(db));
-  return { out: dir, db: db ? rehearsalDb(db, slug(file)) : join(dir, 'store.json') };
-}
-
-/**
- * Runs a rehearsal on the embedded lowdb store and writes its report files. A foreign
- * `--db` is refused before anything is created: exit 2 means nothing was written.
- * The store is left open: report.json's incidents were read from it one at a time, and
- * the caller's summary reads them again; the caller closes it (a watched run's, once the
- * watcher stops).
- */
-async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOptions, 'store'>, watched = false): Promise<{ result: RunResult; store: Store }> {
-  // A PostgreSQL rehearsal schema is checked and dropped by its own store code; a file store under its lock.
-  if (isPostgresUrl(to.db)) await preparePostgresDb(to.db);
-  const store = await openStore(to.db, { autoCommit: watched, replace: replaceable(to.db) });
-  try {
-    mkdirSync(to.out, { recursive: true });
-    // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
-    store.setMeta(UNFINISHED, { scenario: scenario.file });
-    await store.flush();
-    const result = await runScenario(scenario, { commitEvery: COMMIT_EVERY, ...options, store });
-    store.setMeta(UNFINISHED, undefined);
-    await store.flush();
-    writeParts(join(to.out, 'report.json'), reportJsonParts(result));
-    writeFileSync(join(to.out, 'junit.xml'), junitXml(result));
-    return { result, store };
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-}
-
-/**
- * Writes `parts` to `file` in blocks, through a file beside it renamed over `file` once
- * complete: a failed write leaves no half of it. An error names the file.
- */
-function writeParts(file: string, parts: Iterable<string>): void {
-  const part = `${file}.part`;
-  let fd: number | null = null;
-  try {
-    fd = openSync(part, 'w');
-    let block = '';
-    for (const text of parts) {
-      block += text;
-      if (block.length < 1 << 16) continue;
-      writeAll(fd, block);
-      block = '';
-    }
-    writeAll(fd, block);
-    closeSync(fd);
-    fd = null;
-    renameSync(part, file);
-  } catch (error) {
-    if (fd !== null) closeSync(fd);
-    rmSync(part, { force: true });
-    if (error instanceof Error && !(error as NodeJS.ErrnoException).path) Object.assign(error, { path: file });
-    throw error;
-  }
-}
-
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-}
-
-async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
-  const scenario = await loadScenario(cmd.scenario);
-  const to = outputsOf(cmd.scenario, cmd.out, cmd.db);
-  const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
-  let watcher: { url: string; close(): Promise<void> } | null = null;
-  // Virtual time runs `speed` times faster than real time, so a person can follow it.
-  const pacer = cmd.watch ? createPacer(scenario.startMs, cmd.speed) : null;
-  const { result, store } = await rehearse(
-    scenario,
-    to,
-    {
-      ...(cmd.seed !== null ? { seed: cmd.seed } : {}),
-      onProgress: io.interactive && !cmd.watch ? progressBar(io) : undefined,
-      ...(cmd.watch
-        ? {
-            onEngine: async (engine: IncidentEngine) => {
-              // The page ticks virtual "now" at `speed`; 0 once the run is over.
-              const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
-              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime });
-              io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
-            },
-            pace: pacer!,
-          }
-        : {}),
-    },
-    cmd.watch,
-  );
-  if (io.interactive && !cmd.watch) io.err('\n');
-  try {
-    io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([shownLocation(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, shownLocation(to.db))}`);
-  } finally {
-    if (!cmd.watch) await store.close();
-  }
-  if (watcher) {
-    // A watched run keeps its store open for the watcher until the person stops it.
-    io.err('The run is over; the watcher stays up until Ctrl-C.\n');
-    await untilInterrupted();
-    await (watcher as { close(): Promise<void> }).close();
-    await store.close();
-  }
-  return result.verdict === 'pass' ? EXIT.pass : EXIT.failed;
-}
-
-async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
-  const scenario = await loadScenario(cmd.scenario);
-  const base = cmd.seed ?? scenario.seed;
-  if (cmd.runs - 1 > Number.MAX_SAFE_INTEGER - base) throw new UsageError(`--runs ${cmd.runs}: the seeds from ${base} would pass ${Number.MAX_SAFE_INTEGER}; start lower with --seed N`);
-  const results: RunResult[] = [];
-  for (let i = 0; i < cmd.runs; i++) {
-    results.push(await runScenario(scenario, { seed: base + i }));
-    if (io.interactive) io.err(`\rrun ${i + 1}/${cmd.runs}`);
-  }
-  if (io.interactive) io.err('\n');
-  const table = sweepTable(results, SWEEP_METRICS);
-  const failed = results.filter((r) => r.verdict === 'fail').map((r) => r.seed);
-  const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, metrics: r.metrics.overall })) };
-  // Where a single run writes, without the store: N stores would be N copies of what
-  // `run --seed N` rebuilds byte for byte.
-  const { out } = outputsOf(cmd.scenario, cmd.out, null);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(out, 'junit.xml'), junitXml(results));
-  io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`incident-flow run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
-  return failed.length ? EXIT.failed : EXIT.pass;
-}
-
-async function runAll(dir: string, outRoot: string, db: string | null, io: Io): Promise<number> {
-  const found = statSync(dir, { throwIfNoEntry: false });
-  if (!found) throw new UsageError(`run-all: no folder "${dir}"`);
-  // One database for all: each rehearsal in its own schema (see rehearsalDb).
-  if (db !== null && (!isPostgresUrl(db) || /[?&]schema=/.test(db))) throw new UsageError(`run-all --db: expected a postgres:// URL without ?schema= (each rehearsal gets a schema of its own), got "${redact(db)}"`);
-  if (!found.isDirectory()) throw new UsageError(`run-all: "${dir}" is a file, expected a folder of scenarios (run one with \`incident-flow run ${dir}\`)`);
-  const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
-  // Nothing run is not a pass: a mistyped or emptied folder would otherwise exit 0 in CI.
-  if (files.length === 0) throw new UsageError(`run-all: no scenario files (.yaml, .yml, .json) in "${dir}"`);
-  refuseFileOnPath(`--out ${outRoot}`, outRoot);
-  let code: number = EXIT.pass;
-  const where = db ? `report.json, junit.xml; store in schema rehearsal_<name> of ${redact(db)}` : 'lowdb store, report.json, junit.xml';
-  // `run-all scenarios/` (a shell's completion) is said `scenarios/`, not `scenarios//`.
-  const folder = (path: string) => (path.endsWith('/') ? path.replace(/\/+$/, '/') : `${path}/`);
-  io.out(`Rehearsals in ${folder(dir)}, each written to ${folder(outRoot)}<name>/ (${where})\n`);
-  const width = Math.max(34, ...files.map((f) => f.length));
-  for (const file of files) {
-    const path = join(dir, file);
-    try {
-      const to = outputsOf(path, join(outRoot, slug(file)), db);
-      const { result: r, store } = await rehearse(await loadScenario(path), to, {});
-      await store.close();
-      const o = r.metrics.overall;
-      const passed = r.expectations.filter((v) => v.status === 'pass').length;
-      io.out(`${r.verdict.toUpperCase()}  ${file.padEnd(width)} ${r.scenario} — incidents ${o.incidents}, escalations ${o.escalations}, SLA breaches ${o.slaBreaches}, expectations ${passed}/${r.expectations.length}\n`);
-      if (r.verdict === 'fail') code = Math.max(code, EXIT.failed);
-    } catch (err) {
-      if (!(err instanceof ScenarioError)) throw err;
-      io.out(`INVALID ${file}\n${err.message}\n`);
-      code = EXIT.invalid;
-    }
-  }
-  return code;
-}
-
-const wrote = (files: string[]) => `Wrote ${files.join(', ')}\n`;
-
-/** The command that prints a review, with a real id: nobody should need grep to find one. */
-function reviewHint(r: RunResult, db: string): string {
-  for (const incident of r.incidents()) {
-    if (incident.reviewId !== null) return `Read a review: incident-flow review ${incident.id} --db ${db}\n`;
-  }
-  return '';
-}
-
-function progressBar(io: Io): (done: number) => void {
-  let last = -1;
-  return (done) => {
-    const pct = Math.floor(done * 100);
-    if (pct === last) return;
-    last = pct;
-    const width = 30;
-    const filled = Math.round((pct / 100) * width);
-    io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
-  };
-}
-
-const untilInterrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

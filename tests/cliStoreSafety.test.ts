@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, main } from '../sim/cli.js';
-import { UNFINISHED } from '../sim/commands.js';
+import { UNFINISHED } from '../sim/rehearse.js';
 import { openStore, storeFiles } from '../store/index.js';
 
 /**
