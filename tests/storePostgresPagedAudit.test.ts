@@ -11,7 +11,7 @@ import { appendAuditRows } from '../store/postgres/writeRows.js';
 import { createRandom } from '../sim/random.js';
 import { startWatcher } from '../watcher/index.js';
 import { watchCommand } from '../watcher/watchCommand.js';
-import { pgSchema, sql } from './helpers/pgSchema.js';
+import { pgSchema, sql, twoWriters } from './helpers/pgSchema.js';
 import { audit, until } from './helpers/storeContract.js';
 
 const Paged = suite('PostgreSQL follower with its audit left in the database (pagedAudit, the watcher\'s)');
@@ -33,27 +33,6 @@ const QUERIES: AuditQuery[] = [
   { offset: 10_000 },
   { limit: 0 },
 ];
-
-/**
- * Two connections to a new store's schema, for rows written beside the store (a transaction
- * held open while another commits): `slow` and `fast`.
- */
-async function twoWriters(schema: { name: string; url: string }): Promise<[pg.Client, pg.Client]> {
-  const setup = await openStore(schema.url);
-  await setup.close();
-  const url = schema.url.replace(/\?.*/, '');
-  const clients: [pg.Client, pg.Client] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
-  try {
-    for (const client of clients) {
-      await client.connect();
-      await client.query(`SET search_path = ${schema.name}`);
-    }
-  } catch (error) {
-    for (const client of clients) await client.end().catch(() => undefined);
-    throw error;
-  }
-  return clients;
-}
 
 Paged('answers the audit as the store loaded in memory does: pages, filters, search, count, the watcher\'s answers', async () => {
   const schema = pgSchema('paged');

@@ -6,6 +6,7 @@ import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from '../types.js';
 import type { RowChanges, StoreData, TableName, Tables } from '../types.js';
 import { pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
+import { AuditGaps } from './auditGaps.js';
 import { AuditTail } from './auditTail.js';
 import { Follower } from './follower.js';
 import { UNREAD_AUDIT, type AuditCounted } from './pageAudit.js';
@@ -31,8 +32,8 @@ export class PostgresAdapter implements Adapter<StoreData> {
   /** Audit rows written or read so far, and the seq of the last one read from the database. */
   #written = 0;
   #lastSeq = 0;
-  /** Audit seq numbers skipped over by a follower's reads, and since when (see #readAudit). */
-  readonly #gaps = new Map<number, number>();
+  /** Audit seq numbers skipped over by a follower's reads, until read or known rolled back (see #readAudit). */
+  readonly #gaps = new AuditGaps();
 
   /**
    * `pagedAudit` (a follower only): keep no audit row read at open, only their count, and
@@ -104,7 +105,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
    * taken between reads, so the count, the last seq and the gaps agree.
    */
   counted(): AuditCounted | null {
-    return this.#audit instanceof AuditTail ? { count: this.#audit.length, lastSeq: this.#lastSeq, gaps: [...this.#gaps.keys()] } : null;
+    return this.#audit instanceof AuditTail ? { count: this.#audit.length, lastSeq: this.#lastSeq, gaps: this.#gaps.list() } : null;
   }
 
   #data(changes: RowChanges | undefined): StoreData {
@@ -167,46 +168,51 @@ export class PostgresAdapter implements Adapter<StoreData> {
       const holes = await client.query<{ seq: string; prev: string }>(
         'SELECT seq, prev FROM (SELECT seq, lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS prev FROM audit_log) AS s WHERE seq > prev + 1',
       );
-      const now = Date.now();
-      for (const { seq, prev } of holes.rows) this.#noteGaps(Number(prev), Number(seq), now);
+      for (const { seq, prev } of holes.rows) this.#gaps.note(Number(prev), Number(seq));
+      await this.#settleGaps(client);
     }
     this.#audit = new AuditTail(this.#target.shown, n);
     this.#written = n;
-  }
-
-  /** The numbers between two rows read (`after` < `seq`), as gaps seen at `now`: the last MAX_GAPS of them. */
-  #noteGaps(after: number, seq: number, now: number): void {
-    for (let skipped = Math.max(after + 1, seq - MAX_GAPS); skipped < seq; skipped++) this.#gaps.set(skipped, now);
   }
 
   /**
    * Audit rows committed since the last read, appended to the log. Engine processes
    * writing at once (agents/cluster/) take `seq` numbers in one order and commit in
    * another: a number skipped over is a transaction still under way, read once it
-   * commits (or forgotten after GAP_MS: it rolled back).
+   * commits, however long that takes (or known rolled back from the snapshots: AuditGaps).
    */
   async #readAudit(client: pg.ClientBase): Promise<void> {
-    const now = Date.now();
-    for (const [seq, since] of this.#gaps) if (now - since > GAP_MS) this.#gaps.delete(seq);
-    const rows = await readRows(client, 'audit_log', UNREAD_AUDIT, [this.#lastSeq, [...this.#gaps.keys()]]);
+    const rows = await readRows(client, 'audit_log', UNREAD_AUDIT, [this.#lastSeq, this.#gaps.list()]);
     if (this.#audit instanceof AuditTail) this.#audit.startRead();
     for (const { seq, row } of rows) {
       this.#audit.append(row as AuditEntry);
       if (seq < this.#lastSeq) {
-        this.#gaps.delete(seq);
+        this.#gaps.filled(seq);
         continue;
       }
-      this.#noteGaps(this.#lastSeq, seq, now);
+      this.#gaps.note(this.#lastSeq, seq);
       this.#lastSeq = seq;
     }
     this.#written = this.#audit.length;
+    await this.#settleGaps(client);
+  }
+
+  /**
+   * In the read's transaction, after its rows: the gaps its snapshot shows rolled back go,
+   * and those it noted take the transaction id this asks for (pg_current_xact_id assigns one
+   * to this read-only transaction, after its snapshot: a bound on every holder's; see
+   * AuditGaps). One statement, and only while there are gaps.
+   */
+  async #settleGaps(client: pg.ClientBase): Promise<void> {
+    if (this.#gaps.size === 0) return;
+    const unbound = this.#gaps.unbound;
+    const { rows } = await client.query<{ xmin: string; xid: string | null }>(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, CASE WHEN $1 THEN pg_current_xact_id()::text END AS xid', [unbound]);
+    const { xmin, xid } = rows[0];
+    this.#gaps.settle(BigInt(xmin));
+    if (xid !== null) this.#gaps.bind(BigInt(xid));
   }
 }
-
-/** How long a follower waits for a skipped audit `seq` to commit before taking it as rolled back. */
-const GAP_MS = 60_000;
-/** Transactions under way at once are far fewer: older holes in the numbering are rollbacks. */
-const MAX_GAPS = 1000;
 
 type Plan = Map<TableName, { removed: string[]; rows: Array<Tables[TableName]> }>;
 

@@ -59,8 +59,29 @@ function insertSql(table: PgTable): string {
   const names = specs.map((_, i) => `c${i}`);
   const casts = specs.map((spec, i) => (spec.kind === 'text' ? `u.c${i}` : `u.c${i}::${spec.kind}`));
   const params = specs.map((_, i) => `$${i + 1}::text[]`);
-  return `INSERT INTO ${table} (${specs.map((s) => s.column).join(', ')}) SELECT ${casts.join(', ')} FROM unnest(${params.join(', ')}) WITH ORDINALITY AS u(${names.join(', ')}, ord) ORDER BY u.ord`;
+  const columns = specs.map((s) => s.column);
+  // An audit row's seq is taken here, after its transaction's id (AUDIT_SEQ); other tables' by their default.
+  if (table === 'audit_log') {
+    columns.unshift('seq');
+    casts.unshift(AUDIT_SEQ);
+  }
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${casts.join(', ')} FROM unnest(${params.join(', ')}) WITH ORDINALITY AS u(${names.join(', ')}, ord) ORDER BY u.ord`;
 }
+
+/**
+ * The `seq` an audit row takes: the number its column's own default would give
+ * (`nextval`, evaluated after the ORDER BY as volatile expressions are, so in the order
+ * given), taken only once the transaction has its id, which the CASE asks for first
+ * (`pg_current_xact_id()` assigns one to a transaction that has none yet). A follower takes
+ * a skipped number as rolled back once every transaction older than its noting read has
+ * ended (auditGaps.ts); `nextval` is not transactional, so a transaction that took its number
+ * before it had an id would count as younger than that read, and its row, committed later,
+ * would be missed for good. Most writers have an id by then (the cluster's row locks, an
+ * earlier insert), not all (a step opening a new incident locks no row; a commit with only
+ * audit rows writes nothing before them; one statement's parts run in no set order): every
+ * writer of audit_log goes through here.
+ */
+const AUDIT_SEQ = `CASE WHEN pg_current_xact_id() IS NOT NULL THEN nextval((SELECT pg_get_serial_sequence('audit_log', 'seq')::regclass)) END`;
 
 /** The rows as one array of texts per column (nulls as null), in the order of `insertSql`. */
 function columnArrays<T extends PgTable>(table: T, rows: readonly RowOf<T>[]): Array<Array<string | null>> {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { openStore } from '../../store/index.js';
 
 /** The server the tests use (PostgreSQL 15, trust auth); INCIDENT_FLOW_TEST_PG overrides it. */
 export const PG_SERVER = process.env.INCIDENT_FLOW_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -48,4 +49,25 @@ export async function sqlIn(url: string, text: string, values: unknown[] = []): 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Two connections to a new store's schema, for rows written beside the store (a transaction
+ * held open while another commits): `slow` and `fast`.
+ */
+export async function twoWriters(schema: { name: string; url: string }): Promise<[pg.Client, pg.Client]> {
+  const setup = await openStore(schema.url);
+  await setup.close();
+  const url = schema.url.replace(/\?.*/, '');
+  const clients: [pg.Client, pg.Client] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  try {
+    for (const client of clients) {
+      await client.connect();
+      await client.query(`SET search_path = ${schema.name}`);
+    }
+  } catch (error) {
+    for (const client of clients) await client.end().catch(() => undefined);
+    throw error;
+  }
+  return clients;
 }

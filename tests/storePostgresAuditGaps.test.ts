@@ -1,0 +1,150 @@
+import type pg from 'pg';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { AuditGaps, MAX_GAPS } from '../store/postgres/auditGaps.js';
+import { createPool, parseTarget } from '../store/postgres/connection.js';
+import { Follower } from '../store/postgres/follower.js';
+import { channelOf, PostgresAdapter } from '../store/postgres/postgresAdapter.js';
+import { appendAuditRows } from '../store/postgres/writeRows.js';
+import { pgSchema, twoWriters } from './helpers/pgSchema.js';
+import { audit, until } from './helpers/storeContract.js';
+
+const Gaps = suite('AuditGaps: skipped audit numbers, let go by the snapshots, never by a clock');
+
+Gaps('a gap noted waits for its read\'s id, and goes only once a snapshot\'s xmin reaches that id', () => {
+  const gaps = new AuditGaps();
+  gaps.note(0, 3);
+  assert.equal(gaps.list(), [1, 2]);
+  assert.ok(gaps.unbound);
+  // Not bound yet: no xmin lets it go (its read has not taken its id).
+  gaps.settle(1_000_000n);
+  assert.equal(gaps.list(), [1, 2]);
+  gaps.bind(900n);
+  assert.not.ok(gaps.unbound);
+  gaps.settle(899n);
+  assert.equal(gaps.list(), [1, 2]);
+  assert.ok(gaps.filled(2));
+  assert.not.ok(gaps.filled(2));
+  gaps.settle(900n);
+  assert.equal(gaps.list(), []);
+});
+
+Gaps(`holds at most ${MAX_GAPS} gaps, letting the lowest numbers go (rollbacks piling up under a held xmin)`, () => {
+  const gaps = new AuditGaps();
+  // Rollbacks one number apart, none ever let go by a snapshot.
+  for (let seq = 2; seq <= 3000; seq += 2) gaps.note(seq - 2, seq);
+  assert.is(gaps.size, MAX_GAPS);
+  assert.is(Math.min(...gaps.list()), 3001 - 2 * MAX_GAPS);
+  // A run of holes below one row: its last MAX_GAPS numbers.
+  const run = new AuditGaps();
+  run.note(0, 5000);
+  assert.equal([run.size, Math.min(...run.list())], [MAX_GAPS, 5000 - MAX_GAPS]);
+});
+
+Gaps.run();
+
+const Follow = suite('PostgreSQL followers and audit numbers held by transactions under way');
+
+const notify = (client: pg.Client, schema: string) => client.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema}`, '{"rows":[],"meta":false,"audit":1}']);
+
+/** Runs `work` with Date.now() `ms` ahead: the clock a time-based rule would have read. */
+async function later<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  const now = Date.now;
+  Date.now = () => now() + ms;
+  try {
+    return await work();
+  } finally {
+    Date.now = now;
+  }
+}
+
+/** The audit rows the follower's next refresh that brings any brings. */
+const arrival = (follower: Store) => until(async () => {
+  const change = await follower.refresh();
+  return change.audit.length ? change.audit.map((e) => e.id) : null;
+});
+
+Follow('a transaction that holds its audit seq past 60 s and then commits is read by both followers (loaded and paged)', async () => {
+  const schema = pgSchema('auditgaps');
+  const [slow, fast] = await twoWriters(schema);
+  const followers: Store[] = [];
+  try {
+    // `slow` takes seq 1 and holds it; `fast` commits seq 2 before the followers open.
+    await slow.query('BEGIN');
+    await appendAuditRows(slow, [audit(1)]);
+    await appendAuditRows(fast, [audit(2)]);
+    followers.push(await openStore(schema.url, { readonly: true }), await openStore(schema.url, { readonly: true, pagedAudit: true }));
+    for (const follower of followers) assert.is(follower.auditCount(), 1);
+    // A minute and more passes (a lock wait, a slow disk) while others commit and the followers read.
+    await later(61_000, async () => {
+      await appendAuditRows(fast, [audit(3)]);
+      await notify(fast, schema.name);
+      for (const follower of followers) assert.equal(await arrival(follower), ['aud_3']);
+    });
+    await notify(slow, schema.name);
+    await slow.query('COMMIT');
+    for (const follower of followers) {
+      const which = follower === followers[1] ? 'paged' : 'loaded';
+      assert.equal(await arrival(follower), ['aud_1'], which);
+      assert.is(follower.auditCount(), 3, which);
+    }
+    assert.is((await followers[1].pageAudit?.({}))?.total, 3);
+  } finally {
+    await slow.end();
+    await fast.end();
+    for (const follower of followers) await follower.close();
+    await schema.drop();
+  }
+});
+
+Follow('a rolled-back number stays a gap while its transaction is open, whatever the clock, and goes once the snapshots show it ended', async () => {
+  const schema = pgSchema('auditgaps');
+  const [rollback, fast] = await twoWriters(schema);
+  const target = parseTarget(schema.url);
+  const pool = createPool(target);
+  const follower = await Follower.start(target, channelOf(target));
+  const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit: true });
+  /** The follower's gaps after a read of everything. */
+  const gaps = async () => {
+    follower.missed();
+    await adapter.read();
+    return adapter.counted()?.gaps;
+  };
+  try {
+    // `fast` has its transaction id first; `rollback` takes its id and seq 1 after it, then
+    // `fast` seq 2 and commits: the holder is younger than every transaction ended when the
+    // follower reads (past the reading snapshot's xmax, so that xmax bounds nothing).
+    await fast.query('BEGIN');
+    await fast.query('SELECT pg_current_xact_id()');
+    await rollback.query('BEGIN');
+    await appendAuditRows(rollback, [audit(1)]);
+    await appendAuditRows(fast, [audit(2)]);
+    await fast.query('COMMIT');
+    assert.equal(await gaps(), [1]);
+    assert.equal(await later(61_000, gaps), [1]);
+    assert.equal(await later(3_600_000, gaps), [1]);
+    await rollback.query('ROLLBACK');
+    // Gone at the first read whose snapshot has every older transaction ended (at once here,
+    // unless another session on the server holds its xmin back a moment).
+    assert.equal(await until(async () => ((await gaps())?.length === 0 ? [] : null)), []);
+    // Numbers given back later are let go the same way: the list does not grow.
+    for (let i = 0; i < 3; i++) {
+      await rollback.query('BEGIN');
+      await appendAuditRows(rollback, [audit(10 + i)]);
+      await rollback.query('ROLLBACK');
+      await appendAuditRows(fast, [audit(20 + i)]);
+    }
+    assert.equal(await until(async () => ((await gaps())?.length === 0 ? [] : null)), []);
+    assert.is(adapter.counted()?.count, 4);
+  } finally {
+    await rollback.end();
+    await fast.end();
+    await follower.close();
+    await pool.end();
+    await schema.drop();
+  }
+});
+
+Follow.run();
