@@ -89,7 +89,6 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 }
 
-/** The single writer's advisory lock, held by a connection of its own until close. */
 /** The text whose hash names the schema's writer lock (an advisory lock held while a writing store is open). */
 export function writerLockKey(target: PgTarget): string {
   return `incident-flow:writer:${target.schema}`;
@@ -98,13 +97,14 @@ export function writerLockKey(target: PgTarget): string {
 /** Server pids of the writer-lock connections this process holds: a refusal says whether the holder is this process. */
 const ownLockBackends = new Set<number>();
 
+/** The single writer's advisory lock, held by a connection of its own until close. */
 async function takeWriterLock(target: PgTarget): Promise<pg.Client> {
   const client = createClient(target);
   try {
     await client.connect();
     const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [writerLockKey(target)]);
     if (!got.rows[0]?.ok) {
-      const holder = await lockHolder(client, target).catch(() => null);
+      const holder = await writerLockBackend(client, target).catch(() => null);
       const who = holder !== null && ownLockBackends.has(holder)
         ? 'a store this process opened for writing (close it first)'
         : 'another writing process (it holds the schema\'s advisory lock)';
@@ -122,8 +122,13 @@ async function takeWriterLock(target: PgTarget): Promise<pg.Client> {
   }
 }
 
-/** The server pid holding the schema's writer lock (pg_try_advisory_lock's one-bigint key: its low 32 bits are `objid`). */
-async function lockHolder(client: pg.Client, target: PgTarget): Promise<number | null> {
+/**
+ * The pid of the server's backend serving the connection that holds the schema's writer
+ * lock: a process on the database server, compared with `ownLockBackends`, not the client
+ * process store/lockFile.ts's `lockHolder` names. pg_try_advisory_lock's one-bigint key: its
+ * low 32 bits are `objid`.
+ */
+async function writerLockBackend(client: pg.Client, target: PgTarget): Promise<number | null> {
   const found = await client.query<{ pid: number }>(
     `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
