@@ -1,5 +1,7 @@
 import type { Low } from 'lowdb';
 import { createCommitQueue } from './commitQueue.js';
+import { fetchRows } from './fetchRows.js';
+import type { LoadRows } from './fetchRows.js';
 import { createListeners } from './listeners.js';
 import { ioError } from './storeFiles.js';
 import { DirtyRows } from './dirtyRows.js';
@@ -22,6 +24,8 @@ export interface CoreOptions {
   thaw?: Thaw;
   /** The glanced values of a row kept on disk only, when the adapter has them (see GLANCED). */
   glance?: Glancer;
+  /** Reads rows kept elsewhere for `fetch` and `fetchList` (default: they read as `get` and `list` do). */
+  load?: LoadRows;
   /** Runs once at the end of close(), after the last flush (release locks, close files). */
   onClose?: () => Promise<void> | void;
 }
@@ -160,6 +164,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     },
     get: (table, id) => tables.get(table, id),
     list: (table, where, options) => tables.list(table, where, options),
+    ...fetchRows(tables, opts.load),
     each: (table, where) => tables.each(table, where),
     glance: (table) => tables.glance(table),
     remove(table, id) {

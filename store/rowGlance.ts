@@ -45,10 +45,19 @@ export function glanceValues(table: string, row: Record<string, unknown>): unkno
   const fields = GLANCED[table as TableName];
   if (!fields) return null;
   return fields.map((field) => {
-    const value = row[field];
-    if (field === 'error' && table === 'incidents') return value && typeof value === 'object' ? { message: (value as { message?: unknown }).message ?? '' } : null;
+    const value = glancedForm(table, field, row[field]);
     return value === undefined || isMissing(value) ? MISSING : value;
   });
+}
+
+/**
+ * A row's value of a glanced field as its glance holds it: an incident's `error` as
+ * `{ message }` only (null when it is none), other fields as they are.
+ * @example glancedForm('incidents', 'error', { name: 'E', message: 'down' }) // { message: 'down' }
+ */
+export function glancedForm(table: string, field: string, value: unknown): unknown {
+  if (field === 'error' && table === 'incidents') return value && typeof value === 'object' ? { message: (value as { message?: unknown }).message ?? '' } : null;
+  return value;
 }
 
 /** A value as `glanceValues` wrote it, read back (undefined: the row lacks the field). */

@@ -69,12 +69,53 @@ export class TableSet {
     const rows = this.rows(table);
     const columns = this.#glance(table);
     const out: Glance<T>[] = [];
-    for (const id in rows) {
-      const row: unknown = rows[id];
-      const k = typeof row === 'number' && columns ? columns.locate(row) : -1;
-      out.push(columns && k >= 0 ? glanceOf(table, id, columns, k) : (this.#read(table, rows, id) as unknown as Glance<T>));
-    }
+    for (const id in rows) out.push(this.#glanceRow(table, rows, id, columns) as Glance<T>);
     return out;
+  }
+
+  /** Whether the table holds a number in place of the row (kept elsewhere: see Thaw). */
+  cold(table: TableName, id: string): boolean {
+    const rows = this.rows(table);
+    return Object.hasOwn(rows, id) && typeof rows[id] === 'number';
+  }
+
+  /**
+   * The ids of the rows held as numbers (kept elsewhere) that `list(table, where)` may give,
+   * judged on the fields of `where` they have glanced values of: the rows an asynchronous
+   * listing reads first (see fetchRows), then hands to `listLoaded`.
+   */
+  coldIds<T extends TableName>(table: T, where?: Partial<Tables[T]>): string[] {
+    const rows = this.rows(table);
+    return this.#glancedIds(table, rows, where).filter((id) => typeof rows[id] === 'number');
+  }
+
+  /**
+   * `list`, with the rows held as numbers taken from `loaded` (read by the caller; absent:
+   * gone since, left out), checked against `where` once read: only the fields rows are
+   * glanced on are looked up in the indexes, so none is built from a row not read.
+   */
+  listLoaded<T extends TableName>(table: T, where: Partial<Tables[T]> | undefined, options: ListOptions | undefined, loaded: ReadonlyMap<string, unknown>): Tables[T][] {
+    const rows = this.rows(table);
+    const out: Tables[T][] = [];
+    for (const id of this.#glancedIds(table, rows, where)) {
+      const row = (typeof rows[id] === 'number' ? loaded.get(id) : rows[id]) as Tables[T] | undefined;
+      if (row !== undefined && (where === undefined || matches(row as unknown as Row, where))) out.push(row);
+    }
+    const last = options?.last;
+    return last === undefined ? out : last > 0 ? out.slice(-last) : [];
+  }
+
+  /** The ids `list(table, where)` gives, `where` cut to the glanced fields (a row held as a number is judged on its glance). */
+  #glancedIds<T extends TableName>(table: T, rows: Record<string, Tables[T]>, where: Partial<Tables[T]> | undefined): string[] {
+    const glanced = where && Object.fromEntries(Object.entries(where).filter(([field]) => glancedAt(table, field) >= 0));
+    return this.#index(table).ids(rows, glanced, undefined, (id) => this.#glanceRow(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
+  }
+
+  /** A row as its glance when it is held as a number and its glance is known, else as `get` reads it. */
+  #glanceRow<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string, columns = this.#glance(table)): unknown {
+    const row: unknown = rows[id];
+    const k = typeof row === 'number' && columns ? columns.locate(row) : -1;
+    return columns && k >= 0 ? glanceOf(table, id, columns, k) : this.#read(table, rows, id);
   }
 
   /**

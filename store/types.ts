@@ -144,6 +144,19 @@ export interface Store {
   put<T extends TableName>(table: T, row: Tables[T], options?: PutOptions): void;
   get<T extends TableName>(table: T, id: string): Tables[T] | undefined;
   /**
+   * `get` answered where the row lives: a PostgreSQL store opened `pagedAudit` (the
+   * watcher's) holds a done row (coldRows.ts `isDone`) as its glance only, and reads it from
+   * the database here (its `get` refuses such a row); the others answer from memory.
+   * Optional, so a Store written elsewhere still fits; callers fall back to `get`.
+   * @example const incident = await (store.fetch?.('incidents', id) ?? store.get('incidents', id));
+   */
+  fetch?<T extends TableName>(table: T, id: string): Promise<Tables[T] | undefined>;
+  /**
+   * `list` answered where the rows live, as `fetch` is: the rows held as their glance that
+   * may match are read from the database in one query. Callers fall back to `list`.
+   */
+  fetchList?<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Promise<Tables[T][]>;
+  /**
    * Rows in insertion order; `where` matches top-level fields by equality. `options.last`:
    * only the last n of them, at the cost of n (an implementation reads them from the end
    * of an index, as `ORDER BY position DESC LIMIT n` would), still in insertion order.
