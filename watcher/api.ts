@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyStateMachine } from 'xstate';
 import type { IncidentEngine } from '../agents/types.js';
-import type { AuditPage, AuditQuery, Store } from '../store/types.js';
+import type { AuditPage, AuditQuery, Store, TableName, Tables } from '../store/types.js';
 import { describeMachine, type MachineDescription } from '../machines/describe.js';
 import { AUDIT_ACTIONS } from '../machines/policies/auditActions.js';
 import { BadRequest, decodePart, readJson, sendError, sendJson } from './http.js';
@@ -61,8 +61,8 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
   } else if (path === '/responders') {
     sendJson(res, 200, { rows: store.list('responders').map(responderView) });
   } else if (path === '/decisions') {
-    const rows = engine ? engine.pendingDecisions() : store.list('decisions', { status: 'pending' });
-    sendJson(res, 200, { canDecide: engine !== null, rows });
+    const rows = engine ? Promise.resolve(engine.pendingDecisions()) : listOf(store, 'decisions', { status: 'pending' });
+    rows.then((list) => sendJson(res, 200, { canDecide: engine !== null, rows: list }), unavailable(res));
   } else if (path === '/machines') {
     sendJson(res, 200, describeAll(ctx.machines));
   } else if (path === '/inspected') {
@@ -93,25 +93,39 @@ async function pageOf(store: Store, query: AuditQuery): Promise<AuditPage> {
   return store.pageAudit ? store.pageAudit(query) : store.queryAudit(query);
 }
 
+/**
+ * A row read where it lives (a watcher's PostgreSQL store holds a closed incident, its
+ * review and its answered decisions as their glance only: see Store.fetch), else from memory.
+ */
+async function rowOf<T extends TableName>(store: Store, table: T, id: string): Promise<Tables[T] | undefined> {
+  return store.fetch ? store.fetch(table, id) : store.get(table, id);
+}
+
+/** Rows listed where they live, as `rowOf` reads one. */
+async function listOf<T extends TableName>(store: Store, table: T, where: Partial<Tables[T]>): Promise<Tables[T][]> {
+  return store.fetchList ? store.fetchList(table, where) : store.list(table, where);
+}
+
 async function incidentDetail(ctx: ApiContext, id: string) {
   const { store } = ctx;
-  const found = store.get('incidents', id);
+  const found = await rowOf(store, 'incidents', id);
   if (!found) return null;
   // The persisted actor snapshot is for restore, not for reading; it can be large.
   const { snapshot: _snapshot, ...incident } = found;
-  const timeline = await pageOf(store, { entityId: id, order: 'asc', limit: TIMELINE_LIMIT });
-  const byId = incident.reviewId ? store.get('kb_documents', incident.reviewId) : undefined;
-  const review =
-    (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ??
-    store.list('kb_documents', { incidentId: id }).find((d) => d.tags.includes(REVIEW_TAG)) ??
-    null;
+  const [timeline, byId, documents, decisions] = await Promise.all([
+    pageOf(store, { entityId: id, order: 'asc', limit: TIMELINE_LIMIT }),
+    incident.reviewId ? rowOf(store, 'kb_documents', incident.reviewId) : undefined,
+    listOf(store, 'kb_documents', { incidentId: id }),
+    listOf(store, 'decisions', { incidentId: id }),
+  ]);
+  const review = (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ?? documents.find((d) => d.tags.includes(REVIEW_TAG)) ?? null;
   const names = Object.keys(ctx.machines);
   return {
     incident,
     timeline: timeline.rows,
     timelineTotal: timeline.total,
     review,
-    decisions: store.list('decisions', { incidentId: id }),
+    decisions,
     machine: names.includes('incident') ? 'incident' : (names[0] ?? null),
   };
 }
@@ -143,7 +157,7 @@ export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMess
   const who = typeof by === 'string' ? by.trim() : '';
   if (!who || who.length > 80) throw new BadRequest('by: expected the name of who answers (1 to 80 characters)');
   if (!engine.pendingDecisions().some((d) => d.id === id)) {
-    const known = store.get('decisions', id);
+    const known = await rowOf(store, 'decisions', id);
     return known
       ? sendError(res, 409, `watcher: decision ${id} is no longer pending (${known.status})`)
       : sendError(res, 404, 'watcher: no such decision');
