@@ -12,7 +12,7 @@ import { createRandom } from '../sim/random.js';
 import { startWatcher } from '../watcher/index.js';
 import { watchCommand } from '../watcher/watchCommand.js';
 import { pgSchema, sql, twoWriters } from './helpers/pgSchema.js';
-import { audit, until } from './helpers/storeContract.js';
+import { audit, job, until } from './helpers/storeContract.js';
 
 const Paged = suite('PostgreSQL follower with its audit left in the database (pagedAudit, the watcher\'s)');
 
@@ -287,6 +287,199 @@ Paged('a page and its total come from one snapshot: a row committed between the 
     assert.is((await pageAudit(pool, target, {})).total, 4);
   } finally {
     await pool.end();
+    await writer.close();
+    await schema.drop();
+  }
+});
+
+/** Rows of every table whose rows may be done with, changed at random by `step` (seeded). */
+function doneRowsWorld(writer: Store, seed: number) {
+  const random = createRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const ts = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString();
+  let n = 0;
+  const incidentRow = (i: number, status: IncidentRecord['status']): IncidentRecord => ({
+    ...incident(i), status, severity: pick(['P0', 'P1', 'P2'] as const), agent: pick(['mailer', 'crm']), detectedAt: ts(i),
+    closedAt: status === 'closed' ? ts(i + 5) : null, reviewId: null, error: { message: `failure ${i}`, code: i }, findings: [`note ${n}`],
+  } as unknown as IncidentRecord);
+  const step = () => {
+    n++;
+    const ids = writer.list('incidents').map((row) => row.id);
+    const i = ids.length ? Number(pick(ids).slice(4)) : 0;
+    switch (ids.length < 6 ? 0 : Math.floor(random() * 9)) {
+      case 0:
+        writer.put('incidents', incidentRow(100 + n, pick(['triaged', 'closed'] as const)));
+        break;
+      case 1: // closes an incident: done with
+        writer.put('incidents', incidentRow(i, 'closed'));
+        break;
+      case 2: // a done row changed all the same (its glance and the rest)
+        writer.put('incidents', { ...(writer.get('incidents', `inc_${i}`) as IncidentRecord), findings: [`changed ${n}`], assignee: pick(['cheryl', 'atlas']) } as IncidentRecord);
+        break;
+      case 3:
+        writer.put('decisions', { id: `dec_${n}`, incidentId: `inc_${i}`, action: 'rollback', status: 'pending', requestedAt: ts(n), answeredAt: null, by: null, timeoutAt: ts(n + 60) });
+        break;
+      case 4: {
+        const pending = writer.list('decisions', { status: 'pending' });
+        if (pending.length) writer.put('decisions', { ...pick(pending), status: pick(['approved', 'denied'] as const), answeredAt: ts(n), by: 'petra' });
+        break;
+      }
+      case 5: {
+        const review = { id: `doc_${n}`, tags: pick([['post-incident-review'], ['note']]), title: `Review ${n}`, body: `body ${n}`, createdAt: ts(n), incidentId: `inc_${i}` };
+        writer.put('kb_documents', review);
+        if (random() < 0.5) writer.put('incidents', { ...(writer.get('incidents', `inc_${i}`) as IncidentRecord), reviewId: review.id });
+        break;
+      }
+      case 6:
+        writer.put('jobs', job(`job_${n}`, { incidentId: `inc_${i}`, status: pick(['queued', 'succeeded', 'failed'] as const) }));
+        writer.put('notifications', { id: `ntf_${n}`, ts: ts(n), from: 'cheryl', to: 'ops', channel: 'email', subject: `s ${n}`, body: 'b', incidentId: `inc_${i}` });
+        break;
+      case 7: // removed, or removed and put again (it goes last)
+        writer.remove('incidents', `inc_${i}`);
+        if (random() < 0.5) writer.put('incidents', incidentRow(i, pick(['triaged', 'closed'] as const)));
+        break;
+      default: // opened again
+        writer.put('incidents', incidentRow(i, 'triaged'));
+    }
+    writer.setMeta('step', n);
+    return n;
+  };
+  return { step };
+}
+
+/** Refreshes `store` until it has read the writer's step `n` (notices arrive on their own time). */
+const caughtUp = (store: Store, n: number) => until(async () => (await store.refresh(), store.getMeta('step') === n ? true : null));
+
+Paged('holds its done rows as their glance: the watcher\'s answers and fetch equal a loaded store\'s through random changes', async () => {
+  const schema = pgSchema('donerows');
+  const writer = await openStore(schema.url);
+  const followers: Store[] = [];
+  const watchers: Array<Awaited<ReturnType<typeof startWatcher>>> = [];
+  try {
+    const world = doneRowsWorld(writer, 14);
+    for (let k = 0; k < 30; k++) world.step();
+    await writer.flush();
+    followers.push(await openStore(schema.url, { readonly: true }), await openStore(schema.url, { readonly: true, pagedAudit: true }));
+    const [loaded, paged] = followers;
+    for (const store of followers) watchers.push(await startWatcher({ store, machines: { incident: incidentMachine }, pollMs: 3_600_000 }));
+    const ask = (path: string) => Promise.all(watchers.map(async (w) => {
+      const res = await fetch(`http://127.0.0.1:${w.port}/app/watcher/api${path}`);
+      return { status: res.status, body: (await res.json()) as unknown };
+    }));
+    let refused = 0;
+    for (let round = 0; round < 12; round++) {
+      let n = 0;
+      for (let k = 0; k < 8; k++) n = world.step();
+      await writer.flush();
+      // Now and then a notice that says "read everything" (as after a lost connection).
+      if (round % 4 === 3) await sql('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"all":true}']);
+      for (const store of followers) await caughtUp(store, n);
+      for (const path of ['/incidents?limit=5000', '/incidents?status=closed', '/decisions', '/responders']) {
+        const [full, lazy] = await ask(path);
+        assert.equal(lazy, full, path);
+      }
+      for (const id of [...loaded.list('incidents').map((row) => row.id), 'inc_none']) {
+        const [full, lazy] = await ask(`/incidents/${id}`);
+        assert.equal(lazy, full, `round ${round}: /incidents/${id}`);
+      }
+      for (const table of ['incidents', 'decisions', 'kb_documents', 'jobs', 'notifications'] as const) {
+        assert.equal(await paged.fetchList?.(table), loaded.list(table), table);
+        for (const row of loaded.list(table)) {
+          assert.equal(await paged.fetch?.(table, row.id), row, `${table} ${row.id}`);
+          try {
+            assert.equal(paged.get(table, row.id), row);
+          } catch (error) {
+            assert.instance(error, StoreError);
+            refused++;
+          }
+        }
+      }
+      assert.equal(await paged.fetchList?.('decisions', { incidentId: 'inc_1', status: 'approved' }), loaded.list('decisions', { incidentId: 'inc_1', status: 'approved' }));
+      assert.equal(await paged.fetchList?.('kb_documents', { title: 'Review 40' }), loaded.list('kb_documents', { title: 'Review 40' }));
+      assert.equal(await paged.fetchList?.('incidents', { agent: 'crm' }, { last: 2 }), loaded.list('incidents', { agent: 'crm' }, { last: 2 }));
+    }
+    assert.ok(refused > 0, 'some rows were held as their glance');
+  } finally {
+    for (const w of watchers) await w.close();
+    for (const follower of followers) await follower.close();
+    await writer.close();
+    await schema.drop();
+  }
+});
+
+Paged('a done row is held as its glance: a synchronous read of it refuses, naming fetch; listings of glanced fields answer', async () => {
+  const schema = pgSchema('donerows');
+  const writer = await openStore(schema.url);
+  let paged: Store | null = null;
+  try {
+    writer.put('incidents', { ...incident(1), status: 'closed', closedAt: '2026-01-01T01:00:00.000Z' });
+    writer.put('incidents', incident(2));
+    // A glanced value its column cannot hold (kept in `extra`), a glanced field the row lacks, a timestamp as toISOString writes it.
+    const { workflow: _none, ...odd } = { ...incident(3), status: 'closed', detectedAt: '2026-01-02', resolvedAt: '0999-12-31T23:59:59.999Z', attached: 2.5 } as IncidentRecord;
+    writer.put('incidents', odd as IncidentRecord);
+    writer.put('decisions', { id: 'dec_1', incidentId: 'inc_1', action: 'rollback', status: 'approved', requestedAt: '2026-01-01T00:00:00.000Z', answeredAt: '2026-01-01T00:01:00.000Z', by: 'petra', timeoutAt: '2026-01-01T01:00:00.000Z' });
+    writer.put('decisions', { id: 'dec_2', incidentId: 'inc_2', action: 'rollback', status: 'pending', requestedAt: '2026-01-01T00:00:00.000Z', answeredAt: null, by: null, timeoutAt: '2026-01-01T01:00:00.000Z' });
+    await writer.flush();
+    paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
+    const store = paged;
+    const refusal = (e: unknown) => e instanceof StoreError && /tables\.incidents\["inc_1"\] is held as its glance only.*use fetch or fetchList/.test(e.message);
+    assert.throws(() => store.get('incidents', 'inc_1'), refusal);
+    assert.throws(() => store.list('incidents'), refusal);
+    assert.throws(() => [...store.each('incidents')], refusal);
+    assert.throws(() => store.list('decisions', { incidentId: 'inc_1' }), /dec_1.*use fetch/);
+    // Open rows are whole; listings on glanced fields are answered from the glances.
+    assert.is(store.get('incidents', 'inc_2')?.status, 'triaged');
+    assert.equal(store.list('decisions', { status: 'pending' }).map((d) => d.id), ['dec_2']);
+    assert.equal(store.glance?.('incidents').map((g) => [g.id, g.status, g.closedAt]), [['inc_1', 'closed', '2026-01-01T01:00:00.000Z'], ['inc_2', 'triaged', null], ['inc_3', 'closed', null]]);
+    const glance = store.glance?.('incidents')[2] as unknown as Record<string, unknown>;
+    assert.equal([glance.detectedAt, glance.resolvedAt, glance.attached, 'workflow' in glance ? glance.workflow : 'none'], ['2026-01-02', '0999-12-31T23:59:59.999Z', 2.5, undefined]);
+    assert.equal(await store.fetch?.('incidents', 'inc_3'), odd);
+    assert.is((await store.fetch?.('incidents', 'inc_1'))?.closedAt, '2026-01-01T01:00:00.000Z');
+    assert.equal((await store.fetchList?.('decisions', { incidentId: 'inc_1' }))?.map((d) => d.by), ['petra']);
+  } finally {
+    await paged?.close();
+    await writer.close();
+    await schema.drop();
+  }
+});
+
+Paged('refresh: a row that becomes done is handed over whole, then held as its glance; a new open row is read whole', async () => {
+  const schema = pgSchema('donerows');
+  const writer = await openStore(schema.url);
+  let paged: Store | null = null;
+  try {
+    writer.put('incidents', incident(1));
+    writer.setMeta('step', 0);
+    await writer.flush();
+    paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
+    const store = paged;
+    const heard: unknown[] = [];
+    store.subscribe((change) => heard.push(...change.rows.map((r) => r.row)));
+    const closed = { ...incident(1), status: 'closed', closedAt: '2026-01-01T01:00:00.000Z' } as IncidentRecord;
+    writer.put('incidents', closed);
+    writer.put('incidents', incident(2));
+    writer.setMeta('step', 1);
+    await writer.flush();
+    await caughtUp(store, 1);
+    assert.equal(heard, [closed, incident(2)]);
+    // Held whole until the next read, which drops it to its glance.
+    assert.equal(store.get('incidents', 'inc_1'), closed);
+    writer.setMeta('step', 2);
+    await writer.flush();
+    await caughtUp(store, 2);
+    assert.throws(() => store.get('incidents', 'inc_1'), /use fetch/);
+    assert.equal(await store.fetch?.('incidents', 'inc_1'), closed);
+    assert.equal(store.get('incidents', 'inc_2'), incident(2));
+    assert.equal(store.list('incidents', { status: 'triaged' }).map((i) => i.id), ['inc_2']);
+    // Opened again: read whole, readable at once.
+    writer.put('incidents', incident(1));
+    writer.setMeta('step', 3);
+    await writer.flush();
+    await caughtUp(store, 3);
+    assert.equal(store.get('incidents', 'inc_1'), incident(1));
+    assert.equal(store.list('incidents', { status: 'triaged' }).map((i) => i.id), ['inc_1', 'inc_2']);
+  } finally {
+    await paged?.close();
     await writer.close();
     await schema.drop();
   }

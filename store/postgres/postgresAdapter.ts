@@ -8,9 +8,10 @@ import { pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
 import { AuditGaps } from './auditGaps.js';
 import { AuditTail } from './auditTail.js';
+import { DoneRows } from './doneRows.js';
 import { Follower } from './follower.js';
 import { UNREAD_AUDIT, type AuditCounted } from './pageAudit.js';
-import { appendAuditRows, deleteRows, readRows, upsertRows } from './writeRows.js';
+import { appendAuditRows, deleteRows, readRows, rowsById, upsertRows } from './writeRows.js';
 
 /**
  * lowdb adapter over a PostgreSQL schema, for the store core (createStore): `read()`
@@ -27,6 +28,8 @@ export class PostgresAdapter implements Adapter<StoreData> {
   /** An AuditTail when the audit is left in the database (`pagedAudit`), set at the first read. */
   #audit: AuditLog | AuditTail = new AuditLog();
   readonly #paged: boolean;
+  /** The done rows held as their glance (`pagedAudit`: see DoneRows); null: every row is held whole. */
+  readonly #done: DoneRows | null;
   #tables: StoreData['tables'] | null = null;
   #meta: Record<string, unknown> = {};
   /** Audit rows written or read so far, and the seq of the last one read from the database. */
@@ -38,17 +41,37 @@ export class PostgresAdapter implements Adapter<StoreData> {
   /**
    * `pagedAudit` (a follower only): keep no audit row read at open, only their count, and
    * of later rows only those of the last re-read (see AuditTail); the audit is read in SQL.
+   * Of the rows done with, only their glance is held (see DoneRows); `load` reads them.
    */
   constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null, opts: { pagedAudit?: boolean } = {}) {
     this.#target = target;
     this.#pool = pool;
     this.#follower = follower;
     this.#paged = follower !== null && opts.pagedAudit === true;
+    this.#done = this.#paged ? new DoneRows(target.shown) : null;
+  }
+
+  /** The rows held as glances (null when every row is held whole). */
+  get doneRows(): DoneRows | null {
+    return this.#done;
+  }
+
+  /** Rows of a table by id, read now: `Store.fetch` of the rows held as their glance. */
+  async load(table: TableName, ids: string[]): Promise<Map<string, unknown>> {
+    const client = await this.#connect('read rows');
+    try {
+      return await rowsById(client, table, ids);
+    } catch (error) {
+      throw pgError(this.#target, `read rows of ${table}`, error);
+    } finally {
+      client.release();
+    }
   }
 
   async read(): Promise<StoreData> {
     // A follower no notice reached has nothing to read: no round trip.
     if (this.#tables && this.#follower?.idle) return this.#data({ rows: [], meta: false });
+    this.#done?.settle(this.#tables);
     const client = await this.#connect('read the store');
     try {
       // One snapshot of the whole database, so tables and audit agree.
@@ -59,6 +82,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
       if (first && this.#paged) await this.#countAudit(client);
       else await this.#readAudit(client);
       await client.query('COMMIT');
+      this.#done?.committed();
       return this.#data(changes);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -122,6 +146,11 @@ export class PostgresAdapter implements Adapter<StoreData> {
 
   /** Every table and the meta, afresh (the first read, or a follower that may have missed a notice). */
   async #readAll(client: pg.ClientBase): Promise<undefined> {
+    if (this.#done) {
+      this.#tables = await this.#done.readAll(client, this.#tables);
+      this.#meta = await readMeta(client);
+      return undefined;
+    }
     const tables = {} as Record<TableName, Record<string, unknown>>;
     for (const table of TABLE_NAMES) {
       const rows: Record<string, unknown> = {};
@@ -139,9 +168,10 @@ export class PostgresAdapter implements Adapter<StoreData> {
     const touched: Array<RowChanges['rows'][number]> = [];
     for (const [table, idSet] of pending.rows) {
       const ids = [...idSet];
-      const found = new Map((await readRows(client, table, 'id = ANY($1::text[])', [ids])).map(({ row }) => [row.id, row]));
+      const found = await rowsById(client, table, ids);
       for (const id of ids) {
         const row = found.get(id);
+        this.#done?.replaced(table, tables[table], id, row);
         if (row) tables[table][id] = row;
         else delete tables[table][id];
         touched.push({ table, id, removed: !row });

@@ -65,6 +65,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit });
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();
+    const done = adapter.doneRows;
     const held = { lock, follower };
     let store: Store | null = null;
     store = createStore(low, {
@@ -73,6 +74,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       autoCommit: opts.autoCommit ?? true,
       // Paged by the database when the audit was left there; a store holding its rows answers from them.
       pageAudit: pagedAudit ? (query) => pageAudit(pool, target, query, () => adapter.counted()) : undefined,
+      // Its done rows held as their glance: listings read those, `fetch` reads them whole.
+      ...(done ? { thaw: (table, id) => done.thaw(table, id), glance: (table) => done.columns(table), load: (table, ids) => adapter.load(table, ids) } : {}),
       onClose: async () => {
         await held.follower?.close();
         await held.lock?.end().catch(() => undefined);

@@ -47,7 +47,7 @@ export const GENERATED: { readonly [T in PgTable]?: readonly ColumnSpec[] } = {
 };
 
 /** Fields a row did not have (as opposed to null): kept in `extra` under this key. */
-const ABSENT = '~absent';
+export const ABSENT = '~absent';
 
 /** A row as the database holds it: column name → value (what `json_populate_recordset` takes). */
 export type ColumnValues = Record<string, unknown>;

@@ -115,3 +115,11 @@ export async function readRows<T extends PgTable>(client: pg.ClientBase, table: 
   const result = await client.query<ColumnValues & { seq: number }>(`SELECT ${selectList(table)} FROM ${table} WHERE ${where} ORDER BY seq`, values);
   return result.rows.map((values) => ({ seq: values.seq, row: fromColumns(table, values) }));
 }
+
+/**
+ * Rows of a keyed table by id (an id with no row is absent from the map).
+ * @example (await rowsById(client, 'incidents', ['inc_1'])).get('inc_1')
+ */
+export async function rowsById<T extends TableName>(client: pg.ClientBase, table: T, ids: readonly string[]): Promise<Map<string, RowOf<T>>> {
+  return new Map((await readRows(client, table, 'id = ANY($1::text[])', [ids])).map(({ row }) => [row.id, row]));
+}
