@@ -2,21 +2,37 @@ import { hashValue } from './valueTable.js';
 
 export type Key = string | number | boolean | null;
 
+/** How a number's key is kept: gone, a string a byte a character (ASCII), a string two bytes a UTF-16 unit, another key. */
+const [REMOVED, ASCII, WIDE, OTHER] = [0, 1, 2, 3];
+
 /**
  * Keys numbered 0, 1, 2... in the order they are added, found by key through an
  * open-addressing hash table of their numbers (linear probing, a typed array at most half
- * full): what a `Map<Key, number>` does, for the maps of a table index that grow with a
- * run (a row number per id of every row a table ever held, a value number per incident id
- * a job names). A Map entry costs about 40 bytes of V8's heap, which V8 lets grow to 3–5
- * times what is live between full collections; here a key costs its slot in the key list
- * (4 bytes) and 8–16 bytes of table outside the heap. A key removed frees its number for
- * good (`keyOf` gives undefined); the owner numbers its keys again when it wants them dense.
- * Keys are equal as a Map's are (NaN is one key, 0 and -0 are one).
+ * full): what a `Map<Key, number>` does, for the maps that grow with a run (a row number
+ * per id of every row a table ever held, a value number per incident id a job names, the
+ * ids of a writer's rows kept on disk: TableOrder). A Map entry costs about 40 bytes of
+ * V8's heap and its key string 30 more, which V8 lets grow to 3–5 times what is live
+ * between full collections; here a string key is kept as its bytes (one a character when
+ * ASCII, as ids nearly always are) in a buffer outside the heap, with its hash, its end and
+ * its slot in typed arrays: about 10 bytes plus the text and 8–16 bytes of table, none in
+ * the heap. Keys that are not strings (null, booleans, numbers: a field's few values) are
+ * kept as they are. `keyOf` makes the string again each time. A key removed frees its
+ * number for good (`keyOf` gives undefined) and its bytes stay until the owner numbers its
+ * keys again (when it wants them dense). Keys are equal as a Map's are (NaN is one key,
+ * 0 and -0 are one).
  * @example const n = new KeyNumbers(); n.add('job_1'); n.get('job_1') // 0
  */
 export class KeyNumbers<K extends Key = Key> {
-  /** Per number, its key (undefined: removed). */
-  #keys: Array<K | undefined> = [];
+  /** Per number: how its key is kept (REMOVED, ASCII, WIDE, OTHER), its hash, where its text ends in `#text`. */
+  #kinds = new Uint8Array(16);
+  #hashes = new Uint32Array(16);
+  #ends = new Uint32Array(16);
+  /** The string keys' text, one after another (a key starts where the number before it ends). */
+  #text = Buffer.allocUnsafeSlow(256);
+  #used = 0;
+  /** The keys that are not strings, by number. */
+  readonly #others = new Map<number, K>();
+  #length = 0;
   /** Per slot, a key's number plus one (0: empty). */
   #slots = new Int32Array(16);
   #mask = 15;
@@ -29,33 +45,44 @@ export class KeyNumbers<K extends Key = Key> {
 
   /** Numbers given out so far (held or removed). */
   get length(): number {
-    return this.#keys.length;
+    return this.#length;
   }
 
   keyOf(no: number): K | undefined {
-    return this.#keys[no];
+    if (!(no >= 0 && no < this.#length)) return undefined;
+    const kind = this.#kinds[no];
+    if (kind === OTHER) return this.#others.get(no);
+    if (kind === REMOVED) return undefined;
+    const [from, to] = [no === 0 ? 0 : this.#ends[no - 1], this.#ends[no]];
+    return this.#text.toString(kind === ASCII ? 'latin1' : 'utf16le', from, to) as K;
   }
 
   get(key: K): number | undefined {
-    const slot = this.#slotOf(key);
+    const slot = this.#slotOf(key, hashOf(key));
     return slot < 0 ? undefined : this.#slots[slot] - 1;
   }
 
   /** Numbers a key that is not held (the next number). */
   add(key: K): number {
-    const no = this.#keys.length;
-    this.#keys.push(key);
+    const no = this.#length++;
+    if (no === this.#kinds.length) this.#growNumbers();
+    const hash = hashOf(key);
+    this.#hashes[no] = hash;
+    this.#kinds[no] = typeof key === 'string' ? this.#write(key) : OTHER;
+    this.#ends[no] = this.#used;
+    if (this.#kinds[no] === OTHER) this.#others.set(no, key);
     if (++this.#size * 2 > this.#slots.length) this.#grow();
-    else this.#enter(key, no);
+    else this.#enter(hash, no);
     return no;
   }
 
   /** Forgets a key; its number stays unused. Returns the number, or undefined if it was not held. */
   delete(key: K): number | undefined {
-    const slot = this.#slotOf(key);
+    const slot = this.#slotOf(key, hashOf(key));
     if (slot < 0) return undefined;
     const no = this.#slots[slot] - 1;
-    this.#keys[no] = undefined;
+    if (this.#kinds[no] === OTHER) this.#others.delete(no);
+    this.#kinds[no] = REMOVED;
     this.#size--;
     // Backward shift: later keys of the probe run move up into the hole, so no tombstone
     // is left for lookups to walk (a table whose rows come and go would fill with them).
@@ -65,7 +92,7 @@ export class KeyNumbers<K extends Key = Key> {
         this.#slots[hole] = 0;
         break;
       }
-      const home = hashOf(this.#keys[moved] as K) & this.#mask;
+      const home = this.#hashes[moved] & this.#mask;
       // The key at `next` may fill the hole unless its home lies cyclically in (hole, next].
       if (((next - home) & this.#mask) < ((next - hole) & this.#mask)) continue;
       this.#slots[hole] = moved + 1;
@@ -75,17 +102,58 @@ export class KeyNumbers<K extends Key = Key> {
   }
 
   /** The slot holding the key, or -1. NaN is one key, as in a Map. */
-  #slotOf(key: K): number {
-    const keys = this.#keys;
-    for (let slot = hashOf(key) & this.#mask; ; slot = (slot + 1) & this.#mask) {
+  #slotOf(key: K, hash: number): number {
+    for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const no = this.#slots[slot] - 1;
       if (no < 0) return -1;
-      if (keys[no] === key || (key !== key && keys[no] !== keys[no])) return slot;
+      if (this.#hashes[no] === hash && this.#holds(no, key)) return slot;
     }
   }
 
-  #enter(key: K, no: number): void {
-    let slot = hashOf(key) & this.#mask;
+  /** Whether number `no` is `key`. */
+  #holds(no: number, key: K): boolean {
+    const kind = this.#kinds[no];
+    if (kind === OTHER) {
+      const other = this.#others.get(no);
+      return other === key || (key !== key && other !== other);
+    }
+    if (typeof key !== 'string') return false;
+    const [text, from, to] = [this.#text, no === 0 ? 0 : this.#ends[no - 1], this.#ends[no]];
+    if (kind === ASCII) {
+      if (to - from !== key.length) return false;
+      for (let i = 0; i < key.length; i++) if (text[from + i] !== key.charCodeAt(i)) return false;
+      return true;
+    }
+    if (to - from !== key.length * 2) return false;
+    for (let i = 0; i < key.length; i++) if ((text[from + 2 * i] | (text[from + 2 * i + 1] << 8)) !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Appends a string key's text; ASCII or WIDE, as it was kept. */
+  #write(key: string): number {
+    let ascii = true;
+    for (let i = 0; i < key.length && ascii; i++) ascii = key.charCodeAt(i) < 0x80;
+    const bytes = ascii ? key.length : key.length * 2;
+    if (this.#used + bytes > this.#text.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.#used + bytes, this.#text.length * 2));
+      this.#text.copy(grown, 0, 0, this.#used);
+      this.#text = grown;
+    }
+    this.#used += this.#text.write(key, this.#used, ascii ? 'latin1' : 'utf16le');
+    return ascii ? ASCII : WIDE;
+  }
+
+  #growNumbers(): void {
+    const size = this.#kinds.length * 2;
+    const [kinds, hashes, ends] = [new Uint8Array(size), new Uint32Array(size), new Uint32Array(size)];
+    kinds.set(this.#kinds);
+    hashes.set(this.#hashes);
+    ends.set(this.#ends);
+    [this.#kinds, this.#hashes, this.#ends] = [kinds, hashes, ends];
+  }
+
+  #enter(hash: number, no: number): void {
+    let slot = hash & this.#mask;
     while (this.#slots[slot] !== 0) slot = (slot + 1) & this.#mask;
     this.#slots[slot] = no + 1;
   }
@@ -94,10 +162,7 @@ export class KeyNumbers<K extends Key = Key> {
     let size = this.#slots.length;
     while (this.#size * 2 > size) size *= 2;
     [this.#slots, this.#mask] = [new Int32Array(size), size - 1];
-    for (let no = 0; no < this.#keys.length; no++) {
-      const key = this.#keys[no];
-      if (key !== undefined) this.#enter(key, no);
-    }
+    for (let no = 0; no < this.#length; no++) if (this.#kinds[no] !== REMOVED) this.#enter(this.#hashes[no], no);
   }
 }
 

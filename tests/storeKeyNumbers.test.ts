@@ -58,4 +58,18 @@ Numbers('keys are equal as a Map\'s are: NaN is one key, 0 and -0 are one', () =
   assert.is(keys.get(NaN), undefined);
 });
 
+Numbers('gives back every string as it was added: empty, ASCII, accented, astral, lone surrogates', () => {
+  const keys = new KeyNumbers<string>();
+  const all = ['', 'job_1', 'é', 'naïve', '日本', '😀x', '\ud800', 'a\u0000b', 'job_1 '];
+  for (let i = 0; i < 200; i++) all.push(i % 3 ? `inc_${i}` : `incident ${i} é`);
+  all.forEach((key, no) => assert.is(keys.add(key), no));
+  all.forEach((key, no) => {
+    assert.is(keys.get(key), no, JSON.stringify(key));
+    assert.is(keys.keyOf(no), key);
+  });
+  assert.is(keys.get('job_'), undefined);
+  assert.is(keys.get('e'), undefined);
+  assert.is(keys.keyOf(all.length), undefined);
+});
+
 Numbers.run();
