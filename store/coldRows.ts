@@ -8,7 +8,7 @@ type Row = Record<string, unknown>;
 /**
  * Rows that are done with (nothing in the workflow changes them again, and little reads
  * them): a file store's writer keeps such a row, once a commit has put it on disk, as
- * where its JSON is there instead of the object (see ColdRows). Other tables' rows (agents,
+ * where its JSON is there, in its table's TableOrder, instead of the object (see ColdRows). Other tables' rows (agents,
  * responders, open deadlines...) are few and stay in memory.
  */
 const DONE: Partial<Record<TableName, (row: Row) => boolean>> = {
@@ -20,6 +20,11 @@ const DONE: Partial<Record<TableName, (row: Row) => boolean>> = {
   kb_documents: () => true,
 };
 
+/** Whether a table's rows may be kept on disk only (some of them: see `isDone`). */
+export function keepsRowsOnDisk(table: string): boolean {
+  return DONE[table as TableName] !== undefined;
+}
+
 /** Whether a row may be kept on disk only, once committed. */
 export function isDone(table: string, row: unknown): boolean {
   const done = DONE[table as TableName];
@@ -28,7 +33,8 @@ export function isDone(table: string, row: unknown): boolean {
 
 /**
  * Where a cold row's JSON starts: a byte offset in the state file (>= 0), or in the row
- * journal, written -(offset + 1). A table holds this number in place of the row's object.
+ * journal, written -(offset + 1). A writer's TableOrder holds this number for the row (a
+ * follower's table, in place of the row's object).
  */
 export type ColdAt = number;
 

@@ -7,7 +7,7 @@ import { ioError } from './storeFiles.js';
 import { DirtyRows } from './dirtyRows.js';
 import { diffTables, touchedRows } from './tableDiff.js';
 import { TableSet } from './tableSet.js';
-import type { Glancer, Thaw } from './tableSet.js';
+import type { Glancer, Orders, Thaw } from './tableSet.js';
 import { StoreError } from './types.js';
 import type { AuditPage, AuditQuery, CommitRows, RowChanges, Store, StoreChange, StoreData, TableName, Tables } from './types.js';
 
@@ -20,10 +20,12 @@ export interface CoreOptions {
   autoCommit?: boolean;
   /** Answers `Store.pageAudit` where the rows live (default: from memory, as `queryAudit`). */
   pageAudit?: (query?: AuditQuery) => Promise<AuditPage>;
-  /** Reads back a row the adapter keeps on disk only (its table holds where it is: see ColdRows). */
+  /** Reads back a row the adapter keeps on disk only (its TableOrder, or a follower's table, holds where it is: see ColdRows). */
   thaw?: Thaw;
   /** The glanced values of a row kept on disk only, when the adapter has them (see GLANCED). */
   glance?: Glancer;
+  /** The order of a table whose rows kept on disk have no entry in it (a file store writer's: see TableOrder). */
+  order?: Orders;
   /** Reads rows kept elsewhere for `fetch` and `fetchList` (default: they read as `get` and `list` do). */
   load?: LoadRows;
   /** Runs once at the end of close(), after the last flush (release locks, close files). */
@@ -44,7 +46,7 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const name = opts.path ?? 'the memory store';
   const readonly = opts.readonly ?? false;
   const autoCommit = opts.autoCommit ?? true;
-  const tables = new TableSet(() => low.data.tables, opts.thaw, opts.glance);
+  const tables = new TableSet(() => low.data.tables, opts.thaw, opts.glance, opts.order);
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
   /**

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cutTail, openForWrite, renameOver, replaceFile, syncDir, writeTail } from './durableFs.js';
 import { ByteOffsets } from './byteOffsets.js';
-import { ColdRows, inJournal, isDone } from './coldRows.js';
+import { ColdRows, inJournal, isDone, keepsRowsOnDisk } from './coldRows.js';
 import { captureState, encodeState } from './stateFile.js';
 import type { StateImage, StateSnapshot } from './stateFile.js';
 import { applyCommit, journalLines, JournalRows, readJournal } from './stateJournal.js';
@@ -20,6 +20,7 @@ import { StateLineCursor } from './stateLineCursor.js';
 import { readStateFile } from './stateLines.js';
 import { emptyStoreData, errorCode, ioError } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
+import { TableOrder, tableRow } from './tableOrder.js';
 import { SCHEMA_VERSION, StoreError } from './types.js';
 import type { RowChanges, StoreData } from './types.js';
 
@@ -50,9 +51,10 @@ export type StateRead = StateSnapshot & { changes?: RowChanges };
  * goes through, and the commit fails (its rows stay in the new file; see `syncPending`).
  *
  * A writer keeps a row that is done with (see `isDone`: a closed incident, a settled job...)
- * in memory only until a commit has put it on disk: then its table holds where its JSON
- * is instead (ColdRows reads it back), in the journal, and after a rewrite in the new
- * state file. So memory holds what is open, not everything that happened.
+ * in memory only until a commit has put it on disk: then the row leaves its table object
+ * and the table's TableOrder (see `order`) holds where its JSON is (ColdRows reads it
+ * back), in the journal, and after a rewrite in the new state file. So memory holds what
+ * is open, not everything that happened.
  * @example const state = new DurableState(storeFiles('run.json'), false); await state.read();
  */
 export class DurableState {
@@ -97,11 +99,30 @@ export class DurableState {
    */
   readonly cold: ColdRows;
   #index: ReaderIndex | null = null;
+  /** A writer's TableOrder of each table whose done rows it keeps on disk (made at the first use of the table). */
+  readonly #orders = new Map<string, TableOrder>();
 
   constructor(files: StoreFiles, readonly: boolean) {
     this.#files = files;
     this.#readonly = readonly;
     this.cold = new ColdRows(files);
+  }
+
+  /**
+   * A writer's order of a table whose done rows it keeps on disk: made from the table's
+   * rows (all in memory until then) at its first use, by the store or by a commit.
+   */
+  order(table: string): TableOrder | undefined {
+    if (this.#readonly || !keepsRowsOnDisk(table)) return undefined;
+    let order = this.#orders.get(table);
+    if (!order) this.#orders.set(table, (order = TableOrder.of(this.#tables()[table])));
+    return order;
+  }
+
+  /** A writer's row: its object, or where it is kept on disk; undefined: none. */
+  #row(table: string, id: string): unknown {
+    const rows = this.#tables()[table];
+    return rows ? tableRow(rows, this.#orders.get(table), id) : undefined;
   }
 
   /** A reader's glanced values of the rows it keeps on disk only (see GLANCED). */
@@ -176,12 +197,14 @@ export class DurableState {
     // Only a current state file gets a journal: an older build would not read it. After a
     // rewrite whose directory sync failed, the rows of that commit, retried, are in the file
     // in place already: replayed on it, a row removed and put again would move last twice.
-    if (data.changes && !this.#dirUnsynced && (this.#schema === 0 || this.#schema === SCHEMA_VERSION)) {
+    // A row of a commit retried that is on disk only by now (the commit had landed) is copied from there by a rewrite.
+    const held = (change: RowChanges['rows'][number]) => typeof this.#row(change.table, change.id) !== 'number';
+    if (data.changes && !this.#dirUnsynced && (this.#schema === 0 || this.#schema === SCHEMA_VERSION) && data.changes.rows.every(held)) {
       // Serialized only as far as the journal may grow: a commit past that serializes its rows once, for the rewrite.
       const journal = journalLines(data.changes, data, generation, auditCount, rows, Math.max(this.#stateBytes, JOURNAL_FLOOR) - this.#journalEnd);
       if (journal) return { kind: 'journal', ...journal, auditCount, rows };
     }
-    const image = captureState(data.tables, data.meta, generation + 1, auditCount);
+    const image = captureState(data.tables, data.meta, generation + 1, auditCount, (table) => this.#orders.get(table));
     return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0 };
   }
 
@@ -238,10 +261,8 @@ export class DurableState {
     const tables = this.#tables();
     for (const { body, table, id, row } of staged.rows) {
       const rows = tables[table];
-      // Still the object written (not put again since): its table now says where it is.
-      if (this.cold && rows && rows[id] === row && isDone(table, row)) {
-        rows[id] = inJournal(this.#journalEnd + body);
-      }
+      // Still the object written (not put again since): its order now says where it is, its table holds it no more.
+      if (rows && rows[id] === row && isDone(table, row) && this.order(table)?.place(id, inJournal(this.#journalEnd + body))) delete rows[id];
     }
     this.#journalEnd += staged.bytes;
     this.#journalLines += staged.lines;
@@ -255,7 +276,7 @@ export class DurableState {
       await this.syncPending();
       const state = this.#state;
       if (this.#journalEnd > 0 && state) {
-        const image = captureState(state.tables, state.meta, this.#generation + 1, this.#auditCount);
+        const image = captureState(state.tables, state.meta, this.#generation + 1, this.#auditCount, (table) => this.#orders.get(table));
         await this.#rewrite(image, this.#generation + 1, this.#auditCount, true);
       }
       if (this.#journalEnd > 0 || this.#journalTail) return;
@@ -291,13 +312,9 @@ export class DurableState {
       // What the journal holds past its commits is folded in (or torn): it goes before a new generation lands.
       if (this.#journalTail && this.#journalEnd === 0) await this.#cutJournal(0);
       // The rows the cursor may pass over: any the tables no longer hold as the file has them.
-      const tables = this.#tables();
       // A row the file has as it is: its place in the file, or an object read from it or written by the last rewrite.
       const unchanged = (row: unknown) => (typeof row === 'number' ? row >= 0 : typeof row === 'object' && row !== null && onDisk.has(row));
-      const stale = (table: string, id: string) => {
-        const rows = tables[table];
-        return !unchanged(rows && Object.hasOwn(rows, id) ? rows[id] : undefined);
-      };
+      const stale = (table: string, id: string) => !unchanged(this.#row(table, id));
       cursor = copy ? await StateLineCursor.open(this.#files.state, stale) : null;
       if (copy && this.#journalEnd > 0) this.#journal ??= await openForWrite(this.#files.journal);
       const journal = copy && this.#journal && this.#journalEnd > 0 ? new JournalRows(this.#journal, this.#journalEnd) : null;
@@ -358,16 +375,16 @@ export class DurableState {
 
   /**
    * The new state file is in place: reads go to it, and each row in `spots` that is still
-   * what the image held (the same object, or the same place on disk) is kept there only.
+   * what the image held (the same object, or the same place on disk) is kept there only:
+   * its order notes the place, its table holds it no more.
    */
   #place(image: StateImage, spots: ByteOffsets): void {
-    if (!this.cold) return;
     this.cold.moved();
     const tables = this.#tables();
     for (let i = 0; i < spots.length; i += 3) {
       const { name, ids, rows } = image.tables[spots.at(i)];
-      const [k, live] = [spots.at(i + 1), tables[name]];
-      if (live && Object.hasOwn(live, ids[k]) && live[ids[k]] === rows[k]) live[ids[k]] = spots.at(i + 2);
+      const [id, was, live] = [ids[spots.at(i + 1)], rows[spots.at(i + 1)], tables[name]];
+      if (live && this.#row(name, id) === was && this.order(name)?.place(id, spots.at(i + 2))) delete live[id];
     }
   }
 

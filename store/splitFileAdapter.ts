@@ -11,6 +11,7 @@ import type { Lock } from './lockFile.js';
 import { DurableState } from './durableState.js';
 import { errorCode, ioError, storeFiles } from './storeFiles.js';
 import type { StoreFiles } from './storeFiles.js';
+import type { TableOrder } from './tableOrder.js';
 import { StoreError } from './types.js';
 import type { StoreData } from './types.js';
 
@@ -138,7 +139,7 @@ export class SplitFileAdapter implements Adapter<StoreData> {
     data.audit_log.committed(end, this.#auditFile);
   }
 
-  /** Reads back a row kept on disk only: its table holds where it is (see DurableState). */
+  /** Reads back a row kept on disk only: its TableOrder (a follower's table) holds where it is (see DurableState). */
   thaw(table: string, id: string, at: number): unknown {
     return this.#state.cold.row(table, id, at);
   }
@@ -146,6 +147,11 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   /** The glanced values (see GLANCED) of a table's rows kept on disk only, when a reader has them from the state index file. */
   glance(table: string): GlanceColumns | undefined {
     return this.#state.glance(table);
+  }
+
+  /** A writer's order of a table whose done rows it keeps on disk with no entry in the table (see TableOrder). */
+  order(table: string): TableOrder | undefined {
+    return this.#state.order(table);
   }
 
   /** Closes the audit file handles; a writer folds the state journal into the state file. */

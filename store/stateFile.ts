@@ -1,6 +1,8 @@
 import { canonicalJson } from './canonicalJson.js';
 import { jsonErrorLine } from './jsonErrorLine.js';
 import { rowProblem } from './rowShapes.js';
+import { tableIds, tableRow } from './tableOrder.js';
+import type { TableOrder } from './tableOrder.js';
 import { corrupt } from './storeFiles.js';
 import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
 import type { StoreData } from './types.js';
@@ -27,18 +29,26 @@ export interface StateImage {
 
 /**
  * Captures the state to write: the header, and each table's ids and row objects (rows are
- * never edited in place, only replaced, so holding the objects is holding the rows).
+ * never edited in place, only replaced, so holding the objects is holding the rows), or
+ * where a row kept on disk only is: in the table, or for a table with a TableOrder
+ * (`orders`, a writer's), in the order, which also gives the table's order.
  * @example encodeState(captureState(data.tables, data.meta, 3, data.audit_log.length))
  */
-export function captureState(tables: StoreData['tables'], meta: Record<string, unknown>, generation: number, auditCount: number): StateImage {
+export function captureState(
+  tables: StoreData['tables'],
+  meta: Record<string, unknown>,
+  generation: number,
+  auditCount: number,
+  orders: (table: string) => TableOrder | undefined = () => undefined,
+): StateImage {
   const head = `{"schemaVersion":${SCHEMA_VERSION},"generation":${generation},"auditCount":${auditCount},"meta":${canonicalJson(meta)},"tables":{\n`;
   const byName = tables as unknown as Record<string, Record<string, unknown> | undefined>;
   return {
     head,
     tables: tableOrder(byName).map((name) => {
-      const rows = byName[name] ?? {};
-      const ids = Object.keys(rows);
-      return { name, ids, rows: ids.map((id) => rows[id]) };
+      const [rows, order] = [byName[name] ?? {}, orders(name)];
+      const ids = tableIds(rows, order);
+      return { name, ids, rows: ids.map((id) => tableRow(rows, order, id)) };
     }),
   };
 }

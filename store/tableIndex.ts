@@ -5,6 +5,22 @@ import { Posting } from './posting.js';
 
 type Row = { id: string } & Record<string, unknown>;
 
+/** A table's rows as a listing reads them (a plain object's: `objectRows`; a writer's with rows on disk: see TableSet). */
+export interface TableRows<R> {
+  /** The ids, in table order. */
+  ids(): string[];
+  /** A row's object, or where it is kept on disk (a number); undefined: no such row. */
+  row(id: string): R | number | undefined;
+}
+
+/**
+ * A plain table object's rows (keyed by id, in its key order).
+ * @example index.ids(objectRows(tables.jobs), { agent: 'mailer' })
+ */
+export function objectRows<R>(rows: Record<string, R | number>): TableRows<R> {
+  return { ids: () => Object.keys(rows), row: (id) => (Object.hasOwn(rows, id) ? rows[id] : undefined) };
+}
+
 /** One indexed field: each row's value as a number in a typed column, and per value its rows. */
 interface FieldIndex {
   /** Each value's number less one (a value's number is from 1), given when a row first holds it. */
@@ -84,59 +100,68 @@ export class TableIndex {
    * the fields it filters on without reading its rows back: see GLANCED).
    */
   ids<R>(
-    rows: Record<string, R | number>,
+    rows: TableRows<R>,
     where: object = {},
     last?: number,
-    read: (id: string) => R = (id) => rows[id] as R,
+    read: (id: string) => R = (id) => rows.row(id) as R,
     peek: (id: string, field: string) => unknown = (id, field) => (read(id) as Row)[field],
   ): string[] {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
     const pick = <T>(all: T[]) => (last === undefined ? all : last > 0 ? all.slice(-last) : []);
     const idOf = (no: number) => this.#no.keyOf(no) as string;
-    if (conds.length === 0) return pick(Object.keys(rows));
-    if (!this.#numbering) {
+    if (conds.length === 0) return pick(rows.ids());
+    const ids = this.#numbering ? null : rows.ids();
+    if (ids) {
       this.#numbering = true;
-      for (const id in rows) this.#no.add(id);
+      for (const id of ids) this.#no.add(id);
     }
-    const accept = (no: number) => {
-      const id = this.#no.keyOf(no);
-      if (id === undefined || !Object.hasOwn(rows, id)) return false;
-      const row = rows[id];
-      if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value));
-      return conds.every(([field, value]) => {
+    // The id of row `no` if it is in the table and matches (`known`: its id, when the caller has it), else undefined.
+    const take = (no: number, known?: string): string | undefined => {
+      const id = no < 0 ? undefined : (known ?? this.#no.keyOf(no));
+      const row = id === undefined ? undefined : rows.row(id);
+      if (row === undefined) return undefined;
+      if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value)) ? id : undefined;
+      const held = conds.every(([field, value]) => {
         const index = this.#indexed(field, value) ? this.#fields.get(field) : undefined;
-        return index ? index.col[no] === codeIn(index, value as Key) : equal((read(id) as Row)[field], value);
+        return index ? index.col[no] === codeIn(index, value as Key) : equal((read(id as string) as Row)[field], value);
       });
+      return held ? id : undefined;
     };
     let best: { index: FieldIndex; code: number; post: Posting } | null = null;
     for (const [field, value] of conds) {
       if (!this.#indexed(field, value)) continue;
-      const index = this.#field(field, rows, peek);
+      const index = this.#fields.get(field) ?? this.#field(field, ids ?? rows.ids(), peek);
       const code = codeIn(index, value as Key);
       const post = index.posts[code];
       if (code === 0 || post === undefined) return [];
       // One row holds the value: it is the answer, or there is none.
-      if (typeof post === 'number') return accept(post) ? pick([post]).map(idOf) : [];
+      if (typeof post === 'number') {
+        const id = take(post);
+        return id === undefined ? [] : pick([id]);
+      }
       if (!best || post.size < best.post.size) best = { index, code, post };
     }
-    if (!best) return pick(Object.keys(rows).filter((id) => accept(this.#no.get(id) ?? -1)));
+    if (!best) return pick((ids ?? rows.ids()).filter((id) => take(this.#no.get(id) ?? -1, id) !== undefined));
     const { index, code, post } = best;
     const holds = (no: number) => index.col[no] === code;
     // Row numbers are table order: the last rows are read from the end, costing what they return.
-    if (last !== undefined) return post.tail(last, holds, accept).reverse().map(idOf);
-    return post.all(holds).filter(accept).map(idOf);
+    if (last !== undefined) return post.tail(last, holds, (no) => take(no) !== undefined).reverse().map(idOf);
+    const out: string[] = [];
+    for (const no of post.all(holds)) {
+      const id = take(no);
+      if (id !== undefined) out.push(id);
+    }
+    return out;
   }
 
-  #field(field: string, rows: Record<string, unknown>, peek: (id: string, field: string) => unknown): FieldIndex {
-    let index = this.#fields.get(field);
-    if (!index) {
-      index = { codes: new KeyNumbers(), col: new Uint32Array(Math.max(16, this.#no.length)), posts: [undefined], unused: 0 };
-      for (const id in rows) {
-        const value = peek(id, field);
-        if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
-      }
-      this.#fields.set(field, index);
+  /** Builds the index of `field` (asked for the first time) from the rows `ids` name. */
+  #field(field: string, ids: string[], peek: (id: string, field: string) => unknown): FieldIndex {
+    const index: FieldIndex = { codes: new KeyNumbers(), col: new Uint32Array(Math.max(16, this.#no.length)), posts: [undefined], unused: 0 };
+    for (const id of ids) {
+      const value = peek(id, field);
+      if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
     }
+    this.#fields.set(field, index);
     return index;
   }
 

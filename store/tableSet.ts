@@ -1,6 +1,9 @@
 import { glancedAt, glanceOf } from './rowGlance.js';
 import type { Glance, GlanceColumns } from './rowGlance.js';
 import { matches, TableIndex } from './tableIndex.js';
+import type { TableRows } from './tableIndex.js';
+import { tableIds, tableRow } from './tableOrder.js';
+import type { TableOrder } from './tableOrder.js';
 import { TABLE_NAMES } from './types.js';
 import type { ListOptions, StoreChange, StoreData, TableName, Tables } from './types.js';
 
@@ -20,12 +23,16 @@ const NULL_ONLY: Partial<Record<TableName, ReadonlySet<string>>> = {
 export type Thaw = (table: TableName, id: string, at: number) => unknown;
 /** The glanced values (see GLANCED) of the rows a table holds as numbers, when known without reading them. */
 export type Glancer = (table: TableName) => GlanceColumns | undefined;
+/** A file store writer's order of a table whose done rows it keeps on disk with no entry in the table (see TableOrder). */
+export type Orders = (table: TableName) => TableOrder | undefined;
 
 /**
  * The keyed tables of a store's data with their indexes kept in step. Reads the tables
- * through `tables()` each time, because a read-only store's refresh replaces them. A file
- * store's writer keeps some rows on disk only, their table holding a number in their
- * place: `thaw` reads them back for `get` and `list`.
+ * through `tables()` each time, because a read-only store's refresh replaces them. Some
+ * rows are kept on disk only, a number saying where: a follower's table holds it in the
+ * row's place; a file store writer's table has no entry for the row, its TableOrder
+ * (`orders`) holds the id, the number and the table's order. `thaw` reads such a row back
+ * for `get` and `list`.
  * @example const set = new TableSet(() => low.data.tables); set.put('jobs', job);
  */
 export class TableSet {
@@ -33,11 +40,15 @@ export class TableSet {
   readonly #indexes = new Map<TableName, TableIndex>();
   readonly #thaw: Thaw;
   readonly #glance: Glancer;
+  /** Each table's TableOrder, asked for once (null: none). */
+  readonly #orders = new Map<TableName, TableOrder | null>();
+  readonly #order: Orders;
 
-  constructor(tables: () => StoreData['tables'], thaw: Thaw = noThaw, glance: Glancer = () => undefined) {
+  constructor(tables: () => StoreData['tables'], thaw: Thaw = noThaw, glance: Glancer = () => undefined, orders: Orders = () => undefined) {
     this.#tables = tables;
     this.#thaw = thaw;
     this.#glance = glance;
+    this.#order = orders;
   }
 
   /** The rows of a table, keyed by id (the store's own object). */
@@ -47,18 +58,31 @@ export class TableSet {
   }
 
   get<T extends TableName>(table: T, id: string): Tables[T] | undefined {
-    const rows = this.rows(table);
-    return Object.hasOwn(rows, id) ? this.#read(table, rows, id) : undefined;
+    const row = tableRow(this.rows(table), this.#orderOf(table), id);
+    return row === undefined ? undefined : this.#read(table, id, row);
   }
 
   list<T extends TableName>(table: T, where?: Partial<Tables[T]>, options?: ListOptions): Tables[T][] {
-    const rows = this.rows(table);
-    return this.#ids(table, rows, where, options?.last).map((id) => this.#read(table, rows, id));
+    const rows = this.#rowsOf(table);
+    return this.#ids(table, rows, where, options?.last).map((id) => this.#read(table, id, rows.row(id)));
   }
 
   /** The ids of the rows `list` gives, through the table's index (reading back only the rows it cannot check). */
-  #ids<T extends TableName>(table: T, rows: Record<string, Tables[T]>, where: object | undefined, last: number | undefined): string[] {
-    return this.#index(table).ids(rows, where, last, (id) => this.#read(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
+  #ids<T extends TableName>(table: T, rows: TableRows<Tables[T]>, where: object | undefined, last: number | undefined): string[] {
+    return this.#index(table).ids(rows, where, last, (id) => this.#read(table, id, rows.row(id)), (id, field) => this.#peek(table, id, rows.row(id), field));
+  }
+
+  /** A table's rows: its object's, and with a TableOrder the rows kept on disk with no entry there. */
+  #rowsOf<T extends TableName>(table: T): TableRows<Tables[T]> {
+    const rows = this.rows(table) as Record<string, unknown>;
+    const order = this.#orderOf(table);
+    return { ids: () => tableIds(rows, order), row: (id) => tableRow(rows, order, id) as Tables[T] | number | undefined };
+  }
+
+  #orderOf(table: TableName): TableOrder | undefined {
+    let order = this.#orders.get(table);
+    if (order === undefined) this.#orders.set(table, (order = this.#order(table) ?? null));
+    return order ?? undefined;
   }
 
   /**
@@ -66,17 +90,16 @@ export class TableSet {
    * memory whole, a row kept on disk only from its glanced values when known, else read back.
    */
   glance<T extends TableName>(table: T): Glance<T>[] {
-    const rows = this.rows(table);
+    const rows = this.#rowsOf(table);
     const columns = this.#glance(table);
     const out: Glance<T>[] = [];
-    for (const id in rows) out.push(this.#glanceRow(table, rows, id, columns) as Glance<T>);
+    for (const id of rows.ids()) out.push(this.#glanceRow(table, id, rows.row(id), columns) as Glance<T>);
     return out;
   }
 
   /** Whether the table holds a number in place of the row (kept elsewhere: see Thaw). */
   cold(table: TableName, id: string): boolean {
-    const rows = this.rows(table);
-    return Object.hasOwn(rows, id) && typeof rows[id] === 'number';
+    return typeof tableRow(this.rows(table), this.#orderOf(table), id) === 'number';
   }
 
   /**
@@ -85,8 +108,8 @@ export class TableSet {
    * listing reads first (see fetchRows), then hands to `listLoaded`.
    */
   coldIds<T extends TableName>(table: T, where?: Partial<Tables[T]>): string[] {
-    const rows = this.rows(table);
-    return this.#glancedIds(table, rows, where).filter((id) => typeof rows[id] === 'number');
+    const rows = this.#rowsOf(table);
+    return this.#glancedIds(table, rows, where).filter((id) => typeof rows.row(id) === 'number');
   }
 
   /**
@@ -95,10 +118,11 @@ export class TableSet {
    * glanced on are looked up in the indexes, so none is built from a row not read.
    */
   listLoaded<T extends TableName>(table: T, where: Partial<Tables[T]> | undefined, options: ListOptions | undefined, loaded: ReadonlyMap<string, unknown>): Tables[T][] {
-    const rows = this.rows(table);
+    const rows = this.#rowsOf(table);
     const out: Tables[T][] = [];
     for (const id of this.#glancedIds(table, rows, where)) {
-      const row = (typeof rows[id] === 'number' ? loaded.get(id) : rows[id]) as Tables[T] | undefined;
+      const held = rows.row(id);
+      const row = (typeof held === 'number' ? loaded.get(id) : held) as Tables[T] | undefined;
       if (row !== undefined && (where === undefined || matches(row as unknown as Row, where))) out.push(row);
     }
     const last = options?.last;
@@ -106,16 +130,15 @@ export class TableSet {
   }
 
   /** The ids `list(table, where)` gives, `where` cut to the glanced fields (a row held as a number is judged on its glance). */
-  #glancedIds<T extends TableName>(table: T, rows: Record<string, Tables[T]>, where: Partial<Tables[T]> | undefined): string[] {
+  #glancedIds<T extends TableName>(table: T, rows: TableRows<Tables[T]>, where: Partial<Tables[T]> | undefined): string[] {
     const glanced = where && Object.fromEntries(Object.entries(where).filter(([field]) => glancedAt(table, field) >= 0));
-    return this.#index(table).ids(rows, glanced, undefined, (id) => this.#glanceRow(table, rows, id), (id, field) => this.#peek(table, rows, id, field));
+    return this.#index(table).ids(rows, glanced, undefined, (id) => this.#glanceRow(table, id, rows.row(id)) as Tables[T], (id, field) => this.#peek(table, id, rows.row(id), field));
   }
 
-  /** A row as its glance when it is held as a number and its glance is known, else as `get` reads it. */
-  #glanceRow<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string, columns = this.#glance(table)): unknown {
-    const row: unknown = rows[id];
+  /** A row (its object, or where it is kept) as its glance when it is held as a number and its glance is known, else as `get` reads it. */
+  #glanceRow<T extends TableName>(table: T, id: string, row: unknown, columns = this.#glance(table)): unknown {
     const k = typeof row === 'number' && columns ? columns.locate(row) : -1;
-    return columns && k >= 0 ? glanceOf(table, id, columns, k) : this.#read(table, rows, id);
+    return columns && k >= 0 ? glanceOf(table, id, columns, k) : this.#read(table, id, row);
   }
 
   /**
@@ -124,16 +147,15 @@ export class TableSet {
    * than one of them), skipped if it was removed or no longer matches by then.
    */
   each<T extends TableName>(table: T, where?: Partial<Tables[T]>): IterableIterator<Tables[T]> {
-    const rows = this.rows(table);
-    return this.#walk(table, this.#ids(table, rows, where, undefined), where);
+    return this.#walk(table, this.#ids(table, this.#rowsOf(table), where, undefined), where);
   }
 
   *#walk<T extends TableName>(table: T, ids: string[], where: Partial<Tables[T]> | undefined): Generator<Tables[T], undefined, undefined> {
     for (let k = 0; k < ids.length; k++) {
       // Looked up afresh per row: a put, a remove or a follower's refresh may come between two.
-      const rows = this.rows(table);
-      if (!Object.hasOwn(rows, ids[k])) continue;
-      const row = this.#read(table, rows, ids[k]);
+      const held = tableRow(this.rows(table), this.#orderOf(table), ids[k]);
+      if (held === undefined) continue;
+      const row = this.#read(table, ids[k], held);
       if (where === undefined || matches(row as unknown as Row, where)) yield row;
     }
     return undefined;
@@ -148,9 +170,13 @@ export class TableSet {
   put<T extends TableName>(table: T, row: Tables[T], handOver = false): boolean {
     const rows = this.rows(table);
     const id = row.id;
-    const inserted = !Object.hasOwn(rows, id);
-    const kept = handOver && (inserted || rows[id] !== row) ? row : { ...row };
+    const order = this.#orderOf(table);
+    const held = Object.hasOwn(rows, id);
+    // A row kept on disk only comes back into the table object, keeping its place.
+    const inserted = !held && !order?.place(id, NaN);
+    const kept = handOver && (!held || rows[id] !== row) ? row : { ...row };
     rows[id] = kept;
+    if (inserted) order?.add(id);
     this.#index(table).update(id, kept as unknown as Row);
     return inserted;
   }
@@ -158,8 +184,10 @@ export class TableSet {
   /** False when there was no such row. */
   remove(table: TableName, id: string): boolean {
     const rows = this.rows(table);
-    if (!Object.hasOwn(rows, id)) return false;
+    const order = this.#orderOf(table);
+    if (tableRow(rows, order, id) === undefined) return false;
     delete rows[id];
+    order?.delete(id);
     this.#index(table).update(id, undefined);
     return true;
   }
@@ -170,16 +198,15 @@ export class TableSet {
   }
 
   /** A field of a row, from its glanced values when the row is kept on disk only and they are known. */
-  #peek<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string, field: string): unknown {
-    const row: unknown = rows[id];
+  #peek<T extends TableName>(table: T, id: string, row: unknown, field: string): unknown {
     const f = typeof row === 'number' ? glancedAt(table, field) : -1;
     const columns = f >= 0 ? this.#glance(table) : undefined;
     const k = columns ? columns.locate(row as number) : -1;
-    return columns && k >= 0 ? columns.value(k, f) : (this.#read(table, rows, id) as unknown as Row)[field];
+    return columns && k >= 0 ? columns.value(k, f) : (this.#read(table, id, row) as unknown as Row)[field];
   }
 
-  #read<T extends TableName>(table: T, rows: Record<string, Tables[T]>, id: string): Tables[T] {
-    const row: unknown = rows[id];
+  /** A row held (its object, or where it is on disk), as an object. */
+  #read<T extends TableName>(table: T, id: string, row: unknown): Tables[T] {
     return (typeof row === 'number' ? this.#thaw(table, id, row) : row) as Tables[T];
   }
 

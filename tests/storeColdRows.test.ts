@@ -6,8 +6,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditEntry, JobRecord } from '../machines/types.js';
-import { openStore, StoreError, storeFiles } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import { Low } from 'lowdb';
+import { createStore, emptyStoreData, openStore, SplitFileAdapter, StoreError, storeFiles } from '../store/index.js';
+import type { Store, StoreData } from '../store/index.js';
 
 // A writer keeps a row that is done with (here: a settled job) only on disk once a commit
 // wrote it; `get` and `list` read it back. Such a row is parsed afresh at each read (a new
@@ -306,6 +307,68 @@ cold('a row handed over again as the store holds it, while a commit writes it, i
   await store.close();
   const again = await openStore(file, { readonly: true });
   assert.equal(again.list('jobs'), [job('job_1'), job('job_2')]);
+  await again.close();
+});
+
+/** A writer wired as openStore wires it, built by hand to reach its tables (`low.data.tables`). */
+async function lowWriter(file: string) {
+  const adapter = new SplitFileAdapter(file);
+  const low = new Low<StoreData>(adapter, { ...emptyStoreData(), audit_log: adapter.auditLog });
+  await low.read();
+  const store = createStore(low, { path: file, thaw: (t, id, at) => adapter.thaw(t, id, at), order: (t) => adapter.order(t), onClose: () => adapter.close() });
+  return { store, entries: () => Object.keys(low.data.tables.jobs ?? {}) };
+}
+
+cold('a committed done row has no entry in its table object; listings keep table order', async () => {
+  const file = tempStore();
+  const { store, entries } = await lowWriter(file);
+  store.put('jobs', job('job_1'));
+  store.put('jobs', job('job_2', { status: 'running' }));
+  store.put('jobs', job('7')); // an id that reads as an array index: an object lists it first
+  store.put('jobs', job('job_3'));
+  assert.equal(entries(), ['7', 'job_1', 'job_2', 'job_3'], 'in the table until a commit writes them');
+  await store.flush();
+  assert.equal(entries(), ['7', 'job_2'], 'the done rows left the table (an array-index id stays in it)');
+  assert.equal(ids(store.list('jobs')), ['7', 'job_1', 'job_2', 'job_3']);
+  assert.equal(ids(store.list('jobs', { status: 'succeeded' })), ['7', 'job_1', 'job_3']);
+  assert.equal((store.glance?.('jobs') ?? []).map((row) => row.id), ['7', 'job_1', 'job_2', 'job_3']);
+  // Put again, a row comes back into the table, keeping its place in the table's order.
+  store.put('jobs', job('job_1', { attempts: 2 }));
+  assert.equal(entries(), ['7', 'job_2', 'job_1']);
+  assert.equal(ids(store.list('jobs', { agent: 'mailer' }, { last: 3 })), ['job_1', 'job_2', 'job_3']);
+  assert.is(store.get('jobs', 'job_1')?.attempts, 2);
+  await store.flush();
+  assert.equal(entries(), ['7', 'job_2']);
+  // Removed and put again, a row moves last, as in an object.
+  store.remove('jobs', 'job_1');
+  assert.is(store.get('jobs', 'job_1'), undefined);
+  store.put('jobs', job('job_1'));
+  await store.flush();
+  assert.equal(ids(store.list('jobs')), ['7', 'job_2', 'job_3', 'job_1']);
+  // Thousands of rows come and go: the order is kept across its compactions and a rewrite.
+  const expected = ['7', 'job_2', 'job_3', 'job_1'];
+  for (let i = 0; i < 3000; i++) {
+    store.put('jobs', job(`job_b${i}`, { error: 'x'.repeat(2000) }));
+    expected.push(`job_b${i}`);
+  }
+  await store.flush();
+  for (let i = 0; i < 3000; i += 1) {
+    if (i % 5 === 0) continue;
+    store.remove('jobs', `job_b${i}`);
+    expected.splice(expected.indexOf(`job_b${i}`), 1);
+  }
+  store.remove('jobs', 'job_2');
+  store.put('jobs', job('job_2'));
+  expected.splice(expected.indexOf('job_2'), 1);
+  expected.push('job_2');
+  await store.flush();
+  assert.equal(entries(), ['7']);
+  assert.equal(ids(store.list('jobs')), expected);
+  assert.equal(ids(store.list('jobs', { status: 'succeeded' }, { last: 2 })), expected.slice(-2));
+  await store.close();
+  const again = await openStore(file, { readonly: true });
+  assert.equal(ids(again.list('jobs')), expected, 'the state file holds the rows in the same order');
+  assert.equal(again.get('jobs', 'job_b2995'), job('job_b2995', { error: 'x'.repeat(2000) }));
   await again.close();
 });
 

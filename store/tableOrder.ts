@@ -1,0 +1,112 @@
+import { KeyNumbers } from './keyNumbers.js';
+
+/** Compact the numbers once removals have freed more than the rows hold (and at least this many). */
+const COMPACT_AFTER = 1024;
+
+/**
+ * A file store writer's table whose done rows are kept on disk (see ColdRows): the ids of
+ * all its rows in table order, outside V8's heap (KeyNumbers), each with where its JSON is
+ * on disk, or NaN while the table object holds the row. A row kept on disk has no entry
+ * in the table object: a done row costs its id's bytes and about 30 bytes of typed arrays,
+ * none of them in the heap, where an entry and its id string cost about 70 bytes that V8
+ * lets grow to 3–4 times what is live. Ids that read as array indexes (an object lists
+ * them first, by value) are left out: their rows stay in the table object (see `tableIds`).
+ * @example const order = TableOrder.of(rows); order.place('job_1', 812); order.at('job_1') // 812
+ */
+export class TableOrder {
+  /** Per row number (table order), its id. */
+  #ids = new KeyNumbers<string>();
+  /** Per row number, where the row is on disk (NaN: in the table object). */
+  #at = new Float64Array(16);
+
+  /** The order of a table object's rows, all in memory. */
+  static of(rows: Record<string, unknown> | undefined): TableOrder {
+    const order = new TableOrder();
+    for (const id in rows) order.add(id);
+    return order;
+  }
+
+  /** Rows held, array-index ids left out. */
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  /** Where row `id` is kept on disk; NaN: in the table object; undefined: not a row here. */
+  at(id: string): number | undefined {
+    const no = this.#ids.get(id);
+    return no === undefined ? undefined : this.#at[no];
+  }
+
+  /** A new row, last, in the table object (an array-index id is not held). */
+  add(id: string): void {
+    if (isArrayIndex(id)) return;
+    const no = this.#ids.add(id);
+    if (no >= this.#at.length) {
+      const grown = new Float64Array(this.#at.length * 2);
+      grown.set(this.#at);
+      this.#at = grown;
+    }
+    this.#at[no] = NaN;
+  }
+
+  /** Row `id` is now kept on disk at `at` (NaN: in the table object again). False: not a row here. */
+  place(id: string, at: number): boolean {
+    const no = this.#ids.get(id);
+    if (no === undefined) return false;
+    this.#at[no] = at;
+    return true;
+  }
+
+  /** Forgets row `id`. */
+  delete(id: string): void {
+    if (this.#ids.delete(id) === undefined) return;
+    const freed = this.#ids.length - this.#ids.size;
+    if (freed > COMPACT_AFTER && freed > this.#ids.size) this.#compact();
+  }
+
+  /** Calls `each` with every row's id and place (NaN: in memory), in table order. */
+  forEach(each: (id: string, at: number) => void): void {
+    for (let no = 0; no < this.#ids.length; no++) {
+      const id = this.#ids.keyOf(no);
+      if (id !== undefined) each(id, this.#at[no]);
+    }
+  }
+
+  /** Numbers the rows 0, 1, 2... again: the arrays stay the size of the table, not of every row it ever held. */
+  #compact(): void {
+    const [ids, at] = [new KeyNumbers<string>(), new Float64Array(Math.max(16, this.#ids.size * 2))];
+    this.forEach((id, place) => {
+      at[ids.add(id)] = place;
+    });
+    [this.#ids, this.#at] = [ids, at];
+  }
+}
+
+/**
+ * The ids of a table's rows in table order: the object's own keys, or with a TableOrder,
+ * the array-index ids the object lists first, then the order's.
+ */
+export function tableIds(rows: Record<string, unknown>, order: TableOrder | undefined): string[] {
+  if (!order) return Object.keys(rows);
+  const ids: string[] = [];
+  // An object enumerates its array-index keys first: the first other key ends them.
+  for (const id in rows) {
+    if (!isArrayIndex(id)) break;
+    ids.push(id);
+  }
+  order.forEach((id) => ids.push(id));
+  return ids;
+}
+
+/** A row of a table: its object, or (a row kept on disk) where it is; undefined: no such row. */
+export function tableRow(rows: Record<string, unknown>, order: TableOrder | undefined, id: string): unknown {
+  if (Object.hasOwn(rows, id)) return rows[id];
+  const at = order?.at(id);
+  return at === undefined || Number.isNaN(at) ? undefined : at;
+}
+
+/** Whether an object lists `id` among its array indexes (first, by value): a canonical integer below 2³² − 1. */
+function isArrayIndex(id: string): boolean {
+  const c = id.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39 && /^(?:0|[1-9]\d{0,9})$/.test(id) && Number(id) < 4294967295;
+}

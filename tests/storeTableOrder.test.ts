@@ -1,0 +1,58 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRandom } from '../sim/random.js';
+import { TableOrder, tableIds, tableRow } from '../store/tableOrder.js';
+
+const Order = suite('table order: a writer table\'s ids in order, rows on disk out of the object');
+
+Order('lists the rows as one object holding all of them would, through puts, removals, rows kept on disk and compactions (seeded)', () => {
+  const random = createRandom(31);
+  const pick = (n: number) => Math.floor(random() * n);
+  // The model: one object holding every row (a place on disk, or the row); the table: the rows in memory only, and the order.
+  const model: Record<string, { id: string } | number> = {};
+  const rows: Record<string, { id: string }> = {};
+  const order = new TableOrder();
+  for (let step = 0; step < 30_000; step++) {
+    // Mostly new ids (the table grows and empties), some reused, some array indexes.
+    const id = random() < 0.02 ? String(pick(50)) : random() < 0.5 ? `r${step}` : `r${pick(step + 1)}`;
+    const roll = random();
+    const held = Object.hasOwn(model, id);
+    if (held && roll < 0.3) {
+      delete model[id];
+      delete rows[id];
+      order.delete(id);
+    } else if (held && roll < 0.6 && typeof model[id] !== 'number') {
+      // A commit keeps it on disk: the object drops it if the order holds it.
+      if (order.place(id, step)) {
+        model[id] = step;
+        delete rows[id];
+      }
+    } else {
+      const row = { id };
+      if (!held || !order.place(id, NaN)) order.add(id);
+      model[id] = row;
+      rows[id] = row;
+    }
+    if (step % 101 === 0) {
+      assert.equal(tableIds(rows, order), Object.keys(model), `step ${step}`);
+      for (const key of Object.keys(model).slice(0, 50)) assert.is(tableRow(rows, order, key), model[key]);
+    }
+  }
+  assert.equal(tableIds(rows, order), Object.keys(model));
+  assert.is(tableRow(rows, order, 'never put'), undefined);
+});
+
+Order('an id that reads as an array index is not held: its row stays in the object, listed first', () => {
+  const order = new TableOrder();
+  const rows: Record<string, { id: string }> = {};
+  for (const id of ['b', '10', 'a', '2', '01', '4294967295', '4294967294']) {
+    rows[id] = { id };
+    order.add(id);
+  }
+  assert.equal(tableIds(rows, order), Object.keys(rows));
+  assert.is(order.place('2', 7), false);
+  assert.is(order.place('01', 7), true, '"01" is not an array index');
+  assert.is(order.size, 4);
+});
+
+Order.run();
