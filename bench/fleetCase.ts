@@ -4,7 +4,8 @@
  * The scenario's load lasts `scale` times as long (30 days at 1×); the run writes to a file
  * store and commits every `commitEvery` audit rows, as `incident-flow run` does. Prints one
  * JSON line: incidents, audit rows, wall and CPU ms, GC counts, peak RSS (the kernel's
- * high-water mark) and, with --expose-gc, the heap still live once the run is committed.
+ * high-water mark) and, with --expose-gc, what is still live once the run is committed: V8's
+ * heap (`liveHeap`), and outside it `liveExternal` and `liveArrayBuffers` (process.memoryUsage).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,8 +28,11 @@ const { value: result, cost } = await measure(async () => {
   return run;
 });
 global.gc?.();
-const liveHeap = global.gc ? process.memoryUsage().heapUsed : null;
+// What the run still holds once committed: V8's heap, and outside it (ArrayBuffers: the
+// indexes' typed arrays, buffers) as `external` counts it.
+const live = global.gc ? process.memoryUsage() : null;
+const liveHeap = live ? live.heapUsed : null;
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 const peakRss = process.resourceUsage().maxRSS * 1024;
-console.log(JSON.stringify({ scale, incidents: result.metrics.overall.incidents, audit: result.auditEntries, ...cost, peakRss, liveHeap }));
+console.log(JSON.stringify({ scale, incidents: result.metrics.overall.incidents, audit: result.auditEntries, ...cost, peakRss, liveHeap, liveExternal: live?.external ?? null, liveArrayBuffers: live?.arrayBuffers ?? null }));
