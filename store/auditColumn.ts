@@ -1,5 +1,7 @@
 import { AuditText } from './auditText.js';
 import type { PartValues } from './auditIndex.js';
+import type { AuditParts } from './auditParts.js';
+import { directoryOf, listOf, orderOf, PartPositions, ValueRuns, type Directory, type Positions } from './partPositions.js';
 import { grown, PostingChains } from './postingChains.js';
 import { hashValue, ValueTable } from './valueTable.js';
 
@@ -7,74 +9,96 @@ import { hashValue, ValueTable } from './valueTable.js';
 const MERGE_AFTER = 8;
 /** A part's new values of a column that leave its map once in the side file, at the fewest (see AuditColumn.dropFresh). */
 const MOVE_AFTER = 256;
+/** Values whose runs in the parts a column keeps (see AuditColumn.positions): the last asked for. */
+const RUNS_KEPT = 64;
 
 /**
  * One indexed field: each row's value as a number (numbers given out in order of first
  * sight), and per value the ascending positions of its rows, so a lookup costs what it
  * returns, not a scan of the log. The rows of a value of a few rows (an id-like entityId)
  * are a chain through one shared array: a typed array per value would cost ~200 bytes of heap.
+ * A writer's column holds only the rows its side file lacks: the rows in the file's parts
+ * are read back from there (AuditParts), a value's rows there found through each part's
+ * counts per value (PartPositions).
  */
 export class AuditColumn {
   /** Per row from `#from` on, its value's number. */
   #data = new Uint32Array(1024);
   /**
-   * Rows before this are not in `#data`: a writer's, once they are in the side file, while
-   * no query asked this field (see `drop`); `#restore` gives them back.
+   * Rows before this are not in `#data`: a writer's, once they are in the side file's parts
+   * (see `drop`); they are read back from there, part by part, when asked for.
    */
   #from = 0;
-  /** A query asked this field: its numbers stay in memory from then on. */
-  #asked = false;
-  readonly #restore: ((rows: number) => Uint32Array) | null;
+  /** A writer's parts in the side file, and this field's place among INDEXED; null: every row stays in `#data`. */
+  readonly #parts: AuditParts | null;
+  readonly #field: number;
+  /**
+   * Per part, its values and how many rows each (see Directory), once a query asked this
+   * field (null before): a lookup counts a value's rows in the parts without reading them.
+   */
+  #dirs: Directory[] | null = null;
+  /** Per value number lately asked for, its runs in the parts (the first inserted is let go first). */
+  readonly #runs = new Map<number, ValueRuns>();
   /** Values taken in from the side file, part by part (numbered from `base` + 1), then those seen since. */
   #loaded: Array<{ table: ValueTable; base: number }> = [];
   readonly #ids = new Map<string, number>();
   #count = 0;
-  /** Rows [0, #rows) have a number in `#data`. */
+  /** Rows [0, #rows) have a number, those from `#from` on in `#data`. */
   #rows = 0;
   /**
-   * Per value number, its rows (see #postings); null until first asked for: a field no query
-   * filters on during a run (a rehearsal's entity ids, actions, workflows) keeps no chains,
-   * about 4 bytes a row and 12 a value each.
+   * Per value number, its rows from `#from` on, as offsets from `#from` (see #postings); null
+   * until first asked for: a field no query filters on during a run (a rehearsal's entity
+   * ids, actions, workflows) keeps no chains, about 4 bytes a row and 12 a value each.
    */
   #posts: PostingChains | null = null;
   /** Values numbered since the side file last took them (persisting only), in number order. */
   #fresh: string[] | null;
 
-  /** `restore`: rows [0, n)'s numbers, for a column that may let them go (a writer's); null: it keeps them. */
-  constructor(persist: boolean, restore: ((rows: number) => Uint32Array) | null) {
+  /** `parts`: a writer's side file, where rows let go of (see `drop`) are read back, `field` being this column's place among INDEXED. */
+  constructor(persist: boolean, parts: AuditParts | null = null, field = 0) {
     this.#fresh = persist ? [] : null;
-    this.#restore = restore;
+    [this.#parts, this.#field] = [parts, field];
   }
 
   /**
-   * Lets go of the numbers of rows before `to` (they are in the side file) unless a query
-   * asked this field: during a rehearsal only Cheryl asks, by agent and level, so the entity
-   * ids', actions' and workflows' columns (12 bytes an audit row, 14 MB at 8× of the fleet)
-   * would be held for no one. The rows after `to` (committed since) stay.
+   * Lets go of the numbers of rows before `to` (they are in the side file's parts now): a
+   * writer holds only the rows its side file lacks, whatever the field. A field a query
+   * asked notes each part's values and counts first (a few numbers for an agent's or a
+   * level's part), and its rows per value are laid out again from `to` on.
    */
   drop(to: number): void {
-    if (this.#asked || !this.#restore || to <= this.#from || to > this.#rows) return;
+    const parts = this.#parts;
+    if (!parts || to <= this.#from || to > this.#rows || to > parts.rows) return;
+    if (this.#dirs) this.#note();
     const kept = this.#data.subarray(to - this.#from, this.#rows - this.#from);
     const data = new Uint32Array(Math.max(1024, kept.length + (kept.length >> 2)));
     data.set(kept);
-    [this.#data, this.#from] = [data, to];
+    [this.#data, this.#from, this.#posts] = [data, to, null];
   }
 
-  /** A query asks this field: the rows let go of are read back, and kept from now on. */
+  /** A query asks this field: from now on it keeps each part's values and counts (see `#dirs`). */
   ask(): this {
-    this.#asked = true;
-    this.#hold();
+    if (!this.#dirs && this.#parts) {
+      this.#dirs = [];
+      this.#note();
+    }
     return this;
   }
 
-  /** Every row's number in `#data` again. */
-  #hold(): void {
-    if (this.#from === 0 || !this.#restore) return;
-    const [head, tail] = [this.#restore(this.#from), this.#data.subarray(0, this.#rows - this.#from)];
-    const data = new Uint32Array(Math.max(1024, this.#rows + (this.#rows >> 2)));
-    data.set(head.subarray(0, this.#from));
-    data.set(tail, this.#from);
-    [this.#data, this.#from] = [data, 0];
+  /** The Directory of every part that has none yet, from the rows in memory or else the side file. */
+  #note(): void {
+    const [parts, dirs] = [this.#parts as AuditParts, this.#dirs as Directory[]];
+    for (let k = dirs.length; k < parts.count; k++) {
+      const { from, to } = parts.place(k);
+      dirs.push(directoryOf(from >= this.#from ? this.#data.subarray(from - this.#from, to - this.#from) : parts.column(k, this.#field)));
+    }
+  }
+
+  /** Part `k`'s rows grouped by value (see orderOf), read back through the parts' cache. */
+  #order(k: number): { from: number; order: Uint32Array } {
+    const parts = this.#parts as AuditParts;
+    const order = parts.cached(`${k}:o${this.#field}`, () => orderOf(parts.column(k, this.#field), (this.#dirs as Directory[])[k]));
+    return { from: parts.place(k).from, order };
   }
 
   set(pos: number, value: string | undefined): void {
@@ -96,7 +120,8 @@ export class AuditColumn {
   load(ids: readonly Uint32Array[], values: readonly PartValues[]): void {
     let base = 0;
     for (const part of values) {
-      if (part.lengths.length > 0) this.#loaded.push({ table: new ValueTable(part, part.slots), base });
+      // A writer's copy of the slots: a view would keep the whole side file's bytes it was read into.
+      if (part.lengths.length > 0) this.#loaded.push({ table: new ValueTable(part, this.#parts ? part.slots.slice() : part.slots), base });
       base += part.lengths.length;
     }
     this.#count = base;
@@ -113,12 +138,12 @@ export class AuditColumn {
 
   /**
    * Per value, its rows: built from the numbers in one go the first time they are asked for
-   * (from the start, or after a load or a truncate), kept up to date after. A column asked
-   * for (see `ask`): it holds every row's number.
+   * (from the start, or after a load, a truncate or a `drop`), kept up to date after: the
+   * rows from `#from` on, as offsets from it.
    */
   #postings(): PostingChains {
     if (this.#posts) return this.#posts;
-    const [data, size, base] = [this.#data, this.#rows, this.#count];
+    const [data, size, base] = [this.#data, this.#rows - this.#from, this.#count];
     const posts = new PostingChains();
     for (let k = 0; k < size; k++) if (data[k] !== 0 && data[k] <= base) posts.add(data[k], k);
     return (this.#posts = posts);
@@ -130,8 +155,10 @@ export class AuditColumn {
 
   /** The value numbers of rows [from, to), copied. */
   ids(from: number, to: number): Uint32Array {
-    if (from < this.#from) this.#hold();
-    return this.#data.slice(from - this.#from, to - this.#from);
+    if (from >= this.#from) return this.#data.slice(from - this.#from, to - this.#from);
+    const out = new Uint32Array(to - from);
+    for (let pos = from; pos < to; pos++) out[pos - from] = this.at(pos);
+    return out;
   }
 
   /** The values numbered since the side file last took them. */
@@ -160,17 +187,27 @@ export class AuditColumn {
   }
 
   #place(pos: number, id: number): void {
-    if (pos < this.#from) this.#hold();
+    if (pos < this.#from) throw new Error(`audit index row ${pos} is in the side file already`);
     const at = pos - this.#from;
     if (at >= this.#data.length) this.#data = grown(this.#data, at);
     this.#data[at] = id;
     this.#rows = Math.max(this.#rows, pos + 1);
-    if (id !== 0) this.#posts?.add(id, pos);
+    if (id !== 0) this.#posts?.add(id, at);
   }
 
-  /** The number of row `pos`'s value (a column asked for: see `ask`). */
+  /** Bytes held for rows: their numbers, their rows per value, the parts' directories (not the values themselves). */
+  get rowBytes(): number {
+    let sum = this.#data.byteLength + (this.#posts?.bytes ?? 0);
+    for (const dir of this.#dirs ?? []) sum += dir.ids.byteLength + dir.ends.byteLength;
+    return sum;
+  }
+
+  /** The number of row `pos`'s value. */
   at(pos: number): number {
-    return this.#data[pos - this.#from];
+    if (pos >= this.#from) return this.#data[pos - this.#from];
+    const parts = this.#parts as AuditParts;
+    const k = parts.partOf(pos);
+    return parts.column(k, this.#field)[pos - parts.place(k).from];
   }
 
   /** The number of a value; 0 when no row has it. */
@@ -188,15 +225,27 @@ export class AuditColumn {
     return 0;
   }
 
-  /** Positions of the rows with `value`, ascending (a column asked for: see `ask`). */
-  positions(value: string, size: number): ArrayLike<number> {
+  /** Positions of the rows with `value` below `size`, ascending (a column asked for: see `ask`). */
+  positions(value: string, size: number): Positions {
     const id = this.idOf(value);
-    return id === 0 ? [] : this.#postings().positions(id, size);
+    if (id === 0) return listOf([]);
+    const tail = this.#postings().positions(id, size - this.#from);
+    const dirs = this.ask().#dirs ?? [];
+    if (this.#from === 0 && dirs.length === 0) return listOf(tail);
+    const runs = (this.#runs.get(id) ?? new ValueRuns()).extend(dirs, id);
+    // Most recently asked last: a Map iterates in insertion order.
+    this.#runs.delete(id);
+    for (const oldest of this.#runs.keys()) {
+      if (this.#runs.size < RUNS_KEPT) break;
+      this.#runs.delete(oldest);
+    }
+    this.#runs.set(id, runs);
+    return new PartPositions(runs, tail, this.#from, (k) => this.#order(k));
   }
 
   /** Forgets positions from `size` on (a read that failed half way): the rows per value are built again when next asked for. */
   truncate(size: number): void {
-    if (size < this.#from) this.#hold();
+    if (size < this.#from) throw new Error(`audit index rows from ${size} are in the side file already`);
     this.#rows = Math.min(this.#rows, size);
     this.#data.fill(0, size - this.#from);
     this.#posts = null;

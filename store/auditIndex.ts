@@ -1,6 +1,8 @@
 import type { AuditEntry } from '../machines/types.js';
 import { AuditColumn } from './auditColumn.js';
+import type { AuditParts } from './auditParts.js';
 import type { AuditRows } from './auditQuery.js';
+import type { Positions } from './partPositions.js';
 import { AuditText, type JoinedText } from './auditText.js';
 
 /** The AuditQuery fields answered from an index: row positions by value. */
@@ -11,16 +13,6 @@ export type IndexedField = (typeof INDEXED)[number];
 export const TEXT_FIELDS = ['message', 'action', 'actor', 'entityId'] as const;
 /** Rows parsed at a time when the searched text is built from a log's rows. */
 const TEXT_BATCH = 8192;
-
-/**
- * Where a writer's index finds rows it let go of (see AuditColumn.drop): the side file's
- * column of a field for rows [0, `rows`) (null when its parts do not cover them), else
- * the rows themselves, parsed.
- */
-export interface StoredRows {
-  column(field: IndexedField, rows: number): Uint32Array | null;
-  entries(from: number, to: number): AuditEntry[];
-}
 
 /** Where an index stood, to go back to it (see `AuditIndex.rollback`). */
 export interface IndexMark {
@@ -66,9 +58,9 @@ export interface IndexPart {
  * not a safe prefilter for the `text` match). The searched text itself (AuditText) is kept
  * from the start with `text`, else from the first `text` query on (built then from the rows).
  * With `persist` (a file store's writer) it also keeps what its side file still lacks, for
- * `part`: the values numbered since, and the searched text of those rows; and with `stored`
- * it lets go of a column's numbers once they are in the side file, while no query has asked
- * for that field (see AuditColumn.drop).
+ * `part`: the values numbered since, and the searched text of those rows; and with `parts`
+ * it lets go of the columns' numbers once they are in the side file, and reads them back
+ * from its parts when asked (see AuditColumn.drop).
  */
 export class AuditIndex {
   /** One per INDEXED field, in that order. */
@@ -86,18 +78,14 @@ export class AuditIndex {
 
   /**
    * `text`: keep the searched text from the first row (a store opened to be viewed);
-   * `persist`: keep what `part` hands out for the side file; `stored`: where rows let go
-   * of are found again.
+   * `persist`: keep what `part` hands out for the side file; `parts`: the side file's parts,
+   * where rows let go of are found again.
    */
-  constructor(opts: { text?: boolean; persist?: boolean; stored?: StoredRows } = {}) {
+  constructor(opts: { text?: boolean; persist?: boolean; parts?: AuditParts } = {}) {
     this.#text = opts.text ? new AuditText() : null;
     this.#pending = opts.persist && !opts.text ? [] : null;
-    const stored = opts.persist ? opts.stored : undefined;
-    this.#columns = INDEXED.map((field) => {
-      if (!stored) return new AuditColumn(opts.persist ?? false, null);
-      const column: AuditColumn = new AuditColumn(true, (rows) => stored.column(field, rows) ?? numbersOf(column, field, rows, stored));
-      return column;
-    });
+    const parts = opts.persist ? opts.parts ?? null : null;
+    this.#columns = INDEXED.map((_, f) => new AuditColumn(opts.persist ?? false, parts, f));
   }
 
   /** Takes in the next row. */
@@ -154,7 +142,7 @@ export class AuditIndex {
     };
   }
 
-  /** `part` is in the side file now: what was kept for it is let go. */
+  /** `part` is in the side file now (and among the index's `parts`): what was kept for it is let go. */
   persisted(part: IndexPart): void {
     this.#columns.forEach((column, f) => {
       column.dropFresh(part.values[f].lengths.length, part.values[f]);
@@ -201,8 +189,16 @@ export class AuditIndex {
     if (!last.ordered) this.#unorderedAt = last.to - 1;
   }
 
+  /**
+   * The rows of the side file's parts taken in by `load` are in `parts` too: the columns let
+   * go of them (a writer reopening a store).
+   */
+  dropLoaded(to: number): void {
+    for (const column of this.#columns) column.drop(to);
+  }
+
   /** Positions of the rows whose `field` is `value`, ascending. */
-  positions(field: IndexedField, value: string): ArrayLike<number> {
+  positions(field: IndexedField, value: string): Positions {
     return this.#column(field).ask().positions(value, this.#size);
   }
 
@@ -238,6 +234,11 @@ export class AuditIndex {
     return !this.#oddText.has(pos);
   }
 
+  /** Bytes the columns hold for rows (see AuditColumn.rowBytes). */
+  get rowBytes(): number {
+    return this.#columns.reduce((sum, column) => sum + column.rowBytes, 0);
+  }
+
   /** How many rows are indexed. */
   get size(): number {
     return this.#size;
@@ -251,19 +252,15 @@ export class AuditIndex {
   #column(field: IndexedField): AuditColumn {
     return this.#columns[INDEXED.indexOf(field)];
   }
-}
 
-/** A column's numbers of rows [0, rows), from the rows themselves (the side file could not give them). */
-function numbersOf(column: AuditColumn, field: IndexedField, rows: number, stored: StoredRows): Uint32Array {
-  const out = new Uint32Array(rows);
-  for (let from = 0; from < rows; from += TEXT_BATCH) {
-    const batch = stored.entries(from, Math.min(rows, from + TEXT_BATCH));
-    for (let k = 0; k < batch.length; k++) {
-      const value = valueOf(batch[k], field);
-      out[from + k] = value === undefined ? 0 : column.idOf(value);
-    }
+  /** INDEXED field `f`'s value numbers of `rows`, from the rows themselves (the side file could not give them). */
+  numbersOf(f: number, rows: readonly AuditEntry[]): Uint32Array {
+    const column = this.#columns[f];
+    return Uint32Array.from(rows, (row) => {
+      const value = valueOf(row, INDEXED[f]);
+      return value === undefined ? 0 : column.idOf(value);
+    });
   }
-  return out;
 }
 
 /** The value an indexed field has in a row (`agent` and `workflow` live in `meta`). */

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { INDEXED, type IndexPart, type PartValues } from './auditIndex.js';
 import type { AuditLog } from './auditLog.js';
+import { crcOf, type PartPlace } from './auditParts.js';
 import { crc32, INDEX_SUPPORTED } from './crc32.js';
 import { openForWrite, writeAll } from './durableFs.js';
 
@@ -26,6 +27,8 @@ export interface IndexedRows {
   part: IndexPart;
   /** Each row's line length in bytes, without its newline. */
   lengths: Uint32Array;
+  /** Where `lengths` are in the side file (the part's columns follow them, 4 bytes a row each). */
+  at: number;
 }
 
 /** What `readAuditIndex` found to trust: its parts in order, the rows and audit bytes they cover, where they end in the side file. */
@@ -91,43 +94,6 @@ export async function readIndexFile(path: string): Promise<Buffer | null> {
   }
 }
 
-/**
- * Rows [0, `rows`) of the column of INDEXED field number `field`, as the side file's parts
- * hold them: a writer that let them go from memory (no query asked for the field) reads
- * them back at the first query that does. Null when the parts do not cover them (the file
- * gone, cut or changed since); the caller then takes them from the rows.
- */
-export function readColumn(path: string, field: number, rows: number): Uint32Array | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  const out = new Uint32Array(rows);
-  // One part at a time through one buffer (a part is at most MAX_PART_ROWS rows), not the
-  // whole file: a writer's side file grows with its run. Its offset is 0, so 4-byte aligned.
-  let buf = Buffer.allocUnsafeSlow(HEAD);
-  try {
-    for (let [at, covered] = [0, 0]; covered < rows; ) {
-      if (readSync(fd, buf, 0, HEAD, at) !== HEAD || buf.readUInt32LE(0) !== MAGIC) return null;
-      const size = buf.readUInt32LE(4);
-      if (size > buf.length) buf = Buffer.allocUnsafeSlow(Math.max(size, 2 * buf.length));
-      if (readSync(fd, buf, 0, size, at) !== size) return null;
-      const found = decodePart(buf.subarray(0, size), 0, false, false);
-      if (!found || found.head.rows[0] !== covered) return null;
-      const column = found.rows.part.columns[field];
-      out.set(column.subarray(0, Math.min(column.length, rows - covered)), covered);
-      [covered, at] = [covered + column.length, at + size];
-    }
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
-  return out;
-}
-
 /** What of the side file's bytes (see `readIndexFile`) holds up, as `readAuditIndex` says. */
 export function trustedParts(file: Buffer | null, auditPath: string, maxRows: number, text: boolean): IndexRead {
   if (!file || maxRows === 0) return NOTHING;
@@ -158,9 +124,9 @@ export function trustedParts(file: Buffer | null, auditPath: string, maxRows: nu
 
 /**
  * The part at byte `at`, or null when it is not a whole, sound part. `wantText` false leaves
- * its text undecoded (null); `wantValues` false (a column read back) its value lists too.
+ * its text undecoded (null).
  */
-function decodePart(file: Buffer, at: number, wantText: boolean, wantValues = true): { head: PartHead; rows: IndexedRows; size: number } | null {
+function decodePart(file: Buffer, at: number, wantText: boolean): { head: PartHead; rows: IndexedRows; size: number } | null {
   if (file.length - at < HEAD || file.readUInt32LE(at) !== MAGIC) return null;
   const size = file.readUInt32LE(at + 4);
   const headBytes = file.readUInt32LE(at + 8);
@@ -193,10 +159,11 @@ function decodePart(file: Buffer, at: number, wantText: boolean, wantValues = tr
   };
   let part: IndexPart;
   let lengths: Uint32Array;
+  const arrays = p;
   try {
     lengths = u32(n);
     const columns = INDEXED.map(() => u32(n));
-    const values = INDEXED.map((_, f) => blob(head.blobs[f], wantValues) as PartValues);
+    const values = INDEXED.map((_, f) => blob(head.blobs[f], true) as PartValues);
     const text = blob(head.blobs[INDEXED.length], wantText);
     part = { from: head.rows[0], to: head.rows[1], columns, values, odd: head.odd, ordered: head.ordered, lastTs: head.lastTs, text };
   } catch {
@@ -205,7 +172,7 @@ function decodePart(file: Buffer, at: number, wantText: boolean, wantValues = tr
   let lineBytes = 0;
   for (let k = 0; k < n; k++) lineBytes += lengths[k] + 1;
   if (lineBytes !== head.bytes[1] - head.bytes[0]) return null;
-  return { head, rows: { part, lengths }, size };
+  return { head, rows: { part, lengths, at: arrays }, size };
 }
 
 /** The part's rows whose lines are checked: one in SAMPLE_EVERY from the first, and the last. */
@@ -230,8 +197,11 @@ function samplesHold(audit: number, head: PartHead, lengths: Uint32Array): boole
   return true;
 }
 
-/** The part's bytes: head, JSON, row lengths, value numbers, then each blob's lengths and text (see decodePart). */
-function encodePart(part: IndexPart, lengths: Uint32Array, bytes: [number, number], samples: number[]): Buffer[] {
+/**
+ * The part's bytes: head, JSON, row lengths, value numbers, then each blob's lengths and text
+ * (see decodePart); `arrays`, where its row lengths start in them.
+ */
+function encodePart(part: IndexPart, lengths: Uint32Array, bytes: [number, number], samples: number[]): { buffers: Buffer[]; arrays: number } {
   const text = { ...(part.text ?? { joined: '', lengths: new Uint32Array(lengths.length) }), slots: new Uint32Array(0) };
   const arrays: Buffer[] = [lengths, ...part.columns].map(bytesOf);
   const blobs = [...part.values, text].map(({ joined, lengths: counts, slots }) => {
@@ -253,7 +223,7 @@ function encodePart(part: IndexPart, lengths: Uint32Array, bytes: [number, numbe
   start.writeUInt32LE(size, 4);
   start.writeUInt32LE(json.length, 8);
   start.writeUInt32LE(crc, 12);
-  return [start, ...body];
+  return { buffers: [start, ...body], arrays: HEAD + pad(json.length) };
 }
 
 function bytesOf(array: Uint32Array): Buffer {
@@ -309,14 +279,16 @@ export class AuditIndexWriter {
       let bytes = this.#bytes;
       for (const length of lengths) bytes += length + 1;
       const samples = sampled(to - from).map((k) => crc32(log.line(from + k)));
-      const buffers = encodePart(part, lengths, [this.#bytes, bytes], samples);
+      const { buffers, arrays } = encodePart(part, lengths, [this.#bytes, bytes], samples);
       this.#handle ??= await openForWrite(this.path);
       if (this.#cut) await this.#handle.truncate(this.#fileBytes);
       this.#cut = true; // until this append is whole
       const written = await writeAll(this.#handle, buffers, this.#fileBytes);
       this.#cut = false;
+      // Where the log finds these rows' ends and value numbers again, once it lets go of them.
+      const place: PartPlace = { from, to, start: this.#bytes, end: bytes, at: this.#fileBytes + arrays, crcs: [lengths, ...part.columns].map(crcOf) };
       [this.#rows, this.#bytes, this.#fileBytes] = [to, bytes, this.#fileBytes + written];
-      log.persisted(part);
+      log.persisted(part, place);
     } catch {
       // The store works on without it: its next open parses the rows the side file lacks.
       this.#failed = true;

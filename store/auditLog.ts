@@ -1,8 +1,8 @@
 import type { AuditEntry } from '../machines/types.js';
 import type { AuditFile } from './auditFile.js';
-import { AuditIndex, INDEXED, type IndexedField, type IndexPart } from './auditIndex.js';
+import { AuditIndex, type IndexPart } from './auditIndex.js';
 import { queryAudit } from './auditQuery.js';
-import { readColumn } from './auditIndexFile.js';
+import { AuditParts, crcOf, type PartPlace } from './auditParts.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
 import { LineBuffers } from './lineBuffers.js';
@@ -22,8 +22,15 @@ const READ_BYTES = 8 * 1024 * 1024;
 export class AuditLog {
   /** Where the rows on disk are read from; null until the log has rows on disk. */
   #file: AuditFile | null;
-  /** The rows on disk come first: where each one's line ends, its newline included. */
-  readonly #ends = new ByteOffsets();
+  /**
+   * A writer's rows in the side file's parts: where their lines end is read back from there
+   * (see AuditParts), not kept. Null: every row on disk has its end in `#ends`.
+   */
+  readonly #parts: AuditParts | null;
+  /** Rows before this are in `#parts`. */
+  #base = 0;
+  /** The rows on disk come first: where each one's line ends, its newline included (from row `#base` on). */
+  #ends = new ByteOffsets();
   /** The rows after them (not committed to a file, or a memory store's), as their lines. */
   #lines: string[] = [];
   readonly #index: AuditIndex;
@@ -31,21 +38,45 @@ export class AuditLog {
   /**
    * `file`: where the rows read with `addStored` are (a file store's log); `text`: keep
    * the text that `text` queries search from the first row; `persist`: keep what the side
-   * file of the index still lacks (see AuditIndex), `sideFile` being that file: the index
-   * lets go of what it holds and no query asks for, and reads it back from there.
+   * file of the index still lacks (see AuditIndex), `sideFile` being that file: the log and
+   * its index let go of the rows in its parts (their ends, their value numbers) and read
+   * them back from there (see AuditParts).
    */
   constructor(file: AuditFile | null = null, opts: { text?: boolean; persist?: boolean; sideFile?: string } = {}) {
     this.#file = file;
     const { sideFile } = opts;
-    const stored = sideFile
-      ? { column: (field: IndexedField, rows: number) => readColumn(sideFile, INDEXED.indexOf(field), rows), entries: (from: number, to: number) => this.entries(from, to) }
-      : undefined;
-    this.#index = new AuditIndex({ text: opts.text, persist: opts.persist, stored });
+    this.#parts =
+      sideFile && opts.persist
+        ? new AuditParts(sideFile, {
+            read: (start, end) => (this.#file as AuditFile).read(start, end - start),
+            numbers: (field, from, to) => this.#index.numbersOf(field, this.entries(from, to)),
+          })
+        : null;
+    this.#index = new AuditIndex({ text: opts.text, persist: opts.persist, parts: this.#parts ?? undefined });
   }
 
   /** How many rows the log holds. */
   get length(): number {
-    return this.#ends.length + this.#lines.length;
+    return this.#disk + this.#lines.length;
+  }
+
+  /** How many rows are on disk. */
+  get #disk(): number {
+    return this.#base + this.#ends.length;
+  }
+
+  /**
+   * Bytes held for rows on disk: where their lines end, and the index's value numbers and
+   * rows per value (see AuditIndex.rowBytes). A writer's grow with the rows its side file
+   * lacks, not with every row; beside them, `readBackBytes` and its values' text.
+   */
+  get rowBytes(): number {
+    return this.#ends.bytes + this.#index.rowBytes;
+  }
+
+  /** Bytes of what a writer keeps read back from its side file (see AuditParts: a bounded cache). */
+  get readBackBytes(): number {
+    return this.#parts?.cachedBytes ?? 0;
   }
 
   /** Appends an entry, serialized here once into the line the file will get. */
@@ -64,7 +95,7 @@ export class AuditLog {
    * disk), `length` bytes long without the newline; `entry` is parsed from it (not kept).
    */
   addStored(offset: number, length: number, entry: AuditEntry): void {
-    if (!this.#file || this.#lines.length > 0 || offset !== this.#start(this.#ends.length)) {
+    if (!this.#file || this.#lines.length > 0 || offset !== this.#start(this.#disk)) {
       throw new Error(`incident-flow store: audit row at byte ${offset} does not follow the rows on disk`);
     }
     this.#ends.push(offset + length + 1);
@@ -73,12 +104,23 @@ export class AuditLog {
 
   /**
    * Takes in rows on disk from the index's side file into a log that has none yet (none
-   * of them parsed): with each part, its lines' lengths in bytes, without the newline.
+   * of them parsed): with each part, its lines' lengths in bytes, without the newline, and
+   * where those lengths are in the side file (a writer reads them back from there).
    */
-  addIndexed(parts: ReadonlyArray<{ part: IndexPart; lengths: Uint32Array }>): void {
+  addIndexed(parts: ReadonlyArray<{ part: IndexPart; lengths: Uint32Array; at: number }>): void {
     if (!this.#file || this.length > 0) throw new Error('incident-flow store: indexed audit rows go into an empty log');
     this.#index.load(parts.map(({ part }) => part));
     let end = 0;
+    if (this.#parts && parts.length > 0) {
+      for (const { part, lengths, at } of parts) {
+        const start = end;
+        for (let k = 0; k < lengths.length; k++) end += lengths[k] + 1;
+        this.#parts.add({ from: part.from, to: part.to, start, end, at, crcs: [lengths, ...part.columns].map(crcOf) });
+      }
+      this.#base = this.#parts.rows;
+      this.#index.dropLoaded(this.#base);
+      return;
+    }
     for (const { lengths } of parts) for (let k = 0; k < lengths.length; k++) this.#ends.push((end += lengths[k] + 1));
   }
 
@@ -93,14 +135,23 @@ export class AuditLog {
    */
   indexPart(from: number, to: number): { part: IndexPart; lengths: Uint32Array } {
     const lengths = new Uint32Array(to - from);
-    for (let pos = from; pos < to; pos++) lengths[pos - from] = this.#ends.at(pos) - this.#start(pos) - 1;
+    for (let pos = from; pos < to; pos++) lengths[pos - from] = this.#end(pos) - this.#start(pos) - 1;
     return { part: this.#index.part(from, to, () => this.entry(to - 1).ts), lengths };
   }
 
-  /** The part is in the side file (or, with null, none ever will be): let go of what was kept for it. */
-  persisted(part: IndexPart | null): void {
-    if (part) this.#index.persisted(part);
-    else this.#index.stopPersisting();
+  /**
+   * The part is in the side file, at `place` (or, with null, none ever will be): let go of
+   * what was kept for it, and of its rows' ends and value numbers (read back from there).
+   */
+  persisted(part: IndexPart | null, place?: PartPlace): void {
+    if (!part) return this.#index.stopPersisting();
+    if (this.#parts && place) {
+      this.#parts.add(place);
+      const kept = new ByteOffsets();
+      for (let pos = place.to; pos < this.#disk; pos++) kept.push(this.#end(pos));
+      [this.#ends, this.#base] = [kept, place.to];
+    }
+    this.#index.persisted(part);
   }
 
   /**
@@ -109,8 +160,8 @@ export class AuditLog {
    */
   committed(to: number, file: AuditFile): void {
     this.#file ??= file;
-    const count = Math.max(0, to - this.#ends.length);
-    let end = this.#start(this.#ends.length);
+    const count = Math.max(0, to - this.#disk);
+    let end = this.#start(this.#disk);
     for (let i = 0; i < count; i++) this.#ends.push((end += Buffer.byteLength(this.#lines[i]) + 1));
     this.#lines = this.#lines.slice(count);
   }
@@ -122,18 +173,19 @@ export class AuditLog {
 
   /** Goes back to a `mark`. */
   rollback(mark: ReturnType<AuditLog['mark']>): void {
-    if (mark.length <= this.#ends.length) {
-      this.#ends.truncate(mark.length);
+    if (mark.length < this.#base) throw new Error(`incident-flow store: audit rows before ${this.#base} are in the index file already`);
+    if (mark.length <= this.#disk) {
+      this.#ends.truncate(mark.length - this.#base);
       this.#lines = [];
-    } else this.#lines.length = mark.length - this.#ends.length;
+    } else this.#lines.length = mark.length - this.#disk;
     this.#index.rollback(mark.index);
   }
 
   /** The row at `pos` as its JSON line. */
   line(pos: number): string {
-    const disk = this.#ends.length;
+    const disk = this.#disk;
     if (pos >= disk) return this.#lines[pos - disk];
-    return (this.#file as AuditFile).line(this.#start(pos), this.#ends.at(pos) - 1, this.#ends.at(disk - 1));
+    return (this.#file as AuditFile).line(this.#start(pos), this.#end(pos) - 1, this.#end(disk - 1));
   }
 
   /** The row at `pos`, parsed: a new object each call. */
@@ -146,16 +198,16 @@ export class AuditLog {
     const out: AuditEntry[] = [];
     for (const { bytes, first, last } of this.#runs(from, to)) {
       const base = this.#start(first);
-      for (let pos = first; pos < last; pos++) out.push(JSON.parse(bytes.toString('utf8', this.#start(pos) - base, this.#ends.at(pos) - 1 - base)) as AuditEntry);
+      for (let pos = first; pos < last; pos++) out.push(JSON.parse(bytes.toString('utf8', this.#start(pos) - base, this.#end(pos) - 1 - base)) as AuditEntry);
     }
-    for (let pos = Math.max(from, this.#ends.length); pos < to; pos++) out.push(this.entry(pos));
+    for (let pos = Math.max(from, this.#disk); pos < to; pos++) out.push(this.entry(pos));
     return out;
   }
 
   /** The file bytes of rows [from, to): one line each, newline-terminated. */
   bytes(from: number, to: number): Buffer[] {
     const stored = [...this.#runs(from, to)].map((run) => run.bytes);
-    const disk = this.#ends.length;
+    const disk = this.#disk;
     const fresh = new LineBuffers();
     for (let at = Math.max(from, disk); at < to; at++) fresh.push(this.#lines[at - disk]);
     return [...stored, ...fresh.finish()];
@@ -167,17 +219,25 @@ export class AuditLog {
 
   /** Where the line of the row at `pos` starts in the file (`pos` <= the rows on disk). */
   #start(pos: number): number {
-    return pos === 0 ? 0 : this.#ends.at(pos - 1);
+    return pos === 0 ? 0 : this.#end(pos - 1);
+  }
+
+  /** Where the line of the row at `pos` (on disk) ends in the file, its newline included. */
+  #end(pos: number): number {
+    if (pos >= this.#base) return this.#ends.at(pos - this.#base);
+    const parts = this.#parts as AuditParts;
+    const k = parts.partOf(pos);
+    return parts.ends(k)[pos - parts.place(k).from];
   }
 
   /** The rows on disk among [from, to), read in runs of whole lines of about READ_BYTES each. */
   *#runs(from: number, to: number): Generator<{ bytes: Buffer; first: number; last: number }> {
-    const stop = Math.min(to, this.#ends.length);
+    const stop = Math.min(to, this.#disk);
     for (let first = from, last = from; first < stop; first = last) {
       const start = this.#start(first);
       last = first + 1;
-      while (last < stop && this.#ends.at(last) - start <= READ_BYTES) last++;
-      yield { bytes: (this.#file as AuditFile).read(start, this.#ends.at(last - 1) - start), first, last };
+      while (last < stop && this.#end(last) - start <= READ_BYTES) last++;
+      yield { bytes: (this.#file as AuditFile).read(start, this.#end(last - 1) - start), first, last };
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../machines/types.js';
 import { INDEXED, TEXT_FIELDS, type AuditIndex, type IndexedField } from './auditIndex.js';
+import { listOf, type Positions } from './partPositions.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 /** The rows an AuditQuery runs over: each row's JSON line, and the row parsed from it. */
@@ -19,7 +20,7 @@ export interface AuditRows {
  * @example queryAudit(log, index, { agent: 'mailer', level: 'error', order: 'desc', limit: 20 })
  */
 export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery = {}): AuditPage {
-  let list: ArrayLike<number> | null = null;
+  let list: Positions | null = null;
   let chosen: IndexedField | null = null;
   for (const field of INDEXED) {
     const value = query[field];
@@ -29,9 +30,9 @@ export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery
   }
   const needle = query.text ? query.text.toLowerCase() : null;
   const texts = needle === null ? null : index.textPositions(needle, rows);
-  if (texts) list = list ? intersect(list, texts) : texts;
+  if (texts) list = listOf(list ? intersect(list, texts) : texts);
   const candidates = list;
-  const at = candidates ? (i: number) => candidates[i] : (i: number) => i;
+  const at = candidates ? (i: number) => candidates.get(i) : (i: number) => i;
   let lo = 0;
   let hi = candidates ? candidates.length : rows.length;
   const bisect = index.tsOrdered;
@@ -85,12 +86,13 @@ export function queryAudit(rows: AuditRows, index: AuditIndex, query: AuditQuery
 }
 
 /** The numbers in both ascending lists. */
-function intersect(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+function intersect(a: Positions, b: ArrayLike<number>): number[] {
   const out: number[] = [];
   for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-    if (a[i] < b[j]) i++;
-    else if (a[i] > b[j]) j++;
-    else (out.push(a[i]), i++, j++);
+    const x = a.get(i);
+    if (x < b[j]) i++;
+    else if (x > b[j]) j++;
+    else (out.push(x), i++, j++);
   }
   return out;
 }

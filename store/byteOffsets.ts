@@ -37,6 +37,11 @@ export class ByteOffsets {
     chunk[k] = value;
   }
 
+  /** Bytes of the chunks held. */
+  get bytes(): number {
+    return this.#chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  }
+
   at(i: number): number {
     return this.#chunks[i >>> SHIFT][i & MASK];
   }

@@ -32,6 +32,13 @@ export class PostingChains {
     this.#tail[id] = pos + 1;
   }
 
+  /** Bytes of the arrays held. */
+  get bytes(): number {
+    let sum = this.#next.byteLength + this.#head.byteLength + this.#tail.byteLength + this.#count.byteLength;
+    for (const { arr } of this.#big.values()) sum += arr.byteLength;
+    return sum;
+  }
+
   /** The positions below `size` holding value number `id`, ascending. */
   positions(id: number, size: number): ArrayLike<number> {
     const big = this.#big.get(id);

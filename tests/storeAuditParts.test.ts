@@ -1,0 +1,118 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFileSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditEntry } from '../machines/types.js';
+import { createRandom } from '../sim/random.js';
+import { AuditFile } from '../store/auditFile.js';
+import { AuditIndexWriter, PART_ROWS } from '../store/auditIndexFile.js';
+import { AuditLog } from '../store/auditLog.js';
+import { CACHE_BYTES } from '../store/auditParts.js';
+import { openStore, type AuditQuery } from '../store/index.js';
+
+const parts = suite('audit index parts: a writer reads committed rows back from its side file');
+
+const iso = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+
+/** Row `i` of a rehearsal-like log: a few agents and levels, an entity id per few rows. */
+function row(i: number, r: () => number): AuditEntry {
+  return {
+    id: `aud_${i}`, ts: iso(i), actor: 'engine', entityType: 'incident', entityId: r() < 0.3 ? `job_${i}` : `inc_${Math.floor(i / 5)}`,
+    action: r() < 0.25 ? 'incident.detected' : 'incident.triage', level: r() < 0.05 ? 'error' : 'info', message: `row ${i}`,
+    meta: { agent: `agent_${Math.floor(r() * 9)}`, workflow: `wf_${Math.floor(r() * 4)}` },
+  };
+}
+
+/** A writer's log over files in a new folder, committed as a store commits: lines appended, then the side file's parts. */
+function writerLog() {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-audit-parts-'));
+  const [auditPath, sideFile] = [join(dir, 'run.audit.jsonl'), join(dir, 'run.audit.idx')];
+  writeFileSync(auditPath, '');
+  const file = new AuditFile(auditPath);
+  const log = new AuditLog(file, { persist: true, sideFile });
+  const writer = new AuditIndexWriter(sideFile, { parts: [], rows: 0, bytes: 0, fileBytes: 0 });
+  let committed = 0;
+  const commit = async () => {
+    appendFileSync(auditPath, Buffer.concat(log.bytes(committed, log.length)));
+    log.committed((committed = log.length), file);
+    await writer.extend(log, committed);
+  };
+  return { log, sideFile, commit, close: async () => (file.close(), await writer.close()) };
+}
+
+/** Asserts that `query` answers on `log` what a memory log fed `rows` answers. */
+function sameAnswer(log: AuditLog, rows: AuditEntry[], query: AuditQuery): void {
+  const memory = new AuditLog();
+  for (const entry of rows) memory.append(entry);
+  assert.equal(log.query(query), memory.query(query), JSON.stringify(query));
+}
+
+parts('what a writer holds for its committed rows stops growing with them once they are in the side file (Cheryl asking agent and level all along)', async () => {
+  const { log, commit, close } = writerLog();
+  const r = createRandom(11);
+  const rows: AuditEntry[] = [];
+  const held: number[] = [];
+  for (let part = 1; part <= 24; part++) {
+    for (let k = 0; k < PART_ROWS; k++) rows.push(row(rows.length, r));
+    for (const entry of rows.slice(-PART_ROWS)) log.append(entry);
+    await commit();
+    // Cheryl's two reads (agents/cheryl.ts): errors of an agent since a time, its last rows.
+    const since = iso(rows.length - 3 * PART_ROWS);
+    const errors = rows.filter((e) => e.meta?.agent === 'agent_2' && e.level === 'error' && e.ts >= since);
+    assert.is(log.query({ agent: 'agent_2', level: 'error', since, limit: 0 }).total, errors.length);
+    const last = rows.filter((e) => e.meta?.agent === 'agent_4').slice(-5).reverse();
+    assert.equal(log.query({ agent: 'agent_4', order: 'desc', limit: 5 }).rows, last);
+    if (part === 6 || part === 24) held.push(log.rowBytes);
+    assert.ok(log.readBackBytes <= CACHE_BYTES + 4 * PART_ROWS * 8, `read back: ${log.readBackBytes} bytes`);
+  }
+  // 18 parts more (73,728 rows) add less than a byte a row: the parts' value counts only.
+  assert.ok(held[1] - held[0] < 18 * PART_ROWS, `held ${held[0]} bytes after 6 parts, ${held[1]} after 24`);
+  // Every field answered from the parts, as a log holding every row answers.
+  for (const query of [{ action: 'incident.detected', limit: 0 }, { entityId: 'inc_77' }, { entityId: `job_${rows.findIndex((e) => e.entityId.startsWith('job_'))}` },
+    { workflow: 'wf_1', level: 'error', order: 'desc', offset: 30, limit: 10 }, { agent: 'agent_1', offset: 9000, limit: 3 }, { since: iso(50_000), until: iso(50_010) }] satisfies AuditQuery[]) {
+    sameAnswer(log, rows, query);
+  }
+  await close();
+});
+
+parts('a side file cut or changed under a writer: the rows it held are read from the audit file instead', async () => {
+  const { log, sideFile, commit, close } = writerLog();
+  const r = createRandom(12);
+  const rows: AuditEntry[] = [];
+  for (let part = 0; part < 5; part++) {
+    for (let k = 0; k < PART_ROWS; k++) rows.push(row(rows.length, r));
+    for (const entry of rows.slice(-PART_ROWS)) log.append(entry);
+    await commit();
+  }
+  truncateSync(sideFile, 1000);
+  for (const query of [{ agent: 'agent_3', level: 'error' }, { entityId: 'inc_100' }, { order: 'desc', offset: 5000, limit: 4 }, { action: 'incident.detected', limit: 2 }] satisfies AuditQuery[]) {
+    sameAnswer(log, rows, query);
+  }
+  await close();
+});
+
+parts('a writer reopening a store lets go of the rows its side file holds, and answers from there as before', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'incident-flow-audit-parts-')), 'run.json');
+  const r = createRandom(13);
+  const rows = Array.from({ length: 5 * PART_ROWS + 321 }, (_, i) => row(i, r));
+  const first = await openStore(file, { autoCommit: false });
+  for (const entry of rows) first.appendAudit(entry);
+  await first.close();
+  const writer = await openStore(file, { autoCommit: false });
+  const queries: AuditQuery[] = [{ agent: 'agent_5', level: 'error' }, { agent: 'agent_5', order: 'desc', limit: 5 }, { entityId: 'inc_10' }, { action: 'incident.detected', offset: 2000, limit: 3 }, { order: 'desc', offset: 7000, limit: 2 }];
+  const check = (all: AuditEntry[]) => {
+    const memory = new AuditLog();
+    for (const entry of all) memory.append(entry);
+    for (const query of queries) assert.equal(writer.queryAudit(query), memory.query(query), JSON.stringify(query));
+  };
+  check(rows);
+  // Rows committed after the open go into parts of their own, answered alike.
+  const more = Array.from({ length: 2 * PART_ROWS }, (_, i) => row(rows.length + i, r));
+  for (const entry of more) writer.appendAudit(entry);
+  await writer.flush();
+  check([...rows, ...more]);
+  await writer.close();
+});
+
+parts.run();
