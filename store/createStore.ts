@@ -11,6 +11,13 @@ import type { Glancer, Orders, Thaw } from './tableSet.js';
 import { StoreError } from './types.js';
 import type { AuditPage, AuditQuery, CommitRows, RowChanges, Store, StoreChange, StoreData, TableName, Tables } from './types.js';
 
+/** What an adapter that keeps rows on disk offers the core, taken where CoreOptions does not give it. */
+interface RowsOnDisk {
+  thaw?: Thaw;
+  glance?: Glancer;
+  order?: Orders;
+}
+
 /** How the core runs; `openStore` and `createMemoryStore` fill it in. */
 export interface CoreOptions {
   /** The store's file, for `Store.path` and messages; null for memory. */
@@ -46,7 +53,15 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   const name = opts.path ?? 'the memory store';
   const readonly = opts.readonly ?? false;
   const autoCommit = opts.autoCommit ?? true;
-  const tables = new TableSet(() => low.data.tables, opts.thaw, opts.glance, opts.order);
+  // An adapter that keeps rows on disk (SplitFileAdapter) reads them back itself: a store built
+  // over one by hand, without these options, must not lose sight of its done rows.
+  const adapter = low.adapter as RowsOnDisk;
+  const tables = new TableSet(
+    () => low.data.tables,
+    opts.thaw ?? adapter.thaw?.bind(adapter),
+    opts.glance ?? adapter.glance?.bind(adapter),
+    opts.order ?? adapter.order?.bind(adapter),
+  );
   const listeners = createListeners();
   let committedAudit = low.data.audit_log.length;
   /**

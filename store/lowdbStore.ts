@@ -83,9 +83,6 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
       path,
       readonly,
       autoCommit: opts.autoCommit ?? true,
-      thaw: (table, id, at) => adapter.thaw(table, id, at),
-      glance: (table) => adapter.glance(table),
-      order: (table) => adapter.order(table),
       // The lock goes once the files are closed: a close that failed may be retried (see
       // Store.close), and until then no second writer may open the half-closed store.
       onClose: async () => {

@@ -310,14 +310,30 @@ cold('a row handed over again as the store holds it, while a commit writes it, i
   await again.close();
 });
 
-/** A writer wired as openStore wires it, built by hand to reach its tables (`low.data.tables`). */
+/**
+ * A writer built by hand over the exported SplitFileAdapter, to reach its tables
+ * (`low.data.tables`): given no thaw, glance or order, the core takes the adapter's own.
+ */
 async function lowWriter(file: string) {
   const adapter = new SplitFileAdapter(file);
   const low = new Low<StoreData>(adapter, { ...emptyStoreData(), audit_log: adapter.auditLog });
   await low.read();
-  const store = createStore(low, { path: file, thaw: (t, id, at) => adapter.thaw(t, id, at), order: (t) => adapter.order(t), onClose: () => adapter.close() });
+  const store = createStore(low, { path: file, onClose: () => adapter.close() });
   return { store, entries: () => Object.keys(low.data.tables.jobs ?? {}) };
 }
+
+cold('a store built by hand over SplitFileAdapter reads its done rows back, as openStore\'s does', async () => {
+  const file = tempStore();
+  const { store, entries } = await lowWriter(file);
+  store.put('jobs', job('job_1'));
+  store.put('jobs', job('job_2', { status: 'running' }));
+  await store.flush();
+  assert.equal(entries(), ['job_2'], 'the done row is kept on disk only');
+  assert.equal(store.get('jobs', 'job_1'), job('job_1'));
+  assert.equal(ids(store.list('jobs')), ['job_1', 'job_2']);
+  assert.equal(ids(Array.from(store.each('jobs', { status: 'succeeded' }))), ['job_1']);
+  await store.close();
+});
 
 cold('a committed done row has no entry in its table object; listings keep table order', async () => {
   const file = tempStore();
