@@ -120,8 +120,9 @@ export class AuditColumn {
   load(ids: readonly Uint32Array[], values: readonly PartValues[]): void {
     let base = 0;
     for (const part of values) {
-      // A writer's copy of the slots: a view would keep the whole side file's bytes it was read into.
-      if (part.lengths.length > 0) this.#loaded.push({ table: new ValueTable(part, this.#parts ? part.slots.slice() : part.slots), base });
+      // A writer's copies of the slots and lengths: a view would keep the whole side file's bytes it was read into.
+      const own = this.#parts ? { ...part, lengths: part.lengths.slice() } : part;
+      if (part.lengths.length > 0) this.#loaded.push({ table: new ValueTable(own, this.#parts ? part.slots.slice() : part.slots), base });
       base += part.lengths.length;
     }
     this.#count = base;

@@ -48,6 +48,7 @@ export class AuditLog {
     this.#parts =
       sideFile && opts.persist
         ? new AuditParts(sideFile, {
+            file: () => this.#file?.path ?? sideFile,
             read: (start, end) => (this.#file as AuditFile).read(start, end - start),
             numbers: (field, from, to) => this.#index.numbersOf(field, this.entries(from, to)),
           })

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { crc32 } from './crc32.js';
+import { corrupt } from './storeFiles.js';
 
 /** What a writer keeps read back from its side file's parts at once, at most (bytes). */
 export const CACHE_BYTES = 4 * 1024 * 1024;
@@ -22,6 +23,8 @@ export interface PartPlace {
 
 /** How a part's rows are found when the side file no longer holds them as written (gone, cut, changed). */
 export interface PartRescue {
+  /** The audit file, named when it no longer holds the rows either. */
+  file(): string;
   /** Bytes [start, end) of the audit file. */
   read(start: number, end: number): Buffer;
   /** Rows [from, to)'s value numbers of INDEXED field `field`, from the rows themselves. */
@@ -39,8 +42,9 @@ export function crcOf(array: Uint32Array): number {
  * A writer's audit rows that are in the side file: where each part is (a few numbers a
  * part), and what is read back from it when asked (a part's line ends, a field's column,
  * or what a caller makes of them: `cached`), in a cache of CACHE_BYTES at most, the least
- * recently used let go first. So what the writer holds for these rows does not grow with
- * them. A part whose arrays no longer match their CRC is read from the audit file instead.
+ * recently used let go first. So what the writer holds for these rows here does not grow
+ * with them (a field a query filters on keeps its values per part apart: see partPositions.ts).
+ * A part whose arrays no longer match their CRC is read from the audit file instead.
  * @example const parts = new AuditParts('run.audit.idx', rescue); parts.add(place); parts.column(0, 1)
  */
 export class AuditParts {
@@ -49,6 +53,8 @@ export class AuditParts {
   readonly #places: PartPlace[] = [];
   readonly #cache = new Map<string, Cached>();
   #cachedBytes = 0;
+  /** Parts whose side file arrays did not read back as written: read from the audit file from then on. */
+  readonly #unreadable = new Set<number>();
 
   constructor(path: string, rescue: PartRescue) {
     [this.#path, this.#rescue] = [path, rescue];
@@ -109,7 +115,9 @@ export class AuditParts {
       const bytes = this.#rescue.read(place.start, place.end);
       let i = 0;
       for (let at = bytes.indexOf(NEWLINE); at !== -1 && i < ends.length; at = bytes.indexOf(NEWLINE, at + 1)) ends[i++] = place.start + at + 1;
-      if (i !== ends.length || ends[i - 1] !== place.end) throw new Error(`incident-flow store: the audit file no longer holds rows ${place.from} to ${place.to - 1} where it did`);
+      if (i !== ends.length || ends[i - 1] !== place.end) {
+        throw corrupt(this.#rescue.file(), `audit rows ${place.from} to ${place.to - 1} are no longer where this store wrote them (was the file changed by another program?)`, true);
+      }
       return ends;
     });
   }
@@ -144,6 +152,7 @@ export class AuditParts {
 
   /** Array `s` of part `k` (0: line lengths, 1 + f: field f's numbers) read from the side file; null when it is not there as written. */
   #section(k: number, s: number): Uint32Array | null {
+    if (this.#unreadable.has(k)) return null;
     const place = this.#places[k];
     const size = 4 * (place.to - place.from);
     // A buffer of its own: 4-byte aligned, and no pool kept alive by the cache.
@@ -151,8 +160,12 @@ export class AuditParts {
     let fd: number | null = null;
     try {
       fd = openSync(this.#path, 'r');
-      if (readSync(fd, buf, 0, size, place.at + s * size) !== size || crc32(buf) !== place.crcs[s]) return null;
+      if (readSync(fd, buf, 0, size, place.at + s * size) !== size || crc32(buf) !== place.crcs[s]) {
+        this.#unreadable.add(k);
+        return null;
+      }
     } catch {
+      this.#unreadable.add(k);
       return null;
     } finally {
       if (fd !== null) closeSync(fd);

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../machines/types.js';
@@ -9,7 +11,7 @@ import { AuditFile } from '../store/auditFile.js';
 import { AuditIndexWriter, PART_ROWS } from '../store/auditIndexFile.js';
 import { AuditLog } from '../store/auditLog.js';
 import { CACHE_BYTES } from '../store/auditParts.js';
-import { openStore, type AuditQuery } from '../store/index.js';
+import { openStore, StoreError, type AuditQuery } from '../store/index.js';
 
 const parts = suite('audit index parts: a writer reads committed rows back from its side file');
 
@@ -85,10 +87,31 @@ parts('a side file cut or changed under a writer: the rows it held are read from
     for (const entry of rows.slice(-PART_ROWS)) log.append(entry);
     await commit();
   }
+  const queries = [{ agent: 'agent_3', level: 'error' }, { entityId: 'inc_100' }, { order: 'desc', offset: 5000, limit: 4 }, { action: 'incident.detected', limit: 2 }] satisfies AuditQuery[];
+  // Changed in place, its length kept: each part's arrays no longer match their CRC.
+  const bytes = readFileSync(sideFile);
+  for (let at = 64; at < bytes.length; at += 997) bytes[at] ^= 0xff;
+  writeFileSync(sideFile, bytes);
+  for (const query of queries) sameAnswer(log, rows, query);
   truncateSync(sideFile, 1000);
-  for (const query of [{ agent: 'agent_3', level: 'error' }, { entityId: 'inc_100' }, { order: 'desc', offset: 5000, limit: 4 }, { action: 'incident.detected', limit: 2 }] satisfies AuditQuery[]) {
-    sameAnswer(log, rows, query);
+  for (const query of queries) sameAnswer(log, rows, query);
+  await close();
+});
+
+parts('the audit file changed under a writer too: a StoreError naming it, not a wrong answer', async () => {
+  const { log, sideFile, commit, close } = writerLog();
+  const r = createRandom(15);
+  for (let part = 0; part < 3; part++) {
+    for (let k = 0; k < PART_ROWS; k++) log.append(row(log.length, r));
+    await commit();
   }
+  truncateSync(sideFile, 1000);
+  const audit = sideFile.replace(/\.idx$/, '.jsonl');
+  writeFileSync(audit, readFileSync(audit, 'utf8').replace(/"row (\d+)"/g, '"row #$1"'));
+  assert.throws(
+    () => log.query({ order: 'desc', offset: 5000, limit: 4 }),
+    (e: unknown) => e instanceof StoreError && e.code === 'corrupt' && e.file === audit && /no longer where this store wrote them/.test(e.message),
+  );
   await close();
 });
 
@@ -112,6 +135,26 @@ parts('a writer reopening a store lets go of the rows its side file holds, and a
   for (const entry of more) writer.appendAudit(entry);
   await writer.flush();
   check([...rows, ...more]);
+  await writer.close();
+});
+
+parts('a writer reopening a store keeps no view of the side file it read: its bytes are not held while the writer runs', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const file = join(mkdtempSync(join(tmpdir(), 'incident-flow-audit-parts-')), 'run.json');
+  const r = createRandom(14);
+  const first = await openStore(file, { autoCommit: false });
+  for (let i = 0; i < 40 * PART_ROWS; i++) first.appendAudit(row(i, r));
+  await first.close();
+  const sideFile = statSync(file.replace(/\.json$/, '.audit.idx')).size;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const writer = await openStore(file, { autoCommit: false });
+  assert.is(writer.queryAudit({ agent: 'agent_5', level: 'error', limit: 0 }).total > 0, true);
+  gc();
+  const held = process.memoryUsage().arrayBuffers - before;
+  // The values' own numbers are kept (a few bytes each); the file read whole at open is not.
+  assert.ok(held < sideFile / 2, `held ${held} bytes of ArrayBuffers after the open, the side file is ${sideFile}`);
   await writer.close();
 });
 
