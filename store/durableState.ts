@@ -110,12 +110,13 @@ export class DurableState {
 
   /**
    * A writer's order of a table whose done rows it keeps on disk: made from the table's
-   * rows (all in memory until then) at its first use, by the store or by a commit.
+   * rows (all in memory until then) at its first use, by the store (which gives the table
+   * it holds: before the first commit, a new store's defaults) or by a commit.
    */
-  order(table: string): TableOrder | undefined {
+  order(table: string, rows: Record<string, unknown> | undefined = this.#tables()[table]): TableOrder | undefined {
     if (this.#readonly || !keepsRowsOnDisk(table)) return undefined;
     let order = this.#orders.get(table);
-    if (!order) this.#orders.set(table, (order = TableOrder.of(this.#tables()[table])));
+    if (!order) this.#orders.set(table, (order = TableOrder.of(rows)));
     return order;
   }
 

@@ -150,8 +150,8 @@ export class SplitFileAdapter implements Adapter<StoreData> {
   }
 
   /** A writer's order of a table whose done rows it keeps on disk with no entry in the table (see TableOrder). */
-  order(table: string): TableOrder | undefined {
-    return this.#state.order(table);
+  order(table: string, rows?: Record<string, unknown>): TableOrder | undefined {
+    return this.#state.order(table, rows);
   }
 
   /** Closes the audit file handles; a writer folds the state journal into the state file. */

@@ -24,7 +24,8 @@ export type Thaw = (table: TableName, id: string, at: number) => unknown;
 /** The glanced values (see GLANCED) of the rows a table holds as numbers, when known without reading them. */
 export type Glancer = (table: TableName) => GlanceColumns | undefined;
 /** A file store writer's order of a table whose done rows it keeps on disk with no entry in the table (see TableOrder). */
-export type Orders = (table: TableName) => TableOrder | undefined;
+/** A table's order, made at first use from `rows` (the table as the store holds it then) when the adapter keeps one. */
+export type Orders = (table: TableName, rows: Record<string, unknown>) => TableOrder | undefined;
 
 /**
  * The keyed tables of a store's data with their indexes kept in step. Reads the tables
@@ -81,7 +82,7 @@ export class TableSet {
 
   #orderOf(table: TableName): TableOrder | undefined {
     let order = this.#orders.get(table);
-    if (order === undefined) this.#orders.set(table, (order = this.#order(table) ?? null));
+    if (order === undefined) this.#orders.set(table, (order = this.#order(table, this.rows(table)) ?? null));
     return order ?? undefined;
   }
 

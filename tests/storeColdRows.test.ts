@@ -335,6 +335,24 @@ cold('a store built by hand over SplitFileAdapter reads its done rows back, as o
   await store.close();
 });
 
+cold('a new store built by hand with rows in its defaults lists them, and its first commit keeps them', async () => {
+  const file = tempStore();
+  const adapter = new SplitFileAdapter(file);
+  const defaults = emptyStoreData();
+  defaults.tables.jobs = { job_1: job('job_1'), job_2: job('job_2', { status: 'running' }) };
+  const low = new Low<StoreData>(adapter, { ...defaults, audit_log: adapter.auditLog });
+  await low.read();
+  const store = createStore(low, { path: file, onClose: () => adapter.close() });
+  store.put('jobs', job('job_3'));
+  assert.equal(ids(store.list('jobs')), ['job_1', 'job_2', 'job_3']);
+  await store.flush();
+  assert.equal(ids(store.list('jobs', { status: 'succeeded' })), ['job_1', 'job_3']);
+  await store.close();
+  const again = await openStore(file, { readonly: true });
+  assert.equal(ids(again.list('jobs')), ['job_1', 'job_2', 'job_3']);
+  await again.close();
+});
+
 cold('a committed done row has no entry in its table object; listings keep table order', async () => {
   const file = tempStore();
   const { store, entries } = await lowWriter(file);
