@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import type { IncidentRecord } from '../machines/types.js';
 import { incidentMachine } from '../machines/incidentMachine.js';
 import { openStore, StoreError } from '../store/index.js';
-import type { AuditQuery, Store } from '../store/types.js';
+import type { AuditQuery, Store, StoreChange } from '../store/types.js';
 import { createPool, parseTarget } from '../store/postgres/connection.js';
 import { auditPageSql, pageAudit } from '../store/postgres/pageAudit.js';
 import { appendAuditRows } from '../store/postgres/writeRows.js';
@@ -443,7 +443,14 @@ Paged('a done row is held as its glance: a synchronous read of it refuses, namin
   }
 });
 
-Paged('refresh: a row that becomes done is handed over whole, then held as its glance; a new open row is read whole', async () => {
+/** inc_1, as `incident(1)` gives it, closed. */
+const closedIncident = { ...incident(1), status: 'closed', closedAt: '2026-01-01T01:00:00.000Z' } as IncidentRecord;
+
+/**
+ * A writer with inc_1 open (meta step 0) and a paged follower opened over it, whose every
+ * change's rows land in `heard`; closed and dropped after `run`.
+ */
+async function overOpenIncident(run: (ctx: { schema: { name: string }; writer: Store; store: Store; heard: StoreChange['rows'] }) => Promise<void>): Promise<void> {
   const schema = pgSchema('donerows');
   const writer = await openStore(schema.url);
   let paged: Store | null = null;
@@ -452,37 +459,66 @@ Paged('refresh: a row that becomes done is handed over whole, then held as its g
     writer.setMeta('step', 0);
     await writer.flush();
     paged = await openStore(schema.url, { readonly: true, pagedAudit: true });
-    const store = paged;
-    const heard: unknown[] = [];
-    store.subscribe((change) => heard.push(...change.rows.map((r) => r.row)));
-    const closed = { ...incident(1), status: 'closed', closedAt: '2026-01-01T01:00:00.000Z' } as IncidentRecord;
-    writer.put('incidents', closed);
-    writer.put('incidents', incident(2));
-    writer.setMeta('step', 1);
-    await writer.flush();
-    await caughtUp(store, 1);
-    assert.equal(heard, [closed, incident(2)]);
-    // Held whole until the next read, which drops it to its glance.
-    assert.equal(store.get('incidents', 'inc_1'), closed);
-    writer.setMeta('step', 2);
-    await writer.flush();
-    await caughtUp(store, 2);
-    assert.throws(() => store.get('incidents', 'inc_1'), /use fetch/);
-    assert.equal(await store.fetch?.('incidents', 'inc_1'), closed);
-    assert.equal(store.get('incidents', 'inc_2'), incident(2));
-    assert.equal(store.list('incidents', { status: 'triaged' }).map((i) => i.id), ['inc_2']);
-    // Opened again: read whole, readable at once.
-    writer.put('incidents', incident(1));
-    writer.setMeta('step', 3);
-    await writer.flush();
-    await caughtUp(store, 3);
-    assert.equal(store.get('incidents', 'inc_1'), incident(1));
-    assert.equal(store.list('incidents', { status: 'triaged' }).map((i) => i.id), ['inc_1', 'inc_2']);
+    const heard: StoreChange['rows'] = [];
+    paged.subscribe((change) => heard.push(...change.rows));
+    await run({ schema, writer, store: paged, heard });
   } finally {
     await paged?.close();
     await writer.close();
     await schema.drop();
   }
-});
+}
+
+Paged('refresh: a row that becomes done is handed over whole, then held as its glance; a new open row is read whole', () => overOpenIncident(async ({ writer, store, heard }) => {
+  const closed = closedIncident;
+  writer.put('incidents', closed);
+  writer.put('incidents', incident(2));
+  writer.setMeta('step', 1);
+  await writer.flush();
+  await caughtUp(store, 1);
+  assert.equal(heard.map((r) => r.row), [closed, incident(2)]);
+  // Held whole until the next read, which drops it to its glance.
+  assert.equal(store.get('incidents', 'inc_1'), closed);
+  writer.setMeta('step', 2);
+  await writer.flush();
+  await caughtUp(store, 2);
+  assert.throws(() => store.get('incidents', 'inc_1'), /use fetch/);
+  assert.equal(await store.fetch?.('incidents', 'inc_1'), closed);
+  assert.equal(store.get('incidents', 'inc_2'), incident(2));
+  assert.equal(store.list('incidents', { status: 'triaged' }).map((i) => i.id), ['inc_2']);
+  // Opened again: read whole, readable at once.
+  writer.put('incidents', incident(1));
+  writer.setMeta('step', 3);
+  await writer.flush();
+  await caughtUp(store, 3);
+  assert.equal(store.get('incidents', 'inc_1'), incident(1));
+  assert.equal(store.list('incidents', { status: 'triaged' }).map((i) => i.id), ['inc_1', 'inc_2']);
+}));
+
+Paged('a read that fails partway (its audit read) changes nothing held: the next one hands the listeners the closed row whole, never its slot', () => overOpenIncident(async ({ schema, writer, store, heard }) => {
+  // The audit table is away while the follower reads: its tables are read, then the audit read fails.
+  await sql(`ALTER TABLE ${schema.name}.audit_log RENAME TO audit_away`);
+  writer.put('incidents', closedIncident);
+  writer.setMeta('step', 1);
+  await writer.flush();
+  const failed = await until(async () => store.refresh().then(() => null, (error: unknown) => error));
+  assert.match(String(failed), /audit_log/);
+  // Read everything after a failure, and that fails too.
+  await store.refresh().then(() => assert.unreachable('the audit table is away'), (error: unknown) => assert.match(String(error), /audit_log/));
+  assert.equal(heard, []);
+  assert.equal(store.get('incidents', 'inc_1'), incident(1));
+  await sql(`ALTER TABLE ${schema.name}.audit_away RENAME TO audit_log`);
+  const change = await store.refresh();
+  assert.equal(change.rows, [{ table: 'incidents', id: 'inc_1', row: closedIncident }]);
+  assert.equal(heard, change.rows);
+  assert.is(store.getMeta('step'), 1);
+  // The next read holds it as its glance, and hands nothing over.
+  writer.setMeta('step', 2);
+  await writer.flush();
+  await caughtUp(store, 2);
+  assert.equal(heard, change.rows);
+  assert.throws(() => store.get('incidents', 'inc_1'), /use fetch/);
+  assert.equal(store.glance?.('incidents').map((g) => [g.id, g.status]), [['inc_1', 'closed']]);
+}));
 
 Paged.run();

@@ -11,6 +11,8 @@ import { readRows, rowsById } from './writeRows.js';
 
 type Rows = Record<string, unknown>;
 
+const unread = () => ({ first: false, fresh: [] as Array<[TableName, string]>, stale: [] as Array<[TableName, number]> });
+
 /**
  * The rows each table holds as done with, in SQL: coldRows.ts `isDone` on the columns (a
  * status that is a string is in its column; a row whose status sits in `extra` is read
@@ -66,12 +68,13 @@ function glanceOfResult(table: TableName, specs: readonly ColumnSpec[], r: unkno
  */
 export class DoneRows {
   readonly #shown: string;
-  readonly #slots = new GlanceSlots();
+  #slots = new GlanceSlots();
   /** Rows the last read brought whole, to drop to their glance if done. */
   #fresh: Array<[TableName, string]> = [];
   /** Slots the last read let go: freed at the next one, once nothing can read the tables that held them. */
   #stale: Array<[TableName, number]> = [];
-  #staleOfRead: Array<[TableName, number]> = [];
+  /** What a `readAll` under way brought whole and let go (and whether it is the first): held if its read commits. */
+  #ofRead = unread();
 
   constructor(shown: string) {
     this.#shown = shown;
@@ -90,10 +93,20 @@ export class DoneRows {
     this.#fresh = [];
   }
 
-  /** The read went through: the slots it let go are freed at the next one. */
+  /** The read went through: its tables are held; the slots it let go are freed at the next one. */
   committed(): void {
-    this.#stale.push(...this.#staleOfRead);
-    this.#staleOfRead = [];
+    this.#fresh.push(...this.#ofRead.fresh);
+    this.#stale.push(...this.#ofRead.stale);
+    this.#ofRead = unread();
+  }
+
+  /**
+   * The read failed: the tables it made are never held, so the slots it let go stay and
+   * its rows brought whole are not dropped to a glance; the slots of a first read all go.
+   */
+  rolledBack(): void {
+    if (this.#ofRead.first) this.#slots = new GlanceSlots();
+    this.#ofRead = unread();
   }
 
   /**
@@ -104,7 +117,8 @@ export class DoneRows {
    */
   async readAll(client: pg.ClientBase, previous: StoreData['tables'] | null): Promise<StoreData['tables']> {
     const tables = {} as Record<TableName, Rows>;
-    this.#staleOfRead = [];
+    const read = this.#ofRead;
+    read.first = !previous;
     for (const table of TABLE_NAMES) {
       const done = DONE_SQL[table];
       const rows: Rows = (tables[table] = {});
@@ -135,10 +149,10 @@ export class DoneRows {
         }
       }
       for (; o < open.length; o++) rows[open[o].row.id] = open[o].row;
-      for (const id in before) if (typeof before[id] === 'number' && !kept.has(before[id])) this.#staleOfRead.push([table, before[id]]);
+      for (const id in before) if (typeof before[id] === 'number' && !kept.has(before[id])) read.stale.push([table, before[id]]);
       // Same snapshot: every row the glance read named is there.
       if (whole.length) for (const [id, row] of await rowsById(client, table, whole)) rows[id] = row;
-      for (const id of whole) this.#fresh.push([table, id]);
+      for (const id of whole) read.fresh.push([table, id]);
     }
     return tables as StoreData['tables'];
   }

@@ -78,14 +78,18 @@ export class PostgresAdapter implements Adapter<StoreData> {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const pending = this.#follower?.take() ?? 'all';
       const first = this.#tables === null;
-      const changes = first || pending === 'all' ? await this.#readAll(client) : await this.#readSome(client, pending);
+      const apply = first || pending === 'all' ? await this.#readAll(client) : await this.#readSome(client, pending);
       if (first && this.#paged) await this.#countAudit(client);
       else await this.#readAudit(client);
       await client.query('COMMIT');
+      // Only a read that went through changes the tables held: those the core last got stay
+      // what its next comparison starts from.
+      const changes = apply();
       this.#done?.committed();
       return this.#data(changes);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      this.#done?.rolledBack();
       // Whatever was named and not read is read again next time.
       this.#follower?.missed();
       throw pgError(this.#target, 'read the store', error);
@@ -144,41 +148,51 @@ export class PostgresAdapter implements Adapter<StoreData> {
     }
   }
 
-  /** Every table and the meta, afresh (the first read, or a follower that may have missed a notice). */
-  async #readAll(client: pg.ClientBase): Promise<undefined> {
+  /** Every table and the meta, afresh (the first read, or a follower that may have missed a notice); held once the read commits. */
+  async #readAll(client: pg.ClientBase): Promise<() => undefined> {
+    let tables: StoreData['tables'];
     if (this.#done) {
-      this.#tables = await this.#done.readAll(client, this.#tables);
-      this.#meta = await readMeta(client);
-      return undefined;
+      tables = await this.#done.readAll(client, this.#tables);
+    } else {
+      const read = {} as Record<TableName, Record<string, unknown>>;
+      for (const table of TABLE_NAMES) {
+        const rows: Record<string, unknown> = {};
+        for (const { row } of await readRows(client, table)) rows[row.id] = row;
+        read[table] = rows;
+      }
+      tables = read as StoreData['tables'];
     }
-    const tables = {} as Record<TableName, Record<string, unknown>>;
-    for (const table of TABLE_NAMES) {
-      const rows: Record<string, unknown> = {};
-      for (const { row } of await readRows(client, table)) rows[row.id] = row;
-      tables[table] = rows;
-    }
-    this.#tables = tables as StoreData['tables'];
-    this.#meta = await readMeta(client);
-    return undefined; // unknown: the core compares the tables
+    const meta = await readMeta(client);
+    return () => {
+      this.#tables = tables;
+      this.#meta = meta;
+      return undefined; // unknown: the core compares the tables
+    };
   }
 
-  /** The rows and meta the notifications named, changed in place in the tables held. */
-  async #readSome(client: pg.ClientBase, pending: { rows: Map<TableName, Set<string>>; meta: boolean }): Promise<RowChanges> {
-    const tables = this.#tables as unknown as Record<TableName, Record<string, unknown>>;
-    const touched: Array<RowChanges['rows'][number]> = [];
+  /** The rows and meta the notifications named, put in place in the tables held once the read commits. */
+  async #readSome(client: pg.ClientBase, pending: { rows: Map<TableName, Set<string>>; meta: boolean }): Promise<() => RowChanges> {
+    const read: Array<[TableName, string[], Map<string, unknown>]> = [];
     for (const [table, idSet] of pending.rows) {
       const ids = [...idSet];
-      const found = await rowsById(client, table, ids);
-      for (const id of ids) {
-        const row = found.get(id);
-        this.#done?.replaced(table, tables[table], id, row);
-        if (row) tables[table][id] = row;
-        else delete tables[table][id];
-        touched.push({ table, id, removed: !row });
-      }
+      read.push([table, ids, await rowsById(client, table, ids)]);
     }
-    if (pending.meta) this.#meta = await readMeta(client);
-    return { rows: touched, meta: pending.meta };
+    const meta = pending.meta ? await readMeta(client) : null;
+    return () => {
+      const tables = this.#tables as unknown as Record<TableName, Record<string, unknown>>;
+      const touched: Array<RowChanges['rows'][number]> = [];
+      for (const [table, ids, found] of read) {
+        for (const id of ids) {
+          const row = found.get(id);
+          this.#done?.replaced(table, tables[table], id, row);
+          if (row) tables[table][id] = row;
+          else delete tables[table][id];
+          touched.push({ table, id, removed: !row });
+        }
+      }
+      if (meta) this.#meta = meta;
+      return { rows: touched, meta: meta !== null };
+    };
   }
 
   /**
