@@ -521,4 +521,21 @@ Paged('a read that fails partway (its audit read) changes nothing held: the next
   assert.equal(store.glance?.('incidents').map((g) => [g.id, g.status]), [['inc_1', 'closed']]);
 }));
 
+Paged('reading everything keeps the slot of a done row lacking a glanced field (an incident with no `error`): nothing is handed over again', () => overOpenIncident(async ({ schema, writer, store, heard }) => {
+  assert.not.ok('error' in closedIncident);
+  writer.put('incidents', closedIncident);
+  writer.setMeta('step', 1);
+  await writer.flush();
+  await caughtUp(store, 1);
+  assert.equal(heard, [{ table: 'incidents', id: 'inc_1', row: closedIncident }]);
+  // A notice that says "read everything", then a commit: the read of it dropped inc_1 to its glance first.
+  await sql('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"all":true}']);
+  writer.setMeta('step', 2);
+  await writer.flush();
+  await caughtUp(store, 2);
+  assert.equal(heard, [{ table: 'incidents', id: 'inc_1', row: closedIncident }]);
+  assert.throws(() => store.get('incidents', 'inc_1'), /use fetch/);
+  assert.equal(store.glance?.('incidents').map((g) => [g.id, g.status, g.error]), [['inc_1', 'closed', null]]);
+}));
+
 Paged.run();

@@ -51,8 +51,8 @@ function glanceOfResult(table: TableName, specs: readonly ColumnSpec[], r: unkno
   const extra = (r[specs.length + 2] ?? null) as Record<string, unknown> | null;
   const absent = Array.isArray(extra?.[ABSENT]) ? (extra[ABSENT] as unknown[]) : null;
   return specs.map((spec, f) => {
-    if (absent?.includes(spec.field)) return undefined;
-    const value = extra && Object.hasOwn(extra, spec.field) ? extra[spec.field] : (r[f + 2] ?? null);
+    // A field the row lacks takes the form glanceOfRow gives it (an incident's absent `error`: null).
+    const value = absent?.includes(spec.field) ? undefined : extra && Object.hasOwn(extra, spec.field) ? extra[spec.field] : (r[f + 2] ?? null);
     return glancedValue(glancedForm(table, spec.field, value));
   });
 }
