@@ -31,16 +31,29 @@ Gaps('a gap noted waits for its read\'s id, and goes only once a snapshot\'s xmi
   assert.equal(gaps.list(), []);
 });
 
-Gaps(`holds at most ${MAX_GAPS} gaps, letting the lowest numbers go (rollbacks piling up under a held xmin)`, () => {
+Gaps(`holds at most ${MAX_GAPS} gaps, letting the lowest numbers held go (rollbacks piling up under a held xmin)`, () => {
   const gaps = new AuditGaps();
-  // Rollbacks one number apart, none ever let go by a snapshot.
-  for (let seq = 2; seq <= 3000; seq += 2) gaps.note(seq - 2, seq);
+  // Two gaps low down: one filled (its row read), one held (a long transaction).
+  gaps.note(0, 3);
+  assert.ok(gaps.filled(1));
+  // Rollbacks one number apart above, none ever let go by a snapshot.
+  for (let seq = 10; seq <= 10 + 2 * MAX_GAPS; seq += 2) gaps.note(seq - 2, seq);
   assert.is(gaps.size, MAX_GAPS);
-  assert.is(Math.min(...gaps.list()), 3001 - 2 * MAX_GAPS);
+  const held = gaps.list();
+  // The lowest went (2, then 9, 11, …): only the newest MAX_GAPS stay, in the order noted.
+  assert.equal([held[0], held.at(-1)], [9 + 2 * MAX_GAPS - 2 * (MAX_GAPS - 1), 9 + 2 * MAX_GAPS]);
+  assert.equal(held, [...held].sort((a, b) => a - b));
+  // One more note lets one more go: the cap holds as notes go on.
+  gaps.note(10 + 2 * MAX_GAPS, 12 + 2 * MAX_GAPS);
+  assert.equal([gaps.size, gaps.list()[0]], [MAX_GAPS, held[1]]);
   // A run of holes below one row: its last MAX_GAPS numbers.
   const run = new AuditGaps();
-  run.note(0, 5000);
-  assert.equal([run.size, Math.min(...run.list())], [MAX_GAPS, 5000 - MAX_GAPS]);
+  run.note(0, 5 * MAX_GAPS);
+  assert.equal([run.size, run.list()[0], run.list().at(-1)], [MAX_GAPS, 4 * MAX_GAPS, 5 * MAX_GAPS - 1]);
+  // Gaps under the cap are all kept, whatever their age.
+  const under = new AuditGaps();
+  for (let seq = 2; seq <= 2 * (MAX_GAPS - 1); seq += 2) under.note(seq - 2, seq);
+  assert.equal([under.size, under.list()[0]], [MAX_GAPS - 1, 1]);
 });
 
 Gaps.run();
