@@ -14,9 +14,10 @@ type Rows = Record<string, unknown>;
 const unread = () => ({ first: false, fresh: [] as Array<[TableName, string]>, stale: [] as Array<[TableName, number]> });
 
 /**
- * The rows each table holds as done with, in SQL: coldRows.ts `isDone` on the columns (a
- * status that is a string is in its column; a row whose status sits in `extra` is read
- * whole, which is never wrong). Tables not named have no done rows.
+ * The rows each table holds as done with, in SQL: coldRows.ts `isDone` on the columns. A
+ * status that is a string is in its column; one that is not sits in `extra`, its column NULL,
+ * which each condition takes as `isDone` takes such a status: not done (read whole), but for
+ * decisions, where any status but 'pending' is done. Tables not named have no done rows.
  */
 export const DONE_SQL: Partial<Record<TableName, string>> = {
   incidents: `status = 'closed'`,
@@ -112,8 +113,10 @@ export class DoneRows {
   /**
    * Every table: open rows whole, done rows as their glance (one SELECT of the glanced
    * columns per table), in `seq` order. Over `previous` (a follower that may have missed a
-   * notice) a done row keeps its slot when its glance is the same; one new or changed is
-   * read whole, so the core's comparison of the tables hands it to the listeners.
+   * notice) a done row keeps its slot when its glance is the same; one that is new, or whose
+   * glance changed, is read whole, so the core's comparison of the tables hands it to the
+   * listeners. A done row changed only outside its glance keeps its slot and is handed to no
+   * listener (`fetch` reads it as it is now).
    */
   async readAll(client: pg.ClientBase, previous: StoreData['tables'] | null): Promise<StoreData['tables']> {
     const tables = {} as Record<TableName, Rows>;

@@ -3,6 +3,9 @@ import type { TableName } from '../types.js';
 import { GLANCED, glancedValue, glanceValues } from '../rowGlance.js';
 import type { GlanceColumns } from '../rowGlance.js';
 
+/** What a slot of a table with no glance holds (never written to). */
+const NO_VALUES: unknown[] = [];
+
 /**
  * The glances of the done rows a watcher's PostgreSQL store holds (opened `pagedAudit`),
  * per table: a table holds the number of a row's slot here in place of the row (as a file
@@ -18,7 +21,8 @@ export class GlanceSlots {
   add(table: TableName, values: unknown[]): number {
     const slots = this.#slots(table);
     const at = slots.free.pop() ?? slots.values.length;
-    slots.values[at] = values;
+    // A table with no glance (notifications): every slot holds the one empty value.
+    slots.values[at] = values.length ? values : NO_VALUES;
     return at;
   }
 
