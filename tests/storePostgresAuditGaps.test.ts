@@ -160,4 +160,65 @@ Follow('a rolled-back number stays a gap while its transaction is open, whatever
   }
 });
 
+/**
+ * A pool over `pool` whose clients fail the first statement matching `statement` once
+ * `arm()` is called (one failure in all), as a connection lost part way through a read would.
+ */
+function failingOnce(pool: pg.Pool, statement: RegExp): { pool: pg.Pool; arm(): void } {
+  let armed = false;
+  const connect = async () => {
+    const client = await pool.connect();
+    const { query, release } = client;
+    client.query = ((config: string | { text: string }, ...rest: unknown[]) => {
+      const text = typeof config === 'string' ? config : config.text;
+      if (armed && statement.test(text)) {
+        armed = false;
+        return Promise.reject(new Error(`injected failure of ${text.slice(0, 30)}`));
+      }
+      return (query as (...args: unknown[]) => unknown).call(client, config, ...rest);
+    }) as typeof client.query;
+    client.release = (error?: Error | boolean) => {
+      Object.assign(client, { query, release });
+      return release.call(client, error);
+    };
+    return client;
+  };
+  return { pool: { connect } as unknown as pg.Pool, arm: () => void (armed = true) };
+}
+
+Follow('a read that fails after reading its audit rows (its snapshot query) holds none of them: the next read hands them over (loaded and paged)', async () => {
+  const schema = pgSchema('auditgaps');
+  const [slow, fast] = await twoWriters(schema);
+  const target = parseTarget(schema.url);
+  const pool = createPool(target);
+  const follower = await Follower.start(target, channelOf(target));
+  try {
+    // `slow` holds seq 1: every read has a gap to ask for, and so asks for its snapshot.
+    await slow.query('BEGIN');
+    await appendAuditRows(slow, [audit(1)]);
+    await appendAuditRows(fast, [audit(2)]);
+    for (const pagedAudit of [false, true]) {
+      const flaky = failingOnce(pool, /pg_current_snapshot/);
+      const adapter = new PostgresAdapter(target, flaky.pool, follower, { pagedAudit });
+      const { audit_log: log } = await adapter.read();
+      await appendAuditRows(fast, [audit(pagedAudit ? 4 : 3)]);
+      follower.missed();
+      flaky.arm();
+      await adapter.read().then(() => assert.unreachable('the snapshot query fails'), (error: unknown) => assert.match(String(error), /injected failure/));
+      // What the store core does at each refresh: the rows past the count it had.
+      const seen = log.length;
+      const after = await adapter.read();
+      assert.equal(after.audit_log.entries(seen).map((e) => e.id), pagedAudit ? ['aud_4'] : ['aud_3'], pagedAudit ? 'paged' : 'loaded');
+      if (pagedAudit) assert.equal(adapter.counted(), { count: 3, lastSeq: 4, gaps: [1] });
+    }
+  } finally {
+    await slow.query('ROLLBACK');
+    await slow.end();
+    await fast.end();
+    await follower.close();
+    await pool.end();
+    await schema.drop();
+  }
+});
+
 Follow.run();

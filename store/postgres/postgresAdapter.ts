@@ -79,12 +79,12 @@ export class PostgresAdapter implements Adapter<StoreData> {
       const pending = this.#follower?.take() ?? 'all';
       const first = this.#tables === null;
       const apply = first || pending === 'all' ? await this.#readAll(client) : await this.#readSome(client, pending);
-      if (first && this.#paged) await this.#countAudit(client);
-      else await this.#readAudit(client);
+      const applyAudit = first && this.#paged ? await this.#countAudit(client) : await this.#readAudit(client);
       await client.query('COMMIT');
-      // Only a read that went through changes the tables held: those the core last got stay
-      // what its next comparison starts from.
+      // Only a read that went through changes what is held: the tables and audit the core
+      // last got stay what its next comparison starts from, and its rows are read again.
       const changes = apply();
+      applyAudit();
       this.#done?.committed();
       return this.#data(changes);
     } catch (error) {
@@ -200,63 +200,84 @@ export class PostgresAdapter implements Adapter<StoreData> {
    * the holes in the numbering, noted as gaps by the rule #readAudit applies to the rows it
    * reads (a run of holes is noted up to MAX_GAPS below the row after it), reading no row:
    * a number taken by a transaction still under way may lie anywhere below the newest, as
-   * far back as that transaction began.
+   * far back as that transaction began. Held once the read commits.
    */
-  async #countAudit(client: pg.ClientBase): Promise<void> {
+  async #countAudit(client: pg.ClientBase): Promise<() => void> {
     const top = await client.query<{ n: number; top: string | null }>('SELECT count(*)::int AS n, max(seq) AS top FROM audit_log');
     const { n, top: last } = top.rows[0] ?? { n: 0, top: null };
-    this.#lastSeq = Number(last ?? 0);
+    const lastSeq = Number(last ?? 0);
+    let holes: Array<{ seq: string; prev: string }> = [];
+    let snapshot: Snapshot | null = null;
     // Numbers start at 1: as many rows as the newest number, no hole (one writer, no rollback).
-    if (n < this.#lastSeq) {
+    if (n < lastSeq) {
       // Each row after a hole, with the row before it (0 for none), in one pass over the seq index.
-      const holes = await client.query<{ seq: string; prev: string }>(
+      holes = (await client.query<{ seq: string; prev: string }>(
         'SELECT seq, prev FROM (SELECT seq, lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS prev FROM audit_log) AS s WHERE seq > prev + 1',
-      );
-      for (const { seq, prev } of holes.rows) this.#gaps.note(Number(prev), Number(seq));
-      await this.#settleGaps(client);
+      )).rows;
+      snapshot = await this.#snapshot(client, true);
     }
-    this.#audit = new AuditTail(this.#target.shown, n);
-    this.#written = n;
+    return () => {
+      this.#lastSeq = lastSeq;
+      for (const { seq, prev } of holes) this.#gaps.note(Number(prev), Number(seq));
+      if (snapshot) this.#settleGaps(snapshot);
+      this.#audit = new AuditTail(this.#target.shown, n);
+      this.#written = n;
+    };
   }
 
   /**
-   * Audit rows committed since the last read, appended to the log. Engine processes
-   * writing at once (agents/cluster/) take `seq` numbers in one order and commit in
-   * another: a number skipped over is a transaction still under way, read once it
+   * Audit rows committed since the last read, appended to the log once the read commits.
+   * Engine processes writing at once (agents/cluster/) take `seq` numbers in one order and
+   * commit in another: a number skipped over is a transaction still under way, read once it
    * commits, however long that takes (or known rolled back from the snapshots: AuditGaps).
    */
-  async #readAudit(client: pg.ClientBase): Promise<void> {
+  async #readAudit(client: pg.ClientBase): Promise<() => void> {
     const rows = await readRows(client, 'audit_log', UNREAD_AUDIT, [this.#lastSeq, this.#gaps.list()]);
-    if (this.#audit instanceof AuditTail) this.#audit.startRead();
-    for (const { seq, row } of rows) {
-      this.#audit.append(row as AuditEntry);
-      if (seq < this.#lastSeq) {
-        this.#gaps.filled(seq);
-        continue;
-      }
-      this.#gaps.note(this.#lastSeq, seq);
-      this.#lastSeq = seq;
+    // Whether these rows skip numbers, which are noted below and take this read's id.
+    let newest = this.#lastSeq;
+    let skips = false;
+    for (const { seq } of rows) {
+      if (seq <= newest) continue;
+      skips ||= seq > newest + 1;
+      newest = seq;
     }
-    this.#written = this.#audit.length;
-    await this.#settleGaps(client);
+    const snapshot = this.#gaps.size > 0 || skips ? await this.#snapshot(client, skips || this.#gaps.unbound) : null;
+    return () => {
+      if (this.#audit instanceof AuditTail) this.#audit.startRead();
+      for (const { seq, row } of rows) {
+        this.#audit.append(row as AuditEntry);
+        if (seq < this.#lastSeq) {
+          this.#gaps.filled(seq);
+          continue;
+        }
+        this.#gaps.note(this.#lastSeq, seq);
+        this.#lastSeq = seq;
+      }
+      this.#written = this.#audit.length;
+      if (snapshot) this.#settleGaps(snapshot);
+    };
   }
 
   /**
-   * In the read's transaction, after its rows: the gaps its snapshot shows rolled back go,
-   * and those it noted take the transaction id this asks for (pg_current_xact_id assigns one
-   * to this read-only transaction, after its snapshot: a bound on every holder's; see
-   * AuditGaps). One statement, and only while there are gaps.
+   * In the read's transaction, after its rows, while there are gaps: the snapshot's xmin and,
+   * when `unbound` (gaps this read notes), the transaction id pg_current_xact_id assigns to
+   * this read-only transaction, after its snapshot: a bound on every holder's (see AuditGaps).
    */
-  async #settleGaps(client: pg.ClientBase): Promise<void> {
-    if (this.#gaps.size === 0) return;
-    const unbound = this.#gaps.unbound;
+  async #snapshot(client: pg.ClientBase, unbound: boolean): Promise<Snapshot> {
     const { rows } = await client.query<{ xmin: string; xid: string | null }>(
       'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, CASE WHEN $1 THEN pg_current_xact_id()::text END AS xid', [unbound]);
-    const { xmin, xid } = rows[0];
+    return rows[0];
+  }
+
+  /** Once the read is held: the gaps its snapshot shows rolled back go, and those it noted take its id. */
+  #settleGaps({ xmin, xid }: Snapshot): void {
     this.#gaps.settle(BigInt(xmin));
     if (xid !== null) this.#gaps.bind(BigInt(xid));
   }
 }
+
+/** What #snapshot read: the snapshot's xmin, and the read's own transaction id when asked. */
+type Snapshot = { xmin: string; xid: string | null };
 
 type Plan = Map<TableName, { removed: string[]; rows: Array<Tables[TableName]> }>;
 
