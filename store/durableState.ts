@@ -335,9 +335,9 @@ export class DurableState {
       const index = INDEX_SUPPORTED ? new StateIndexBuilder() : null;
       // The rows the last fold kept in the state file have their glance in the index it wrote.
       const previous = index && this.#written ? await ownIndex(this.#files.stateIndex, this.#written) : null;
-      const placed = (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => {
-        const { name, ids, rows: objects } = image.tables[t];
-        const row = objects[k];
+      const placed = (t: number, k: number, id: string, at: number, length: number, line: string | Buffer, head: number) => {
+        const { name } = image.tables[t];
+        const row = image.tables[t].row(k);
         if (typeof row === 'object' && row !== null) objectsWritten.add(row);
         const done = typeof row === 'number' || isDone(name, row);
         if (done) {
@@ -350,7 +350,7 @@ export class DurableState {
         // grew with the run, as folds come rarer while the state file grows).
         const cold = () => ((row as number) >= 0 ? previous?.encoded(name, row as number) : undefined) ?? glanceOfLine(name, line, head);
         const glance = () => (typeof row === 'number' ? cold() : glanceValues(name, row as Record<string, unknown>));
-        index?.row(t, name, ids[k], line, at, length, done, glance);
+        index?.row(t, name, id, line, at, length, done, glance);
       };
       const parts = encodeState(image, known, placed);
       // Rows read between the rename and `#place` are still at their offsets in the old file.
@@ -383,8 +383,9 @@ export class DurableState {
     this.cold.moved();
     const tables = this.#tables();
     for (let i = 0; i < spots.length; i += 3) {
-      const { name, ids, rows } = image.tables[spots.at(i)];
-      const [id, was, live] = [ids[spots.at(i + 1)], rows[spots.at(i + 1)], tables[name]];
+      const [table, k] = [image.tables[spots.at(i)], spots.at(i + 1)];
+      const [name, id, was] = [table.name, table.id(k), table.row(k)];
+      const live = tables[name];
       if (live && this.#row(name, id) === was && this.order(name)?.place(id, spots.at(i + 2))) delete live[id];
     }
   }

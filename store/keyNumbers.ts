@@ -2,8 +2,8 @@ import { hashValue } from './valueTable.js';
 
 export type Key = string | number | boolean | null;
 
-/** How a number's key is kept: gone, a string a byte a character (ASCII), a string two bytes a UTF-16 unit, another key. */
-const [REMOVED, ASCII, WIDE, OTHER] = [0, 1, 2, 3];
+/** How a number's key is kept: a string a byte a character (ASCII), a string two bytes a UTF-16 unit, another key; GONE marks one removed (its kind kept). */
+const [ASCII, WIDE, OTHER, GONE] = [1, 2, 3, 4];
 
 /**
  * Keys numbered 0, 1, 2... in the order they are added, found by key through an
@@ -23,7 +23,7 @@ const [REMOVED, ASCII, WIDE, OTHER] = [0, 1, 2, 3];
  * @example const n = new KeyNumbers(); n.add('job_1'); n.get('job_1') // 0
  */
 export class KeyNumbers<K extends Key = Key> {
-  /** Per number: how its key is kept (REMOVED, ASCII, WIDE, OTHER), its hash, where its text ends in `#text`. */
+  /** Per number: how its key is kept (ASCII, WIDE, OTHER; with GONE once removed), its hash, where its text ends in `#text`. */
   #kinds = new Uint8Array(16);
   #hashes = new Uint32Array(16);
   #ends = new Uint32Array(16);
@@ -49,10 +49,22 @@ export class KeyNumbers<K extends Key = Key> {
   }
 
   keyOf(no: number): K | undefined {
+    return this.has(no) ? this.keyAt(no) : undefined;
+  }
+
+  /** Whether number `no` holds a key now. */
+  has(no: number): boolean {
+    return no >= 0 && no < this.#length && (this.#kinds[no] & GONE) === 0;
+  }
+
+  /**
+   * The key numbered `no`, held or removed since (a removed string key's bytes stay): what
+   * a snapshot of the numbers taken before the removal reads (see TableOrder.image).
+   */
+  keyAt(no: number): K | undefined {
     if (!(no >= 0 && no < this.#length)) return undefined;
-    const kind = this.#kinds[no];
+    const kind = this.#kinds[no] & ~GONE;
     if (kind === OTHER) return this.#others.get(no);
-    if (kind === REMOVED) return undefined;
     const [from, to] = [no === 0 ? 0 : this.#ends[no - 1], this.#ends[no]];
     return this.#text.toString(kind === ASCII ? 'latin1' : 'utf16le', from, to) as K;
   }
@@ -82,7 +94,7 @@ export class KeyNumbers<K extends Key = Key> {
     if (slot < 0) return undefined;
     const no = this.#slots[slot] - 1;
     if (this.#kinds[no] === OTHER) this.#others.delete(no);
-    this.#kinds[no] = REMOVED;
+    this.#kinds[no] |= GONE;
     this.#size--;
     // Backward shift: later keys of the probe run move up into the hole, so no tombstone
     // is left for lookups to walk (a table whose rows come and go would fill with them).
@@ -162,7 +174,7 @@ export class KeyNumbers<K extends Key = Key> {
     let size = this.#slots.length;
     while (this.#size * 2 > size) size *= 2;
     [this.#slots, this.#mask] = [new Int32Array(size), size - 1];
-    for (let no = 0; no < this.#length; no++) if (this.#kinds[no] !== REMOVED) this.#enter(this.#hashes[no], no);
+    for (let no = 0; no < this.#length; no++) if ((this.#kinds[no] & GONE) === 0) this.#enter(this.#hashes[no], no);
   }
 }
 

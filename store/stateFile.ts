@@ -1,8 +1,8 @@
 import { canonicalJson } from './canonicalJson.js';
 import { jsonErrorLine } from './jsonErrorLine.js';
 import { rowProblem } from './rowShapes.js';
-import { tableIds, tableRow } from './tableOrder.js';
-import type { TableOrder } from './tableOrder.js';
+import { rowsImage } from './tableOrder.js';
+import type { RowsImage, TableOrder } from './tableOrder.js';
 import { corrupt } from './storeFiles.js';
 import { SCHEMA_VERSION, StoreError, TABLE_NAMES } from './types.js';
 import type { StoreData } from './types.js';
@@ -24,14 +24,15 @@ export interface StateSnapshot {
 /** A state as it stood at one instant, for `encodeState` to write out while it changes on. */
 export interface StateImage {
   head: string;
-  tables: Array<{ name: string; ids: string[]; rows: unknown[] }>;
+  tables: Array<{ name: string } & RowsImage>;
 }
 
 /**
  * Captures the state to write: the header, and each table's ids and row objects (rows are
  * never edited in place, only replaced, so holding the objects is holding the rows), or
  * where a row kept on disk only is: in the table, or for a table with a TableOrder
- * (`orders`, a writer's), in the order, which also gives the table's order.
+ * (`orders`, a writer's), in the order, which also gives the table's order and its ids,
+ * read from its bytes as the fold asks for them (no array of every id as a string).
  * @example encodeState(captureState(data.tables, data.meta, 3, data.audit_log.length))
  */
 export function captureState(
@@ -46,9 +47,8 @@ export function captureState(
   return {
     head,
     tables: tableOrder(byName).map((name) => {
-      const [rows, order] = [byName[name] ?? {}, orders(name)];
-      const ids = tableIds(rows, order);
-      return { name, ids, rows: ids.map((id) => tableRow(rows, order, id)) };
+      const { size, id, row } = rowsImage(byName[name] ?? {}, orders(name));
+      return { name, size, id, row };
     }),
   };
 }
@@ -69,14 +69,14 @@ const ROW_END = Buffer.from(',\n');
  * a commit serialized it): copied as it is, not serialized again; it must for a row the
  * image holds as a number (a cold row, see ColdRows); the bytes it gives are copied before
  * it is called again. `placed` hears where each row's JSON starts in the file and its
- * length in bytes (row `k` of table `t` of the image), with the row's line, whose JSON
- * starts at byte (or character) `head`.
+ * length in bytes (row `k` of table `t` of the image, whose id is `id`), with the row's line,
+ * whose JSON starts at byte (or character) `head`.
  * @example for await (const part of encodeState(image)) await handle.write(part);
  */
 export async function* encodeState(
   image: StateImage,
   reuse?: (table: string, id: string, row: unknown) => Promise<string | Buffer | null>,
-  placed?: (t: number, k: number, at: number, length: number, line: string | Buffer, head: number) => void,
+  placed?: (t: number, k: number, id: string, at: number, length: number, line: string | Buffer, head: number) => void,
   partBytes = PART_BYTES,
 ): AsyncGenerator<Buffer> {
   const part = new PartBuilder(partBytes);
@@ -85,20 +85,23 @@ export async function* encodeState(
   part.add(image.head);
   let full: Buffer | null;
   for (let t = 0; t < image.tables.length; t++) {
-    const { name, ids, rows } = image.tables[t];
+    const table = image.tables[t];
+    const [name, size] = [table.name, table.size];
     const close = t < image.tables.length - 1 ? ',\n' : '\n';
-    const open = `${JSON.stringify(name)}:{${ids.length === 0 ? `}${close}` : '\n'}`;
+    const open = `${JSON.stringify(name)}:{${size === 0 ? `}${close}` : '\n'}`;
     const end = Buffer.from(`\n}${close}`);
     if ((full = part.before(open))) yield full;
     part.add(open);
-    for (let k = 0; k < ids.length; k++) {
-      const line = (reuse && (await reuse(name, ids[k], rows[k]))) ?? `${JSON.stringify(ids[k])}:${rowJson(name, ids[k], rows[k])}`;
+    for (let k = 0; k < size; k++) {
+      // The id made again from the image's bytes, for this row only.
+      const [id, row] = [table.id(k), table.row(k)];
+      const line = (reuse && (await reuse(name, id, row))) ?? `${JSON.stringify(id)}:${rowJson(name, id, row)}`;
       // Room for the line and what follows it: `,\n`, or `\n},\n` after the table's last row.
       if ((full = part.before(line, 4))) yield full;
-      const [start, head] = [part.bytes, placed ? Buffer.byteLength(`${JSON.stringify(ids[k])}:`) : 0];
+      const [start, head] = [part.bytes, placed ? Buffer.byteLength(`${JSON.stringify(id)}:`) : 0];
       part.add(line);
-      placed?.(t, k, start + head, part.bytes - start - head, line, head);
-      part.add(k < ids.length - 1 ? ROW_END : end);
+      placed?.(t, k, id, start + head, part.bytes - start - head, line, head);
+      part.add(k < size - 1 ? ROW_END : end);
     }
   }
   if ((full = part.before('}}\n'))) yield full;

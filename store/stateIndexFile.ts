@@ -114,7 +114,8 @@ export class StateIndexBuilder {
  * 4 bytes a row a field where arrays of numbers took 8 and more (held for a fold's length).
  */
 class BuiltTable {
-  readonly ids: string[] = [];
+  /** The ids as the file has them (`"a","b"`), bytes outside V8's heap: a string an id was held for the fold's length. */
+  readonly ids = new JsonItems();
   readonly open: number[] = [];
   readonly values: unknown[] = [];
   #at = new Float64Array(1024);
@@ -137,10 +138,10 @@ class BuiltTable {
   }
 
   add(id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
-    const k = this.ids.length;
+    const k = this.ids.count;
     if (k === this.#at.length) this.#grow();
     if (!done) this.open.push(k);
-    this.ids.push(id);
+    this.ids.add(id);
     [this.#at[k], this.#length[k], this.#crc[k]] = [at, length, crc32(line)];
     if (this.#codes.length === 0) return;
     const values = glance() ?? [];
@@ -149,7 +150,7 @@ class BuiltTable {
 
   /** The table as the file has it (IndexedTable's fields, in its order); its values' maps are let go. */
   columns(): Record<string, unknown> {
-    const n = this.ids.length;
+    const n = this.ids.count;
     this.#numbered = [];
     const [at, length, crc] = [this.#at.subarray(0, n), this.#length.subarray(0, n), this.#crc.subarray(0, n)];
     return { name: this.name, ids: this.ids, at, length, crc, open: this.open, values: this.values, codes: this.#codes.map((column) => column.subarray(0, n)) };
@@ -177,17 +178,44 @@ class BuiltTable {
   }
 }
 
+/** A JSON array's elements as its text has them (no brackets), appended into one buffer grown by doubling. */
+class JsonItems {
+  #buf = Buffer.allocUnsafe(4096);
+  #used = 0;
+  count = 0;
+
+  add(value: string): void {
+    const text = `${this.count === 0 ? '' : ','}${JSON.stringify(value)}`;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    if (this.#used + text.length * 3 > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.#buf.length, this.#used + text.length * 3));
+      this.#buf.copy(grown, 0, 0, this.#used);
+      this.#buf = grown;
+    }
+    this.#used += this.#buf.write(text, this.#used);
+    this.count++;
+  }
+
+  /** The text, a megabyte at a time (valid while nothing is added). */
+  *pieces(): Generator<Buffer> {
+    for (let at = 0; at < this.#used; at += PIECE_BYTES) yield this.#buf.subarray(at, Math.min(this.#used, at + PIECE_BYTES));
+  }
+}
+
+const PIECE_BYTES = 1024 * 1024;
+
 /** Array elements serialized at a time by `arrayPieces`. */
 const RUN = 8192;
 
 /** The text of `JSON.stringify(table)` in pieces: each of its arrays a run of elements at a time. */
-function* tablePieces(table: Record<string, unknown>): Generator<string> {
+function* tablePieces(table: Record<string, unknown>): Generator<string | Buffer> {
   let first = true;
   yield '{';
   for (const [key, field] of Object.entries(table)) {
     if (field === undefined) continue;
     yield `${first ? '' : ','}${JSON.stringify(key)}:`;
-    if (isList(field)) yield* arrayPieces(field);
+    if (field instanceof JsonItems) yield* ['[', ...field.pieces(), ']'];
+    else if (isList(field)) yield* arrayPieces(field);
     else yield JSON.stringify(field);
     first = false;
   }
@@ -219,16 +247,16 @@ function isList(value: unknown): value is ArrayLike<unknown> {
   return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
-/** Text written to a file in batches of about a megabyte, summed (CRC-32) on the way. */
+/** Text (or its UTF-8 bytes) written to a file in batches of about a megabyte, summed (CRC-32) on the way. */
 class SummedWriter {
-  #text: string[] = [];
+  #text: Array<string | Buffer> = [];
   #chars = 0;
   #crc = 0;
   #position = 0;
 
   constructor(readonly handle: FileHandle) {}
 
-  async add(text: string): Promise<void> {
+  async add(text: string | Buffer): Promise<void> {
     this.#text.push(text);
     this.#chars += text.length;
     if (this.#chars >= 1024 * 1024) await this.#flush();
@@ -242,7 +270,7 @@ class SummedWriter {
   }
 
   async #flush(): Promise<void> {
-    const bytes = Buffer.from(this.#text.join(''));
+    const bytes = Buffer.concat(this.#text.map((text) => (typeof text === 'string' ? Buffer.from(text) : text)));
     [this.#text, this.#chars] = [[], 0];
     this.#crc = crc32(bytes, this.#crc);
     this.#position += await writeAll(this.handle, [bytes], this.#position);

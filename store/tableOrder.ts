@@ -72,6 +72,26 @@ export class TableOrder {
     }
   }
 
+  /**
+   * The rows as they stand now (`rows`: the table object, for those in memory), for a fold
+   * that writes them while the table changes on: where each row is, copied into a typed
+   * array, and the objects of the rows in memory; each id is read from the order's bytes
+   * when asked for (`keyAt`: numbers only grow, and a compaction numbers the rows in a new
+   * KeyNumbers, so this one's bytes stay as they are). No id is held as a string.
+   */
+  image(rows: Record<string, unknown>): RowsImage {
+    const keys = this.#ids;
+    const [nos, at, held] = [new Int32Array(keys.size), new Float64Array(keys.size), new Map<number, unknown>()];
+    let k = 0;
+    for (let no = 0; no < keys.length; no++) {
+      if (!keys.has(no)) continue;
+      [nos[k], at[k]] = [no, this.#at[no]];
+      if (Number.isNaN(at[k])) held.set(k, rows[keys.keyAt(no) as string]);
+      k++;
+    }
+    return { size: k, id: (k) => keys.keyAt(nos[k]) as string, row: (k) => (Number.isNaN(at[k]) ? held.get(k) : at[k]) };
+  }
+
   /** Numbers the rows 0, 1, 2... again: the arrays stay the size of the table, not of every row it ever held. */
   #compact(): void {
     const [ids, at] = [new KeyNumbers<string>(), new Float64Array(Math.max(16, this.#ids.size * 2))];
@@ -96,6 +116,33 @@ export function tableIds(rows: Record<string, unknown>, order: TableOrder | unde
   }
   order.forEach((id) => ids.push(id));
   return ids;
+}
+
+/** A table's rows as they stood at one instant, in table order: row `k`'s id, and its object or where it is kept on disk. */
+export interface RowsImage {
+  size: number;
+  id(k: number): string;
+  row(k: number): unknown;
+}
+
+/**
+ * A table's rows as they stand now, in table order (see `tableIds`), for a fold: a table
+ * with a TableOrder without an array of its ids (see TableOrder.image).
+ */
+export function rowsImage(rows: Record<string, unknown>, order: TableOrder | undefined): RowsImage {
+  const first: string[] = [];
+  for (const id in rows) {
+    if (order && !isArrayIndex(id)) break;
+    first.push(id);
+  }
+  const objects = first.map((id) => rows[id]);
+  const rest = order?.image(rows);
+  const n = first.length;
+  return {
+    size: n + (rest?.size ?? 0),
+    id: (k) => (k < n ? first[k] : (rest as RowsImage).id(k - n)),
+    row: (k) => (k < n ? objects[k] : (rest as RowsImage).row(k - n)),
+  };
 }
 
 /** A row of a table: its object, or (a row kept on disk) where it is; undefined: no such row. */

@@ -45,6 +45,17 @@ Numbers('a key deleted and added again gets a new number; the old one stays unus
   assert.is(keys.length, 101);
 });
 
+Numbers('keyAt gives a removed number\'s key still (as a snapshot taken before the removal reads it); has tells it is gone', () => {
+  const keys = new KeyNumbers<string>();
+  for (const key of ['job_1', 'incidént_2', 'job_3']) keys.add(key);
+  keys.delete('incidént_2');
+  keys.delete('job_3');
+  assert.equal([0, 1, 2].map((no) => keys.has(no)), [true, false, false]);
+  assert.equal([0, 1, 2].map((no) => keys.keyAt(no)), ['job_1', 'incidént_2', 'job_3']);
+  assert.is(keys.keyAt(3), undefined);
+  assert.is(keys.has(3), false);
+});
+
 Numbers('keys are equal as a Map\'s are: NaN is one key, 0 and -0 are one', () => {
   const keys = new KeyNumbers();
   const map = new Map<Key, number>();

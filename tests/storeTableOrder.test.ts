@@ -1,14 +1,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRandom } from '../sim/random.js';
-import { TableOrder, tableIds, tableRow } from '../store/tableOrder.js';
+import { rowsImage, TableOrder, tableIds, tableRow } from '../store/tableOrder.js';
+import type { RowsImage } from '../store/tableOrder.js';
 
 const Order = suite('table order: a writer table\'s ids in order, rows on disk out of the object');
 
-Order('lists the rows as one object holding all of them would, through puts, removals, rows kept on disk and compactions (seeded)', () => {
-  const random = createRandom(31);
+/**
+ * A writer's table through 30,000 seeded steps (puts, removals, rows kept on disk; mostly new
+ * ids, so the order compacts), beside the model: one object holding every row (a place on
+ * disk, or the row); `each` is called after each step.
+ */
+function churn(seed: number, removed: number, kept: number, each: (step: number, model: Record<string, { id: string } | number>, rows: Record<string, { id: string }>, order: TableOrder) => void): void {
+  const random = createRandom(seed);
   const pick = (n: number) => Math.floor(random() * n);
-  // The model: one object holding every row (a place on disk, or the row); the table: the rows in memory only, and the order.
   const model: Record<string, { id: string } | number> = {};
   const rows: Record<string, { id: string }> = {};
   const order = new TableOrder();
@@ -17,11 +22,11 @@ Order('lists the rows as one object holding all of them would, through puts, rem
     const id = random() < 0.02 ? String(pick(50)) : random() < 0.5 ? `r${step}` : `r${pick(step + 1)}`;
     const roll = random();
     const held = Object.hasOwn(model, id);
-    if (held && roll < 0.3) {
+    if (held && roll < removed) {
       delete model[id];
       delete rows[id];
       order.delete(id);
-    } else if (held && roll < 0.6 && typeof model[id] !== 'number') {
+    } else if (held && roll < kept && typeof model[id] !== 'number') {
       // A commit keeps it on disk: the object drops it if the order holds it.
       if (order.place(id, step)) {
         model[id] = step;
@@ -33,13 +38,28 @@ Order('lists the rows as one object holding all of them would, through puts, rem
       model[id] = row;
       rows[id] = row;
     }
-    if (step % 101 === 0) {
-      assert.equal(tableIds(rows, order), Object.keys(model), `step ${step}`);
-      for (const key of Object.keys(model).slice(0, 50)) assert.is(tableRow(rows, order, key), model[key]);
-    }
+    each(step, model, rows, order);
   }
-  assert.equal(tableIds(rows, order), Object.keys(model));
-  assert.is(tableRow(rows, order, 'never put'), undefined);
+}
+
+Order('lists the rows as one object holding all of them would, through puts, removals, rows kept on disk and compactions (seeded)', () => {
+  churn(31, 0.3, 0.6, (step, model, rows, order) => {
+    if (step % 101 !== 0 && step !== 29_999) return;
+    assert.equal(tableIds(rows, order), Object.keys(model), `step ${step}`);
+    for (const key of Object.keys(model).slice(0, 50)) assert.is(tableRow(rows, order, key), model[key]);
+    assert.is(tableRow(rows, order, 'never put'), undefined);
+  });
+});
+
+Order('an image lists the rows as they stood when it was taken, while the table changes on: removals, puts, places and compactions after it (seeded)', () => {
+  const images: Array<{ image: RowsImage; then: Array<[string, unknown]> }> = [];
+  const listed = (image: RowsImage) => Array.from({ length: image.size }, (_, k): [string, unknown] => [image.id(k), image.row(k)]);
+  churn(47, 0.4, 0.7, (step, model, rows, order) => {
+    // The last one is read at once, the others after the steps that followed them.
+    if (step % 997 === 0 || step === 29_999) images.push({ image: rowsImage(rows, order), then: Object.entries(model) });
+  });
+  assert.ok(images.length > 25);
+  for (const { image, then } of images) assert.equal(listed(image), then);
 });
 
 Order('an id that reads as an array index is not held: its row stays in the object, listed first', () => {
