@@ -1,4 +1,5 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
+import { createWhole, removeIfStill, removeQuietly as removeFile } from './exclusiveFile.js';
 import { StoreError } from './types.js';
 import { errorCode, ioError } from './storeFiles.js';
 
@@ -47,7 +48,7 @@ const held = new Map<string, { fd: number; head: number; pending: boolean; carri
 let exitHookInstalled = false;
 
 /**
- * Takes `X.json.lock` for the store at `storeFile`: created with `wx`, holding the pid,
+ * Takes `X.json.lock` for the store at `storeFile`: created whole (`createWhole`), holding the pid,
  * the process start time and the boot id, so a second writer (another process, or a
  * second open in this one) is refused instead of silently losing updates. A lock is
  * stale, and taken over, when its owner is not alive, or is a different process that got
@@ -58,16 +59,17 @@ let exitHookInstalled = false;
 export function acquireLock(storeFile: string, lockFile: string): Lock {
   const me = ownerLine(process.pid);
   let inherited: string | null = null;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  let busy = false;
+  for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
+    let fd: number | null;
     try {
-      const fd = openSync(lockFile, 'wx');
       // A dead owner's noted intent goes into this lock too: a crash before this open has
       // dealt with it (a torn audit tail to cut) must leave it for the next owner.
-      writeSync(fd, inherited === null ? me : `${me}${inherited}\n`);
-      return hold(lockFile, fd, Buffer.byteLength(me), inherited);
+      fd = createWhole(lockFile, inherited === null ? me : `${me}${inherited}\n`);
     } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw ioError(lockFile, 'create the lock file', error);
+      throw ioError(lockFile, 'create the lock file', error);
     }
+    if (fd !== null) return hold(lockFile, fd, Buffer.byteLength(me), inherited);
     const found = readLock(lockFile);
     if (found && !isStale(found.owner, lockFile)) {
       const { pid } = found.owner;
@@ -79,16 +81,54 @@ export function acquireLock(storeFile: string, lockFile: string): Lock {
         pid,
       );
     }
-    // Stale: its owner died without cleaning up. Re-read right before removing, so a
-    // lock another process has just taken over is not removed.
-    const again = readLock(lockFile);
-    if (again?.text === found?.text) {
-      inherited = found?.intent ?? null;
-      removeQuietly(lockFile);
-    }
+    // Stale: its owner died without cleaning up. Removed by one process at a time, so no
+    // process removes a lock another has just taken in its place; one finding another at it waits.
+    const took = found ? removeStale(lockFile, found.text) : 'gone';
+    if (took === 'removed') inherited = found?.intent ?? null;
+    if (took === 'busy') sleepSync(TAKE_WAIT_MS);
+    busy = took === 'busy';
   }
-  throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}`, 'locked', storeFile);
+  const why = busy ? `: another process kept taking it over (${lockFile}.takeover); if none is, delete that file` : '';
+  throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}${why}`, 'locked', storeFile);
 }
+
+/** How many times a lock is tried, and how long to wait while another process removes a stale one (a few syscalls). */
+const TAKE_ATTEMPTS = 40;
+const TAKE_WAIT_MS = 5;
+
+/**
+ * Removes the stale lock `lockFile` if it still holds `text`, under `X.json.lock.takeover`:
+ * only the process holding that file removes a lock, and it reads the lock again first, so
+ * a lock taken since `text` was read stays (two processes each removing what they judged
+ * stale could remove the other's fresh lock, and both go on writing). A takeover file
+ * whose owner died is itself removed if unchanged (see `removeIfStill`). 'busy': another
+ * process is taking over.
+ */
+function removeStale(lockFile: string, text: string): 'removed' | 'gone' | 'busy' {
+  const guard = `${lockFile}.takeover`;
+  let fd: number | null;
+  try {
+    fd = createWhole(guard, ownerLine(process.pid));
+  } catch (error) {
+    throw ioError(guard, 'create the lock takeover file', error);
+  }
+  if (fd === null) {
+    const other = readLock(guard);
+    if (other && isStale(other.owner, guard)) removeIfStill(guard, other.text);
+    return 'busy';
+  }
+  try {
+    if (readLock(lockFile)?.text !== text) return 'gone';
+    removeQuietly(lockFile);
+    return 'removed';
+  } finally {
+    closeSync(fd);
+    removeQuietly(guard);
+  }
+}
+
+/** Blocks this thread for `ms` (the open is synchronous; the wait is a few milliseconds). */
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * The pid of the live process holding `lockFile` (this one included), or null: no lock, or
@@ -162,7 +202,8 @@ function readLock(lockFile: string): { owner: Owner; intent: string | null; text
   const [head = '', intent = ''] = text.split('\n');
   const [pidText = '', start = '-', bootId = '-'] = head.split(' ');
   const pid = Number.parseInt(pidText, 10);
-  // No pid: a torn create (the process died between creating and writing it).
+  // No pid: a torn create (the process died between creating and writing it: where the
+  // file system has no hard links, or by an older version).
   if (!Number.isInteger(pid) || pid <= 0) return { owner: { pid: 0, start: null, bootId: null }, intent: null, text };
   return { owner: { pid, start: start === '-' ? null : start, bootId: bootId === '-' ? null : bootId }, intent: intent || null, text };
 }
@@ -230,8 +271,8 @@ function isAlive(pid: number): boolean {
 
 function removeQuietly(file: string): void {
   try {
-    unlinkSync(file);
+    removeFile(file);
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw ioError(file, 'remove the lock file', error);
+    throw ioError(file, 'remove the lock file', error);
   }
 }

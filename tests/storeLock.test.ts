@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { openStore, StoreError } from '../store/index.js';
 import type { StoreChange } from '../store/index.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+const RACE_CHILD = fileURLToPath(new URL('./helpers/lockRaceChild.ts', import.meta.url));
 const storeUrl = pathToFileURL(join(repo, 'store/index.ts')).href;
 
 // A writer in another process, driven over IPC: `serve` obeys commands and answers after
@@ -216,6 +217,55 @@ lock('after SIGKILL mid-commit: the stale lock is taken over, every flushed row 
   assert.equal(ids, Array.from({ length: count }, (_, i) => `aud_${i}`));
   assert.is(store.get('jobs', `job_${count % 5}`)?.attempts, count, 'state and audit are of the same commit');
   await store.close();
+});
+
+lock('writers started together over a killed writer\'s store: none has its lock taken from under it', async () => {
+  // Six processes race for a stale lock, round after round: each round's winner holds it a
+  // while and checks it still names it. Two racers each removing what they judged stale
+  // removed one another's fresh lock (both went on as writers), and a lock read just after
+  // its creation, still empty, looked torn: 2 and 3 of 60 rounds lost a lock so.
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-lock-race-'));
+  const lockFile = join(dir, 'run.json.lock');
+  writeFileSync(lockFile, '4194305 - -\n'); // a pid no process has (above Linux's pid_max)
+  const [racers, rounds, period] = [6, 80, 60];
+  const start = Date.now() + 3_000;
+  const outputs = await Promise.all(Array.from({ length: racers }, () => new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', RACE_CHILD, lockFile, String(start), String(rounds), String(period)], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`racer exited ${code}`))));
+  })));
+  const results = outputs.map((out) => JSON.parse(out) as { held: number[]; lost: number[]; refused: string[] });
+  assert.equal(results.flatMap((r) => r.lost), [], 'a racer found its lock file naming another process');
+  assert.equal(results.flatMap((r) => r.refused).filter((code) => code !== 'locked'), [], 'every refusal says the store is locked');
+  // Each hold took over a stale lock (on a busy machine a late racer's round may go to nobody).
+  assert.ok(results.flatMap((r) => r.held).length >= rounds / 2, 'the stale lock was taken over round after round');
+  assert.equal(readdirSync(dir).filter((name) => name !== 'run.json.lock'), [], 'no file left beside the lock');
+});
+
+lock('a lock takeover file left by a dead process does not block the store; one a live process holds makes the open wait, then say so', async () => {
+  const { file } = tempStore();
+  const gone = spawn(process.execPath, ['-e', '']);
+  await exited(gone);
+  writeFileSync(`${file}.lock`, `${gone.pid}\n`);
+  writeFileSync(`${file}.lock.takeover`, `${gone.pid}\n`);
+  const store = await openStore(file);
+  assert.is(pidOf(`${file}.lock`), process.pid);
+  assert.not.ok(existsSync(`${file}.lock.takeover`));
+  await store.close();
+  // A live process in the middle of a takeover that never ends (stopped, say).
+  const stuck = spawn('sleep', ['30']);
+  try {
+    writeFileSync(`${file}.lock`, `${gone.pid}\n`);
+    writeFileSync(`${file}.lock.takeover`, `${stuck.pid} ${startOf(stuck.pid as number)} ${bootId()}\n`);
+    const error = await openStore(file).then(() => null, (e: unknown) => e);
+    assert.instance(error, StoreError);
+    assert.is((error as StoreError).code, 'locked');
+    assert.match((error as StoreError).message, `another process kept taking it over (${file}.lock.takeover); if none is, delete that file`);
+    assert.is(readFileSync(`${file}.lock`, 'utf8'), `${gone.pid}\n`, 'the stale lock is left for the process taking it over');
+  } finally {
+    stuck.kill();
+  }
 });
 
 lock.run();
