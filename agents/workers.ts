@@ -5,6 +5,7 @@ import type { JobRecord } from '../machines/types.js';
 import { messageOf, stackOf } from './errorText.js';
 import { JobTimeoutError, runWithTimeout } from './jobTimeout.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
+import { JobWaiters } from './jobWaiters.js';
 import type { JobRunner, JobSpec } from './types.js';
 
 export type { JobRunner } from './types.js';
@@ -21,7 +22,9 @@ export type FailureHandler = (job: JobRecord, error: unknown, spec: JobSpec | un
 export class Workers {
   private readonly actors = new Map<string, Actor<typeof workerMachine>>();
   private readonly specs = new Map<string, JobSpec>();
-  private readonly waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
+  private readonly waiters = new JobWaiters();
+  /** The jobs whose first run is under way: their `done` settles when it ends, after stop() too. */
+  private readonly running = new Set<string>();
   /** Set by stop(): no run starts, and one that ends records nothing (see execute). */
   private stopped = false;
   /** The timeout timers of the runs under way, cleared by stop(). */
@@ -56,7 +59,7 @@ export class Workers {
     };
     this.rt.store.put('jobs', row, HAND_OVER);
     this.specs.set(jobId, spec);
-    const done = new Promise<'succeeded' | 'failed'>((resolve) => this.waiters.set(jobId, [resolve]));
+    const done = this.waiters.wait(jobId);
     this.worker(spec.agent).send({ type: 'job.enqueued', job: { jobId, workflow: row.workflow } });
     return { jobId, done };
   }
@@ -86,6 +89,8 @@ export class Workers {
   stop(): void {
     this.stopped = true;
     for (const actor of this.actors.values()) actor.stop();
+    // A job still queued never runs here: its callers hear so (EngineError) instead of waiting for good.
+    this.waiters.stopped(this.running);
     // A hung run's timeout would keep the process alive until it fired, to record nothing.
     for (const timer of this.timeouts) this.rt.clock.clearTimeout(timer);
     this.timeouts.clear();
@@ -109,6 +114,7 @@ export class Workers {
   private async runFirst(jobId: string): Promise<void> {
     const job = this.rt.store.get('jobs', jobId)!;
     let ok = false;
+    this.running.add(jobId);
     try {
       const result = await this.execute(job, 0);
       ok = result.ok;
@@ -119,8 +125,8 @@ export class Workers {
       else this.forget(jobId);
     } finally {
       // Whatever went wrong above, the callers' `done` settles.
-      for (const resolve of this.waiters.get(jobId) ?? []) resolve(ok ? 'succeeded' : 'failed');
-      this.waiters.delete(jobId);
+      this.running.delete(jobId);
+      this.waiters.settle(jobId, ok ? 'succeeded' : 'failed');
     }
   }
 
@@ -130,7 +136,7 @@ export class Workers {
     if (settled) return Promise.resolve(settled);
     // Queued, running, or restored after a restart: keep the caller's spec (its `run`) if none is held.
     if (!this.specs.has(job.id)) this.specs.set(job.id, spec);
-    return new Promise((resolve) => this.waiters.set(job.id, [...(this.waiters.get(job.id) ?? []), resolve]));
+    return this.waiters.wait(job.id);
   }
 
   /**

@@ -9,7 +9,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIncidentEngine } from '../agents/engine.js';
-import type { IncidentEngine } from '../agents/types.js';
+import { EngineError, type IncidentEngine } from '../agents/types.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { eventually } from './helpers/clusterProcs.js';
@@ -57,6 +57,30 @@ test('steps running past pg-boss\'s stop timeout commit before the pool ends; no
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   assert.equal(rejections.map(String), []);
   assert.equal(events.filter((e) => e.startsWith('connection')), []);
+});
+
+test('a job this engine no longer hears of at stop() (held: its agent is paused) has its done refused (EngineError); the job stays queued', async () => {
+  const own = await createTestDatabase('h9_stop_held');
+  const heldStore = await openStore(own.url, { shared: true });
+  try {
+    const ran: string[] = [];
+    const held = createIncidentEngine({ store: heldStore, agents: [{ id: 'agent-held' }], jobs: { quick: async ({ jobId }) => void ran.push(jobId) }, cluster: { pollingIntervalSeconds: 0.5 } });
+    await held.ready;
+    await own.admin(`UPDATE agents SET status = 'paused' WHERE id = 'agent-held'`);
+    const { jobId, done, queued } = held.submit({ kind: 'quick', agent: 'agent-held' });
+    await queued;
+    await eventually(async () => ((await own.admin(`SELECT 1 FROM jobs WHERE id = $1 AND status = 'queued'`, [jobId])).rows.length ? true : undefined), 10_000, 'the job queued');
+    await held.stop();
+    const refusal = await done.then(() => null, (error: unknown) => error);
+    assert.instance(refusal, EngineError);
+    assert.match(String((refusal as Error).message), `job ${jobId}: the engine stopped before its first run ended here`);
+    assert.equal(ran, []);
+    assert.equal((await own.admin(`SELECT status FROM jobs WHERE id = $1`, [jobId])).rows, [{ status: 'queued' }]);
+    assert.equal(rejections.map(String), []);
+  } finally {
+    await heldStore.close();
+    await own.drop();
+  }
 });
 
 test.run();

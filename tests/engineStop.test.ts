@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { JobRunner } from '../agents/types.js';
+import { EngineError, type JobRunner } from '../agents/types.js';
 import { VirtualClock } from '../sim/virtualClock.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import { SEC, T0, createHarness } from './helpers/engineHarness.js';
@@ -103,6 +103,34 @@ Stop('a job still running at stop() leaves no timer behind: its timeout no longe
   held.release();
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.is(store.get('jobs', store.list('jobs')[0].id)?.status, 'running', 'its end after stop() wrote nothing');
+});
+
+Stop('a job still queued behind the running one never runs here: its done is refused at stop() (EngineError), no rejection left unhandled', async () => {
+  const store = createMemoryStore();
+  const clock = new VirtualClock({ start: T0 });
+  const calls: string[] = [];
+  const held = heldJob(calls, 'first');
+  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  let running: Promise<string> = Promise.resolve('');
+  let queuedId = '';
+  let refusal: unknown = null;
+  await nothingThrownDuring(async () => {
+    running = engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' }).done;
+    const queued = engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+    queuedId = queued.jobId;
+    // A third nobody awaits: refused too, and no unhandled rejection.
+    engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+    await run(SEC);
+    await engine.stop();
+    refusal = await queued.done.then(() => null, (error: unknown) => error);
+  });
+  assert.instance(refusal, EngineError);
+  assert.match(String((refusal as Error).message), `job ${queuedId}: the engine stopped before its first run ended here; the job stays in the store, and the next engine over it runs it`);
+  assert.is(store.get('jobs', queuedId)?.status, 'queued', 'the next engine runs it');
+  // The run under way settles its done when it ends, as before.
+  held.release();
+  assert.is(await running, 'failed');
+  assert.equal(calls, ['first engine, run 0']);
 });
 
 /** A job that fails at once, and says which engine ran it. */

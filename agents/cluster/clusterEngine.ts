@@ -7,6 +7,7 @@ import type { JobRecord } from '../../machines/types.js';
 import type { PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
 import { checkAnswer, checkJob, stoppedError } from '../engineCalls.js';
+import { JobWaiters } from '../jobWaiters.js';
 import { listenerFailed } from '../listenerFailure.js';
 import { RESPONDERS } from '../responders.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
@@ -101,7 +102,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   const onConnection = (status: 'lost' | 'restored', error?: string) => rt.emit({ type: 'connection', status, ...(error ? { error } : {}) });
   const retry = { onConnection, giveUpAfterMs: (settings.retryForSeconds ?? 60) * 1000 };
   const localSpecs = new Map<string, JobSpec>();
-  const waiters = new Map<string, Array<(status: 'succeeded' | 'failed') => void>>();
+  const waiters = new JobWaiters();
   let stopped = false;
   let stopping: Promise<void> | null = null;
   const inFlight = new InFlight();
@@ -169,15 +170,15 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   ready.catch(() => undefined);
 
   function settle(jobId: string, status: 'succeeded' | 'failed'): void {
-    for (const resolve of waiters.get(jobId) ?? []) resolve(status);
-    waiters.delete(jobId);
+    waiters.settle(jobId, status);
     localSpecs.delete(jobId);
   }
 
   // Jobs submitted here but run by another process: their outcome is read back now and then.
   const poll = setInterval(() => {
-    if (waiters.size === 0 || stopped) return;
-    void inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND status IN ('succeeded', 'failed')`, [[...waiters.keys()]]))
+    const ids = waiters.ids();
+    if (ids.length === 0 || stopped) return;
+    void inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND status IN ('succeeded', 'failed')`, [ids]))
       .then((rows) => rows.forEach((row) => settle(row.id, row.status as 'succeeded' | 'failed')))))
       .catch(() => undefined);
   }, 250);
@@ -202,7 +203,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       const now = isoAt(rt.clock.now());
       localSpecs.set(jobId, job);
       // Submitted twice (the second is a no-op), both callers hear how its first run went.
-      const done = new Promise<'succeeded' | 'failed'>((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
+      const done = waiters.wait(jobId);
       const spec: SentSpec = { impact: job.impact, rootCause: job.rootCause, whys: job.whys, failure: job.failure, startedAt: job.startedAt };
       const queued = inFlight.track(started.then(({ pool, queue, transaction, rowQuery, fromColumns, WriteBatch }) => {
         let batch: InstanceType<typeof WriteBatch> | null = null;
@@ -267,10 +268,13 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       // timeout), then whatever is still under way on the pool (a step outliving that timeout,
       // pg-boss's completion of the last items, an API call), and only then the pool.
       stopping ??= started.catch(() => null).then(async (parts) => {
-        if (!parts) return;
-        await parts.queue.stop();
-        await inFlight.idle();
-        await parts.pool.end();
+        if (parts) {
+          await parts.queue.stop();
+          await inFlight.idle();
+          await parts.pool.end();
+        }
+        // The first runs this process no longer hears of (queued, or run by another process): their callers hear so.
+        waiters.stopped();
       });
       return stopping;
     },
