@@ -1,14 +1,13 @@
 import type pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { AuditGaps, MAX_GAPS } from '../store/postgres/auditGaps.js';
-import { createPool, parseTarget } from '../store/postgres/connection.js';
+import { createPool, parseTarget, type PgTarget } from '../store/postgres/connection.js';
 import { Follower } from '../store/postgres/follower.js';
 import { channelOf, PostgresAdapter } from '../store/postgres/postgresAdapter.js';
 import { appendAuditRows } from '../store/postgres/writeRows.js';
-import { pgSchema, twoWriters } from './helpers/pgSchema.js';
+import { holdFirstSeq, notifyAudit, withPgStores } from './helpers/pgSchema.js';
 import { audit, until } from './helpers/storeContract.js';
 
 const Gaps = suite('AuditGaps: skipped audit numbers, let go by the snapshots, never by a clock');
@@ -60,8 +59,6 @@ Gaps.run();
 
 const Follow = suite('PostgreSQL followers and audit numbers held by transactions under way');
 
-const notify = (client: pg.Client, schema: string) => client.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema}`, '{"rows":[],"meta":false,"audit":1}']);
-
 /** Runs `work` with Date.now() `ms` ahead: the clock a time-based rule would have read. */
 async function later<T>(ms: number, work: () => Promise<T>): Promise<T> {
   const now = Date.now;
@@ -79,45 +76,42 @@ const arrival = (follower: Store) => until(async () => {
   return change.audit.length ? change.audit.map((e) => e.id) : null;
 });
 
-Follow('a transaction that holds its audit seq past 60 s and then commits is read by both followers (loaded and paged)', async () => {
-  const schema = pgSchema('auditgaps');
-  const [slow, fast] = await twoWriters(schema);
-  const followers: Store[] = [];
-  try {
-    // `slow` takes seq 1 and holds it; `fast` commits seq 2 before the followers open.
-    await slow.query('BEGIN');
-    await appendAuditRows(slow, [audit(1)]);
-    await appendAuditRows(fast, [audit(2)]);
-    followers.push(await openStore(schema.url, { readonly: true }), await openStore(schema.url, { readonly: true, pagedAudit: true }));
-    for (const follower of followers) assert.is(follower.auditCount(), 1);
-    // A minute and more passes (a lock wait, a slow disk) while others commit and the followers read.
-    await later(61_000, async () => {
-      await appendAuditRows(fast, [audit(3)]);
-      await notify(fast, schema.name);
-      for (const follower of followers) assert.equal(await arrival(follower), ['aud_3']);
-    });
-    await notify(slow, schema.name);
-    await slow.query('COMMIT');
-    for (const follower of followers) {
-      const which = follower === followers[1] ? 'paged' : 'loaded';
-      assert.equal(await arrival(follower), ['aud_1'], which);
-      assert.is(follower.auditCount(), 3, which);
-    }
-    assert.is((await followers[1].pageAudit?.({}))?.total, 3);
-  } finally {
-    await slow.end();
-    await fast.end();
-    for (const follower of followers) await follower.close();
-    await schema.drop();
+Follow('a transaction that holds its audit seq past 60 s and then commits is read by both followers (loaded and paged)', () => withPgStores('auditgaps', async ({ schema, open, writers }) => {
+  const [slow, fast] = await writers();
+  // `slow` takes seq 1 and holds it; `fast` commits seq 2 before the followers open.
+  await holdFirstSeq(slow, fast);
+  const followers = [await open({ readonly: true }), await open({ readonly: true, pagedAudit: true })];
+  for (const follower of followers) assert.is(follower.auditCount(), 1);
+  // A minute and more passes (a lock wait, a slow disk) while others commit and the followers read.
+  await later(61_000, async () => {
+    await appendAuditRows(fast, [audit(3)]);
+    await notifyAudit(fast, schema.name);
+    for (const follower of followers) assert.equal(await arrival(follower), ['aud_3']);
+  });
+  await notifyAudit(slow, schema.name);
+  await slow.query('COMMIT');
+  for (const follower of followers) {
+    const which = follower === followers[1] ? 'paged' : 'loaded';
+    assert.equal(await arrival(follower), ['aud_1'], which);
+    assert.is(follower.auditCount(), 3, which);
   }
-});
+  assert.is((await followers[1].pageAudit?.({}))?.total, 3);
+}));
 
-Follow('a rolled-back number stays a gap while its transaction is open, whatever the clock, and goes once the snapshots show it ended', async () => {
-  const schema = pgSchema('auditgaps');
-  const [rollback, fast] = await twoWriters(schema);
-  const target = parseTarget(schema.url);
-  const pool = createPool(target);
-  const follower = await Follower.start(target, channelOf(target));
+/** Runs `run` over a new schema's two writers' clients and the pool and follower an adapter made by hand takes, closed after. */
+function withAdapterParts(run: (parts: { clients: [pg.Client, pg.Client]; target: PgTarget; pool: pg.Pool; follower: Follower }) => Promise<void>): Promise<void> {
+  return withPgStores('auditgaps', async ({ schema, writers, later }) => {
+    const clients = await writers();
+    const target = parseTarget(schema.url);
+    const pool = createPool(target);
+    later(() => pool.end());
+    const follower = await Follower.start(target, channelOf(target));
+    later(() => follower.close());
+    await run({ clients, target, pool, follower });
+  });
+}
+
+Follow('a rolled-back number stays a gap while its transaction is open, whatever the clock, and goes once the snapshots show it ended', () => withAdapterParts(async ({ clients: [rollback, fast], target, pool, follower }) => {
   const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit: true });
   /** The follower's gaps after a read of everything. */
   const gaps = async () => {
@@ -125,40 +119,32 @@ Follow('a rolled-back number stays a gap while its transaction is open, whatever
     await adapter.read();
     return adapter.counted()?.gaps;
   };
-  try {
-    // `fast` has its transaction id first; `rollback` takes its id and seq 1 after it, then
-    // `fast` seq 2 and commits: the holder is younger than every transaction ended when the
-    // follower reads (past the reading snapshot's xmax, so that xmax bounds nothing).
-    await fast.query('BEGIN');
-    await fast.query('SELECT pg_current_xact_id()');
+  // `fast` has its transaction id first; `rollback` takes its id and seq 1 after it, then
+  // `fast` seq 2 and commits: the holder is younger than every transaction ended when the
+  // follower reads (past the reading snapshot's xmax, so that xmax bounds nothing).
+  await fast.query('BEGIN');
+  await fast.query('SELECT pg_current_xact_id()');
+  await rollback.query('BEGIN');
+  await appendAuditRows(rollback, [audit(1)]);
+  await appendAuditRows(fast, [audit(2)]);
+  await fast.query('COMMIT');
+  assert.equal(await gaps(), [1]);
+  assert.equal(await later(61_000, gaps), [1]);
+  assert.equal(await later(3_600_000, gaps), [1]);
+  await rollback.query('ROLLBACK');
+  // Gone at the first read whose snapshot has every older transaction ended (at once here,
+  // unless another session on the server holds its xmin back a moment).
+  assert.equal(await until(async () => ((await gaps())?.length === 0 ? [] : null)), []);
+  // Numbers given back later are let go the same way: the list does not grow.
+  for (let i = 0; i < 3; i++) {
     await rollback.query('BEGIN');
-    await appendAuditRows(rollback, [audit(1)]);
-    await appendAuditRows(fast, [audit(2)]);
-    await fast.query('COMMIT');
-    assert.equal(await gaps(), [1]);
-    assert.equal(await later(61_000, gaps), [1]);
-    assert.equal(await later(3_600_000, gaps), [1]);
+    await appendAuditRows(rollback, [audit(10 + i)]);
     await rollback.query('ROLLBACK');
-    // Gone at the first read whose snapshot has every older transaction ended (at once here,
-    // unless another session on the server holds its xmin back a moment).
-    assert.equal(await until(async () => ((await gaps())?.length === 0 ? [] : null)), []);
-    // Numbers given back later are let go the same way: the list does not grow.
-    for (let i = 0; i < 3; i++) {
-      await rollback.query('BEGIN');
-      await appendAuditRows(rollback, [audit(10 + i)]);
-      await rollback.query('ROLLBACK');
-      await appendAuditRows(fast, [audit(20 + i)]);
-    }
-    assert.equal(await until(async () => ((await gaps())?.length === 0 ? [] : null)), []);
-    assert.is(adapter.counted()?.count, 4);
-  } finally {
-    await rollback.end();
-    await fast.end();
-    await follower.close();
-    await pool.end();
-    await schema.drop();
+    await appendAuditRows(fast, [audit(20 + i)]);
   }
-});
+  assert.equal(await until(async () => ((await gaps())?.length === 0 ? [] : null)), []);
+  assert.is(adapter.counted()?.count, 4);
+}));
 
 /**
  * A pool over `pool` whose clients fail the first statement matching `statement` once
@@ -186,39 +172,23 @@ function failingOnce(pool: pg.Pool, statement: RegExp): { pool: pg.Pool; arm(): 
   return { pool: { connect } as unknown as pg.Pool, arm: () => void (armed = true) };
 }
 
-Follow('a read that fails after reading its audit rows (its snapshot query) holds none of them: the next read hands them over (loaded and paged)', async () => {
-  const schema = pgSchema('auditgaps');
-  const [slow, fast] = await twoWriters(schema);
-  const target = parseTarget(schema.url);
-  const pool = createPool(target);
-  const follower = await Follower.start(target, channelOf(target));
-  try {
-    // `slow` holds seq 1: every read has a gap to ask for, and so asks for its snapshot.
-    await slow.query('BEGIN');
-    await appendAuditRows(slow, [audit(1)]);
-    await appendAuditRows(fast, [audit(2)]);
-    for (const pagedAudit of [false, true]) {
-      const flaky = failingOnce(pool, /pg_current_snapshot/);
-      const adapter = new PostgresAdapter(target, flaky.pool, follower, { pagedAudit });
-      const { audit_log: log } = await adapter.read();
-      await appendAuditRows(fast, [audit(pagedAudit ? 4 : 3)]);
-      follower.missed();
-      flaky.arm();
-      await adapter.read().then(() => assert.unreachable('the snapshot query fails'), (error: unknown) => assert.match(String(error), /injected failure/));
-      // What the store core does at each refresh: the rows past the count it had.
-      const seen = log.length;
-      const after = await adapter.read();
-      assert.equal(after.audit_log.entries(seen).map((e) => e.id), pagedAudit ? ['aud_4'] : ['aud_3'], pagedAudit ? 'paged' : 'loaded');
-      if (pagedAudit) assert.equal(adapter.counted(), { count: 3, lastSeq: 4, gaps: [1] });
-    }
-  } finally {
-    await slow.query('ROLLBACK');
-    await slow.end();
-    await fast.end();
-    await follower.close();
-    await pool.end();
-    await schema.drop();
+Follow('a read that fails after reading its audit rows (its snapshot query) holds none of them: the next read hands them over (loaded and paged)', () => withAdapterParts(async ({ clients: [slow, fast], target, pool, follower }) => {
+  // `slow` holds seq 1: every read has a gap to ask for, and so asks for its snapshot.
+  await holdFirstSeq(slow, fast);
+  for (const pagedAudit of [false, true]) {
+    const flaky = failingOnce(pool, /pg_current_snapshot/);
+    const adapter = new PostgresAdapter(target, flaky.pool, follower, { pagedAudit });
+    const { audit_log: log } = await adapter.read();
+    await appendAuditRows(fast, [audit(pagedAudit ? 4 : 3)]);
+    follower.missed();
+    flaky.arm();
+    await adapter.read().then(() => assert.unreachable('the snapshot query fails'), (error: unknown) => assert.match(String(error), /injected failure/));
+    // What the store core does at each refresh: the rows past the count it had.
+    const seen = log.length;
+    const after = await adapter.read();
+    assert.equal(after.audit_log.entries(seen).map((e) => e.id), pagedAudit ? ['aud_4'] : ['aud_3'], pagedAudit ? 'paged' : 'loaded');
+    if (pagedAudit) assert.equal(adapter.counted(), { count: 3, lastSeq: 4, gaps: [1] });
   }
-});
+}));
 
 Follow.run();

@@ -2,16 +2,14 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openStore, StoreError } from '../store/index.js';
 import { parseTarget } from '../store/postgres/connection.js';
 import { Follower } from '../store/postgres/follower.js';
 import { channelOf } from '../store/postgres/postgresAdapter.js';
-import { appendAuditRows } from '../store/postgres/writeRows.js';
 import { watchCommand } from '../watcher/watchCommand.js';
-import { pgSchema, sql } from './helpers/pgSchema.js';
+import { holdFirstSeq, notifyAudit, pgSchema, sql, withPgStores } from './helpers/pgSchema.js';
 import { audit, until } from './helpers/storeContract.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/pgWriterChild.ts', import.meta.url));
@@ -65,64 +63,42 @@ function awaitEvent(url: string, needle: string): Promise<void> {
 
 const Follow = suite('PostgreSQL followers: other processes\' commits, live');
 
-Follow('the watcher over PostgreSQL shows another process\'s commits as they land, its audit viewer paged by the database', async () => {
-  const schema = pgSchema('follow');
+Follow('the watcher over PostgreSQL shows another process\'s commits as they land, its audit viewer paged by the database', () => withPgStores('follow', async ({ schema, later }) => {
   const writer = writerProcess(schema.url);
-  let handle: Awaited<ReturnType<typeof watchCommand>> | null = null;
-  try {
-    await writer.ready;
-    await writer.write('first');
-    handle = await watchCommand({ db: schema.url, port: 0, print: () => {} });
-    const base = `http://127.0.0.1:${handle.port}/app/watcher`;
-    const listed = async () => ((await (await fetch(`${base}/api/incidents`)).json()) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
-    assert.equal(await listed(), ['inc_first']);
+  later(() => writer.stop());
+  await writer.ready;
+  await writer.write('first');
+  const handle = await watchCommand({ db: schema.url, port: 0, print: () => {} });
+  later(() => handle.close());
+  const base = `http://127.0.0.1:${handle.port}/app/watcher`;
+  const listed = async () => ((await (await fetch(`${base}/api/incidents`)).json()) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
+  assert.equal(await listed(), ['inc_first']);
 
-    const arrived = awaitEvent(`${base}/events`, '"id":"aud_second"');
-    await new Promise((r) => setTimeout(r, 100));
-    await writer.write('second');
-    await arrived;
-    assert.equal(await listed(), ['inc_first', 'inc_second']);
-    const page = (await (await fetch(`${base}/api/audit?level=error&order=desc&limit=1`)).json()) as { total: number; rows: Array<{ id: string }> };
-    assert.equal({ total: page.total, ids: page.rows.map((r) => r.id) }, { total: 2, ids: ['aud_second'] });
-  } finally {
-    await handle?.close();
-    await writer.stop();
-    await schema.drop();
-  }
-});
+  const arrived = awaitEvent(`${base}/events`, '"id":"aud_second"');
+  await new Promise((r) => setTimeout(r, 100));
+  await writer.write('second');
+  await arrived;
+  assert.equal(await listed(), ['inc_first', 'inc_second']);
+  const page = (await (await fetch(`${base}/api/audit?level=error&order=desc&limit=1`)).json()) as { total: number; rows: Array<{ id: string }> };
+  assert.equal({ total: page.total, ids: page.rows.map((r) => r.id) }, { total: 2, ids: ['aud_second'] });
+}));
 
-Follow('a follower reads audit rows that commit out of seq order (engine processes writing at once)', async () => {
-  const schema = pgSchema('follow');
-  const setup = await openStore(schema.url);
-  await setup.close();
-  const follower = await openStore(schema.url, { readonly: true });
-  const [slow, fast] = [new pg.Client({ connectionString: schema.url.replace(/\?.*/, '') }), new pg.Client({ connectionString: schema.url.replace(/\?.*/, '') })];
-  try {
-    for (const client of [slow, fast]) {
-      await client.connect();
-      await client.query(`SET search_path = ${schema.name}`);
-      await client.query('BEGIN');
-    }
-    const notify = (client: pg.Client) => client.query('SELECT pg_notify($1, $2)', [`incident_flow:${schema.name}`, '{"rows":[],"meta":false,"audit":1}']);
-    // `slow` takes seq 1 and commits last; `fast` takes seq 2 and commits first.
-    await appendAuditRows(slow, [audit(1)]);
-    await appendAuditRows(fast, [audit(2)]);
-    await notify(fast);
-    await fast.query('COMMIT');
-    const first = await until(async () => ((await follower.refresh()).audit.length ? follower.auditCount() : null));
-    assert.is(first, 1);
-    await notify(slow);
-    await slow.query('COMMIT');
-    const later = await until(async () => ((await follower.refresh()).audit.length ? follower.queryAudit().rows.map((r) => r.id) : null));
-    assert.equal(later, ['aud_2', 'aud_1']);
-    assert.is(follower.auditCount(), 2);
-  } finally {
-    await slow.end();
-    await fast.end();
-    await follower.close();
-    await schema.drop();
-  }
-});
+Follow('a follower reads audit rows that commit out of seq order (engine processes writing at once)', () => withPgStores('follow', async ({ schema, open, writers }) => {
+  const [slow, fast] = await writers();
+  const follower = await open({ readonly: true });
+  // `slow` takes seq 1 and commits last; `fast` takes seq 2 and commits first.
+  await fast.query('BEGIN');
+  await holdFirstSeq(slow, fast);
+  await notifyAudit(fast, schema.name);
+  await fast.query('COMMIT');
+  const first = await until(async () => ((await follower.refresh()).audit.length ? follower.auditCount() : null));
+  assert.is(first, 1);
+  await notifyAudit(slow, schema.name);
+  await slow.query('COMMIT');
+  const later = await until(async () => ((await follower.refresh()).audit.length ? follower.queryAudit().rows.map((r) => r.id) : null));
+  assert.equal(later, ['aud_2', 'aud_1']);
+  assert.is(follower.auditCount(), 2);
+}));
 
 Follow.run();
 
