@@ -12,6 +12,8 @@ import { parseAuditQuery, parseIncidentFilter, responderView } from './queries.j
 /** What the JSON routes read from. */
 export interface ApiContext {
   store: Store;
+  /** The store's reads made where its rows live (`storeReads(store)`). */
+  reads: StoreReads;
   engine: IncidentEngine | null;
   machines: Record<string, AnyStateMachine>;
   inspection: InspectionRegistry;
@@ -54,14 +56,14 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       unavailable(res),
     );
   } else if (path === '/audit') {
-    pageOf(store, parseAuditQuery(url.searchParams)).then(
+    ctx.reads.page(parseAuditQuery(url.searchParams)).then(
       (page) => sendJson(res, 200, page),
       unavailable(res),
     );
   } else if (path === '/responders') {
     sendJson(res, 200, { rows: store.list('responders').map(responderView) });
   } else if (path === '/decisions') {
-    const rows = engine ? Promise.resolve(engine.pendingDecisions()) : listOf(store, 'decisions', { status: 'pending' });
+    const rows = engine ? Promise.resolve(engine.pendingDecisions()) : ctx.reads.list('decisions', { status: 'pending' });
     rows.then((list) => sendJson(res, 200, { canDecide: engine !== null, rows: list }), unavailable(res));
   } else if (path === '/machines') {
     sendJson(res, 200, describeAll(ctx.machines));
@@ -85,38 +87,39 @@ function unavailable(res: ServerResponse) {
   return (error: unknown) => sendError(res, 503, `watcher: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/**
- * Audit rows paged where they live when the store can (PostgreSQL: in the database; a
- * watcher's store opened `pagedAudit` holds none in memory), else from memory.
- */
-async function pageOf(store: Store, query: AuditQuery): Promise<AuditPage> {
-  return store.pageAudit ? store.pageAudit(query) : store.queryAudit(query);
+/** The reads the routes make, each answered where the rows live. */
+export interface StoreReads {
+  page(query: AuditQuery): Promise<AuditPage>;
+  row<T extends TableName>(table: T, id: string): Promise<Tables[T] | undefined>;
+  list<T extends TableName>(table: T, where: Partial<Tables[T]>): Promise<Tables[T][]>;
 }
 
 /**
- * A row read where it lives (a watcher's PostgreSQL store holds a closed incident, its
- * review and its answered decisions as their glance only: see Store.fetch), else from memory.
+ * `store`'s reads where its rows live: its `pageAudit`, `fetch` and `fetchList` (a watcher's
+ * PostgreSQL store pages the audit in the database and holds a closed incident, its review
+ * and its answered decisions as their glance only), or, for a Store written elsewhere
+ * without them (they are optional), its `queryAudit`, `get` and `list` from memory.
+ * @example const reads = storeReads(store); const incident = await reads.row('incidents', id);
  */
-async function rowOf<T extends TableName>(store: Store, table: T, id: string): Promise<Tables[T] | undefined> {
-  return store.fetch ? store.fetch(table, id) : store.get(table, id);
-}
-
-/** Rows listed where they live, as `rowOf` reads one. */
-async function listOf<T extends TableName>(store: Store, table: T, where: Partial<Tables[T]>): Promise<Tables[T][]> {
-  return store.fetchList ? store.fetchList(table, where) : store.list(table, where);
+export function storeReads(store: Store): StoreReads {
+  return {
+    page: store.pageAudit?.bind(store) ?? (async (query) => store.queryAudit(query)),
+    row: store.fetch?.bind(store) ?? (async (table, id) => store.get(table, id)),
+    list: store.fetchList?.bind(store) ?? (async (table, where) => store.list(table, where)),
+  };
 }
 
 async function incidentDetail(ctx: ApiContext, id: string) {
-  const { store } = ctx;
-  const found = await rowOf(store, 'incidents', id);
+  const { reads } = ctx;
+  const found = await reads.row('incidents', id);
   if (!found) return null;
   // The persisted actor snapshot is for restore, not for reading; it can be large.
   const { snapshot: _snapshot, ...incident } = found;
   const [timeline, byId, documents, decisions] = await Promise.all([
-    pageOf(store, { entityId: id, order: 'asc', limit: TIMELINE_LIMIT }),
-    incident.reviewId ? rowOf(store, 'kb_documents', incident.reviewId) : undefined,
-    listOf(store, 'kb_documents', { incidentId: id }),
-    listOf(store, 'decisions', { incidentId: id }),
+    reads.page({ entityId: id, order: 'asc', limit: TIMELINE_LIMIT }),
+    incident.reviewId ? reads.row('kb_documents', incident.reviewId) : undefined,
+    reads.list('kb_documents', { incidentId: id }),
+    reads.list('decisions', { incidentId: id }),
   ]);
   const review = (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ?? documents.find((d) => d.tags.includes(REVIEW_TAG)) ?? null;
   const names = Object.keys(ctx.machines);
@@ -149,7 +152,7 @@ function describeAll(machines: Record<string, AnyStateMachine>): Record<string, 
  * The caller has already checked the token.
  */
 export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { engine, store } = ctx;
+  const { engine, store, reads } = ctx;
   if (!engine) return sendError(res, 409, 'watcher: this watcher has no engine (it reads a store file); answer from the process that runs the engine');
   const body = await readJson(req);
   const { answer, by } = (body ?? {}) as { answer?: unknown; by?: unknown };
@@ -157,7 +160,7 @@ export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMess
   const who = typeof by === 'string' ? by.trim() : '';
   if (!who || who.length > 80) throw new BadRequest('by: expected the name of who answers (1 to 80 characters)');
   if (!engine.pendingDecisions().some((d) => d.id === id)) {
-    const known = await rowOf(store, 'decisions', id);
+    const known = await reads.row('decisions', id);
     return known
       ? sendError(res, 409, `watcher: decision ${id} is no longer pending (${known.status})`)
       : sendError(res, 404, 'watcher: no such decision');

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { AnyStateMachine } from 'xstate';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
-import { decideRoute, readRoute, type ApiContext } from './api.js';
+import { decideRoute, readRoute, storeReads, type ApiContext } from './api.js';
 import { Feed } from './feed.js';
 import { BadRequest, checkToken, decodePart, hostAllowed, isLoopback, newToken, originAllowed, sameToken, sendError } from './http.js';
 import { IncidentList } from './incidentList.js';
@@ -68,7 +68,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
   // Subscribed before the feed: a page told of a change reads a list that has it.
   const incidents = new IncidentList(store);
-  const ctx: ApiContext = { store, engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, waiting: options.waiting ?? null };
+  const ctx: ApiContext = { store, reads: storeReads(store), engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, waiting: options.waiting ?? null };
   const stops: Array<() => void> = [() => incidents.close()];
 
   if (store.readonly) stops.push(pollRefresh(store, feed, options.pollMs ?? 500));
