@@ -2,10 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { incidentMachine } from '../machines/index.js';
-import type { Store } from '../store/types.js';
+import type { Store, TableName } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
 import { createMemoryStore } from '../store/index.js';
-import { auditEntry, createFakeEngine, createFakeStore, seedStore } from './watcher.fakes.js';
+import { at, auditEntry, createFakeEngine, createFakeStore, seedStore } from './watcher.fakes.js';
 
 /**
  * The watcher's HTTP surface without a browser: the JSON API, the token, the event
@@ -290,6 +290,46 @@ paging('pages 100,000 audit entries on the server, one page per request', async 
 });
 
 paging.run();
+
+const detail = suite('watcher incident detail: the reads it makes');
+
+/** `inner` with its listings of kb_documents counted (a PostgreSQL store's are queries), by the read used. */
+function countingDocumentLists(inner: Store): { store: Store; calls: string[] } {
+  const calls: string[] = [];
+  const store = Object.create(inner) as Store;
+  const count = (how: string, table: TableName) => void (table === 'kb_documents' && calls.push(how));
+  store.list = (table, where, options) => (count('list', table), inner.list(table, where, options));
+  const fetchList = inner.fetchList?.bind(inner);
+  if (fetchList) store.fetchList = (table, where, options) => (count('fetchList', table), fetchList(table, where, options));
+  return { store, calls };
+}
+
+for (const [kind, make] of [['the project\'s memory store', () => createMemoryStore()], ['a Store written elsewhere, without fetch or fetchList', () => createFakeStore()]] as const) {
+  detail(`lists the incident's documents only when its reviewId does not name its review (${kind})`, async () => {
+    const { store, calls } = countingDocumentLists(make());
+    seedStore(store);
+    // A note named as the review, the review beside it; no review named, one beside it.
+    store.put('kb_documents', { id: 'doc_note', tags: ['note'], title: 'A note', body: 'n', createdAt: at(-300), incidentId: 'inc_p2' });
+    store.put('kb_documents', { id: 'doc_p2', tags: ['post-incident-review'], title: 'Review of inc_p2', body: 'r', createdAt: at(-200), incidentId: 'inc_p2' });
+    store.put('incidents', { ...store.get('incidents', 'inc_p2')!, reviewId: 'doc_note' });
+    store.put('kb_documents', { id: 'doc_auto', tags: ['post-incident-review'], title: 'Review of inc_auto', body: 'r', createdAt: at(-100), incidentId: 'inc_auto' });
+    const watcher = await startWatcher({ store });
+    try {
+      const review = async (id: string) => (await json(`http://127.0.0.1:${watcher.port}/app/watcher/api/incidents/${id}`)).body.review?.id ?? null;
+      calls.length = 0;
+      assert.is(await review('inc_old'), 'doc_1');
+      assert.equal(calls, [], 'read by its reviewId alone');
+      assert.is(await review('inc_p2'), 'doc_p2');
+      assert.is(await review('inc_auto'), 'doc_auto');
+      assert.is(await review('inc_p0'), null);
+      assert.is(calls.length, 3);
+    } finally {
+      await watcher.close();
+    }
+  });
+}
+
+detail.run();
 
 const sse = suite('watcher live events');
 

@@ -115,13 +115,16 @@ async function incidentDetail(ctx: ApiContext, id: string) {
   if (!found) return null;
   // The persisted actor snapshot is for restore, not for reading; it can be large.
   const { snapshot: _snapshot, ...incident } = found;
-  const [timeline, byId, documents, decisions] = await Promise.all([
+  const [timeline, byId, decisions] = await Promise.all([
     reads.page({ entityId: id, order: 'asc', limit: TIMELINE_LIMIT }),
     incident.reviewId ? reads.row('kb_documents', incident.reviewId) : undefined,
-    reads.list('kb_documents', { incidentId: id }),
     reads.list('decisions', { incidentId: id }),
   ]);
-  const review = (byId?.tags.includes(REVIEW_TAG) ? byId : undefined) ?? documents.find((d) => d.tags.includes(REVIEW_TAG)) ?? null;
+  // The incident's documents are listed only when its reviewId does not name its review
+  // (one query fewer per detail over a PostgreSQL store).
+  const review = byId?.tags.includes(REVIEW_TAG)
+    ? byId
+    : ((await reads.list('kb_documents', { incidentId: id })).find((d) => d.tags.includes(REVIEW_TAG)) ?? null);
   const names = Object.keys(ctx.machines);
   return {
     incident,
