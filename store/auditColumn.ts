@@ -2,7 +2,8 @@ import { AuditText } from './auditText.js';
 import type { PartValues } from './auditIndex.js';
 import type { AuditParts } from './auditParts.js';
 import { directoryOf, listOf, orderOf, PartPositions, ValueRuns, type Directory, type Positions } from './partPositions.js';
-import { grown, PostingChains } from './postingChains.js';
+import { grown } from './grown.js';
+import { PostingChains } from './postingChains.js';
 import { hashValue, ValueTable } from './valueTable.js';
 
 /** Loaded value tables a column probes before it merges them (see AuditColumn.set). */

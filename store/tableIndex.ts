@@ -1,4 +1,5 @@
 import { canonicalJson } from './canonicalJson.js';
+import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
 import type { Key } from './keyNumbers.js';
 import { Posting } from './posting.js';
@@ -209,11 +210,7 @@ function codeIn(index: FieldIndex, value: Key): number {
 function move(index: FieldIndex, no: number, code: number): void {
   const old = index.col[no] ?? 0;
   if (old === code) return;
-  if (no >= index.col.length) {
-    const grown = new Uint32Array(Math.max(no + 1, index.col.length * 2));
-    grown.set(index.col);
-    index.col = grown;
-  }
+  if (no >= index.col.length) index.col = grown(index.col, no);
   index.col[no] = code;
   if (code !== 0) enter(index, code, no);
   // Left last: leaving may number the values again, and the new one is in use by now.

@@ -1,3 +1,4 @@
+import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
 
 /** Compact the numbers once removals have freed more than the rows hold (and at least this many). */
@@ -41,11 +42,7 @@ export class TableOrder {
   add(id: string): void {
     if (isArrayIndex(id)) return;
     const no = this.#ids.add(id);
-    if (no >= this.#at.length) {
-      const grown = new Float64Array(this.#at.length * 2);
-      grown.set(this.#at);
-      this.#at = grown;
-    }
+    if (no >= this.#at.length) this.#at = grown(this.#at, no);
     this.#at[no] = NaN;
   }
 

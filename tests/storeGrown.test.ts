@@ -1,0 +1,22 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { grown } from '../store/grown.js';
+
+const Grown = suite('grown: a typed array copied into a longer one of its kind');
+
+Grown('keeps the kind and every value: a Float64Array\'s NaN (a row in memory) and fractions stay, a Uint32Array stays whole numbers', () => {
+  const places = grown(Float64Array.from([NaN, 812, 0.5]), 3);
+  assert.instance(places, Float64Array);
+  assert.equal([...places.subarray(0, 3)], [NaN, 812, 0.5]);
+  const numbers = grown(Uint32Array.from([7, 9]), 2);
+  assert.instance(numbers, Uint32Array);
+  assert.equal([...numbers.subarray(0, 2)], [7, 9]);
+});
+
+Grown('holds index `at`, a quarter longer at least (and 1,024 more): not twice', () => {
+  assert.is(grown(new Uint32Array(16), 16).length, 16 + 4 + 1024);
+  assert.is(grown(new Float64Array(100_000), 100_000).length, 100_000 + 25_000 + 1024);
+  assert.is(grown(new Uint32Array(16), 5000).length, 5001);
+});
+
+Grown.run();
