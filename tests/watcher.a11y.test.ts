@@ -207,6 +207,18 @@ a11y('a filter the reader changes says how many match; the counts a live run cha
   assert.equal(await said(), ['1 incident matches the filter.', 'Audit log: 1 entry matches the filter.']);
 });
 
+a11y('a count of a thousand or more is said with its separator, in the incident list as in the audit log', async (ctx) => {
+  for (let i = 0; i < 1200; i++) {
+    ctx.store.put('incidents', incident({ id: `inc_many${i}`, severity: 'P2', detectedAt: at(-1000 - i) }));
+    ctx.store.appendAudit(auditEntry({ entityId: `inc_many${i}`, level: 'error' }));
+  }
+  await load(ctx);
+  await ctx.page.check('#incident-filter input[name=severity][value=P2]');
+  await ctx.page.locator('#announcer p', { hasText: '1,201 incidents match the filter.' }).waitFor();
+  await ctx.page.selectOption('#audit-filter select[name=level]', 'error');
+  await ctx.page.locator('#announcer p', { hasText: 'Audit log: 1,201 entries match the filter.' }).waitFor();
+});
+
 a11y('reflows in a 320 px window (WCAG 1.4.10): nothing but a table\'s own box scrolls sideways', async (ctx) => {
   await ctx.page.setViewportSize({ width: 320, height: 700 });
   await load(ctx);

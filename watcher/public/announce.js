@@ -17,3 +17,12 @@ export function announce(text) {
   region.append(line);
   while (region.childElementCount > KEPT) region.firstElementChild.remove();
 }
+
+/**
+ * Says how many rows a list has after the reader's own filter change (WCAG 4.1.3): the list
+ * and the count beside it are no live region, since a live run changes them.
+ * @example announceMatches(1200, ['entry', 'entries'], 'Audit log: ') // "Audit log: 1,200 entries match the filter."
+ */
+export function announceMatches(total, [one, many], prefix = '') {
+  announce(`${prefix}${total.toLocaleString('en')} ${total === 1 ? `${one} matches` : `${many} match`} the filter.`);
+}

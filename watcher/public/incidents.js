@@ -1,4 +1,4 @@
-import { announce } from './announce.js';
+import { announceMatches } from './announce.js';
 import { get } from './api.js';
 import { debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time } from './dom.js';
 
@@ -72,7 +72,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
   const reload = debounce(async () => {
     limit = PAGE;
     const total = await load();
-    announce(`${total} ${total === 1 ? 'incident matches' : 'incidents match'} the filter.`);
+    announceMatches(total, ['incident', 'incidents']);
   }, 200);
   form.addEventListener('input', reload);
   form.addEventListener('reset', () => setTimeout(reload));

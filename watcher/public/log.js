@@ -1,4 +1,4 @@
-import { announce } from './announce.js';
+import { announce, announceMatches } from './announce.js';
 import { get } from './api.js';
 import { coalesce, debounce, fill, h, redraw, time } from './dom.js';
 
@@ -109,7 +109,7 @@ export function auditViewer({ form, pager, tbody }) {
   const reload = debounce(async () => {
     state.offset = 0;
     await load();
-    announce(`Audit log: ${state.total.toLocaleString('en')} ${state.total === 1 ? 'entry matches' : 'entries match'} the filter.`);
+    announceMatches(state.total, ['entry', 'entries'], 'Audit log: ');
   }, 300);
   form.addEventListener('input', reload);
   form.addEventListener('submit', (e) => e.preventDefault());
