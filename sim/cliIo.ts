@@ -1,3 +1,9 @@
+/**
+ * What the CLI's commands (commands.ts, rehearse.ts) share with the process around them,
+ * kept apart from cli.ts so they need not import the entry point that imports them: where
+ * they write, the exit codes they return, and the Ctrl-C that ends a watcher they keep up.
+ */
+
 /** Where a command writes: injected so tests capture it. */
 export interface Io {
   out: (text: string) => void;
