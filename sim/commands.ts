@@ -46,7 +46,7 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
     case 'report': {
       needStoreFile(cmd.db);
       if (cmd.html !== null) needPageFile(cmd.html);
-      const store = await openStore(cmd.db, { readonly: true });
+      const store = await openStore(cmd.db, { readonly: true, follow: false });
       warnIfUnfinished(store, cmd.db, io);
       const { text, html, incidents } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
       if (cmd.html && html !== undefined) {
@@ -60,7 +60,7 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
     }
     case 'review': {
       needStoreFile(cmd.db);
-      const store = await openStore(cmd.db, { readonly: true });
+      const store = await openStore(cmd.db, { readonly: true, follow: false });
       warnIfUnfinished(store, cmd.db, io);
       try {
         needIncident(store, cmd.db, cmd.incident);

@@ -31,6 +31,13 @@ export interface OpenStoreOptions {
    */
   pagedAudit?: boolean;
   /**
+   * Read-only stores: hear the commits other processes make later (default true; see
+   * `refresh()`). False: the store as it stands at open, for a one-time read (`report`,
+   * `review`); over PostgreSQL it takes no LISTEN connection and no transaction id, so a
+   * hot-standby replica serves it. Ignored by writers and file stores.
+   */
+  follow?: boolean;
+  /**
    * Start over with an empty store. Called, once the lock is held, with the store as it
    * is (read-only): return to have its files removed, throw to refuse (nothing is then
    * touched). A rehearsal replacing its own earlier output uses it. Files only: a

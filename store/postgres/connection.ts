@@ -112,4 +112,6 @@ const HINTS: Record<string, string> = {
   '28P01': ' (wrong password for this user)',
   '28000': ' (check the user name, and pg_hba.conf on the server)',
   '3D000': ' (create the database first: createdb NAME)',
+  // LISTEN on a hot standby, or a write there or under default_transaction_read_only.
+  '25006': ' (this server takes no writes nor LISTEN: a hot-standby replica, or default_transaction_read_only is on; a writer and `watch` need the primary, `report` and `review` read a replica)',
 };

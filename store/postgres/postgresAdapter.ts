@@ -25,6 +25,8 @@ export class PostgresAdapter implements Adapter<StoreData> {
   readonly #target: PgTarget;
   readonly #pool: pg.Pool;
   readonly #follower: Follower | null;
+  /** A follower, or a one-time reader (read-only without one): writes are refused. */
+  readonly #readonly: boolean;
   /** An AuditTail when the audit is left in the database (`pagedAudit`), set at the first read. */
   #audit: AuditLog | AuditTail = new AuditLog();
   readonly #paged: boolean;
@@ -43,10 +45,11 @@ export class PostgresAdapter implements Adapter<StoreData> {
    * of later rows only those of the last re-read (see AuditTail); the audit is read in SQL.
    * Of the rows done with, only their glance is held (see DoneRows); `load` reads them.
    */
-  constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null, opts: { pagedAudit?: boolean } = {}) {
+  constructor(target: PgTarget, pool: pg.Pool, follower: Follower | null = null, opts: { pagedAudit?: boolean; readonly?: boolean } = {}) {
     this.#target = target;
     this.#pool = pool;
     this.#follower = follower;
+    this.#readonly = follower !== null || opts.readonly === true;
     this.#paged = follower !== null && opts.pagedAudit === true;
     this.#done = this.#paged ? new DoneRows(target.shown) : null;
   }
@@ -99,7 +102,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
   }
 
   async write(data: StoreData): Promise<void> {
-    if (this.#follower) throw new StoreError(`${this.#target.shown} is open read-only`, 'readonly', this.#target.shown);
+    if (this.#readonly) throw new StoreError(`${this.#target.shown} is open read-only`, 'readonly', this.#target.shown);
     // Captured before the first await: later mutations belong to the next commit.
     const plan = planRows(data);
     const meta = data.changes?.meta !== false ? { ...data.meta } : null;
@@ -241,7 +244,10 @@ export class PostgresAdapter implements Adapter<StoreData> {
       skips ||= seq > newest + 1;
       newest = seq;
     }
-    const snapshot = this.#gaps.size > 0 || skips ? await this.#snapshot(client, skips || this.#gaps.unbound) : null;
+    // Gaps matter to a store that reads again: a one-time reader (read-only, no follower) takes
+    // no transaction id for them, which a hot-standby replica could not give.
+    const rereads = this.#follower !== null || !this.#readonly;
+    const snapshot = rereads && (this.#gaps.size > 0 || skips) ? await this.#snapshot(client, skips || this.#gaps.unbound) : null;
     return () => {
       if (this.#audit instanceof AuditTail) this.#audit.startRead();
       for (const { seq, row } of rows) {

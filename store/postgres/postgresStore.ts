@@ -28,6 +28,8 @@ export interface PostgresStoreOptions {
   shared?: boolean;
   /** Read-only only: leave the audit in the database (see OpenStoreOptions.pagedAudit). */
   pagedAudit?: boolean;
+  /** Read-only only: false reads the store once, following no later commit (see OpenStoreOptions.follow). */
+  follow?: boolean;
 }
 
 /**
@@ -59,10 +61,11 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     } finally {
       client.release();
     }
-    if (readonly) follower = await Follower.start(target, channelOf(target));
-    else lock = await takeWriterLock(target);
+    // A one-time reader (follow: false) listens for nothing: a hot-standby replica serves it.
+    if (opts.shared || (opts.readonly && opts.follow !== false)) follower = await Follower.start(target, channelOf(target));
+    else if (!readonly) lock = await takeWriterLock(target);
     const pagedAudit = opts.readonly === true && opts.pagedAudit === true;
-    const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit });
+    const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit, readonly });
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();
     const done = adapter.doneRows;
