@@ -18,16 +18,25 @@ const besideName = (file: string, what: string) => `${file}.${what}.${process.pi
  * @example const fd = createWhole('run.json.lock', '31650 8812 2f0c…\n'); if (fd === null) { … someone holds it … }
  */
 export function createWhole(file: string, text: string): number | null {
+  try {
+    return placed(file, text, linkSync);
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return null;
+    if (NO_LINKS.has(errorCode(error) ?? '')) return createWithWx(file, text);
+    throw error;
+  }
+}
+
+/** `text` written under a name of its own, then put at `file` by `put` (link or rename): a descriptor open on it. */
+function placed(file: string, text: string, put: (temp: string, file: string) => void): number {
   const temp = besideName(file, 'new');
   const fd = openSync(temp, 'wx');
   try {
     writeSync(fd, text);
-    linkSync(temp, file);
+    put(temp, file);
     return fd;
   } catch (error) {
     closeSync(fd);
-    if (errorCode(error) === 'EEXIST') return null;
-    if (NO_LINKS.has(errorCode(error) ?? '')) return createWithWx(file, text);
     throw error;
   } finally {
     removeQuietly(temp);
@@ -45,6 +54,20 @@ function createWithWx(file: string, text: string): number | null {
   writeSync(fd, text);
   return fd;
 }
+
+/**
+ * Puts a file holding `text` in place of `file` in one step (written under a name of its
+ * own, then renamed over it), and returns a descriptor open on it for writing: `file` is
+ * never absent meanwhile, so no other process creates one in that moment. The caller must
+ * be the only one replacing `file` (the store lock's takeover file sees to it).
+ * @example const fd = replaceWhole('run.json.lock', '31650 8812 2f0c…\naudit 10 20\n');
+ */
+export function replaceWhole(file: string, text: string): number {
+  return placed(file, text, renameSync);
+}
+
+/** What a crash can leave beside `file` from the calls above: `X.new.PID.N`, `X.stale.PID.N`. */
+export const LEFTOVER = /\.(?:new|stale)\.(\d+)\.\d+$/;
 
 /**
  * Removes `file` if it still holds `text`; true if it did. The file is first moved aside in

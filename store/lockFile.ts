@@ -1,5 +1,6 @@
-import { closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
-import { createWhole, removeIfStill, removeQuietly as removeFile } from './exclusiveFile.js';
+import { closeSync, ftruncateSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { createWhole, LEFTOVER, removeIfStill, removeQuietly as removeFile, replaceWhole } from './exclusiveFile.js';
 import { StoreError } from './types.js';
 import { errorCode, ioError } from './storeFiles.js';
 
@@ -58,20 +59,18 @@ let exitHookInstalled = false;
  */
 export function acquireLock(storeFile: string, lockFile: string): Lock {
   const me = ownerLine(process.pid);
-  let inherited: string | null = null;
-  let busy = false;
+  let busy = '';
   for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
     let fd: number | null;
     try {
-      // A dead owner's noted intent goes into this lock too: a crash before this open has
-      // dealt with it (a torn audit tail to cut) must leave it for the next owner.
-      fd = createWhole(lockFile, inherited === null ? me : `${me}${inherited}\n`);
+      fd = createWhole(lockFile, me);
     } catch (error) {
       throw ioError(lockFile, 'create the lock file', error);
     }
-    if (fd !== null) return hold(lockFile, fd, Buffer.byteLength(me), inherited);
+    if (fd !== null) return taken(lockFile, fd, me, null);
     const found = readLock(lockFile);
-    if (found && !isStale(found.owner, lockFile)) {
+    if (!found) continue; // released meanwhile
+    if (!found.creating && !isStale(found.owner, lockFile)) {
       const { pid } = found.owner;
       const who = pid === process.pid ? `process ${pid} (this process)` : `process ${pid}`;
       throw new StoreError(
@@ -81,49 +80,96 @@ export function acquireLock(storeFile: string, lockFile: string): Lock {
         pid,
       );
     }
-    // Stale: its owner died without cleaning up. Removed by one process at a time, so no
-    // process removes a lock another has just taken in its place; one finding another at it waits.
-    const took = found ? removeStale(lockFile, found.text) : 'gone';
-    if (took === 'removed') inherited = found?.intent ?? null;
-    if (took === 'busy') sleepSync(TAKE_WAIT_MS);
-    busy = took === 'busy';
+    // Stale: its owner died without cleaning up. Taken over by one process at a time, in place.
+    const took = found.creating ? 'busy' : takeOver(lockFile, found, me);
+    if (typeof took === 'number') return taken(lockFile, took, me, found.intent);
+    busy = took !== 'busy' ? ''
+      : found.creating ? `: it is empty, written under ${TORN_AFTER_MS / 1000} s ago (a process creating it, or one killed doing so: try again in a moment)`
+      : `: another process kept taking it over (${lockFile}.takeover); if none is, delete that file`;
+    if (busy) sleepSync(TAKE_WAIT_MS);
   }
-  const why = busy ? `: another process kept taking it over (${lockFile}.takeover); if none is, delete that file` : '';
-  throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}${why}`, 'locked', storeFile);
+  throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}${busy}`, 'locked', storeFile);
 }
 
-/** How many times a lock is tried, and how long to wait while another process removes a stale one (a few syscalls). */
+/** How many times a lock is tried, and how long to wait while another process takes a stale one over (a few syscalls). */
 const TAKE_ATTEMPTS = 40;
 const TAKE_WAIT_MS = 5;
+/** A lock or takeover file with no pid younger than this is being written (a file system without hard links), not torn. */
+const TORN_AFTER_MS = 2_000;
 
 /**
- * Removes the stale lock `lockFile` if it still holds `text`, under `X.json.lock.takeover`:
- * only the process holding that file removes a lock, and it reads the lock again first, so
- * a lock taken since `text` was read stays (two processes each removing what they judged
- * stale could remove the other's fresh lock, and both go on writing). A takeover file
- * whose owner died is itself removed if unchanged (see `removeIfStill`). 'busy': another
- * process is taking over.
+ * Takes the stale lock `lockFile` over if it still holds what `found` read, under
+ * `X.json.lock.takeover`: only the process holding that file takes a lock over, and it
+ * reads the lock again first, so a lock taken since stays. The lock is replaced in place
+ * (`replaceWhole`), never removed: its name is never free for a process starting meanwhile,
+ * which would take it without the dead owner's noted intent (and the next open would refuse
+ * the store as older than its audit). Returns the new lock's descriptor; 'gone': the lock
+ * changed; 'busy': another process is taking it over. A takeover file whose owner died in
+ * its takeover is removed if unchanged (see `removeIfStill`).
  */
-function removeStale(lockFile: string, text: string): 'removed' | 'gone' | 'busy' {
+function takeOver(lockFile: string, found: LockText, me: string): number | 'gone' | 'busy' {
   const guard = `${lockFile}.takeover`;
   let fd: number | null;
   try {
-    fd = createWhole(guard, ownerLine(process.pid));
+    fd = createWhole(guard, me);
   } catch (error) {
     throw ioError(guard, 'create the lock takeover file', error);
   }
   if (fd === null) {
     const other = readLock(guard);
-    if (other && isStale(other.owner, guard)) removeIfStill(guard, other.text);
+    if (other && !other.creating && isStale(other.owner, guard) && ageOf(guard) > TORN_AFTER_MS) removeIfStill(guard, other.text);
     return 'busy';
   }
   try {
-    if (readLock(lockFile)?.text !== text) return 'gone';
-    removeQuietly(lockFile);
-    return 'removed';
+    if (readLock(lockFile)?.text !== found.text) return 'gone';
+    // The dead owner's noted intent goes into this lock too: a crash before this open has
+    // dealt with it (a torn audit tail to cut) must leave it for the next owner.
+    return replaceWhole(lockFile, found.intent === null ? me : `${me}${found.intent}\n`);
+  } catch (error) {
+    throw ioError(lockFile, 'take over the lock file', error);
   } finally {
     closeSync(fd);
     removeQuietly(guard);
+  }
+}
+
+/** A lock just taken: held, and what a crash left beside it removed. */
+function taken(lockFile: string, fd: number, me: string, inherited: string | null): Lock {
+  const lock = hold(lockFile, fd, Buffer.byteLength(me), inherited);
+  removeLeftovers(lockFile);
+  return lock;
+}
+
+/**
+ * The files a process killed inside a lock's creation or takeover left beside it
+ * (`X.json.lock.new.PID.N`, `….stale.PID.N`): removed once that process is gone. Best
+ * effort: a folder that cannot be listed keeps them, and the lock is held all the same.
+ */
+function removeLeftovers(lockFile: string): void {
+  const base = basename(lockFile);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(lockFile));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(`${base}.`) ? LEFTOVER.exec(name)?.[1] : undefined;
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    try {
+      removeFile(join(dirname(lockFile), name));
+    } catch {
+      // Left for a later open.
+    }
+  }
+}
+
+/** Milliseconds since `file` was last written (Infinity: gone). */
+function ageOf(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
   }
 }
 
@@ -190,8 +236,17 @@ function releaseFile(lockFile: string): void {
   if (!state.pending && readLock(lockFile)?.owner.pid === process.pid) removeQuietly(lockFile);
 }
 
+/** A lock file as read: its owner (`pid` 0: none written), its noted intent, its text. */
+interface LockText {
+  owner: Owner;
+  intent: string | null;
+  text: string;
+  /** No pid yet and written less than TORN_AFTER_MS ago: still being written, not torn. */
+  creating: boolean;
+}
+
 /** The lock's first line (`pid start bootId`; older files hold the pid alone) and its noted intent. */
-function readLock(lockFile: string): { owner: Owner; intent: string | null; text: string } | null {
+function readLock(lockFile: string): LockText | null {
   let text: string;
   try {
     text = readFileSync(lockFile, 'utf8');
@@ -203,9 +258,9 @@ function readLock(lockFile: string): { owner: Owner; intent: string | null; text
   const [pidText = '', start = '-', bootId = '-'] = head.split(' ');
   const pid = Number.parseInt(pidText, 10);
   // No pid: a torn create (the process died between creating and writing it: where the
-  // file system has no hard links, or by an older version).
-  if (!Number.isInteger(pid) || pid <= 0) return { owner: { pid: 0, start: null, bootId: null }, intent: null, text };
-  return { owner: { pid, start: start === '-' ? null : start, bootId: bootId === '-' ? null : bootId }, intent: intent || null, text };
+  // file system has no hard links, or by an older version), or one being written now.
+  if (!Number.isInteger(pid) || pid <= 0) return { owner: { pid: 0, start: null, bootId: null }, intent: null, text, creating: ageOf(lockFile) < TORN_AFTER_MS };
+  return { owner: { pid, start: start === '-' ? null : start, bootId: bootId === '-' ? null : bootId }, intent: intent || null, text, creating: false };
 }
 
 function ownerLine(pid: number): string {

@@ -2,11 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openStore, StoreError } from '../store/index.js';
 import type { StoreChange } from '../store/index.js';
@@ -221,12 +221,15 @@ lock('after SIGKILL mid-commit: the stale lock is taken over, every flushed row 
 
 lock('writers started together over a killed writer\'s store: none has its lock taken from under it', async () => {
   // Six processes race for a stale lock, round after round: each round's winner holds it a
-  // while and checks it still names it. Two racers each removing what they judged stale
-  // removed one another's fresh lock (both went on as writers), and a lock read just after
-  // its creation, still empty, looked torn: 2 and 3 of 60 rounds lost a lock so.
+  // while and checks it still names it, and that it carries the dead owner's noted write.
+  // Two racers each removing what they judged stale removed one another's fresh lock (both
+  // went on as writers), and a lock read just after its creation, still empty, looked torn:
+  // 2 and 3 of 60 rounds lost a lock so. With the stale lock removed before a new one was
+  // made, a racer starting in between took the store without the note: 4 rounds of 60.
   const dir = mkdtempSync(join(tmpdir(), 'incident-flow-lock-race-'));
   const lockFile = join(dir, 'run.json.lock');
-  writeFileSync(lockFile, '4194305 - -\n'); // a pid no process has (above Linux's pid_max)
+  // A pid no process has (above Linux's pid_max), and the write it noted before it died.
+  writeFileSync(lockFile, '4194305 - -\naudit 10 20\n');
   const [racers, rounds, period] = [6, 80, 60];
   const start = Date.now() + 3_000;
   const outputs = await Promise.all(Array.from({ length: racers }, () => new Promise<string>((resolve, reject) => {
@@ -235,12 +238,35 @@ lock('writers started together over a killed writer\'s store: none has its lock 
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`racer exited ${code}`))));
   })));
-  const results = outputs.map((out) => JSON.parse(out) as { held: number[]; lost: number[]; refused: string[] });
+  const results = outputs.map((out) => JSON.parse(out) as { held: number[]; lost: number[]; withoutIntent: number[]; refused: string[] });
   assert.equal(results.flatMap((r) => r.lost), [], 'a racer found its lock file naming another process');
+  assert.equal(results.flatMap((r) => r.withoutIntent), [], 'a racer took the stale lock without the write its owner noted');
   assert.equal(results.flatMap((r) => r.refused).filter((code) => code !== 'locked'), [], 'every refusal says the store is locked');
   // Each hold took over a stale lock (on a busy machine a late racer's round may go to nobody).
   assert.ok(results.flatMap((r) => r.held).length >= rounds / 2, 'the stale lock was taken over round after round');
   assert.equal(readdirSync(dir).filter((name) => name !== 'run.json.lock'), [], 'no file left beside the lock');
+});
+
+lock('an empty lock file is one being written while young, a torn one once old; what killed takers left beside the lock goes', async () => {
+  const { file } = tempStore();
+  const gone = spawn(process.execPath, ['-e', '']);
+  await exited(gone);
+  const dir = dirname(file);
+  // Where a file system has no hard links a lock is created empty, then written.
+  writeFileSync(`${file}.lock`, '');
+  const error = await openStore(file).then(() => null, (e: unknown) => e);
+  assert.instance(error, StoreError);
+  assert.match((error as StoreError).message, 'it is empty, written under 2 s ago (a process creating it, or one killed doing so: try again in a moment)');
+  // Old: its creator died before writing it. And the files a killed creator or taker left.
+  utimesSync(`${file}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const leftovers = [`run.json.lock.new.${gone.pid}.1`, `run.json.lock.takeover.stale.${gone.pid}.3`];
+  const alive = `run.json.lock.new.${process.ppid}.2`;
+  for (const name of [...leftovers, alive]) writeFileSync(join(dir, name), '');
+  const store = await openStore(file);
+  assert.is(pidOf(`${file}.lock`), process.pid);
+  assert.equal(leftovers.filter((name) => existsSync(join(dir, name))), [], 'a dead process\'s leftovers are removed');
+  assert.ok(existsSync(join(dir, alive)), 'a live process\'s file is left alone');
+  await store.close();
 });
 
 lock('a lock takeover file left by a dead process does not block the store; one a live process holds makes the open wait, then say so', async () => {
@@ -248,7 +274,9 @@ lock('a lock takeover file left by a dead process does not block the store; one 
   const gone = spawn(process.execPath, ['-e', '']);
   await exited(gone);
   writeFileSync(`${file}.lock`, `${gone.pid}\n`);
+  // Left by a process that died inside its takeover, a while ago (a takeover takes microseconds).
   writeFileSync(`${file}.lock.takeover`, `${gone.pid}\n`);
+  utimesSync(`${file}.lock.takeover`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   const store = await openStore(file);
   assert.is(pidOf(`${file}.lock`), process.pid);
   assert.not.ok(existsSync(`${file}.lock.takeover`));
