@@ -44,6 +44,12 @@ export class AuditColumn {
   #loaded: Array<{ table: ValueTable; base: number }> = [];
   readonly #ids = new Map<string, number>();
   #count = 0;
+  /**
+   * The value last set and its number (a value keeps its number for good): rows come in
+   * runs of one level, one entity, one agent, and a run costs one lookup in `#ids`.
+   */
+  #lastValue: string | undefined = undefined;
+  #lastId = 0;
   /** Rows [0, #rows) have a number, those from `#from` on in `#data`. */
   #rows = 0;
   /**
@@ -104,7 +110,8 @@ export class AuditColumn {
 
   set(pos: number, value: string | undefined): void {
     let id = 0;
-    if (value !== undefined) {
+    if (value !== undefined && value === this.#lastValue) id = this.#lastId;
+    else if (value !== undefined) {
       id = this.idOf(value);
       if (id === 0) {
         this.#ids.set(value, (id = ++this.#count));
@@ -113,12 +120,15 @@ export class AuditColumn {
         // on growing (a writer, a follower) merges them into one, once.
         if (this.#loaded.length > MERGE_AFTER) this.#merge();
       }
+      this.#lastValue = value;
+      this.#lastId = id;
     }
     this.#place(pos, id);
   }
 
   /** Rows from 0 with these value numbers, part by part, the parts' values numbered first (a new column only). */
   load(ids: readonly Uint32Array[], values: readonly PartValues[]): void {
+    this.#lastValue = undefined;
     let base = 0;
     for (const part of values) {
       // A writer's copies of the slots and lengths: a view would keep the whole side file's bytes it was read into.
