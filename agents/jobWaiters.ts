@@ -5,7 +5,7 @@ export type FirstRun = 'succeeded' | 'failed';
 
 interface Waiter {
   resolve(status: FirstRun): void;
-  reject(error: EngineError): void;
+  reject(error: Error): void;
 }
 
 /**
@@ -40,13 +40,19 @@ export class JobWaiters {
     return [...this.#waiting.keys()];
   }
 
-  /** The engine stopped: every wait but those on `settling` (runs under way, which settle when they end) is refused. */
-  stopped(settling: ReadonlySet<string> = new Set()): void {
+  /** The engine stopped: every wait not settled is refused. */
+  stopped(): void {
     for (const [jobId, list] of this.#waiting) {
-      if (settling.has(jobId)) continue;
-      const error = new EngineError(`job ${jobId}: the engine stopped before its first run ended here; the job stays in the store, and the next engine over it runs it`);
+      const error = new EngineError(`job ${jobId}: the engine stopped before its first run was recorded; the job stays in the store, and the next engine over it runs it`);
       for (const waiter of list) waiter.reject(error);
-      this.#waiting.delete(jobId);
     }
+    this.#waiting.clear();
+  }
+
+  /** The job never reached the store (its submit failed): its waits are refused with why. */
+  failed(jobId: string, error: unknown): void {
+    const refusal = error instanceof Error ? error : new EngineError(`job ${jobId}: ${String(error)}`);
+    for (const waiter of this.#waiting.get(jobId) ?? []) waiter.reject(refusal);
+    this.#waiting.delete(jobId);
   }
 }

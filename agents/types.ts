@@ -116,8 +116,8 @@ export interface IncidentEngine {
   /**
    * Runs a job through the worker engine loop; a failure opens (or joins) an incident. `done`
    * settles after the job's first run (and the incident it opened or joined); `stop()`
-   * rejects (`EngineError`) the `done` of a job whose first run it will not hear of (still
-   * queued; in a cluster, run by another process), a `done` nobody awaits included. A cluster
+   * rejects (`EngineError`) the `done` of every job whose first run it will not record (under
+   * way, queued; in a cluster, run by another process), a `done` nobody awaits included. A cluster
    * engine also returns `queued`, resolved once the job is committed to the database; in one
    * process the job is in the store at once (`store.flush()` makes it durable).
    */

@@ -23,8 +23,6 @@ export class Workers {
   private readonly actors = new Map<string, Actor<typeof workerMachine>>();
   private readonly specs = new Map<string, JobSpec>();
   private readonly waiters = new JobWaiters();
-  /** The jobs whose first run is under way: their `done` settles when it ends, after stop() too. */
-  private readonly running = new Set<string>();
   /** Set by stop(): no run starts, and one that ends records nothing (see execute). */
   private stopped = false;
   /** The timeout timers of the runs under way, cleared by stop(). */
@@ -89,8 +87,9 @@ export class Workers {
   stop(): void {
     this.stopped = true;
     for (const actor of this.actors.values()) actor.stop();
-    // A job still queued never runs here: its callers hear so (EngineError) instead of waiting for good.
-    this.waiters.stopped(this.running);
+    // No first run is recorded from here on (one under way ends unrecorded, a queued one never
+    // starts): the callers hear so (EngineError) instead of an outcome the store does not hold.
+    this.waiters.stopped();
     // A hung run's timeout would keep the process alive until it fired, to record nothing.
     for (const timer of this.timeouts) this.rt.clock.clearTimeout(timer);
     this.timeouts.clear();
@@ -114,7 +113,6 @@ export class Workers {
   private async runFirst(jobId: string): Promise<void> {
     const job = this.rt.store.get('jobs', jobId)!;
     let ok = false;
-    this.running.add(jobId);
     try {
       const result = await this.execute(job, 0);
       ok = result.ok;
@@ -124,8 +122,7 @@ export class Workers {
       // A job that succeeded is never run again: its spec (and the closure in it) can go.
       else this.forget(jobId);
     } finally {
-      // Whatever went wrong above, the callers' `done` settles.
-      this.running.delete(jobId);
+      // Whatever went wrong above, the callers' `done` settles (after stop(), it was refused then).
       this.waiters.settle(jobId, ok ? 'succeeded' : 'failed');
     }
   }

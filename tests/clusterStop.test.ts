@@ -73,12 +73,32 @@ test('a job this engine no longer hears of at stop() (held: its agent is paused)
     await held.stop();
     const refusal = await done.then(() => null, (error: unknown) => error);
     assert.instance(refusal, EngineError);
-    assert.match(String((refusal as Error).message), `job ${jobId}: the engine stopped before its first run ended here`);
+    assert.match(String((refusal as Error).message), `job ${jobId}: the engine stopped before its first run was recorded`);
     assert.equal(ran, []);
     assert.equal((await own.admin(`SELECT status FROM jobs WHERE id = $1`, [jobId])).rows, [{ status: 'queued' }]);
     assert.equal(rejections.map(String), []);
   } finally {
     await heldStore.close();
+    await own.drop();
+  }
+});
+
+test('a submit that never reaches the database rejects its done with the error its queued gives, not at stop()', async () => {
+  const own = await createTestDatabase('h9_stop_refused');
+  const refusedStore = await openStore(own.url, { shared: true });
+  const engineHere = createIncidentEngine({ store: refusedStore, jobs: { quick: async () => {} }, cluster: { pollingIntervalSeconds: 0.5, retryForSeconds: 1 } });
+  try {
+    await engineHere.ready;
+    // The database refuses every new job row.
+    await own.admin('ALTER TABLE jobs ADD CONSTRAINT no_new_jobs CHECK (false) NOT VALID');
+    const { done, queued } = engineHere.submit({ kind: 'quick', agent: 'agent-refused' });
+    const why = await queued!.then(() => null, (error: unknown) => error);
+    assert.instance(why, Error);
+    assert.is(await done.then(() => null, (error: unknown) => error), why);
+    assert.equal(rejections.map(String), []);
+  } finally {
+    await engineHere.stop();
+    await refusedStore.close();
     await own.drop();
   }
 });

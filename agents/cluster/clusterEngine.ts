@@ -219,6 +219,8 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
           await queue.insert(batch, [{ data: { t: 'job', jobId, spec } as never }]);
         }, { ...retry, withBegin: [rowQuery('jobs', jobId), rowQuery('agents', job.agent)], lastWrite: (sql) => batch?.take(sql) ?? null }).then(() => queue.wake());
       }));
+      // Never committed: no run will settle it, so its callers hear why now.
+      queued.catch((error: unknown) => waiters.failed(jobId, error));
       return { jobId, done, queued };
     },
     async decide(decisionId, answer, by) {
@@ -268,13 +270,15 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       // timeout), then whatever is still under way on the pool (a step outliving that timeout,
       // pg-boss's completion of the last items, an API call), and only then the pool.
       stopping ??= started.catch(() => null).then(async (parts) => {
-        if (parts) {
+        try {
+          if (!parts) return;
           await parts.queue.stop();
           await inFlight.idle();
           await parts.pool.end();
+        } finally {
+          // The first runs this process no longer hears of (queued, or run by another process): their callers hear so.
+          waiters.stopped();
         }
-        // The first runs this process no longer hears of (queued, or run by another process): their callers hear so.
-        waiters.stopped();
       });
       return stopping;
     },
