@@ -32,9 +32,10 @@ export interface OpenStoreOptions {
   pagedAudit?: boolean;
   /**
    * Read-only stores: hear the commits other processes make later (default true; see
-   * `refresh()`). False: the store as it stands at open, for a one-time read (`report`,
-   * `review`); over PostgreSQL it takes no LISTEN connection and no transaction id, so a
-   * hot-standby replica serves it. Ignored by writers and file stores.
+   * `refresh()`). False: the store read at open, for a one-time read (`report`, `review`;
+   * a `refresh()` reads it whole again); over PostgreSQL it takes no LISTEN connection and no
+   * transaction id, so a hot-standby replica serves it, and `pagedAudit` does not apply (the
+   * audit is loaded). Ignored by writers and file stores.
    */
   follow?: boolean;
   /**

@@ -215,6 +215,8 @@ a11y('a count of a thousand or more is said with its separator, in the incident 
   await load(ctx);
   await ctx.page.check('#incident-filter input[name=severity][value=P2]');
   await ctx.page.locator('#announcer p', { hasText: '1,201 incidents match the filter.' }).waitFor();
+  // What the list shows says it alike.
+  assert.match(await ctx.page.locator('#incident-count').textContent() ?? '', /^\d+ shown of 1,201 matching /);
   await ctx.page.selectOption('#audit-filter select[name=level]', 'error');
   await ctx.page.locator('#announcer p', { hasText: 'Audit log: 1,201 entries match the filter.' }).waitFor();
 });

@@ -64,7 +64,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     // A one-time reader (follow: false) listens for nothing: a hot-standby replica serves it.
     if (opts.shared || (opts.readonly && opts.follow !== false)) follower = await Follower.start(target, channelOf(target));
     else if (!readonly) lock = await takeWriterLock(target);
-    const pagedAudit = opts.readonly === true && opts.pagedAudit === true;
+    // Paged: a follower's (the watcher's); a one-time reader loads the audit it reports on.
+    const pagedAudit = follower !== null && opts.readonly === true && opts.pagedAudit === true;
     const adapter = new PostgresAdapter(target, pool, follower, { pagedAudit, readonly });
     const low = new Low<StoreData>(adapter, emptyStoreData());
     await low.read();

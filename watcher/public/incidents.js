@@ -49,8 +49,9 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('tenant', facets.tenants);
     redraw(tbody, 'incident', rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
     // "show more" keeps the focus that pressed it.
-    redraw(count, null, total > rows.length ? [`${rows.length} shown of ${total} matching `,
-      h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${total} matching`);
+    const n = (x) => x.toLocaleString('en');
+    redraw(count, null, total > rows.length ? [`${n(rows.length)} shown of ${n(total)} matching `,
+      h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${n(total)} matching`);
     return total;
   }
 
