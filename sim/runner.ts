@@ -8,7 +8,7 @@ import { ExpectationTally, highestEscalation, type Verdict } from './expectation
 import { createIds } from './ids.js';
 import { sampleLatency } from './latency.js';
 import { createRandom } from './random.js';
-import { expandFailures } from './scenario/expand.js';
+import { failureTimeline } from './scenario/expand.js';
 import type { FailureEvent, Scenario } from './scenario/types.js';
 import { pacedEngine, type Pacer } from './pace.js';
 import { nextTurn, VirtualClock } from './virtualClock.js';
@@ -110,7 +110,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // Separate streams: an extra id drawn never shifts a latency sample, and back.
   const random = createRandom(seed);
   const ids = createIds(createRandom(seed ^ 0x5bd1e995));
-  const timeline = expandFailures(scenario, createRandom(seed ^ 0x27d4eb2f));
+  const timeline = failureTimeline(scenario, () => createRandom(seed ^ 0x27d4eb2f));
   const start = scenario.startMs;
   const horizon = scenario.untilMs === null ? null : start + scenario.untilMs;
   // The only promises a rehearsal makes are job runs (first runs and retries): between two
@@ -196,10 +196,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let submitted = 0;
   // Each failure's timer joins the clock's queue only as its time nears (`feed`), in the
   // place it would have had if all were set now: the same firing order, without a timer and
-  // a closure per failure of a long run held from the start. A failure's event is let go
-  // once its job is submitted (an open incident's fix keeps its own through eventOfJob).
-  const firstPlace = clock.reserve(timeline.length);
-  const pending: Array<FailureEvent | undefined> = timeline;
+  // a closure per failure of a long run held from the start. A failure's event is made as
+  // it is fed (the timeline is drawn as it is taken) and let go once its job is submitted
+  // (an open incident's fix keeps its own through eventOfJob).
+  const firstPlace = clock.reserve(timeline.count);
+  const upcoming = timeline.events();
+  let ahead = upcoming.next();
   let fed = 0;
   const submit = (event: FailureEvent, begins: number) => {
     const { jobId } = engine.submit({
@@ -222,20 +224,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
    * and comes due, after whatever the clock fires next.
    */
   const feed = () => {
-    while (fed < pending.length) {
-      const event = pending[fed] as FailureEvent;
+    while (!ahead.done) {
+      const event = ahead.value;
       const begins = start + event.atMs;
       if (begins > (clock.nextDueAt() ?? Number.POSITIVE_INFINITY)) return;
-      pending[fed] = undefined;
+      ahead = upcoming.next();
       clock.setTimeoutAt(() => submit(event, begins), begins + event.detectAfterMs, firstPlace + fed);
       fed++;
     }
   };
-  const failures = timeline.length;
-
-  // A loop, not Math.max(...spread): a long run's timeline (100k+ failures) overflows the stack.
-  let lastFailure = start;
-  for (const e of timeline) lastFailure = Math.max(lastFailure, start + e.atMs + e.detectAfterMs);
+  const failures = timeline.count;
+  const lastFailure = Math.max(start, start + timeline.lastDetectMs);
   const allClosed = () => submitted === failures && open.size === 0;
   // Without a horizon a run ends when every incident is closed; a year is the backstop.
   const backstop = start + 366 * 86_400_000;

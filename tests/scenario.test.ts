@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DURATION_PATTERN } from '../sim/duration.js';
 import { createRandom } from '../sim/random.js';
-import { expandFailures, loadScenario, parseScenario, ScenarioError, type ScenarioProblem } from '../sim/scenario/index.js';
+import { expandFailures, failureTimeline, loadScenario, parseScenario, ScenarioError, type ScenarioProblem } from '../sim/scenario/index.js';
 import { DEFAULTS } from '../sim/scenario/normalize.js';
 import schema from '../sim/scenario/scenario.schema.json' with { type: 'json' };
 
@@ -289,6 +289,58 @@ expand('a month of a 200-agent fleet in a few lines: about 20,000 failures, by s
   assert.is(new Set(events.map((e) => e.key)).size, events.length);
   assert.equal(expandFailures(s, createRandom(s.seed)), events, 'same seed, same timeline');
   assert.not.equal(expandFailures(s, createRandom(12)).slice(0, 5), events.slice(0, 5));
+});
+
+// Scripted failures on whole minutes beside two loads whose windows overlap, the second with
+// storms; the horizon cuts the second load short.
+const MIXED = `name: mixed
+seed: 5
+until: 20h
+fleet: { agents: 4, tenants: 2, workflowsPerAgent: 2 }
+failures:
+  - { id: db, agent: agent-001, error: x, at: 1h, repeat: { every: 30m, count: 9 }, storm: 3 }
+  - { id: blip, agent: agent-002, error: y, at: 2h, detectAfter: 5m }
+load:
+  - { rate: 40/hour, for: 10h, mix: [{ id: a, weight: 3, error: e }, { id: b, weight: 1, error: f, detectAfter: 2m }] }
+  - { rate: 20/hour, from: 4h, for: 1d, mix: [{ id: d, weight: 1, error: g, storm: 2 }, { id: c, weight: 1, agent: agent-003, error: h }] }
+`;
+
+expand('a run takes the timeline one failure at a time, as expandFailures lists it', () => {
+  for (const [yaml, seed] of [[MIXED, 5], [MIXED, 6], [MONTH, 11]] as const) {
+    const s = parseScenario(yaml, 's.yaml');
+    const listed = expandFailures(s, createRandom(seed));
+    const timeline = failureTimeline(s, () => createRandom(seed));
+    assert.equal([...timeline.events()], listed);
+    assert.is(timeline.count, listed.length);
+    assert.is(timeline.lastDetectMs, Math.max(...listed.map((e) => e.atMs + e.detectAfterMs)));
+  }
+  const listed = expandFailures(parseScenario(MIXED, 's.yaml'), createRandom(5));
+  // Both loads, a storm and the scripted repeats are in it, and the second load's ids come
+  // after the same instant's scripted ones: the case the merge has to order as written.
+  assert.ok(['a', 'b', 'c', 'd', 'db', 'blip'].every((id) => listed.some((e) => e.failureId === id)));
+  assert.ok(listed.every((e) => e.atMs <= 20 * 3_600_000) && listed.some((e) => e.atMs > 10 * 3_600_000));
+  assert.equal(listed.filter((e) => e.atMs === 3_600_000).map((e) => e.key).slice(0, 3), ['db#1', 'db#2', 'db#3']);
+  assert.equal(failureTimeline(parseScenario('name: t\nfleet: { agents: 1 }\n', 's.yaml'), () => createRandom(1)).count, 0);
+});
+
+expand('failures at the same instant keep the order written: scripted ones, then each load in turn', () => {
+  // About one arrival a millisecond from each load: many instants hold failures of two or three sources.
+  const s = parseScenario(`name: dense
+fleet: { agents: 2 }
+failures: [{ id: s, agent: agent-001, error: x, at: 1s, repeat: { every: 1ms, count: 500 } }]
+load:
+  - { perDay: 86400000, for: 3s, mix: [{ id: l1, error: y }] }
+  - { perDay: 86400000, for: 3s, mix: [{ id: l2, error: z }] }
+`, 's.yaml');
+  const events = [...failureTimeline(s, () => createRandom(2)).events()];
+  const rank = (e: { failureId: string }) => ['s', 'l1', 'l2'].indexOf(e.failureId);
+  let ties = 0;
+  for (let i = 1; i < events.length; i++) {
+    const [a, b] = [events[i - 1], events[i]];
+    assert.ok(a.atMs < b.atMs || (a.atMs === b.atMs && rank(a) <= rank(b)), `${a.key} then ${b.key} at ${b.atMs} ms`);
+    if (a.atMs === b.atMs && rank(a) < rank(b)) ties++;
+  }
+  assert.ok(ties > 100, `${ties} instants shared by two sources`);
 });
 
 expand('a load rate string reads as failures per day', () => {

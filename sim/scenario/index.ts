@@ -1,5 +1,5 @@
 export { loadScenario, parseScenario } from './load.js';
-export { expandFailures } from './expand.js';
+export { expandFailures, failureTimeline, type FailureTimeline } from './expand.js';
 export { expandFleet } from './fleet.js';
 export { ScenarioError, formatProblem, type ScenarioProblem } from './problems.js';
 export type * from './types.js';
