@@ -332,7 +332,7 @@ export class DurableState {
       // Table, row and offset of each row to keep on disk only, three numbers a row (in
       // typed chunks: an array of them grew by copies, for most of the state file's rows).
       const spots = new ByteOffsets();
-      const index = INDEX_SUPPORTED ? new StateIndexBuilder() : null;
+      const index = INDEX_SUPPORTED ? new StateIndexBuilder(image.tables.map((table) => table.size)) : null;
       // The rows the last fold kept in the state file have their glance in the index it wrote.
       const previous = index && this.#written ? await ownIndex(this.#files.stateIndex, this.#written) : null;
       const placed = (t: number, k: number, id: string, at: number, length: number, line: string | Buffer, head: number) => {

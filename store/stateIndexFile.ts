@@ -2,6 +2,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { writeAll } from './durableFs.js';
 import { crc32 } from './crc32.js';
+import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
 import type { Key } from './keyNumbers.js';
 import { GLANCED, glanceValues } from './rowGlance.js';
@@ -57,6 +58,16 @@ export class StateIndexBuilder {
   #crc = 0;
   #bytes = 0;
   readonly #tables = new Map<number, BuiltTable>();
+  readonly #sizes: readonly number[];
+
+  /**
+   * `sizes`: each table's row count when known (a fold's image has them), so its arrays are
+   * made once at that size: grown by a quarter at a time, the arrays given up along the way
+   * came to about four times the final ones, garbage outside V8's heap until a full collection.
+   */
+  constructor(sizes: readonly number[] = []) {
+    this.#sizes = sizes;
+  }
 
   /** A part of the state file, in order. */
   sum(part: Buffer): void {
@@ -71,7 +82,7 @@ export class StateIndexBuilder {
    */
   row(t: number, name: string, id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
     let table = this.#tables.get(t);
-    if (!table) this.#tables.set(t, (table = new BuiltTable(name)));
+    if (!table) this.#tables.set(t, (table = new BuiltTable(name, this.#sizes[t])));
     table.add(id, line, at, length, done, glance);
   }
 
@@ -110,17 +121,18 @@ export class StateIndexBuilder {
 }
 
 /**
- * One table of an index being built: its numbers in typed arrays (grown by a quarter), about
- * 4 bytes a row a field where arrays of numbers took 8 and more (held for a fold's length).
+ * One table of an index being built: its numbers in typed arrays (made at the table's row
+ * count when known, else grown by a quarter), about 4 bytes a row a field where arrays of
+ * numbers took 8 and more (held for a fold's length).
  */
 class BuiltTable {
   /** The ids as the file has them (`"a","b"`), bytes outside V8's heap: a string an id was held for the fold's length. */
   readonly ids = new JsonItems();
   readonly open: number[] = [];
   readonly values: unknown[] = [];
-  #at = new Float64Array(1024);
-  #length = new Uint32Array(1024);
-  #crc = new Uint32Array(1024);
+  #at: Float64Array;
+  #length: Uint32Array;
+  #crc: Uint32Array;
   #codes: Uint32Array[];
   /**
    * Per field, its values' numbers in `values` (a map per field: many values are a row's
@@ -131,9 +143,11 @@ class BuiltTable {
    */
   #numbered: Array<{ keys: KeyNumbers; codes: number[] }>;
 
-  constructor(readonly name: string) {
+  constructor(readonly name: string, rows = 0) {
     const fields = GLANCED[name as TableName] ?? [];
-    this.#codes = fields.map(() => new Uint32Array(1024));
+    const size = Math.max(rows, 1);
+    [this.#at, this.#length, this.#crc] = [new Float64Array(size), new Uint32Array(size), new Uint32Array(size)];
+    this.#codes = fields.map(() => new Uint32Array(size));
     this.#numbered = fields.map(() => ({ keys: new KeyNumbers(), codes: [] }));
   }
 
@@ -157,12 +171,9 @@ class BuiltTable {
   }
 
   #grow(): void {
-    const size = this.#at.length + (this.#at.length >> 2);
-    const grow = <T extends Float64Array | Uint32Array>(from: T, to: T): T => (to.set(from), to);
-    this.#at = grow(this.#at, new Float64Array(size));
-    this.#length = grow(this.#length, new Uint32Array(size));
-    this.#crc = grow(this.#crc, new Uint32Array(size));
-    this.#codes = this.#codes.map((column) => grow(column, new Uint32Array(size)));
+    const k = this.#at.length;
+    [this.#at, this.#length, this.#crc] = [grown(this.#at, k), grown(this.#length, k), grown(this.#crc, k)];
+    this.#codes = this.#codes.map((column) => grown(column, k));
   }
 
   /** The number of field `f`'s `value` in `values`, given it if new (objects and arrays by their JSON). */
@@ -178,9 +189,14 @@ class BuiltTable {
   }
 }
 
-/** A JSON array's elements as its text has them (no brackets), appended into one buffer grown by doubling. */
+/**
+ * A JSON array's elements as its text has them (no brackets), appended into buffers of
+ * up to PIECE_BYTES, a new one when the last is full: one buffer grown by doubling copied
+ * the text each time and left the copies behind as garbage outside V8's heap.
+ */
 class JsonItems {
-  #buf = Buffer.allocUnsafe(4096);
+  readonly #full: Buffer[] = [];
+  #buf = Buffer.allocUnsafe(0);
   #used = 0;
   count = 0;
 
@@ -188,17 +204,18 @@ class JsonItems {
     const text = `${this.count === 0 ? '' : ','}${JSON.stringify(value)}`;
     // At most 3 bytes of UTF-8 per UTF-16 unit.
     if (this.#used + text.length * 3 > this.#buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.#buf.length, this.#used + text.length * 3));
-      this.#buf.copy(grown, 0, 0, this.#used);
-      this.#buf = grown;
+      if (this.#used > 0) this.#full.push(this.#buf.subarray(0, this.#used));
+      // Each buffer twice the last, up to PIECE_BYTES: a small table takes little.
+      [this.#buf, this.#used] = [Buffer.allocUnsafe(Math.max(Math.min(PIECE_BYTES, 2 * this.#buf.length), 4096, text.length * 3)), 0];
     }
     this.#used += this.#buf.write(text, this.#used);
     this.count++;
   }
 
-  /** The text, a megabyte at a time (valid while nothing is added). */
+  /** The text, in the buffers that hold it (valid while nothing is added). */
   *pieces(): Generator<Buffer> {
-    for (let at = 0; at < this.#used; at += PIECE_BYTES) yield this.#buf.subarray(at, Math.min(this.#used, at + PIECE_BYTES));
+    yield* this.#full;
+    if (this.#used > 0) yield this.#buf.subarray(0, this.#used);
   }
 }
 
@@ -247,35 +264,48 @@ function isList(value: unknown): value is ArrayLike<unknown> {
   return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
-/** Text (or its UTF-8 bytes) written to a file in batches of about a megabyte, summed (CRC-32) on the way. */
+/**
+ * Text (or its UTF-8 bytes) written to a file through one buffer of WRITE_BYTES filled again,
+ * summed (CRC-32) on the way: a buffer concatenated per batch, and one per text, came to the
+ * index file's size in garbage outside V8's heap at every fold. A piece larger than the
+ * buffer is written on its own.
+ */
 class SummedWriter {
-  #text: Array<string | Buffer> = [];
-  #chars = 0;
+  readonly #buf = Buffer.allocUnsafe(WRITE_BYTES);
+  #used = 0;
   #crc = 0;
   #position = 0;
 
   constructor(readonly handle: FileHandle) {}
 
   async add(text: string | Buffer): Promise<void> {
-    this.#text.push(text);
-    this.#chars += text.length;
-    if (this.#chars >= 1024 * 1024) await this.#flush();
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    const most = typeof text === 'string' ? text.length * 3 : text.length;
+    if (this.#used + most > this.#buf.length) await this.#flush();
+    if (most > this.#buf.length) return this.#write(typeof text === 'string' ? Buffer.from(text) : text);
+    this.#used += typeof text === 'string' ? this.#buf.write(text, this.#used) : text.copy(this.#buf, this.#used);
   }
 
   /** Writes what is left, then the last line, given the CRC-32 of all bytes before it. */
   async end(tail: (crc: number) => string): Promise<void> {
     await this.#flush();
-    this.#text.push(tail(this.#crc >>> 0));
+    await this.add(tail(this.#crc >>> 0));
     await this.#flush();
   }
 
   async #flush(): Promise<void> {
-    const bytes = Buffer.concat(this.#text.map((text) => (typeof text === 'string' ? Buffer.from(text) : text)));
-    [this.#text, this.#chars] = [[], 0];
+    const used = this.#used;
+    this.#used = 0;
+    if (used > 0) await this.#write(this.#buf.subarray(0, used));
+  }
+
+  async #write(bytes: Buffer): Promise<void> {
     this.#crc = crc32(bytes, this.#crc);
     this.#position += await writeAll(this.handle, [bytes], this.#position);
   }
 }
+
+const WRITE_BYTES = 1024 * 1024;
 
 /** A row's glanced values from its state file line (`"id":{...}`, the JSON from byte `head`): a row kept on disk only is parsed for them. */
 export function glanceOfLine(table: string, line: string | Buffer, head: number): unknown[] | null {

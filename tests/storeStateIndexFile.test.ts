@@ -8,6 +8,7 @@ import type { DecisionRecord, IncidentRecord, JobRecord } from '../machines/type
 import { GLANCED, openStore, storeFiles, TABLE_NAMES } from '../store/index.js';
 import type { Store, StoreChange, TableName } from '../store/index.js';
 import { glanceOf, glanceValues } from '../store/rowGlance.js';
+import { crc32 } from '../store/crc32.js';
 import { decodeStateIndex, STATE_INDEX_FLOOR, StateIndexBuilder } from '../store/stateIndexFile.js';
 import { summarize } from '../watcher/queries.js';
 
@@ -250,6 +251,49 @@ index('an index of tables longer than a run of its columns reads back as the wri
   assert.equal(table.at[8192], 819_200);
   assert.equal(table.open.length, rows / 4);
   for (const k of [0, 8191, 8192, 16_384, rows - 1]) assert.equal(table.codes.map((column) => table.values[column[k]]), glance(k), `row ${k}`);
+});
+
+index('the index file is its tables as JSON, whatever row counts the builder was told', async () => {
+  // Ids long enough that their text crosses the builder's 1 MB buffers; told the rows'
+  // count, told too few (grown past it), told none.
+  const rows = 60_000;
+  const id = (k: number) => `job_${k}_${'x'.repeat(16)}`;
+  const line = (k: number) => `"${id(k)}":{"id":"${id(k)}","k":${k}}`;
+  // A run of 8,192 of the third field's values is text longer than the writer's buffer.
+  const glance = (k: number): unknown[] => ['jobs', `agent_${k % 7}`, `${'y'.repeat(48)} ${k}`];
+  const expected = {
+    name: 'jobs',
+    ids: Array.from({ length: rows }, (_, k) => id(k)),
+    at: Array.from({ length: rows }, (_, k) => 100 * k),
+    length: Array.from({ length: rows }, (_, k) => line(k).length - id(k).length - 3),
+    crc: Array.from({ length: rows }, (_, k) => crc32(Buffer.from(line(k))) >>> 0),
+    open: Array.from({ length: rows / 4 }, (_, k) => 4 * k),
+    values: [] as unknown[],
+    codes: [[], [], []] as number[][],
+  };
+  const numbered = [new Map<unknown, number>(), new Map<unknown, number>(), new Map<unknown, number>()];
+  for (let k = 0; k < rows; k++) {
+    glance(k).forEach((value, f) => {
+      if (!numbered[f].has(value)) numbered[f].set(value, expected.values.push(value) - 1);
+      expected.codes[f].push(numbered[f].get(value) as number);
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-state-idx-'));
+  const written: Buffer[] = [];
+  for (const sizes of [[rows], [10], []]) {
+    const builder = new StateIndexBuilder(sizes);
+    builder.sum(Buffer.alloc(100 * rows, 0x20));
+    for (let k = 0; k < rows; k++) builder.row(0, 'jobs', id(k), line(k), 100 * k, line(k).length - id(k).length - 3, k % 4 > 0, () => glance(k));
+    const file = join(dir, `run${sizes.length ? sizes[0] : ''}.state.idx`);
+    assert.ok(await builder.write(file, 3));
+    written.push(readFileSync(file));
+  }
+  const [head, table, tail] = written[0].toString().split('\n');
+  assert.equal(JSON.parse(head), { stateIndex: 1, generation: 3, stateBytes: 100 * rows, stateCrc: crc32(Buffer.alloc(100 * rows, 0x20)) >>> 0 });
+  assert.is(table, JSON.stringify(expected));
+  assert.is(tail, `{"crc":${crc32(written[0].subarray(0, head.length + table.length + 2)) >>> 0}}`);
+  assert.ok(written.every((bytes) => bytes.equals(written[0])), 'the same bytes, told the row count or not');
+  assert.ok(decodeStateIndex(written[0]));
 });
 
 index.run();
