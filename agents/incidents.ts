@@ -260,7 +260,7 @@ interface Live {
  * an open incident's context is written once per commit, not twice. It is what XState's
  * `getPersistedSnapshot` gives for the snapshot with the lean context (tests/
  * enginePersisted.test.ts holds the two equal), built here field by field: XState's copies
- * the snapshot with a rest spread, about 5 µs a record, once per burst.
+ * the snapshot with a rest spread, about 3.8 µs a record against 0.1, once per burst.
  */
 export function persistedSnapshot(actor: IncidentActor): unknown {
   const s = actor.getSnapshot();

@@ -268,7 +268,8 @@ function isList(value: unknown): value is ArrayLike<unknown> {
  * Text (or its UTF-8 bytes) written to a file through one buffer of WRITE_BYTES filled again,
  * summed (CRC-32) on the way: a buffer concatenated per batch, and one per text, came to the
  * index file's size in garbage outside V8's heap at every fold. A piece larger than the
- * buffer is written on its own.
+ * buffer is written on its own. Each `add` must be awaited before the next: the buffer is
+ * filled again as soon as its write is started.
  */
 class SummedWriter {
   readonly #buf = Buffer.allocUnsafe(WRITE_BYTES);

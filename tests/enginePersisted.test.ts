@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { persistedSnapshot } from '../agents/incidents.js';
-import type { AttemptOutcome } from '../machines/incidentEvents.js';
+import type { AttemptOutcome, IncidentEvent } from '../machines/incidentEvents.js';
 import { canonicalJson } from '../store/canonicalJson.js';
 import { SEC, T0, inputOf, startIncident, type MachineHarness } from './helpers/machineHarness.js';
 
@@ -34,6 +34,35 @@ Persisted('is what XState persists, in canonical key order, an attempt under way
   await h.clock.runUntilIdleAsync({ until: T0 + 20 * SEC });
   check();
   assert.equal(seen, ['retrying.waiting (0 child)', 'retrying.attempting (1 child)', 'retrying.waiting (0 child)']);
+});
+
+Persisted('is what XState persists at every snapshot of a P0 lifecycle: a decision waiting, timed out once, answered, the fix, the review', async () => {
+  const h = startIncident(inputOf(), { attempt: (_attempt, at) => ({ ok: false, at, error: 'boom' }) });
+  const states = new Set<string>();
+  const unlike: string[] = [];
+  h.actor.subscribe(() => {
+    const [ours, theirs] = [canonicalJson(persistedSnapshot(h.actor)), canonicalJson(xstatePersisted(h.actor))];
+    if (ours !== theirs) unlike.push(`${h.value()}: ${ours} against ${theirs}`);
+    states.add(h.value());
+  });
+  await h.clock.runUntilIdleAsync({ until: T0 + 60 * SEC });
+  const at = () => h.clock.now();
+  const affected = { agents: [], failedJobs: 1, tenants: [], workflows: [] };
+  for (const event of [
+    { type: 'responder.ack', at: at(), responder: 'cheryl' },
+    { type: 'triage.done', at: at(), severity: 'P0', findings: [], mitigation: null, notified: [], rootCause: null },
+    { type: 'responder.ack', at: at(), responder: 'petra' },
+    { type: 'coordination.done', at: at(), coordination: { affected, assigned: [], eta: null, humanDeveloper: false, workaround: null } },
+    { type: 'responder.ack', at: at(), responder: 'atlas' },
+    { type: 'executive.assessed', at: at(), communication: true, boardMemo: true, decisionId: 'dec_1' },
+    { type: 'decision.timeout', at: at() },
+    { type: 'decision.answered', at: at(), answer: 'approve', by: 'dana@ops' },
+    { type: 'incident.resolve', at: at(), by: 'atlas' },
+    { type: 'review.published', at: at(), documentId: 'doc_1' },
+  ] as IncidentEvent[]) h.send(event);
+  assert.equal(unlike, []);
+  assert.ok(['triaged.working', 'coordinated.working', 'executive.awaitingDecision', 'executive.fixing', 'reviewing'].every((state) => states.has(state)), [...states].join(', '));
+  assert.is(h.actor.getSnapshot().status, 'done');
 });
 
 Persisted.run();
