@@ -25,8 +25,10 @@ export class PostgresAdapter implements Adapter<StoreData> {
   readonly #target: PgTarget;
   readonly #pool: pg.Pool;
   readonly #follower: Follower | null;
-  /** A follower, or a one-time reader (read-only without one): writes are refused. */
+  /** A follower, or a one-time reader: writes are refused. */
   readonly #readonly: boolean;
+  /** Read-only without a follower (`follow: false`): read once, audit gaps not tracked. */
+  readonly #oneTime: boolean;
   /** An AuditTail when the audit is left in the database (`pagedAudit`), set at the first read. */
   #audit: AuditLog | AuditTail = new AuditLog();
   readonly #paged: boolean;
@@ -50,6 +52,7 @@ export class PostgresAdapter implements Adapter<StoreData> {
     this.#pool = pool;
     this.#follower = follower;
     this.#readonly = follower !== null || opts.readonly === true;
+    this.#oneTime = follower === null && opts.readonly === true;
     this.#paged = follower !== null && opts.pagedAudit === true;
     this.#done = this.#paged ? new DoneRows(target.shown) : null;
   }
@@ -244,10 +247,9 @@ export class PostgresAdapter implements Adapter<StoreData> {
       skips ||= seq > newest + 1;
       newest = seq;
     }
-    // Gaps matter to a store that reads again: a one-time reader (read-only, no follower) takes
-    // no transaction id for them, which a hot-standby replica could not give.
-    const rereads = this.#follower !== null || !this.#readonly;
-    const snapshot = rereads && (this.#gaps.size > 0 || skips) ? await this.#snapshot(client, skips || this.#gaps.unbound) : null;
+    // Gaps matter to a store that reads again: a one-time reader takes no transaction id for
+    // them, which a hot-standby replica could not give.
+    const snapshot = !this.#oneTime && (this.#gaps.size > 0 || skips) ? await this.#snapshot(client, skips || this.#gaps.unbound) : null;
     return () => {
       if (this.#audit instanceof AuditTail) this.#audit.startRead();
       for (const { seq, row } of rows) {

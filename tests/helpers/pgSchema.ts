@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { openStore, type OpenStoreOptions } from '../../store/index.js';
 import type { Store } from '../../store/types.js';
+import type { PgTarget } from '../../store/postgres/connection.js';
+import { channelOf } from '../../store/postgres/postgresAdapter.js';
 import { appendAuditRows } from '../../store/postgres/writeRows.js';
 import { audit } from './storeContract.js';
 
@@ -136,5 +138,5 @@ export async function holdFirstSeq(slow: pg.Client, fast: pg.Client, committed =
 
 /** Tells the schema's followers, from `client` (within its transaction, so sent at its commit), that an audit row came. */
 export function notifyAudit(client: pg.Client, schemaName: string): Promise<pg.QueryResult> {
-  return client.query('SELECT pg_notify($1, $2)', [`incident_flow:${schemaName}`, '{"rows":[],"meta":false,"audit":1}']);
+  return client.query('SELECT pg_notify($1, $2)', [channelOf({ schema: schemaName } as PgTarget), '{"rows":[],"meta":false,"audit":1}']);
 }

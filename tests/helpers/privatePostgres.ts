@@ -3,7 +3,7 @@ import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { sqlIn } from './pgSchema.js';
 
 /** Debian's PostgreSQL binaries, newest version (the `postgresql` package that .ci/run makes sure of). */
 function binaries(): string {
@@ -95,22 +95,13 @@ export async function startPrivateReplica(): Promise<{ primary: string; replica:
     }
   }
   const [primary, replica] = [`postgres://postgres@127.0.0.1:${portP}/postgres`, `postgres://postgres@127.0.0.1:${portR}/postgres`];
-  const one = async (url: string, text: string, values: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows[0] as Record<string, unknown>;
-    } finally {
-      await client.end();
-    }
-  };
   return {
     primary,
     replica,
     async caughtUp() {
-      const { lsn } = await one(primary, 'SELECT pg_current_wal_lsn()::text AS lsn');
+      const [{ lsn }] = (await sqlIn(primary, 'SELECT pg_current_wal_lsn()::text AS lsn')).rows;
       for (let i = 0; i < 600; i++) {
-        if ((await one(replica, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn])).ok) return;
+        if ((await sqlIn(replica, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn])).rows[0].ok) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       throw new Error(`the replica did not replay up to ${String(lsn)} in 30 s`);
