@@ -4,6 +4,7 @@ import { EngineError } from './types.js';
 export type FirstRun = 'succeeded' | 'failed';
 
 interface Waiter {
+  done: Promise<FirstRun>;
   resolve(status: FirstRun): void;
   reject(error: Error): void;
 }
@@ -21,13 +22,13 @@ export class JobWaiters {
 
   /** A promise of job `jobId`'s first run (a second caller of the same job waits beside the first). */
   wait(jobId: string): Promise<FirstRun> {
-    const done = new Promise<FirstRun>((resolve, reject) => {
-      const list = this.#waiting.get(jobId);
-      if (list) list.push({ resolve, reject });
-      else this.#waiting.set(jobId, [{ resolve, reject }]);
-    });
-    done.catch(() => undefined);
-    return done;
+    const waiter = {} as Waiter;
+    waiter.done = new Promise<FirstRun>((resolve, reject) => Object.assign(waiter, { resolve, reject }));
+    const list = this.#waiting.get(jobId);
+    if (list) list.push(waiter);
+    else this.#waiting.set(jobId, [waiter]);
+    waiter.done.catch(() => undefined);
+    return waiter.done;
   }
 
   settle(jobId: string, status: FirstRun): void {
@@ -49,10 +50,16 @@ export class JobWaiters {
     this.#waiting.clear();
   }
 
-  /** The job never reached the store (its submit failed): its waits are refused with why. */
-  failed(jobId: string, error: unknown): void {
-    const refusal = error instanceof Error ? error : new EngineError(`job ${jobId}: ${String(error)}`);
-    for (const waiter of this.#waiting.get(jobId) ?? []) waiter.reject(refusal);
-    this.#waiting.delete(jobId);
+  /**
+   * One submit of the job never reached the store: the wait `done` it made is refused with
+   * why (another submit of the same job may have; its callers still hear how the run went).
+   * True when nobody waits on the job any more.
+   */
+  failed(jobId: string, done: Promise<FirstRun>, error: unknown): boolean {
+    const list = this.#waiting.get(jobId) ?? [];
+    const at = list.findIndex((waiter) => waiter.done === done);
+    if (at >= 0) list.splice(at, 1)[0].reject(error instanceof Error ? error : new EngineError(`job ${jobId}: ${String(error)}`));
+    if (list.length === 0) this.#waiting.delete(jobId);
+    return !this.#waiting.has(jobId);
   }
 }

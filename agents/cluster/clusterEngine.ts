@@ -220,7 +220,9 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         }, { ...retry, withBegin: [rowQuery('jobs', jobId), rowQuery('agents', job.agent)], lastWrite: (sql) => batch?.take(sql) ?? null }).then(() => queue.wake());
       }));
       // Never committed: no run will settle it, so its callers hear why now.
-      queued.catch((error: unknown) => waiters.failed(jobId, error));
+      queued.catch((error: unknown) => {
+        if (waiters.failed(jobId, done, error)) localSpecs.delete(jobId);
+      });
       return { jobId, done, queued };
     },
     async decide(decisionId, answer, by) {
