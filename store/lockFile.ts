@@ -117,7 +117,11 @@ function takeOver(lockFile: string, found: LockText, me: string): number | 'gone
   }
   if (fd === null) {
     const other = readLock(guard);
-    if (other && !other.creating && isStale(other.owner, guard) && ageOf(guard) > TORN_AFTER_MS) removeIfStill(guard, other.text);
+    try {
+      if (other && !other.creating && isStale(other.owner, guard) && ageOf(guard) > TORN_AFTER_MS) removeIfStill(guard, other.text);
+    } catch (error) {
+      throw ioError(guard, 'remove a stale lock takeover file', error);
+    }
     return 'busy';
   }
   try {
