@@ -1,6 +1,6 @@
 import { AuditText } from './auditText.js';
 import type { PartValues } from './auditIndex.js';
-import type { AuditParts } from './auditParts.js';
+import { PartRows, type AuditParts } from './auditParts.js';
 import { directoryOf, listOf, orderOf, PartPositions, ValueRuns, type Directory, type Positions } from './partPositions.js';
 import { grown } from './grown.js';
 import { PostingChains } from './postingChains.js';
@@ -33,6 +33,8 @@ export class AuditColumn {
   /** A writer's parts in the side file, and this field's place among INDEXED; null: every row stays in `#data`. */
   readonly #parts: AuditParts | null;
   readonly #field: number;
+  /** This field's value numbers of the rows in `#parts`, read back part by part. */
+  readonly #partValues: PartRows | null;
   /**
    * Per part, its values and how many rows each (see Directory), once a query asked this
    * field (null before): a lookup counts a value's rows in the parts without reading them.
@@ -65,6 +67,7 @@ export class AuditColumn {
   constructor(persist: boolean, parts: AuditParts | null = null, field = 0) {
     this.#fresh = persist ? [] : null;
     [this.#parts, this.#field] = [parts, field];
+    this.#partValues = parts && new PartRows(parts, (k) => parts.column(k, field));
   }
 
   /**
@@ -217,9 +220,7 @@ export class AuditColumn {
   /** The number of row `pos`'s value. */
   at(pos: number): number {
     if (pos >= this.#from) return this.#data[pos - this.#from];
-    const parts = this.#parts as AuditParts;
-    const k = parts.partOf(pos);
-    return parts.column(k, this.#field)[pos - parts.place(k).from];
+    return (this.#partValues as PartRows).at(pos);
   }
 
   /** The number of a value; 0 when no row has it. */

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../machines/types.js';
 import type { AuditFile } from './auditFile.js';
 import { AuditIndex, type IndexPart } from './auditIndex.js';
 import { queryAudit } from './auditQuery.js';
-import { AuditParts, crcOf, type PartPlace } from './auditParts.js';
+import { AuditParts, crcOf, PartRows, type PartPlace } from './auditParts.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
 import { LineBuffers } from './lineBuffers.js';
@@ -27,6 +27,8 @@ export class AuditLog {
    * (see AuditParts), not kept. Null: every row on disk has its end in `#ends`.
    */
   readonly #parts: AuditParts | null;
+  /** Where the lines of the rows in `#parts` end, read back part by part. */
+  readonly #partEnds: PartRows | null;
   /** Rows before this are in `#parts`. */
   #base = 0;
   /** The rows on disk come first: where each one's line ends, its newline included (from row `#base` on). */
@@ -53,6 +55,8 @@ export class AuditLog {
             numbers: (field, from, to) => this.#index.numbersOf(field, this.entries(from, to)),
           })
         : null;
+    const parts = this.#parts;
+    this.#partEnds = parts && new PartRows(parts, (k) => parts.ends(k));
     this.#index = new AuditIndex({ text: opts.text, persist: opts.persist, parts: this.#parts ?? undefined });
   }
 
@@ -226,9 +230,7 @@ export class AuditLog {
   /** Where the line of the row at `pos` (on disk) ends in the file, its newline included. */
   #end(pos: number): number {
     if (pos >= this.#base) return this.#ends.at(pos - this.#base);
-    const parts = this.#parts as AuditParts;
-    const k = parts.partOf(pos);
-    return parts.ends(k)[pos - parts.place(k).from];
+    return (this.#partEnds as PartRows).at(pos);
   }
 
   /** The rows on disk among [from, to), read in runs of whole lines of about READ_BYTES each. */

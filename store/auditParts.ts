@@ -33,6 +33,36 @@ export interface PartRescue {
 
 type Cached = Uint32Array | Float64Array;
 
+/**
+ * One of a part's arrays (its line ends, a field's column), read row by row: the part last
+ * read is kept, so rows asked for in order (a query's matches, a run of lines) skip the
+ * search for their part and the cache's key and reordering. A part's arrays never change
+ * once it is added, and parts are only added, so what is kept stays true; it is one part's
+ * array beyond the cache's bound at most.
+ * @example const ends = new PartRows(parts, (k) => parts.ends(k)); ends.at(1234)
+ */
+export class PartRows {
+  readonly #parts: AuditParts;
+  readonly #read: (k: number) => Cached;
+  #from = 0;
+  #to = 0;
+  #array: Cached | null = null;
+
+  constructor(parts: AuditParts, read: (k: number) => Cached) {
+    [this.#parts, this.#read] = [parts, read];
+  }
+
+  /** Row `pos`'s value in its part's array (`pos` < the parts' rows). */
+  at(pos: number): number {
+    if (pos < this.#from || pos >= this.#to || !this.#array) {
+      const k = this.#parts.partOf(pos);
+      const { from, to } = this.#parts.place(k);
+      [this.#from, this.#to, this.#array] = [from, to, this.#read(k)];
+    }
+    return this.#array[pos - this.#from];
+  }
+}
+
 /** The CRC-32 of an array's bytes, as a part's `crcs` hold them. */
 export function crcOf(array: Uint32Array): number {
   return crc32(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
