@@ -29,8 +29,6 @@ export class AuditLog {
   readonly #parts: AuditParts | null;
   /** Where the lines of the rows in `#parts` end, read back part by part. */
   readonly #partEnds: PartRows | null;
-  /** Rows before this are in `#parts`. */
-  #base = 0;
   /** The rows on disk come first: where each one's line ends, its newline included (from row `#base` on). */
   #ends = new ByteOffsets();
   /** The rows after them (not committed to a file, or a memory store's), as their lines. */
@@ -63,6 +61,11 @@ export class AuditLog {
   /** How many rows the log holds. */
   get length(): number {
     return this.#disk + this.#lines.length;
+  }
+
+  /** Rows before this are in `#parts`: `#ends` starts there. */
+  get #base(): number {
+    return this.#parts?.rows ?? 0;
   }
 
   /** How many rows are on disk. */
@@ -122,7 +125,6 @@ export class AuditLog {
         for (let k = 0; k < lengths.length; k++) end += lengths[k] + 1;
         this.#parts.add({ from: part.from, to: part.to, start, end, at, crcs: [lengths, ...part.columns].map(crcOf) });
       }
-      this.#base = this.#parts.rows;
       this.#index.dropLoaded(this.#base);
       return;
     }
@@ -151,10 +153,11 @@ export class AuditLog {
   persisted(part: IndexPart | null, place?: PartPlace): void {
     if (!part) return this.#index.stopPersisting();
     if (this.#parts && place) {
+      // The part's rows leave `#ends`: it starts at the part's end from now on.
+      const [disk, kept] = [this.#disk, new ByteOffsets()];
+      for (let pos = place.to; pos < disk; pos++) kept.push(this.#ends.at(pos - place.from));
       this.#parts.add(place);
-      const kept = new ByteOffsets();
-      for (let pos = place.to; pos < this.#disk; pos++) kept.push(this.#end(pos));
-      [this.#ends, this.#base] = [kept, place.to];
+      this.#ends = kept;
     }
     this.#index.persisted(part);
   }
