@@ -1,3 +1,5 @@
+import { count } from './dom.js';
+
 /**
  * The page's one live region (#announcer, role="log"): what is new in a live run is said
  * there once, as a line added (a new incident, a decision waiting). The panels themselves
@@ -24,5 +26,5 @@ export function announce(text) {
  * @example announceMatches(1200, ['entry', 'entries'], 'Audit log: ') // "Audit log: 1,200 entries match the filter."
  */
 export function announceMatches(total, [one, many], prefix = '') {
-  announce(`${prefix}${total.toLocaleString('en')} ${total === 1 ? `${one} matches` : `${many} match`} the filter.`);
+  announce(`${prefix}${count(total)} ${total === 1 ? `${one} matches` : `${many} match`} the filter.`);
 }

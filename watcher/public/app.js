@@ -3,7 +3,7 @@ import { get, listen, token } from './api.js';
 import { renderBanners } from './banners.js';
 import { setupDecisions } from './decisions.js';
 import { renderDetail } from './detail.js';
-import { coalesce, fill, h } from './dom.js';
+import { coalesce, count, fill, h } from './dom.js';
 import { incidentList } from './incidents.js';
 import { renderInspected } from './inspected.js';
 import { renderMachines } from './machines.js';
@@ -66,7 +66,7 @@ const session = safe(async () => {
   fill($('store-info'),
     s.waiting ? 'no store yet' : s.storePath ? h('span', { class: 'mono' }, s.storePath) : 'memory store',
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',
-    ` · ${s.auditCount.toLocaleString('en')} audit entries`);
+    ` · ${count(s.auditCount)} audit entries`);
   const pill = $('token-info');
   pill.textContent = !s.canDecide ? 'no engine here: read-only' : token ? 'token: can answer decisions' : 'no token: read-only';
   pill.className = `pill ${s.canDecide && token ? 'pill-idle' : 'pill-wait'}`;

@@ -104,6 +104,11 @@ export function time(iso) {
   return String(iso).replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
 }
 
+/** A count with thousands separators, as every count on the page is shown: 12,345. */
+export function count(n) {
+  return n.toLocaleString('en');
+}
+
 export const SEVERITY_NAMES = { P0: 'System Down', P1: 'Data Integrity', P2: 'Feature Broken', P3: 'Cosmetic/Minor' };
 export const RESPONDER_NAMES = { cheryl: 'Cheryl (Support)', petra: 'Petra (PM)', atlas: 'Atlas (CEO)', human: 'Human developer' };
 

@@ -1,6 +1,6 @@
 import { announceMatches } from './announce.js';
 import { get } from './api.js';
-import { debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time } from './dom.js';
+import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time } from './dom.js';
 
 const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive', 'resolved', 'auto_resolved', 'closed'];
 
@@ -49,7 +49,6 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('tenant', facets.tenants);
     redraw(tbody, 'incident', rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
     // "show more" keeps the focus that pressed it.
-    const n = (x) => x.toLocaleString('en');
     redraw(count, null, total > rows.length ? [`${n(rows.length)} shown of ${n(total)} matching `,
       h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${n(total)} matching`);
     return total;

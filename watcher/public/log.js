@@ -1,6 +1,6 @@
 import { announce, announceMatches } from './announce.js';
 import { get } from './api.js';
-import { coalesce, debounce, fill, h, redraw, time } from './dom.js';
+import { coalesce, count, debounce, fill, h, redraw, time } from './dom.js';
 
 /**
  * One audit entry as a table row; error-level rows carry `level-error` and show red.
@@ -76,7 +76,7 @@ export function auditViewer({ form, pager, tbody }) {
   }
 
   /** What the reader's own filter or page change brought (WCAG 4.1.3): the table itself is no live region. */
-  const range = () => (state.total ? `${(state.offset + 1).toLocaleString('en')}–${Math.min(state.offset + state.limit, state.total).toLocaleString('en')} of ${state.total.toLocaleString('en')}` : '0 entries');
+  const range = () => (state.total ? `${count(state.offset + 1)}–${count(Math.min(state.offset + state.limit, state.total))} of ${count(state.total)}` : '0 entries');
 
   async function go(offset) {
     state.offset = Math.max(0, Math.min(offset, Math.max(0, state.total - 1)));
@@ -99,10 +99,10 @@ export function auditViewer({ form, pager, tbody }) {
 
   let pending = 0;
   const follow = coalesce(() => {
-    const count = pending;
+    const arrived = pending;
     pending = 0;
     if (state.offset === 0 && form.elements.order.value === 'desc') return load();
-    state.unseen += count;
+    state.unseen += arrived;
     renderPager();
   }, 500);
 
@@ -122,8 +122,8 @@ export function auditViewer({ form, pager, tbody }) {
       if (!list.childElementCount) fill(list, actions.map((a) => h('option', { value: a })));
     },
     /** New entries arrived: follow them when looking at the newest page, else just count them. */
-    added(count) {
-      pending += count;
+    added(rows) {
+      pending += rows;
       follow();
     },
   };
