@@ -3,6 +3,7 @@ import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
 import type { Key } from './keyNumbers.js';
 import { Posting } from './posting.js';
+import type { TableOrder } from './tableOrder.js';
 
 type Row = { id: string } & Record<string, unknown>;
 
@@ -21,6 +22,9 @@ export interface TableRows<R> {
 export function objectRows<R>(rows: Record<string, R | number>): TableRows<R> {
   return { ids: () => Object.keys(rows), row: (id) => (Object.hasOwn(rows, id) ? rows[id] : undefined) };
 }
+
+/** Row numbers and ids, one for the other: a KeyNumbers, read only (a TableOrder's, or an index's own). */
+export type RowNumbers = Pick<KeyNumbers<string>, 'get' | 'keyOf' | 'length' | 'size'>;
 
 /** One indexed field: each row's value as a number in a typed column, and per value its rows. */
 interface FieldIndex {
@@ -46,13 +50,23 @@ interface FieldIndex {
  * not a number, so a row kept on disk only (see ColdRows) costs its index little. Rows get their numbers when a listing first needs them (a
  * table no listing filters, such as the deadlines, pays nothing per put and remove): in
  * the table's own key order, the order they were put in (ids that read as array indexes
- * come first, as in an unfiltered listing).
+ * come first, as in an unfiltered listing). A table with a TableOrder (a file store
+ * writer's) already numbers its rows in table order: the index takes those numbers rather
+ * than keeping each id a second time, and follows the order when it compacts them.
  */
 export class TableIndex {
-  /** Per row number, the row's id (undefined: removed), and back. */
-  #no = new KeyNumbers<string>();
+  /** Per row number, the row's id (undefined: removed), and back: the columns are by these numbers. */
+  #no: RowNumbers;
+  /** The index's own numbers, when it has no table order to take them from. */
+  #own = new KeyNumbers<string>();
+  /**
+   * The table's order, whose numbers the index takes (null: it numbers the rows itself). The
+   * order holds no id that reads as an array index (see TableOrder): a table with one is
+   * numbered by the index itself from then on, its fields built again.
+   */
+  #order: TableOrder | null;
   readonly #fields = new Map<string, FieldIndex>();
-  /** Row numbers freed by removals since the rows were last renumbered. */
+  /** Row numbers freed by removals since the rows were last renumbered (the index's own numbers). */
   #freed = 0;
   /** Fields whose index holds null only (see the constructor). */
   readonly #nullOnly: ReadonlySet<string>;
@@ -65,8 +79,10 @@ export class TableIndex {
    * a lookup of another value checks the rows (reading back those kept on disk) instead of
    * keeping a value and a map entry per row for lookups nobody makes.
    */
-  constructor(nullOnly: ReadonlySet<string> = new Set()) {
+  constructor(nullOnly: ReadonlySet<string> = new Set(), order?: TableOrder) {
     this.#nullOnly = nullOnly;
+    this.#order = order ?? null;
+    this.#no = order?.numbers ?? this.#own;
   }
 
   /** Whether the index answers `field` = `value` (else the rows are checked). */
@@ -74,17 +90,22 @@ export class TableIndex {
     return isKey(value) && (value === null || !this.#nullOnly.has(field));
   }
 
-  /** Records that row `id` became `row` (undefined: removed). */
+  /**
+   * Records that row `id` became `row` (undefined: removed). With a table order: called
+   * after the order numbered a new row, before it forgets a removed one.
+   */
   update(id: string, row: Row | undefined): void {
     if (!this.#numbering) return;
+    const order = this.#numbers();
     if (!row) {
-      const no = this.#no.delete(id);
+      const no = order ? order.get(id) : this.#own.delete(id);
       if (no === undefined) return;
       for (const index of this.#fields.values()) move(index, no, 0);
-      if (++this.#freed > REBUILD_AFTER && this.#freed > this.#no.size) this.#renumber();
+      if (!order && ++this.#freed > REBUILD_AFTER && this.#freed > this.#own.size) this.#renumber();
       return;
     }
-    const no = this.#no.get(id) ?? this.#no.add(id);
+    const no = order ? order.get(id) : (this.#own.get(id) ?? this.#own.add(id));
+    if (no === undefined) return this.#unorder();
     for (const [field, index] of this.#fields) {
       const value = row[field];
       move(index, no, this.#indexed(field, value) ? codeOf(index, value as Key) : 0);
@@ -113,9 +134,13 @@ export class TableIndex {
     if (conds.length === 0) return pick(rows.ids());
     const ids = this.#numbering ? null : rows.ids();
     if (ids) {
+      // Rows the order does not hold (ids that read as array indexes, listed first).
+      if (this.#order && ids.length !== this.#order.size) this.#unorder();
       this.#numbering = true;
-      for (const id of ids) this.#no.add(id);
+      if (this.#order) this.#no = this.#order.numbers;
+      else for (const id of ids) this.#own.add(id);
     }
+    this.#numbers();
     // The id of row `no` if it is in the table and matches (`known`: its id, when the caller has it), else undefined.
     const take = (no: number, known?: string): string | undefined => {
       const id = no < 0 ? undefined : (known ?? this.#no.keyOf(no));
@@ -172,17 +197,50 @@ export class TableIndex {
    * then stay the size of the table, not of every row it ever held.
    */
   #renumber(): void {
-    const [before, after] = [this.#no, new KeyNumbers<string>()];
+    const [before, after] = [this.#own, new KeyNumbers<string>()];
     const olds = new Int32Array(before.size);
     for (let no = 0; no < before.length; no++) {
       const id = before.keyOf(no);
       if (id !== undefined) olds[after.add(id)] = no;
     }
-    this.#no = after;
+    this.#own = after;
     this.#freed = 0;
+    this.#moveColumns(after, olds);
+  }
+
+  /**
+   * The table order's numbers, once the columns are by them (a compaction of the order
+   * since the last call numbered its rows again: the columns follow); null: the index
+   * numbers the rows itself.
+   */
+  #numbers(): RowNumbers | null {
+    if (!this.#order) return null;
+    const now = this.#order.numbers;
+    if (now === this.#no) return now;
+    if (this.#fields.size === 0) return (this.#no = now);
+    const olds = new Int32Array(now.length);
+    for (let no = 0; no < now.length; no++) {
+      const id = now.keyOf(no);
+      olds[no] = id === undefined ? -1 : (this.#no.get(id) ?? -1);
+    }
+    this.#moveColumns(now, olds);
+    return now;
+  }
+
+  /** A row the order does not hold: the index numbers the rows itself, from the next filtered listing on. */
+  #unorder(): void {
+    this.#order = null;
+    this.#no = this.#own = new KeyNumbers<string>();
+    [this.#numbering, this.#freed] = [false, 0];
+    this.#fields.clear();
+  }
+
+  /** The columns by the numbers `after`: per row number there, `olds` has its number before (-1: none). */
+  #moveColumns(after: RowNumbers, olds: Int32Array): void {
+    this.#no = after;
     for (const index of this.#fields.values()) {
       const col = new Uint32Array(Math.max(16, after.length));
-      for (let no = 0; no < after.length; no++) col[no] = index.col[olds[no]] ?? 0;
+      for (let no = 0; no < after.length; no++) col[no] = olds[no] < 0 ? 0 : (index.col[olds[no]] ?? 0);
       index.col = new Uint32Array(col.length);
       index.posts = index.posts.map(() => undefined);
       index.unused = index.codes.length;

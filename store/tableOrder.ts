@@ -1,5 +1,6 @@
 import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
+import type { RowNumbers } from './tableIndex.js';
 
 /** Compact the numbers once removals have freed more than the rows hold (and at least this many). */
 const COMPACT_AFTER = 1024;
@@ -25,6 +26,14 @@ export class TableOrder {
     const order = new TableOrder();
     for (const id in rows) order.add(id);
     return order;
+  }
+
+  /**
+   * Each row's number (table order) and id, one for the other: a table index numbers its
+   * rows by them (see TableIndex). A compaction makes new ones; these are not changed again.
+   */
+  get numbers(): RowNumbers {
+    return this.#ids;
   }
 
   /** Rows held, array-index ids left out. */
@@ -105,13 +114,19 @@ export class TableOrder {
  */
 export function tableIds(rows: Record<string, unknown>, order: TableOrder | undefined): string[] {
   if (!order) return Object.keys(rows);
+  const ids = objectIds(rows, order);
+  order.forEach((id) => ids.push(id));
+  return ids;
+}
+
+/** The ids of the rows a table object lists itself: all of them, or with a TableOrder the array-index ids it lists first. */
+function objectIds(rows: Record<string, unknown>, order: TableOrder | undefined): string[] {
   const ids: string[] = [];
   // An object enumerates its array-index keys first: the first other key ends them.
   for (const id in rows) {
-    if (!isArrayIndex(id)) break;
+    if (order && !isArrayIndex(id)) break;
     ids.push(id);
   }
-  order.forEach((id) => ids.push(id));
   return ids;
 }
 
@@ -127,11 +142,7 @@ export interface RowsImage {
  * with a TableOrder without an array of its ids (see TableOrder.image).
  */
 export function rowsImage(rows: Record<string, unknown>, order: TableOrder | undefined): RowsImage {
-  const first: string[] = [];
-  for (const id in rows) {
-    if (order && !isArrayIndex(id)) break;
-    first.push(id);
-  }
+  const first = objectIds(rows, order);
   const objects = first.map((id) => rows[id]);
   const rest = order?.image(rows);
   const n = first.length;

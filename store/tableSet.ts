@@ -187,9 +187,10 @@ export class TableSet {
     const rows = this.rows(table);
     const order = this.#orderOf(table);
     if (tableRow(rows, order, id) === undefined) return false;
+    // The index first: it numbers the rows by the order's numbers (see TableIndex).
+    this.#index(table).update(id, undefined);
     delete rows[id];
     order?.delete(id);
-    this.#index(table).update(id, undefined);
     return true;
   }
 
@@ -213,7 +214,7 @@ export class TableSet {
 
   #index(table: TableName): TableIndex {
     let index = this.#indexes.get(table);
-    if (!index) this.#indexes.set(table, (index = new TableIndex(NULL_ONLY[table])));
+    if (!index) this.#indexes.set(table, (index = new TableIndex(NULL_ONLY[table], this.#orderOf(table))));
     return index;
   }
 }

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRandom } from '../sim/random.js';
 import { objectRows, TableIndex } from '../store/tableIndex.js';
+import { TableOrder, tableIds, tableRow } from '../store/tableOrder.js';
 
 type Row = { id: string; owner: string; status: string | null; n: number };
 
@@ -137,6 +138,53 @@ Emptied('a field indexed for null only answers every value as a scan, rows kept 
       assert.equal(index.ids(objectRows(rows), where, undefined, read).map(read), scan(where), `step ${step}: ${JSON.stringify(where)}`);
     }
   }
+});
+
+Emptied('numbered by its table order (a writer\'s): through compactions of the order and an id that reads as an array index, every answer equals a scan (seeded)', () => {
+  const random = createRandom(93);
+  const pick = (n: number) => Math.floor(random() * n);
+  // As TableSet changes them: the order numbers a new row before the index is told, and forgets a removed one after.
+  const rows: Record<string, Row> = {};
+  const order = new TableOrder();
+  const index = new TableIndex(new Set(), order);
+  const table = { ids: () => tableIds(rows, order), row: (id: string) => tableRow(rows, order, id) as Row | undefined };
+  const scan = (where: Partial<Row>, last?: number) => {
+    const all = table.ids().map((id) => rows[id]).filter((r) => Object.entries(where).every(([k, v]) => r[k as keyof Row] === v));
+    return last === undefined ? all : all.slice(all.length - Math.min(last, all.length));
+  };
+  let numbered = 0;
+  for (let step = 0; step < 30_000; step++) {
+    // Mostly new ids, each removed within 300 steps: the order compacts its numbers many times.
+    const id = random() < 0.4 ? `r${step}` : `r${Math.max(0, step - pick(300))}`;
+    const gone = `r${step - 300}`;
+    if (Object.hasOwn(rows, gone)) {
+      index.update(gone, undefined);
+      delete rows[gone];
+      order.delete(gone);
+    }
+    const row = { id, owner: `o${pick(6)}`, status: random() < 0.5 ? null : 'open', n: step };
+    if (random() < 0.2 && Object.hasOwn(rows, id)) {
+      index.update(id, undefined);
+      delete rows[id];
+      order.delete(id);
+    } else {
+      if (!Object.hasOwn(rows, id)) order.add(id);
+      rows[id] = row;
+      index.update(id, row);
+    }
+    // Late in the run, an id that reads as an array index, which the order does not hold: listed first.
+    if (step === 24_000) {
+      rows['11'] = { ...row, id: '11' };
+      index.update('11', rows['11']);
+    }
+    if (step % 89 === 0) {
+      const where = { owner: `o${pick(6)}`, ...(random() < 0.5 ? { status: 'open' } : {}) };
+      const last = random() < 0.5 ? pick(8) : undefined;
+      assert.equal(index.ids(table, where, last).map((k) => rows[k]), scan(where, last), `step ${step}: ${JSON.stringify(where)} last ${last}`);
+      numbered++;
+    }
+  }
+  assert.ok(numbered > 300 && order.size <= 300, 'the table stayed small while ids came and went');
 });
 
 Emptied.run();
