@@ -319,10 +319,9 @@ export function glanceOfLine(table: string, line: string | Buffer, head: number)
  * The state index in `bytes`, if it holds up on its own: its last line's CRC matches the
  * bytes before it, and every table is well formed (same number of entries everywhere,
  * offsets increasing within the file). null otherwise: the caller parses the state file.
- * `each`: handed each table as it is decoded, instead of the tables being kept in the answer.
  * @example const index = decodeStateIndex(await readFile('run.state.idx'));
  */
-export function decodeStateIndex(bytes: Buffer | null, each?: (table: IndexedTable) => void): StateIndex | null {
+export function decodeStateIndex(bytes: Buffer | null): StateIndex | null {
   if (!bytes || bytes.length < 2 || bytes[bytes.length - 1] !== 0x0a) return null;
   const last = bytes.lastIndexOf(0x0a, bytes.length - 2);
   if (last === -1) return null;
@@ -343,8 +342,7 @@ export function decodeStateIndex(bytes: Buffer | null, each?: (table: IndexedTab
     const out: StateIndex = { generation, stateBytes, stateCrc, tables: [] };
     for (const table of read) {
       if (!wellFormed(table, stateBytes)) return null;
-      if (each) each(table);
-      else out.tables.push(table);
+      out.tables.push(table);
     }
     return out;
   } catch {

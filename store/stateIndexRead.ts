@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { crc32 } from './crc32.js';
 import { glancedValue } from './rowGlance.js';
@@ -8,6 +8,8 @@ import { rowProblem } from './rowShapes.js';
 import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { decodeStateIndex } from './stateIndexFile.js';
+import { scanStateIndex } from './stateIndexScan.js';
+import type { ScannedGlances } from './stateIndexScan.js';
 import type { IndexedTable, StateIndexStamp } from './stateIndexFile.js';
 import type { StoreFiles } from './storeFiles.js';
 import { StoreError } from './types.js';
@@ -63,14 +65,20 @@ function find(offsets: ArrayLike<number>, at: number): number {
 /**
  * The index file a writer wrote at its last fold, if it is still the one on disk (`stamp`
  * is what that fold wrote), read back for the next fold: the rows that fold kept on disk
- * have their glanced values there, so they need not be parsed for them again.
+ * have their glanced values there, so they need not be parsed for them again. Read a
+ * chunk at a time, its ids left as bytes (see `scanStateIndex`).
  * @example const previous = await ownIndex(files.stateIndex, written);
  */
 export async function ownIndex(file: string, stamp: StateIndexStamp): Promise<FoldGlances | null> {
   const glances = new FoldGlances();
-  const index = decodeStateIndex(await readFile(file).catch(() => null), (table) => glances.add(table));
-  const same = index && index.generation === stamp.generation && index.stateBytes === stamp.stateBytes && index.stateCrc === stamp.stateCrc;
-  return same ? glances : null;
+  const fd = await open(file, 'r').catch(() => null);
+  try {
+    return fd && scanStateIndex(fd.fd, stamp, (table) => glances.add(table)) ? glances : null;
+  } catch {
+    return null;
+  } finally {
+    await fd?.close();
+  }
 }
 
 /**
@@ -81,11 +89,10 @@ export async function ownIndex(file: string, stamp: StateIndexStamp): Promise<Fo
  * fold's whole length, and the next collection's heap limit is set from what is live then.
  */
 export class FoldGlances {
-  readonly #tables = new Map<string, { at: Float64Array; codes: Uint32Array[]; values: unknown[] }>();
+  readonly #tables = new Map<string, ScannedGlances>();
 
-  add(table: IndexedTable): void {
-    if (table.codes.length === 0) return;
-    this.#tables.set(table.name, { at: Float64Array.from(table.at), codes: table.codes.map((column) => Uint32Array.from(column)), values: table.values });
+  add(table: ScannedGlances): void {
+    this.#tables.set(table.name, table);
   }
 
   /** The glanced values of the row at `at` as the index file has them (see `glanceValues`). */

@@ -10,6 +10,7 @@ import type { Store, StoreChange, TableName } from '../store/index.js';
 import { glanceOf, glanceValues } from '../store/rowGlance.js';
 import { crc32 } from '../store/crc32.js';
 import { decodeStateIndex, STATE_INDEX_FLOOR, StateIndexBuilder } from '../store/stateIndexFile.js';
+import { ownIndex } from '../store/stateIndexRead.js';
 import { summarize } from '../watcher/queries.js';
 
 // The state index file (`X.state.idx`) lets a read-only open keep the rows that are done
@@ -294,6 +295,45 @@ index('the index file is its tables as JSON, whatever row counts the builder was
   assert.is(tail, `{"crc":${crc32(written[0].subarray(0, head.length + table.length + 2)) >>> 0}}`);
   assert.ok(written.every((bytes) => bytes.equals(written[0])), 'the same bytes, told the row count or not');
   assert.ok(decodeStateIndex(written[0]));
+});
+
+index('a writer reads its own index back a chunk at a time: the glanced values decodeStateIndex gives, none from a file that is not the one written', async () => {
+  // Three tables across the reader's 1 MB chunks: jobs and incidents glanced, notifications not;
+  // ids and values with quotes, backslashes, brackets and non-ASCII text in them.
+  const rows = 30_000;
+  const builder = new StateIndexBuilder();
+  builder.sum(Buffer.alloc(100 * 3 * rows, 0x20));
+  const tables: Array<[string, (k: number) => unknown[] | null]> = [
+    ['jobs', (k) => [k % 3 ? `inc_${k}` : null, `agent_"${k % 7}\\`, k % 2 ? 'succeeded' : ['odd]', { k: `{${k % 5}` }]]],
+    ['notifications', () => null],
+    ['incidents', (k) => Array.from({ length: GLANCED.incidents?.length ?? 0 }, (_, f) => (f === 3 ? `é ${k % 11}` : f === 8 ? `t${k}` : f % 4))],
+  ];
+  tables.forEach(([name, glance], t) => {
+    for (let k = 0; k < rows; k++) builder.row(t, name, `${name}_"${k}\\ü`, `"x${k}":{}`, 100 * (t * rows + k), 2, k % 4 > 0, () => glance(k));
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'incident-flow-state-idx-')), 'run.state.idx');
+  const stamp = await builder.write(file, 5);
+  assert.ok(stamp);
+  const decoded = decodeStateIndex(readFileSync(file));
+  const glances = await ownIndex(file, stamp);
+  assert.ok(decoded && glances, 'both read it');
+  for (const table of decoded.tables) {
+    for (const k of [0, 1, 8191, 8192, rows - 1]) {
+      const expected = table.codes.length ? table.codes.map((column) => table.values[column[k]]) : undefined;
+      assert.equal(glances.encoded(table.name, table.at[k]), expected, `${table.name} row ${k}`);
+    }
+  }
+  assert.is(glances.encoded('jobs', 17), undefined, 'no row there');
+  // Another state file's stamp, a changed byte, a cut file, no file: no glances.
+  const bytes = readFileSync(file);
+  assert.is(await ownIndex(file, { ...stamp, generation: 6 }), null);
+  const changed = Buffer.from(bytes);
+  changed[bytes.length >> 1] ^= 1;
+  for (const other of [changed, bytes.subarray(0, bytes.length - 3), bytes.subarray(0, bytes.length >> 1)]) {
+    writeFileSync(file, other);
+    assert.is(await ownIndex(file, stamp), null);
+  }
+  assert.is(await ownIndex(`${file}.none`, stamp), null);
 });
 
 index.run();
