@@ -4,8 +4,8 @@ import { writeAll } from './durableFs.js';
 import { crc32 } from './crc32.js';
 import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
-import type { Key } from './keyNumbers.js';
 import { GLANCED, glanceValues } from './rowGlance.js';
+import type { PriorGlance, ScannedGlances } from './stateIndexScan.js';
 import type { TableName } from './types.js';
 
 const FORMAT = 1;
@@ -80,7 +80,7 @@ export class StateIndexBuilder {
    * Row `k` of table `t` (`name`), its line, where its JSON starts and how long it is,
    * whether it is done with, and its glanced values (computed from `row` when not given).
    */
-  row(t: number, name: string, id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
+  row(t: number, name: string, id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => Glance): void {
     let table = this.#tables.get(t);
     if (!table) this.#tables.set(t, (table = new BuiltTable(name, this.#sizes[t])));
     table.add(id, line, at, length, done, glance);
@@ -120,6 +120,9 @@ export class StateIndexBuilder {
   }
 }
 
+/** A row's glanced values: as values (GLANCED order), as an index file read back has them, or none (a table with no glance). */
+type Glance = unknown[] | PriorGlance | null;
+
 /**
  * One table of an index being built: its numbers in typed arrays (made at the table's row
  * count when known, else grown by a quarter), about 4 bytes a row a field where arrays of
@@ -129,45 +132,53 @@ class BuiltTable {
   /** The ids as the file has them (`"a","b"`), bytes outside V8's heap: a string an id was held for the fold's length. */
   readonly ids = new JsonItems();
   readonly open: number[] = [];
-  readonly values: unknown[] = [];
   #at: Float64Array;
   #length: Uint32Array;
   #crc: Uint32Array;
   #codes: Uint32Array[];
   /**
-   * Per field, its values' numbers in `values` (a map per field: many values are a row's
-   * own, times and messages), and each of those values' number in the field's map. Held
-   * for a fold's length: in a Map, about 40 bytes of heap a value (three times a row for
-   * the incidents), which a full collection during a fold counted as live, and which set
-   * the heap's next limit from that; a KeyNumbers takes about a tenth of that in the heap.
+   * Per field, its values by their JSON text (a map per field: many values are a row's own,
+   * times and messages), and each one's number in the file's `values`. The text is kept as
+   * bytes outside V8's heap (KeyNumbers): the values themselves, held for a fold's length,
+   * were most of the heap a fold held (a full collection during a fold counted them as live,
+   * and set the heap's next limit from that).
    */
-  #numbered: Array<{ keys: KeyNumbers; codes: number[] }>;
+  readonly #numbered: Array<{ keys: KeyNumbers<string>; codes: number[] }>;
+  /** Per number in the file's `values`, where its text is: `n * 32 + f`, number `n` of field `f`'s keys. */
+  readonly #values: number[] = [];
+  /** The value numbers of the index read back (a PriorGlance's table) met so far, and the field each was met in plus one (0: not yet). */
+  #prior: { table: ScannedGlances; codes: Uint32Array; field: Uint8Array } | null = null;
 
   constructor(readonly name: string, rows = 0) {
     const fields = GLANCED[name as TableName] ?? [];
     const size = Math.max(rows, 1);
     [this.#at, this.#length, this.#crc] = [new Float64Array(size), new Uint32Array(size), new Uint32Array(size)];
     this.#codes = fields.map(() => new Uint32Array(size));
-    this.#numbered = fields.map(() => ({ keys: new KeyNumbers(), codes: [] }));
+    this.#numbered = fields.map(() => ({ keys: new KeyNumbers<string>(), codes: [] }));
   }
 
-  add(id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => unknown[] | null): void {
+  add(id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => Glance): void {
     const k = this.ids.count;
     if (k === this.#at.length) this.#grow();
     if (!done) this.open.push(k);
     this.ids.add(id);
     [this.#at[k], this.#length[k], this.#crc[k]] = [at, length, crc32(line)];
     if (this.#codes.length === 0) return;
-    const values = glance() ?? [];
-    for (let f = 0; f < this.#codes.length; f++) this.#codes[f][k] = this.#numberOf(f, values[f]);
+    const values = glance();
+    if (values !== null && !Array.isArray(values)) {
+      for (let f = 0; f < this.#codes.length; f++) this.#codes[f][k] = this.#priorNumber(f, values);
+      return;
+    }
+    for (let f = 0; f < this.#codes.length; f++) this.#codes[f][k] = this.#numberOf(f, JSON.stringify(values?.[f]) ?? 'null');
   }
 
-  /** The table as the file has it (IndexedTable's fields, in its order); its values' maps are let go. */
+  /** The table as the file has it (IndexedTable's fields, in its order). */
   columns(): Record<string, unknown> {
     const n = this.ids.count;
-    this.#numbered = [];
     const [at, length, crc] = [this.#at.subarray(0, n), this.#length.subarray(0, n), this.#crc.subarray(0, n)];
-    return { name: this.name, ids: this.ids, at, length, crc, open: this.open, values: this.values, codes: this.#codes.map((column) => column.subarray(0, n)) };
+    const [keys, where] = [this.#numbered.map((field) => field.keys), this.#values];
+    const values = new TextRuns(where.length, (v) => keys[where[v] & 31].keyAt(where[v] >>> 5) as string);
+    return { name: this.name, ids: this.ids, at, length, crc, open: this.open, values, codes: this.#codes.map((column) => column.subarray(0, n)) };
   }
 
   #grow(): void {
@@ -176,16 +187,38 @@ class BuiltTable {
     this.#codes = this.#codes.map((column) => grown(column, k));
   }
 
-  /** The number of field `f`'s `value` in `values`, given it if new (objects and arrays by their JSON). */
-  #numberOf(f: number, value: unknown): number {
-    const key = (value !== null && typeof value === 'object' ? `\u0000${JSON.stringify(value)}` : value) as Key;
+  /** The number in `values` of field `f`'s value whose JSON is `text`, given it if new. */
+  #numberOf(f: number, text: string): number {
     const { keys, codes } = this.#numbered[f];
-    const known = keys.get(key);
+    const known = keys.get(text);
     if (known !== undefined) return codes[known];
-    keys.add(key);
-    codes.push(this.values.length);
-    this.values.push(value);
-    return this.values.length - 1;
+    codes.push(this.#values.length);
+    this.#values.push(keys.add(text) * 32 + f);
+    return this.#values.length - 1;
+  }
+
+  /** The number of field `f`'s value of a row as the index read back has it: its text made a string once per value, not per row. */
+  #priorNumber(f: number, { table, k }: PriorGlance): number {
+    if (this.#prior?.table !== table) this.#prior = { table, codes: new Uint32Array(table.values.count), field: new Uint8Array(table.values.count) };
+    const prior = this.#prior;
+    const v = table.codes[f][k];
+    if (prior.field[v] === f + 1) return prior.codes[v];
+    const code = this.#numberOf(f, table.values.text(v));
+    if (prior.field[v] === 0) [prior.field[v], prior.codes[v]] = [f + 1, code];
+    return code;
+  }
+}
+
+/** A JSON array's elements given as their text (`text(v)`), written a run of them at a time. */
+class TextRuns {
+  constructor(readonly count: number, readonly text: (v: number) => string) {}
+
+  *pieces(): Generator<string> {
+    for (let at = 0; at < this.count; at += RUN) {
+      const run: string[] = [];
+      for (let v = at; v < Math.min(this.count, at + RUN); v++) run.push(this.text(v));
+      yield `${at > 0 ? ',' : ''}${run.join(',')}`;
+    }
   }
 }
 
@@ -231,8 +264,11 @@ function* tablePieces(table: Record<string, unknown>): Generator<string | Buffer
   for (const [key, field] of Object.entries(table)) {
     if (field === undefined) continue;
     yield `${first ? '' : ','}${JSON.stringify(key)}:`;
-    if (field instanceof JsonItems) yield* ['[', ...field.pieces(), ']'];
-    else if (isList(field)) yield* arrayPieces(field);
+    if (field instanceof JsonItems || field instanceof TextRuns) {
+      yield '[';
+      yield* field.pieces();
+      yield ']';
+    } else if (isList(field)) yield* arrayPieces(field);
     else yield JSON.stringify(field);
     first = false;
   }

@@ -9,7 +9,7 @@ import { decodeState, isObject } from './stateFile.js';
 import type { StateSnapshot } from './stateFile.js';
 import { decodeStateIndex } from './stateIndexFile.js';
 import { scanStateIndex } from './stateIndexScan.js';
-import type { ScannedGlances } from './stateIndexScan.js';
+import type { PriorGlance, ScannedGlances } from './stateIndexScan.js';
 import type { IndexedTable, StateIndexStamp } from './stateIndexFile.js';
 import type { StoreFiles } from './storeFiles.js';
 import { StoreError } from './types.js';
@@ -95,11 +95,11 @@ export class FoldGlances {
     this.#tables.set(table.name, table);
   }
 
-  /** The glanced values of the row at `at` as the index file has them (see `glanceValues`). */
-  encoded(table: string, at: number): unknown[] | undefined {
+  /** The glanced values of the row at `at` as the index file has them: row `k` of its table there (see PriorGlance). */
+  encoded(table: string, at: number): PriorGlance | undefined {
     const t = this.#tables.get(table);
     const k = t ? find(t.at, at) : -1;
-    return t && k >= 0 ? t.codes.map((column) => t.values[column[k]]) : undefined;
+    return t && k >= 0 ? { table: t, k } : undefined;
   }
 }
 

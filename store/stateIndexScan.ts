@@ -12,7 +12,59 @@ export interface ScannedGlances {
   name: string;
   at: Float64Array;
   codes: Uint32Array[];
-  values: unknown[];
+  values: JsonTexts;
+}
+
+/** A row's glanced values as an index file read back has them: row `k` of `table` (its value numbers and their text). */
+export interface PriorGlance {
+  table: ScannedGlances;
+  k: number;
+}
+
+/**
+ * The elements of a JSON array as their text, kept as the file's bytes (outside V8's heap):
+ * element `v` is the JSON from `starts[v]` to `starts[v + 1] - 1` (before its comma).
+ */
+export class JsonTexts {
+  readonly #bytes: Buffer;
+  readonly #starts: Uint32Array;
+
+  /** `bytes`: the array's text, brackets included; null when it is not an array of balanced elements. */
+  static of(bytes: Buffer): JsonTexts | null {
+    const commas: number[] = [];
+    let [depth, inString] = [0, false];
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i];
+      if (inString) {
+        if (c === 0x5c) i++;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x5b || c === 0x7b) depth++;
+      else if (c === 0x5d || c === 0x7d) depth--;
+      else if (c === 0x2c && depth === 1) commas.push(i);
+    }
+    if (depth !== 0 || bytes[0] !== 0x5b || bytes[bytes.length - 1] !== 0x5d) return null;
+    // An empty array has no element; otherwise one more than its commas.
+    const empty = commas.length === 0 && bytes.length === 2;
+    const starts = new Uint32Array(empty ? 1 : commas.length + 2);
+    starts[0] = 1;
+    commas.forEach((at, v) => (starts[v + 1] = at + 1));
+    starts[starts.length - 1] = bytes.length;
+    return new JsonTexts(bytes, starts);
+  }
+
+  private constructor(bytes: Buffer, starts: Uint32Array) {
+    [this.#bytes, this.#starts] = [bytes, starts];
+  }
+
+  get count(): number {
+    return this.#starts.length - 1;
+  }
+
+  /** Element `v`'s JSON text. */
+  text(v: number): string {
+    return this.#bytes.toString('utf8', this.#starts[v], this.#starts[v + 1] - 1);
+  }
 }
 
 /**
@@ -22,7 +74,7 @@ export interface ScannedGlances {
  * number an array element (they go into typed arrays): `JSON.parse` of the whole file made
  * every id a string and every offset, length and CRC an element, with the file's bytes
  * and a table's line as text beside them, a transient heap that grew with the run at
- * every fold. Only the file as this module's writer lays it out is read (the keys in the
+ * every fold. The values stay JSON text too (see JsonTexts). Only the file as this module's writer lays it out is read (the keys in the
  * order `StateIndexBuilder` writes them, no white space). False when the file is not that
  * index, is not well formed, or its CRC does not hold: the caller then has no glances.
  * @example scanStateIndex(fd, written, (table) => glances.add(table))
@@ -69,13 +121,14 @@ function scanTable(bytes: IndexBytes, size: number): ScannedGlances | null {
   if (!bytes.literal(',"open":') || bytes.counts((_, k) => k < n) < 0 || !bytes.literal(',"values":')) return null;
   bytes.capture();
   if (!bytes.skipValue()) return null;
-  const values = parsed(bytes.captured());
+  // Left as their text: parsed, the values (a row's times, an incident id...) were most of the heap a fold held.
+  const values = JsonTexts.of(bytes.captured());
   const fields = GLANCED[name as TableName]?.length ?? 0;
-  if (!Array.isArray(values) || !bytes.literal(',"codes":[')) return null;
+  if (!values || !bytes.literal(',"codes":[')) return null;
   const codes: Uint32Array[] = [];
   for (let more = bytes.peek() !== 0x5d; more; more = bytes.literal(',')) {
     const column = new Uint32Array(n);
-    if (codes.push(column) > fields || bytes.counts((k, code) => code < values.length && ((column[k] = code), true)) !== n) return null;
+    if (codes.push(column) > fields || bytes.counts((k, code) => code < values.count && ((column[k] = code), true)) !== n) return null;
   }
   return codes.length === fields && bytes.literal(']') ? { name, at, codes, values } : null;
 }
