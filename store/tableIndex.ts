@@ -3,7 +3,7 @@ import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
 import type { Key } from './keyNumbers.js';
 import { Posting } from './posting.js';
-import type { TableOrder } from './tableOrder.js';
+import { isArrayIndex, type TableOrder } from './tableOrder.js';
 
 type Row = { id: string } & Record<string, unknown>;
 
@@ -104,7 +104,11 @@ export class TableIndex {
       if (!order && ++this.#freed > REBUILD_AFTER && this.#freed > this.#own.size) this.#renumber();
       return;
     }
-    const no = order ? order.get(id) : (this.#own.get(id) ?? this.#own.add(id));
+    // A new id that reads as an array index is listed before the others (an object lists
+    // those first), not where the next number would put it: the rows are numbered again
+    // at the next filtered listing. The engine's ids never read so.
+    let no = order ? order.get(id) : this.#own.get(id);
+    if (no === undefined && !order && !isArrayIndex(id)) no = this.#own.add(id);
     if (no === undefined) return this.#unorder();
     for (const [field, index] of this.#fields) {
       const value = row[field];
@@ -227,7 +231,10 @@ export class TableIndex {
     return now;
   }
 
-  /** A row the order does not hold: the index numbers the rows itself, from the next filtered listing on. */
+  /**
+   * A row the order does not hold, or a new array-index id (see `update`): the index numbers
+   * the rows itself, in the table's listing order, from the next filtered listing on.
+   */
   #unorder(): void {
     this.#order = null;
     this.#no = this.#own = new KeyNumbers<string>();

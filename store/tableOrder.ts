@@ -161,7 +161,7 @@ export function tableRow(rows: Record<string, unknown>, order: TableOrder | unde
 }
 
 /** Whether an object lists `id` among its array indexes (first, by value): a canonical integer below 2³² − 1. */
-function isArrayIndex(id: string): boolean {
+export function isArrayIndex(id: string): boolean {
   const c = id.charCodeAt(0);
   return c >= 0x30 && c <= 0x39 && /^(?:0|[1-9]\d{0,9})$/.test(id) && Number(id) < 4294967295;
 }

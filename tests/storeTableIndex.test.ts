@@ -187,4 +187,17 @@ Emptied('numbered by its table order (a writer\'s): through compactions of the o
   assert.ok(numbered > 300 && order.size <= 300, 'the table stayed small while ids came and went');
 });
 
+Emptied('an id that reads as an array index, put after the rows were numbered, is listed first in a filtered listing too, as in the table', () => {
+  const t = table();
+  t.put({ id: 'j1', owner: 'a', status: null, n: 1 });
+  t.put({ id: '5', owner: 'a', status: null, n: 2 });
+  assert.equal(t.list({ owner: 'a' }).map((r) => r.id), ['5', 'j1']);
+  t.put({ id: '3', owner: 'a', status: null, n: 3 });
+  t.put({ id: 'j2', owner: 'a', status: null, n: 4 });
+  assert.equal(Object.keys(t.rows), ['3', '5', 'j1', 'j2']);
+  assert.equal(t.list({ owner: 'a' }).map((r) => r.id), ['3', '5', 'j1', 'j2']);
+  assert.equal(t.list({ owner: 'a' }, 3).map((r) => r.id), ['5', 'j1', 'j2']);
+  assert.equal(t.list({ owner: 'a' }), t.scan({ owner: 'a' }));
+});
+
 Emptied.run();
