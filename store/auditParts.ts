@@ -37,8 +37,10 @@ type Cached = Uint32Array | Float64Array;
  * One of a part's arrays (its line ends, a field's column), read row by row: the part last
  * read is kept, so rows asked for in order (a query's matches, a run of lines) skip the
  * search for their part and the cache's key and reordering. A part's arrays never change
- * once it is added, and parts are only added, so what is kept stays true; it is one part's
- * array beyond the cache's bound at most.
+ * once it is added, and parts are only added, so what is kept stays true. Each reader (a
+ * log's line ends, each indexed column) holds one part's array, which the cache may have let
+ * go: beyond CACHE_BYTES and `cachedBytes`, at most 8 bytes a row of a part for the ends and
+ * 4 for each column.
  * @example const ends = new PartRows(parts, (k) => parts.ends(k)); ends.at(1234)
  */
 export class PartRows {

@@ -120,6 +120,9 @@ export class StateIndexBuilder {
   }
 }
 
+/** Glanced fields a table may have: a value's place is noted as its number times this plus its field (see BuiltTable). */
+const FIELDS_AT_MOST = 32;
+
 /** A row's glanced values: as values (GLANCED order), as an index file read back has them, or none (a table with no glance). */
 type Glance = unknown[] | PriorGlance | null;
 
@@ -144,13 +147,14 @@ class BuiltTable {
    * and set the heap's next limit from that).
    */
   readonly #numbered: Array<{ keys: KeyNumbers<string>; codes: number[] }>;
-  /** Per number in the file's `values`, where its text is: `n * 32 + f`, number `n` of field `f`'s keys. */
+  /** Per number in the file's `values`, where its text is: `n * FIELDS_AT_MOST + f`, number `n` of field `f`'s keys. */
   readonly #values: number[] = [];
   /** The value numbers of the index read back (a PriorGlance's table) met so far, and the field each was met in plus one (0: not yet). */
   #prior: { table: ScannedGlances; codes: Uint32Array; field: Uint8Array } | null = null;
 
   constructor(readonly name: string, rows = 0) {
     const fields = GLANCED[name as TableName] ?? [];
+    if (fields.length > FIELDS_AT_MOST) throw new Error(`incident-flow store: ${name} glances ${fields.length} fields, more than the state index holds (${FIELDS_AT_MOST})`);
     const size = Math.max(rows, 1);
     [this.#at, this.#length, this.#crc] = [new Float64Array(size), new Uint32Array(size), new Uint32Array(size)];
     this.#codes = fields.map(() => new Uint32Array(size));
@@ -177,7 +181,7 @@ class BuiltTable {
     const n = this.ids.count;
     const [at, length, crc] = [this.#at.subarray(0, n), this.#length.subarray(0, n), this.#crc.subarray(0, n)];
     const [keys, where] = [this.#numbered.map((field) => field.keys), this.#values];
-    const values = new TextRuns(where.length, (v) => keys[where[v] & 31].keyAt(where[v] >>> 5) as string);
+    const values = new TextRuns(where.length, (v) => keys[where[v] % FIELDS_AT_MOST].keyAt(Math.floor(where[v] / FIELDS_AT_MOST)) as string);
     return { name: this.name, ids: this.ids, at, length, crc, open: this.open, values, codes: this.#codes.map((column) => column.subarray(0, n)) };
   }
 
@@ -193,7 +197,7 @@ class BuiltTable {
     const known = keys.get(text);
     if (known !== undefined) return codes[known];
     codes.push(this.#values.length);
-    this.#values.push(keys.add(text) * 32 + f);
+    this.#values.push(keys.add(text) * FIELDS_AT_MOST + f);
     return this.#values.length - 1;
   }
 
