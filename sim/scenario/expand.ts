@@ -1,5 +1,5 @@
 import type { Random } from '../random.js';
-import type { FailureBehaviour, FailureEvent, LoadSpec, Scenario } from './types.js';
+import type { AgentSpec, FailureBehaviour, FailureEvent, LoadMixEntry, LoadSpec, Scenario } from './types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -51,15 +51,17 @@ export function failureTimeline(scenario: Scenario, stream: () => Random): Failu
   const counting = countedDraws(stream());
   let [count, lastDetectMs] = [0, -Infinity];
   const starts: number[] = [];
-  const seen = (event: Unkeyed) => {
-    if (event.atMs > until) return;
-    count++;
-    lastDetectMs = Math.max(lastDetectMs, event.atMs + event.detectAfterMs);
+  /** `copies` failures at `atMs`, each detected `detectAfterMs` later. */
+  const seen = (atMs: number, detectAfterMs: number, copies = 1) => {
+    if (atMs > until || copies < 1) return;
+    count += copies;
+    lastDetectMs = Math.max(lastDetectMs, atMs + detectAfterMs);
   };
-  for (const event of scripted(scenario)) seen(event);
+  for (const event of scripted(scenario)) seen(event.atMs, event.detectAfterMs);
   for (const load of scenario.load) {
     starts.push(counting.drawn());
-    for (const event of arrivals(scenario, load, counting.random)) seen(event);
+    // Each arrival's storm counted, not copied: its copies share its time and behaviour.
+    for (const { atMs, entry } of draws(scenario, load, counting.random)) seen(atMs, entry.detectAfterMs, entry.storm);
   }
   return {
     count,
@@ -81,6 +83,11 @@ function scripted(scenario: Scenario): IterableIterator<Unkeyed> {
 
 /** A load's arrivals in time order (storm copies together), drawing four numbers each from `random`, and four for the first past its end. */
 function* arrivals(scenario: Scenario, load: LoadSpec, random: Random): Generator<Unkeyed, undefined, undefined> {
+  for (const { atMs, entry, agent, workflow } of draws(scenario, load, random)) yield* copies(entry.id, atMs, agent.id, workflow, agent.tenant, entry);
+}
+
+/** A load's arrivals as drawn, one per storm: when, which mix entry, which agent and workflow. */
+function* draws(scenario: Scenario, load: LoadSpec, random: Random): Generator<{ atMs: number; entry: LoadMixEntry; agent: AgentSpec; workflow: string | null }, undefined, undefined> {
   const agents = new Map(scenario.agents.map((agent) => [agent.id, agent]));
   const perMs = load.perDay / DAY_MS;
   const totalWeight = load.mix.reduce((sum, entry) => sum + entry.weight, 0);
@@ -95,7 +102,7 @@ function* arrivals(scenario: Scenario, load: LoadSpec, random: Random): Generato
     const entry = pickByWeight(load.mix, pickEntry * totalWeight);
     const agent = (entry.agent && agents.get(entry.agent)) || scenario.agents[Math.floor(pickAgent * scenario.agents.length)];
     const workflow = entry.workflow ?? agent.workflows[Math.floor(pickWorkflow * agent.workflows.length)] ?? null;
-    yield* copies(entry.id, Math.round(t), agent.id, workflow, agent.tenant, entry);
+    yield { atMs: Math.round(t), entry, agent, workflow };
   }
 }
 
