@@ -155,7 +155,7 @@ export class AuditLog {
     if (this.#parts && place) {
       // The part's rows leave `#ends`: it starts at the part's end from now on.
       const [disk, kept] = [this.#disk, new ByteOffsets()];
-      for (let pos = place.to; pos < disk; pos++) kept.push(this.#ends.at(pos - place.from));
+      for (let pos = place.to; pos < disk; pos++) kept.push(this.#end(pos));
       this.#parts.add(place);
       this.#ends = kept;
     }

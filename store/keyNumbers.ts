@@ -182,3 +182,6 @@ export class KeyNumbers<K extends Key = Key> {
 function hashOf(key: Key): number {
   return typeof key === 'string' ? hashValue(key) : hashValue(`\u0000${typeof key}:${String(key)}`);
 }
+
+/** Row numbers and ids, one for the other: a KeyNumbers, read only (a TableOrder's, or a TableIndex's own). */
+export type RowNumbers = Pick<KeyNumbers<string>, 'get' | 'keyOf' | 'length' | 'size'>;

@@ -8,7 +8,7 @@ import { GLANCED, glanceValues } from './rowGlance.js';
 import type { PriorGlance, ScannedGlances } from './stateIndexScan.js';
 import type { TableName } from './types.js';
 
-const FORMAT = 1;
+export const FORMAT = 1;
 
 /** A state file smaller than this is parsed whole at open as fast as its index would be read: it gets none. */
 export const STATE_INDEX_FLOOR = 1024 * 1024;

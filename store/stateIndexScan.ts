@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import { crc32 } from './crc32.js';
 import { GLANCED } from './rowGlance.js';
-import type { StateIndexStamp } from './stateIndexFile.js';
+import { FORMAT, type StateIndexStamp } from './stateIndexFile.js';
 import type { TableName } from './types.js';
 
 /** Bytes read from the file at a time. */
@@ -84,7 +84,7 @@ export function scanStateIndex(fd: number, stamp: StateIndexStamp, each: (table:
   bytes.capture();
   if (!bytes.skipLine()) return false;
   const head = parsed(bytes.captured().subarray(0, -1)) as Record<string, unknown> | undefined;
-  if (head?.stateIndex !== 1 || head.generation !== stamp.generation || head.stateBytes !== stamp.stateBytes || head.stateCrc !== stamp.stateCrc) return false;
+  if (head?.stateIndex !== FORMAT || head.generation !== stamp.generation || head.stateBytes !== stamp.stateBytes || head.stateCrc !== stamp.stateCrc) return false;
   bytes.lineStart();
   while (bytes.literal('{"')) {
     // The last line: `{"crc":N}`, N the CRC-32 of every byte before it.

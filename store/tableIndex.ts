@@ -1,7 +1,7 @@
 import { canonicalJson } from './canonicalJson.js';
 import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
-import type { Key } from './keyNumbers.js';
+import type { Key, RowNumbers } from './keyNumbers.js';
 import { Posting } from './posting.js';
 import { isArrayIndex, type TableOrder } from './tableOrder.js';
 
@@ -23,8 +23,6 @@ export function objectRows<R>(rows: Record<string, R | number>): TableRows<R> {
   return { ids: () => Object.keys(rows), row: (id) => (Object.hasOwn(rows, id) ? rows[id] : undefined) };
 }
 
-/** Row numbers and ids, one for the other: a KeyNumbers, read only (a TableOrder's, or an index's own). */
-export type RowNumbers = Pick<KeyNumbers<string>, 'get' | 'keyOf' | 'length' | 'size'>;
 
 /** One indexed field: each row's value as a number in a typed column, and per value its rows. */
 interface FieldIndex {

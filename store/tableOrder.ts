@@ -1,6 +1,6 @@
 import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
-import type { RowNumbers } from './tableIndex.js';
+import type { RowNumbers } from './keyNumbers.js';
 
 /** Compact the numbers once removals have freed more than the rows hold (and at least this many). */
 const COMPACT_AFTER = 1024;

@@ -28,7 +28,9 @@ export class PostgresAdapter implements Adapter<StoreData> {
   /** A follower, or a one-time reader: writes are refused. */
   readonly #readonly: boolean;
   /** Read-only without a follower (`follow: false`): read once, audit gaps not tracked. */
-  readonly #oneTime: boolean;
+  get #oneTime(): boolean {
+    return this.#readonly && this.#follower === null;
+  }
   /** An AuditTail when the audit is left in the database (`pagedAudit`), set at the first read. */
   #audit: AuditLog | AuditTail = new AuditLog();
   readonly #paged: boolean;
@@ -52,7 +54,6 @@ export class PostgresAdapter implements Adapter<StoreData> {
     this.#pool = pool;
     this.#follower = follower;
     this.#readonly = follower !== null || opts.readonly === true;
-    this.#oneTime = follower === null && opts.readonly === true;
     this.#paged = follower !== null && opts.pagedAudit === true;
     this.#done = this.#paged ? new DoneRows(target.shown) : null;
   }
