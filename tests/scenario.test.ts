@@ -332,6 +332,11 @@ expand('a run takes the timeline one failure at a time, as expandFailures lists 
   assert.equal(failureTimeline(parseScenario('name: t\nfleet: { agents: 1 }\n', 's.yaml'), () => createRandom(1)).count, 0);
 });
 
+expand('a failure timeline given one Random for every call is refused, not drawn wrong', () => {
+  const random = createRandom(5);
+  assert.throws(() => failureTimeline(parseScenario(MIXED, 's.yaml'), () => random), (e: unknown) => e instanceof TypeError && /a new Random at each call/.test(e.message));
+});
+
 expand('failures at the same instant keep the order written: scripted ones, then each load in turn', () => {
   // About one arrival a millisecond from each load: many instants hold failures of two or three sources.
   const s = parseScenario(`name: dense

@@ -48,19 +48,23 @@ export interface FailureTimeline {
  */
 export function failureTimeline(scenario: Scenario, stream: () => Random): FailureTimeline {
   const until = scenario.untilMs ?? Infinity;
+  // One Random handed out twice would be drawn from by the count and again by the events: a wrong timeline, silently.
+  if (stream() === stream()) throw new TypeError('failureTimeline: `stream` must give a new Random at each call, e.g. () => createRandom(seed)');
   const counting = countedDraws(stream());
   let [count, lastDetectMs] = [0, -Infinity];
   const starts: number[] = [];
-  /** `copies` failures at `atMs`, each detected `detectAfterMs` later. */
-  const seen = (atMs: number, detectAfterMs: number, copies = 1) => {
-    if (atMs > until || copies < 1) return;
+  /** `copies` failures (a storm) at `atMs`, each detected `detectAfterMs` later: counted, not made. */
+  const seen = (atMs: number, detectAfterMs: number, copies: number) => {
+    if (atMs > until) return;
     count += copies;
     lastDetectMs = Math.max(lastDetectMs, atMs + detectAfterMs);
   };
-  for (const event of scripted(scenario)) seen(event.atMs, event.detectAfterMs);
+  for (const failure of scenario.failures) {
+    const { count: repeats, everyMs } = failure.repeat ?? { count: 1, everyMs: 0 };
+    for (let n = 0; n < repeats; n++) seen(failure.atMs + n * everyMs, failure.detectAfterMs, failure.storm);
+  }
   for (const load of scenario.load) {
     starts.push(counting.drawn());
-    // Each arrival's storm counted, not copied: its copies share its time and behaviour.
     for (const { atMs, entry } of draws(scenario, load, counting.random)) seen(atMs, entry.detectAfterMs, entry.storm);
   }
   return {
