@@ -22,8 +22,9 @@ export class JobWaiters {
 
   /** A promise of job `jobId`'s first run (a second caller of the same job waits beside the first). */
   wait(jobId: string): Promise<FirstRun> {
-    const waiter = {} as Waiter;
-    waiter.done = new Promise<FirstRun>((resolve, reject) => Object.assign(waiter, { resolve, reject }));
+    let settle!: Pick<Waiter, 'resolve' | 'reject'>;
+    const done = new Promise<FirstRun>((resolve, reject) => (settle = { resolve, reject }));
+    const waiter: Waiter = { done, ...settle };
     const list = this.#waiting.get(jobId);
     if (list) list.push(waiter);
     else this.#waiting.set(jobId, [waiter]);

@@ -12,6 +12,7 @@ import { createIncidentEngine } from '../agents/engine.js';
 import { EngineError, type IncidentEngine } from '../agents/types.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { clusterEngine } from './helpers/clusterEngine.js';
 import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase } from './helpers/pgDatabase.js';
 import { unhandledRejections } from './helpers/rejections.js';
@@ -84,11 +85,9 @@ test('a job this engine no longer hears of at stop() (held: its agent is paused)
 });
 
 test('a submit that never reaches the database rejects its done with the error its queued gives, not at stop()', async () => {
-  const own = await createTestDatabase('h9_stop_refused');
-  const refusedStore = await openStore(own.url, { shared: true });
-  const engineHere = createIncidentEngine({ store: refusedStore, jobs: { quick: async () => {} }, cluster: { pollingIntervalSeconds: 0.5, retryForSeconds: 1 } });
+  const cluster = clusterEngine('h9_stop_refused');
   try {
-    await engineHere.ready;
+    const { engine: engineHere, db: own } = await cluster.start({ jobs: { quick: async () => {} }, cluster: { pollingIntervalSeconds: 0.5, retryForSeconds: 1 } });
     // The database refuses every new job row.
     await own.admin('ALTER TABLE jobs ADD CONSTRAINT no_new_jobs CHECK (false) NOT VALID');
     const { done, queued } = engineHere.submit({ kind: 'quick', agent: 'agent-refused' });
@@ -97,9 +96,7 @@ test('a submit that never reaches the database rejects its done with the error i
     assert.is(await done.then(() => null, (error: unknown) => error), why);
     assert.equal(rejections.map(String), []);
   } finally {
-    await engineHere.stop();
-    await refusedStore.close();
-    await own.drop();
+    await cluster.stop();
   }
 });
 
