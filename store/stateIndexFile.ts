@@ -120,9 +120,6 @@ export class StateIndexBuilder {
   }
 }
 
-/** Glanced fields a table may have: a value's place is noted as its number times this plus its field (see BuiltTable). */
-const FIELDS_AT_MOST = 32;
-
 /** A row's glanced values: as values (GLANCED order), as an index file read back has them, or none (a table with no glance). */
 type Glance = unknown[] | PriorGlance | null;
 
@@ -140,25 +137,21 @@ class BuiltTable {
   #crc: Uint32Array;
   #codes: Uint32Array[];
   /**
-   * Per field, its values by their JSON text (a map per field: many values are a row's own,
-   * times and messages), and each one's number in the file's `values`. The text is kept as
-   * bytes outside V8's heap (KeyNumbers): the values themselves, held for a fold's length,
-   * were most of the heap a fold held (a full collection during a fold counted them as live,
-   * and set the heap's next limit from that).
+   * The values by field and JSON text (`2 "x"`: field 2's value "x"; many values are a row's
+   * own, times and messages): a key's number is the value's number in the file's `values`,
+   * given in order of first sight. The text is kept as bytes outside V8's heap (KeyNumbers):
+   * the values themselves, held for a fold's length, were most of the heap a fold held (a
+   * full collection during a fold counted them as live, and set the heap's next limit from that).
    */
-  readonly #numbered: Array<{ keys: KeyNumbers<string>; codes: number[] }>;
-  /** Per number in the file's `values`, where its text is: `n * FIELDS_AT_MOST + f`, number `n` of field `f`'s keys. */
-  readonly #values: number[] = [];
+  readonly #values = new KeyNumbers<string>();
   /** The value numbers of the index read back (a PriorGlance's table) met so far, and the field each was met in plus one (0: not yet). */
   #prior: { table: ScannedGlances; codes: Uint32Array; field: Uint8Array } | null = null;
 
   constructor(readonly name: string, rows = 0) {
     const fields = GLANCED[name as TableName] ?? [];
-    if (fields.length > FIELDS_AT_MOST) throw new Error(`incident-flow store: ${name} glances ${fields.length} fields, more than the state index holds (${FIELDS_AT_MOST})`);
     const size = Math.max(rows, 1);
     [this.#at, this.#length, this.#crc] = [new Float64Array(size), new Uint32Array(size), new Uint32Array(size)];
     this.#codes = fields.map(() => new Uint32Array(size));
-    this.#numbered = fields.map(() => ({ keys: new KeyNumbers<string>(), codes: [] }));
   }
 
   add(id: string, line: string | Buffer, at: number, length: number, done: boolean, glance: () => Glance): void {
@@ -180,8 +173,11 @@ class BuiltTable {
   columns(): Record<string, unknown> {
     const n = this.ids.count;
     const [at, length, crc] = [this.#at.subarray(0, n), this.#length.subarray(0, n), this.#crc.subarray(0, n)];
-    const [keys, where] = [this.#numbered.map((field) => field.keys), this.#values];
-    const values = new TextRuns(where.length, (v) => keys[where[v] % FIELDS_AT_MOST].keyAt(Math.floor(where[v] / FIELDS_AT_MOST)) as string);
+    const keys = this.#values;
+    const values = new TextRuns(keys.length, (v) => {
+      const key = keys.keyAt(v) as string;
+      return key.slice(key.indexOf(' ') + 1);
+    });
     return { name: this.name, ids: this.ids, at, length, crc, open: this.open, values, codes: this.#codes.map((column) => column.subarray(0, n)) };
   }
 
@@ -193,12 +189,8 @@ class BuiltTable {
 
   /** The number in `values` of field `f`'s value whose JSON is `text`, given it if new. */
   #numberOf(f: number, text: string): number {
-    const { keys, codes } = this.#numbered[f];
-    const known = keys.get(text);
-    if (known !== undefined) return codes[known];
-    codes.push(this.#values.length);
-    this.#values.push(keys.add(text) * FIELDS_AT_MOST + f);
-    return this.#values.length - 1;
+    const key = `${f} ${text}`;
+    return this.#values.get(key) ?? this.#values.add(key);
   }
 
   /** The number of field `f`'s value of a row as the index read back has it: its text made a string once per value, not per row. */
