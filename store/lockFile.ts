@@ -124,17 +124,27 @@ function takeOver(lockFile: string, found: LockText, me: string): number | 'gone
     }
     return 'busy';
   }
+  let took: number | 'gone' | null = null;
   try {
-    if (readLock(lockFile)?.text !== found.text) return 'gone';
+    if (readLock(lockFile)?.text !== found.text) took = 'gone';
     // The dead owner's noted intent goes into this lock too: a crash before this open has
     // dealt with it (a torn audit tail to cut) must leave it for the next owner.
-    return replaceWhole(lockFile, found.intent === null ? me : `${me}${found.intent}\n`);
+    else took = replaceWhole(lockFile, found.intent === null ? me : `${me}${found.intent}\n`);
   } catch (error) {
     throw ioError(lockFile, 'take over the lock file', error);
   } finally {
     closeSync(fd);
-    removeQuietly(guard);
+    try {
+      removeFile(guard);
+    } catch (error) {
+      // Taken, the lock is this process's all the same: the takeover file left names it, and
+      // a takeover once it is gone removes the file (above). Not taken, another try would
+      // find this process's own takeover file and wait on it: the open fails here instead.
+      // A failed take (took null) keeps its own error.
+      if (took === 'gone') throw ioError(guard, 'remove the lock takeover file', error);
+    }
   }
+  return took;
 }
 
 /** A lock just taken: held, and what a crash left beside it removed. */

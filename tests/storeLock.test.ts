@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -294,6 +295,32 @@ lock('a lock takeover file left by a dead process does not block the store; one 
   } finally {
     stuck.kill();
   }
+});
+
+lock('a stale lock taken over whose takeover file cannot be removed stays taken, its descriptor held; the open goes through', async () => {
+  const { file } = tempStore();
+  const gone = spawn(process.execPath, ['-e', '']);
+  await exited(gone);
+  writeFileSync(`${file}.lock`, `${gone.pid}\n`);
+  const guard = `${file}.lock.takeover`;
+  // The folder refuses to remove the takeover file (and only it) once it is written.
+  const unlink = fs.unlinkSync;
+  fs.unlinkSync = (path: fs.PathLike) => {
+    if (String(path) === guard) throw Object.assign(new Error(`EACCES: permission denied, unlink '${guard}'`), { code: 'EACCES' });
+    return unlink(path);
+  };
+  syncBuiltinESMExports();
+  const opened = await openStore(file).then((store) => store, (e: unknown) => e);
+  fs.unlinkSync = unlink;
+  syncBuiltinESMExports();
+  assert.not.instance(opened, Error, String(opened));
+  const store = opened as Awaited<ReturnType<typeof openStore>>;
+  assert.is(pidOf(`${file}.lock`), process.pid, 'the lock is this process\'s');
+  assert.is(pidOf(guard), process.pid, 'the takeover file left names this live process');
+  store.appendAudit({ id: 'aud_1', ts: '2026-01-01T00:00:00.000Z', actor: 'worker', entityType: 'job', entityId: 'job_1', action: 'job.ran', level: 'info', message: 'row', meta: {} });
+  await store.close();
+  assert.not.ok(existsSync(`${file}.lock`), 'closing releases the lock through the descriptor it holds');
+  // Once this process is gone, the takeover file it left is removed by the next takeover (see above).
 });
 
 lock.run();
