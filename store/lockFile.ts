@@ -1,5 +1,5 @@
-import { closeSync, ftruncateSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, ftruncateSync, readdirSync, readFileSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createWhole, LEFTOVER, removeIfStill, removeQuietly as removeFile, replaceWhole } from './exclusiveFile.js';
 import { StoreError } from './types.js';
 import { errorCode, ioError } from './storeFiles.js';
@@ -44,7 +44,8 @@ interface Owner {
 }
 
 // Locks still held when the process exits are removed then (best effort: not on SIGKILL,
-// which is what the stale-lock takeover is for). One listener for all stores.
+// which is what the stale-lock takeover is for). One listener for all stores. Keyed by
+// `heldKey`: the file however its path was spelled.
 const held = new Map<string, { fd: number; head: number; pending: boolean; carried: boolean }>();
 let exitHookInstalled = false;
 
@@ -89,6 +90,21 @@ export function acquireLock(storeFile: string, lockFile: string): Lock {
     if (busy) sleepSync(TAKE_WAIT_MS);
   }
   throw new StoreError(`${storeFile}: could not take the lock file ${lockFile}${busy}`, 'locked', storeFile);
+}
+
+/**
+ * The lock file's absolute path through its folder's real one: this process's own lock is
+ * known by it however the store's path was spelled (relative or absolute, through a
+ * symbolic link, with `./`), so a second open of the same file is refused, never taken
+ * over as a lock left by an earlier process with this pid.
+ */
+function heldKey(lockFile: string): string {
+  const absolute = resolve(lockFile);
+  try {
+    return join(realpathSync(dirname(absolute)), basename(absolute));
+  } catch {
+    return absolute;
+  }
 }
 
 /** How many times a lock is tried, and how long to wait while another process takes a stale one over (a few syscalls). */
@@ -201,8 +217,9 @@ export function lockHolder(lockFile: string): number | null {
 }
 
 function hold(lockFile: string, fd: number, head: number, inherited: string | null): Lock {
+  const key = heldKey(lockFile);
   const carried = inherited !== null;
-  held.set(lockFile, { fd, head, pending: carried, carried });
+  held.set(key, { fd, head, pending: carried, carried });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -213,7 +230,7 @@ function hold(lockFile: string, fd: number, head: number, inherited: string | nu
     file: lockFile,
     inherited,
     noteIntent(text) {
-      const state = held.get(lockFile);
+      const state = held.get(key);
       if (!state) return;
       const line = Buffer.from(`${text.replace(/\n/g, ' ')}\n`);
       try {
@@ -225,11 +242,11 @@ function hold(lockFile: string, fd: number, head: number, inherited: string | nu
       [state.pending, state.carried] = [true, false];
     },
     clearIntent() {
-      const state = held.get(lockFile);
+      const state = held.get(key);
       if (state) state.pending = false;
     },
     settleInherited() {
-      const state = held.get(lockFile);
+      const state = held.get(key);
       if (!state?.carried) return;
       try {
         ftruncateSync(state.fd, state.head);
@@ -238,7 +255,7 @@ function hold(lockFile: string, fd: number, head: number, inherited: string | nu
       }
       [state.pending, state.carried] = [false, false];
     },
-    release: () => releaseFile(lockFile),
+    release: () => releaseFile(key),
   };
 }
 
@@ -285,7 +302,7 @@ function isStale(owner: Owner, lockFile: string): boolean {
   if (owner.pid === 0) return true;
   // This process holds each of its locks in `held`: one it does not hold, under its own
   // pid, was left by an earlier process that had the same pid.
-  if (owner.pid === process.pid) return !held.has(lockFile);
+  if (owner.pid === process.pid) return !held.has(heldKey(lockFile));
   if (owner.bootId && bootId() && owner.bootId !== bootId()) return true;
   if (!isAlive(owner.pid)) return true;
   const start = owner.start && procMatchesPids() ? startTimeOf(String(owner.pid)) : null;

@@ -2,12 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import fs, { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openStore, StoreError } from '../store/index.js';
 import type { StoreChange } from '../store/index.js';
@@ -112,6 +112,22 @@ lock('a second open in the same process is refused too', async () => {
   const error = await openStore(file).then(() => null, (e: unknown) => e);
   assert.match(String(error), new RegExp(`in use by process ${process.pid} \\(this process\\)`));
   await store.close();
+});
+
+lock('a second open in the same process is refused however the path is spelled: relative, with ./, through a symbolic link', async () => {
+  const { file } = tempStore();
+  const linked = join(dirname(file), 'here'); // a link to its own folder
+  symlinkSync(dirname(file), linked);
+  const store = await openStore(file);
+  for (const other of [relative(process.cwd(), file), `${dirname(file)}/./${basename(file)}`, join(linked, basename(file))]) {
+    const error = await openStore(other).then(async (second) => { await second.close(); return null; }, (e: unknown) => e);
+    assert.instance(error, StoreError, `${other} opened a second writer over ${file}`);
+    assert.is((error as StoreError).code, 'locked');
+    assert.match(String(error), new RegExp(`in use by process ${process.pid} \\(this process\\)`));
+  }
+  await store.close();
+  const again = await openStore(join(linked, basename(file)));
+  await again.close();
 });
 
 lock('a close that fails keeps the lock until a retry of it goes through', async () => {
