@@ -16,6 +16,7 @@ import { coordinate, type RecentFailure } from './petra.js';
 import { Responders } from './responders.js';
 import { HAND_OVER, isoAt, runtimeOf, type Runtime } from './runtime.js';
 import { checkAnswer, checkJob, stoppedError } from './engineCalls.js';
+import { checkEngineOptions } from './engineOptions.js';
 import { failureInput } from './failureInput.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
 import { messageOf } from './errorText.js';
@@ -37,11 +38,15 @@ const RECENT_WINDOW_MS = 3_600_000;
  * engine.submit({ kind: 'sendInvoices', agent: 'billing-agent', workflow: 'invoice-run' });
  */
 export function createIncidentEngine(options: EngineOptions = {}): IncidentEngine {
+  checkEngineOptions(options);
   // Checked in one process too: the same options often serve both (a file store in development).
   checkClusterSettings(options.cluster);
   // A PostgreSQL store opened read-only: one of N processes on the database; the cluster host writes.
   const target = options.store?.readonly ? postgresTargetOf(options.store) : undefined;
   if (target) return createClusterEngine(options, target, options.cluster);
+  if (options.store?.readonly) {
+    throw new EngineError(`options.store: ${options.store.path ?? 'the memory store'} is open read-only; an engine writes to its store: open it without { readonly: true }`);
+  }
   const listeners = new Set<(event: EngineEvent) => void>();
   const rt: Runtime = runtimeOf(options, (event) => {
     if (event.type === 'incident') {

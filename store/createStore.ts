@@ -162,6 +162,9 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
   return {
     path: opts.path,
     readonly,
+    get closed() {
+      return closing !== null;
+    },
     appendAudit(entry) {
       guard('appendAudit');
       checkId('appendAudit', entry?.id);

@@ -129,6 +129,12 @@ export interface Store {
   /** File the store lives in (a PostgreSQL store: its URL, password hidden), or null for memory. */
   readonly path: string | null;
   readonly readonly: boolean;
+  /**
+   * True once `close()` was called (mutations are refused from then on). Optional, so a
+   * Store written elsewhere still fits: `createIncidentEngine` refuses a store that says it
+   * is closed, where an engine over it would fail at its first write.
+   */
+  readonly closed?: boolean;
 
   appendAudit(entry: AuditEntry): void;
   queryAudit(query?: AuditQuery): AuditPage;

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { nothingThrownDuring } from './helpers/rejections.js';
 import { EngineError, type JobRunner } from '../agents/types.js';
 import { VirtualClock } from '../sim/virtualClock.js';
 import { createMemoryStore } from '../store/memoryStore.js';
@@ -24,22 +25,6 @@ function heldJob(calls: string[], engine: string) {
 }
 
 const Stop = suite('engine.stop() with a job still running');
-
-/** Runs `work`, failing if anything is thrown outside it meanwhile (a write to the closed store in a microtask would be). */
-async function nothingThrownDuring(work: () => Promise<void>): Promise<void> {
-  const thrown: unknown[] = [];
-  const record = (error: unknown) => void thrown.push(error);
-  process.on('uncaughtException', record);
-  process.on('unhandledRejection', record);
-  try {
-    await work();
-    await new Promise((resolve) => setTimeout(resolve, 5)); // whatever the end of a run scheduled
-  } finally {
-    process.off('uncaughtException', record);
-    process.off('unhandledRejection', record);
-  }
-  assert.equal(thrown.map(String), []);
-}
 
 Stop("the README's snippet (submit, then at once stop() and close()): a job failing after them writes nothing; its done is refused (nothing recorded)", async () => {
   const store = createMemoryStore();

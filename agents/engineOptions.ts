@@ -1,0 +1,124 @@
+import { DEFAULT_POLICY } from '../machines/policies/config.js';
+import { SEVERITIES } from '../machines/types.js';
+import { didYouMean } from '../sim/didYouMean.js';
+import { EngineError, type EngineOptions } from './types.js';
+
+/** A check of one value: null when it fits, else what was expected. */
+type Rule = (value: unknown) => string | null;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const fn: Rule = (v) => (typeof v === 'function' ? null : 'a function');
+const atLeast = (min: number, whole = false): Rule => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && (!whole || Number.isInteger(v)) ? null : `${whole ? 'a whole number' : 'a number'} ≥ ${min}`;
+const ms = atLeast(0);
+const between = (min: number, max: number): Rule => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `a whole number from ${min} to ${max}`);
+const oneOf = (values: readonly string[]): Rule => (v) => (values.includes(v as string) ? null : `one of ${values.join(', ')}`);
+const text: Rule = (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string');
+
+/** Each policy's rule (README, "Policies"); the keys are DEFAULT_POLICY's. */
+const POLICY_RULES: Record<keyof typeof DEFAULT_POLICY, Rule> = {
+  ACK_TIMEOUT_MS: (v) => (v === null ? null : ms(v) && 'null or a number ≥ 0 (milliseconds)'),
+  AUTO_SPEND_LIMIT_USD: atLeast(0),
+  DECISION_TIMEOUT_MS: ms,
+  DECISION_TIMEOUT_POLICY: oneOf(['approve', 'deny', 'escalate']),
+  JOB_TIMEOUT_MS: ms,
+  MAINTENANCE_WINDOW: (v) => (isObject(v) && !between(0, 6)(v.day) && !between(0, 23)(v.hour) && !between(0, 59)(v.minute) ? null : '{ day: 0–6, hour: 0–23, minute: 0–59 } (UTC)'),
+  RETRY_DELAYS_MS: (v) => (Array.isArray(v) && v.every((d) => !ms(d)) ? null : 'an array of delays in milliseconds, each a number ≥ 0'),
+  REVIEW_SEVERITIES: (v) => (Array.isArray(v) && v.every((s) => SEVERITIES.includes(s)) ? null : `an array of severities (${SEVERITIES.join(', ')})`),
+  TWO_HOUR_RULE_MS: ms,
+};
+
+/** The functions an engine calls on its store: the `Store` interface's required ones. */
+const STORE_CALLS = ['appendAudit', 'queryAudit', 'auditCount', 'put', 'get', 'list', 'each', 'remove', 'getMeta', 'setMeta', 'subscribe', 'flush', 'close'] as const;
+
+const OPTION_RULES: Record<keyof EngineOptions, Rule | null> = {
+  store: (v) => {
+    if (isObject(v) && typeof v.then === 'function') return 'a Store, not a promise of one: await openStore(…) first';
+    const missing = isObject(v) ? STORE_CALLS.filter((name) => typeof v[name] !== 'function') : STORE_CALLS;
+    return missing.length === 0 ? null : `a Store (await openStore(file or URL), createMemoryStore(), or one with ${missing.join(', ')})`;
+  },
+  clock: (v) => (isObject(v) && ['now', 'setTimeout', 'clearTimeout'].every((name) => typeof v[name] === 'function') ? null : 'a Clock (now, setTimeout, clearTimeout)'),
+  config: null, // each policy on its own, below
+  ids: fn,
+  random: fn,
+  jobs: (v) => (isObject(v) ? null : 'an object of job runners by kind'),
+  responders: (v) => (isObject(v) ? null : 'an object of settings by responder (cheryl, petra, atlas)'),
+  tenants: (v) => (Array.isArray(v) ? null : 'an array of tenants ({ id, admin })'),
+  agents: (v) => (Array.isArray(v) ? null : 'an array of agents ({ id, tenant?, workflows? })'),
+  assess: fn,
+  onFix: fn,
+  cluster: null, // checkClusterSettings
+};
+
+/**
+ * Refuses options an engine cannot run with, naming the option, what was expected and
+ * what was given (`EngineError`), before anything starts: a mistake found later would
+ * surface as a TypeError deep in a step, or an actor's uncaught error.
+ * @example checkEngineOptions({ stor: store }) // EngineError: options.stor: no such option; did you mean "store"? …
+ */
+export function checkEngineOptions(options: unknown): asserts options is EngineOptions {
+  if (options === undefined) return;
+  const names = Object.keys(OPTION_RULES);
+  if (!isObject(options)) throw new EngineError(`createIncidentEngine: expected an object of options (${names.join(', ')}), got ${shown(options)}`);
+  for (const [name, value] of Object.entries(options)) {
+    if (!(name in OPTION_RULES)) throw new EngineError(`options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
+    const expected = value === undefined ? null : OPTION_RULES[name as keyof EngineOptions]?.(value);
+    if (expected) throw new EngineError(`options.${name}: expected ${expected}, got ${shown(value)}`);
+  }
+  const checked = options as EngineOptions; // each option's type checked above
+  checkEach('config', options.config, (key, value) => {
+    const rule = POLICY_RULES[key as keyof typeof POLICY_RULES];
+    if (!rule) return `no such policy${didYouMean(key, Object.keys(POLICY_RULES))}; the policies are ${Object.keys(POLICY_RULES).join(', ')}`;
+    return value === undefined ? null : withGot(rule(value), value);
+  }, 'an object of policies');
+  checkEach('jobs', options.jobs, (_, value) => withGot(fn(value), value));
+  checkEach('responders', options.responders, (key, value) => {
+    if (!['cheryl', 'petra', 'atlas'].includes(key)) return `no such responder${didYouMean(key, ['cheryl', 'petra', 'atlas'])}; the responders are cheryl, petra, atlas`;
+    if (!isObject(value)) return withGot('an object ({ ack?, capacity? })', value);
+    if (value.capacity !== undefined && value.capacity !== Infinity && atLeast(1, true)(value.capacity)) return `capacity: expected a whole number ≥ 1 (or Infinity), got ${shown(value.capacity)}`;
+    if (value.ack !== undefined && typeof value.ack !== 'function' && ms(value.ack)) return `ack: expected milliseconds (a number ≥ 0) or a function of the random source, got ${shown(value.ack)}`;
+    return null;
+  });
+  const list = (name: 'tenants' | 'agents', fields: Record<string, Rule>) =>
+    (checked[name] ?? []).forEach((item: unknown, i: number) => {
+      if (!isObject(item)) throw new EngineError(`options.${name}[${i}]: expected an object, got ${shown(item)}`);
+      for (const [field, rule] of Object.entries(fields)) {
+        const expected = rule(item[field]);
+        if (expected) throw new EngineError(`options.${name}[${i}].${field}: expected ${expected}, got ${shown(item[field])}`);
+      }
+    });
+  list('tenants', { id: text, admin: text });
+  list('agents', {
+    id: text,
+    tenant: (v) => (v == null || !text(v) ? null : 'a tenant id (a non-empty string) or null'),
+    workflows: (v) => (v === undefined || (Array.isArray(v) && v.every((w) => !text(w))) ? null : 'an array of workflow names'),
+  });
+  if (checked.store?.closed) {
+    throw new EngineError(`options.store: ${checked.store.path ?? 'the memory store'} is closed; open it again for a new engine`);
+  }
+}
+
+/** Runs `check` on each entry of the object option `name`; its answer, when not null, is the error. */
+function checkEach(name: string, value: unknown, check: (key: string, value: unknown) => string | null, expected = ''): void {
+  if (value === undefined) return;
+  if (!isObject(value)) throw new EngineError(`options.${name}: expected ${expected}, got ${shown(value)}`);
+  for (const [key, entry] of Object.entries(value)) {
+    const problem = check(key, entry);
+    if (problem) throw new EngineError(`options.${name}.${key}: ${problem}`);
+  }
+}
+
+const withGot = (expected: string | null, value: unknown) => (expected ? `expected ${expected}, got ${shown(value)}` : null);
+
+function shown(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number') return String(value); // NaN, Infinity: JSON would say null
+  if (isObject(value) && typeof value.then === 'function') return 'a promise';
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    json = String(value);
+  }
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
