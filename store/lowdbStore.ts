@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
 import { acquireLock } from './lockFile.js';
+import { checkOpenArguments } from './openArguments.js';
 import { isPostgresUrl, refuseMistypedPostgresUrl } from './postgres/pgUrl.js';
 import type { Lock } from './lockFile.js';
 import { SplitFileAdapter } from './splitFileAdapter.js';
@@ -59,6 +60,7 @@ export interface OpenStoreOptions {
  * await store.close();
  */
 export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  checkOpenArguments(path, opts);
   // A postgres:// URL is the PostgreSQL store (loaded on demand: file users never load pg).
   if (isPostgresUrl(path)) return (await import('./postgres/postgresStore.js')).openPostgresStore(path, opts);
   refuseMistypedPostgresUrl(path);

@@ -144,4 +144,23 @@ files('a missing file opens as a new, empty store; read-only creates nothing', a
   assert.equal(readdirSync(join(file, '..')), []);
 });
 
+files('openStore refuses a location that is no string and misspelt or mistyped options, touching nothing: a TypeError naming what it takes', async () => {
+  const file = tempStore();
+  const refused = async (path: unknown, opts: unknown, message: string) => {
+    const error = await openStore(path as string, opts as never).then(() => null, (e: unknown) => e);
+    assert.instance(error, TypeError, `${String(path)} ${JSON.stringify(opts)}`);
+    assert.is((error as Error).message, `incident-flow store: ${message}`);
+  };
+  await refused(undefined, undefined, 'openStore: expected a store file path or a postgres:// URL (a non-empty string), got undefined');
+  await refused('', undefined, 'openStore: expected a store file path or a postgres:// URL (a non-empty string), got ""');
+  await refused(file, 'readonly', `openStore(${file}): expected an object of options (readonly, search, autoCommit, shared, pagedAudit, follow, replace), got "readonly"`);
+  // Taken for a writer, the misspelt option would take the lock another process needs.
+  await refused(file, { readOnly: true }, `openStore(${file}): options.readOnly: no such option; did you mean "readonly"?; the options are readonly, search, autoCommit, shared, pagedAudit, follow, replace`);
+  await refused(file, { readonly: 'yes' }, `openStore(${file}): options.readonly: expected true or false, got "yes"`);
+  await refused(file, { replace: true }, `openStore(${file}): options.replace: expected a function, got true`);
+  assert.equal(readdirSync(join(file, '..')), []);
+  const store = await openStore(file, { readonly: undefined, autoCommit: true });
+  await store.close();
+});
+
 files.run();
