@@ -34,6 +34,14 @@ async function step(name: string, cmd: string, args: string[], cwd: string): Pro
   return ran;
 }
 
+/** The README's "Embedding the engine" example as printed: its first ```ts block. */
+function readmeExample(): string {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const code = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('\n## Embedding the engine\n')))?.[1];
+  if (!code) throw new Error('package test: README.md has no ```ts block under "## Embedding the engine"');
+  return code;
+}
+
 let work = '';
 let project = '';
 let shipped: string[] = [];
@@ -52,6 +60,10 @@ Package.before(async () => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   for (const file of ['consumer.mjs', 'consumer.ts', 'xstate-only.ts']) copyFileSync(join(FIXTURES, file), join(project, file));
+  // Type-checked with consumer.ts, and run as it is (it has no type annotations) under plain node.
+  writeFileSync(join(project, 'readme-example.ts'), readmeExample());
+  mkdirSync(join(project, 'readme'));
+  writeFileSync(join(project, 'readme', 'readme-example.mjs'), readmeExample());
   await step('npm install <tarball>', 'npm', ['install', join(work, info.filename), '--no-audit', '--no-fund', '--prefer-offline'], project);
 });
 
@@ -85,13 +97,25 @@ Package('package.json: exports and bin point at compiled files that ship; no pri
 
 Package('plain node embeds the engine, a job fails, the audit trail reads back through openStore, the watcher serves its page', async () => {
   const ran = await step('node consumer.mjs', process.execPath, ['consumer.mjs'], project);
-  const seen = JSON.parse(ran.stdout) as { actions: string[]; failed: string | null; page: [number, boolean]; mermaid: number; schemaTitle: string | null };
+  const seen = JSON.parse(ran.stdout) as { actions: string[]; failed: string | null; page: [number, boolean]; mermaid: number; schemaTitle: string | null; mistakes: string[] };
   assert.ok(seen.actions.includes('job.failed'), `audit actions: ${seen.actions.join(', ')}`);
   assert.ok(seen.actions.includes('incident.detected'), `audit actions: ${seen.actions.join(', ')}`);
   assert.match(seen.failed ?? '', 'invoices-api refused the batch');
   assert.equal(seen.page, [200, true], 'the watcher page from dist/watcher/public');
   assert.is(seen.mermaid, 200, 'mermaid from node_modules');
   assert.is(seen.schemaTitle, 'incident-flow rehearsal scenario');
+  const [unawaited, secondWriter, misspelt, closed] = seen.mistakes;
+  assert.match(unawaited ?? '', /^EngineError \(exported class\): incident-flow: options\.store: expected a Store, not a promise of one/);
+  assert.match(secondWriter ?? '', /^StoreError \(exported class\): incident-flow store: store\/incidents\.json is in use by process \d+ \(this process\)/);
+  assert.match(misspelt ?? '', /^TypeError: incident-flow store: openStore\(.*\): options\.readOnly: no such option; did you mean "readonly"\?/);
+  assert.match(closed ?? '', /^EngineError \(exported class\): incident-flow: options\.store: .*incidents\.json is closed/);
+});
+
+Package("the README's embedding example runs as printed under plain node: engine on a store file, a job submitted, stopped and closed", async () => {
+  const folder = join(project, 'readme');
+  await step('node readme-example.mjs', process.execPath, ['readme-example.mjs'], folder);
+  assert.ok(existsSync(join(folder, 'incidents.json')), 'the example wrote its store');
+  assert.not.ok(existsSync(join(folder, 'incidents.json.lock')), 'the example released its lock');
 });
 
 Package('npx incident-flow runs a shipped scenario from the compiled code and prints the package version', async () => {
@@ -128,7 +152,8 @@ Package('strict TypeScript type-checks against the declarations under node16 and
       skipLibCheck,
       noEmit: true,
     };
-    writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: [file] }, null, 2));
+    const files = file === 'consumer.ts' ? [file, 'readme-example.ts'] : [file];
+    writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files }, null, 2));
     const ran = await run(process.execPath, [TSC, '-p', config], project);
     return { config, ran, errors: errorsOf(ran.stdout) };
   };
