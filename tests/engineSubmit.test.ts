@@ -20,6 +20,22 @@ submit('refuses a job with neither a run function nor a registered kind, naming 
   await engine.stop();
 });
 
+submit('refuses an impact field or a run of the wrong type, naming the field, what it takes and what it got', async () => {
+  const engine = engineWith({ syncInvoices: async () => {} });
+  const refused = (job: unknown, message: string) =>
+    assert.throws(() => engine.submit(job as never), (e: unknown) => e instanceof EngineError && (e as Error).message === `incident-flow: submit: job for billing-agent ${message}`, message);
+  const job = { agent: 'billing-agent', kind: 'syncInvoices' };
+  refused({ ...job, impact: { customerFacing: 'yes' } }, 'has impact.customerFacing "yes"; expected true or false');
+  refused({ ...job, impact: { financialUSD: '2000' } }, 'has impact.financialUSD "2000"; expected a number of US dollars ≥ 0');
+  refused({ ...job, impact: { decision: 42 } }, 'has impact.decision 42; expected the decision needed (a non-empty string) or null');
+  refused({ agent: 'billing-agent', run: 'syncInvoices' }, 'has a run that is not a function');
+  refused({ ...job, retryable: false }, 'has a retryable that is not a function');
+  assert.is(engine.store.list('jobs').length, 0);
+  // Every field at a value it takes.
+  engine.submit({ ...job, impact: { kind: 'platform-down', customerFacing: true, crossAgent: false, needsChange: true, dataCompromised: false, financialUSD: 0, decision: null }, retryable: () => true });
+  await engine.stop();
+});
+
 submit('takes a registered kind', async () => {
   const engine = engineWith({ syncInvoices: async () => {} });
   const { jobId } = engine.submit({ agent: 'billing-agent', kind: 'syncInvoices' });
