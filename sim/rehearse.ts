@@ -1,7 +1,7 @@
 /**
  * The CLI's rehearsals: `run` (one, or a sweep of seeds), `run-all`, and where each writes.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { isPostgresUrl, redact, shownLocation } from '../store/postgres/pgUrl.js';
 import { openStore } from '../store/index.js';
@@ -15,7 +15,7 @@ import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
 import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
-import { writeParts } from './writeParts.js';
+import { writeFilesTogether } from './writeParts.js';
 
 const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
 
@@ -78,8 +78,7 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
     const result = await runScenario(scenario, { commitEvery: COMMIT_EVERY, ...options, store });
     store.setMeta(UNFINISHED, undefined);
     await store.flush();
-    writeParts(join(to.out, 'report.json'), reportJsonParts(result));
-    writeFileSync(join(to.out, 'junit.xml'), junitXml(result));
+    writeFilesTogether([[join(to.out, 'report.json'), reportJsonParts(result)], [join(to.out, 'junit.xml'), [junitXml(result)]]]);
     return { result, store };
   } catch (err) {
     await store.close();
@@ -147,8 +146,7 @@ export async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Pro
   // `run --seed N` rebuilds byte for byte.
   const { out } = outputsOf(cmd.scenario, cmd.out, null);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(out, 'junit.xml'), junitXml(results));
+  writeFilesTogether([[join(out, 'report.json'), [`${JSON.stringify(report, null, 2)}\n`]], [join(out, 'junit.xml'), [junitXml(results)]]]);
   io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`incident-flow run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
   return failed.length ? EXIT.failed : EXIT.pass;
 }

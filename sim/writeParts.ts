@@ -5,10 +5,39 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
  * complete: a failed write leaves no half of it. An error names the file.
  */
 export function writeParts(file: string, parts: Iterable<string>): void {
-  const part = `${file}.part`;
-  let fd: number | null = null;
+  writeFilesTogether([[file, parts]]);
+}
+
+/**
+ * Writes several files that belong together (a run's report.json and junit.xml): each to a
+ * file beside it first, renamed into place only once every one is complete, so a disk that
+ * fills part way leaves each file as it was, none half written and none from another run.
+ * An error names the file it was writing.
+ * @example writeFilesTogether([['out/report.json', [json]], ['out/junit.xml', [xml]]])
+ */
+export function writeFilesTogether(files: ReadonlyArray<readonly [file: string, parts: Iterable<string>]>): void {
+  const written: string[] = [];
+  let current = '';
   try {
-    fd = openSync(part, 'w');
+    for (const [file, parts] of files) {
+      current = file;
+      written.push(`${file}.part`);
+      writePart(`${file}.part`, parts);
+    }
+    for (const [file] of files) {
+      current = file;
+      renameSync(`${file}.part`, file);
+    }
+  } catch (error) {
+    for (const part of written) rmSync(part, { force: true });
+    if (error instanceof Error && !(error as NodeJS.ErrnoException).path) Object.assign(error, { path: current });
+    throw error;
+  }
+}
+
+function writePart(part: string, parts: Iterable<string>): void {
+  const fd = openSync(part, 'w');
+  try {
     let block = '';
     for (const text of parts) {
       block += text;
@@ -17,14 +46,8 @@ export function writeParts(file: string, parts: Iterable<string>): void {
       block = '';
     }
     writeAll(fd, block);
+  } finally {
     closeSync(fd);
-    fd = null;
-    renameSync(part, file);
-  } catch (error) {
-    if (fd !== null) closeSync(fd);
-    rmSync(part, { force: true });
-    if (error instanceof Error && !(error as NodeJS.ErrnoException).path) Object.assign(error, { path: file });
-    throw error;
   }
 }
 

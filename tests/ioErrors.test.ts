@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, main } from '../sim/cli.js';
+import { writeFilesTogether } from '../sim/writeParts.js';
 import { renameOver, writeTail } from '../store/durableFs.js';
 import { openStore, StoreError } from '../store/index.js';
 
@@ -85,6 +86,31 @@ writes('a rewrite that fails part way (ENOSPC) leaves no half-written temp file 
   }
 });
 
+writes('a run\'s report.json and junit.xml are renamed into place together: junit.xml failing (ENOSPC) leaves the old report.json, no .part', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-together-'));
+  try {
+    writeFileSync(join(dir, 'report.json'), 'old report');
+    writeFileSync(join(dir, 'junit.xml'), 'old junit');
+    function* junit() {
+      yield '<?xml';
+      throw enospc();
+    }
+    let error: unknown = null;
+    try {
+      writeFilesTogether([[join(dir, 'report.json'), ['new report']], [join(dir, 'junit.xml'), junit()]]);
+    } catch (e) {
+      error = e;
+    }
+    assert.is((error as NodeJS.ErrnoException).code, 'ENOSPC');
+    assert.is((error as NodeJS.ErrnoException).path, join(dir, 'junit.xml'), 'the file being written is named');
+    assert.is(readFileSync(join(dir, 'report.json'), 'utf8'), 'old report', 'not the new run\'s report beside the old run\'s junit.xml');
+    assert.is(readFileSync(join(dir, 'junit.xml'), 'utf8'), 'old junit');
+    assert.equal(readdirSync(dir).sort(), ['junit.xml', 'report.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 writes('--help documents exit code 4 beside the others', async () => {
   const help = await cli('--help');
   assert.is(EXIT.io, 4);
@@ -93,18 +119,28 @@ writes('--help documents exit code 4 beside the others', async () => {
 
 writes.run();
 
-const full = suite('CLI on a full disk (a 64 KB tmpfs; root only)');
+const full = suite('CLI on a full disk (a small tmpfs; root only)');
 
-full('run exits 4 naming the file and ENOSPC; the store still opens, and once there is room a rerun replaces it', async () => {
+/** Runs `body` on a tmpfs of `size` mounted for it (root only; skipped, saying why, elsewhere). */
+async function onTmpfs(size: string, body: (dir: string) => Promise<void>): Promise<void> {
   if (process.getuid?.() !== 0) return void console.log('skipped: mounting a tmpfs needs root');
   const dir = mkdtempSync(join(tmpdir(), 'incident-flow-full-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return void console.log('skipped: cannot mount a tmpfs here');
   }
   try {
+    await body(dir);
+  } finally {
+    execFileSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+full('run exits 4 naming the file and ENOSPC; the store still opens, and once there is room a rerun replaces it', () =>
+  onTmpfs('64k', async (dir) => {
     const db = join(dir, 'store.json');
     // In a process of its own, as a user runs it: what it leaves is what its exit leaves.
     const failed = bin('run', SCENARIO, '--db', db, '--out', join(dir, 'out'));
@@ -122,11 +158,17 @@ full('run exits 4 naming the file and ENOSPC; the store still opens, and once th
     const report = await cli('report', '--db', db);
     assert.is(report.code, EXIT.pass);
     assert.not.match(report.err, 'incomplete');
-  } finally {
-    execFileSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
+
+full('a seed sweep on a full disk exits 4 naming report.json and ENOSPC, and leaves neither file half written', () =>
+  onTmpfs('4k', async (dir) => {
+    // Thirty seeds' report.json is well over the one page the disk holds.
+    const failed = bin('run', SCENARIO, '--runs', '30', '--out', dir);
+    assert.is(failed.code, EXIT.io, failed.err);
+    assert.match(failed.err, `${join(dir, 'report.json')}: could not write: ENOSPC: no space left on device`);
+    assert.not.match(failed.err, /internal error|\n\s+at /);
+    assert.equal(readdirSync(dir), [], 'no report.json, junit.xml or .part file left behind');
+  }));
 
 full.run();
 
