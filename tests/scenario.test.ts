@@ -191,6 +191,16 @@ bad('wrong types and values out of range say what was expected', () => {
   assert.is(by('name: t\nresponders: { petra: { ack: { uniform: [10m, 5m] } } }\n', 'responders.petra.ack'), 'expected uniform bounds in order [low, high], got [10m, 5m]');
 });
 
+bad('escalatedTo: cheryl, which no run can observe (she gets every incident the retries leave), is refused saying what none means', () => {
+  const text = withFailures('  - { id: f, agent: billing-agent, error: x }\n', 'expect:\n  - { failure: f, escalatedTo: cheryl }\n  - { failure: f, escalatedTo: Cheryl }\n');
+  for (const path of ['expect[0].escalatedTo', 'expect[1].escalatedTo']) {
+    const { message } = problemAt(text, path);
+    assert.match(message, /^expected one of petra, atlas, none, got "[Cc]heryl" \(every incident the retries do not settle goes to Cheryl first/);
+    assert.match(message, 'none when Cheryl kept it');
+  }
+  assert.equal(schema.definitions.failureExpectation.properties.escalatedTo.enum, ['petra', 'atlas', 'none'], 'an editor refuses it too');
+});
+
 bad('checks that need more than one field', () => {
   const by = (text: string, path: string) => problemAt(text, path).message;
   assert.is(by(withFailures('  - { id: f, agent: billing-agent, error: x, at: 13h }\n', 'until: 12h\n'), 'failures[0].at'), 'expected at most 12h (until: the run ends then), got "13h"');

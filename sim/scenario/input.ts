@@ -4,7 +4,7 @@
  */
 import type { ImpactKind, Responder, Severity } from '../../machines/types.js';
 import type { LatencySpec } from '../latency.js';
-import type { MetricName, Why } from './types.js';
+import type { EscalatedTo, MetricName, Why } from './types.js';
 
 export type DurationText = string;
 
@@ -55,7 +55,7 @@ export interface LoadInput {
 }
 
 export type ExpectationInput =
-  | { failure: string; severity?: Severity; escalatedTo?: Responder | 'none'; autoResolved?: boolean; resolvedWithin?: DurationText }
+  | { failure: string; severity?: Severity; escalatedTo?: EscalatedTo; autoResolved?: boolean; resolvedWithin?: DurationText }
   | { audit: string; count?: number; min?: number; max?: number }
   | { metric: MetricName; min?: number | DurationText; max?: number | DurationText; equals?: number | DurationText };
 

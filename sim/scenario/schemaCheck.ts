@@ -35,6 +35,13 @@ const EXPECTED = new Map<object, string>([
   [defs.load.properties.rate, 'a rate like "30/day", "2/hour" or "5/week"'],
 ]);
 
+/** Why a value an author may well write is not one of the schema's, keyed by its schema and the value. */
+const ENUM_NOTES = new Map<object, Record<string, string>>([
+  [defs.failureExpectation.properties.escalatedTo, {
+    cheryl: ' (every incident the retries do not settle goes to Cheryl first: escalatedTo is the highest responder she or Petra escalated it to, none when Cheryl kept it)',
+  }],
+]);
+
 const TYPE_WORDS: Record<string, string> = {
   string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false',
   array: 'a list', object: 'a mapping', null: 'null',
@@ -84,6 +91,8 @@ function report(error: ErrorObject, path: PathSegment[], problems: ProblemList):
       return problems.add(path, `expected ${expected ?? `text matching ${params.pattern}`}, ${got}`);
     case 'enum': {
       const allowed: unknown[] = params.allowedValues ?? [];
+      const note = typeof data === 'string' ? ENUM_NOTES.get(parent)?.[data.toLowerCase()] : undefined;
+      if (note !== undefined) return problems.add(path, `expected one of ${allowed.map((v) => String(v)).join(', ')}, ${got}${note}`);
       const hint = typeof data === 'string' ? didYouMean(data, allowed.map(String)) : '';
       return problems.add(path, `expected one of ${allowed.map((v) => String(v)).join(', ')}, ${got}${hint}`);
     }

@@ -125,13 +125,19 @@ export type MetricName =
   | 'escalations'
   | 'slaBreaches';
 
+/**
+ * What a failure expectation's `escalatedTo` may name: Cheryl is where every incident the
+ * retries do not settle goes first (`incident.assigned`), never the target of an escalation.
+ */
+export type EscalatedTo = Exclude<Responder, 'cheryl'> | 'none';
+
 /** Checked against every occurrence of the failure. Absent fields are not checked. */
 export interface FailureExpectation {
   kind: 'failure';
   failure: string;
   severity?: Severity;
-  /** The highest responder reached; 'none' = never escalated. */
-  escalatedTo?: Responder | 'none';
+  /** The highest responder a responder escalated it to; 'none' = Cheryl kept it or a retry settled it. */
+  escalatedTo?: EscalatedTo;
   autoResolved?: boolean;
   resolvedWithinMs?: number;
   source: SourceRef;

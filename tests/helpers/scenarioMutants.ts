@@ -47,7 +47,7 @@ load:
     mix:
       - { id: blip, weight: 4, error: ETIMEDOUT, succeedsOnAttempt: 1 }
       - { id: token, agent: agent-002, workflow: agent-002-wf1, error: token expired, retryable: false }
-expect: [{ metric: autoResolveRate, min: 0.5 }, { failure: token, escalatedTo: cheryl }]
+expect: [{ metric: autoResolveRate, min: 0.5 }, { failure: token, escalatedTo: none }]
 `;
 
 const BASES: unknown[] = [parseYaml(EXAMPLE), parseYaml(FLEET)];
