@@ -227,6 +227,24 @@ bad('malformed YAML reports the line', () => {
   assert.match(problemsOf('{ "name": "t", "agents": [} \n', 'scenario.json')[0].message, /^invalid JSON: /);
 });
 
+bad('a .json scenario that YAML reads but JSON.parse refuses (trailing comma, single quotes, a comment) is invalid JSON, where it is', () => {
+  const cases: Array<[string, number, number]> = [
+    ['{\n  "name": "t",\n  "seed": 1,\n}\n', 4, 1],
+    ["{\n  'name': 't'\n}\n", 2, 3],
+    ['{\n  "name": "t" # the name\n}\n', 2, 15],
+  ];
+  for (const [text, line, column] of cases) {
+    assert.is(parseScenario(text, 'scenario.yaml').name, 't', 'valid YAML');
+    const problems = problemsOf(text, 'scenario.json');
+    assert.is(problems.length, 1, text);
+    assert.equal([problems[0].line, problems[0].column], [line, column], text);
+    assert.match(problems[0].message, /^invalid JSON: .+ \(a \.json scenario is JSON: no comments, trailing commas or single quotes; those belong in a \.yaml file\)$/);
+    assert.not.match(problems[0].message, 'at position');
+  }
+  // A byte-order mark, which editors write, is no error.
+  assert.is(parseScenario('\uFEFF{ "name": "t" }', 'scenario.json').name, 't');
+});
+
 bad('a file that is not a mapping', () => {
   assert.is(problemsOf('')[0].message, 'expected a mapping of scenario keys (name, failures, …), got an empty file');
   assert.is(problemsOf('# only a comment\n')[0].message, 'expected a mapping of scenario keys (name, failures, …), got an empty file');

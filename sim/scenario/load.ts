@@ -60,6 +60,9 @@ export function parseScenario(text: string, file: string): Scenario {
   // The yaml package reads both; a .json file's author wrote JSON and is told so.
   const syntax = file.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML';
   for (const error of doc.errors) problems.addAt(error.pos[0], `invalid ${syntax}: ${firstLine(error.message)}`);
+  // YAML reads more than JSON does (trailing commas, comments, single quotes): a .json file
+  // that JSON.parse refuses would pass here and fail in every other tool that reads it.
+  if (syntax === 'JSON' && problems.problems.length === 0) notJson(text, problems);
   if (problems.problems.length > 0) throw new ScenarioError(problems.sorted());
 
   let data: unknown;
@@ -86,6 +89,23 @@ export function parseScenario(text: string, file: string): Scenario {
 function tooLarge(file: string, size: number): ScenarioError {
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   return new ScenarioError([{ file, path: '', line: null, column: null, message: `expected a scenario file of at most ${mb(MAX_SCENARIO_BYTES)} (MAX_SCENARIO_BYTES), got ${mb(size)}; describe many failures with repeat, load or fleet instead of listing them` }]);
+}
+
+/** Adds JSON.parse's refusal of `text`, where it says it happened, if it refuses it. */
+function notJson(text: string, problems: ProblemList): void {
+  // A byte-order mark is no JSON syntax error (editors write one); the yaml package skips it too.
+  const bom = text.startsWith('\uFEFF') ? 1 : 0;
+  try {
+    JSON.parse(bom ? text.slice(1) : text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /\bat position (\d+)/.exec(message);
+    // Node words it "… in JSON at position 24", or quotes the text: "… token '.', \"{…}\" is not valid JSON" (…" when long).
+    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+    const problem = `invalid JSON: ${firstLine(reason)} (a .json scenario is JSON: no comments, trailing commas or single quotes; those belong in a .yaml file)`;
+    if (at) problems.addAt(Number(at[1]) + bom, problem);
+    else problems.add([], problem);
+  }
 }
 
 function firstLine(message: string): string {
