@@ -189,6 +189,8 @@ bad('wrong types and values out of range say what was expected', () => {
   assert.is(by('name: t\nconfig: { ACK_TIMEOUT_MS: true }\n', 'config.ACK_TIMEOUT_MS'), 'expected a duration like "2h" or a number of milliseconds, got true');
   assert.is(by('name: t\nfailures: [{ id: f, error: x }]\n', 'failures[0]'), 'missing required key "agent"');
   assert.is(by('name: t\nresponders: { petra: { ack: { uniform: [10m, 5m] } } }\n', 'responders.petra.ack'), 'expected uniform bounds in order [low, high], got [10m, 5m]');
+  assert.is(by('name: t\nfleet: { agents: 1 }\nload: [{ rate: 3/day, for: 1d, mix: [] }]\n', 'load[0].mix'), 'expected at least 1 item, got 0');
+  assert.is(by('name: t\nresponders: { petra: { ack: { uniform: [5m] } } }\n', 'responders.petra.ack.uniform'), 'expected at least 2 items, got 1');
 });
 
 bad('escalatedTo: cheryl, which no run can observe (she gets every incident the retries leave), is refused saying what none means', () => {

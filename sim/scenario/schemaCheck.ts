@@ -99,7 +99,7 @@ function report(error: ErrorObject, path: PathSegment[], problems: ProblemList):
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
       return problems.add(path, `expected ${typeWords(parent.type)} ${params.comparison} ${params.limit}, ${got}`);
     case 'minItems': case 'maxItems':
-      return problems.add(path, `expected ${keyword === 'minItems' ? 'at least' : 'at most'} ${params.limit} items, got ${countOf(data)}`);
+      return problems.add(path, `expected ${keyword === 'minItems' ? 'at least' : 'at most'} ${params.limit} item${params.limit === 1 ? '' : 's'}, got ${countOf(data)}`);
     case 'minLength':
       return problems.add(path, `expected non-empty text, ${got}`);
     case 'uniqueItems':
