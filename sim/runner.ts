@@ -177,6 +177,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const jobId = (e.entry.meta as { jobId?: unknown } | null)?.jobId;
       if (typeof jobId === 'string') eventOfJob.delete(jobId);
     }
+    // The fix lands `fixedAfter` after the last escalation, by whoever holds the incident:
+    // Cheryl's, pending when the two-hour rule hands the incident to Petra, is dropped, not
+    // left to resolve it minutes later while Petra, who holds it now, has not acknowledged it.
+    if (e.type === 'audit' && e.entry.action === 'incident.escalated') {
+      const pending = fixes.get(e.entry.entityId);
+      if (pending !== undefined) {
+        clock.clearTimeout(pending);
+        fixes.delete(e.entry.entityId);
+      }
+    }
     if (e.type === 'incident') {
       if (e.incident.status !== 'closed') open.add(e.incident.id);
       else {
