@@ -29,8 +29,16 @@ export function writeFilesTogether(files: ReadonlyArray<readonly [file: string, 
       renameSync(`${file}.part`, file);
     }
   } catch (error) {
-    for (const part of written) rmSync(part, { force: true });
-    if (error instanceof Error && !(error as NodeJS.ErrnoException).path) Object.assign(error, { path: current });
+    for (const part of written) {
+      try {
+        rmSync(part, { force: true });
+      } catch {
+        // Not a file this call made (a folder of that name, say): left as it was.
+      }
+    }
+    // The file asked for, not the `.part` beside it the user never named (a short write has no path at all).
+    const { path } = error as NodeJS.ErrnoException;
+    if (error instanceof Error && (!path || path === `${current}.part`)) Object.assign(error, { path: current });
     throw error;
   }
 }

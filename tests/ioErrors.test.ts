@@ -111,6 +111,29 @@ writes('a run\'s report.json and junit.xml are renamed into place together: juni
   }
 });
 
+writes('an output that cannot be opened is named as the user asked for it (report.json, not report.json.part); run exits 4 saying so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-flow-part-'));
+  try {
+    // Something standing where the file beside report.json goes: opening it fails (EISDIR).
+    mkdirSync(join(dir, 'report.json.part'));
+    let error: unknown = null;
+    try {
+      writeFilesTogether([[join(dir, 'report.json'), ['new report']]]);
+    } catch (e) {
+      error = e;
+    }
+    assert.is((error as NodeJS.ErrnoException).code, 'EISDIR');
+    assert.is((error as NodeJS.ErrnoException).path, join(dir, 'report.json'));
+    assert.ok(existsSync(join(dir, 'report.json.part')), 'what stood there is left as it was');
+    const failed = await cli('run', SCENARIO, '--out', dir, '--db', join(dir, 'store.json'));
+    assert.is(failed.code, EXIT.io, failed.err);
+    assert.match(failed.err, `${join(dir, 'report.json')}: could not open: EISDIR: illegal operation on a directory`);
+    assert.not.match(failed.err, /\.part|internal error|\n\s+at /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 writes('--help documents exit code 4 beside the others', async () => {
   const help = await cli('--help');
   assert.is(EXIT.io, 4);
