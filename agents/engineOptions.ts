@@ -1,6 +1,8 @@
 import { DEFAULT_POLICY } from '../machines/policies/config.js';
 import { SEVERITIES } from '../machines/types.js';
 import { didYouMean } from '../sim/didYouMean.js';
+import { valueText } from '../sim/valueText.js';
+import { storeProblem } from '../store/storeShape.js';
 import { EngineError, type EngineOptions } from './types.js';
 
 /** A check of one value: null when it fits, else what was expected. */
@@ -28,15 +30,8 @@ const POLICY_RULES: Record<keyof typeof DEFAULT_POLICY, Rule> = {
   TWO_HOUR_RULE_MS: ms,
 };
 
-/** The functions an engine calls on its store: the `Store` interface's required ones. */
-const STORE_CALLS = ['appendAudit', 'queryAudit', 'auditCount', 'put', 'get', 'list', 'each', 'remove', 'getMeta', 'setMeta', 'subscribe', 'flush', 'close'] as const;
-
 const OPTION_RULES: Record<keyof EngineOptions, Rule | null> = {
-  store: (v) => {
-    if (isObject(v) && typeof v.then === 'function') return 'a Store, not a promise of one: await openStore(…) first';
-    const missing = isObject(v) ? STORE_CALLS.filter((name) => typeof v[name] !== 'function') : STORE_CALLS;
-    return missing.length === 0 ? null : `a Store (await openStore(file or URL), createMemoryStore(), or one with ${missing.join(', ')})`;
-  },
+  store: storeProblem,
   clock: (v) => (isObject(v) && ['now', 'setTimeout', 'clearTimeout'].every((name) => typeof v[name] === 'function') ? null : 'a Clock (now, setTimeout, clearTimeout)'),
   config: null, // each policy on its own, below
   ids: fn,
@@ -59,11 +54,11 @@ const OPTION_RULES: Record<keyof EngineOptions, Rule | null> = {
 export function checkEngineOptions(options: unknown): asserts options is EngineOptions {
   if (options === undefined) return;
   const names = Object.keys(OPTION_RULES);
-  if (!isObject(options)) throw new EngineError(`createIncidentEngine: expected an object of options (${names.join(', ')}), got ${shown(options)}`);
+  if (!isObject(options)) throw new EngineError(`createIncidentEngine: expected an object of options (${names.join(', ')}), got ${valueText(options)}`);
   for (const [name, value] of Object.entries(options)) {
     if (!(name in OPTION_RULES)) throw new EngineError(`options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
     const expected = value === undefined ? null : OPTION_RULES[name as keyof EngineOptions]?.(value);
-    if (expected) throw new EngineError(`options.${name}: expected ${expected}, got ${shown(value)}`);
+    if (expected) throw new EngineError(`options.${name}: expected ${expected}, got ${valueText(value)}`);
   }
   const checked = options as EngineOptions; // each option's type checked above
   checkEach('config', options.config, (key, value) => {
@@ -75,16 +70,16 @@ export function checkEngineOptions(options: unknown): asserts options is EngineO
   checkEach('responders', options.responders, (key, value) => {
     if (!['cheryl', 'petra', 'atlas'].includes(key)) return `no such responder${didYouMean(key, ['cheryl', 'petra', 'atlas'])}; the responders are cheryl, petra, atlas`;
     if (!isObject(value)) return withGot('an object ({ ack?, capacity? })', value);
-    if (value.capacity !== undefined && value.capacity !== Infinity && atLeast(1, true)(value.capacity)) return `capacity: expected a whole number ≥ 1 (or Infinity), got ${shown(value.capacity)}`;
-    if (value.ack !== undefined && typeof value.ack !== 'function' && ms(value.ack)) return `ack: expected milliseconds (a number ≥ 0) or a function of the random source, got ${shown(value.ack)}`;
+    if (value.capacity !== undefined && value.capacity !== Infinity && atLeast(1, true)(value.capacity)) return `capacity: expected a whole number ≥ 1 (or Infinity), got ${valueText(value.capacity)}`;
+    if (value.ack !== undefined && typeof value.ack !== 'function' && ms(value.ack)) return `ack: expected milliseconds (a number ≥ 0) or a function of the random source, got ${valueText(value.ack)}`;
     return null;
   });
   const list = (name: 'tenants' | 'agents', fields: Record<string, Rule>) =>
     (checked[name] ?? []).forEach((item: unknown, i: number) => {
-      if (!isObject(item)) throw new EngineError(`options.${name}[${i}]: expected an object, got ${shown(item)}`);
+      if (!isObject(item)) throw new EngineError(`options.${name}[${i}]: expected an object, got ${valueText(item)}`);
       for (const [field, rule] of Object.entries(fields)) {
         const expected = rule(item[field]);
-        if (expected) throw new EngineError(`options.${name}[${i}].${field}: expected ${expected}, got ${shown(item[field])}`);
+        if (expected) throw new EngineError(`options.${name}[${i}].${field}: expected ${expected}, got ${valueText(item[field])}`);
       }
     });
   list('tenants', { id: text, admin: text });
@@ -101,24 +96,11 @@ export function checkEngineOptions(options: unknown): asserts options is EngineO
 /** Runs `check` on each entry of the object option `name`; its answer, when not null, is the error. */
 function checkEach(name: string, value: unknown, check: (key: string, value: unknown) => string | null, expected = ''): void {
   if (value === undefined) return;
-  if (!isObject(value)) throw new EngineError(`options.${name}: expected ${expected}, got ${shown(value)}`);
+  if (!isObject(value)) throw new EngineError(`options.${name}: expected ${expected}, got ${valueText(value)}`);
   for (const [key, entry] of Object.entries(value)) {
     const problem = check(key, entry);
     if (problem) throw new EngineError(`options.${name}.${key}: ${problem}`);
   }
 }
 
-const withGot = (expected: string | null, value: unknown) => (expected ? `expected ${expected}, got ${shown(value)}` : null);
-
-function shown(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'number') return String(value); // NaN, Infinity: JSON would say null
-  if (isObject(value) && typeof value.then === 'function') return 'a promise';
-  let json: string;
-  try {
-    json = JSON.stringify(value) ?? String(value);
-  } catch {
-    json = String(value);
-  }
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
+const withGot = (expected: string | null, value: unknown) => (expected ? `expected ${expected}, got ${valueText(value)}` : null);

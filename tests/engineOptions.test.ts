@@ -29,7 +29,7 @@ const refused = (options: unknown, message: string) =>
 Options('an option of the wrong type, or none such, is an EngineError naming it, what it takes and what it got', async () => {
   const store = createMemoryStore();
   refused(null, 'createIncidentEngine: expected an object of options (store, clock, config, ids, random, jobs, responders, tenants, agents, assess, onFix, cluster), got null');
-  refused({ store: 'incidents.json' }, 'options.store: expected a Store (await openStore(file or URL), createMemoryStore(), or one with appendAudit, queryAudit, auditCount, put, get, list, each, remove, getMeta, setMeta, subscribe, flush, close), got "incidents.json"');
+  refused({ store: 'incidents.json' }, 'options.store: expected a Store (await openStore(file or URL), createMemoryStore(), or one with appendAudit, queryAudit, auditCount, put, get, list, each, remove, getMeta, setMeta, subscribe, flush, refresh, close), got "incidents.json"');
   refused({ store: Promise.resolve(store) }, 'options.store: expected a Store, not a promise of one: await openStore(…) first, got a promise');
   refused({ stor: store }, 'options.stor: no such option; did you mean "store"?; the options are store, clock, config, ids, random, jobs, responders, tenants, agents, assess, onFix, cluster');
   refused({ clock: {} }, 'options.clock: expected a Clock (now, setTimeout, clearTimeout), got {}');

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { incidentMachine } from '../machines/index.js';
 import type { Store, TableName } from '../store/types.js';
 import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { createWatcherHandler } from '../watcher/handler.js';
 import { createMemoryStore } from '../store/index.js';
 import { at, auditEntry, createFakeEngine, createFakeStore, seedStore } from './watcher.fakes.js';
 
@@ -176,6 +177,26 @@ api('uses the token it is given and refuses a short one', async ({ store }) => {
   } catch (error) {
     assert.match((error as Error).message, /at least 16 characters/);
   }
+});
+
+api('refuses options it cannot serve with, naming the option, what it takes and what it got, before anything listens', async ({ store }) => {
+  const refused = async (call: () => Promise<unknown> | unknown, message: string) => {
+    const error = await Promise.resolve().then(call).then(() => null, (e: unknown) => e);
+    assert.instance(error, TypeError, message);
+    assert.is((error as Error).message, `watcher: ${message}`);
+  };
+  const options = 'store, engine, token, machines, host, virtualTime, pollMs, waiting';
+  await refused(() => startWatcher({ store: 'run.json' } as never), 'startWatcher: options.store: expected a Store (await openStore(file or URL), createMemoryStore(), or one with appendAudit, queryAudit, auditCount, put, get, list, each, remove, getMeta, setMeta, subscribe, flush, refresh, close), got "run.json"');
+  await refused(() => startWatcher({ store: Promise.resolve(store) } as never), 'startWatcher: options.store: expected a Store, not a promise of one: await openStore(…) first, got a promise');
+  await refused(() => startWatcher({} as never), 'startWatcher: options.store: expected a Store (await openStore(file or URL), createMemoryStore(), or one with appendAudit, queryAudit, auditCount, put, get, list, each, remove, getMeta, setMeta, subscribe, flush, refresh, close), got undefined');
+  // Text that is not a number was taken for the name of a socket file to listen on, made in the working folder.
+  await refused(() => startWatcher({ store, port: '8080x' } as never), 'startWatcher: options.port: expected a port number from 0 (any free one) to 65535, got "8080x"');
+  await refused(() => startWatcher({ store, port: 70_000 }), 'startWatcher: options.port: expected a port number from 0 (any free one) to 65535, got 70000');
+  await refused(() => startWatcher({ store, prot: 8080 } as never), `startWatcher: options.prot: no such option; did you mean "port"?; the options are ${options}, port`);
+  await refused(() => startWatcher({ store, engine: {} } as never), 'startWatcher: options.engine: expected the IncidentEngine createIncidentEngine(…) returned, or null, got {}');
+  await refused(() => startWatcher({ store, pollMs: 0 }), 'startWatcher: options.pollMs: expected milliseconds (a number > 0), got 0');
+  await refused(() => createWatcherHandler({ store, port: 8080 } as never), 'createWatcherHandler: options.port: no such option; the handler serves on your own server, at its port (startWatcher takes a port)');
+  await refused(() => createWatcherHandler({ store, hots: '0.0.0.0' } as never), `createWatcherHandler: options.hots: no such option; did you mean "host"?; the options are ${options}`);
 });
 
 api('leaves URLs outside /app/watcher alone', async ({ watcher }) => {

@@ -10,6 +10,7 @@ import { IncidentList } from './incidentList.js';
 import { InspectionRegistry } from './inspection.js';
 import { QueryError } from './queries.js';
 import { MERMAID_DIR, PUBLIC_DIR, mermaidPathAllowed, serveFile } from './static.js';
+import { checkWatcherOptions } from './watcherOptions.js';
 
 export const BASE = '/app/watcher';
 
@@ -59,6 +60,7 @@ export interface WatcherHandler {
  * server.on('upgrade', (req, socket, head) => watcher.upgrade(req, socket, head) || socket.destroy());
  */
 export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHandler {
+  checkWatcherOptions(options, 'createWatcherHandler');
   const { store, engine = null } = options;
   const token = options.token ?? newToken();
   if (token.length < 16) throw new TypeError('watcher: a token must have at least 16 characters (omit it to get a random one)');

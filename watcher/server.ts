@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BASE, createWatcherHandler, type WatcherHandler, type WatcherHandlerOptions } from './handler.js';
 import { sendError } from './http.js';
+import { checkWatcherOptions } from './watcherOptions.js';
 
 
 /** The watcher could not take its address (in use, not allowed): the user's to mend, not a bug. */
@@ -36,8 +37,10 @@ export interface WatcherServer {
  * await watcher.close();
  */
 export async function startWatcher(options: StartWatcherOptions): Promise<WatcherServer> {
+  checkWatcherOptions(options, 'startWatcher');
+  const { port = 0, ...handlerOptions } = options;
   const host = options.host ?? '127.0.0.1';
-  return serveWatcher(createWatcherHandler({ ...options, host }), host, options.port ?? 0);
+  return serveWatcher(createWatcherHandler({ ...handlerOptions, host }), host, port);
 }
 
 /** What to change after a failed listen: the host for an address this machine does not have, else the port. */
