@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY } from '../machines/policies/config.js';
 import { SEVERITIES } from '../machines/types.js';
-import { didYouMean } from '../sim/didYouMean.js';
+import { didYouMean } from '../store/didYouMean.js';
 import { valueText } from '../sim/valueText.js';
 import { storeProblem } from '../store/storeShape.js';
 import { EngineError, type EngineOptions } from './types.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { isIsoInstant } from '../reports/time.js';
-import { didYouMean } from './didYouMean.js';
+import { didYouMean } from '../store/didYouMean.js';
 import { COMMANDS, FLAGS, type CommandSpec, type Flag } from './usage.js';
 
 export { USAGE } from './usage.js';

@@ -14,7 +14,7 @@ import { isPostgresUrl, refuseMistypedPostgresUrl, shownLocation } from '../stor
 import type { Store } from '../store/types.js';
 import { UsageError, type Command } from './argv.js';
 import { EXIT, untilInterrupted, type Io } from './cliIo.js';
-import { didYouMean } from './didYouMean.js';
+import { didYouMean } from '../store/didYouMean.js';
 import { refuseFileOnPath } from './outputFolder.js';
 import { runAll, runOnce, sweep, UNFINISHED } from './rehearse.js';
 import { loadScenario, ScenarioError } from './scenario/index.js';

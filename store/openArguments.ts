@@ -1,4 +1,4 @@
-import { didYouMean } from '../sim/didYouMean.js';
+import { didYouMean } from './didYouMean.js';
 import type { OpenStoreOptions } from './lowdbStore.js';
 
 /** Each option of `openStore` and the type it takes. */

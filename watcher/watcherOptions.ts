@@ -1,4 +1,4 @@
-import { didYouMean } from '../sim/didYouMean.js';
+import { didYouMean } from '../store/didYouMean.js';
 import { valueText } from '../sim/valueText.js';
 import { storeProblem } from '../store/storeShape.js';
 import type { WatcherHandlerOptions } from './handler.js';

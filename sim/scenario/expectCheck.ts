@@ -1,6 +1,6 @@
 import { AUDIT_ACTIONS } from '../../machines/policies/auditActions.js';
 import { durationOrUndefined } from '../duration.js';
-import { didYouMean } from '../didYouMean.js';
+import { didYouMean } from '../../store/didYouMean.js';
 import type { PathSegment, ProblemList } from './problems.js';
 
 /** Metrics measured in milliseconds: bounds may be written as durations. */

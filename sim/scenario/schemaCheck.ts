@@ -1,7 +1,7 @@
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
 import { describe, DURATION_PATTERN, durationOrUndefined, parseDuration } from '../duration.js';
 import type { ScenarioInput } from './input.js';
-import { didYouMean } from '../didYouMean.js';
+import { didYouMean } from '../../store/didYouMean.js';
 import type { PathSegment, ProblemList } from './problems.js';
 import schema from './scenario.schema.json' with { type: 'json' };
 

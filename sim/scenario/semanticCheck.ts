@@ -1,7 +1,7 @@
 import { durationOrUndefined } from '../duration.js';
 import { checkExpectations } from './expectCheck.js';
 import { expandFleet } from './fleet.js';
-import { didYouMean } from '../didYouMean.js';
+import { didYouMean } from '../../store/didYouMean.js';
 import { formatPath, type PathSegment, type ProblemList } from './problems.js';
 import schema from './scenario.schema.json' with { type: 'json' };
 import { latencyProblem, MAX_EVENTS, parseRate, readFleet, retryCount } from './rules.js';
