@@ -212,7 +212,8 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       const decision = rt.store.get('decisions', decisionId);
       if (!decision) throw new EngineError(`no decision "${decisionId}"`);
       if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
-      incidents.send(decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by });
+      // A store written before resolving withdrew the decision can hold one pending for a closed incident: nothing would take the answer.
+      if (!incidents.send(decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by })) throw new EngineError(`decision "${decisionId}" cannot be answered: incident "${decision.incidentId}" is no longer open`);
     },
     resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');

@@ -2,7 +2,7 @@ import { createActor, fromPromise, type Actor, type AnyActorRef, type SnapshotFr
 import { incidentMachine } from '../machines/incidentMachine.js';
 import type { AttemptOutcome, IncidentEvent } from '../machines/incidentEvents.js';
 import type { IncidentContext, IncidentInput, NotifyParams } from '../machines/incidentContext.js';
-import type { DeadlineRecord, IncidentRecord, IncidentStatus, Responder } from '../machines/types.js';
+import type { DeadlineRecord, IncidentRecord, IncidentStatus, Responder, SettledDecision } from '../machines/types.js';
 import { Deadlines } from './deadlines.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
 import { inCanonicalOrder } from '../store/canonicalJson.js';
@@ -17,7 +17,7 @@ export interface IncidentEffects {
   release(responder: Responder, incidentId: string): void;
   notify(incident: IncidentContext, notice: NotifyParams): void;
   startFix(incident: IncidentContext, owner: Responder): void;
-  settleDecision(incident: IncidentContext, status: 'approved' | 'denied' | 'timed_out', by: string | null, at: number): void;
+  settleDecision(incident: IncidentContext, status: SettledDecision, by: string | null, at: number): void;
   liftMitigation(incident: IncidentContext): void;
   commissionReview(incident: IncidentContext): void;
 }

@@ -9,7 +9,7 @@ import { cherylCriteria, petraCriteria, type EscalationFacts } from './policies/
 export type IncidentContext = Omit<IncidentRecord, 'snapshot' | 'status' | 'state' | 'path'> & {
   /** When the current retry attempt began (epoch ms). */
   attemptStartedAt: number | null;
-  decisionAnswer: 'approve' | 'deny' | 'timed_out' | null;
+  decisionAnswer: 'approve' | 'deny' | 'timed_out' | 'withdrawn' | null;
   decisionTimeouts: number;
 };
 

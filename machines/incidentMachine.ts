@@ -30,7 +30,7 @@ import {
   timedOut,
 } from './incidentSteps.js';
 import { STATUS_CADENCE_MS } from './policies/config.js';
-import type { Responder } from './types.js';
+import type { Responder, SettledDecision } from './types.js';
 
 /** Every deadline an incident may hold; all are disarmed when it resolves. */
 export const DEADLINE_KINDS = ['retry', 'sla.response', 'sla.resolution', 'two-hours', 'ack', 'status', 'decision'] as const;
@@ -67,7 +67,7 @@ export const incidentMachine = setup({
     releaseResponder: (_, _params: Stage) => {},
     notify: (_, _params: NotifyParams) => {},
     startFix: (_, _params: { owner: Responder }) => {},
-    settleDecision: (_, _params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number }) => {},
+    settleDecision: (_, _params: { status: SettledDecision; by: string | null; at: number }) => {},
     liftMitigation: () => {},
     commissionReview: () => {},
   },

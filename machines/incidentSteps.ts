@@ -3,7 +3,7 @@ import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type Audit
 import { STATUS_CADENCE_MS } from './policies/config.js';
 import { SEVERITY_TABLE } from './policies/severity.js';
 
-import type { Responder, RetryRecord } from './types.js';
+import type { Responder, RetryRecord, SettledDecision } from './types.js';
 
 /**
  * The steps of the incident machine, as functions over its context that enqueue
@@ -17,7 +17,7 @@ export type Action =
   | { type: 'assignResponder'; params: { responder: Responder } }
   | { type: 'releaseResponder'; params: { responder: Responder } }
   | { type: 'notify'; params: NotifyParams }
-  | { type: 'settleDecision'; params: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number } };
+  | { type: 'settleDecision'; params: { status: SettledDecision; by: string | null; at: number } };
 
 export interface Enqueue {
   (action: Action): void;
@@ -172,7 +172,15 @@ export function resolve({ context, event, enqueue }: Args): void {
   if (event.type !== 'incident.resolve') return;
   const next = { ...context, resolvedAt: iso(event.at), rootCause: event.rootCause ?? context.rootCause, whys: event.whys ?? context.whys };
   enqueue.assign({ resolvedAt: next.resolvedAt, rootCause: next.rootCause, whys: next.whys });
-  enqueue({ type: 'audit', params: auditOf(next, event.at, event.by, 'incident.resolved', `Incident ${context.id} resolved by ${event.by}${event.note ? `: ${event.note}` : ''}`, { autoResolved: false, by: event.by }) });
+  // Resolved while Atlas's go/no-go waits: nothing is left to decide, so the decision is
+  // withdrawn (an answer after is refused) rather than left pending with nobody awaiting it.
+  const withdrawn = context.decisionId !== null && context.decisionAnswer === null ? context.decisionId : null;
+  if (withdrawn) {
+    enqueue.assign({ decisionAnswer: 'withdrawn' });
+    enqueue({ type: 'settleDecision', params: { status: 'withdrawn', by: event.by, at: event.at } });
+  }
+  const said = `Incident ${context.id} resolved by ${event.by}${event.note ? `: ${event.note}` : ''}${withdrawn ? `; the go/no-go on "${context.impact?.decision}" is withdrawn unanswered` : ''}`;
+  enqueue({ type: 'audit', params: auditOf(next, event.at, event.by, 'incident.resolved', said, { autoResolved: false, by: event.by, ...(withdrawn ? { withdrawnDecision: withdrawn } : {}) }) });
 }
 
 /** Each incident tracks its severity's targets; a breach notifies the next in the chain. */

@@ -259,11 +259,20 @@ export interface ResponderRecord {
   updatedAt: string;
 }
 
+/**
+ * A go/no-go decision's status: `withdrawn` when its incident was resolved before anyone
+ * answered (nothing is left to decide; an answer after is refused).
+ */
+export type DecisionStatus = 'pending' | 'approved' | 'denied' | 'timed_out' | 'withdrawn';
+
+/** How a decision was settled. */
+export type SettledDecision = Exclude<DecisionStatus, 'pending'>;
+
 export interface DecisionRecord {
   id: string;
   incidentId: string;
   action: string;
-  status: 'pending' | 'approved' | 'denied' | 'timed_out';
+  status: DecisionStatus;
   requestedAt: string;
   answeredAt: string | null;
   by: string | null;

@@ -73,6 +73,38 @@ Decide('decide() refuses an unknown decision, one already answered, and a missin
   assert.equal(h.engine.pendingDecisions(), []);
 });
 
+Decide('an incident resolved while its decision waits withdraws the decision: no longer pending, and an answer after is refused', async () => {
+  const h = p0({ answer: null });
+  await h.run(10 * MIN);
+  const [decision] = h.engine.pendingDecisions();
+  h.engine.resolve(decision.incidentId, { by: 'atlas', note: 'the primary came back by itself' });
+  await h.run(HOUR);
+  assert.is(h.incident().status, 'closed');
+  const withdrawn = h.decisions()[0];
+  assert.equal([withdrawn.status, withdrawn.by], ['withdrawn', 'atlas']);
+  assert.is(withdrawn.answeredAt, h.incident().resolvedAt);
+  assert.equal(h.engine.pendingDecisions(), []);
+  const [resolved] = h.audit({ entityId: decision.incidentId, action: 'incident.resolved' });
+  assert.is(resolved.meta.withdrawnDecision, decision.id);
+  assert.match(resolved.message, /the go\/no-go on "rollback" is withdrawn unanswered/);
+  assert.throws(() => h.engine.decide(decision.id, 'approve', 'ops'), /already withdrawn/);
+  assert.equal(h.audit({ action: 'incident.decision' }), []);
+  const seen = h.events.filter((e) => e.type === 'decision').map((e) => (e.type === 'decision' ? e.decision.status : ''));
+  assert.equal(seen, ['pending', 'withdrawn']);
+});
+
+Decide('decide() refuses a decision still pending in a store whose incident is no longer open (written before withdrawals): nothing is answered', async () => {
+  const h = p0({ answer: null });
+  await h.run(10 * MIN);
+  const [decision] = h.engine.pendingDecisions();
+  h.engine.resolve(decision.incidentId, { by: 'atlas' });
+  await h.run(HOUR);
+  // A store written before a resolve withdrew the decision keeps it pending.
+  h.store.put('decisions', { ...h.decisions()[0], status: 'pending', by: null, answeredAt: null });
+  assert.throws(() => h.engine.decide(decision.id, 'approve', 'ops'), (e: unknown) => e instanceof EngineError && /incident "inc_[^"]+" is no longer open/.test((e as Error).message));
+  assert.equal(h.audit({ action: 'incident.decision' }), []);
+});
+
 // ---------------------------------------------------------------------------
 const Communicate = suite('Atlas: external communication and the board (spec, Step 5.2 and 5.3)');
 

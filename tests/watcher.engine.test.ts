@@ -103,6 +103,45 @@ live('approving from the page resumes the incident; resolving it closes the bann
   assert.equal(ctx.problems, []);
 });
 
+live('an incident resolved while its decision waits takes the decision off the page; approving it after is refused and audits nothing', async (ctx) => {
+  await failDatabase(ctx.engine).done;
+  await waitUntil(() => ctx.engine.pendingDecisions().length === 1);
+  const [decision] = ctx.engine.pendingDecisions();
+  await ctx.page.goto(ctx.url);
+  await ctx.page.locator(`#decision-list [data-decision="${decision.id}"]`).waitFor();
+  await ctx.page.click(`#banners [data-incident="${decision.incidentId}"]`);
+  await ctx.page.locator('#detail h4', { hasText: 'Decisions' }).waitFor();
+
+  ctx.engine.resolve(decision.incidentId, { by: 'atlas', note: 'the primary came back' });
+  await ctx.page.locator('#decision-list .calm', { hasText: 'No decision waiting' }).waitFor();
+  await ctx.page.locator('#detail li', { hasText: 'rollback: withdrawn by atlas' }).waitFor();
+
+  const answer = await decide(ctx, decision.id, 'Dana Reyes');
+  assert.equal(answer, [409, `watcher: decision ${decision.id} is no longer pending (withdrawn)`]);
+  assert.equal(ctx.engine.store.queryAudit({ action: 'incident.decision' }).rows, []);
+  assert.equal(ctx.problems, []);
+});
+
+live('a decision approved from two tabs at once is answered once: the other tab hears it was answered already', async (ctx) => {
+  await failDatabase(ctx.engine).done;
+  await waitUntil(() => ctx.engine.pendingDecisions().length === 1);
+  const [decision] = ctx.engine.pendingDecisions();
+  const answers = await Promise.all([decide(ctx, decision.id, 'Dana Reyes'), decide(ctx, decision.id, 'Sam Okafor')]);
+  assert.equal(answers.map(([status]) => status).sort(), [200, 409]);
+  assert.equal(answers.find(([status]) => status === 409)![1], `watcher: decision ${decision.id} is no longer pending (approved)`);
+  const audited = ctx.engine.store.queryAudit({ action: 'incident.decision' }).rows;
+  assert.is(audited.length, 1);
+  assert.is(audited[0].meta.by, ctx.engine.store.get('decisions', decision.id)!.by);
+});
+
+/** POST decisions/:id as the page does; returns the status and the error, if any. */
+async function decide(ctx: Ctx, id: string, by: string): Promise<[number, string | undefined]> {
+  const res = await fetch(ctx.url.replace(/\?token=.*/, `/api/decisions/${id}`), {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Watcher-Token': ctx.handler.token }, body: JSON.stringify({ answer: 'approve', by }),
+  });
+  return [res.status, ((await res.json()) as { error?: string }).error];
+}
+
 live('the host server keeps its own routes', async (ctx) => {
   const res = await fetch(ctx.url.replace(/\/app\/watcher.*/, '/health'));
   assert.is(await res.text(), 'host app');

@@ -2,7 +2,7 @@ import { initialTransition, type SnapshotFrom } from 'xstate';
 import type { ArmParams, AuditParams, IncidentContext, IncidentInput, NotifyParams } from '../../machines/incidentContext.js';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import { incidentMachine } from '../../machines/incidentMachine.js';
-import type { IncidentRecord, Responder } from '../../machines/types.js';
+import type { IncidentRecord, Responder, SettledDecision } from '../../machines/types.js';
 import { persistedOf, recordOf, stateString } from '../incidents.js';
 import { pureTransition } from './pureTransition.js';
 
@@ -19,7 +19,7 @@ export interface StepEffects {
   /** Responder machine events, in order (assign on entering a stage, release on leaving it). */
   responders: Array<{ type: 'work.assign' | 'work.release'; responder: Responder }>;
   notify: NotifyParams[];
-  settleDecision: { status: 'approved' | 'denied' | 'timed_out'; by: string | null; at: number } | null;
+  settleDecision: { status: SettledDecision; by: string | null; at: number } | null;
   liftMitigation: boolean;
   commissionReview: boolean;
   startFix: Responder | null;
