@@ -365,6 +365,42 @@ page('pages the audit log on the server', async (ctx) => {
   assert.equal(offered, [...AUDIT_ACTIONS]);
 });
 
+page('the audit log viewer follows new entries without moving the reader\'s page: oldest first they count in the total; newest first on a later page, only those its filters match are offered', async (ctx) => {
+  for (let i = 0; i < 200; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
+  await load(ctx);
+  const info = (text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
+  const firstRow = () => ctx.page.locator('#audit-rows tr').first().getAttribute('data-audit');
+  const news = ctx.page.locator('#audit-pager button.link');
+
+  // Oldest first: new entries go after the last page; the first page stays, the total grows.
+  await ctx.page.selectOption('#audit-filter select[name=order]', 'asc');
+  const oldest = ctx.store.queryAudit({ order: 'asc', limit: 1 }).rows[0].id;
+  await ctx.page.locator(`#audit-rows tr:first-child[data-audit="${oldest}"]`).waitFor();
+  await info('1–50 of 202');
+  for (let i = 0; i < 3; i++) ctx.store.appendAudit(auditEntry({ id: `aud_asc${i}`, message: `late ${i}` }));
+  await info('1–50 of 205');
+  assert.is(await firstRow(), oldest);
+  assert.is(await news.count(), 0, 'nothing to show at the top of an oldest-first list');
+
+  // Newest first, page 2 of the entries matching "bulk": two matching and three other entries arrive.
+  await ctx.page.selectOption('#audit-filter select[name=order]', 'desc');
+  await ctx.page.fill('#audit-filter input[name=text]', 'bulk');
+  await info('1–50 of 200');
+  await ctx.page.click('#audit-pager button:has-text("Next")');
+  await info('51–100 of 200');
+  const reading = 'aud_b149';
+  assert.is(await firstRow(), reading);
+  for (let i = 0; i < 3; i++) ctx.store.appendAudit(auditEntry({ id: `aud_other${i}`, message: `other ${i}` }));
+  for (let i = 0; i < 2; i++) ctx.store.appendAudit(auditEntry({ id: `aud_bnew${i}`, message: `bulk new ${i}` }));
+  await info('53–102 of 202');
+  assert.is(await firstRow(), reading, 'the same rows stay under the reader');
+  assert.is(await news.textContent(), '2 new — show');
+  await news.click();
+  await info('1–50 of 202');
+  assert.is(await firstRow(), 'aud_bnew1');
+  assert.equal(ctx.problems, []);
+});
+
 page('lists an XState actor that reports through createWebSocketInspector', async (ctx) => {
   await load(ctx);
   const machine = createMachine({ id: 'light', initial: 'green', states: { green: { on: { tick: 'yellow' } }, yellow: { on: { tick: 'red' } }, red: {} } });

@@ -101,7 +101,7 @@ listen({
       || change.tables.includes('kb_documents'))) redrawOpen();
     if (change.audit.length) {
       live.add(change.audit);
-      audit.added(change.audit.length + change.dropped);
+      audit.added();
     }
     refresh([...change.tables, ...(change.audit.length ? ['audit'] : []), ...(change.inspected.length ? ['inspected'] : [])]);
   },

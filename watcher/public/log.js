@@ -97,11 +97,16 @@ export function auditViewer({ form, pager, tbody }) {
       state.unseen ? h('button', { type: 'button', class: 'link', onclick: () => go(0) }, `${state.unseen} new — show`) : null);
   }
 
-  let pending = 0;
-  const follow = coalesce(() => {
-    const arrived = pending;
-    pending = 0;
-    if (state.offset === 0 && form.elements.order.value === 'desc') return load();
+  // New entries go after an oldest-first list's rows, so its page stays: it is read again (the total
+  // grows). Newest first, they go before: the top page follows them; a later page keeps its rows,
+  // its offset moved by the entries the filters match (asked of the server), offered as "N new".
+  const follow = coalesce(async () => {
+    if (form.elements.order.value === 'asc' || state.offset === 0) return load();
+    const { total } = await get('audit', { ...params(), offset: 0, limit: 1 });
+    const arrived = total - state.total;
+    if (arrived <= 0) return;
+    state.offset += arrived;
+    state.total = total;
     state.unseen += arrived;
     renderPager();
   }, 500);
@@ -121,9 +126,8 @@ export function auditViewer({ form, pager, tbody }) {
       const list = form.querySelector('#audit-actions');
       if (!list.childElementCount) fill(list, actions.map((a) => h('option', { value: a })));
     },
-    /** New entries arrived: follow them when looking at the newest page, else just count them. */
-    added(rows) {
-      pending += rows;
+    /** New entries arrived: follow them when looking at the newest page, else count those that match. */
+    added() {
       follow();
     },
   };
