@@ -75,6 +75,16 @@ page('loads with no failed request and no console error, diagram included', asyn
   await ctx.page.screenshot({ path: `${SHOTS}/page.png`, fullPage: true });
 });
 
+page('what is hidden is not drawn: no empty virtual-time pill outside a paced rehearsal, no empty warning or waiting box', async (ctx) => {
+  await load(ctx);
+  await ctx.page.waitForSelector('#token-info.pill-idle');
+  // The pills carry a display of their own; the hidden attribute must still win.
+  for (const id of ['virtual-now', 'warning', 'waiting', 'decide-hint']) {
+    const shown = await ctx.page.locator(`#${id}`).evaluate((el) => [(el as HTMLElement).hidden, getComputedStyle(el).display !== 'none']);
+    assert.equal(shown, [true, false], id);
+  }
+});
+
 page('draws the incident machine with the current state lit and the path taken', async (ctx) => {
   await load(ctx);
   await ctx.page.click('#banners [data-incident="inc_p0"]');
