@@ -117,7 +117,7 @@ live('an incident resolved while its decision waits takes the decision off the p
   await ctx.page.locator('#detail li', { hasText: 'rollback: withdrawn by atlas' }).waitFor();
 
   const answer = await decide(ctx, decision.id, 'Dana Reyes');
-  assert.equal(answer, [409, `watcher: decision ${decision.id} is no longer pending (withdrawn)`]);
+  assert.equal(answer, [409, `watcher: decision ${decision.id} is no longer pending (withdrawn by atlas)`]);
   assert.equal(ctx.engine.store.queryAudit({ action: 'incident.decision' }).rows, []);
   assert.equal(ctx.problems, []);
 });
@@ -128,10 +128,12 @@ live('a decision approved from two tabs at once is answered once: the other tab 
   const [decision] = ctx.engine.pendingDecisions();
   const answers = await Promise.all([decide(ctx, decision.id, 'Dana Reyes'), decide(ctx, decision.id, 'Sam Okafor')]);
   assert.equal(answers.map(([status]) => status).sort(), [200, 409]);
-  assert.equal(answers.find(([status]) => status === 409)![1], `watcher: decision ${decision.id} is no longer pending (approved)`);
   const audited = ctx.engine.store.queryAudit({ action: 'incident.decision' }).rows;
   assert.is(audited.length, 1);
-  assert.is(audited[0].meta.by, ctx.engine.store.get('decisions', decision.id)!.by);
+  const winner = ctx.engine.store.get('decisions', decision.id)!.by;
+  assert.is(audited[0].meta.by, winner);
+  // The other tab is told who answered first.
+  assert.equal(answers.find(([status]) => status === 409)![1], `watcher: decision ${decision.id} is no longer pending (approved by ${winner})`);
 });
 
 /** POST decisions/:id as the page does; returns the status and the error, if any. */
