@@ -249,6 +249,20 @@ page('narrows the incident list with the filters', async (ctx) => {
   await settle(['inc_old']);
 });
 
+page('an agent, workflow or tenant first seen in a live run is offered in its filter in order, the choice kept', async (ctx) => {
+  await load(ctx);
+  const offered = (name: string) => ctx.page.locator(`#incident-filter select[name=${name}] option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.equal(await offered('agent'), ['', 'billing-agent', 'db-agent', 'email-agent']);
+  await ctx.page.selectOption('#incident-filter select[name=agent]', 'db-agent');
+  ctx.store.put('incidents', incident({ id: 'inc_new', agent: 'crm-agent', workflow: 'a-sync', tenant: 'hooli' }));
+  ctx.store.put('incidents', incident({ id: 'inc_newer', agent: 'ads-agent', workflow: 'z-sync', tenant: 'zeta' }));
+  await ctx.page.waitForFunction(() => document.querySelectorAll('#incident-filter select[name=agent] option').length === 6);
+  assert.equal(await offered('agent'), ['', 'ads-agent', 'billing-agent', 'crm-agent', 'db-agent', 'email-agent']);
+  assert.equal(await offered('workflow'), ['', 'a-sync', 'campaign', 'digest', 'invoice-run', 'nightly-sync', 'z-sync']);
+  assert.equal(await offered('tenant'), ['', 'acme', 'globex', 'hooli', 'initech', 'zeta']);
+  assert.is(await ctx.page.locator('#incident-filter select[name=agent]').inputValue(), 'db-agent');
+});
+
 page('approves a pending decision from the page; the engine resumes the incident', async (ctx) => {
   await load(ctx);
   const card = ctx.page.locator('#decision-list [data-decision="dec_1"]');

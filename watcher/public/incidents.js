@@ -25,12 +25,19 @@ export function incidentList({ form, tbody, count, onOpen }) {
     h('label', null, 'to', h('input', { name: 'until', type: 'datetime-local', step: 1 })),
     h('button', { type: 'reset' }, 'Clear'));
 
-  /** Keeps the choice while the list of agents/workflows/tenants grows. */
+  /**
+   * Keeps the choice while the list of agents/workflows/tenants grows: a value first seen in a
+   * live run goes in its sorted place (the server's order), the options already there stay.
+   */
   function offer(name, values) {
     const el = form.elements[name];
     const current = el.value;
     const known = new Set([...el.options].map((o) => o.value));
-    for (const v of values) if (!known.has(v)) el.append(h('option', { value: v }, v));
+    for (const v of values) {
+      if (known.has(v)) continue;
+      const next = [...el.options].find((o) => o.value !== '' && o.value > v);
+      el.insertBefore(h('option', { value: v }, v), next ?? null);
+    }
     el.value = current;
   }
 
