@@ -104,7 +104,9 @@ export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): P
             onEngine: async (engine: IncidentEngine) => {
               // The page ticks virtual "now" at `speed`; 0 once the run is over.
               const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
-              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime });
+              // Once the run is over its engine is stopped: a decision still waiting is shown, not offered.
+              const decisionsClosed = () => (pacer!.running() ? null : 'the run is over and its engine has stopped: decisions can no longer be answered');
+              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime, decisionsClosed });
               io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
             },
             pace: pacer!,

@@ -104,4 +104,47 @@ Pace('an answer given in the page is stamped with the paced "now", and the page 
   await store.close();
 });
 
+Pace('once the run is over, a decision still waiting is shown but cannot be answered: the page says why, the answer is refused, nothing is audited', async () => {
+  let over: () => void = () => {};
+  const ended = new Promise<void>((resolve) => (over = resolve));
+  let served: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => (served = resolve));
+  const done = main(['run', join(FIXTURES, 'paced-decision-over.yaml'), '--watch', '--speed', '600', '--out', dir], {
+    out: () => {},
+    interactive: false,
+    err: (text) => {
+      const started = /^Agent Watcher: (\S+)/.exec(text);
+      if (started) served(started[1]);
+      if (text.startsWith('The run is over')) over();
+    },
+  });
+  const page = new URL(await url);
+  await ended;
+  const api = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${page.origin}/app/watcher/api/${path}`, init);
+    return { status: res.status, body: await res.json() };
+  };
+  const reason = 'the run is over and its engine has stopped: decisions can no longer be answered';
+  try {
+    const { body: decisions } = await api('decisions');
+    assert.is(decisions.rows.length, 1, 'the decision is still shown');
+    assert.equal([decisions.canDecide, decisions.closed], [false, reason]);
+    const { body: session } = await api('session');
+    assert.equal([session.canDecide, session.decisionsClosed], [false, reason]);
+    const answer = await api(`decisions/${decisions.rows[0].id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Watcher-Token': page.searchParams.get('token')! },
+      body: JSON.stringify({ answer: 'approve', by: 'Dana' }),
+    });
+    assert.equal([answer.status, answer.body.error], [409, `watcher: ${reason}`]);
+  } finally {
+    process.emit('SIGINT');
+  }
+  assert.is(await done, EXIT.pass);
+  const store = await openStore(join(dir, 'store.json'), { readonly: true });
+  assert.equal(store.queryAudit({ action: 'incident.decision' }).rows, []);
+  assert.is(store.list('decisions')[0].status, 'pending');
+  await store.close();
+});
+
 Pace.run();

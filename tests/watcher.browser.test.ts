@@ -308,6 +308,27 @@ page('a page opened without the token cannot answer, and the server refuses it',
   ctx.problems.length = 0; // the 401 above was asked for
 });
 
+page('a paced run that is over shows the decision still waiting without Approve and Deny, and says why, at the next change', async (ctx) => {
+  let closed: string | null = null;
+  const watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, decisionsClosed: () => closed });
+  try {
+    await load(ctx, watcher.url);
+    const approve = ctx.page.locator('#decision-list [data-decision="dec_1"] button.approve');
+    assert.not.ok(await approve.isDisabled());
+    assert.is(await ctx.page.locator('#token-info').textContent(), 'token: can answer decisions');
+    closed = 'the run is over and its engine has stopped: decisions can no longer be answered';
+    // The run's last commit is no audit entry: the page reads its session again all the same.
+    ctx.store.put('responders', { ...ctx.store.get('responders', 'petra')!, updatedAt: '2026-03-02T09:00:00.000Z' });
+    await ctx.page.locator('#token-info', { hasText: 'run over: read-only' }).waitFor();
+    await ctx.page.locator('#decide-hint', { hasText: `Read-only: ${closed}.` }).waitFor();
+    assert.ok(await approve.isDisabled());
+    assert.equal(ctx.engine.calls, []);
+    assert.equal(ctx.problems, []);
+  } finally {
+    await watcher.close();
+  }
+});
+
 page('renders markup from the store as text: no dialog, no img element', async (ctx) => {
   const script = '<script>alert(1)</script>';
   const img = '<img src=x onerror=alert(1)>';

@@ -19,6 +19,8 @@ export interface ApiContext {
   inspection: InspectionRegistry;
   /** A paced rehearsal's virtual time (WatcherHandlerOptions.virtualTime). */
   virtualTime: (() => { now: number; speed: number }) | null;
+  /** Why decisions can no longer be answered here (WatcherHandlerOptions.decisionsClosed), else null. */
+  decisionsClosed: () => string | null;
   /** The incident list, kept up to date from the store's commits. */
   incidents: IncidentList;
   /** Why the page is empty: the store does not exist yet (WatcherHandlerOptions.waiting). */
@@ -37,9 +39,11 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
   const { store, engine } = ctx;
   const incident = /^\/incidents\/([^/]+)$/.exec(path);
   if (path === '/session') {
+    const closed = ctx.decisionsClosed();
     sendJson(res, 200, {
       readonly: store.readonly,
-      canDecide: engine !== null,
+      canDecide: engine !== null && closed === null,
+      decisionsClosed: closed,
       storePath: store.path,
       auditCount: store.auditCount(),
       scenario: scenarioName(store.getMeta('scenario')),
@@ -64,7 +68,8 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
     sendJson(res, 200, { rows: store.list('responders').map(responderView) });
   } else if (path === '/decisions') {
     const rows = engine ? Promise.resolve(engine.pendingDecisions()) : ctx.reads.list('decisions', { status: 'pending' });
-    rows.then((list) => sendJson(res, 200, { canDecide: engine !== null, rows: list }), unavailable(res));
+    const closed = ctx.decisionsClosed();
+    rows.then((list) => sendJson(res, 200, { canDecide: engine !== null && closed === null, closed, rows: list }), unavailable(res));
   } else if (path === '/machines') {
     sendJson(res, 200, describeAll(ctx.machines));
   } else if (path === '/inspected') {
@@ -157,6 +162,8 @@ function describeAll(machines: Record<string, AnyStateMachine>): Record<string, 
 export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { engine, store, reads } = ctx;
   if (!engine) return sendError(res, 409, 'watcher: this watcher has no engine (it reads a store file); answer from the process that runs the engine');
+  const closed = ctx.decisionsClosed();
+  if (closed !== null) return sendError(res, 409, `watcher: ${closed}`);
   const body = await readJson(req);
   const { answer, by } = (body ?? {}) as { answer?: unknown; by?: unknown };
   if (answer !== 'approve' && answer !== 'deny') throw new BadRequest('answer: expected "approve" or "deny"');

@@ -32,6 +32,12 @@ export interface WatcherHandlerOptions {
    * pass per real ms (0 once the run is over). The page shows it ticking.
    */
   virtualTime?: () => { now: number; speed: number };
+  /**
+   * Why the engine can no longer answer decisions (a paced rehearsal that is over), else null:
+   * decisions are still shown, but the page says this instead of offering Approve and Deny,
+   * and an answer is refused (409) with it.
+   */
+  decisionsClosed?: () => string | null;
   /** How often a read-only store is refreshed from disk (default 500 ms). */
   pollMs?: number;
   /**
@@ -70,7 +76,7 @@ export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHan
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
   // Subscribed before the feed: a page told of a change reads a list that has it.
   const incidents = new IncidentList(store);
-  const ctx: ApiContext = { store, reads: storeReads(store), engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, waiting: options.waiting ?? null };
+  const ctx: ApiContext = { store, reads: storeReads(store), engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, decisionsClosed: options.decisionsClosed ?? (() => null), waiting: options.waiting ?? null };
   const stops: Array<() => void> = [() => incidents.close()];
 
   if (store.readonly) stops.push(pollRefresh(store, feed, options.pollMs ?? 500));

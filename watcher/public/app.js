@@ -54,8 +54,14 @@ const audit = auditViewer({ form: $('audit-filter'), pager: $('audit-pager'), tb
 const incidents = incidentList({ form: $('incident-filter'), tbody: $('incident-rows'), count: $('incident-count'), onOpen: openAsked });
 
 const showVirtualNow = virtualNow($('virtual-now'));
+// Whether the engine could answer at the last read: a run that ends takes Approve and Deny away.
+let closedBefore = null;
 const session = safe(async () => {
   const s = await get('session');
+  if ((s.decisionsClosed ?? null) !== closedBefore) {
+    closedBefore = s.decisionsClosed ?? null;
+    decisions();
+  }
   showVirtualNow(s.virtualTime);
   audit.suggestActions(s.auditActions);
   // `watch --db` before anything wrote the store: say so rather than show empty panels.
@@ -68,7 +74,7 @@ const session = safe(async () => {
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',
     ` · ${count(s.auditCount)} audit entries`);
   const pill = $('token-info');
-  pill.textContent = !s.canDecide ? 'no engine here: read-only' : token ? 'token: can answer decisions' : 'no token: read-only';
+  pill.textContent = s.decisionsClosed ? 'run over: read-only' : !s.canDecide ? 'no engine here: read-only' : token ? 'token: can answer decisions' : 'no token: read-only';
   pill.className = `pill ${s.canDecide && token ? 'pill-idle' : 'pill-wait'}`;
 });
 
@@ -86,7 +92,8 @@ const flush = coalesce(() => {
   if (t.has('responders')) responders();
   if (t.has('decisions') || t.has('incidents')) decisions();
   if (t.has('inspected')) inspected();
-  if (t.has('audit')) session();
+  // The audit count, and a paced run's clock and whether it can still answer (the run may be over).
+  session();
 }, 250);
 function refresh(tables) {
   for (const t of tables) pending.add(t);
