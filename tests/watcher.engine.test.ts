@@ -136,6 +136,24 @@ live('a decision approved from two tabs at once is answered once: the other tab 
   assert.equal(answers.find(([status]) => status === 409)![1], `watcher: decision ${decision.id} is no longer pending (approved by ${winner})`);
 });
 
+live('Approve pressed twice (a double click) sends one answer, and the page confirms it rather than saying it was not answered', async (ctx) => {
+  await failDatabase(ctx.engine).done;
+  await waitUntil(() => ctx.engine.pendingDecisions().length === 1);
+  const [decision] = ctx.engine.pendingDecisions();
+  const posts: string[] = [];
+  ctx.page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+  await ctx.page.goto(ctx.url);
+  await ctx.page.fill('#by', 'Dana Reyes');
+  await ctx.page.locator(`#decision-list [data-decision="${decision.id}"] button.approve`).dblclick();
+  const note = ctx.page.locator('#decision-list li.answered');
+  await note.waitFor();
+  await ctx.page.locator('#decision-list .calm', { hasText: 'No decision waiting' }).waitFor();
+  assert.is(await note.textContent(), `Approved "rollback" for ${decision.incidentId}, as Dana Reyes.`);
+  assert.is(posts.length, 1);
+  assert.is(ctx.engine.store.queryAudit({ action: 'incident.decision' }).rows.length, 1);
+  assert.equal(ctx.problems, []);
+});
+
 /** POST decisions/:id as the page does; returns the status and the error, if any. */
 async function decide(ctx: Ctx, id: string, by: string): Promise<[number, string | undefined]> {
   const res = await fetch(ctx.url.replace(/\?token=.*/, `/api/decisions/${id}`), {

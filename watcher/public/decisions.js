@@ -17,7 +17,13 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
   byInput.value = localStorage.getItem('watcher-by') ?? '';
   byInput.addEventListener('change', () => localStorage.setItem('watcher-by', byInput.value.trim()));
 
+  // The decisions this page answered or is answering: a second press (a double click, a press before
+  // the card goes) sends nothing, or its refusal ("no longer pending") would replace the confirmation
+  // of the answer that went through. A refused answer may be tried again.
+  const sent = new Set();
+
   async function answer(decision, answer, status) {
+    if (sent.has(decision.id)) return;
     const by = byInput.value.trim();
     if (!by) {
       status.textContent = 'Type your name above first: the audit log records who answered.';
@@ -25,6 +31,7 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
       return;
     }
     status.textContent = 'sending…';
+    sent.add(decision.id);
     try {
       await post(`decisions/${encodeURIComponent(decision.id)}`, { answer, by });
       const text = `${answer === 'approve' ? 'Approved' : 'Denied'} "${decision.action}" for ${decision.incidentId}, as ${by}.`;
@@ -34,6 +41,7 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
     } catch (error) {
       status.textContent = error instanceof ApiError ? error.message : `Failed: ${error.message}`;
       status.classList.add('bad');
+      sent.delete(decision.id);
       answered = { text: `Not answered: "${decision.action}" for ${decision.incidentId}. ${status.textContent}`, id: decision.id, focus: true, refused: true };
       onAnswered();
     }
