@@ -185,7 +185,7 @@ api('refuses options it cannot serve with, naming the option, what it takes and 
     assert.instance(error, TypeError, message);
     assert.is((error as Error).message, `watcher: ${message}`);
   };
-  const options = 'store, engine, token, machines, host, virtualTime, pollMs, waiting';
+  const options = 'store, engine, token, machines, host, virtualTime, decisionsClosed, pollMs, waiting';
   await refused(() => startWatcher({ store: 'run.json' } as never), 'startWatcher: options.store: expected a Store (await openStore(file or URL), createMemoryStore(), or one with appendAudit, queryAudit, auditCount, put, get, list, each, remove, getMeta, setMeta, subscribe, flush, refresh, close), got "run.json"');
   await refused(() => startWatcher({ store: Promise.resolve(store) } as never), 'startWatcher: options.store: expected a Store, not a promise of one: await openStore(…) first, got a promise');
   await refused(() => startWatcher({} as never), 'startWatcher: options.store: expected a Store (await openStore(file or URL), createMemoryStore(), or one with appendAudit, queryAudit, auditCount, put, get, list, each, remove, getMeta, setMeta, subscribe, flush, refresh, close), got undefined');
@@ -195,6 +195,7 @@ api('refuses options it cannot serve with, naming the option, what it takes and 
   await refused(() => startWatcher({ store, prot: 8080 } as never), `startWatcher: options.prot: no such option; did you mean "port"?; the options are ${options}, port`);
   await refused(() => startWatcher({ store, engine: {} } as never), 'startWatcher: options.engine: expected the IncidentEngine createIncidentEngine(…) returned, or null, got {}');
   await refused(() => startWatcher({ store, pollMs: 0 }), 'startWatcher: options.pollMs: expected milliseconds (a number > 0), got 0');
+  await refused(() => startWatcher({ store, decisionsClosed: 'the run is over' } as never), 'startWatcher: options.decisionsClosed: expected a function (answering why decisions can no longer be answered, or null while they can), got "the run is over"');
   await refused(() => createWatcherHandler({ store, port: 8080 } as never), 'createWatcherHandler: options.port: no such option; the handler serves on your own server, at its port (startWatcher takes a port)');
   await refused(() => createWatcherHandler({ store, hots: '0.0.0.0' } as never), `createWatcherHandler: options.hots: no such option; did you mean "host"?; the options are ${options}`);
 });

@@ -17,6 +17,7 @@ const HANDLER_RULES: Record<keyof WatcherHandlerOptions, Rule> = {
   machines: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of XState machines by name'),
   host: (v) => (typeof v === 'string' && v !== '' ? null : 'an address of this machine (a non-empty string)'),
   virtualTime: (v) => (typeof v === 'function' ? null : 'a function'),
+  decisionsClosed: (v) => (typeof v === 'function' ? null : 'a function (answering why decisions can no longer be answered, or null while they can)'),
   pollMs: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'milliseconds (a number > 0)'),
   waiting: (v) => (typeof v === 'string' ? null : 'a string'),
 };
