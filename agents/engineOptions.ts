@@ -1,7 +1,7 @@
 import { DEFAULT_POLICY } from '../machines/policies/config.js';
 import { SEVERITIES } from '../machines/types.js';
 import { didYouMean } from '../store/didYouMean.js';
-import { valueText } from '../sim/valueText.js';
+import { valueText } from '../store/valueText.js';
 import { storeProblem } from '../store/storeShape.js';
 import { EngineError, type EngineOptions } from './types.js';
 

@@ -1,4 +1,6 @@
 import { didYouMean } from './didYouMean.js';
+import { shownLocation } from './postgres/pgUrl.js';
+import { valueText } from './valueText.js';
 import type { OpenStoreOptions } from './lowdbStore.js';
 
 /** Each option of `openStore` and the type it takes. */
@@ -21,20 +23,20 @@ const OPTION_TYPES: Record<keyof OpenStoreOptions, 'boolean' | 'function'> = {
  */
 export function checkOpenArguments(path: unknown, opts: unknown): void {
   if (typeof path !== 'string' || path === '') {
-    throw new TypeError(`incident-flow store: openStore: expected a store file path or a postgres:// URL (a non-empty string), got ${shown(path)}`);
+    throw new TypeError(`incident-flow store: openStore: expected a store file path or a postgres:// URL (a non-empty string), got ${valueText(path)}`);
   }
   if (opts === undefined) return;
+  // A PostgreSQL URL's password is not shown (as everywhere else the store names a URL).
+  const call = `openStore(${shownLocation(path)})`;
   const names = Object.keys(OPTION_TYPES);
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new TypeError(`incident-flow store: openStore(${path}): expected an object of options (${names.join(', ')}), got ${shown(opts)}`);
+    throw new TypeError(`incident-flow store: ${call}: expected an object of options (${names.join(', ')}), got ${valueText(opts)}`);
   }
   for (const [name, value] of Object.entries(opts)) {
     const type = OPTION_TYPES[name as keyof OpenStoreOptions];
-    if (!type) throw new TypeError(`incident-flow store: openStore(${path}): options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
+    if (!type) throw new TypeError(`incident-flow store: ${call}: options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
     if (value !== undefined && typeof value !== type) {
-      throw new TypeError(`incident-flow store: openStore(${path}): options.${name}: expected ${type === 'boolean' ? 'true or false' : 'a function'}, got ${shown(value)}`);
+      throw new TypeError(`incident-flow store: ${call}: options.${name}: expected ${type === 'boolean' ? 'true or false' : 'a function'}, got ${valueText(value)}`);
     }
   }
 }
-
-const shown = (value: unknown) => (typeof value === 'function' ? 'a function' : typeof value === 'string' ? JSON.stringify(value) : String(value));

@@ -1,5 +1,5 @@
 import { didYouMean } from '../store/didYouMean.js';
-import { valueText } from '../sim/valueText.js';
+import { valueText } from '../store/valueText.js';
 import { storeProblem } from '../store/storeShape.js';
 import type { WatcherHandlerOptions } from './handler.js';
 import type { StartWatcherOptions } from './server.js';
