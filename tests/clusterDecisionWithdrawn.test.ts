@@ -36,6 +36,16 @@ test('resolving the incident settles the decision as withdrawn; decide() after i
     assert.match(String(error), /^EngineError: incident-flow: decision "dec_[\w-]+" is already withdrawn$/);
   }
   assert.is((await db.admin(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'incident.decision'`)).rows[0].n, 0);
+  // A store written before withdrawals can hold a decision pending for a closed incident: refused, not taken silently.
+  await eventually(async () => (await db.admin('SELECT status FROM incidents WHERE id = $1', [pending.incident_id])).rows[0]?.status === 'closed' || undefined, WAIT_MS, 'the incident closed');
+  await db.admin(`UPDATE decisions SET status = 'pending', answered_by = NULL WHERE id = $1`, [pending.id]);
+  try {
+    await engine.decide(pending.id, 'approve', 'ops');
+    assert.unreachable('decide() of a decision pending for a closed incident');
+  } catch (error) {
+    assert.match(String(error), `EngineError: incident-flow: decision "${pending.id}" cannot be answered: incident "${pending.incident_id}" is no longer open`);
+  }
+  assert.is((await db.admin(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'incident.decision'`)).rows[0].n, 0);
 });
 
 test.run();

@@ -238,7 +238,9 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         const record = await getRow(sql, 'incidents', seen.incidentId, true);
         const decision = (await getRow(sql, 'decisions', decisionId))!;
         if (decision.status !== 'pending') throw new EngineError(`decision "${decisionId}" is already ${decision.status}`);
-        return record ? host.applyTo(sql, record, { type: 'decision.answered', at: rt.clock.now(), answer, by }) : null;
+        // A store written before resolving withdrew the decision can hold one pending for a closed incident: nothing would take the answer.
+        if (!record || record.status === 'closed') throw new EngineError(`decision "${decisionId}" cannot be answered: incident "${seen.incidentId}" is no longer open`);
+        return host.applyTo(sql, record, { type: 'decision.answered', at: rt.clock.now(), answer, by });
       }));
     },
     async resolve(incidentId, opts = {}) {
