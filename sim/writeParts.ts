@@ -11,7 +11,8 @@ export function writeParts(file: string, parts: Iterable<string>): void {
 /**
  * Writes several files that belong together (a run's report.json and junit.xml): each to a
  * file beside it first, renamed into place only once every one is complete, so a disk that
- * fills part way leaves each file as it was, none half written and none from another run.
+ * fills part way leaves each file as it was, none half written and none from another run
+ * (a rename failing after another succeeded, a failing disk, still could).
  * An error names the file it was writing.
  * @example writeFilesTogether([['out/report.json', [json]], ['out/junit.xml', [xml]]])
  */

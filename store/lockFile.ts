@@ -47,6 +47,8 @@ interface Owner {
 // which is what the stale-lock takeover is for). One listener for all stores. Keyed by
 // `heldKey`: the file however its path was spelled.
 const held = new Map<string, { fd: number; head: number; pending: boolean; carried: boolean }>();
+/** Takeover files this process could not remove once it had taken their lock: tried again on release. */
+const leftTakeovers = new Set<string>();
 let exitHookInstalled = false;
 
 /**
@@ -153,11 +155,13 @@ function takeOver(lockFile: string, found: LockText, me: string): number | 'gone
     try {
       removeFile(guard);
     } catch (error) {
-      // Taken, the lock is this process's all the same: the takeover file left names it, and
-      // a takeover once it is gone removes the file (above). Not taken, another try would
-      // find this process's own takeover file and wait on it: the open fails here instead.
-      // A failed take (took null) keeps its own error.
+      // Taken, the lock is this process's all the same: the takeover file left names it, is
+      // tried again when the lock is released, and else removed by a takeover once this
+      // process is gone (above). Not taken, another try would find this process's own
+      // takeover file and wait on it: the open fails here instead. A failed take (took
+      // null) keeps its own error.
       if (took === 'gone') throw ioError(guard, 'remove the lock takeover file', error);
+      if (typeof took === 'number') leftTakeovers.add(heldKey(guard));
     }
   }
   return took;
@@ -265,6 +269,15 @@ function releaseFile(lockFile: string): void {
   held.delete(lockFile);
   closeSync(state.fd);
   if (!state.pending && readLock(lockFile)?.owner.pid === process.pid) removeQuietly(lockFile);
+  const guard = `${lockFile}.takeover`;
+  if (leftTakeovers.delete(guard)) {
+    try {
+      // Only while it still names this process: another may have taken the name since.
+      if (readLock(guard)?.owner.pid === process.pid) removeFile(guard);
+    } catch {
+      // Still refused: left to a takeover once this process is gone, as before.
+    }
+  }
 }
 
 /** A lock file as read: its owner (`pid` 0: none written), its noted intent, its text. */

@@ -313,7 +313,7 @@ lock('a lock takeover file left by a dead process does not block the store; one 
   }
 });
 
-lock('a stale lock taken over whose takeover file cannot be removed stays taken, its descriptor held; the open goes through', async () => {
+lock('a stale lock taken over whose takeover file cannot be removed stays taken, its descriptor held, the open goes through; the file goes with the lock', async () => {
   const { file } = tempStore();
   const gone = spawn(process.execPath, ['-e', '']);
   await exited(gone);
@@ -336,7 +336,7 @@ lock('a stale lock taken over whose takeover file cannot be removed stays taken,
   store.appendAudit({ id: 'aud_1', ts: '2026-01-01T00:00:00.000Z', actor: 'worker', entityType: 'job', entityId: 'job_1', action: 'job.ran', level: 'info', message: 'row', meta: {} });
   await store.close();
   assert.not.ok(existsSync(`${file}.lock`), 'closing releases the lock through the descriptor it holds');
-  // Once this process is gone, the takeover file it left is removed by the next takeover (see above).
+  assert.not.ok(existsSync(guard), 'the takeover file is removed with the lock, once the folder lets it (else by a takeover once this process is gone)');
 });
 
 lock.run();
