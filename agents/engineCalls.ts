@@ -1,4 +1,5 @@
-import { IMPACT_KINDS, isImpactKind } from '../machines/policies/classification.js';
+import { impactProblem } from '../machines/policies/classification.js';
+import { valueText } from '../store/valueText.js';
 import { EngineError, type JobRunner, type JobSpec } from './types.js';
 
 /**
@@ -21,33 +22,17 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
     const known = Object.keys(jobs ?? {});
     throw new EngineError(`submit: job for ${job.agent} has no run function and ${job.kind ? `no runner registered as "${job.kind}"` : 'no kind'}; registered kinds: ${known.length ? known.join(', ') : 'none'}`);
   }
-  // Every incident gets one of the four severities (spec, "Severity Levels"): its impact's kind decides which.
-  const kind = job.impact?.kind;
-  if (kind !== undefined && !isImpactKind(kind)) {
-    throw new EngineError(`submit: job for ${job.agent} has impact.kind "${String(kind)}"; expected one of ${IMPACT_KINDS.join(', ')}`);
-  }
-  // The escalation rules compare these (a string "2000" or "yes" would pass them by coercion, and be stored so).
-  for (const [field, expected] of Object.entries(IMPACT_FIELDS)) {
-    const value = (job.impact as Record<string, unknown> | undefined)?.[field];
-    if (value !== undefined && !expected.fits(value)) {
-      throw new EngineError(`submit: job for ${job.agent} has impact.${field} ${JSON.stringify(value) ?? String(value)}; expected ${expected.text}`);
-    }
+  // Every incident gets one of the four severities (spec, "Severity Levels"): its impact's
+  // kind decides which; the escalation rules compare its other fields.
+  const problem = job.impact === undefined ? null : impactProblem(job.impact);
+  if (problem) {
+    const given = problem.field ? (job.impact as unknown as Record<string, unknown>)[problem.field] : job.impact;
+    throw new EngineError(`submit: job for ${job.agent} has impact${problem.field ? `.${problem.field}` : ''} ${valueText(given)}; expected ${problem.expected}`);
   }
   for (const field of ['run', 'retryable'] as const) {
     if (job[field] !== undefined && typeof job[field] !== 'function') throw new EngineError(`submit: job for ${job.agent} has a ${field} that is not a function`);
   }
 }
-
-const BOOLEAN = { fits: (v: unknown) => typeof v === 'boolean', text: 'true or false' };
-/** The impact assessment's fields besides its kind, and what each takes (machines/types.ts ImpactAssessment). */
-const IMPACT_FIELDS: Record<string, { fits: (v: unknown) => boolean; text: string }> = {
-  customerFacing: BOOLEAN,
-  crossAgent: BOOLEAN,
-  needsChange: BOOLEAN,
-  dataCompromised: BOOLEAN,
-  financialUSD: { fits: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, text: 'a number of US dollars ≥ 0' },
-  decision: { fits: (v) => v === null || (typeof v === 'string' && v !== ''), text: 'the decision needed (a non-empty string) or null' },
-};
 
 /** Throws unless the answer is approve or deny and names who gave it. */
 export function checkAnswer(answer: unknown, by: unknown): void {

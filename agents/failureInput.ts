@@ -1,7 +1,7 @@
 import { incidentInput } from '../machines/incidentInput.js';
 import type { IncidentInput } from '../machines/incidentContext.js';
 import type { ImpactAssessment, JobRecord, PolicyConfig } from '../machines/types.js';
-import { impactOf, isImpactKind } from '../machines/policies/classification.js';
+import { impactOf, impactProblem } from '../machines/policies/classification.js';
 import { isRetryable } from '../machines/policies/retryLadder.js';
 import { messageOf, nameOf, stackOf } from './errorText.js';
 import { isoAt } from './runtime.js';
@@ -30,7 +30,7 @@ export interface FailureOrigin {
  */
 export function failureInput(o: FailureOrigin): IncidentInput {
   const { job, error, spec, at } = o;
-  const assessed = spec?.impact ?? (spec && o.assess ? knownKind(guarded(() => o.assess!(error, spec), {})) : {});
+  const assessed = spec?.impact ?? (spec && o.assess ? fittingImpact(guarded(() => o.assess!(error, spec), {})) : {});
   return incidentInput({
     id: o.id,
     fingerprint: o.fingerprint,
@@ -58,12 +58,17 @@ export function failureInput(o: FailureOrigin): IncidentInput {
 
 /**
  * A hook's assessment with a kind the severity table knows, else with none (the default's, P2),
- * and none at all for what is not an object: every incident gets one of the four severities
- * (spec, "Severity Levels").
+ * each other field of its type or left to its default (the escalation rules compare them: a
+ * string "yes" would pass by coercion), and none at all for what is not an object: every
+ * incident gets one of the four severities (spec, "Severity Levels"). The hook's caller is
+ * the engine, not the host: nobody would see an error.
  */
-function knownKind(impact: Partial<ImpactAssessment> | null | undefined): Partial<ImpactAssessment> {
-  if (!impact || typeof impact !== 'object') return {};
-  return impact.kind === undefined || isImpactKind(impact.kind) ? impact : { ...impact, kind: undefined };
+function fittingImpact(impact: Partial<ImpactAssessment> | null | undefined): Partial<ImpactAssessment> {
+  if (!impact || typeof impact !== 'object' || Array.isArray(impact)) return {};
+  // A field of the wrong type gets its default, as a kind the table does not know does.
+  let fitting = impact;
+  for (let problem = impactProblem(fitting); problem?.field; problem = impactProblem(fitting)) fitting = { ...fitting, [problem.field]: undefined };
+  return fitting;
 }
 
 /** A host callback that throws gets its default. */

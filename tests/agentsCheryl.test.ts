@@ -56,10 +56,18 @@ Classify("uses the engine's assess hook when the job gives no impact", async () 
   assert.is(h.incident().severity, 'P0');
 });
 
+Classify("an assess hook's field of the wrong type gets its default, the rest kept: a string 'yes' or '2000' passes no escalation rule by coercion", async () => {
+  const h = createHarness({ assess: () => ({ kind: 'feature-broken', customerFacing: 'yes', financialUSD: '2000', crossAgent: true, decision: 7 }) as never });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('quota exceeded') });
+  await h.run(5 * MIN);
+  assert.equal(h.incident().impact, { crossAgent: true, customerFacing: false, dataCompromised: false, decision: null, financialUSD: 0, kind: 'feature-broken', needsChange: false });
+});
+
 /** What the hook answers, and whether the incident is customer-facing (the rest of an answer with an unknown kind is kept). */
 const ODD_HOOKS: Array<[string, () => unknown, boolean]> = [
   ['an impact kind the severity table lacks', () => ({ kind: 'bogus', customerFacing: true }), true],
   ['null', () => null, false],
+  ['a string', () => 'platform-down', false],
 ];
 for (const [what, answer, customerFacing] of ODD_HOOKS) {
   Classify(`every incident gets one of the four severities: an assess hook that answers ${what} gives the default, P2`, async () => {

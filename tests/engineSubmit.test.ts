@@ -28,6 +28,8 @@ submit('refuses an impact field or a run of the wrong type, naming the field, wh
   refused({ ...job, impact: { customerFacing: 'yes' } }, 'has impact.customerFacing "yes"; expected true or false');
   refused({ ...job, impact: { financialUSD: '2000' } }, 'has impact.financialUSD "2000"; expected a number of US dollars ≥ 0');
   refused({ ...job, impact: { decision: 42 } }, 'has impact.decision 42; expected the decision needed (a non-empty string) or null');
+  refused({ ...job, impact: 'platform-down' }, 'has impact "platform-down"; expected an object ({ kind, customerFacing, crossAgent, needsChange, dataCompromised, financialUSD, decision })');
+  refused({ ...job, impact: { kind: 'meltdown' } }, 'has impact.kind "meltdown"; expected one of platform-down, subsystem-failed, data-integrity, safety, feature-broken, cosmetic');
   refused({ agent: 'billing-agent', run: 'syncInvoices' }, 'has a run that is not a function');
   refused({ ...job, retryable: false }, 'has a retryable that is not a function');
   assert.is(engine.store.list('jobs').length, 0);

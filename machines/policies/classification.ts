@@ -22,6 +22,33 @@ export function isImpactKind(kind: unknown): kind is ImpactKind {
   return (IMPACT_KINDS as unknown[]).includes(kind);
 }
 
+const BOOLEAN = { fits: (v: unknown) => typeof v === 'boolean', text: 'true or false' };
+/**
+ * The assessment's fields besides its kind, and what each takes (ImpactAssessment): the
+ * escalation rules compare them, so a string "2000" or "yes" would pass by coercion.
+ */
+export const IMPACT_FIELDS: Readonly<Record<Exclude<keyof ImpactAssessment, 'kind'>, { fits: (v: unknown) => boolean; text: string }>> = {
+  customerFacing: BOOLEAN,
+  crossAgent: BOOLEAN,
+  needsChange: BOOLEAN,
+  dataCompromised: BOOLEAN,
+  financialUSD: { fits: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, text: 'a number of US dollars ≥ 0' },
+  decision: { fits: (v) => v === null || (typeof v === 'string' && v !== ''), text: 'the decision needed (a non-empty string) or null' },
+};
+
+/**
+ * What is wrong with a host's impact assessment (`field`, what it takes), or null: an object
+ * whose kind the severity table knows and whose fields have their types, each one optional.
+ * @example impactProblem({ kind: 'cosmetic', financialUSD: '2000' }) // { field: 'financialUSD', expected: 'a number of US dollars ≥ 0' }
+ */
+export function impactProblem(impact: unknown): { field: string | null; expected: string } | null {
+  if (typeof impact !== 'object' || impact === null || Array.isArray(impact)) return { field: null, expected: `an object ({ kind, ${Object.keys(IMPACT_FIELDS).join(', ')} })` };
+  const fields = impact as Record<string, unknown>;
+  if (fields.kind !== undefined && !isImpactKind(fields.kind)) return { field: 'kind', expected: `one of ${IMPACT_KINDS.join(', ')}` };
+  for (const [field, { fits, text }] of Object.entries(IMPACT_FIELDS)) if (fields[field] !== undefined && !fits(fields[field])) return { field, expected: text };
+  return null;
+}
+
 /** @example classify({ kind: 'platform-down', ... }) // 'P0' */
 export function classify(impact: Pick<ImpactAssessment, 'kind'>): Severity {
   return SEVERITY_OF_KIND[impact.kind];
