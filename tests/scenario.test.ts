@@ -243,6 +243,19 @@ bad('a .json scenario that YAML reads but JSON.parse refuses (trailing comma, si
     assert.match(problems[0].message, /^invalid JSON: .+ \(a \.json scenario is JSON: no comments, trailing commas or single quotes; those belong in a \.yaml file\)$/);
     assert.not.match(problems[0].message, 'at position');
   }
+  // Refusals whose message gives no position (Node 20 quotes the text instead) and one that
+  // says "after JSON at position N": each placed at the character that is wrong.
+  const placed: Array<[string, number, number]> = [
+    ['{\n  "name": "t",\n  "failures": ["a",]\n}\n', 3, 20],
+    ["{\n  \"name\": 't'\n}\n", 2, 11],
+    ['{ "name": "t" } # the end\n', 1, 17],
+  ];
+  for (const [text, line, column] of placed) {
+    const problems = problemsOf(text, 'scenario.json');
+    assert.equal(problems.map((p) => [p.line, p.column]), [[line, column]], text);
+    assert.match(problems[0].message, /^invalid JSON: /);
+    assert.not.match(problems[0].message, 'at position');
+  }
   // A byte-order mark, which editors write, is no error.
   assert.is(parseScenario('\uFEFF{ "name": "t" }', 'scenario.json').name, 't');
 });
