@@ -34,6 +34,11 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
   }
 }
 
+/** An answer to a decision no longer pending: what became of it, and by whom (the answer that won, who resolved the incident). */
+export function settledError(decisionId: string, decision: { status: string; by: string | null }): EngineError {
+  return new EngineError(`decision "${decisionId}" is already ${decision.status}${decision.by ? ` by ${decision.by}` : ''}`);
+}
+
 /** Throws unless the answer is approve or deny and names who gave it. */
 export function checkAnswer(answer: unknown, by: unknown): void {
   if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);

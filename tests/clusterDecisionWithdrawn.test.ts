@@ -33,7 +33,7 @@ test('resolving the incident settles the decision as withdrawn; decide() after i
     await engine.decide(pending.id, 'approve', 'ops');
     assert.unreachable('decide() after the withdrawal');
   } catch (error) {
-    assert.match(String(error), /^EngineError: incident-flow: decision "dec_[\w-]+" is already withdrawn$/);
+    assert.match(String(error), /^EngineError: incident-flow: decision "dec_[\w-]+" is already withdrawn by atlas$/);
   }
   assert.is((await db.admin(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'incident.decision'`)).rows[0].n, 0);
   // A store written before withdrawals can hold a decision pending for a closed incident: refused, not taken silently.

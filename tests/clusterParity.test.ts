@@ -256,7 +256,7 @@ test('the API answers alike: done values, EngineErrors, stateOf and pending deci
   assert.equal(single.api.okAgain, ['job_ok', 'succeeded']);
   assert.equal(single.api.runs, { job_ok: 1, job_p2: 4, job_p2b: 1, job_p0: 4 });
   assert.is(single.api.decideFromListener, 'ok');
-  assert.is(single.api.decideAgain, 'EngineError: incident-flow: decision "dec_…" is already approved');
+  assert.is(single.api.decideAgain, 'EngineError: incident-flow: decision "dec_…" is already approved by dana');
   assert.is(single.api.decideUnknown, 'EngineError: incident-flow: no decision "dec_nope"');
   assert.is(single.api.resolveClosed, 'EngineError: incident-flow: incident "inc_…" is not open');
   assert.match(String(single.api.submitUnknownKind), /^EngineError: .*no runner registered as "sendInvoices"; registered kinds: fail$/);
