@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createActor, createMachine } from 'xstate';
 import { incidentMachine } from '../machines/index.js';
@@ -443,6 +443,38 @@ page('the audit log viewer follows new entries without moving the reader\'s page
   await news.click();
   await info('1–50 of 202');
   assert.is(await firstRow(), 'aud_bnew1');
+  assert.equal(ctx.problems, []);
+});
+
+page('the audit log viewer drops a count of new entries asked for before the reader changed the filters: the new view stays as its own load drew it', async (ctx) => {
+  for (let i = 0; i < 120; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
+  for (let i = 0; i < 30; i++) ctx.store.appendAudit(auditEntry({ id: `aud_q${i}`, message: `quiet ${i}` }));
+  await load(ctx);
+  const info = (text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
+  await ctx.page.fill('#audit-filter input[name=text]', 'bulk');
+  await info('1–50 of 120');
+  await ctx.page.click('#audit-pager button:has-text("Next")');
+  await info('51–100 of 120');
+  // The count the viewer asks for when entries arrive on a later page is held back...
+  const held: Route[] = [];
+  const asked = new Promise<void>((resolve) => {
+    void ctx.page.route((url) => url.pathname.endsWith('/api/audit') && url.searchParams.get('limit') === '1', (route) => {
+      held.push(route);
+      resolve();
+    });
+  });
+  for (let i = 0; i < 2; i++) ctx.store.appendAudit(auditEntry({ id: `aud_bnew${i}`, message: `bulk new ${i}` }));
+  await asked;
+  // ...while the reader filters on something else, whose page loads and is drawn.
+  await ctx.page.fill('#audit-filter input[name=text]', 'quiet');
+  await info('1–30 of 30');
+  const answered = ctx.page.waitForResponse((res) => new URL(res.url()).searchParams.get('limit') === '1');
+  await Promise.all(held.map((route) => route.continue()));
+  await answered;
+  // The page reads the answer's body and draws (or not) on its next turns.
+  await ctx.page.waitForTimeout(200);
+  assert.is(await ctx.page.locator('#audit-pager .page-info').textContent(), '1–30 of 30', 'the count of "bulk" entries is not applied to the "quiet" view');
+  assert.is(await ctx.page.locator('#audit-pager button.link').count(), 0, 'no "N new" from another view');
   assert.equal(ctx.problems, []);
 });
 

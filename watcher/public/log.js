@@ -66,8 +66,15 @@ export function auditViewer({ form, pager, tbody }) {
     return { ...data, offset: state.offset };
   };
 
+  // Loads asked for (`asked`) and the one whose rows are shown (`shown`): an answer a later
+  // load overtook is dropped, and a count asked for one view is not applied to another.
+  let [asked, shown] = [0, 0];
+
   async function load() {
+    const mine = ++asked;
     const page = await get('audit', params());
+    if (mine !== asked) return;
+    shown = mine;
     state.total = page.total;
     state.limit = Number(form.elements.limit.value);
     state.unseen = 0;
@@ -102,7 +109,12 @@ export function auditViewer({ form, pager, tbody }) {
   // its offset moved by the entries the filters match (asked of the server), offered as "N new".
   const follow = coalesce(async () => {
     if (form.elements.order.value === 'asc' || state.offset === 0) return load();
+    // A page still loading counts what arrived itself.
+    const view = shown;
+    if (view !== asked) return;
     const { total } = await get('audit', { ...params(), offset: 0, limit: 1 });
+    // The reader changed the filters or the page meanwhile: this count is of another view.
+    if (view !== asked) return;
     const arrived = total - state.total;
     if (arrived <= 0) return;
     state.offset += arrived;
