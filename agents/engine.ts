@@ -15,7 +15,7 @@ import { listenerFailed } from './listenerFailure.js';
 import { coordinate, type RecentFailure } from './petra.js';
 import { Responders } from './responders.js';
 import { HAND_OVER, isoAt, runtimeOf, type Runtime } from './runtime.js';
-import { checkAnswer, checkJob, settledError, stoppedError } from './engineCalls.js';
+import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from './engineCalls.js';
 import { checkEngineOptions } from './engineOptions.js';
 import { failureInput } from './failureInput.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
@@ -213,7 +213,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       if (!decision) throw new EngineError(`no decision "${decisionId}"`);
       if (decision.status !== 'pending') throw settledError(decisionId, decision);
       // A store written before resolving withdrew the decision can hold one pending for a closed incident: nothing would take the answer.
-      if (!incidents.send(decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by })) throw new EngineError(`decision "${decisionId}" cannot be answered: incident "${decision.incidentId}" is no longer open`);
+      if (!incidents.send(decision.incidentId, { type: 'decision.answered', at: rt.clock.now(), answer, by })) throw incidentGoneError(decisionId, decision.incidentId);
     },
     resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');

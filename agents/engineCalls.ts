@@ -39,6 +39,11 @@ export function settledError(decisionId: string, decision: { status: string; by:
   return new EngineError(`decision "${decisionId}" is already ${decision.status}${decision.by ? ` by ${decision.by}` : ''}`);
 }
 
+/** An answer to a decision still pending for an incident no longer open (a store written before resolving withdrew decisions). */
+export function incidentGoneError(decisionId: string, incidentId: string): EngineError {
+  return new EngineError(`decision "${decisionId}" cannot be answered: incident "${incidentId}" is no longer open`);
+}
+
 /** Throws unless the answer is approve or deny and names who gave it. */
 export function checkAnswer(answer: unknown, by: unknown): void {
   if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);

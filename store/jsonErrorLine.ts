@@ -8,10 +8,15 @@ const AT_END = /Unexpected end of JSON input/;
  * @example jsonErrorLine('{\n"a":}', error) // 2
  */
 export function jsonErrorLine(text: string, error: unknown): number {
-  return lineAt(text, errorOffset(text, messageOf(error)));
+  return lineAt(text, jsonErrorOffset(text, error));
 }
 
-function errorOffset(text: string, message: string): number {
+/**
+ * Where in `text` JSON.parse failed with `error`: its position, else found as above.
+ * @example jsonErrorOffset('["a",]', error) // 5, the "]" (Node 20 gives no position for it)
+ */
+export function jsonErrorOffset(text: string, error: unknown): number {
+  const message = messageOf(error);
   const at = POSITION.exec(message);
   if (at) return Number(at[1]);
   if (AT_END.test(message)) return text.length;

@@ -1,5 +1,5 @@
 import { didYouMean } from './didYouMean.js';
-import { shownLocation } from './postgres/pgUrl.js';
+import { redact } from './postgres/pgUrl.js';
 import { valueText } from './valueText.js';
 import type { OpenStoreOptions } from './lowdbStore.js';
 
@@ -26,8 +26,9 @@ export function checkOpenArguments(path: unknown, opts: unknown): void {
     throw new TypeError(`incident-flow store: openStore: expected a store file path or a postgres:// URL (a non-empty string), got ${valueText(path)}`);
   }
   if (opts === undefined) return;
-  // A PostgreSQL URL's password is not shown (as everywhere else the store names a URL).
-  const call = `openStore(${shownLocation(path)})`;
+  // A PostgreSQL URL's password is not shown (as everywhere else the store names a URL),
+  // nor a mistyped one's (`postgres//u:pw@h`), refused as such only after this.
+  const call = `openStore(${/^postgres/i.test(path) ? redact(path) : path})`;
   const names = Object.keys(OPTION_TYPES);
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new TypeError(`incident-flow store: ${call}: expected an object of options (${names.join(', ')}), got ${valueText(opts)}`);

@@ -161,6 +161,7 @@ files('openStore refuses a location that is no string and misspelt or mistyped o
   await refused(file, { readonly: { yes: 1 } }, `openStore(${file}): options.readonly: expected true or false, got {"yes":1}`);
   // A URL's password is never shown, as nowhere else the store names a URL (refused before any connection).
   await refused('postgres://ops:hunter2@db.example:5432/x', { readOnly: true }, 'openStore(postgres://ops:***@db.example:5432/x): options.readOnly: no such option; did you mean "readonly"?; the options are readonly, search, autoCommit, shared, pagedAudit, follow, replace');
+  await refused('postgres//ops:hunter2@db.example/x', { readOnly: true }, 'openStore(postgres//ops:***@db.example/x): options.readOnly: no such option; did you mean "readonly"?; the options are readonly, search, autoCommit, shared, pagedAudit, follow, replace');
   assert.equal(readdirSync(join(file, '..')), []);
   const store = await openStore(file, { readonly: undefined, autoCommit: true });
   await store.close();

@@ -478,6 +478,27 @@ page('the audit log viewer drops a count of new entries asked for before the rea
   assert.equal(ctx.problems, []);
 });
 
+page('the audit log viewer goes on following new entries after a page failed to load', async (ctx) => {
+  for (let i = 0; i < 160; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
+  await load(ctx);
+  const info = (text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
+  await ctx.page.fill('#audit-filter input[name=text]', 'bulk');
+  await info('1–50 of 160');
+  await ctx.page.click('#audit-pager button:has-text("Next")');
+  await info('51–100 of 160');
+  // The next page's load fails once (the server restarting, say): the page stays as it was drawn.
+  let failed = 0;
+  await ctx.page.route((url) => url.pathname.endsWith('/api/audit') && url.searchParams.get('limit') !== '1', async (route) => {
+    if (failed++ === 0) return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'watcher: unavailable' }) });
+    return route.continue();
+  });
+  const refused = ctx.page.waitForResponse((res) => res.status() === 503);
+  await ctx.page.click('#audit-pager button:has-text("Next")');
+  await refused;
+  for (let i = 0; i < 2; i++) ctx.store.appendAudit(auditEntry({ id: `aud_bnew${i}`, message: `bulk new ${i}` }));
+  await ctx.page.locator('#audit-pager button.link', { hasText: '2 new — show' }).waitFor();
+});
+
 page('lists an XState actor that reports through createWebSocketInspector', async (ctx) => {
   await load(ctx);
   const machine = createMachine({ id: 'light', initial: 'green', states: { green: { on: { tick: 'yellow' } }, yellow: { on: { tick: 'red' } }, red: {} } });

@@ -6,7 +6,7 @@ import { workerMachine } from '../../machines/workerMachine.js';
 import type { JobRecord } from '../../machines/types.js';
 import type { PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
-import { checkAnswer, checkJob, settledError, stoppedError } from '../engineCalls.js';
+import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from '../engineCalls.js';
 import { JobWaiters } from '../jobWaiters.js';
 import { listenerFailed } from '../listenerFailure.js';
 import { RESPONDERS } from '../responders.js';
@@ -239,7 +239,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
         const decision = (await getRow(sql, 'decisions', decisionId))!;
         if (decision.status !== 'pending') throw settledError(decisionId, decision);
         // A store written before resolving withdrew the decision can hold one pending for a closed incident: nothing would take the answer.
-        if (!record || record.status === 'closed') throw new EngineError(`decision "${decisionId}" cannot be answered: incident "${seen.incidentId}" is no longer open`);
+        if (!record || record.status === 'closed') throw incidentGoneError(decisionId, seen.incidentId);
         return host.applyTo(sql, record, { type: 'decision.answered', at: rt.clock.now(), answer, by });
       }));
     },

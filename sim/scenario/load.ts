@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
+import { jsonErrorOffset } from '../../store/jsonErrorLine.js';
 import { describe } from '../duration.js';
 import { normalize } from './normalize.js';
 import { ProblemList, ScenarioError } from './problems.js';
@@ -99,7 +100,6 @@ function notJson(text: string, problems: ProblemList): void {
     JSON.parse(bom ? text.slice(1) : text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const at = /\bat position (\d+)/.exec(message);
     // Node words it "… in JSON at position 24" ("… after JSON at position 24"), or quotes the
     // text without a position: "… token '.', \"{…}\" is not valid JSON" (…" when long).
     const reason = message
@@ -107,37 +107,7 @@ function notJson(text: string, problems: ProblemList): void {
       .replace(/ at position \d+.*$/, '')
       .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
     const problem = `invalid JSON: ${firstLine(reason)} (a .json scenario is JSON: no comments, trailing commas or single quotes; those belong in a .yaml file)`;
-    problems.addAt((at ? Number(at[1]) : errorOffset(bom ? text.slice(1) : text)) + bom, problem);
-  }
-}
-
-/**
- * Where JSON.parse first finds `text` wrong, for a refusal whose message gives no position
- * (Node 20 quotes the text instead for a trailing comma or a single quote): the shortest
- * start of the text that no more text could make JSON ends at it. JSON's mistakes show in
- * the text up to them, so the starts that fail so are all those past a point: found by halving.
- * @example errorOffset('["a",]') // 5, the "]"
- */
-function errorOffset(text: string): number {
-  let [lo, hi] = [1, text.length];
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (wrongAlready(text.slice(0, mid))) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo - 1;
-}
-
-/** Whether JSON.parse refuses `start` for a mistake inside it, not for ending too soon. */
-function wrongAlready(start: string): boolean {
-  try {
-    JSON.parse(start);
-    return false;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (message.includes('Unexpected end of JSON input')) return false;
-    const at = /\bat position (\d+)/.exec(message);
-    return !(at && Number(at[1]) >= start.length);
+    problems.addAt(jsonErrorOffset(bom ? text.slice(1) : text, error) + bom, problem);
   }
 }
 

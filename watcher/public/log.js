@@ -72,7 +72,14 @@ export function auditViewer({ form, pager, tbody }) {
 
   async function load() {
     const mine = ++asked;
-    const page = await get('audit', params());
+    let page;
+    try {
+      page = await get('audit', params());
+    } catch (error) {
+      // Not drawn: the rows shown stay the ones counts are of (else following would wait for good).
+      if (mine === asked) asked = shown;
+      throw error;
+    }
     if (mine !== asked) return;
     shown = mine;
     state.total = page.total;
