@@ -27,7 +27,8 @@ test('answering at the same moment: one wins, the other gets EngineError, one in
   const winners = answers.filter((a) => a.ok);
   assert.is(winners.length, 1, JSON.stringify(answers));
   const loser = answers.find((a) => !a.ok)!;
-  assert.match(String(loser.error), /^EngineError: incident-flow: decision "dec_[\w-]+" is already (approved|denied)$/);
+  // Named by whom: process one approves, process two denies.
+  assert.match(String(loser.error), /^EngineError: incident-flow: decision "dec_[\w-]+" is already (approved by one|denied by two)$/);
   const entries = (await db.admin(`SELECT actor, meta FROM audit_log WHERE action = 'incident.decision'`)).rows;
   assert.is(entries.length, 1);
   assert.is(entries[0].meta.by, winners[0].name);
