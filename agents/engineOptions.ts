@@ -1,12 +1,10 @@
 import { DEFAULT_POLICY } from '../machines/policies/config.js';
 import { SEVERITIES } from '../machines/types.js';
 import { didYouMean } from '../store/didYouMean.js';
+import { optionsProblem, type Rule } from '../store/optionsProblem.js';
 import { valueText } from '../store/valueText.js';
 import { storeProblem } from '../store/storeShape.js';
 import { EngineError, type EngineOptions } from './types.js';
-
-/** A check of one value: null when it fits, else what was expected. */
-type Rule = (value: unknown) => string | null;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const fn: Rule = (v) => (typeof v === 'function' ? null : 'a function');
@@ -53,21 +51,16 @@ const OPTION_RULES: Record<keyof EngineOptions, Rule | null> = {
  */
 export function checkEngineOptions(options: unknown): asserts options is EngineOptions {
   if (options === undefined) return;
-  const names = Object.keys(OPTION_RULES);
-  if (!isObject(options)) throw new EngineError(`createIncidentEngine: expected an object of options (${names.join(', ')}), got ${valueText(options)}`);
-  for (const [name, value] of Object.entries(options)) {
-    if (!(name in OPTION_RULES)) throw new EngineError(`options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
-    const expected = value === undefined ? null : OPTION_RULES[name as keyof EngineOptions]?.(value);
-    if (expected) throw new EngineError(`options.${name}: expected ${expected}, got ${valueText(value)}`);
-  }
+  const problem = optionsProblem(options, OPTION_RULES);
+  if (problem) throw new EngineError(problem.option ? problem.text : `createIncidentEngine: ${problem.text}`);
   const checked = options as EngineOptions; // each option's type checked above
-  checkEach('config', options.config, (key, value) => {
+  checkEach('config', checked.config, (key, value) => {
     const rule = POLICY_RULES[key as keyof typeof POLICY_RULES];
     if (!rule) return `no such policy${didYouMean(key, Object.keys(POLICY_RULES))}; the policies are ${Object.keys(POLICY_RULES).join(', ')}`;
     return value === undefined ? null : withGot(rule(value), value);
   }, 'an object of policies');
-  checkEach('jobs', options.jobs, (_, value) => withGot(fn(value), value));
-  checkEach('responders', options.responders, (key, value) => {
+  checkEach('jobs', checked.jobs, (_, value) => withGot(fn(value), value));
+  checkEach('responders', checked.responders, (key, value) => {
     if (!['cheryl', 'petra', 'atlas'].includes(key)) return `no such responder${didYouMean(key, ['cheryl', 'petra', 'atlas'])}; the responders are cheryl, petra, atlas`;
     if (!isObject(value)) return withGot('an object ({ ack?, capacity? })', value);
     if (value.capacity !== undefined && value.capacity !== Infinity && atLeast(1, true)(value.capacity)) return `capacity: expected a whole number ≥ 1 (or Infinity), got ${valueText(value.capacity)}`;

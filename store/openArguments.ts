@@ -1,17 +1,19 @@
-import { didYouMean } from './didYouMean.js';
 import { redact } from './postgres/pgUrl.js';
+import { optionsProblem, type Rule } from './optionsProblem.js';
 import { valueText } from './valueText.js';
 import type { OpenStoreOptions } from './lowdbStore.js';
 
-/** Each option of `openStore` and the type it takes. */
-const OPTION_TYPES: Record<keyof OpenStoreOptions, 'boolean' | 'function'> = {
-  readonly: 'boolean',
-  search: 'boolean',
-  autoCommit: 'boolean',
-  shared: 'boolean',
-  pagedAudit: 'boolean',
-  follow: 'boolean',
-  replace: 'function',
+const BOOLEAN: Rule = (v) => (typeof v === 'boolean' ? null : 'true or false');
+
+/** Each option of `openStore` and what it takes. */
+const OPTION_RULES: Record<keyof OpenStoreOptions, Rule> = {
+  readonly: BOOLEAN,
+  search: BOOLEAN,
+  autoCommit: BOOLEAN,
+  shared: BOOLEAN,
+  pagedAudit: BOOLEAN,
+  follow: BOOLEAN,
+  replace: (v) => (typeof v === 'function' ? null : 'a function'),
 };
 
 /**
@@ -29,15 +31,6 @@ export function checkOpenArguments(path: unknown, opts: unknown): void {
   // A PostgreSQL URL's password is not shown (as everywhere else the store names a URL),
   // nor a mistyped one's (`postgres//u:pw@h`), refused as such only after this.
   const call = `openStore(${/^postgres/i.test(path) ? redact(path) : path})`;
-  const names = Object.keys(OPTION_TYPES);
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new TypeError(`incident-flow store: ${call}: expected an object of options (${names.join(', ')}), got ${valueText(opts)}`);
-  }
-  for (const [name, value] of Object.entries(opts)) {
-    const type = OPTION_TYPES[name as keyof OpenStoreOptions];
-    if (!type) throw new TypeError(`incident-flow store: ${call}: options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
-    if (value !== undefined && typeof value !== type) {
-      throw new TypeError(`incident-flow store: ${call}: options.${name}: expected ${type === 'boolean' ? 'true or false' : 'a function'}, got ${valueText(value)}`);
-    }
-  }
+  const problem = optionsProblem(opts, OPTION_RULES);
+  if (problem) throw new TypeError(`incident-flow store: ${call}: ${problem.text}`);
 }

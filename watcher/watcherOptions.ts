@@ -1,11 +1,7 @@
-import { didYouMean } from '../store/didYouMean.js';
-import { valueText } from '../store/valueText.js';
+import { optionsProblem, type Rule } from '../store/optionsProblem.js';
 import { storeProblem } from '../store/storeShape.js';
 import type { WatcherHandlerOptions } from './handler.js';
 import type { StartWatcherOptions } from './server.js';
-
-/** A check of one option: null when it fits, else what was expected. */
-type Rule = (value: unknown) => string | null;
 
 const HANDLER_RULES: Record<keyof WatcherHandlerOptions, Rule> = {
   store: storeProblem,
@@ -35,18 +31,9 @@ const SERVER_RULES: Record<keyof StartWatcherOptions, Rule> = {
  * @example checkWatcherOptions({ store, prot: 8080 }, 'startWatcher') // TypeError: watcher: startWatcher: options.prot: no such option; did you mean "port"? …
  */
 export function checkWatcherOptions(options: unknown, call: 'startWatcher' | 'createWatcherHandler'): void {
-  const rules: Record<string, Rule> = call === 'startWatcher' ? SERVER_RULES : HANDLER_RULES;
-  const names = Object.keys(rules);
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`watcher: ${call}: expected an object of options (${names.join(', ')}), got ${valueText(options)}`);
-  }
-  const given = options as Record<string, unknown>;
-  for (const name of ['store', ...Object.keys(given)]) {
-    const rule = rules[name];
-    if (!rule && name === 'port') throw new TypeError(`watcher: ${call}: options.port: no such option; the handler serves on your own server, at its port (startWatcher takes a port)`);
-    if (!rule) throw new TypeError(`watcher: ${call}: options.${name}: no such option${didYouMean(name, names)}; the options are ${names.join(', ')}`);
-    const value = given[name];
-    const expected = value === undefined && name !== 'store' ? null : rule(value);
-    if (expected) throw new TypeError(`watcher: ${call}: options.${name}: expected ${expected}, got ${valueText(value)}`);
-  }
+  const problem = optionsProblem(options, call === 'startWatcher' ? SERVER_RULES : HANDLER_RULES, {
+    required: ['store'],
+    hints: call === 'startWatcher' ? {} : { port: 'the handler serves on your own server, at its port (startWatcher takes a port)' },
+  });
+  if (problem) throw new TypeError(`watcher: ${call}: ${problem.text}`);
 }
