@@ -410,10 +410,21 @@ page('pages the audit log on the server', async (ctx) => {
   assert.equal(offered, [...AUDIT_ACTIONS]);
 });
 
+/** Waits until the audit viewer's pager says `text` ("51–100 of 120"). */
+const pagerSays = (ctx: Ctx, text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
+
+/** The audit viewer filtered on `text`, moved to the second page of the `total` entries that match. */
+async function secondPage(ctx: Ctx, text: string, total: number): Promise<void> {
+  await ctx.page.fill('#audit-filter input[name=text]', text);
+  await pagerSays(ctx, `1–50 of ${total}`);
+  await ctx.page.click('#audit-pager button:has-text("Next")');
+  await pagerSays(ctx, `51–100 of ${total}`);
+}
+
 page('the audit log viewer follows new entries without moving the reader\'s page: oldest first they count in the total; newest first on a later page, only those its filters match are offered', async (ctx) => {
   for (let i = 0; i < 200; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
   await load(ctx);
-  const info = (text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
+  const info = (text: string) => pagerSays(ctx, text);
   const firstRow = () => ctx.page.locator('#audit-rows tr').first().getAttribute('data-audit');
   const news = ctx.page.locator('#audit-pager button.link');
 
@@ -450,11 +461,8 @@ page('the audit log viewer drops a count of new entries asked for before the rea
   for (let i = 0; i < 120; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
   for (let i = 0; i < 30; i++) ctx.store.appendAudit(auditEntry({ id: `aud_q${i}`, message: `quiet ${i}` }));
   await load(ctx);
-  const info = (text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
-  await ctx.page.fill('#audit-filter input[name=text]', 'bulk');
-  await info('1–50 of 120');
-  await ctx.page.click('#audit-pager button:has-text("Next")');
-  await info('51–100 of 120');
+  await secondPage(ctx, 'bulk', 120);
+  const info = (text: string) => pagerSays(ctx, text);
   // The count the viewer asks for when entries arrive on a later page is held back...
   const held: Route[] = [];
   const asked = new Promise<void>((resolve) => {
@@ -481,11 +489,7 @@ page('the audit log viewer drops a count of new entries asked for before the rea
 page('the audit log viewer goes on following new entries after a page failed to load', async (ctx) => {
   for (let i = 0; i < 160; i++) ctx.store.appendAudit(auditEntry({ id: `aud_b${i}`, message: `bulk ${i}` }));
   await load(ctx);
-  const info = (text: string) => ctx.page.waitForFunction((t) => document.querySelector('#audit-pager .page-info')?.textContent === t, text);
-  await ctx.page.fill('#audit-filter input[name=text]', 'bulk');
-  await info('1–50 of 160');
-  await ctx.page.click('#audit-pager button:has-text("Next")');
-  await info('51–100 of 160');
+  await secondPage(ctx, 'bulk', 160);
   // The next page's load fails once (the server restarting, say): the page stays as it was drawn.
   let failed = 0;
   await ctx.page.route((url) => url.pathname.endsWith('/api/audit') && url.searchParams.get('limit') !== '1', async (route) => {
