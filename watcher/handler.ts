@@ -67,6 +67,11 @@ export interface WatcherHandler {
  */
 export function createWatcherHandler(options: WatcherHandlerOptions): WatcherHandler {
   checkWatcherOptions(options, 'createWatcherHandler');
+  return watcherHandler(options);
+}
+
+/** `createWatcherHandler` with its options checked already (`startWatcher` checks its own, `port` too). */
+export function watcherHandler(options: WatcherHandlerOptions): WatcherHandler {
   const { store, engine = null } = options;
   const token = options.token ?? newToken();
   if (token.length < 16) throw new TypeError('watcher: a token must have at least 16 characters (omit it to get a random one)');

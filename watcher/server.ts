@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BASE, createWatcherHandler, type WatcherHandler, type WatcherHandlerOptions } from './handler.js';
+import { BASE, watcherHandler, type WatcherHandler, type WatcherHandlerOptions } from './handler.js';
 import { sendError } from './http.js';
 import { checkWatcherOptions } from './watcherOptions.js';
 
@@ -40,7 +40,7 @@ export async function startWatcher(options: StartWatcherOptions): Promise<Watche
   checkWatcherOptions(options, 'startWatcher');
   const { port = 0, ...handlerOptions } = options;
   const host = options.host ?? '127.0.0.1';
-  return serveWatcher(createWatcherHandler({ ...handlerOptions, host }), host, port);
+  return serveWatcher(watcherHandler({ ...handlerOptions, host }), host, port);
 }
 
 /** What to change after a failed listen: the host for an address this machine does not have, else the port. */
