@@ -1,6 +1,7 @@
 import type { AttemptOutcome, IncidentEvent } from './incidentEvents.js';
 import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type AuditParams, type IncidentContext, type NotifyParams } from './incidentContext.js';
 import { STATUS_CADENCE_MS } from './policies/config.js';
+import { twoHourRuleDueAt } from './policies/escalation.js';
 import { SEVERITY_TABLE } from './policies/severity.js';
 
 import type { Responder, RetryRecord, SettledDecision } from './types.js';
@@ -61,7 +62,7 @@ export function enterStage(ctx: IncidentContext, responder: Responder, enqueue: 
     const reason = ctx.error.retryable ? 'retries-exhausted' : 'not-retryable';
     enqueue({ type: 'audit', params: auditOf(next, atStage, 'engine', 'incident.assigned', `Incident ${ctx.id} sent to Cheryl for triage (${reason})`, { to: 'cheryl', reason }) });
     enqueue({ type: 'notify', params: { from: 'engine', to: 'cheryl', subject: `Incident ${ctx.id}`, body: ctx.error.message } });
-    const dueAt = ms(ctx.detectedAt) + ctx.policy.TWO_HOUR_RULE_MS;
+    const dueAt = twoHourRuleDueAt(ms(ctx.detectedAt), ctx.policy);
     enqueue({ type: 'arm', params: { kind: 'two-hours', dueAt, event: { type: 'rule.two_hours', at: dueAt } } });
   }
   enqueue({ type: 'assignResponder', params: { responder } });

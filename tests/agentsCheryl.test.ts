@@ -251,7 +251,7 @@ Escalate('escalates to Petra when the incident outlives two hours, even at P3', 
   await h.run(2 * HOUR + MIN);
   const incident = h.incident();
   assert.is(incident.severity, 'P3');
-  assert.equal(incident.escalations, [{ from: 'cheryl', to: 'petra', criteria: ['open-over-2h'], at: iso(T0 + 2 * HOUR) }]);
+  assert.equal(incident.escalations, [{ from: 'cheryl', to: 'petra', criteria: ['open-over-2h'], at: iso(T0 + 2 * HOUR + 1) }]);
   assert.is(incident.assignee, 'petra');
   assert.match(incident.state, /^coordinated\./);
 });

