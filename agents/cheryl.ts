@@ -3,7 +3,7 @@ import type { IncidentEvent } from '../machines/incidentEvents.js';
 import { classify, impactOf } from '../machines/policies/classification.js';
 import { isSerious } from '../machines/policies/severity.js';
 import { affectedTenants } from './affectedTenants.js';
-import type { Fleet } from './fleet.js';
+import { mitigationTarget, type Fleet } from './fleet.js';
 import { isoAt, type Runtime } from './runtime.js';
 
 type TriageDone = Extract<IncidentEvent, { type: 'triage.done' }>;
@@ -23,7 +23,7 @@ export function triage(rt: Runtime, fleet: Fleet, incident: IncidentContext, at:
   let mitigation: TriageDone['mitigation'] = null;
   if (isSerious(severity)) {
     // Pause the narrowest thing that stops the damage: the workflow when known.
-    mitigation = incident.workflow ? { kind: 'workflow', id: incident.workflow } : { kind: 'agent', id: incident.agent };
+    mitigation = mitigationTarget(incident);
     fleet.pause(mitigation.kind, mitigation.id, incident.id);
   }
 

@@ -9,7 +9,7 @@ import { checkClusterSettings, createClusterEngine } from './cluster/clusterEngi
 import { assess } from './atlas.js';
 import { BOARD, Chairman } from './chairman.js';
 import { triage } from './cheryl.js';
-import { createFleet } from './fleet.js';
+import { createFleet, holdsPause, type PauseKind } from './fleet.js';
 import { Incidents } from './incidents.js';
 import { listenerFailed } from './listenerFailure.js';
 import { coordinate, type RecentFailure } from './petra.js';
@@ -89,9 +89,16 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       rt.store.put('decisions', settled);
       rt.emit({ type: 'decision', decision: settled });
     },
+    // What this incident paused resumes, unless another open incident's mitigation paused it too
+    // (it holds it from now on): one incident's fix does not lift another's pause.
     liftMitigation: (incident) => {
-      for (const row of rt.store.list('workflows', { pausedBy: incident.id })) fleet.resume('workflow', row.id, incident.id);
-      for (const row of rt.store.list('agents', { pausedBy: incident.id })) fleet.resume('agent', row.id, incident.id);
+      const lift = (kind: PauseKind, id: string) => {
+        const holder = incidents.openIds().find((other) => other !== incident.id && holdsPause(incidents.contextOf(other), kind, id));
+        if (holder) fleet.handOver(kind, id, incident.id, holder);
+        else fleet.resume(kind, id, incident.id);
+      };
+      for (const row of rt.store.list('workflows', { pausedBy: incident.id })) lift('workflow', row.id);
+      for (const row of rt.store.list('agents', { pausedBy: incident.id })) lift('agent', row.id);
     },
     // On the next turn: the review reads the incident as persisted after this transition.
     commissionReview: (incident) => void rt.clock.setTimeout(() => publishReview(incident.id), 0),

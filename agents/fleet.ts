@@ -1,29 +1,59 @@
+import type { IncidentRecord } from '../machines/types.js';
+import { isSerious } from '../machines/policies/severity.js';
 import type { Runtime } from './runtime.js';
 import { isoAt } from './runtime.js';
 
+export type PauseKind = 'agent' | 'workflow';
+
 /** Pausing and resuming agents and workflows (Cheryl's mitigation); workers listen. */
 export interface Fleet {
-  pause(kind: 'agent' | 'workflow', id: string, incidentId: string): void;
+  pause(kind: PauseKind, id: string, incidentId: string): void;
   /** Resumes only what this incident paused. */
-  resume(kind: 'agent' | 'workflow', id: string, incidentId: string): void;
+  resume(kind: PauseKind, id: string, incidentId: string): void;
+  /** What `from` paused stays paused, now held by `to` (see `holdsPause`); nothing else changes. */
+  handOver(kind: PauseKind, id: string, from: string, to: string): void;
 }
 
-export function createFleet(rt: Runtime, onChange: (kind: 'agent' | 'workflow', id: string, paused: boolean) => void): Fleet {
-  const set = (kind: 'agent' | 'workflow', id: string, incidentId: string, paused: boolean): void => {
+/**
+ * What Cheryl's mitigation pauses for a P0/P1 (spec, Step 3.3): the narrowest thing that stops
+ * the damage, the incident's workflow, or its agent when it names none.
+ * @example mitigationTarget({ agent: 'billing', workflow: 'invoice-run' }) // { kind: 'workflow', id: 'invoice-run' }
+ */
+export function mitigationTarget(incident: Pick<IncidentRecord, 'agent' | 'workflow'>): { kind: PauseKind; id: string } {
+  return incident.workflow ? { kind: 'workflow', id: incident.workflow } : { kind: 'agent', id: incident.agent };
+}
+
+/**
+ * Whether an incident's mitigation still wants that agent or workflow paused: a P0/P1 Cheryl
+ * triaged (her findings are in it: her triage paused its target) and not yet resolved. A row
+ * names one incident (`pausedBy`); when two paused it, the one resolved first hands it to the
+ * other instead of resuming it, so an open incident's mitigation is never lifted by another's fix.
+ */
+export function holdsPause(incident: Pick<IncidentRecord, 'agent' | 'workflow' | 'severity' | 'findings' | 'resolvedAt'>, kind: PauseKind, id: string): boolean {
+  if (incident.resolvedAt !== null || !isSerious(incident.severity) || incident.findings.length === 0) return false;
+  const target = mitigationTarget(incident);
+  return target.kind === kind && target.id === id;
+}
+
+export function createFleet(rt: Runtime, onChange: (kind: PauseKind, id: string, paused: boolean) => void): Fleet {
+  const set = (kind: PauseKind, id: string, from: string, pausedBy: string | null): void => {
     const at = isoAt(rt.clock.now());
+    const paused = pausedBy !== null;
     if (kind === 'agent') {
       const row = rt.store.get('agents', id) ?? { id, tenant: null, workflows: [], status: 'active' as const, pausedBy: null, updatedAt: at };
-      if (!paused && row.pausedBy !== incidentId) return;
-      rt.store.put('agents', { ...row, status: paused ? 'paused' : 'active', pausedBy: paused ? incidentId : null, updatedAt: at });
+      if (pausedBy !== from && row.pausedBy !== from) return;
+      rt.store.put('agents', { ...row, status: paused ? 'paused' : 'active', pausedBy, updatedAt: at });
     } else {
       const row = rt.store.get('workflows', id) ?? { id, status: 'active' as const, pausedBy: null, updatedAt: at };
-      if (!paused && row.pausedBy !== incidentId) return;
-      rt.store.put('workflows', { ...row, status: paused ? 'paused' : 'active', pausedBy: paused ? incidentId : null, updatedAt: at });
+      if (pausedBy !== from && row.pausedBy !== from) return;
+      rt.store.put('workflows', { ...row, status: paused ? 'paused' : 'active', pausedBy, updatedAt: at });
     }
-    onChange(kind, id, paused);
+    // A hand-over leaves the row paused: the workers have nothing to hear.
+    if (pausedBy === from || !paused) onChange(kind, id, paused);
   };
   return {
-    pause: (kind, id, incidentId) => set(kind, id, incidentId, true),
-    resume: (kind, id, incidentId) => set(kind, id, incidentId, false),
+    pause: (kind, id, incidentId) => set(kind, id, incidentId, incidentId),
+    resume: (kind, id, incidentId) => set(kind, id, incidentId, null),
+    handOver: (kind, id, from, to) => set(kind, id, from, to),
   };
 }

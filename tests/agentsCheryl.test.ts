@@ -159,6 +159,48 @@ Mitigate('pauses the agent when the failure names no workflow', async () => {
   assert.is(h.store.get('agents', 'mailer')!.status, 'active');
 });
 
+Mitigate('a workflow two open incidents paused stays paused until both are resolved, whichever is fixed first', async () => {
+  const h = createHarness({ fixAfterMs: null });
+  const ran: string[] = [];
+  // Two P1s on one workflow, with different causes: both are detected before Cheryl's triage,
+  // and each triage pauses the workflow (the second names itself on the row).
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('wrong amount posted'), impact: { kind: 'data-integrity' } });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('duplicate rows written'), impact: { kind: 'data-integrity' } });
+  await h.run(5 * MIN);
+  const [first, second] = h.store.list('incidents');
+  assert.equal(h.audit({ action: 'incident.mitigated' }).map((e) => e.entityId), [first.id, second.id]);
+  assert.is(h.store.get('workflows', 'invoice-run')!.pausedBy, second.id);
+  // The second is fixed first: the first is still open, so its mitigation holds.
+  h.engine.resolve(second.id, { by: 'petra' });
+  await h.run(MIN);
+  const held = h.store.get('workflows', 'invoice-run')!;
+  assert.equal([held.status, held.pausedBy], ['paused', first.id]);
+  const waiting = h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => void ran.push('queued while paused') });
+  await h.run(10 * MIN);
+  assert.equal(ran, []);
+  assert.is(h.store.get('jobs', waiting.jobId)!.status, 'queued');
+  // Once the first is fixed too, nothing holds it: it resumes and the job runs.
+  h.engine.resolve(first.id, { by: 'petra' });
+  await h.run(MIN);
+  const resumed = h.store.get('workflows', 'invoice-run')!;
+  assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
+  assert.equal(ran, ['queued while paused']);
+});
+
+Mitigate('a pause is not handed to an open incident that did not pause it (a P2 on the same workflow)', async () => {
+  const h = createHarness({ fixAfterMs: null });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('wrong amount posted'), impact: { kind: 'data-integrity' } });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('template missing'), impact: { kind: 'feature-broken' } });
+  await h.run(5 * MIN);
+  const [serious, minor] = h.store.list('incidents');
+  assert.is(h.store.get('workflows', 'invoice-run')!.pausedBy, serious.id);
+  h.engine.resolve(serious.id, { by: 'petra' });
+  await h.run(MIN);
+  assert.is(h.engine.stateOf(minor.id)?.startsWith('triaged'), true);
+  const resumed = h.store.get('workflows', 'invoice-run')!;
+  assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
+});
+
 for (const kind of ['feature-broken', 'cosmetic'] as const) {
   Mitigate(`pauses nothing for a ${kind} failure`, async () => {
     const h = createHarness();

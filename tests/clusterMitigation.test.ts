@@ -18,7 +18,7 @@ import type { Store } from '../store/types.js';
 import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase, PG_SERVER } from './helpers/pgDatabase.js';
 
-const test = suite('cluster: a mitigation paused and resumed by two incidents at once');
+const test = suite('cluster: a mitigation paused and resumed by two incidents');
 
 const WAIT_MS = 60_000;
 const WORKFLOW = 'wf-shared';
@@ -123,6 +123,57 @@ test('a triage and a resolve on the same workflow row: the pause of the one stil
 
   // As in one process: the resolve resumes only what its incident paused, and the second incident paused it last.
   assert.equal(await workflowRow(), { status: 'paused', paused_by: secondId });
+});
+
+/**
+ * Two open incidents whose triages both paused the workflow: the one the row names is resolved
+ * first, and the other, still open, keeps it paused (the row passes to it), as in one process
+ * (agentsCheryl.test.ts); once both are resolved it resumes. Both jobs run before either pause
+ * and fail together, with errors not worth retrying (straight to Cheryl).
+ */
+test('the incident resolved first hands the pause to the one still open; the last one resumes the workflow', async () => {
+  await holder?.end();
+  holder = undefined;
+  await engine?.stop();
+  await store?.close();
+  await db?.drop();
+  db = await createTestDatabase('h5_handover');
+  store = await openStore(db.url, { shared: true });
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  let started = 0;
+  engine = createIncidentEngine({
+    store,
+    jobs: {
+      failTogether: async ({ input }: { input?: unknown }) => {
+        started++;
+        await gate;
+        throw new TypeError((input as { message: string }).message);
+      },
+    },
+    responders: { cheryl: { ack: 20 }, petra: { ack: 20 }, atlas: { ack: 20 } },
+    cluster: { pollingIntervalSeconds: 0.5 },
+  });
+  await engine.ready;
+  const jobs = ['job_amount', 'job_rows'].map((id, n) =>
+    engine!.submit({ id, kind: 'failTogether', agent: 'agent-ledger', workflow: WORKFLOW, input: { message: n === 0 ? 'wrong amount posted' : 'duplicate rows written' }, impact: { kind: 'data-integrity' } }));
+  await eventually(async () => (started === 2 ? true : undefined), WAIT_MS, 'both jobs running');
+  release();
+  for (const job of jobs) assert.is(await job.done, 'failed');
+  const ids = await Promise.all(['job_amount', 'job_rows'].map(incidentOf));
+  for (const id of ids) {
+    await eventually(async () => ((await db!.admin(`SELECT 1 FROM audit_log WHERE entity_id = $1 AND action = 'incident.mitigated'`, [id])).rows.length > 0 ? true : undefined), WAIT_MS, `${id} mitigated`);
+  }
+
+  // The row names the incident triaged last; that one is fixed first.
+  const pausedBy = (await workflowRow())!.paused_by!;
+  assert.ok(ids.includes(pausedBy));
+  const other = ids.find((id) => id !== pausedBy)!;
+  await engine.resolve(pausedBy, { by: 'petra' });
+  assert.equal(await workflowRow(), { status: 'paused', paused_by: other }, 'the incident still open keeps its mitigation');
+
+  await engine.resolve(other, { by: 'petra' });
+  assert.equal(await workflowRow(), { status: 'active', paused_by: null });
 });
 
 test.run();

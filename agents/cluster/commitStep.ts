@@ -8,6 +8,7 @@ import { DeadlineChanges } from './deadlineChanges.js';
 import type { Step } from './incidentStep.js';
 import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
 import { post } from './responderMailbox.js';
+import { holdsPause, type PauseKind } from '../fleet.js';
 import { prepared } from '../../store/postgres/connection.js';
 import type { RowOf } from '../../store/postgres/rows.js';
 
@@ -107,12 +108,17 @@ export async function arm(sql: Sql, work: QueuedWork[], owner: string, p: ArmPar
 }
 
 /**
- * Resumes what this incident paused (as `createFleet().resume` does in one process): the
+ * Resumes what this incident paused (as the single-process engine's `liftMitigation` does): the
  * agents and workflows it paused before (read and locked in one round trip) and those a duty paused
  * earlier in this transaction, still in the batch (their version there wins), each put back
- * active — written once, in the step's batch. The jobs held on them (ClusterHost.hold) are
- * queued again in `work`, as a resumed single-process worker takes its queue: each once (its
- * hold's row deleted here), held again if another incident still pauses its agent or workflow.
+ * active — written once, in the step's batch — unless another open incident's mitigation paused
+ * it too (`holdsPause`): that one holds it from now on, and it stays paused. Those holders are read
+ * `FOR UPDATE`, so one being resolved meanwhile is seen resolved once it commits, never left
+ * holding a pause; an incident whose triage is still under way is not one yet (its committed row
+ * has no findings, so it is not waited for: its triage waits for the row this step holds). The
+ * jobs held on what resumes (ClusterHost.hold) are queued again in `work`, as a resumed
+ * single-process worker takes its queue: each once (its hold's row deleted here), held again if
+ * another incident still pauses its agent or workflow.
  */
 async function liftMitigation(sql: Sql, batch: WriteBatch, work: QueuedWork[], incidentId: string, at: string): Promise<void> {
   // Locked (agents, then workflows, as a triage locks them: asked for at once, answered in that order): a row
@@ -122,16 +128,35 @@ async function liftMitigation(sql: Sql, batch: WriteBatch, work: QueuedWork[], i
     listRows(sql, 'agents', 'paused_by = $1', [incidentId], true),
     listRows(sql, 'workflows', 'paused_by = $1', [incidentId], true),
   ]);
-  const resume = <T extends 'agents' | 'workflows'>(table: T, stored: Array<RowOf<T>>) => {
+  const pausedHere = <T extends 'agents' | 'workflows'>(table: T, stored: Array<RowOf<T>>) => {
     const paused = new Map(stored.map((row) => [row.id, row]));
     for (const row of batch.pendingIn(table)) {
       if (row.pausedBy === incidentId) paused.set(row.id, row);
       else paused.delete(row.id);
     }
-    batch.put(table, [...paused.values()].map((row) => ({ ...row, status: 'active' as const, pausedBy: null, updatedAt: at })) as never);
-    return [...paused.keys()];
+    return paused;
   };
-  const resumed = { agents: resume('agents', agents), workflows: resume('workflows', workflows) };
+  const pausedAgents = pausedHere('agents', agents);
+  const pausedWorkflows = pausedHere('workflows', workflows);
+  if (pausedAgents.size === 0 && pausedWorkflows.size === 0) return;
+  const holders = await listRows(
+    sql,
+    'incidents',
+    `id <> $1 AND resolved_at IS NULL AND closed_at IS NULL AND severity IN ('P0', 'P1') AND jsonb_array_length(findings) > 0
+     AND (workflow = ANY($2) OR (workflow IS NULL AND agent = ANY($3)))`,
+    [incidentId, [...pausedWorkflows.keys()], [...pausedAgents.keys()]],
+    true,
+  );
+  const lift = <T extends 'agents' | 'workflows'>(table: T, kind: PauseKind, paused: Map<string, RowOf<T>>) => {
+    const resumed: string[] = [];
+    batch.put(table, [...paused.values()].map((row) => {
+      const holder = holders.find((incident) => holdsPause(incident, kind, row.id));
+      if (!holder) resumed.push(row.id);
+      return { ...row, status: holder ? 'paused' : 'active', pausedBy: holder?.id ?? null, updatedAt: at };
+    }) as never);
+    return resumed;
+  };
+  const resumed = { agents: lift('agents', 'agent', pausedAgents), workflows: lift('workflows', 'workflow', pausedWorkflows) };
   if (resumed.agents.length === 0 && resumed.workflows.length === 0) return;
   const { rows } = await sql.query(prepared('DELETE FROM cluster_held_jobs WHERE agent = ANY($1) OR workflow = ANY($2) RETURNING job_id, spec, held_at', [resumed.agents, resumed.workflows]));
   rows.sort((a, b) => Number(a.held_at) - Number(b.held_at) || (a.job_id < b.job_id ? -1 : 1));
