@@ -101,15 +101,19 @@ Workaround('a P3 that went to Petra gets the next maintenance window as its ETA'
 // ---------------------------------------------------------------------------
 const Status = suite('Petra: status updates on the severity cadence (spec, Step 4.5)');
 
-const CADENCE: Array<[ImpactKind, number]> = [
-  ['platform-down', 15 * MIN],
-  ['data-integrity', 30 * MIN],
+// README, step 4: P0 15 min, P1 30 min, P2 4 h, P3 24 h. A P2 or P3 reaches Petra when its fix
+// needs a change (spec, Step 3); each fix takes long enough for three updates or more.
+const CADENCE: Array<[ImpactKind, number, number]> = [
+  ['platform-down', 15 * MIN, 100 * MIN],
+  ['data-integrity', 30 * MIN, 100 * MIN],
+  ['feature-broken', 4 * HOUR, 14 * HOUR],
+  ['cosmetic', 24 * HOUR, 80 * HOUR],
 ];
-for (const [kind, every] of CADENCE) {
+for (const [kind, every, fixAfterMs] of CADENCE) {
   Status(`updates Atlas every ${every / MIN} min on a ${kind} incident until it resolves`, async () => {
-    const h = createHarness({ fixAfterMs: 100 * MIN });
-    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind } });
-    await h.run(6 * HOUR);
+    const h = createHarness({ fixAfterMs });
+    h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing(), impact: { kind, needsChange: true } });
+    await h.run(fixAfterMs + 6 * HOUR);
     const incident = billingIncident(h);
     assert.is(incident.status, 'closed');
     const escalatedAt = Date.parse(incident.escalations[0].at);
