@@ -308,6 +308,27 @@ page('a page opened without the token cannot answer, and the server refuses it',
   ctx.problems.length = 0; // the 401 above was asked for
 });
 
+page('the watcher restarted with a new token under an open page: the page says its token is refused and takes Approve and Deny away', async (ctx) => {
+  await load(ctx);
+  const approve = ctx.page.locator('#decision-list [data-decision="dec_1"] button.approve');
+  await approve.waitFor();
+  assert.not.ok(await approve.isDisabled());
+  // The engine's process restarts: its watcher comes back on the same port with a token of its own.
+  const { port, token } = ctx.watcher;
+  await ctx.watcher.close();
+  ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, port });
+  assert.is.not(ctx.watcher.token, token);
+  await ctx.page.locator('#token-info', { hasText: 'token refused: read-only' }).waitFor();
+  await ctx.page.locator('#decide-hint', { hasText: 'the watcher no longer takes this page\'s token (it was restarted, with a new one)' }).waitFor();
+  assert.ok(await approve.isDisabled());
+  assert.is(await ctx.page.locator('#conn').textContent(), '● live');
+  // The URL it printed now gives a page that can answer.
+  await load(ctx, ctx.watcher.url);
+  await ctx.page.locator('#token-info', { hasText: 'token: can answer decisions' }).waitFor();
+  assert.not.ok(await ctx.page.locator('#decision-list [data-decision="dec_1"] button.approve').isDisabled());
+  assert.equal(ctx.engine.calls, []);
+});
+
 page('a paced run that is over shows the decision still waiting without Approve and Deny, and says why, at the next change', async (ctx) => {
   let closed: string | null = null;
   const watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, decisionsClosed: () => closed });

@@ -25,6 +25,8 @@ export interface ApiContext {
   incidents: IncidentList;
   /** Why the page is empty: the store does not exist yet (WatcherHandlerOptions.waiting). */
   waiting: string | null;
+  /** Whether a request's token would be refused for a change (`tokenRefused` in session and decisions). */
+  tokenRefused: (req: IncomingMessage, url: URL) => boolean;
 }
 
 /** Timeline entries returned with an incident; a long-running incident pages through /api/audit. */
@@ -35,7 +37,7 @@ const REVIEW_TAG = 'post-incident-review';
  * The read routes of `/app/watcher/api/…`. Returns false when no route matches.
  * Every answer is JSON; the page renders it with textContent.
  */
-export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerResponse): boolean {
+export function readRoute(ctx: ApiContext, path: string, url: URL, req: IncomingMessage, res: ServerResponse): boolean {
   const { store, engine } = ctx;
   const incident = /^\/incidents\/([^/]+)$/.exec(path);
   if (path === '/session') {
@@ -44,6 +46,8 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
       readonly: store.readonly,
       canDecide: engine !== null && closed === null,
       decisionsClosed: closed,
+      // The page's token is not this watcher's (it restarted with a new one): its answers would be refused.
+      tokenRefused: ctx.tokenRefused(req, url),
       storePath: store.path,
       auditCount: store.auditCount(),
       scenario: scenarioName(store.getMeta('scenario')),
@@ -69,7 +73,7 @@ export function readRoute(ctx: ApiContext, path: string, url: URL, res: ServerRe
   } else if (path === '/decisions') {
     const rows = engine ? Promise.resolve(engine.pendingDecisions()) : ctx.reads.list('decisions', { status: 'pending' });
     const closed = ctx.decisionsClosed();
-    rows.then((list) => sendJson(res, 200, { canDecide: engine !== null && closed === null, closed, rows: list }), unavailable(res));
+    rows.then((list) => sendJson(res, 200, { canDecide: engine !== null && closed === null, closed, tokenRefused: ctx.tokenRefused(req, url), rows: list }), unavailable(res));
   } else if (path === '/machines') {
     sendJson(res, 200, describeAll(ctx.machines));
   } else if (path === '/inspected') {

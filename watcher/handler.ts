@@ -81,7 +81,7 @@ export function watcherHandler(options: WatcherHandlerOptions): WatcherHandler {
   const inspection = new InspectionRegistry((id) => feed.touchInspected(id));
   // Subscribed before the feed: a page told of a change reads a list that has it.
   const incidents = new IncidentList(store);
-  const ctx: ApiContext = { store, reads: storeReads(store), engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, decisionsClosed: options.decisionsClosed ?? (() => null), waiting: options.waiting ?? null };
+  const ctx: ApiContext = { store, reads: storeReads(store), engine, inspection, incidents, machines: options.machines ?? engine?.machines ?? {}, virtualTime: options.virtualTime ?? null, decisionsClosed: options.decisionsClosed ?? (() => null), waiting: options.waiting ?? null, tokenRefused: (req, url) => checkToken(req, url, token, false) === 403 };
   const stops: Array<() => void> = [() => incidents.close()];
 
   if (store.readonly) stops.push(pollRefresh(store, feed, options.pollMs ?? 500));
@@ -125,7 +125,7 @@ export function watcherHandler(options: WatcherHandlerOptions): WatcherHandler {
       if (refused) return sendError(res, refused, 'watcher: token required');
     }
     if (path === '/events') return feed.attach(res);
-    if (path.startsWith('/api/') && readRoute(ctx, path.slice(4), url, res)) return;
+    if (path.startsWith('/api/') && readRoute(ctx, path.slice(4), url, req, res)) return;
     sendError(res, 404, 'watcher: not found');
   }
 

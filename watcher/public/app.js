@@ -74,8 +74,8 @@ const session = safe(async () => {
     s.readonly ? ' · read-only' : '', s.scenario ? ` · scenario ${s.scenario}` : '',
     ` · ${count(s.auditCount)} audit entries`);
   const pill = $('token-info');
-  pill.textContent = s.decisionsClosed ? 'run over: read-only' : !s.canDecide ? 'no engine here: read-only' : token ? 'token: can answer decisions' : 'no token: read-only';
-  pill.className = `pill ${s.canDecide && token ? 'pill-idle' : 'pill-wait'}`;
+  pill.textContent = s.decisionsClosed ? 'run over: read-only' : !s.canDecide ? 'no engine here: read-only' : !token ? 'no token: read-only' : s.tokenRefused ? 'token refused: read-only' : 'token: can answer decisions';
+  pill.className = `pill ${s.canDecide && token && !s.tokenRefused ? 'pill-idle' : 'pill-wait'}`;
 });
 
 /** Refetches the panels that read `tables`; coalesced so a burst of commits is one round. */

@@ -51,15 +51,17 @@ export function setupDecisions({ list, hint, byInput, onOpen, onAnswered }) {
   let latest = 0;
   return async function render() {
     const mine = ++latest;
-    const { rows, canDecide, closed } = await get('decisions');
+    const { rows, canDecide, closed, tokenRefused } = await get('decisions');
     if (mine !== latest) return;
-    const disabled = !canDecide || !token;
+    const disabled = !canDecide || !token || tokenRefused;
     hint.hidden = !disabled;
     hint.textContent = closed
       ? `Read-only: ${closed}.`
       : !canDecide
         ? 'Read-only: this watcher reads a store file. Answer from the process that runs the engine.'
-        : 'Read-only: open the URL printed at start (it carries ?token=…) to answer.';
+        : tokenRefused
+          ? "Read-only: the watcher no longer takes this page's token (it was restarted, with a new one). Open the URL it printed at start (it carries ?token=…) to answer."
+          : 'Read-only: open the URL printed at start (it carries ?token=…) to answer.';
     for (const d of shown ? rows.filter((d) => !shown.has(d.id)) : []) {
       announce(`Decision waiting: go/no-go on "${d.action}" for ${d.incidentId}, times out ${time(d.timeoutAt)}.`);
     }
