@@ -249,6 +249,23 @@ page('narrows the incident list with the filters', async (ctx) => {
   await settle(['inc_old']);
 });
 
+page('the incident list grown past the 5,000 rows a request returns offers no "show more" that shows nothing, and says how to reach the rest', async (ctx) => {
+  for (let i = 0; i < 5100; i++) ctx.store.put('incidents', incident({ id: `inc_many${i}`, severity: 'P3', status: 'closed', state: 'closed', detectedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }));
+  await load(ctx);
+  const rows = () => ctx.page.locator('#incident-rows tr[data-incident]').count();
+  const more = ctx.page.locator('#incident-count button');
+  for (let shown = 200; shown < 5000; shown += 200) {
+    await more.click();
+    await ctx.page.waitForFunction((want) => document.querySelectorAll('#incident-rows tr[data-incident]').length === want, shown + 200);
+  }
+  assert.is(await rows(), 5000);
+  assert.is(await more.count(), 0, 'no button that would ask for rows the server does not send');
+  assert.is(await ctx.page.locator('#incident-count').textContent(), '5,000 shown of 5,104 matching (the list shows at most 5,000: narrow it with the filters, the detection time for older ones)');
+  // The filters reach the rest: the oldest are there by their detection time.
+  await ctx.page.fill('#incident-filter input[name=until]', '2026-01-01T00:10:00');
+  await ctx.page.locator('#incident-count', { hasText: /^10 matching$/ }).waitFor();
+});
+
 page('an agent, workflow or tenant first seen in a live run is offered in its filter in order, the choice kept', async (ctx) => {
   await load(ctx);
   const offered = (name: string) => ctx.page.locator(`#incident-filter select[name=${name}] option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));

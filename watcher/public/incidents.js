@@ -10,6 +10,8 @@ const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive',
  */
 export function incidentList({ form, tbody, count, onOpen }) {
   const PAGE = 200;
+  // The most rows the server sends for one request (MAX_INCIDENTS, watcher/queries.ts): past it, the filters narrow the list.
+  const MOST = 5000;
   let selected = null;
   let limit = PAGE;
   const select = (name, options) =>
@@ -55,9 +57,12 @@ export function incidentList({ form, tbody, count, onOpen }) {
     offer('workflow', facets.workflows);
     offer('tenant', facets.tenants);
     redraw(tbody, 'incident', rows.length ? rows.map(row) : h('tr', null, h('td', { colspan: 6, class: 'calm' }, 'No incident matches.')));
-    // "show more" keeps the focus that pressed it.
+    // "show more" keeps the focus that pressed it; at the server's most it is not offered (it would show nothing more).
+    const more = Math.min(PAGE, total - rows.length, MOST - rows.length);
     redraw(count, null, total > rows.length ? [`${n(rows.length)} shown of ${n(total)} matching `,
-      h('button', { type: 'button', class: 'link', onclick: () => { limit += PAGE; load(); } }, `show ${Math.min(PAGE, total - rows.length)} more`)] : `${n(total)} matching`);
+      more > 0
+        ? h('button', { type: 'button', class: 'link', onclick: () => { limit = Math.min(limit + PAGE, MOST); load(); } }, `show ${more} more`)
+        : h('span', { class: 'muted' }, `(the list shows at most ${n(MOST)}: narrow it with the filters, the detection time for older ones)`)] : `${n(total)} matching`);
     return total;
   }
 
