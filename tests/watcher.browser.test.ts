@@ -249,6 +249,30 @@ page('narrows the incident list with the filters', async (ctx) => {
   await settle(['inc_old']);
 });
 
+page('a live change\'s slow answer for the incident list does not bring back the rows of the filters the reader has changed since', async (ctx) => {
+  await load(ctx);
+  const ids = () => ctx.page.locator('#incident-rows tr[data-incident]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.incident));
+  // The list's next request (unfiltered, asked for a live change) is answered late.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    void ctx.page.route((url) => url.pathname.endsWith('/api/incidents') && !url.searchParams.has('status') && !url.searchParams.has('severity'), async (route) => {
+      const response = await route.fetch();
+      resolve();
+      await new Promise<void>((r) => (release = r));
+      await route.fulfill({ response });
+    }, { times: 1 });
+  });
+  ctx.store.put('incidents', incident({ id: 'inc_new', severity: 'P3', detectedAt: new Date().toISOString() }));
+  await held;
+  await ctx.page.check('#incident-filter input[name=severity][value=P0]');
+  await ctx.page.locator('#announcer p', { hasText: '1 incident matches the filter.' }).waitFor();
+  assert.equal(await ids(), ['inc_p0']);
+  release();
+  await ctx.page.waitForTimeout(500);
+  assert.equal(await ids(), ['inc_p0'], 'the P0 filter\'s rows stay');
+  assert.is(await ctx.page.locator('#incident-count').textContent(), '1 matching');
+});
+
 page('the incident list grown past the 5,000 rows a request returns offers no "show more" that shows nothing, and says how to reach the rest', async (ctx) => {
   for (let i = 0; i < 5100; i++) ctx.store.put('incidents', incident({ id: `inc_many${i}`, severity: 'P3', status: 'closed', state: 'closed', detectedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }));
   await load(ctx);

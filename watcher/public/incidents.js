@@ -51,8 +51,15 @@ export function incidentList({ form, tbody, count, onOpen }) {
     return out;
   }
 
+  // Only the newest load may draw: an answer a later one overtook (a live change's, asked before the
+  // reader changed the filters) would bring back the rows of the filters as they were.
+  let asked = 0;
+  // The reader changed the filters: the load that draws next says how many match.
+  let sayCount = false;
   async function load() {
+    const mine = ++asked;
     const { rows, total, facets } = await get('incidents', params());
+    if (mine !== asked) return;
     offer('agent', facets.agents);
     offer('workflow', facets.workflows);
     offer('tenant', facets.tenants);
@@ -63,7 +70,10 @@ export function incidentList({ form, tbody, count, onOpen }) {
       more > 0
         ? h('button', { type: 'button', class: 'link', onclick: () => { limit = Math.min(limit + PAGE, MOST); load(); } }, `show ${more} more`)
         : h('span', { class: 'muted' }, `(the list shows at most ${n(MOST)}: narrow it with the filters, the detection time for older ones)`)] : `${n(total)} matching`);
-    return total;
+    if (sayCount) {
+      sayCount = false;
+      announceMatches(total, ['incident', 'incidents']);
+    }
   }
 
   function row(i) {
@@ -83,8 +93,8 @@ export function incidentList({ form, tbody, count, onOpen }) {
   // The reader's own filter change is said (WCAG 4.1.3); the count under the list is no live region (a live run changes it).
   const reload = debounce(async () => {
     limit = PAGE;
-    const total = await load();
-    announceMatches(total, ['incident', 'incidents']);
+    sayCount = true;
+    await load();
   }, 200);
   form.addEventListener('input', reload);
   form.addEventListener('reset', () => setTimeout(reload));
