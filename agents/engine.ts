@@ -89,6 +89,13 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       rt.store.put('decisions', settled);
       rt.emit({ type: 'decision', decision: settled });
     },
+    extendDecision: (incident, timeoutAt) => {
+      const decision = incident.decisionId ? rt.store.get('decisions', incident.decisionId) : undefined;
+      if (decision?.status !== 'pending') return;
+      const extended = { ...decision, timeoutAt: isoAt(timeoutAt) };
+      rt.store.put('decisions', extended);
+      rt.emit({ type: 'decision', decision: extended });
+    },
     // What this incident paused resumes, unless another open incident's mitigation paused it too
     // (it holds it from now on): one incident's fix does not lift another's pause.
     liftMitigation: (incident) => {

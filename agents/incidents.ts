@@ -18,6 +18,8 @@ export interface IncidentEffects {
   notify(incident: IncidentContext, notice: NotifyParams): void;
   startFix(incident: IncidentContext, owner: Responder): void;
   settleDecision(incident: IncidentContext, status: SettledDecision, by: string | null, at: number): void;
+  /** The pending decision waits until `timeoutAt` now (the escalate policy's second wait); a host that keeps no decision rows leaves it out. */
+  extendDecision?(incident: IncidentContext, timeoutAt: number): void;
   liftMitigation(incident: IncidentContext): void;
   commissionReview(incident: IncidentContext): void;
 }
@@ -111,6 +113,7 @@ export class Incidents {
         notify: ({ context }, p) => effects.notify(context, p),
         startFix: ({ context }, p) => effects.startFix(context, p.owner),
         settleDecision: ({ context }, p) => effects.settleDecision(context, p.status, p.by, p.at),
+        extendDecision: ({ context }, p) => effects.extendDecision?.(context, p.timeoutAt),
         liftMitigation: ({ context }) => effects.liftMitigation(context),
         commissionReview: ({ context }) => effects.commissionReview(context),
       },

@@ -68,6 +68,8 @@ export const incidentMachine = setup({
     notify: (_, _params: NotifyParams) => {},
     startFix: (_, _params: { owner: Responder }) => {},
     settleDecision: (_, _params: { status: SettledDecision; by: string | null; at: number }) => {},
+    /** The decision still waits, now until `timeoutAt` (the escalate policy asked the chairman). */
+    extendDecision: (_, _params: { timeoutAt: number }) => {},
     liftMitigation: () => {},
     commissionReview: () => {},
   },

@@ -18,7 +18,8 @@ export type Action =
   | { type: 'assignResponder'; params: { responder: Responder } }
   | { type: 'releaseResponder'; params: { responder: Responder } }
   | { type: 'notify'; params: NotifyParams }
-  | { type: 'settleDecision'; params: { status: SettledDecision; by: string | null; at: number } };
+  | { type: 'settleDecision'; params: { status: SettledDecision; by: string | null; at: number } }
+  | { type: 'extendDecision'; params: { timeoutAt: number } };
 
 export interface Enqueue {
   (action: Action): void;
@@ -162,6 +163,8 @@ export function timedOut(ctx: IncidentContext, at: number, outcome: 'approve' | 
     enqueue({ type: 'audit', params: auditOf(ctx, at, 'engine', 'incident.decision_timeout', `Nobody answered the decision on ${ctx.id}; the chairman is asked and the wait goes on once more`, { decisionId: ctx.decisionId, policy, outcome: 'escalate' }) });
     enqueue({ type: 'notify', params: { from: 'engine', to: 'chairman', subject: `Decision waiting: ${ctx.id}`, body: `A go/no-go on "${ctx.impact?.decision}" has had no answer.` } });
     enqueue({ type: 'arm', params: { kind: 'decision', dueAt, event: { type: 'decision.timeout', at: dueAt } } });
+    // The decision record says when it times out (pendingDecisions(), the watcher's card): the new time.
+    enqueue({ type: 'extendDecision', params: { timeoutAt: dueAt } });
     return;
   }
   enqueue.assign({ decisionAnswer: 'timed_out' });

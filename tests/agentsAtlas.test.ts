@@ -61,6 +61,19 @@ for (const [policy, outcomes] of TIMEOUTS) {
   });
 }
 
+Decide('the "escalate" policy\'s second wait is the decision\'s timeout: pendingDecisions() and subscribers see the new time, not the one gone by', async () => {
+  const h = p0({ answer: null, config: { DECISION_TIMEOUT_POLICY: 'escalate', DECISION_TIMEOUT_MS: 20 * MIN } });
+  await h.run(30 * MIN);
+  const [decision] = h.engine.pendingDecisions();
+  assert.is(decision.status, 'pending');
+  assert.is(h.audit({ action: 'incident.decision_timeout' }).length, 1, 'the chairman was asked');
+  assert.is(Date.parse(decision.timeoutAt) - Date.parse(decision.requestedAt), 40 * MIN);
+  const told = h.events.flatMap((e) => (e.type === 'decision' ? [[e.decision.status, Date.parse(e.decision.timeoutAt) - Date.parse(decision.requestedAt)]] : []));
+  assert.equal(told, [['pending', 20 * MIN], ['pending', 40 * MIN]]);
+  await h.run(8 * HOUR);
+  assert.equal(h.decisions().map((d) => [d.status, Date.parse(d.timeoutAt) - Date.parse(d.requestedAt)]), [['timed_out', 40 * MIN]]);
+});
+
 Decide('decide() refuses an unknown decision, one already answered, and a missing name', async () => {
   const h = p0({ answer: null });
   await h.run(10 * MIN);

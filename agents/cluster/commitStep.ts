@@ -73,6 +73,14 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
       events.push({ type: 'decision', decision: settled });
     }
   }
+  if (effects.extendDecision !== null && record.decisionId) {
+    const decision = batch.pending('decisions', record.decisionId) ?? (await getRow(sql, 'decisions', record.decisionId));
+    if (decision?.status === 'pending') {
+      const extended: DecisionRecord = { ...decision, timeoutAt: isoAt(effects.extendDecision) };
+      batch.put('decisions', [extended]);
+      events.push({ type: 'decision', decision: extended });
+    }
+  }
   if (effects.liftMitigation) await liftMitigation(sql, batch, work, id, isoAt(now));
   if (effects.attempt) work.push({ data: { t: 'attempt', incidentId: id, ...effects.attempt } });
   // A responder's duty once acknowledged, and a commissioned review, follow in the same transaction (followUps.ts).

@@ -20,6 +20,8 @@ export interface StepEffects {
   responders: Array<{ type: 'work.assign' | 'work.release'; responder: Responder }>;
   notify: NotifyParams[];
   settleDecision: { status: SettledDecision; by: string | null; at: number } | null;
+  /** The pending decision's new timeout (the escalate policy's second wait), else null. */
+  extendDecision: number | null;
   liftMitigation: boolean;
   commissionReview: boolean;
   startFix: Responder | null;
@@ -68,7 +70,7 @@ function recordFrom(next: IncidentSnapshot, path: IncidentRecord['path'], now: s
 type Gathered = { type: string; params?: unknown };
 
 function gather(actions: readonly Gathered[]): StepEffects {
-  const fx: StepEffects = { audit: [], arm: [], disarm: [], responders: [], notify: [], settleDecision: null, liftMitigation: false, commissionReview: false, startFix: null, attempt: null };
+  const fx: StepEffects = { audit: [], arm: [], disarm: [], responders: [], notify: [], settleDecision: null, extendDecision: null, liftMitigation: false, commissionReview: false, startFix: null, attempt: null };
   for (const action of actions) {
     const p = action.params as never;
     switch (action.type) {
@@ -79,6 +81,7 @@ function gather(actions: readonly Gathered[]): StepEffects {
       case 'releaseResponder': fx.responders.push({ type: 'work.release', responder: (p as { responder: Responder }).responder }); break;
       case 'notify': fx.notify.push(p); break;
       case 'settleDecision': fx.settleDecision = p; break;
+      case 'extendDecision': fx.extendDecision = (p as { timeoutAt: number }).timeoutAt; break;
       case 'liftMitigation': fx.liftMitigation = true; break;
       case 'commissionReview': fx.commissionReview = true; break;
       case 'startFix': fx.startFix = (p as { owner: Responder }).owner; break;

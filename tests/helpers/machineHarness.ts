@@ -116,6 +116,7 @@ export function startIncident(input: IncidentInput, options: HarnessOptions = {}
       notify: record('notify'),
       startFix: record('startFix'),
       settleDecision: record('settleDecision'),
+      extendDecision: record('extendDecision'),
       liftMitigation: record('liftMitigation'),
       commissionReview: record('commissionReview'),
     },
