@@ -69,7 +69,8 @@ export function incidentList({ form, tbody, count, onOpen }) {
     redraw(count, null, total > rows.length ? [`${n(rows.length)} shown of ${n(total)} matching `,
       more > 0
         ? h('button', { type: 'button', class: 'link', onclick: () => { limit = Math.min(limit + PAGE, MOST); load(); } }, `show ${more} more`)
-        : h('span', { class: 'muted' }, `(the list shows at most ${n(MOST)}: narrow it with the filters, the detection time for older ones)`)] : `${n(total)} matching`);
+        // Focusable (not a tab stop): the focus of the last "show more" pressed comes here, not to the page's top.
+        : h('span', { class: 'muted', tabindex: -1 }, `(the list shows at most ${n(MOST)}: narrow it with the filters, the detection time for older ones)`)] : `${n(total)} matching`);
     if (sayCount) {
       sayCount = false;
       announceMatches(total, ['incident', 'incidents']);
