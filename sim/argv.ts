@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { isIsoInstant } from '../reports/time.js';
 import { didYouMean } from '../store/didYouMean.js';
+import { shownLocation } from '../store/postgres/pgUrl.js';
 import { COMMANDS, FLAGS, type CommandSpec, type Flag } from './usage.js';
 
 export { USAGE } from './usage.js';
@@ -90,6 +91,13 @@ function readArgs(name: string, spec: CommandSpec, rest: string[]): { values: Va
   // `report --db X --port 8080` or `run x.yaml --host H` would otherwise do what was asked less the flag, and say nothing.
   const other = Object.keys(v).find((flag) => !spec.options.includes(flag as Flag));
   if (other) throw new UsageError(`--${other}: not an option of ${name}; it takes ${taken}`);
+  // `watch postgres://…` (the store given without --db) or `watch --db X extra`: not dropped without a word.
+  if (!spec.args && p.length > 0) {
+    const given = shownLocation(p[0]);
+    throw new UsageError(v.db === undefined && p.length === 1 && spec.options.includes('db')
+      ? `${name}: the store is given with --db; did you mean ${name} --db ${given}?`
+      : `${name}: takes no argument besides its options, got "${given}"${p.length > 1 ? ` and ${p.length - 1} more` : ''}`);
+  }
   return { values: v, positionals: p };
 }
 

@@ -320,6 +320,8 @@ const USAGE_ERRORS: Array<{ argv: string[]; message: string }> = [
   { argv: ['run', 'a.yaml', '--speed', '120'], message: '--speed: only for a watched run; add --watch' },
   { argv: ['run', 'a.yaml', '--watch', '--port', '65536'], message: '--port: expected a port from 0 to 65535, got "65536"' },
   { argv: ['review', 'inc_1'], message: 'review: --db FILE is required' },
+  { argv: ['watch', 'postgres://ops:s3cret@127.0.0.1:5432/db?schema=ops'], message: 'watch: the store is given with --db; did you mean watch --db postgres://ops:***@127.0.0.1:5432/db?schema=ops?' },
+  { argv: ['report', '--db', 'x.json', 'x2.json', 'x3.json'], message: 'report: takes no argument besides its options, got "x2.json" and 1 more' },
   { argv: ['review', '--db', 'x.json'], message: 'review: expected one incident id, got 0' },
   { argv: ['run-all', 'a', 'b'], message: 'run-all: expected at most one folder, got 2' },
   { argv: ['run-all', 'no-such-folder-here'], message: 'run-all: no folder "no-such-folder-here"' },
