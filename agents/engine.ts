@@ -17,7 +17,7 @@ import { Responders } from './responders.js';
 import { HAND_OVER, isoAt, runtimeOf, type Runtime } from './runtime.js';
 import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from './engineCalls.js';
 import { checkEngineOptions } from './engineOptions.js';
-import { failureInput } from './failureInput.js';
+import { failureImpact, failureInput } from './failureInput.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
 import { messageOf } from './errorText.js';
 import { Workers } from './workers.js';
@@ -157,7 +157,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       // Retries re-run the incident's own job, never one that joined it.
       workers.forget(job.id);
       rt.store.put('jobs', { ...job, incidentId: match.open }, HAND_OVER);
-      incidents.send(match.open, { type: 'failure.attached', at, jobId: job.id });
+      incidents.send(match.open, { type: 'failure.attached', at, jobId: job.id, impact: failureImpact(spec, error, options.assess) });
       return;
     }
     const id = rt.ids('inc');

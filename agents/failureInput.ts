@@ -30,7 +30,6 @@ export interface FailureOrigin {
  */
 export function failureInput(o: FailureOrigin): IncidentInput {
   const { job, error, spec, at } = o;
-  const assessed = spec?.impact ?? (spec && o.assess ? fittingImpact(guarded(() => o.assess!(error, spec), {})) : {});
   return incidentInput({
     id: o.id,
     fingerprint: o.fingerprint,
@@ -48,12 +47,21 @@ export function failureInput(o: FailureOrigin): IncidentInput {
       retryable: guarded(() => (spec?.retryable ? spec.retryable(error) : isRetryable(error)), true),
       stack: stackOf(error),
     },
-    impact: impactOf(assessed),
+    impact: failureImpact(spec, error, o.assess),
     failureStartedAt: isoAt(spec?.startedAt ?? at),
     detectedAt: isoAt(at),
     whys: spec?.whys ?? [],
     policy: o.policy,
   });
+}
+
+/**
+ * The impact assessment of a failed job: the job's own, else the engine's `assess` hook's
+ * (fitted: see fittingImpact), else the default (feature broken, P2). An incident opens with
+ * it, and a failure joining an open incident brings it (the incident's severity may rise).
+ */
+export function failureImpact(spec: JobSpec | undefined, error: unknown, assess: EngineOptions['assess']): ImpactAssessment {
+  return impactOf(spec?.impact ?? (spec && assess ? fittingImpact(guarded(() => assess(error, spec), {})) : {}));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Coordination, Responder, Severity } from './types.js';
+import type { Coordination, ImpactAssessment, Responder, Severity } from './types.js';
 
 export type { Coordination } from './types.js';
 
@@ -36,7 +36,8 @@ export type IncidentEvent =
       rootCause?: string;
       whys?: Array<{ why: string; because: string }>;
     }
-  | { type: 'failure.attached'; at: number; jobId: string | null }
+  /** A failure with the incident's fingerprint joined it; `impact`, its own assessment (absent: it changes nothing). */
+  | { type: 'failure.attached'; at: number; jobId: string | null; impact?: ImpactAssessment }
   | { type: 'review.published'; at: number; documentId: string };
 
 export type IncidentEventType = IncidentEvent['type'];

@@ -16,12 +16,14 @@ import {
 import {
   acknowledge,
   answered,
+  attach,
   applyCoordination,
   applyTriage,
   assessed,
   breach,
   enterStage,
   escalate,
+  joinedContext,
   lastEscalationAt,
   leaveStage,
   recordAttempt,
@@ -80,6 +82,9 @@ export const incidentMachine = setup({
     cherylEscalates: ({ context, event }) =>
       event.type === 'triage.done' && cherylFires(context, event.at, event.severity).length > 0,
     petraEscalates: ({ context, event }) => 'at' in event && petraFires(context, event.at).length > 0,
+    // A failure joining an incident its responder kept may bring what her rules escalate (its impact is worse).
+    cherylEscalatesOnJoin: ({ context, event }) => event.type === 'failure.attached' && cherylFires(joinedContext(context, event), event.at, joinedContext(context, event).severity).length > 0,
+    petraEscalatesOnJoin: ({ context, event }) => event.type === 'failure.attached' && petraFires(joinedContext(context, event), event.at).length > 0,
     needsDecision: ({ event }) => event.type === 'executive.assessed' && event.decisionId !== null,
     approved: ({ event }) => event.type === 'decision.answered' && event.answer === 'approve',
     timeoutPolicy: ({ context }, params: { policy: 'approve' | 'deny' | 'escalate' }) =>
@@ -94,14 +99,7 @@ export const incidentMachine = setup({
   context: ({ input }) => input,
   initial: 'detected',
   on: {
-    'failure.attached': {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        assertEvent(event, 'failure.attached');
-        const next = { ...context, attached: context.attached + 1 };
-        enqueue.assign({ attached: next.attached });
-        enqueue({ type: 'audit', params: auditOf(next, event.at, 'engine', 'incident.attached', `A failure with the same fingerprint joined ${context.id} instead of opening another incident`, { jobId: event.jobId, attached: next.attached }) });
-      }),
-    },
+    'failure.attached': { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); attach(context, event, enqueue); }) },
     'sla.response_due': { guard: 'notResponded', actions: enqueueActions(breach) },
     'sla.resolution_due': { guard: 'notResolved', actions: enqueueActions(breach) },
     'status.due': { guard: 'notResolved', actions: enqueueActions(statusUpdate) },
@@ -181,7 +179,15 @@ export const incidentMachine = setup({
             ],
           },
         },
-        fixing: { entry: { type: 'startFix', params: { owner: 'cheryl' } } },
+        fixing: {
+          entry: { type: 'startFix', params: { owner: 'cheryl' } },
+          on: {
+            'failure.attached': [
+              { guard: 'cherylEscalatesOnJoin', target: '#incident.coordinated', actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); const next = attach(context, event, enqueue); escalate(next, event.at, 'cheryl', 'petra', cherylFires(next, event.at, next.severity), enqueue); }) },
+              { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); attach(context, event, enqueue); }) },
+            ],
+          },
+        },
       },
     },
     coordinated: {
@@ -210,7 +216,15 @@ export const incidentMachine = setup({
             ],
           },
         },
-        fixing: { entry: { type: 'startFix', params: { owner: 'petra' } } },
+        fixing: {
+          entry: { type: 'startFix', params: { owner: 'petra' } },
+          on: {
+            'failure.attached': [
+              { guard: 'petraEscalatesOnJoin', target: '#incident.executive', actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); const next = attach(context, event, enqueue); escalate(next, event.at, 'petra', 'atlas', petraFires(next, event.at), enqueue); }) },
+              { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); attach(context, event, enqueue); }) },
+            ],
+          },
+        },
       },
     },
     executive: {

@@ -2,6 +2,7 @@ import type { AttemptOutcome, IncidentEvent } from './incidentEvents.js';
 import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type AuditParams, type IncidentContext, type NotifyParams } from './incidentContext.js';
 import { STATUS_CADENCE_MS } from './policies/config.js';
 import { twoHourRuleDueAt } from './policies/escalation.js';
+import { classify, impactOf, mergeImpact, worseSeverity } from './policies/classification.js';
 import { SEVERITY_TABLE } from './policies/severity.js';
 
 import type { Responder, RetryRecord, SettledDecision } from './types.js';
@@ -50,6 +51,33 @@ export function recordAttempt(ctx: IncidentContext, outcome: AttemptOutcome, enq
     enqueue.assign({ resolvedAt: resolved.resolvedAt });
     enqueue({ type: 'audit', params: auditOf(resolved, outcome.at, 'engine', 'incident.resolved', `Incident ${ctx.id} auto-resolved on attempt ${attempt}; no escalation`, { autoResolved: true, attempt }) });
   }
+}
+
+type Attached = Extract<IncidentEvent, { type: 'failure.attached' }>;
+
+/**
+ * The incident as a failure joining it leaves it: the failure's impact merged in and the
+ * severity raised when that impact is worse (a platform-down failure with the root cause of an
+ * open P2 makes it a P0), never lowered. A joining failure without an impact changes neither.
+ */
+export function joinedContext(ctx: IncidentContext, event: Attached): IncidentContext {
+  const attached = ctx.attached + 1;
+  if (!event.impact) return { ...ctx, attached };
+  const impact = mergeImpact(ctx.impact ?? impactOf(), event.impact);
+  const severity = ctx.severity === null ? classify(impact) : worseSeverity(ctx.severity, classify(impact));
+  return { ...ctx, attached, impact, severity };
+}
+
+/** A failure with the same fingerprint joined the incident (no storm of duplicates): counted, its impact taken in, audited. */
+export function attach(ctx: IncidentContext, event: Attached, enqueue: Enqueue): IncidentContext {
+  const next = joinedContext(ctx, event);
+  const raised = next.severity !== ctx.severity;
+  enqueue.assign(next.impact === ctx.impact ? { attached: next.attached } : { attached: next.attached, impact: next.impact, severity: next.severity });
+  const said = `A failure with the same fingerprint joined ${ctx.id} instead of opening another incident${raised ? `; its impact raises it from ${ctx.severity ?? 'unclassified'} to ${next.severity}` : ''}`;
+  enqueue({ type: 'audit', params: auditOf(next, event.at, 'engine', 'incident.attached', said, { jobId: event.jobId, attached: next.attached, ...(raised ? { raisedFrom: ctx.severity } : {}) }) });
+  // A worse severity brings its targets, counted from detection, as Cheryl's triage does.
+  if (raised) for (const deadline of slaDeadlines(next)) enqueue({ type: 'arm', params: deadline });
+  return next;
 }
 
 /** A responder's stage begins: the incident joins their queue and waits for an acknowledgement. */

@@ -91,6 +91,21 @@ Classify('a job whose impact names a kind the severity table lacks is refused at
   assert.equal(h.store.list('jobs'), []);
 });
 
+Classify('a platform-down failure joining an open P2 with the same root cause makes it a P0: triaged, paused and escalated as one', async () => {
+  const h = createHarness({ fixAfterMs: null });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('ECONNREFUSED db:5432'), rootCause: 'db-primary-down', impact: { kind: 'feature-broken' } });
+  await h.run(10 * SEC);
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('ECONNREFUSED db:5432 (reports)'), rootCause: 'db-primary-down', impact: { kind: 'platform-down' } });
+  await h.run(5 * MIN);
+  assert.is(h.incidents().length, 1);
+  const incident = h.incident();
+  assert.equal([incident.attached, incident.severity, incident.impact?.kind], [1, 'P0', 'platform-down']);
+  const [triaged] = h.audit({ entityId: incident.id, action: 'incident.triage' });
+  assert.is(triaged.meta.severity, 'P0');
+  assert.ok(h.actions(incident.id).includes('incident.mitigated'));
+  assert.equal(incident.escalations[0].criteria, ['severity-p0-p1']);
+});
+
 // ---------------------------------------------------------------------------
 const Diagnose = suite('Cheryl: initial diagnosis from the store (spec, Step 3.2)');
 

@@ -172,6 +172,64 @@ Petra('sends status updates on the severity cadence while open (P1: every 30 min
 });
 
 // ---------------------------------------------------------------------------
+const Join = suite('incident machine: a failure joining an open incident brings its impact (spec, Steps 3–4)');
+
+const joined = (t: number, impact: Partial<ImpactAssessment>): IncidentEvent => ({ type: 'failure.attached', at: t, jobId: 'job_2', impact: impactOf(impact) });
+
+Join('a worse failure joining before triage raises the severity and its targets, counted from detection', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken' });
+  assert.is(h.armed.get('sla.response')?.dueAt, T0 + HOUR);
+  await at(h, T0 + MIN, joined(T0 + MIN, { kind: 'platform-down', customerFacing: true }));
+  const ctx = h.actor.getSnapshot().context;
+  assert.equal([ctx.severity, ctx.impact?.kind, ctx.impact?.customerFacing, ctx.attached], ['P0', 'platform-down', true, 1]);
+  const entry = h.audits.find((a) => a.action === 'incident.attached')!;
+  assert.equal([entry.meta.severity, entry.meta.raisedFrom], ['P0', 'P2']);
+  assert.is(h.armed.get('sla.response')?.dueAt, T0 + 5 * MIN);
+  assert.is(h.armed.get('sla.resolution')?.dueAt, T0 + HOUR);
+});
+
+Join('a milder failure, or one with no impact, changes neither impact nor severity', async () => {
+  const h = withCheryl({ severity: 'P1' }, { kind: 'data-integrity', financialUSD: 300 });
+  await at(h, T0 + MIN, joined(T0 + MIN, { kind: 'cosmetic', financialUSD: 100 }));
+  h.send({ type: 'failure.attached', at: T0 + MIN, jobId: 'job_3' });
+  const ctx = h.actor.getSnapshot().context;
+  assert.equal([ctx.severity, ctx.impact?.kind, ctx.impact?.financialUSD, ctx.attached], ['P1', 'data-integrity', 300, 2]);
+  assert.ok(h.audits.filter((a) => a.action === 'incident.attached').every((a) => a.meta.raisedFrom === undefined));
+});
+
+Join('a P1 failure joining a P2 Cheryl kept and is fixing: she escalates it to Petra', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken' });
+  await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
+  h.send(triage(T0 + MIN, 'P2'));
+  assert.is(h.value(), 'triaged.fixing');
+  await at(h, T0 + 20 * MIN, joined(T0 + 20 * MIN, { kind: 'data-integrity' }));
+  assert.is(h.value(), 'coordinated.queued');
+  assert.equal(escalations(h), [{ from: 'cheryl', to: 'petra', criteria: ['severity-p0-p1'] }]);
+  assert.is(h.actor.getSnapshot().context.severity, 'P1');
+});
+
+Join('a failure over the spend limit joining a P1 Petra kept: she escalates it to Atlas', async () => {
+  const h = withCheryl({ severity: 'P1' }, { kind: 'data-integrity', financialUSD: 200 });
+  await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
+  h.send(triage(T0 + MIN, 'P1'));
+  await at(h, T0 + 3 * MIN, { type: 'responder.ack', at: T0 + 3 * MIN, responder: 'petra' });
+  h.send({ type: 'coordination.done', at: T0 + 3 * MIN, coordination });
+  assert.is(h.value(), 'coordinated.fixing');
+  await at(h, T0 + 30 * MIN, joined(T0 + 30 * MIN, { kind: 'data-integrity', financialUSD: 5_000 }));
+  assert.is(h.value(), 'executive.queued');
+  assert.equal(escalations(h).at(-1), { from: 'petra', to: 'atlas', criteria: ['financial-over-limit'] });
+});
+
+Join('a join that brings nothing new leaves the incident with whoever keeps it', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken' });
+  await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
+  h.send(triage(T0 + MIN, 'P2'));
+  await at(h, T0 + 20 * MIN, joined(T0 + 20 * MIN, { kind: 'feature-broken' }));
+  assert.is(h.value(), 'triaged.fixing');
+  assert.equal(escalations(h), []);
+});
+
+// ---------------------------------------------------------------------------
 const Atlas = suite('incident machine: Atlas decides (spec, Step 5)');
 
 /** A P0 waiting on Atlas's go/no-go decision since T0 + 5 min. */
@@ -257,4 +315,5 @@ Atlas('a P2 closes without a review unless the policy asks for P2 reviews', asyn
 
 Cheryl.run();
 Petra.run();
+Join.run();
 Atlas.run();

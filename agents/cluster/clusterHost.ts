@@ -6,7 +6,7 @@ import { RESPONDERS } from '../responders.js';
 import { auditEntry, isoAt } from '../runtime.js';
 import type { JobRunner, JobSpec } from '../types.js';
 import { messageOf, stackOf } from '../errorText.js';
-import { failureInput } from '../failureInput.js';
+import { failureImpact, failureInput } from '../failureInput.js';
 import { JobTimeoutError, runWithTimeout } from '../jobTimeout.js';
 import type { IncidentContext } from '../../machines/incidentContext.js';
 import { BOARD, nextWeekStart, WEEK, weeklyDeadline, weeklySummary } from '../chairman.js';
@@ -271,7 +271,7 @@ export class ClusterHost {
     const { open } = incidents;
     if (open) {
       batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: open.id }]);
-      return this.applyTo(sql, open, { type: 'failure.attached', at, jobId: job.id });
+      return this.applyTo(sql, open, { type: 'failure.attached', at, jobId: job.id, impact: failureImpact(spec, error, this.opts.assess) });
     }
     const id = this.cx.rt.ids('inc');
     batchOf(sql).put('jobs', [{ ...job, status: 'failed', incidentId: id }]);

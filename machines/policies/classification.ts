@@ -1,4 +1,4 @@
-import type { ImpactAssessment, ImpactKind, Severity } from '../types.js';
+import { SEVERITIES, type ImpactAssessment, type ImpactKind, type Severity } from '../types.js';
 
 /**
  * Spec, Step 3 "Classification": severity from the impact assessment.
@@ -80,5 +80,31 @@ export function impactOf(partial: Partial<ImpactAssessment> = {}): ImpactAssessm
     financialUSD: partial.financialUSD ?? 0,
     kind: partial.kind ?? 'feature-broken',
     needsChange: partial.needsChange ?? false,
+  };
+}
+
+/** The more severe of two severities (P0 before P3). @example worseSeverity('P2', 'P0') // 'P0' */
+export function worseSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(b) < SEVERITIES.indexOf(a) ? b : a;
+}
+
+/**
+ * An incident's impact once another failure with the same root cause joins it: the more severe
+ * kind of the two (the incident's kept on a tie), each yes/no field true when either says so,
+ * the larger financial impact (each assessment may already count the whole incident's, so they
+ * are not added), the decision the incident already needed, else the joining one's.
+ * @example mergeImpact(impactOf({ kind: 'feature-broken' }), impactOf({ kind: 'platform-down', customerFacing: true })).kind // 'platform-down'
+ */
+export function mergeImpact(incident: ImpactAssessment, joining: ImpactAssessment): ImpactAssessment {
+  const kind = worseSeverity(classify(incident), classify(joining)) === classify(incident) ? incident.kind : joining.kind;
+  // Keys in sorted order, as impactOf gives them (the record's canonical JSON takes it as it is).
+  return {
+    crossAgent: incident.crossAgent || joining.crossAgent,
+    customerFacing: incident.customerFacing || joining.customerFacing,
+    dataCompromised: incident.dataCompromised || joining.dataCompromised,
+    decision: incident.decision ?? joining.decision,
+    financialUSD: Math.max(incident.financialUSD, joining.financialUSD),
+    kind,
+    needsChange: incident.needsChange || joining.needsChange,
   };
 }
