@@ -25,8 +25,9 @@ export function mitigationTarget(incident: Pick<IncidentRecord, 'agent' | 'workf
 
 /**
  * Whether an incident's mitigation still wants that agent or workflow paused: a P0/P1 Cheryl
- * triaged (her findings are in it: her triage paused its target) and not yet resolved. A row
- * names one incident (`pausedBy`); when two paused it, the one resolved first hands it to the
+ * triaged (her findings are in it: her triage paused its target) and not yet resolved; also one
+ * a worse failure made a P0/P1 after her triage, whose target stays paused while it is open. A
+ * row names one incident (`pausedBy`); when two paused it, the one resolved first hands it to the
  * other instead of resuming it, so an open incident's mitigation is never lifted by another's fix.
  */
 export function holdsPause(incident: Pick<IncidentRecord, 'agent' | 'workflow' | 'severity' | 'findings' | 'resolvedAt'>, kind: PauseKind, id: string): boolean {
