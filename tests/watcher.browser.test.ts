@@ -373,6 +373,22 @@ page('the watcher restarted with a new token under an open page: the page says i
   assert.equal(ctx.engine.calls, []);
 });
 
+page('the open incident is read again when the page reconnects: what changed while the watcher was away is shown', async (ctx) => {
+  await load(ctx);
+  await ctx.page.click('#banners [data-incident="inc_p0"]');
+  await ctx.page.waitForSelector('#detail .diagram[data-drawn] svg');
+  assert.is(await ctx.page.locator('#detail .detail-head .pill').textContent(), 'executive');
+  const { port, token } = ctx.watcher;
+  await ctx.watcher.close();
+  // While no watcher runs, the engine's process moves the incident on (a restart firing a deadline due meanwhile).
+  const p0 = ctx.store.get('incidents', 'inc_p0')!;
+  ctx.store.put('incidents', { ...p0, status: 'closed', state: 'closed', resolvedAt: new Date().toISOString(), path: [...p0.path, { state: 'closed', at: new Date().toISOString() }] });
+  await ctx.store.flush();
+  ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, port, token });
+  await ctx.page.locator('#detail .detail-head .pill', { hasText: 'closed' }).waitFor();
+  await ctx.page.locator('#detail .diagram[data-current="closed"]').waitFor();
+});
+
 page('a paced run that is over shows the decision still waiting without Approve and Deny, and says why, at the next change', async (ctx) => {
   let closed: string | null = null;
   const watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, decisionsClosed: () => closed });

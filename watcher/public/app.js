@@ -117,6 +117,8 @@ listen({
     // Back after a break (the watcher restarted, the laptop slept): what changed meanwhile was missed.
     if (status === 'live' && connection === 'reconnecting') {
       refresh(['incidents', 'responders', 'decisions', 'inspected', 'audit']);
+      // The open incident too: a restarted engine moves it on (a deadline due meanwhile) before the page is back.
+      if (openId) redrawOpen();
       safe(live.load)();
       safe(audit.load)();
     }
