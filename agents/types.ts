@@ -132,7 +132,7 @@ export interface IncidentEngine {
   resolve(incidentId: string, opts?: { by?: string; note?: string; rootCause?: string; whys?: Array<{ why: string; because: string }> }): void | Promise<void>;
   /** The pending decisions in the store; a cluster engine's store copy is as fresh as its last `refresh()`. */
   pendingDecisions(): DecisionRecord[];
-  /** The pending decisions as the store holds them now (a cluster engine asks the database). */
+  /** The pending decisions as the store holds them now (a cluster engine asks the database; after `stop()`, its store, refreshed). */
   pendingDecisionsNow(): Promise<DecisionRecord[]>;
   /** Open incidents' current state values, for diagrams (a cluster engine: from its store copy, as `pendingDecisions`). */
   stateOf(incidentId: string): string | null;

@@ -256,7 +256,10 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
       }, incidentId, [claimQuery(key, incidentId), joinedJobsQuery(incidentId)]));
     },
     pendingDecisions: () => rt.store.list('decisions', { status: 'pending' }),
-    pendingDecisionsNow: () => inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, [])))),
+    // Once stopped, the pool is ended (or about to be): the store's copy, brought up to date, answers, as one process's store does after stop().
+    pendingDecisionsNow: () => stopped
+      ? rt.store.refresh().then(() => rt.store.list('decisions', { status: 'pending' }))
+      : inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'decisions', `status = 'pending'`, [])))),
     stateOf(id) {
       const record = rt.store.get('incidents', id);
       return record && record.status !== 'closed' ? record.state : null;
