@@ -373,6 +373,22 @@ page('the watcher restarted with a new token under an open page: the page says i
   assert.equal(ctx.engine.calls, []);
 });
 
+page('the watcher\'s server gone: an answer and a click say the server cannot be reached, not the browser\'s "Failed to fetch"', async (ctx) => {
+  await load(ctx);
+  await ctx.page.fill('#by', 'Dana');
+  await ctx.page.locator('#decision-list [data-decision="dec_1"] button.approve').waitFor();
+  await ctx.watcher.close();
+  await ctx.page.locator('#conn', { hasText: 'reconnecting' }).waitFor();
+  await ctx.page.click('#decision-list [data-decision="dec_1"] button.approve');
+  const said = 'cannot reach the watcher\'s server (it is down or restarting)';
+  await ctx.page.locator('#decision-list [data-decision="dec_1"] .answer-status', { hasText: `Failed: ${said}` }).waitFor();
+  await ctx.page.click('#incident-rows tr[data-incident="inc_p2"] a');
+  await ctx.page.locator('#warning', { hasText: `Watcher: ${said}` }).waitFor();
+  assert.equal(ctx.engine.calls, []);
+  // after.each closes it again: a watcher on the same port.
+  ctx.watcher = await startWatcher({ store: ctx.store, engine: ctx.engine, port: ctx.watcher.port });
+});
+
 page('the open incident is read again when the page reconnects: what changed while the watcher was away is shown', async (ctx) => {
   await load(ctx);
   await ctx.page.click('#banners [data-incident="inc_p0"]');

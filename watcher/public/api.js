@@ -31,6 +31,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * fetch, with the browser's "Failed to fetch" (no answer at all: the server is gone) said in
+ * words an operator can act on.
+ */
+async function request(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new Error('cannot reach the watcher\'s server (it is down or restarting)');
+  }
+}
+
 async function parse(res) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`);
@@ -44,11 +56,11 @@ export async function get(path, params = {}) {
     if (value !== '' && value !== null && value !== undefined) query.set(key, String(value));
   }
   const qs = query.toString();
-  return parse(await fetch(`${BASE}/api/${path}${qs ? `?${qs}` : ''}`, { headers: headers() }));
+  return parse(await request(`${BASE}/api/${path}${qs ? `?${qs}` : ''}`, { headers: headers() }));
 }
 
 export async function post(path, body) {
-  return parse(await fetch(`${BASE}/api/${path}`, {
+  return parse(await request(`${BASE}/api/${path}`, {
     method: 'POST',
     headers: headers({ 'Content-Type': 'application/json' }),
     body: JSON.stringify(body),
