@@ -65,6 +65,20 @@ export function checkClusterSettings(settings: unknown): asserts settings is Clu
   }
 }
 
+/** pg-boss takes a schema name of at most 50 characters, and a cluster's is the store's with `_boss` added. */
+const BOSS_SCHEMA_MAX = 50;
+
+/**
+ * The store's schema checked before anything connects: the store takes a name of up to 63
+ * characters, but pg-boss's schema, `<schema>_boss`, at most 50, so a longer one would fail
+ * with pg-boss's assertion once the engine starts ("Name cannot exceed 50 characters").
+ * @example checkClusterSchema({ schema: 'a'.repeat(46), … }) // EngineError: options.store: …: schema "aaa…" has 46 characters; …
+ */
+export function checkClusterSchema(target: PgTarget): void {
+  const boss = `${target.schema}_boss`;
+  if (boss.length <= BOSS_SCHEMA_MAX) return;
+  throw new EngineError(`options.store: ${target.shown}: schema "${target.schema}" has ${target.schema.length} characters; a cluster engine keeps its queue in the schema ${boss}, which pg-boss takes up to ${BOSS_SCHEMA_MAX}: give the store a ?schema= of at most ${BOSS_SCHEMA_MAX - '_boss'.length} characters`);
+}
 
 /** How old a responder's pending event must be before the sweep applies it (its poster applies it at once, unless it died). */
 const STRAY_AFTER_SECONDS = 3;
@@ -83,6 +97,7 @@ export type ClusterEngine = IncidentEngine;
  * await engine.submit({ kind: 'sendInvoices', agent: 'billing-agent' }).queued;
  */
 export function createClusterEngine(options: EngineOptions, target: PgTarget, settings: ClusterSettings = {}): ClusterEngine {
+  checkClusterSchema(target);
   const listeners = new Set<(event: EngineEvent) => void>();
   const rt: Runtime = runtimeOf(options, (event) => {
     for (const listener of listeners) {
