@@ -293,6 +293,29 @@ page('the incident list grown past the 5,000 rows a request returns offers no "s
   await ctx.page.locator('#incident-count', { hasText: /^10 matching$/ }).waitFor();
 });
 
+page('a time typed in a filter is the time the page shows (UTC), whatever the browser\'s zone', async (ctx) => {
+  ctx.store.appendAudit(auditEntry({ id: 'aud_tz', ts: '2026-03-02T15:30:00.000Z', message: 'alone in its second' }));
+  const berlin = await ctx.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'Europe/Berlin' });
+  try {
+    await berlin.goto(ctx.watcher.url);
+    await berlin.waitForSelector('#incident-rows tr[data-incident="inc_old"]');
+    // The detection time as the row shows it, typed as it reads, to one second after.
+    const shown = (await berlin.locator('#incident-rows tr[data-incident="inc_old"] td').last().textContent())!;
+    const typed = (s: string, plus = 0) => new Date(Date.parse(`${s.replace(' ', 'T')}Z`) + plus).toISOString().slice(0, 19);
+    await berlin.fill('#incident-filter input[name=since]', typed(shown));
+    await berlin.fill('#incident-filter input[name=until]', typed(shown, 1000));
+    await berlin.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('#incident-rows tr[data-incident]')].map((r) => r.dataset.incident).join() === 'inc_old');
+    // The audit viewer alike: the second of the newest entry, as its row shows it, holds it alone.
+    const ts = (await berlin.locator('#audit-rows tr[data-audit="aud_tz"] td').first().textContent())!;
+    await berlin.fill('#audit-filter input[name=since]', typed(ts));
+    await berlin.fill('#audit-filter input[name=until]', typed(ts, 1000));
+    await berlin.locator('#audit-pager .page-info', { hasText: /^1–1 of 1$/ }).waitFor();
+    assert.equal(await berlin.locator('#audit-rows tr[data-audit]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.audit)), ['aud_tz']);
+  } finally {
+    await berlin.close();
+  }
+});
+
 page('an agent, workflow or tenant first seen in a live run is offered in its filter in order, the choice kept', async (ctx) => {
   await load(ctx);
   const offered = (name: string) => ctx.page.locator(`#incident-filter select[name=${name}] option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));

@@ -104,6 +104,15 @@ export function time(iso) {
   return String(iso).replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
 }
 
+/**
+ * A datetime-local field's value (no zone) read as UTC, the zone every time on the page is shown
+ * in (`time`): the browser's own zone would move the bound away from the times the reader sees.
+ * @example utc('2026-03-02T14:00') // '2026-03-02T14:00:00.000Z'
+ */
+export function utc(value) {
+  return new Date(`${value}Z`).toISOString();
+}
+
 /** A count with thousands separators, as every count on the page is shown: 12,345. */
 export function count(n) {
   return n.toLocaleString('en');

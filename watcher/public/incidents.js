@@ -1,6 +1,6 @@
 import { announceMatches } from './announce.js';
 import { get } from './api.js';
-import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time } from './dom.js';
+import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time, utc } from './dom.js';
 
 const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive', 'resolved', 'auto_resolved', 'closed'];
 
@@ -23,8 +23,8 @@ export function incidentList({ form, tbody, count, onOpen }) {
     h('label', null, 'Agent', select('agent', [])),
     h('label', null, 'Workflow', select('workflow', [])),
     h('label', null, 'Tenant', select('tenant', [])),
-    h('label', null, 'Detected from', h('input', { name: 'since', type: 'datetime-local', step: 1 })),
-    h('label', null, 'to', h('input', { name: 'until', type: 'datetime-local', step: 1 })),
+    h('label', null, 'Detected from (UTC)', h('input', { name: 'since', type: 'datetime-local', step: 1 })),
+    h('label', null, 'to (UTC)', h('input', { name: 'until', type: 'datetime-local', step: 1 })),
     h('button', { type: 'reset' }, 'Clear'));
 
   /**
@@ -47,7 +47,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
     const data = new FormData(form);
     const out = { severity: data.getAll('severity').join(','), limit };
     for (const key of ['status', 'agent', 'workflow', 'tenant']) out[key] = data.get(key);
-    for (const key of ['since', 'until']) if (data.get(key)) out[key] = new Date(data.get(key)).toISOString();
+    for (const key of ['since', 'until']) if (data.get(key)) out[key] = utc(data.get(key));
     return out;
   }
 

@@ -1,6 +1,6 @@
 import { announce, announceMatches } from './announce.js';
 import { get } from './api.js';
-import { coalesce, count, debounce, fill, h, redraw, time } from './dom.js';
+import { coalesce, count, debounce, fill, h, redraw, time, utc } from './dom.js';
 
 /**
  * One audit entry as a table row; error-level rows carry `level-error` and show red.
@@ -54,15 +54,14 @@ export function auditViewer({ form, pager, tbody }) {
     field('entityId', 'Entity', text('inc_…')),
     field('agent', 'Agent', text('agent')),
     field('workflow', 'Workflow', text('workflow')),
-    field('since', 'From', () => h('input', { name: 'since', type: 'datetime-local', step: 1 })),
-    field('until', 'To', () => h('input', { name: 'until', type: 'datetime-local', step: 1 })),
+    field('since', 'From (UTC)', () => h('input', { name: 'since', type: 'datetime-local', step: 1 })),
+    field('until', 'To (UTC)', () => h('input', { name: 'until', type: 'datetime-local', step: 1 })),
     field('order', 'Order', (name) => h('select', { name }, h('option', { value: 'desc' }, 'newest first'), h('option', { value: 'asc' }, 'oldest first'))),
     field('limit', 'Rows', (name) => h('select', { name }, [50, 100, 200, 500].map((n) => h('option', { value: n }, n)))));
 
   const params = () => {
     const data = Object.fromEntries(new FormData(form));
-    // datetime-local has no zone: read it as the browser's local time, send UTC.
-    for (const key of ['since', 'until']) if (data[key]) data[key] = new Date(data[key]).toISOString();
+    for (const key of ['since', 'until']) if (data[key]) data[key] = utc(data[key]);
     return { ...data, offset: state.offset };
   };
 
