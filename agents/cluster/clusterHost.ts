@@ -187,7 +187,7 @@ export class ClusterHost {
     const at = this.cx.rt.clock.now();
     await this.tx(async (sql, record) => {
       if (!record || !due(record)) return null;
-      const failed = job ? (await this.settleJob(sql, job, attempt, result)).failed : null;
+      const failed = job ? (await this.settleJob(sql, job, attempt, result, at)).failed : null;
       const output = { ok: result.ok, at, ...(result.ok ? {} : { error: messageOf(result.error) }) };
       return withJobFailed(failed, await this.applyTo(sql, record, { type: `xstate.done.actor.${childId}`, output }));
     }, incidentId);
@@ -232,7 +232,7 @@ export class ClusterHost {
     await this.tx(async (sql, _none, [claimed, , open, closed]) => {
       // A retry of a committed run is a no-op.
       if (claimed.rowCount !== 1) return null;
-      const { row, failed } = await this.settleJob(sql, job, 0, result);
+      const { row, failed } = await this.settleJob(sql, job, 0, result, at);
       if (result.ok) return null;
       const incidents = { open: open.rows[0] ? fromColumns('incidents', open.rows[0]) : undefined, lastClosed: (closed.rows[0]?.id as string | undefined) ?? null };
       return withJobFailed(failed, await this.openOrJoin(sql, row, result.error, spec, at, fingerprint!, incidents));
@@ -297,10 +297,11 @@ export class ClusterHost {
    * writes them), both put in the transaction's batch (the incident a first failure opens or
    * joins puts the row again, with its incident). `job` is the row as read before the run:
    * only this item's transaction changes it afterwards (the job's key, or the attempt's check
-   * under the incident's lock, makes a second try a no-op), so it is not read again.
+   * under the incident's lock, makes a second try a no-op), so it is not read again. `at` is
+   * when the run ended, the time of the step it leads to: the entry is not stamped later than
+   * the `incident.detected` (or `incident.retry`) it comes before, as in one process.
    */
-  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }): Promise<{ row: JobRecord; failed: AuditEntry | null }> {
-    const at = this.cx.rt.clock.now();
+  private async settleJob(sql: Sql, job: JobRecord, attempt: number, result: { ok: true } | { ok: false; error: unknown }, at: number): Promise<{ row: JobRecord; failed: AuditEntry | null }> {
     const row: JobRecord = { ...job, status: result.ok ? 'succeeded' : 'failed', attempts: job.attempts + 1, error: result.ok ? null : messageOf(result.error), updatedAt: isoAt(at) };
     batchOf(sql).put('jobs', [row]);
     if (result.ok) return { row, failed: null };
