@@ -1,4 +1,5 @@
 import type { IncidentRecord, Responder } from '../machines/types.js';
+import { grown } from '../store/grown.js';
 import { slaVerdict } from './sla.js';
 import { p50, p95, ratio } from './stats.js';
 import { msBetween } from './time.js';
@@ -66,7 +67,9 @@ export class GroupTally {
   #respondSum = 0;
   #responded = 0;
   #resolveSum = 0;
-  readonly #resolve: number[] = [];
+  /** The times to resolve, in `#resolve[0, #resolved)`: a typed array, not a number a slot of V8's heap. */
+  #resolve = new Float64Array(64);
+  #resolved = 0;
   #met = 0;
   #judged = 0;
   #autoResolved = 0;
@@ -84,7 +87,8 @@ export class GroupTally {
     const resolve = timeToResolve(i);
     if (resolve !== null) {
       this.#resolveSum += resolve;
-      this.#resolve.push(resolve);
+      if (this.#resolved === this.#resolve.length) this.#resolve = grown(this.#resolve, this.#resolved);
+      this.#resolve[this.#resolved++] = resolve;
     }
     const sla = slaVerdict(i);
     if (sla.judged) {
@@ -99,14 +103,15 @@ export class GroupTally {
 
   result(): GroupMetrics {
     const n = this.#incidents;
-    const resolved = this.#resolve.length;
+    const resolved = this.#resolved;
+    const times = this.#resolve.subarray(0, resolved);
     return {
       incidents: n,
       mttdMs: n === 0 ? null : this.#detectSum / n,
       mttrMs: this.#responded === 0 ? null : this.#respondSum / this.#responded,
       mttResolveMs: resolved === 0 ? null : this.#resolveSum / resolved,
-      resolveP50Ms: p50(this.#resolve),
-      resolveP95Ms: p95(this.#resolve),
+      resolveP50Ms: p50(times),
+      resolveP95Ms: p95(times),
       responded: this.#responded,
       resolved,
       sla: { met: this.#met, judged: this.#judged, attainment: ratio(this.#met, this.#judged) },

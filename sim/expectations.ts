@@ -1,5 +1,6 @@
 import type { IncidentRecord, Responder } from '../machines/types.js';
 import type { Metrics } from '../reports/metrics.js';
+import { Observations, type Observation } from './observations.js';
 import type { Expectation } from './scenario/types.js';
 
 /** One expectation's verdict, with what was expected and what the run gave. */
@@ -11,6 +12,11 @@ export interface Verdict {
   line: number | null;
   name: string;
   expected: Record<string, unknown>;
+  /**
+   * What the run gave: an audit expectation's `count`, a metric's value by its name, a
+   * failure's `incidents` (how many it opened) and `each` (an Observations: what was
+   * observed of each of them, in order; as JSON, the array of them).
+   */
   observed: Record<string, unknown>;
 }
 
@@ -33,8 +39,6 @@ const within = (value: number | null, e: { min?: number; max?: number; equals?: 
 const bounds = (e: { min?: number; max?: number; equals?: number; count?: number }) =>
   Object.fromEntries(Object.entries({ count: e.count, equals: e.equals, min: e.min, max: e.max }).filter(([, v]) => v !== undefined));
 
-/** What a failure expectation observed of one incident. */
-type Observation = { incident: string; severity: IncidentRecord['severity']; escalatedTo: Responder | 'none'; autoResolved: boolean; resolvedWithinMs: number | null };
 
 /**
  * Judges a run's expectations. A failure expectation holds for every incident the
@@ -55,14 +59,14 @@ export function judge(expectations: readonly Expectation[], incidents: Iterable<
 export class ExpectationTally {
   readonly #expectations: readonly Expectation[];
   /** Per failure id, the observations of each failure expectation naming it. */
-  readonly #byFailure = new Map<string, Observation[][]>();
-  readonly #observed: Array<Observation[] | null>;
+  readonly #byFailure = new Map<string, Observations[]>();
+  readonly #observed: Array<Observations | null>;
 
   constructor(expectations: readonly Expectation[]) {
     this.#expectations = expectations;
     this.#observed = expectations.map((e) => {
       if (e.kind !== 'failure') return null;
-      const each: Observation[] = [];
+      const each = new Observations();
       const lists = this.#byFailure.get(e.failure);
       if (lists) lists.push(each);
       else this.#byFailure.set(e.failure, [each]);
@@ -82,7 +86,7 @@ export class ExpectationTally {
       // (scenario.schema.json says so); a silent failure's delay shows in MTTD instead.
       resolvedWithinMs: i.resolvedAt ? Date.parse(i.resolvedAt) - Date.parse(i.detectedAt) : null,
     };
-    for (const each of lists) each.push(lists.length === 1 ? observation : { ...observation });
+    for (const each of lists) each.push(observation);
   }
 
   verdicts(countOf: (action: string) => number, metrics: Metrics): Verdict[] {
@@ -96,7 +100,7 @@ export class ExpectationTally {
         const observed = metricValue(metrics, e.metric);
         return { ...where, kind: e.kind, name: `metric ${e.metric}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { [e.metric]: observed } };
       }
-      const observedEach = this.#observed[k] ?? [];
+      const observedEach = this.#observed[k] ?? new Observations();
       const expected: Record<string, unknown> = {};
       if (e.severity !== undefined) expected.severity = e.severity;
       if (e.escalatedTo !== undefined) expected.escalatedTo = e.escalatedTo;

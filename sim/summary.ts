@@ -5,6 +5,7 @@ import { formatDuration, formatPercent, NONE } from '../reports/time.js';
 import type { RunResult } from './runner.js';
 import type { Verdict } from './expectations.js';
 import { metricValue } from './expectations.js';
+import { Observations, type Observation } from './observations.js';
 
 const show = (v: unknown): string => (v === null || v === undefined ? NONE : typeof v === 'object' ? JSON.stringify(v) : String(v));
 /** Milliseconds with their reading, `2070000 (34m 30s)`: the scenario said "30m", report.json keeps ms. */
@@ -18,13 +19,13 @@ const pair = (k: string, x: unknown, inMs: boolean): string => `${k}=${inMs ? sh
  * resolution, so the line stays one line.
  */
 function observedIncidents(v: Verdict): string {
-  const each = v.observed.each as Array<Record<string, unknown>>;
-  const keys = Object.keys(v.expected);
+  const each = v.observed.each as Observations;
+  const keys = Object.keys(v.expected) as Array<keyof Observation>;
   if (each.length === 0) return 'no incident';
-  if (each.length === 1) return keys.map((k) => pair(k, each[0][k], k.endsWith('Ms'))).join(' ');
+  if (each.length === 1) return keys.map((k) => pair(k, each.at(0)[k], k.endsWith('Ms'))).join(' ');
   const fields = keys.map((k) => {
     if (k === 'resolvedWithinMs') {
-      const times = each.map((o) => o[k]).filter((x): x is number => typeof x === 'number');
+      const times = Array.from(each, (o) => o[k]).filter((x): x is number => typeof x === 'number');
       const open = each.length - times.length;
       // reduce, not Math.max(...times): a long run's thousands of incidents overflow the stack.
       return `${k} max=${times.length ? showMs(times.reduce((a, b) => Math.max(a, b))) : NONE}${open ? ` (${open} unresolved)` : ''}`;
@@ -74,18 +75,51 @@ export function reportJson(r: RunResult): string {
  */
 export function* reportJsonParts(r: RunResult): Generator<string, undefined, undefined> {
   const { scenario, file, seed, start, end, verdict, metrics, failures, auditEntries } = r;
-  const expectations = r.expectations.map(({ status, kind, name, path, line, expected, observed }) => ({ status, kind, name, path, line, expected, observed }));
-  const head = JSON.stringify({ scenario, file, seed, start, end, verdict, expectations }, null, 2);
+  const head = JSON.stringify({ scenario, file, seed, start, end, verdict, expectations: [] }, null, 2);
   const tail = JSON.stringify({ metrics, failures, auditEntries }, null, 2);
-  // The head without its closing "\n}", the list, the tail without its opening "{\n".
-  yield `${head.slice(0, -2)},\n  "incidents": [`;
+  // The head up to its empty list of expectations, the expectations, then the incidents.
+  yield head.slice(0, -'[]\n}'.length);
+  yield* listParts(r.expectations, 2, expectationParts);
+  yield ',\n  "incidents": ';
+  yield* listParts(r.incidents(), 2, (incident, indent) => [itemJson(incident, indent)]);
+  // The tail without its opening "{\n".
+  yield `,\n${tail.slice(2)}\n`;
+  return undefined;
+}
+
+/**
+ * A list as JSON.stringify with an indent of 2 writes it at `indent` spaces in, one part or
+ * more per item (`parts`: an item's, the item `indent` + 2 spaces in).
+ */
+function* listParts<T>(items: Iterable<T>, indent: number, parts: (item: T, indent: number) => Iterable<string>): Generator<string, undefined, undefined> {
   let first = true;
-  for (const incident of r.incidents()) {
-    // An element of an array in the top object sits 4 spaces in; JSON strings hold no raw newline.
-    yield `${first ? '\n' : ',\n'}    ${JSON.stringify(incident, null, 2).replaceAll('\n', '\n    ')}`;
+  for (const item of items) {
+    yield `${first ? '[\n' : ',\n'}${' '.repeat(indent + 2)}`;
+    yield* parts(item, indent + 2);
     first = false;
   }
-  yield `${first ? '' : '\n  '}],\n${tail.slice(2)}\n`;
+  yield first ? '[]' : `\n${' '.repeat(indent)}]`;
+  return undefined;
+}
+
+/** `value` as JSON.stringify with an indent of 2 writes it `indent` spaces in (JSON strings hold no raw newline). */
+const itemJson = (value: unknown, indent: number): string => JSON.stringify(value, null, 2).replaceAll('\n', `\n${' '.repeat(indent)}`);
+
+/**
+ * An expectation of report.json, `indent` spaces in: a failure's observations one at a time
+ * (a long run's may be a hundred thousand), not as one array of them.
+ */
+function* expectationParts(v: Verdict, indent: number): Generator<string, undefined, undefined> {
+  const { status, kind, name, path, line, expected, observed } = v;
+  const each = observed.each;
+  if (!(each instanceof Observations)) return void (yield itemJson({ status, kind, name, path, line, expected, observed }, indent));
+  // `each` is the last member of `observed`, itself the expectation's last: its empty list is
+  // the text's last "[]", followed by the closing braces only.
+  const text = itemJson({ status, kind, name, path, line, expected, observed: { ...observed, each: [] } }, indent);
+  const at = text.lastIndexOf('[]');
+  yield text.slice(0, at);
+  yield* listParts(each, indent + 4, (o, inner) => [itemJson(o, inner)]);
+  yield text.slice(at + 2);
   return undefined;
 }
 
