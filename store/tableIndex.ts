@@ -1,6 +1,6 @@
 import { canonicalJson } from './canonicalJson.js';
-import { grown } from './grown.js';
-import { KeyNumbers } from './keyNumbers.js';
+import { HashCodes } from './hashCodes.js';
+import { KeyNumbers, keyHash } from './keyNumbers.js';
 import type { Key, RowNumbers } from './keyNumbers.js';
 import { Posting } from './posting.js';
 import { isArrayIndex, type TableOrder } from './tableOrder.js';
@@ -24,12 +24,22 @@ export function objectRows<R>(rows: Record<string, R | number>): TableRows<R> {
 }
 
 
+/**
+ * Per row number, its value's number: a byte a row while a field has at most 255 values
+ * (an agent, a status), two up to 65,535, then four (see `move`).
+ */
+type Column = Uint8Array | Uint16Array | Uint32Array;
+
 /** One indexed field: each row's value as a number in a typed column, and per value its rows. */
 interface FieldIndex {
-  /** Each value's number less one (a value's number is from 1), given when a row first holds it. */
-  codes: KeyNumbers;
+  /**
+   * Each value's number less one (a value's number is from 1), given when a row first holds
+   * it; by hash alone once the field has HASHED_AFTER values (see HashCodes): a number's rows
+   * then hold its value or another of the same hash, and a listing checks each row it takes.
+   */
+  codes: KeyNumbers | HashCodes;
   /** Per row number, its value's number (0: none, or not a plain value). */
-  col: Uint32Array;
+  col: Column;
   /** Per value number: the row number of the one row holding it, a Posting once two do; undefined: none now. */
   posts: Array<Posting | number | undefined>;
   /** Values numbered that no row holds now (renumbered away once they outnumber the rest). */
@@ -42,7 +52,7 @@ interface FieldIndex {
  * to date afterwards (so `incidents` by status/agent/fingerprint, `jobs` by agent... cost
  * nothing until asked for, and one scan when first asked). Compact: each row has a number
  * (its place in insertion order; a row put again after a remove gets a new one), a field
- * keeps a 4-byte column of value numbers per row and, per value, the row numbers holding
+ * keeps a column of value numbers per row (1 to 4 bytes each) and, per value, the row numbers holding
  * it (one number, or a Posting): beside the id → number table (KeyNumbers: its id list
  * and a typed hash table, no Map), a few bytes a row a field, and nothing per row that is
  * not a number, so a row kept on disk only (see ColdRows) costs its index little. Rows get their numbers when a listing first needs them (a
@@ -151,7 +161,9 @@ export class TableIndex {
       if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value)) ? id : undefined;
       const held = conds.every(([field, value]) => {
         const index = this.#indexed(field, value) ? this.#fields.get(field) : undefined;
-        return index ? index.col[no] === codeIn(index, value as Key) : equal((read(id as string) as Row)[field], value);
+        if (index && index.col[no] !== codeIn(index, value as Key)) return false;
+        // A number by hash may be another value's too: the row is read to tell.
+        return (index && !(index.codes instanceof HashCodes)) || equal((read(id as string) as Row)[field], value);
       });
       return held ? id : undefined;
     };
@@ -184,7 +196,7 @@ export class TableIndex {
 
   /** Builds the index of `field` (asked for the first time) from the rows `ids` name. */
   #field(field: string, ids: string[], peek: (id: string, field: string) => unknown): FieldIndex {
-    const index: FieldIndex = { codes: new KeyNumbers(), col: new Uint32Array(Math.max(16, this.#no.length)), posts: [undefined], unused: 0 };
+    const index: FieldIndex = { codes: new KeyNumbers(), col: new Uint8Array(Math.max(16, this.#no.length)), posts: [undefined], unused: 0 };
     for (const id of ids) {
       const value = peek(id, field);
       if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
@@ -246,7 +258,7 @@ export class TableIndex {
     for (const index of this.#fields.values()) {
       const col = new Uint32Array(Math.max(16, after.length));
       for (let no = 0; no < after.length; no++) col[no] = olds[no] < 0 ? 0 : (index.col[olds[no]] ?? 0);
-      index.col = new Uint32Array(col.length);
+      index.col = new Uint8Array(col.length);
       index.posts = index.posts.map(() => undefined);
       index.unused = index.codes.length;
       for (let no = 0; no < after.length; no++) if (col[no]) move(index, no, col[no]);
@@ -254,14 +266,35 @@ export class TableIndex {
   }
 }
 
+/**
+ * Values a field numbers by their text (KeyNumbers) before it numbers them by hash alone
+ * (HashCodes): a field of a few values (agents, statuses) keeps exact numbers; one of about a
+ * value per row (a job's incident id) keeps 4 bytes of hash a value, not its text.
+ */
+const HASHED_AFTER = 4096;
+
 /** The number of `value` in a field, given it if new. */
 function codeOf(index: FieldIndex, value: Key): number {
+  if (index.codes.length >= HASHED_AFTER && index.codes instanceof KeyNumbers) byHash(index);
   const known = index.codes.get(value);
   if (known !== undefined) return known + 1;
   const code = index.codes.add(value) + 1;
   index.posts.push(undefined);
   index.unused++;
   return code;
+}
+
+/** Numbers a field's values by hash from now on (see HASHED_AFTER): values of one hash get one number. */
+function byHash(index: FieldIndex): void {
+  const [before, codes] = [index.codes as KeyNumbers, new HashCodes()];
+  const next = new Uint32Array(before.length + 1);
+  for (let code = 1; code <= before.length; code++) {
+    const hash = keyHash(before.keyOf(code - 1) as Key);
+    next[code] = (codes.numberOf(hash) ?? codes.addHash(hash)) + 1;
+  }
+  const col = index.col;
+  [index.codes, index.col, index.posts, index.unused] = [codes, new Uint8Array(col.length), new Array(codes.length + 1).fill(undefined), codes.length];
+  for (let no = 0; no < col.length; no++) if (col[no]) move(index, no, next[col[no]]);
 }
 
 /** The number of `value` in a field; 0 when no row ever held it. */
@@ -273,11 +306,23 @@ function codeIn(index: FieldIndex, value: Key): number {
 function move(index: FieldIndex, no: number, code: number): void {
   const old = index.col[no] ?? 0;
   if (old === code) return;
-  if (no >= index.col.length) index.col = grown(index.col, no);
+  if (no >= index.col.length || code > MAX_CODE.get(index.col.constructor)!) index.col = widened(index.col, no, code);
   index.col[no] = code;
   if (code !== 0) enter(index, code, no);
   // Left last: leaving may number the values again, and the new one is in use by now.
   if (old !== 0) leave(index, old, no);
+}
+
+/** The largest value number each kind of column holds. */
+const MAX_CODE = new Map<unknown, number>([[Uint8Array, 0xff], [Uint16Array, 0xffff], [Uint32Array, 0xffffffff]]);
+
+/** `col` copied into a column that holds row `no` (a quarter longer at least) and value number `code`. */
+function widened(col: Column, no: number, code: number): Column {
+  const length = no < col.length ? col.length : Math.max(col.length + (col.length >> 2) + 1024, no + 1);
+  const top = Math.max(code, MAX_CODE.get(col.constructor)!);
+  const out = top <= 0xff ? new Uint8Array(length) : top <= 0xffff ? new Uint16Array(length) : new Uint32Array(length);
+  out.set(col);
+  return out;
 }
 
 /** Row `no` entered value number `code`: a second row makes the value's number a Posting. */
@@ -322,12 +367,13 @@ const REBUILD_AFTER = 1024;
 
 /** Numbers a field's values again, leaving out those no row holds. */
 function recode(index: FieldIndex): void {
-  const codes = new KeyNumbers();
+  const before = index.codes;
+  const codes = before instanceof HashCodes ? new HashCodes() : new KeyNumbers();
   const posts: FieldIndex['posts'] = [undefined];
   const next = new Uint32Array(index.posts.length);
-  for (let code = 1; code <= index.codes.length; code++) {
+  for (let code = 1; code <= before.length; code++) {
     if (index.posts[code] === undefined) continue;
-    next[code] = codes.add(index.codes.keyOf(code - 1) as Key) + 1;
+    next[code] = (before instanceof HashCodes ? (codes as HashCodes).addHash(before.hashAt(code - 1)) : (codes as KeyNumbers).add(before.keyOf(code - 1) as Key)) + 1;
     posts.push(index.posts[code]);
   }
   for (let no = 0; no < index.col.length; no++) index.col[no] = next[index.col[no]];
