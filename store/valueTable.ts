@@ -9,13 +9,16 @@ interface JoinedBytes {
 /** AuditText's row separator (U+0001), as a byte. */
 const SEPARATOR = 0x01;
 
+/** Most slots in use in a table made here (4 bytes a slot; linear probing stays short below it). */
+const MAX_LOAD = 0.7;
+
 /**
  * Strings numbered 1 to n, kept as one text (the values joined by a separator, as
  * `AuditText.join` makes them) with an open-addressing hash table of their numbers: a
  * lookup hashes the value once (`hashValue`) and compares it in place. The table is
  * written with the values in the audit index's side file and read back as it is, so a
  * store opens without numbering its values again (a Map of 600,000 new strings costs
- * about a second there); about 12 bytes a value in memory besides the text. The text is
+ * about a second there); about 10 bytes a value in memory besides the text (where it starts, its slots). The text is
  * kept as bytes outside V8's heap when every value is ASCII (ids, names: nearly always):
  * an entity id is a new value per incident and job, and V8 lets its heap grow to 3–5
  * times what is live, so text held there costs the run's peak memory several times over.
@@ -25,7 +28,6 @@ export class ValueTable {
   /** The joined values as bytes (ASCII), else null and `#text` holds them. */
   readonly #bytes: Buffer | null;
   readonly #text: string;
-  readonly #lengths: Uint32Array;
   /** Where value k + 1 starts in `#text`, and (last) where the text ends, plus one. */
   readonly #starts: Uint32Array;
   readonly slots: Uint32Array;
@@ -44,14 +46,15 @@ export class ValueTable {
       at += lengths[k] + 1;
     }
     starts[count] = at;
-    [this.#bytes, this.#text, this.#starts, this.#lengths] = [bytes, bytes ? '' : joined, starts, lengths];
+    // No copy of `lengths` is kept: a value's is where the next one starts, less one.
+    [this.#bytes, this.#text, this.#starts] = [bytes, bytes ? '' : joined, starts];
     if (slots) {
       if (slots.length <= count || (slots.length & (slots.length - 1)) !== 0) throw new Error('audit index value table of the wrong size');
       [this.slots, this.#mask] = [slots, slots.length - 1];
       return;
     }
     let size = 16;
-    while (size < count * 2) size *= 2;
+    while (size * MAX_LOAD < count) size *= 2;
     [this.slots, this.#mask] = [new Uint32Array(size), size - 1];
     for (let id = 1; id <= count; id++) {
       let slot = (bytes ? hashOfBytes(bytes, starts[id - 1], starts[id] - 1) : hashOf(joined, starts[id - 1], starts[id] - 1)) & this.#mask;
@@ -96,8 +99,7 @@ export class ValueTable {
     const lengths = new Uint32Array(tables.reduce((sum, t) => sum + t.size, 0));
     let at = 0;
     for (const t of tables) {
-      lengths.set(t.#lengths, at);
-      at += t.size;
+      for (let id = 1; id <= t.size; id++) lengths[at++] = t.#starts[id] - t.#starts[id - 1] - 1;
     }
     const parts: Buffer[] = [];
     for (const t of tables) {
