@@ -147,6 +147,17 @@ page('shows a banner per active incident with its severity, status and responder
   assert.ok(await sameDocument(ctx.page));
 });
 
+page('more than 50 active incidents: the banners are the worst 50, a P0 among them, however many newer P3s came after it', async (ctx) => {
+  for (let i = 0; i < 60; i++) ctx.store.put('incidents', incident({ id: `inc_p3_${i}`, severity: 'P3', status: 'triaged', state: 'triaged.working', assignee: 'cheryl', detectedAt: new Date(Date.now() - i * 1000).toISOString() }));
+  await load(ctx);
+  const drawn = await ctx.page.locator('#banners .banner').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.incident));
+  assert.is(drawn.length, 50);
+  assert.equal(drawn.slice(0, 2), ['inc_p0', 'inc_p2'], 'worst first');
+  // The P3s, oldest first: the newest ten are the ones left out.
+  assert.equal(drawn.slice(2, 4), ['inc_p3_59', 'inc_p3_58']);
+  assert.is(await ctx.page.locator('#banners p.muted').textContent(), '…and 12 more active incidents.');
+});
+
 page('a keyboard user keeps the focus on an incident row, a banner and a decision\'s button while a live change redraws them', async (ctx) => {
   await load(ctx);
   const focusedIncident = () => ctx.page.evaluate(() => document.activeElement?.matches('.incident-link') && document.activeElement.closest<HTMLElement>('[data-incident]')?.dataset.incident);

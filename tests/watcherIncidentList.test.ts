@@ -11,7 +11,10 @@ import { at, makeIncident } from './fixtures/incidents.js';
 /** The list computed from scratch, as the watcher did on every request before. */
 function recompute(store: Store, f: IncidentFilter) {
   const all = store.list('incidents');
-  const hits = all.filter((i) => matches(i, f)).sort((a, b) => (a.detectedAt < b.detectedAt ? 1 : a.detectedAt > b.detectedAt ? -1 : 0));
+  const newest = all.filter((i) => matches(i, f)).sort((a, b) => (a.detectedAt < b.detectedAt ? 1 : a.detectedAt > b.detectedAt ? -1 : 0));
+  // Worst first: P0 … P3, the untriaged last; within a severity the oldest first.
+  const rank = (i: IncidentRecord) => (i.severity ? Number(i.severity.slice(1)) : 9);
+  const hits = f.order === 'worst' ? [...newest].reverse().sort((a, b) => rank(a) - rank(b)) : newest;
   const distinct = (pick: (i: IncidentRecord) => string | null) => [...new Set(all.map(pick).filter((v): v is string => !!v))].sort();
   return {
     total: hits.length,
@@ -36,6 +39,7 @@ Incremental('equals a full recomputation after random puts, updates and removals
     since: random() < 0.2 ? at(Math.floor(random() * 60)) : undefined,
     offset: random() < 0.3 ? Math.floor(random() * 20) : 0,
     limit: 1 + Math.floor(random() * 40),
+    order: random() < 0.3 ? 'worst' : 'newest',
   });
   for (let round = 0; round < 60; round++) {
     for (let k = 0; k < 25; k++) {

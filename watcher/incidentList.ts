@@ -14,6 +14,9 @@ const FACETS: readonly Facet[] = ['agent', 'workflow', 'tenant'];
 const after = (a: Entry, b: Entry) =>
   a.summary.detectedAt < b.summary.detectedAt || (a.summary.detectedAt === b.summary.detectedAt && a.seq > b.seq);
 
+/** P0 first … P3, then the untriaged (no severity yet). */
+const rank = (s: IncidentSummary) => (s.severity ? Number(s.severity.slice(1)) : 9);
+
 const unfiltered = (f: IncidentFilter) =>
   !f.severity.length && !f.status.length && !f.agent && !f.workflow && !f.tenant && !f.since && !f.until;
 
@@ -44,8 +47,14 @@ export class IncidentList {
     this.#stop = store.subscribe((change) => this.#built && this.apply(change));
   }
 
-  /** Incidents newest first, filtered and paged, with the values the filter selects offer. */
-  query(f: IncidentFilter) {
+  /** Incidents newest first (or worst first), filtered and paged, with the values the filter selects offer. */
+  query(f: IncidentFilter): { total: number; rows: IncidentSummary[]; facets: Record<'agents' | 'workflows' | 'tenants', string[]> } {
+    if (f.order === 'worst') {
+      // Every match, newest first, then in severity order (a stable sort keeps the table's order of ties).
+      const all = this.query({ ...f, order: 'newest', offset: 0, limit: Infinity });
+      const rows = all.rows.reverse().sort((a, b) => rank(a) - rank(b));
+      return { ...all, rows: rows.slice(f.offset, f.offset + f.limit) };
+    }
     this.#build();
     const rows: IncidentSummary[] = [];
     let total = 0;

@@ -35,6 +35,8 @@ export interface IncidentFilter {
   until?: string;
   offset: number;
   limit: number;
+  /** 'newest' (the default): newest first. 'worst': P0 first … P3, untriaged last, the oldest first within each (the banners). */
+  order?: 'newest' | 'worst';
 }
 
 const MAX_LIMIT = 500;
@@ -52,6 +54,7 @@ export function parseIncidentFilter(q: URLSearchParams): IncidentFilter {
     offset: int(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
     // Incident rows are small and the page shows more on request; the audit log is what grows.
     limit: int(q, 'limit', 100, 1, MAX_INCIDENTS),
+    order: list(q, 'order', ['newest', 'worst'] as const).at(-1) ?? 'newest',
   };
 }
 

@@ -13,15 +13,14 @@ let latest = 0;
  */
 export async function renderBanners(container, onOpen) {
   const mine = ++latest;
-  const [{ rows, total }, decisions] = await Promise.all([get('incidents', { status: 'active', limit: 50 }), get('decisions')]);
+  // Worst first, from the server: P0 before P1…, untriaged after P3, then the oldest. Asked so, the
+  // 50 drawn are the worst 50 (the newest 50 could leave out a P0 behind a burst of new P3s).
+  const [{ rows, total }, decisions] = await Promise.all([get('incidents', { status: 'active', limit: 50, order: 'worst' }), get('decisions')]);
   if (mine !== latest) return;
   // An incident keeps its decisionId once answered (the review links it): wait only on a pending one.
   const pending = new Set(decisions.rows.map((d) => d.id));
   announceNew(rows);
   if (!rows.length) return redraw(container, 'incident', h('p', { class: 'calm' }, 'No active incidents.'));
-  // Worst first: P0 before P1…, untriaged after P3, then the oldest.
-  const rank = (s) => (s ? Number(s.slice(1)) : 9);
-  rows.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.detectedAt < b.detectedAt ? -1 : 1));
   // A click anywhere on a banner opens the incident; the id is its link, for the keyboard and a screen reader.
   redraw(container, 'incident',
     rows.map((i) =>
