@@ -256,6 +256,13 @@ token('checks the answer, the name and that the decision is still pending', asyn
   assert.is(unknown.status, 404);
 });
 
+token('a decision that timed out is refused in words: "timed out", not the status\'s name', async ({ base, watcher, store }) => {
+  store.put('decisions', { ...store.get('decisions', 'dec_1')!, status: 'timed_out', answeredAt: new Date().toISOString() });
+  await store.flush();
+  const late = await decide(base, { 'X-Watcher-Token': watcher.token });
+  assert.equal([late.status, late.body.error], [409, 'watcher: decision dec_1 is no longer pending (timed out)']);
+});
+
 token('answers 409 when the watcher has no engine', async () => {
   const store = createMemoryStore();
   seedStore(store);

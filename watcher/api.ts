@@ -176,7 +176,7 @@ export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMess
   if (!engine.pendingDecisions().some((d) => d.id === id)) {
     const known = await reads.row('decisions', id);
     return known
-      ? sendError(res, 409, `watcher: decision ${id} is no longer pending (${known.status}${known.by ? ` by ${known.by}` : ''})`)
+      ? sendError(res, 409, `watcher: decision ${id} is no longer pending (${known.status.replace('_', ' ')}${known.by ? ` by ${known.by}` : ''})`)
       : sendError(res, 404, 'watcher: no such decision');
   }
   try {
