@@ -36,7 +36,7 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
 
 /** An answer to a decision no longer pending: what became of it, and by whom (the answer that won, who resolved the incident). */
 export function settledError(decisionId: string, decision: { status: string; by: string | null }): EngineError {
-  return new EngineError(`decision "${decisionId}" is already ${decision.status}${decision.by ? ` by ${decision.by}` : ''}`);
+  return new EngineError(`decision "${decisionId}" is already ${decision.status.replace('_', ' ')}${decision.by ? ` by ${decision.by}` : ''}`);
 }
 
 /** An answer to a decision still pending for an incident no longer open (a store written before resolving withdrew decisions). */

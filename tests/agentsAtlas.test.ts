@@ -74,6 +74,14 @@ Decide('the "escalate" policy\'s second wait is the decision\'s timeout: pending
   assert.equal(h.decisions().map((d) => [d.status, Date.parse(d.timeoutAt) - Date.parse(d.requestedAt)]), [['timed_out', 40 * MIN]]);
 });
 
+Decide('an answer to a decision that timed out is refused in words ("already timed out"), as the watcher over a database passes it on', async () => {
+  const h = p0({ answer: null, config: { DECISION_TIMEOUT_POLICY: 'deny', DECISION_TIMEOUT_MS: 20 * MIN } });
+  await h.run(30 * MIN);
+  const [decision] = h.decisions();
+  assert.is(decision.status, 'timed_out');
+  assert.throws(() => h.engine.decide(decision.id, 'approve', 'ops'), (e: unknown) => e instanceof EngineError && (e as Error).message === `incident-flow: decision "${decision.id}" is already timed out`);
+});
+
 Decide('decide() refuses an unknown decision, one already answered, and a missing name', async () => {
   const h = p0({ answer: null });
   await h.run(10 * MIN);
