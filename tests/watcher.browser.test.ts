@@ -85,6 +85,14 @@ page('what is hidden is not drawn: no empty virtual-time pill outside a paced re
   }
 });
 
+page('an incident\'s decisions say what became of each in words: a timed-out one reads "timed out"', async (ctx) => {
+  ctx.store.put('decisions', { ...ctx.store.get('decisions', 'dec_1')!, status: 'timed_out', answeredAt: '2026-03-02T09:40:00.000Z' });
+  await load(ctx);
+  await ctx.page.click('#banners [data-incident="inc_p0"]');
+  await ctx.page.locator('#detail h4', { hasText: 'Decisions' }).waitFor();
+  assert.is(await ctx.page.locator('#detail h4:has-text("Decisions") + ul li').textContent(), 'rollback: timed out at 2026-03-02 09:40:00');
+});
+
 page('draws the incident machine with the current state lit and the path taken', async (ctx) => {
   await load(ctx);
   await ctx.page.click('#banners [data-incident="inc_p0"]');

@@ -43,7 +43,7 @@ export async function renderDetail(container, id, { focus = false } = {}) {
     diagram,
     path(i),
     decisions.length ? [h('h4', null, 'Decisions'), h('ul', null, decisions.map((d) =>
-      h('li', null, `${d.action}: ${d.status}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
+      h('li', null, `${d.action}: ${d.status.replace('_', ' ')}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
     h('h4', null, `Timeline (${timelineTotal} audit entries)`),
     h('div', { class: 'scroll short', tabindex: 0, role: 'group', 'aria-label': 'timeline, scrolls' }, h('table', { class: 'log' }, timelineHead(), h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
     timelineTotal > timeline.length ? h('p', { class: 'muted' }, 'Older entries are in the audit log below (filter by this entity).') : null,
