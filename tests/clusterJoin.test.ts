@@ -2,18 +2,26 @@
  * Over PostgreSQL, a failure joining an open incident brings its impact as in one process
  * (agentsCheryl.test.ts, machineEscalation.test.ts): a platform-down failure with the root cause
  * of an open P2 makes it a P0, which Cheryl then triages, pauses and escalates as one.
+ *
+ * Cheryl's acknowledgement is held by a gate, not a delay: her responder row is held by a
+ * transaction of the test's own, so the incident's assignment waits in her mailbox (no
+ * acknowledgement is armed) until the test commits it; the joining failure lands first
+ * whatever the machine's load.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIncidentEngine } from '../agents/engine.js';
+import { createClient, parseTarget } from '../store/postgres/connection.js';
 import { openStore } from '../store/index.js';
 import { eventually } from './helpers/clusterProcs.js';
 import { createTestDatabase } from './helpers/pgDatabase.js';
 
 const test = suite('cluster: a failure joining an open incident brings its impact');
 
-test('a platform-down failure joining a P2 with its root cause makes it a P0, triaged as one', async () => {
-  const db = await createTestDatabase('h5_join');
+const WAIT_MS = 60_000;
+
+test('a platform-down failure joining a P2 with its root cause before Cheryl acknowledges makes it a P0, triaged as one', async () => {
+  const db = await createTestDatabase('hj_join');
   const store = await openStore(db.url, { shared: true });
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => { release = resolve; });
@@ -24,27 +32,37 @@ test('a platform-down failure joining a P2 with its root cause makes it a P0, tr
       fail: async ({ input }: { input?: unknown }) => { throw new Error((input as { message: string }).message); },
       failLater: async ({ input }: { input?: unknown }) => { await gate; throw new Error((input as { message: string }).message); },
     },
-    // Cheryl acknowledges seconds after the hand-over: the joining failure comes before her triage.
-    responders: { cheryl: { ack: 10_000 }, petra: { ack: 20 }, atlas: { ack: 20 } },
+    responders: { cheryl: { ack: 20 }, petra: { ack: 20 }, atlas: { ack: 20 } },
     cluster: { pollingIntervalSeconds: 0.5 },
   });
+  const holder = createClient(parseTarget(db.url));
   try {
     await engine.ready;
+    await holder.connect();
+    // Cheryl's row held: the incident's assignment waits in her mailbox, so she cannot acknowledge it yet.
+    await holder.query('BEGIN');
+    assert.is((await holder.query(`SELECT id FROM responders WHERE id = 'cheryl' FOR UPDATE`)).rows.length, 1);
     const later = engine.submit({ id: 'job_reports', kind: 'failLater', agent: 'reporter', workflow: 'dashboards', input: { message: 'ECONNREFUSED db (reports)' }, rootCause: 'db-primary-down', impact: { kind: 'platform-down' } });
     const first = engine.submit({ id: 'job_invoices', kind: 'fail', agent: 'billing', workflow: 'invoice-run', input: { message: 'ECONNREFUSED db' }, rootCause: 'db-primary-down', impact: { kind: 'feature-broken' } });
     assert.is(await first.done, 'failed');
-    const row = async () => (await db.admin(`SELECT id, severity, attached, impact->>'kind' AS kind FROM incidents`)).rows;
-    await eventually(async () => ((await row())[0]?.severity === 'P2' ? true : undefined), 60_000, 'the P2 opened');
+    const row = async () => (await db.admin(`SELECT id, severity, attached, impact->>'kind' AS kind, state FROM incidents`)).rows;
+    await eventually(async () => ((await row())[0]?.state === 'triaged.queued' ? true : undefined), WAIT_MS, 'the P2 waiting for Cheryl');
+    assert.is((await row())[0].severity, 'P2');
     release();
     assert.is(await later.done, 'failed');
     const [incident] = await row();
-    assert.equal(await row(), [{ id: incident.id, severity: 'P0', attached: 1, kind: 'platform-down' }]);
-    const triage = await eventually(async () => (await db.admin(`SELECT meta->>'severity' AS severity FROM audit_log WHERE entity_id = $1 AND action = 'incident.triage'`, [incident.id])).rows[0], 60_000, 'the triage');
+    assert.equal(await row(), [{ id: incident.id, severity: 'P0', attached: 1, kind: 'platform-down', state: 'triaged.queued' }]);
+    // Cheryl's row let go: the assignment is applied (the sweep), she acknowledges and triages the P0.
+    await holder.query('COMMIT');
+    const triage = await eventually(async () => (await db.admin(`SELECT meta->>'severity' AS severity FROM audit_log WHERE entity_id = $1 AND action = 'incident.triage'`, [incident.id])).rows[0], WAIT_MS, 'the triage');
     assert.is(triage.severity, 'P0');
     const steps = (await db.admin(`SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY seq`, [incident.id])).rows.map((r) => r.action);
+    assert.ok(steps.indexOf('incident.attached') < steps.indexOf('incident.acknowledged'), steps.join(' '));
     assert.ok(steps.includes('incident.mitigated'), steps.join(' '));
     assert.ok(steps.includes('incident.escalated'), steps.join(' '));
+    assert.is((await db.admin(`SELECT paused_by FROM workflows WHERE id = 'invoice-run'`)).rows[0]?.paused_by, incident.id);
   } finally {
+    await holder.end().catch(() => undefined);
     await engine.stop();
     await store.close();
     await db.drop();
