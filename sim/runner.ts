@@ -171,6 +171,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   };
   options.onEngine?.(pace ? pacedEngine(engine, catchUp, pace) : engine);
   const open = new Set<string>();
+  /** Pending decisions the person has been asked (an answer scheduled). */
+  const asked = new Set<string>();
   engine.subscribe((e) => {
     // A failure that joined an open incident has no fix of its own to look its event up for.
     if (e.type === 'audit' && e.entry.action === 'incident.attached') {
@@ -195,7 +197,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         if (e.incident.jobId) eventOfJob.delete(e.incident.jobId);
       }
     }
-    if (e.type !== 'decision' || e.decision.status !== 'pending' || scenario.human.answer === 'none') return;
+    if (e.type !== 'decision' || scenario.human.answer === 'none') return;
+    // The person draws one latency per decision, when it is first asked: a later `pending`
+    // event (escalate's moved timeoutAt) is the same question, not a second chance, and a
+    // second draw would shift every later one.
+    if (e.decision.status !== 'pending') {
+      asked.delete(e.decision.id);
+      return;
+    }
+    if (asked.has(e.decision.id)) return;
+    asked.add(e.decision.id);
     const answer = scenario.human.answer;
     const after = sampleLatency(scenario.human.after, random);
     clock.setTimeout(() => {

@@ -78,10 +78,14 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     ids: createIds(createRandom(seed)),
     random: createRandom(seed + 1000),
   });
+  // One answer per decision, on its first `pending` event: escalate's moved timeoutAt is
+  // the same question again, not a second answer.
+  const asked = new Set<string>();
   engine.subscribe((event) => {
     events.push(event);
-    if (answer && event.type === 'decision' && event.decision.status === 'pending') {
+    if (answer && event.type === 'decision' && event.decision.status === 'pending' && !asked.has(event.decision.id)) {
       const { id } = event.decision;
+      asked.add(id);
       const decide = () => store.get('decisions', id)?.status === 'pending' && engine.decide(id, answer.answer, answer.by ?? 'ops');
       if (answer.afterMs) clock.setTimeout(decide, answer.afterMs);
       else decide();
