@@ -22,8 +22,9 @@ const IDS_PER_CHUNK = 512;
  * The observations of one failure expectation, in the order the incidents were seen: a
  * long run's failure may open a hundred thousand incidents, and an object and an id string
  * each cost about 110 bytes of heap that V8 lets grow to three times what is live, where
- * here an observation takes its id's characters and 11 bytes of typed arrays. Each is made
- * again when asked for (`at`, iteration); JSON gives the array of them (`toJSON`).
+ * here an observation takes its id's characters and 15 bytes of typed arrays (its id's end, three codes, its time). Each is made
+ * again when asked for (`at`, iteration, `every`); JSON gives the array of them (`toJSON`).
+ * Not an array: `Array.from(observations)` makes one.
  * @example const o = new Observations(); o.push(observation); o.length // 1; JSON.stringify(o) // '[{"incident":…}]'
  */
 export class Observations implements Iterable<Observation> {
@@ -60,9 +61,10 @@ export class Observations implements Iterable<Observation> {
     this.#length = k + 1;
   }
 
-  /** Observation `k` (0 first), made afresh. */
-  at(k: number): Observation {
-    if (!(k >= 0 && k < this.#length)) throw new RangeError(`incident-flow: no observation ${k} of ${this.#length}`);
+  /** Observation `k` (0 first; from the end when negative, as an array's `at`), made afresh; undefined past either end. */
+  at(index: number): Observation | undefined {
+    const k = Math.trunc(index) < 0 ? this.#length + Math.trunc(index) : Math.trunc(index);
+    if (!(k >= 0 && k < this.#length)) return undefined;
     const [chunk, at] = [Math.floor(k / IDS_PER_CHUNK), k % IDS_PER_CHUNK];
     const start = at === 0 ? 0 : this.#ends[k - 1];
     const ids = chunk < this.#chunks.length ? this.#chunks[chunk] : (this.#joined ??= this.#ids.join(''));
@@ -77,7 +79,7 @@ export class Observations implements Iterable<Observation> {
   }
 
   *[Symbol.iterator](): Iterator<Observation> {
-    for (let k = 0; k < this.#length; k++) yield this.at(k);
+    for (let k = 0; k < this.#length; k++) yield this.at(k) as Observation;
   }
 
   /** Whether every observation passes `ok` (true for none, as an array's `every`). */
@@ -92,7 +94,7 @@ export class Observations implements Iterable<Observation> {
   }
 
   #grow(): void {
-    const n = this.#times.length * 2;
+    const n = this.#times.length + (this.#times.length >> 1);
     const [ends, codes, times] = [new Uint32Array(n), new Uint8Array(3 * n), new Float64Array(n)];
     ends.set(this.#ends);
     codes.set(this.#codes);

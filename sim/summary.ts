@@ -22,7 +22,7 @@ function observedIncidents(v: Verdict): string {
   const each = v.observed.each as Observations;
   const keys = Object.keys(v.expected) as Array<keyof Observation>;
   if (each.length === 0) return 'no incident';
-  if (each.length === 1) return keys.map((k) => pair(k, each.at(0)[k], k.endsWith('Ms'))).join(' ');
+  if (each.length === 1) return keys.map((k) => pair(k, (each.at(0) as Observation)[k], k.endsWith('Ms'))).join(' ');
   const fields = keys.map((k) => {
     if (k === 'resolvedWithinMs') {
       const times = Array.from(each, (o) => o[k]).filter((x): x is number => typeof x === 'number');

@@ -21,7 +21,7 @@ const [ASCII, WIDE, OTHER, GONE] = [1, 2, 3, 4];
  * V8's heap and its key string 30 more, which V8 lets grow to 3–5 times what is live
  * between full collections; here a string key is kept as its bytes (one a character when
  * ASCII, as ids nearly always are) in a buffer outside the heap, with its hash, its end and
- * its slot in typed arrays: about 10 bytes plus the text and 8–16 bytes of table, none in
+ * its slot in typed arrays: about 10 bytes plus the text and 6–11 bytes of table (at most 70% full), none in
  * the heap. Keys that are not strings (null, booleans, numbers: a field's few values) are
  * kept as they are. `keyOf` makes the string again each time. A key removed frees its
  * number for good (`keyOf` gives undefined) and its bytes stay until the owner numbers its

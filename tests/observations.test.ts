@@ -30,7 +30,10 @@ Kept('each observation comes back as it was pushed, across the chunks its ids ar
   assert.equal(kept.at(512), plain[512]);
   assert.equal(kept.at(1_299), plain[1_299]);
   assert.is(JSON.stringify(kept), JSON.stringify(plain));
-  assert.throws(() => kept.at(1_300), /no observation 1300 of 1300/);
+  assert.equal(kept.at(-1), plain[1_299], 'from the end, as an array');
+  assert.equal(kept.at(-1_300), plain[0]);
+  assert.is(kept.at(1_300), undefined);
+  assert.is(kept.at(-1_301), undefined);
 });
 
 Kept('one pushed after another was read is read too (the last chunk is joined again)', () => {
