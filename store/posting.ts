@@ -66,3 +66,54 @@ export class Posting {
     if (this.#nos.length > 8 && len < this.#nos.length / 4) this.#nos = this.#nos.slice(0, Math.max(4, len * 2));
   }
 }
+
+/**
+ * Per value number of an indexed field, the rows holding it: none, one row's number, or a
+ * Posting once two do. The numbers are a typed array (4 bytes a value) and only the values
+ * of two rows or more have an object: a field of about a value per row (a job's incident
+ * id) held a slot of V8's heap per value in a plain array, 1.9 MB at the fleet's 8×, which
+ * V8 lets grow to three times what is live between full collections.
+ * @example const p = new Posts(); p.push(); p.set(1, 7); p.get(1) // 7
+ */
+export class Posts {
+  /** Per value number: 0 none, n > 0 the one row n - 1, -1 a Posting in `#many`. */
+  #one: Int32Array;
+  #length: number;
+  readonly #many = new Map<number, Posting>();
+
+  /** `length` value numbers (0 to length - 1), none held by a row. */
+  constructor(length = 1) {
+    this.#one = new Int32Array(Math.max(16, length));
+    this.#length = length;
+  }
+
+  /** Value numbers given (0 first, which no value has). */
+  get length(): number {
+    return this.#length;
+  }
+
+  get(code: number): Posting | number | undefined {
+    const one = this.#one[code];
+    return one > 0 ? one - 1 : one === 0 ? undefined : this.#many.get(code);
+  }
+
+  set(code: number, post: Posting | number | undefined): void {
+    if (this.#one[code] < 0) this.#many.delete(code);
+    if (post === undefined) this.#one[code] = 0;
+    else if (typeof post === 'number') this.#one[code] = post + 1;
+    else {
+      this.#one[code] = -1;
+      this.#many.set(code, post);
+    }
+  }
+
+  /** One more value number, held by no row. */
+  push(): void {
+    if (this.#length === this.#one.length) {
+      const one = new Int32Array(this.#length + (this.#length >> 1));
+      one.set(this.#one);
+      this.#one = one;
+    }
+    this.#one[this.#length++] = 0;
+  }
+}

@@ -2,7 +2,7 @@ import { canonicalJson } from './canonicalJson.js';
 import { HashCodes } from './hashCodes.js';
 import { KeyNumbers, keyHash } from './keyNumbers.js';
 import type { Key, RowNumbers } from './keyNumbers.js';
-import { Posting } from './posting.js';
+import { Posting, Posts } from './posting.js';
 import { isArrayIndex, type TableOrder } from './tableOrder.js';
 
 type Row = { id: string } & Record<string, unknown>;
@@ -41,7 +41,7 @@ interface FieldIndex {
   /** Per row number, its value's number (0: none, or not a plain value). */
   col: Column;
   /** Per value number: the row number of the one row holding it, a Posting once two do; undefined: none now. */
-  posts: Array<Posting | number | undefined>;
+  posts: Posts;
   /** Values numbered that no row holds now (renumbered away once they outnumber the rest). */
   unused: number;
 }
@@ -159,20 +159,24 @@ export class TableIndex {
       const row = id === undefined ? undefined : rows.row(id);
       if (row === undefined) return undefined;
       if (typeof row !== 'number') return conds.every(([field, value]) => equal((row as Row)[field], value)) ? id : undefined;
-      const held = conds.every(([field, value]) => {
+      // The indexes' columns first; the row is read once, only for a condition they cannot
+      // settle: a field not indexed, or numbered by hash (the number may be another value's too).
+      let unsettled = false;
+      for (const [field, value] of conds) {
         const index = this.#indexed(field, value) ? this.#fields.get(field) : undefined;
-        if (index && index.col[no] !== codeIn(index, value as Key)) return false;
-        // A number by hash may be another value's too: the row is read to tell.
-        return (index && !(index.codes instanceof HashCodes)) || equal((read(id as string) as Row)[field], value);
-      });
-      return held ? id : undefined;
+        if (index && index.col[no] !== codeIn(index, value as Key)) return undefined;
+        if (!index || index.codes instanceof HashCodes) unsettled = true;
+      }
+      if (!unsettled) return id;
+      const stored = read(id as string) as Row;
+      return conds.every(([field, value]) => equal(stored[field], value)) ? id : undefined;
     };
     let best: { index: FieldIndex; code: number; post: Posting } | null = null;
     for (const [field, value] of conds) {
       if (!this.#indexed(field, value)) continue;
       const index = this.#fields.get(field) ?? this.#field(field, ids ?? rows.ids(), peek);
       const code = codeIn(index, value as Key);
-      const post = index.posts[code];
+      const post = index.posts.get(code);
       if (code === 0 || post === undefined) return [];
       // One row holds the value: it is the answer, or there is none.
       if (typeof post === 'number') {
@@ -196,7 +200,7 @@ export class TableIndex {
 
   /** Builds the index of `field` (asked for the first time) from the rows `ids` name. */
   #field(field: string, ids: string[], peek: (id: string, field: string) => unknown): FieldIndex {
-    const index: FieldIndex = { codes: new KeyNumbers(), col: new Uint8Array(Math.max(16, this.#no.length)), posts: [undefined], unused: 0 };
+    const index: FieldIndex = { codes: new KeyNumbers(), col: new Uint8Array(Math.max(16, this.#no.length)), posts: new Posts(), unused: 0 };
     for (const id of ids) {
       const value = peek(id, field);
       if (this.#indexed(field, value)) move(index, this.#no.get(id) as number, codeOf(index, value as Key));
@@ -259,7 +263,7 @@ export class TableIndex {
       const col = new Uint32Array(Math.max(16, after.length));
       for (let no = 0; no < after.length; no++) col[no] = olds[no] < 0 ? 0 : (index.col[olds[no]] ?? 0);
       index.col = new Uint8Array(col.length);
-      index.posts = index.posts.map(() => undefined);
+      index.posts = new Posts(index.posts.length);
       index.unused = index.codes.length;
       for (let no = 0; no < after.length; no++) if (col[no]) move(index, no, col[no]);
     }
@@ -279,7 +283,7 @@ function codeOf(index: FieldIndex, value: Key): number {
   const known = index.codes.get(value);
   if (known !== undefined) return known + 1;
   const code = index.codes.add(value) + 1;
-  index.posts.push(undefined);
+  index.posts.push();
   index.unused++;
   return code;
 }
@@ -293,7 +297,7 @@ function byHash(index: FieldIndex): void {
     next[code] = (codes.numberOf(hash) ?? codes.addHash(hash)) + 1;
   }
   const col = index.col;
-  [index.codes, index.col, index.posts, index.unused] = [codes, new Uint8Array(col.length), new Array(codes.length + 1).fill(undefined), codes.length];
+  [index.codes, index.col, index.posts, index.unused] = [codes, new Uint8Array(col.length), new Posts(codes.length + 1), codes.length];
   for (let no = 0; no < col.length; no++) if (col[no]) move(index, no, next[col[no]]);
 }
 
@@ -327,30 +331,30 @@ function widened(col: Column, no: number, code: number): Column {
 
 /** Row `no` entered value number `code`: a second row makes the value's number a Posting. */
 function enter(index: FieldIndex, code: number, no: number): void {
-  const post = index.posts[code];
+  const post = index.posts.get(code);
   if (post === undefined) {
-    index.posts[code] = no;
+    index.posts.set(code, no);
     index.unused--;
   } else if (typeof post === 'number') {
     const posting = new Posting();
     posting.add(post);
     posting.add(no);
-    index.posts[code] = posting;
+    index.posts.set(code, posting);
   } else post.add(no);
 }
 
 /** Row `no` left value number `code`: its Posting shrinks, back to a number at one row. */
 function leave(index: FieldIndex, code: number, no: number): void {
-  const post = index.posts[code];
+  const post = index.posts.get(code);
   const holds = (n: number) => index.col[n] === code;
   if (typeof post === 'number') {
-    if (post === no) index.posts[code] = undefined;
+    if (post === no) index.posts.set(code, undefined);
   } else if (post) {
     post.delete(holds);
     if (post.size > 1) return;
-    index.posts[code] = post.size === 1 ? post.all(holds)[0] : undefined;
+    index.posts.set(code, post.size === 1 ? post.all(holds)[0] : undefined);
   }
-  if (index.posts[code] === undefined && ++index.unused > REBUILD_AFTER && index.unused > index.codes.length - index.unused) recode(index);
+  if (index.posts.get(code) === undefined && ++index.unused > REBUILD_AFTER && index.unused > index.codes.length - index.unused) recode(index);
 }
 
 /**
@@ -369,12 +373,13 @@ const REBUILD_AFTER = 1024;
 function recode(index: FieldIndex): void {
   const before = index.codes;
   const codes = before instanceof HashCodes ? new HashCodes() : new KeyNumbers();
-  const posts: FieldIndex['posts'] = [undefined];
+  const posts = new Posts();
   const next = new Uint32Array(index.posts.length);
   for (let code = 1; code <= before.length; code++) {
-    if (index.posts[code] === undefined) continue;
+    if (index.posts.get(code) === undefined) continue;
     next[code] = (before instanceof HashCodes ? (codes as HashCodes).addHash(before.hashAt(code - 1)) : (codes as KeyNumbers).add(before.keyOf(code - 1) as Key)) + 1;
-    posts.push(index.posts[code]);
+    posts.push();
+    posts.set(posts.length - 1, index.posts.get(code));
   }
   for (let no = 0; no < index.col.length; no++) index.col[no] = next[index.col[no]];
   [index.codes, index.posts, index.unused] = [codes, posts, 0];
