@@ -2,6 +2,16 @@ import { grown } from './grown.js';
 import { KeyNumbers } from './keyNumbers.js';
 import type { RowNumbers } from './keyNumbers.js';
 
+/** A row in the table object, in an Int32Array of places (see TableOrder's `#at`). */
+const IN_MEMORY = -0x80000000;
+
+/** `arr` copied into an Int32Array that holds index `at`, as `grown` does for its kinds. */
+function grownInt32(arr: Int32Array, at: number): Int32Array {
+  const out = new Int32Array(Math.max(arr.length + (arr.length >> 2) + 1024, at + 1));
+  out.set(arr);
+  return out;
+}
+
 /** Compact the numbers once removals have freed more than the rows hold (and at least this many). */
 const COMPACT_AFTER = 1024;
 
@@ -18,8 +28,12 @@ const COMPACT_AFTER = 1024;
 export class TableOrder {
   /** Per row number (table order), its id. */
   #ids = new KeyNumbers<string>();
-  /** Per row number, where the row is on disk (NaN: in the table object). */
-  #at = new Float64Array(16);
+  /**
+   * Per row number, where the row is on disk (see `#place`): 4 bytes a row while every place
+   * fits in an Int32Array (files under 2 GiB), IN_MEMORY for a row in the table object; 8 once
+   * one does not (a Float64Array, NaN for a row in the table object).
+   */
+  #at: Int32Array | Float64Array = new Int32Array(16);
 
   /** The order of a table object's rows, all in memory. */
   static of(rows: Record<string, unknown> | undefined): TableOrder {
@@ -44,22 +58,22 @@ export class TableOrder {
   /** Where row `id` is kept on disk; NaN: in the table object; undefined: not a row here. */
   at(id: string): number | undefined {
     const no = this.#ids.get(id);
-    return no === undefined ? undefined : this.#at[no];
+    return no === undefined ? undefined : this.#placeOf(no);
   }
 
   /** A new row, last, in the table object (an array-index id is not held). */
   add(id: string): void {
     if (isArrayIndex(id)) return;
     const no = this.#ids.add(id);
-    if (no >= this.#at.length) this.#at = grown(this.#at, no);
-    this.#at[no] = NaN;
+    if (no >= this.#at.length) this.#at = this.#at instanceof Float64Array ? grown(this.#at, no) : grownInt32(this.#at, no);
+    this.#place(no, NaN);
   }
 
   /** Row `id` is now kept on disk at `at` (NaN: in the table object again). False: not a row here. */
   place(id: string, at: number): boolean {
     const no = this.#ids.get(id);
     if (no === undefined) return false;
-    this.#at[no] = at;
+    this.#place(no, at);
     return true;
   }
 
@@ -74,7 +88,7 @@ export class TableOrder {
   forEach(each: (id: string, at: number) => void): void {
     for (let no = 0; no < this.#ids.length; no++) {
       const id = this.#ids.keyOf(no);
-      if (id !== undefined) each(id, this.#at[no]);
+      if (id !== undefined) each(id, this.#placeOf(no));
     }
   }
 
@@ -91,7 +105,7 @@ export class TableOrder {
     let k = 0;
     for (let no = 0; no < keys.length; no++) {
       if (!keys.has(no)) continue;
-      [nos[k], at[k]] = [no, this.#at[no]];
+      [nos[k], at[k]] = [no, this.#placeOf(no)];
       if (Number.isNaN(at[k])) held.set(k, rows[keys.keyAt(no) as string]);
       k++;
     }
@@ -100,11 +114,31 @@ export class TableOrder {
 
   /** Numbers the rows 0, 1, 2... again: the arrays stay the size of the table, not of every row it ever held. */
   #compact(): void {
-    const [ids, at] = [new KeyNumbers<string>(), new Float64Array(Math.max(16, this.#ids.size * 2))];
-    this.forEach((id, place) => {
-      at[ids.add(id)] = place;
+    const [before, ids] = [this, new KeyNumbers<string>()];
+    const places: number[] = [];
+    before.forEach((id, place) => {
+      places[ids.add(id)] = place;
     });
-    [this.#ids, this.#at] = [ids, at];
+    [this.#ids, this.#at] = [ids, new Int32Array(Math.max(16, ids.size * 2))];
+    places.forEach((place, no) => this.#place(no, place));
+  }
+
+  /** Where row `no` is on disk; NaN: in the table object. */
+  #placeOf(no: number): number {
+    const at = this.#at[no];
+    return at === IN_MEMORY && this.#at instanceof Int32Array ? NaN : at;
+  }
+
+  /** Row `no` is kept at `at` (NaN: in the table object); a place an Int32Array cannot hold widens the array. */
+  #place(no: number, at: number): void {
+    if (this.#at instanceof Int32Array) {
+      if (Number.isNaN(at)) return void (this.#at[no] = IN_MEMORY);
+      if (at > IN_MEMORY && at <= 0x7fffffff && Number.isInteger(at)) return void (this.#at[no] = at);
+      const wide = new Float64Array(this.#at.length);
+      for (let k = 0; k < wide.length; k++) wide[k] = this.#at[k] === IN_MEMORY ? NaN : this.#at[k];
+      this.#at = wide;
+    }
+    this.#at[no] = at;
   }
 }
 

@@ -75,4 +75,26 @@ Order('an id that reads as an array index is not held: its row stays in the obje
   assert.is(order.size, 4);
 });
 
+Order('places past 2 GiB, journal places and rows back in memory are kept exactly, across a compaction', () => {
+  const order = new TableOrder();
+  for (let i = 0; i < 3_000; i++) order.add(`r${i}`);
+  const places = new Map<string, number>([['r1', 0], ['r2', 2 ** 31 - 1], ['r3', -(2 ** 31 - 1)], ['r4', -5]]);
+  for (const [id, at] of places) order.place(id, at);
+  assert.is(order.at('r2'), 2 ** 31 - 1);
+  assert.is(order.at('r3'), -(2 ** 31 - 1));
+  assert.ok(Number.isNaN(order.at('r0') as number), 'a row in memory');
+  // A place 4 bytes cannot hold: every place is kept as it was.
+  order.place('r5', 5 * 2 ** 30);
+  order.place('r6', -(2 ** 31) - 7);
+  places.set('r5', 5 * 2 ** 30).set('r6', -(2 ** 31) - 7);
+  for (const [id, at] of places) assert.is(order.at(id), at, id);
+  assert.ok(Number.isNaN(order.at('r7') as number));
+  // Removals enough to compact the numbers: the places follow their rows.
+  for (let i = 7; i < 3_000; i++) order.delete(`r${i}`);
+  order.place('r0', NaN);
+  for (const [id, at] of places) assert.is(order.at(id), at, `${id} after the compaction`);
+  assert.ok(Number.isNaN(order.at('r0') as number));
+  assert.is(order.at('r9'), undefined);
+});
+
 Order.run();
