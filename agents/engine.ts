@@ -96,6 +96,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       rt.store.put('decisions', extended);
       rt.emit({ type: 'decision', decision: extended });
     },
+    mitigate: (incident, kind, id) => fleet.pause(kind, id, incident.id),
     // What this incident paused resumes, unless another open incident's mitigation paused it too
     // (it holds it from now on): one incident's fix does not lift another's pause.
     liftMitigation: (incident) => {

@@ -1,9 +1,10 @@
 import type { IncidentRecord } from '../machines/types.js';
 import { isSerious } from '../machines/policies/severity.js';
+import { mitigationTarget, type PauseKind } from '../machines/policies/mitigation.js';
 import type { Runtime } from './runtime.js';
 import { isoAt } from './runtime.js';
 
-export type PauseKind = 'agent' | 'workflow';
+export { mitigationTarget, type PauseKind };
 
 /** Pausing and resuming agents and workflows (Cheryl's mitigation); workers listen. */
 export interface Fleet {
@@ -15,20 +16,12 @@ export interface Fleet {
 }
 
 /**
- * What Cheryl's mitigation pauses for a P0/P1 (spec, Step 3.3): the narrowest thing that stops
- * the damage, the incident's workflow, or its agent when it names none.
- * @example mitigationTarget({ agent: 'billing', workflow: 'invoice-run' }) // { kind: 'workflow', id: 'invoice-run' }
- */
-export function mitigationTarget(incident: Pick<IncidentRecord, 'agent' | 'workflow'>): { kind: PauseKind; id: string } {
-  return incident.workflow ? { kind: 'workflow', id: incident.workflow } : { kind: 'agent', id: incident.agent };
-}
-
-/**
  * Whether an incident's mitigation still wants that agent or workflow paused: a P0/P1 Cheryl
  * triaged (her findings are in it: her triage paused its target) and not yet resolved; also one
- * a worse failure made a P0/P1 after her triage, whose target stays paused while it is open. A
- * row names one incident (`pausedBy`); when two paused it, the one resolved first hands it to the
- * other instead of resuming it, so an open incident's mitigation is never lifted by another's fix.
+ * a worse failure made a P0/P1 after her triage (that join paused its target, as her triage would
+ * have: `incident.mitigated`), whose target stays paused while it is open. A row names one
+ * incident (`pausedBy`); when two paused it, the one resolved first hands it to the other
+ * instead of resuming it, so an open incident's mitigation is never lifted by another's fix.
  */
 export function holdsPause(incident: Pick<IncidentRecord, 'agent' | 'workflow' | 'severity' | 'findings' | 'resolvedAt'>, kind: PauseKind, id: string): boolean {
   if (incident.resolvedAt !== null || !isSerious(incident.severity) || incident.findings.length === 0) return false;

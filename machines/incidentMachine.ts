@@ -32,6 +32,7 @@ import {
   timedOut,
 } from './incidentSteps.js';
 import { STATUS_CADENCE_MS } from './policies/config.js';
+import type { PauseKind } from './policies/mitigation.js';
 import type { Responder, SettledDecision } from './types.js';
 
 /** Every deadline an incident may hold; all are disarmed when it resolves. */
@@ -72,6 +73,8 @@ export const incidentMachine = setup({
     settleDecision: (_, _params: { status: SettledDecision; by: string | null; at: number }) => {},
     /** The decision still waits, now until `timeoutAt` (the escalate policy asked the chairman). */
     extendDecision: (_, _params: { timeoutAt: number }) => {},
+    /** Cheryl's mitigation for an incident a joining failure made a P0/P1 after her triage: pause this agent or workflow. */
+    mitigate: (_, _params: { kind: PauseKind; id: string }) => {},
     liftMitigation: () => {},
     commissionReview: () => {},
   },

@@ -3,7 +3,8 @@ import { auditOf, iso, ms, nextInChain, slaDeadlines, type ArmParams, type Audit
 import { STATUS_CADENCE_MS } from './policies/config.js';
 import { twoHourRuleDueAt } from './policies/escalation.js';
 import { classify, impactOf, mergeImpact, worseSeverity } from './policies/classification.js';
-import { SEVERITY_TABLE } from './policies/severity.js';
+import { mitigationTarget, type PauseKind } from './policies/mitigation.js';
+import { isSerious, SEVERITY_TABLE } from './policies/severity.js';
 
 import type { Responder, RetryRecord, SettledDecision } from './types.js';
 
@@ -20,7 +21,8 @@ export type Action =
   | { type: 'releaseResponder'; params: { responder: Responder } }
   | { type: 'notify'; params: NotifyParams }
   | { type: 'settleDecision'; params: { status: SettledDecision; by: string | null; at: number } }
-  | { type: 'extendDecision'; params: { timeoutAt: number } };
+  | { type: 'extendDecision'; params: { timeoutAt: number } }
+  | { type: 'mitigate'; params: { kind: PauseKind; id: string } };
 
 export interface Enqueue {
   (action: Action): void;
@@ -77,6 +79,13 @@ export function attach(ctx: IncidentContext, event: Attached, enqueue: Enqueue):
   enqueue({ type: 'audit', params: auditOf(next, event.at, 'engine', 'incident.attached', said, { jobId: event.jobId, attached: next.attached, ...(raised ? { raisedFrom: ctx.severity } : {}) }) });
   // A worse severity brings its targets, counted from detection, as Cheryl's triage does.
   if (raised) for (const deadline of slaDeadlines(next)) enqueue({ type: 'arm', params: deadline });
+  // Made a P0/P1 after Cheryl's triage (her findings are in it), which paused nothing for a P2/P3:
+  // her mitigation now, as her triage runs it (spec, Step 3.3). Before her triage, it runs it.
+  if (raised && isSerious(next.severity) && !isSerious(ctx.severity) && ctx.findings.length > 0) {
+    const paused = mitigationTarget(ctx);
+    enqueue({ type: 'mitigate', params: paused });
+    enqueue({ type: 'audit', params: auditOf(next, event.at, 'cheryl', 'incident.mitigated', `Cheryl paused ${paused.kind} ${paused.id} to prevent further damage (a joining failure made ${ctx.id} ${next.severity})`, { paused, raisedFrom: ctx.severity }) });
+  }
   return next;
 }
 

@@ -216,6 +216,45 @@ Mitigate('a pause is not handed to an open incident that did not pause it (a P2 
   assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
 });
 
+Mitigate('a P2 she triaged, made a P0 by a platform-down failure joining it: its workflow paused (incident.mitigated), resumed on resolution', async () => {
+  const h = createHarness({ fixAfterMs: null });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('ECONNREFUSED db:5432'), rootCause: 'db-primary-down', impact: { kind: 'feature-broken' } });
+  await h.run(10 * MIN);
+  const incident = h.incident();
+  assert.equal([incident.severity, h.engine.stateOf(incident.id)], ['P2', 'triaged.fixing']);
+  assert.equal(h.store.list('workflows', { status: 'paused' }), []);
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('ECONNREFUSED db:5432 (reports)'), rootCause: 'db-primary-down', impact: { kind: 'platform-down' } });
+  await h.run(MIN);
+  assert.is(h.incident().severity, 'P0');
+  const paused = h.store.get('workflows', 'invoice-run')!;
+  assert.equal([paused.status, paused.pausedBy], ['paused', incident.id]);
+  const [mitigated] = h.audit({ entityId: incident.id, action: 'incident.mitigated' });
+  assert.equal([mitigated.actor, mitigated.meta.paused, mitigated.meta.raisedFrom], ['cheryl', { kind: 'workflow', id: 'invoice-run' }, 'P2']);
+  h.engine.resolve(incident.id, { by: 'petra' });
+  await h.run(MIN);
+  const resumed = h.store.get('workflows', 'invoice-run')!;
+  assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
+});
+
+Mitigate('a P2 made a P0 after triage pauses its workflow itself: resolving another P1 that paused it leaves it paused, held by the P0', async () => {
+  const h = createHarness({ fixAfterMs: null });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('wrong amount posted'), impact: { kind: 'data-integrity' } });
+  h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: failing('template missing'), rootCause: 'tpl', impact: { kind: 'feature-broken' } });
+  await h.run(5 * MIN);
+  const [serious, minor] = h.store.list('incidents');
+  h.engine.submit({ agent: 'reporter', workflow: 'dashboards', run: failing('template missing'), rootCause: 'tpl', impact: { kind: 'platform-down' } });
+  await h.run(MIN);
+  assert.equal(h.audit({ action: 'incident.mitigated' }).map((e) => e.entityId), [serious.id, minor.id]);
+  assert.is(h.store.get('workflows', 'invoice-run')!.pausedBy, minor.id);
+  h.engine.resolve(serious.id, { by: 'petra' });
+  await h.run(MIN);
+  const held = h.store.get('workflows', 'invoice-run')!;
+  assert.equal([held.status, held.pausedBy], ['paused', minor.id]);
+  h.engine.resolve(minor.id, { by: 'petra' });
+  await h.run(MIN);
+  assert.equal(h.store.get('workflows', 'invoice-run')!.status, 'active');
+});
+
 for (const kind of ['feature-broken', 'cosmetic'] as const) {
   Mitigate(`pauses nothing for a ${kind} failure`, async () => {
     const h = createHarness();

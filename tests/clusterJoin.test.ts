@@ -1,7 +1,9 @@
 /**
  * Over PostgreSQL, a failure joining an open incident brings its impact as in one process
  * (agentsCheryl.test.ts, machineEscalation.test.ts): a platform-down failure with the root cause
- * of an open P2 makes it a P0, which Cheryl then triages, pauses and escalates as one.
+ * of an open P2 makes it a P0, which Cheryl then triages, pauses and escalates as one; one that
+ * joins after her triage of the P2 has her mitigation run then (incident.mitigated, its workflow
+ * paused) and the incident escalated.
  *
  * Cheryl's acknowledgement is held by a gate, not a delay: her responder row is held by a
  * transaction of the test's own, so the incident's assignment waits in her mailbox (no
@@ -20,8 +22,13 @@ const test = suite('cluster: a failure joining an open incident brings its impac
 
 const WAIT_MS = 60_000;
 
-test('a platform-down failure joining a P2 with its root cause before Cheryl acknowledges makes it a P0, triaged as one', async () => {
-  const db = await createTestDatabase('hj_join');
+/**
+ * A cluster engine on a database of its own: `fail` fails at once, `failLater` once `release()`
+ * is called (the joining failure, when the test says); Cheryl acknowledges in 20 ms, Petra and
+ * Atlas in `laterAck` ms.
+ */
+async function joinEngine(label: string, laterAck: number) {
+  const db = await createTestDatabase(label);
   const store = await openStore(db.url, { shared: true });
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => { release = resolve; });
@@ -32,9 +39,14 @@ test('a platform-down failure joining a P2 with its root cause before Cheryl ack
       fail: async ({ input }: { input?: unknown }) => { throw new Error((input as { message: string }).message); },
       failLater: async ({ input }: { input?: unknown }) => { await gate; throw new Error((input as { message: string }).message); },
     },
-    responders: { cheryl: { ack: 20 }, petra: { ack: 20 }, atlas: { ack: 20 } },
+    responders: { cheryl: { ack: 20 }, petra: { ack: laterAck }, atlas: { ack: laterAck } },
     cluster: { pollingIntervalSeconds: 0.5 },
   });
+  return { db, store, engine, release };
+}
+
+test('a platform-down failure joining a P2 with its root cause before Cheryl acknowledges makes it a P0, triaged as one', async () => {
+  const { db, store, engine, release } = await joinEngine('hj_join', 20);
   const holder = createClient(parseTarget(db.url));
   try {
     await engine.ready;
@@ -63,6 +75,34 @@ test('a platform-down failure joining a P2 with its root cause before Cheryl ack
     assert.is((await db.admin(`SELECT paused_by FROM workflows WHERE id = 'invoice-run'`)).rows[0]?.paused_by, incident.id);
   } finally {
     await holder.end().catch(() => undefined);
+    await engine.stop();
+    await store.close();
+    await db.drop();
+  }
+});
+
+test('a platform-down failure joining a P2 after Cheryl triaged it: its workflow paused (incident.mitigated) and escalated', async () => {
+  const { db, store, engine, release } = await joinEngine('hj_join_after', 600_000);
+  try {
+    await engine.ready;
+    const later = engine.submit({ id: 'job_reports', kind: 'failLater', agent: 'reporter', workflow: 'dashboards', input: { message: 'ECONNREFUSED db (reports)' }, rootCause: 'db-primary-down', impact: { kind: 'platform-down' } });
+    const first = engine.submit({ id: 'job_invoices', kind: 'fail', agent: 'billing', workflow: 'invoice-run', input: { message: 'ECONNREFUSED db' }, rootCause: 'db-primary-down', impact: { kind: 'feature-broken' } });
+    assert.is(await first.done, 'failed');
+    const row = async () => (await db.admin(`SELECT id, severity, state FROM incidents`)).rows[0];
+    // Cheryl triages the P2 and keeps it: nothing paused.
+    await eventually(async () => ((await row())?.state === 'triaged.fixing' ? true : undefined), WAIT_MS, 'the P2 triaged');
+    const { id } = await row();
+    assert.equal((await db.admin(`SELECT id FROM workflows WHERE status = 'paused'`)).rows, []);
+    release();
+    assert.is(await later.done, 'failed');
+    assert.equal(await row(), { id, severity: 'P0', state: 'coordinated.queued' });
+    const mitigated = (await db.admin(`SELECT actor, meta->'paused' AS paused, meta->>'raisedFrom' AS "raisedFrom" FROM audit_log WHERE entity_id = $1 AND action = 'incident.mitigated'`, [id])).rows;
+    assert.equal(mitigated, [{ actor: 'cheryl', paused: { id: 'invoice-run', kind: 'workflow' }, raisedFrom: 'P2' }]);
+    const workflow = (await db.admin(`SELECT status, paused_by FROM workflows WHERE id = 'invoice-run'`)).rows[0];
+    assert.equal(workflow, { status: 'paused', paused_by: id });
+    const escalated = (await db.admin(`SELECT meta->'criteria' AS criteria FROM audit_log WHERE entity_id = $1 AND action = 'incident.escalated'`, [id])).rows;
+    assert.equal(escalated, [{ criteria: ['severity-p0-p1'] }]);
+  } finally {
     await engine.stop();
     await store.close();
     await db.drop();

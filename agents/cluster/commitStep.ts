@@ -81,6 +81,7 @@ export async function commitStep(sql: Sql, cx: ClusterContext, previous: Inciden
       events.push({ type: 'decision', decision: extended });
     }
   }
+  if (effects.mitigate) await mitigate(sql, batch, id, effects.mitigate, isoAt(now));
   if (effects.liftMitigation) await liftMitigation(sql, batch, work, id, isoAt(now));
   if (effects.attempt) work.push({ data: { t: 'attempt', incidentId: id, ...effects.attempt } });
   // A responder's duty once acknowledged, and a commissioned review, follow in the same transaction (followUps.ts).
@@ -113,6 +114,22 @@ export async function arm(sql: Sql, work: QueuedWork[], owner: string, p: ArmPar
     [owner, p.kind, jobId, p.dueAt, JSON.stringify(p.event)],
   ));
   if (rowCount === 1) work.push({ id: jobId, data: { t: 'deadline', owner, kind: p.kind }, startAfter: p.dueAt });
+}
+
+/**
+ * Pauses an agent or workflow for the incident (Cheryl's mitigation of one a joining failure made
+ * a P0/P1 after her triage), as the single-process fleet's `pause` does: its row, locked (a write
+ * of another incident's in between is never overwritten), or its version already in the batch,
+ * put back paused by this incident; the workers hold its jobs from then on (ClusterHost.hold).
+ */
+async function mitigate(sql: Sql, batch: WriteBatch, incidentId: string, target: { kind: PauseKind; id: string }, at: string): Promise<void> {
+  if (target.kind === 'agent') {
+    const row = batch.pending('agents', target.id) ?? (await getRow(sql, 'agents', target.id, true)) ?? { id: target.id, tenant: null, workflows: [], status: 'active' as const, pausedBy: null, updatedAt: at };
+    batch.put('agents', [{ ...row, status: 'paused', pausedBy: incidentId, updatedAt: at }]);
+  } else {
+    const row = batch.pending('workflows', target.id) ?? (await getRow(sql, 'workflows', target.id, true)) ?? { id: target.id, status: 'active' as const, pausedBy: null, updatedAt: at };
+    batch.put('workflows', [{ ...row, status: 'paused', pausedBy: incidentId, updatedAt: at }]);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { initialTransition, type SnapshotFrom } from 'xstate';
 import type { ArmParams, AuditParams, IncidentContext, IncidentInput, NotifyParams } from '../../machines/incidentContext.js';
 import type { IncidentEvent } from '../../machines/incidentEvents.js';
 import { incidentMachine } from '../../machines/incidentMachine.js';
+import type { PauseKind } from '../../machines/policies/mitigation.js';
 import type { IncidentRecord, Responder, SettledDecision } from '../../machines/types.js';
 import { persistedOf, recordOf, stateString } from '../incidents.js';
 import { pureTransition } from './pureTransition.js';
@@ -22,6 +23,8 @@ export interface StepEffects {
   settleDecision: { status: SettledDecision; by: string | null; at: number } | null;
   /** The pending decision's new timeout (the escalate policy's second wait), else null. */
   extendDecision: number | null;
+  /** Cheryl's mitigation of an incident a joining failure made a P0/P1 after her triage: what it pauses. */
+  mitigate: { kind: PauseKind; id: string } | null;
   liftMitigation: boolean;
   commissionReview: boolean;
   startFix: Responder | null;
@@ -70,7 +73,7 @@ function recordFrom(next: IncidentSnapshot, path: IncidentRecord['path'], now: s
 type Gathered = { type: string; params?: unknown };
 
 function gather(actions: readonly Gathered[]): StepEffects {
-  const fx: StepEffects = { audit: [], arm: [], disarm: [], responders: [], notify: [], settleDecision: null, extendDecision: null, liftMitigation: false, commissionReview: false, startFix: null, attempt: null };
+  const fx: StepEffects = { audit: [], arm: [], disarm: [], responders: [], notify: [], settleDecision: null, extendDecision: null, mitigate: null, liftMitigation: false, commissionReview: false, startFix: null, attempt: null };
   for (const action of actions) {
     const p = action.params as never;
     switch (action.type) {
@@ -82,6 +85,7 @@ function gather(actions: readonly Gathered[]): StepEffects {
       case 'notify': fx.notify.push(p); break;
       case 'settleDecision': fx.settleDecision = p; break;
       case 'extendDecision': fx.extendDecision = (p as { timeoutAt: number }).timeoutAt; break;
+      case 'mitigate': fx.mitigate = p; break;
       case 'liftMitigation': fx.liftMitigation = true; break;
       case 'commissionReview': fx.commissionReview = true; break;
       case 'startFix': fx.startFix = (p as { owner: Responder }).owner; break;
