@@ -60,11 +60,13 @@ type Attached = Extract<IncidentEvent, { type: 'failure.attached' }>;
 /**
  * The incident as a failure joining it leaves it: the failure's impact merged in and the
  * severity raised when that impact is worse (a platform-down failure with the root cause of an
- * open P2 makes it a P0), never lowered. A joining failure without an impact changes neither.
+ * open P2 makes it a P0), never lowered. A joining failure without an impact, or one joining an
+ * incident already resolved (awaiting its review), changes neither.
  */
 export function joinedContext(ctx: IncidentContext, event: Attached): IncidentContext {
   const attached = ctx.attached + 1;
-  if (!event.impact) return { ...ctx, attached };
+  // Resolved (a P0/P1 awaiting its review): the response is over, nothing is raised or re-armed.
+  if (!event.impact || ctx.resolvedAt !== null) return { ...ctx, attached };
   const impact = mergeImpact(ctx.impact ?? impactOf(), event.impact);
   const severity = ctx.severity === null ? classify(impact) : worseSeverity(ctx.severity, classify(impact));
   return { ...ctx, attached, impact, severity };

@@ -220,6 +220,20 @@ Join('a failure over the spend limit joining a P1 Petra kept: she escalates it t
   assert.equal(escalations(h).at(-1), { from: 'petra', to: 'atlas', criteria: ['financial-over-limit'] });
 });
 
+Join('a failure joining a resolved P1 awaiting its review changes neither its severity nor its impact, and arms nothing', async () => {
+  const h = withCheryl({ severity: 'P1' }, { kind: 'data-integrity' });
+  await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
+  h.send(triage(T0 + MIN, 'P1'));
+  h.send({ type: 'incident.resolve', at: T0 + 2 * MIN, by: 'petra' });
+  assert.is(h.value(), 'reviewing');
+  assert.equal([...h.armed.keys()], []);
+  await at(h, T0 + 3 * MIN, joined(T0 + 3 * MIN, { kind: 'platform-down' }));
+  const ctx = h.actor.getSnapshot().context;
+  assert.equal([ctx.severity, ctx.impact?.kind, ctx.attached], ['P1', 'data-integrity', 1]);
+  assert.equal([...h.armed.keys()], []);
+  assert.is(h.audits.find((a) => a.action === 'incident.attached')!.meta.raisedFrom, undefined);
+});
+
 Join('a join that brings nothing new leaves the incident with whoever keeps it', async () => {
   const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken' });
   await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
