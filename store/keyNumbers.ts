@@ -9,8 +9,37 @@ export type Key = string | number | boolean | null;
  */
 const MAX_LOAD = 0.7;
 
-/** How a number's key is kept: a string a byte a character (ASCII), a string two bytes a UTF-16 unit, another key; GONE marks one removed (its kind kept). */
-const [ASCII, WIDE, OTHER, GONE] = [1, 2, 3, 4];
+/**
+ * How a number's key is kept: a string a byte a character (ASCII), a string two bytes a
+ * UTF-16 unit, another key, an id packed (PACKED: see `idTail`); GONE marks one removed
+ * (its kind kept).
+ */
+const [ASCII, WIDE, OTHER, GONE, PACKED] = [1, 2, 3, 4, 8];
+
+/** The symbols of an id's tail (nanoid's, and the rehearsals' base32 among them), each 6 bits. */
+const SYMBOLS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-';
+const SYMBOL_OF = new Int8Array(128).fill(-1);
+for (let i = 0; i < SYMBOLS.length; i++) SYMBOL_OF[SYMBOLS.charCodeAt(i)] = i;
+/** An id's tail: 16 symbols after `<prefix>_`, kept as 12 bytes (4 symbols to 3 bytes) after its prefix's number. */
+const TAIL = 16;
+const PACKED_BYTES = 13;
+/** Prefixes a KeyNumbers numbers at most (a byte each); ids of another prefix are kept as text. */
+const MAX_PREFIXES = 255;
+
+/**
+ * Where `key`'s tail starts when it reads as an id, `<prefix>_<16 symbols>` (the engine's
+ * `inc_…`, `job_…`: a short ASCII prefix and nanoid's symbols), else -1.
+ */
+function idTail(key: string): number {
+  const tail = key.length - TAIL;
+  if (tail < 2 || tail > 33 || key.charCodeAt(tail - 1) !== 0x5f) return -1;
+  for (let i = tail; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 128 || SYMBOL_OF[c] < 0) return -1;
+  }
+  for (let i = 0; i < tail - 1; i++) if (key.charCodeAt(i) >= 128) return -1;
+  return tail;
+}
 
 /**
  * Keys numbered 0, 1, 2... in the order they are added, found by key through an
@@ -20,7 +49,7 @@ const [ASCII, WIDE, OTHER, GONE] = [1, 2, 3, 4];
  * ids of a writer's rows kept on disk: TableOrder). A Map entry costs about 40 bytes of
  * V8's heap and its key string 30 more, which V8 lets grow to 3–5 times what is live
  * between full collections; here a string key is kept as its bytes (one a character when
- * ASCII, as ids nearly always are) in a buffer outside the heap, with its hash, its end and
+ * ASCII; an id, `inc_` and 16 of nanoid's symbols, packed into 13) in a buffer outside the heap, with its hash, its end and
  * its slot in typed arrays: about 10 bytes plus the text and 6–11 bytes of table (at most 70% full), none in
  * the heap. Keys that are not strings (null, booleans, numbers: a field's few values) are
  * kept as they are. `keyOf` makes the string again each time. A key removed frees its
@@ -39,6 +68,9 @@ export class KeyNumbers<K extends Key = Key> {
   #used = 0;
   /** The keys that are not strings, by number. */
   readonly #others = new Map<number, K>();
+  /** The packed ids' prefixes, by number (a byte of each packed key), and back. */
+  readonly #prefixes: string[] = [];
+  readonly #prefixNos = new Map<string, number>();
   #length = 0;
   /** Per slot, a key's number plus one (0: empty). */
   #slots = new Int32Array(16);
@@ -73,6 +105,7 @@ export class KeyNumbers<K extends Key = Key> {
     const kind = this.#kinds[no] & ~GONE;
     if (kind === OTHER) return this.#others.get(no);
     const [from, to] = [no === 0 ? 0 : this.#ends[no - 1], this.#ends[no]];
+    if (kind === PACKED) return this.#unpacked(from) as K;
     return this.#text.toString(kind === ASCII ? 'latin1' : 'utf16le', from, to) as K;
   }
 
@@ -138,6 +171,7 @@ export class KeyNumbers<K extends Key = Key> {
     }
     if (typeof key !== 'string') return false;
     const [text, from, to] = [this.#text, no === 0 ? 0 : this.#ends[no - 1], this.#ends[no]];
+    if (kind === PACKED) return this.#holdsPacked(from, key);
     if (kind === ASCII) {
       if (to - from !== key.length) return false;
       for (let i = 0; i < key.length; i++) if (text[from + i] !== key.charCodeAt(i)) return false;
@@ -148,16 +182,65 @@ export class KeyNumbers<K extends Key = Key> {
     return true;
   }
 
-  /** Appends a string key's text; ASCII or WIDE, as it was kept. */
+  /** Whether the id packed at `from` is `key`. */
+  #holdsPacked(from: number, key: string): boolean {
+    const [text, prefix] = [this.#text, this.#prefixes[this.#text[from]]];
+    if (key.length !== prefix.length + 1 + TAIL || key.charCodeAt(prefix.length) !== 0x5f || !key.startsWith(prefix)) return false;
+    for (let g = 0, at = from + 1, i = prefix.length + 1; g < TAIL / 4; g++, at += 3, i += 4) {
+      const v = (text[at] << 16) | (text[at + 1] << 8) | text[at + 2];
+      if (SYMBOLS.charCodeAt(v >>> 18) !== key.charCodeAt(i) || SYMBOLS.charCodeAt((v >>> 12) & 63) !== key.charCodeAt(i + 1)) return false;
+      if (SYMBOLS.charCodeAt((v >>> 6) & 63) !== key.charCodeAt(i + 2) || SYMBOLS.charCodeAt(v & 63) !== key.charCodeAt(i + 3)) return false;
+    }
+    return true;
+  }
+
+  /** The id packed at `from`, as a string again. */
+  #unpacked(from: number): string {
+    const text = this.#text;
+    let tail = '';
+    for (let g = 0, at = from + 1; g < TAIL / 4; g++, at += 3) {
+      const v = (text[at] << 16) | (text[at + 1] << 8) | text[at + 2];
+      tail += SYMBOLS[v >>> 18] + SYMBOLS[(v >>> 12) & 63] + SYMBOLS[(v >>> 6) & 63] + SYMBOLS[v & 63];
+    }
+    return `${this.#prefixes[text[from]]}_${tail}`;
+  }
+
+  /** Room for `bytes` more bytes of text. */
+  #room(bytes: number): void {
+    if (this.#used + bytes <= this.#text.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.#used + bytes, this.#text.length + (this.#text.length >> 1)));
+    this.#text.copy(grown, 0, 0, this.#used);
+    this.#text = grown;
+  }
+
+  /** Packs an id (see `idTail`: `tail` is where its symbols start) after its prefix's number; false when no number is left for its prefix. */
+  #writePacked(key: string, tail: number): boolean {
+    const prefix = key.slice(0, tail - 1);
+    let p = this.#prefixNos.get(prefix);
+    if (p === undefined) {
+      if (this.#prefixes.length === MAX_PREFIXES) return false;
+      p = this.#prefixes.push(prefix) - 1;
+      this.#prefixNos.set(prefix, p);
+    }
+    this.#room(PACKED_BYTES);
+    const text = this.#text;
+    let at = this.#used;
+    text[at++] = p;
+    for (let i = tail; i < key.length; i += 4, at += 3) {
+      const v = (SYMBOL_OF[key.charCodeAt(i)] << 18) | (SYMBOL_OF[key.charCodeAt(i + 1)] << 12) | (SYMBOL_OF[key.charCodeAt(i + 2)] << 6) | SYMBOL_OF[key.charCodeAt(i + 3)];
+      [text[at], text[at + 1], text[at + 2]] = [v >>> 16, (v >>> 8) & 255, v & 255];
+    }
+    this.#used = at;
+    return true;
+  }
+
+  /** Appends a string key's text; PACKED, ASCII or WIDE, as it was kept. */
   #write(key: string): number {
+    const tail = idTail(key);
+    if (tail > 0 && this.#writePacked(key, tail)) return PACKED;
     let ascii = true;
     for (let i = 0; i < key.length && ascii; i++) ascii = key.charCodeAt(i) < 0x80;
-    const bytes = ascii ? key.length : key.length * 2;
-    if (this.#used + bytes > this.#text.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(this.#used + bytes, this.#text.length + (this.#text.length >> 1)));
-      this.#text.copy(grown, 0, 0, this.#used);
-      this.#text = grown;
-    }
+    this.#room(ascii ? key.length : key.length * 2);
     this.#used += this.#text.write(key, this.#used, ascii ? 'latin1' : 'utf16le');
     return ascii ? ASCII : WIDE;
   }

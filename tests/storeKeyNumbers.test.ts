@@ -83,4 +83,34 @@ Numbers('gives back every string as it was added: empty, ASCII, accented, astral
   assert.is(keys.keyOf(all.length), undefined);
 });
 
+Numbers('ids (a prefix, "_" and 16 of nanoid\'s symbols) are packed and come back as they were, beside keys that only look like ids (seeded)', () => {
+  const random = createRandom(23);
+  const SYMBOLS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-';
+  const tail = (n = 16) => Array.from({ length: n }, () => SYMBOLS[Math.floor(random() * 64)]).join('');
+  const space: string[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const prefix = ['inc', 'job', 'aud', 'w_f', 'x'][i % 5];
+    space.push(`${prefix}_${tail()}`);
+  }
+  // More prefixes than a KeyNumbers numbers (255): the later ones are kept as text.
+  for (let i = 0; i < 300; i++) space.push(`p${i}_${tail()}`);
+  // Near misses: a tail of 15 or 17, a symbol outside the set, no "_", a prefix not ASCII, an empty prefix.
+  space.push(`inc_${tail(15)}`, `inc_${tail(17)}`, `inc_${tail(15)}.`, `inc${tail(17)}`, `inç_${tail()}`, `_${tail()}`, `inc_${tail(15)}é`);
+  // Two keys that differ only in the last symbol, or only in the prefix.
+  const base = tail();
+  space.push(`inc_${base.slice(0, 15)}A`, `inc_${base.slice(0, 15)}B`, `job_${base}`, `jo_${base}`);
+  const keys = new KeyNumbers<string>();
+  const map = new Map<string, number>();
+  for (let step = 0; step < 30_000; step++) {
+    const key = space[Math.floor(random() * space.length)];
+    if (map.has(key) && random() < 0.3) {
+      assert.is(keys.delete(key), map.get(key));
+      map.delete(key);
+    } else if (!map.has(key)) map.set(key, keys.add(key));
+  }
+  for (const key of space) assert.is(keys.get(key), map.get(key), key);
+  for (const [key, no] of map) assert.is(keys.keyOf(no), key);
+  assert.is(keys.get(`inc_${tail()}`), undefined);
+});
+
 Numbers.run();
