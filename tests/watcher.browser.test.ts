@@ -166,6 +166,29 @@ page('more than 50 active incidents: the banners are the worst 50, a P0 among th
   assert.is(await ctx.page.locator('#banners p.muted').textContent(), '…and 12 more active incidents.');
 });
 
+page('more than 50 active incidents: a new one outside the worst 50 is said once; an old one moving into them is not said to be new', async (ctx) => {
+  for (let i = 0; i < 60; i++) ctx.store.put('incidents', incident({ id: `inc_p3_${i}`, severity: 'P3', status: 'triaged', state: 'triaged.working', assignee: 'cheryl', detectedAt: new Date(Date.now() - i * 1000).toISOString() }));
+  await load(ctx);
+  await recordLiveRegions(ctx.page);
+  const more = (n: number) => ctx.page.waitForFunction((text) => document.querySelector('#banners p.muted')?.textContent === text, `…and ${n} more active incidents.`);
+  // A new P3: the newest, not among the worst 50 the banners draw.
+  ctx.store.put('incidents', incident({ id: 'inc_p3_new', severity: 'P3', status: 'triaged', state: 'triaged.working', assignee: 'cheryl', detectedAt: new Date().toISOString() }));
+  await more(13);
+  await ctx.page.waitForTimeout(600);
+  assert.is(await ctx.page.locator('#banners [data-incident="inc_p3_new"]').count(), 0, 'not drawn');
+  assert.equal(await liveChanges(ctx.page), ['childList in div#announcer.visually-hidden: New P3 incident inc_p3_new (Cosmetic/Minor): billing-agent, Cheryl (Support).']);
+  // An incident open since before the page, left out of the banners, raised to P1: it moves into them, and is not new.
+  ctx.store.put('incidents', { ...ctx.store.get('incidents', 'inc_p3_0')!, severity: 'P1' });
+  await ctx.page.locator('#banners [data-incident="inc_p3_0"]').waitFor();
+  // One in the banners closes (another moves into them), and two newer ones close (inc_p3_50, open
+  // since before the page, comes among the newest 50): nothing new to say either.
+  for (const id of ['inc_p3_59', 'inc_p3_1', 'inc_p3_2']) ctx.store.put('incidents', { ...ctx.store.get('incidents', id)!, status: 'closed', state: 'closed' });
+  await more(10);
+  await ctx.page.waitForTimeout(600);
+  assert.equal(await liveChanges(ctx.page), []);
+  assert.equal(ctx.problems, []);
+});
+
 page('a keyboard user keeps the focus on an incident row, a banner and a decision\'s button while a live change redraws them', async (ctx) => {
   await load(ctx);
   const focusedIncident = () => ctx.page.evaluate(() => document.activeElement?.matches('.incident-link') && document.activeElement.closest<HTMLElement>('[data-incident]')?.dataset.incident);

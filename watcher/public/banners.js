@@ -2,8 +2,17 @@ import { get } from './api.js';
 import { announce } from './announce.js';
 import { h, incidentLink, redraw, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
 
-/** The active incidents the page has shown (null before the first draw, which announces nothing). */
-let shown = null;
+/**
+ * The active incidents already known to the page: there when it opened, or said since (null
+ * before the first draw, which announces nothing). Added to, never replaced: an incident is new once.
+ */
+let known = null;
+/**
+ * An incident detected before this was active when the page opened, though not among the newest
+ * 50 then: if it comes back among them (newer ones closed), it is not new ('' when the first
+ * draw saw every active incident).
+ */
+let openedFloor = '';
 /** Only the newest draw may write: a slow answer for an earlier one would bring back what has changed since. */
 let latest = 0;
 
@@ -15,11 +24,17 @@ export async function renderBanners(container, onOpen) {
   const mine = ++latest;
   // Worst first, from the server: P0 before P1…, untriaged after P3, then the oldest. Asked so, the
   // 50 drawn are the worst 50 (the newest 50 could leave out a P0 behind a burst of new P3s).
-  const [{ rows, total }, decisions] = await Promise.all([get('incidents', { status: 'active', limit: 50, order: 'worst' }), get('decisions')]);
+  // What is new is asked for apart, newest first: a new incident need not be among the worst 50,
+  // and one that moves into them (its severity raised) is not new.
+  const [{ rows, total }, newest, decisions] = await Promise.all([
+    get('incidents', { status: 'active', limit: 50, order: 'worst' }),
+    get('incidents', { status: 'active', limit: 50, order: 'newest' }),
+    get('decisions'),
+  ]);
   if (mine !== latest) return;
   // An incident keeps its decisionId once answered (the review links it): wait only on a pending one.
   const pending = new Set(decisions.rows.map((d) => d.id));
-  announceNew(rows);
+  announceNew(newest);
   if (!rows.length) return redraw(container, 'incident', h('p', { class: 'calm' }, 'No active incidents.'));
   // A click anywhere on a banner opens the incident; the id is its link, for the keyboard and a screen reader.
   redraw(container, 'incident',
@@ -47,11 +62,17 @@ export async function renderBanners(container, onOpen) {
   );
 }
 
-/** Says which active incidents are new since the last draw (a page just opened says nothing). */
-function announceNew(rows) {
-  const fresh = shown ? rows.filter((i) => !shown.has(i.id)) : [];
-  shown = new Set(rows.map((i) => i.id));
+/** Says which active incidents are new since the page opened, each once (a page just opened says nothing). */
+function announceNew({ rows, total }) {
+  if (known === null) {
+    known = new Set(rows.map((i) => i.id));
+    if (total > rows.length && rows.length) openedFloor = rows.at(-1).detectedAt;
+    return;
+  }
+  // Newest first: said in the order they were detected.
+  const fresh = rows.filter((i) => !known.has(i.id) && i.detectedAt >= openedFloor).reverse();
   for (const i of fresh) {
+    known.add(i.id);
     announce(`New ${i.severity ?? 'untriaged'} incident ${i.id}${i.severity ? ` (${SEVERITY_NAMES[i.severity] ?? i.severity})` : ''}: ${i.agent}, ${responderName(i.assignee)}.`);
   }
 }
