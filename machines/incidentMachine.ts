@@ -17,6 +17,8 @@ import {
   acknowledge,
   answered,
   attach,
+  attachIn,
+  attachInStage,
   applyCoordination,
   applyTriage,
   assessed,
@@ -172,6 +174,7 @@ export const incidentMachine = setup({
           on: {
             'responder.ack': { target: 'working', actions: enqueueActions(acknowledge) },
             'ack.timeout': { target: '#incident.coordinated', actions: enqueueActions(({ context, event, enqueue }) => escalate(context, event.at, 'cheryl', 'petra', ['ack-timeout'], enqueue)) },
+            'failure.attached': { actions: enqueueActions(attachIn({ ack: 'cheryl' })) },
           },
         },
         working: {
@@ -202,13 +205,17 @@ export const incidentMachine = setup({
         }
       }),
       exit: leaveStage('petra', []),
-      on: { 'incident.resolve': { target: 'resolved', actions: enqueueActions(resolve) } },
+      on: {
+        'incident.resolve': { target: 'resolved', actions: enqueueActions(resolve) },
+        'failure.attached': { actions: enqueueActions(attachIn({ status: true })) },
+      },
       initial: 'queued',
       states: {
         queued: {
           on: {
             'responder.ack': { target: 'working', actions: enqueueActions(acknowledge) },
             'ack.timeout': { target: '#incident.executive', actions: enqueueActions(({ context, event, enqueue }) => escalate(context, event.at, 'petra', 'atlas', ['ack-timeout'], enqueue)) },
+            'failure.attached': { actions: enqueueActions(attachIn({ ack: 'petra', status: true })) },
           },
         },
         working: {
@@ -223,8 +230,8 @@ export const incidentMachine = setup({
           entry: { type: 'startFix', params: { owner: 'petra' } },
           on: {
             'failure.attached': [
-              { guard: 'petraEscalatesOnJoin', target: '#incident.executive', actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); const next = attach(context, event, enqueue); escalate(next, event.at, 'petra', 'atlas', petraFires(next, event.at), enqueue); }) },
-              { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); attach(context, event, enqueue); }) },
+              { guard: 'petraEscalatesOnJoin', target: '#incident.executive', actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'failure.attached'); const next = attachInStage(context, event, enqueue, { status: true }); escalate(next, event.at, 'petra', 'atlas', petraFires(next, event.at), enqueue); }) },
+              { actions: enqueueActions(attachIn({ status: true })) },
             ],
           },
         },
@@ -233,12 +240,16 @@ export const incidentMachine = setup({
     executive: {
       entry: enqueueActions(({ context, enqueue }) => enterStage(context, 'atlas', enqueue)),
       exit: leaveStage('atlas', ['decision']),
-      on: { 'incident.resolve': { target: 'resolved', actions: enqueueActions(resolve) } },
+      on: {
+        'incident.resolve': { target: 'resolved', actions: enqueueActions(resolve) },
+        'failure.attached': { actions: enqueueActions(attachIn({ status: true })) },
+      },
       initial: 'queued',
       states: {
         queued: {
           on: {
             'responder.ack': { target: 'working', actions: enqueueActions(acknowledge) },
+            'failure.attached': { actions: enqueueActions(attachIn({ ack: 'atlas', status: true })) },
             // Atlas is the top of the chain: a stalled acknowledgement goes to the board.
             'ack.timeout': { actions: enqueueActions(({ context, event, enqueue }) => { assertEvent(event, 'ack.timeout'); enqueue({ type: 'audit', params: auditOf(context, event.at, 'engine', 'incident.ack_timeout', `Atlas has not acknowledged ${context.id}; the chairman is notified`, { to: 'chairman' }) }); enqueue({ type: 'notify', params: { from: 'engine', to: 'chairman', subject: `Unacknowledged incident ${context.id}`, body: `Atlas has not acknowledged ${context.severity} incident ${context.id}.` } }); }) },
           },

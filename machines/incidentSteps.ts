@@ -91,6 +91,46 @@ export function attach(ctx: IncidentContext, event: Attached, enqueue: Enqueue):
   return next;
 }
 
+/** The timers of the stage a joining failure finds the incident in: the ack timeout it waits on, Petra's status cadence. */
+export interface StageTimers {
+  /** The responder whose acknowledgement the stage waits for (its queued state), else none. */
+  ack?: Responder;
+  /** Petra's status updates run (her stage and Atlas's). */
+  status?: boolean;
+}
+
+/**
+ * `attach`, in a stage whose timers were armed for the severity it had: when the join raises it,
+ * the acknowledgement the stage waits for is due by the new severity's timeout (counted from the
+ * stage's start, as when it was armed; at once if that is past), and Petra's next status update
+ * comes within the new severity's cadence of the raise (a P2's 4 h becomes a P0's 15 min).
+ */
+export function attachInStage(ctx: IncidentContext, event: Attached, enqueue: Enqueue, timers: StageTimers): IncidentContext {
+  const next = attach(ctx, event, enqueue);
+  if (next.severity === ctx.severity || !next.severity) return next;
+  if (timers.ack && ackTimeoutMs(next) !== ackTimeoutMs(ctx)) {
+    const dueAt = Math.max(event.at, stageStartedAt(next, timers.ack) + ackTimeoutMs(next));
+    enqueue({ type: 'arm', params: { kind: 'ack', dueAt, event: { type: 'ack.timeout', at: dueAt, responder: timers.ack } } });
+  }
+  if (timers.status) {
+    const dueAt = event.at + STATUS_CADENCE_MS[next.severity];
+    enqueue({ type: 'arm', params: { kind: 'status', dueAt, event: { type: 'status.due', at: dueAt } } });
+  }
+  return next;
+}
+
+/** The machine's step for a failure joining the incident in a stage with these timers (attachInStage). */
+export function attachIn(timers: StageTimers) {
+  return ({ context, event, enqueue }: Args): void => {
+    if (event.type === 'failure.attached') attachInStage(context, event, enqueue, timers);
+  };
+}
+
+/** When a responder's stage began: Cheryl's when the retries ended (or at detection), the others' at the escalation that brought it. */
+function stageStartedAt(ctx: IncidentContext, responder: Responder): number {
+  return responder === 'cheryl' ? ms(ctx.retries.at(-1)?.at ?? ctx.detectedAt) : lastEscalationAt(ctx);
+}
+
 /** A responder's stage begins: the incident joins their queue and waits for an acknowledgement. */
 export function enterStage(ctx: IncidentContext, responder: Responder, enqueue: Enqueue): void {
   // The stage starts when the retries ended (Cheryl) or at the escalation that brought it here.

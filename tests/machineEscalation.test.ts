@@ -220,6 +220,39 @@ Join('a failure over the spend limit joining a P1 Petra kept: she escalates it t
   assert.equal(escalations(h).at(-1), { from: 'petra', to: 'atlas', criteria: ['financial-over-limit'] });
 });
 
+Join('a P3 waiting for Cheryl, made a P0 by a join: her acknowledgement is due by the P0\'s 15 minutes from her stage\'s start, not the P3\'s 24 hours', async () => {
+  const h = withCheryl({ severity: 'P3' }, { kind: 'cosmetic' });
+  assert.is(h.armed.get('ack')?.dueAt, T0 + 24 * HOUR);
+  await at(h, T0 + MIN, joined(T0 + MIN, { kind: 'platform-down' }));
+  assert.is(h.armed.get('ack')?.dueAt, T0 + 15 * MIN);
+  await h.clock.advanceToAsync(T0 + 15 * MIN);
+  assert.is(h.value(), 'coordinated.queued');
+  assert.equal(escalations(h), [{ from: 'cheryl', to: 'petra', criteria: ['ack-timeout'] }]);
+});
+
+Join('a P2 waiting for Petra, made a P0 by a join: her acknowledgement timeout and status cadence become the P0\'s', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken', needsChange: true });
+  await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
+  h.send(triage(T0 + MIN, 'P2'));
+  assert.is(h.value(), 'coordinated.queued');
+  assert.equal([h.armed.get('ack')?.dueAt, h.armed.get('status')?.dueAt], [T0 + MIN + HOUR, T0 + MIN + 4 * HOUR]);
+  await at(h, T0 + 2 * MIN, joined(T0 + 2 * MIN, { kind: 'platform-down' }));
+  assert.equal([h.armed.get('ack')?.dueAt, h.armed.get('status')?.dueAt], [T0 + MIN + 15 * MIN, T0 + 2 * MIN + 15 * MIN]);
+});
+
+Join('a P2 Petra keeps, made a P1 by a join: her status updates come every 30 minutes from the raise, not every 4 hours', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken', needsChange: true });
+  await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
+  h.send(triage(T0 + MIN, 'P2'));
+  await at(h, T0 + 3 * MIN, { type: 'responder.ack', at: T0 + 3 * MIN, responder: 'petra' });
+  h.send({ type: 'coordination.done', at: T0 + 3 * MIN, coordination });
+  assert.is(h.value(), 'coordinated.fixing');
+  await at(h, T0 + 10 * MIN, joined(T0 + 10 * MIN, { kind: 'data-integrity' }));
+  assert.equal([h.value(), h.actor.getSnapshot().context.severity], ['coordinated.fixing', 'P1']);
+  await h.clock.advanceToAsync(T0 + 10 * MIN + HOUR);
+  assert.equal(h.audits.filter((a) => a.action === 'incident.status_update').map((a) => a.at), [T0 + 40 * MIN, T0 + 70 * MIN]);
+});
+
 Join('a failure joining a resolved P1 awaiting its review changes neither its severity nor its impact, and arms nothing', async () => {
   const h = withCheryl({ severity: 'P1' }, { kind: 'data-integrity' });
   await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
