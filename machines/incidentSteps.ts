@@ -239,7 +239,7 @@ export function timedOut(ctx: IncidentContext, at: number, outcome: 'approve' | 
   if (outcome === 'escalate') {
     const dueAt = at + ctx.policy.DECISION_TIMEOUT_MS;
     enqueue.assign({ decisionTimeouts: ctx.decisionTimeouts + 1 });
-    enqueue({ type: 'audit', params: auditOf(ctx, at, 'engine', 'incident.decision_timeout', `Nobody answered the decision on ${ctx.id}; the chairman is asked and the wait goes on once more`, { decisionId: ctx.decisionId, policy, outcome: 'escalate' }) });
+    enqueue({ type: 'audit', params: auditOf(ctx, at, 'engine', 'incident.decision_timeout', `Nobody answered the decision on ${ctx.id}; the chairman is asked and the wait goes on once more, until ${iso(dueAt)}`, { decisionId: ctx.decisionId, policy, outcome: 'escalate', timeoutAt: iso(dueAt) }) });
     enqueue({ type: 'notify', params: { from: 'engine', to: 'chairman', subject: `Decision waiting: ${ctx.id}`, body: `A go/no-go on "${ctx.impact?.decision}" has had no answer.` } });
     enqueue({ type: 'arm', params: { kind: 'decision', dueAt, event: { type: 'decision.timeout', at: dueAt } } });
     // The decision record says when it times out (pendingDecisions(), the watcher's card): the new time.

@@ -323,6 +323,11 @@ Atlas('with no answer the "escalate" policy asks the chairman and waits once mor
   assert.ok(h.effects.some((e) => e.type === 'notify' && (e.params as { to: string }).to === 'chairman'));
   assert.is(h.armed.get('decision')?.dueAt, T0 + 65 * MIN);
   assert.equal(h.effects.filter((e) => e.type === 'extendDecision').map((e) => e.params), [{ timeoutAt: T0 + 65 * MIN }], 'the decision record is told its new timeout');
+  // The moved deadline is audited: decision_requested keeps the first one.
+  const escalated = h.audits.find((a) => a.action === 'incident.decision_timeout')!;
+  const movedTo = new Date(T0 + 65 * MIN).toISOString();
+  assert.is(escalated.meta.timeoutAt, movedTo);
+  assert.ok(escalated.message.endsWith(`until ${movedTo}`), escalated.message);
   await h.clock.advanceToAsync(T0 + 65 * MIN);
   assert.is(h.value(), 'executive.fixing');
   const timeouts = h.audits.filter((a) => a.action === 'incident.decision_timeout').map((a) => [a.at - T0, a.meta.outcome]);
