@@ -4,7 +4,7 @@ import { STATUS_CADENCE_MS } from './policies/config.js';
 import { twoHourRuleDueAt } from './policies/escalation.js';
 import { classify, impactOf, mergeImpact, worseSeverity } from './policies/classification.js';
 import { mitigationTarget, type PauseKind } from './policies/mitigation.js';
-import { isSerious, SEVERITY_TABLE } from './policies/severity.js';
+import { isSerious, responseDueAt, SEVERITY_TABLE } from './policies/severity.js';
 
 import type { Responder, RetryRecord, SettledDecision } from './types.js';
 
@@ -74,13 +74,18 @@ export function joinedContext(ctx: IncidentContext, event: Attached): IncidentCo
 
 /** A failure with the same fingerprint joined the incident (no storm of duplicates): counted, its impact taken in, audited. */
 export function attach(ctx: IncidentContext, event: Attached, enqueue: Enqueue): IncidentContext {
-  const next = joinedContext(ctx, event);
+  let next = joinedContext(ctx, event);
   const raised = next.severity !== ctx.severity;
   enqueue.assign(next.impact === ctx.impact ? { attached: next.attached } : { attached: next.attached, impact: next.impact, severity: next.severity });
   const said = `A failure with the same fingerprint joined ${ctx.id} instead of opening another incident${raised ? `; its impact raises it from ${ctx.severity ?? 'unclassified'} to ${next.severity}` : ''}`;
   enqueue({ type: 'audit', params: auditOf(next, event.at, 'engine', 'incident.attached', said, { jobId: event.jobId, attached: next.attached, ...(raised ? { raisedFrom: ctx.severity } : {}) }) });
   // A worse severity brings its targets, counted from detection, as Cheryl's triage does.
   if (raised) for (const deadline of slaDeadlines(next)) enqueue({ type: 'arm', params: deadline });
+  // Already acknowledged, but not before the new severity's response target: that target was
+  // missed (the report judges the incident by its severity), recorded now as its deadline would have.
+  if (raised && next.severity && next.respondedAt && !next.slaBreaches.some((b) => b.kind === 'response') && ms(next.respondedAt) >= responseDueAt(next.severity, ms(next.detectedAt))) {
+    next = recordBreach(next, event.at, 'response', enqueue);
+  }
   // Made a P0/P1 after Cheryl's triage (her findings are in it), which paused nothing for a P2/P3:
   // her mitigation now, as her triage runs it (spec, Step 3.3). Before her triage, it runs it.
   if (raised && isSerious(next.severity) && !isSerious(ctx.severity) && ctx.findings.length > 0) {
@@ -269,12 +274,17 @@ export function resolve({ context, event, enqueue }: Args): void {
 /** Each incident tracks its severity's targets; a breach notifies the next in the chain. */
 export function breach({ context, event, enqueue }: Args): void {
   if (event.type !== 'sla.response_due' && event.type !== 'sla.resolution_due') return;
-  const kind = event.type === 'sla.response_due' ? 'response' : 'resolution';
+  recordBreach(context, event.at, event.type === 'sla.response_due' ? 'response' : 'resolution', enqueue);
+}
+
+/** An SLA target missed: recorded in `slaBreaches`, audited, and the next in the chain notified. */
+function recordBreach(context: IncidentContext, at: number, kind: 'response' | 'resolution', enqueue: Enqueue): IncidentContext {
   const to = nextInChain(context.assignee);
-  const slaBreaches = [...context.slaBreaches, { at: iso(event.at), kind } as const];
+  const slaBreaches = [...context.slaBreaches, { at: iso(at), kind } as const];
   enqueue.assign({ slaBreaches });
-  enqueue({ type: 'audit', params: auditOf({ ...context, slaBreaches }, event.at, 'engine', 'incident.sla_breached', `${context.severity} ${kind} target missed for ${context.id}; ${to} notified`, { kind, notified: to }) });
+  enqueue({ type: 'audit', params: auditOf({ ...context, slaBreaches }, at, 'engine', 'incident.sla_breached', `${context.severity} ${kind} target missed for ${context.id}; ${to} notified`, { kind, notified: to }) });
   enqueue({ type: 'notify', params: { from: 'engine', to, subject: `SLA breached: ${context.id}`, body: `The ${kind} target of ${context.severity} incident ${context.id} was missed.` } });
+  return { ...context, slaBreaches };
 }
 
 /** Petra's status updates, on a cadence set by severity: to Atlas and the affected stakeholders (spec, Step 4.5). */

@@ -253,6 +253,24 @@ Join('a P2 Petra keeps, made a P1 by a join: her status updates come every 30 mi
   assert.equal(h.audits.filter((a) => a.action === 'incident.status_update').map((a) => a.at), [T0 + 40 * MIN, T0 + 70 * MIN]);
 });
 
+Join('a P2 acknowledged after 8 minutes, made a P0 by a join: the P0\'s 5-minute response target was missed, recorded at the raise', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken' });
+  await at(h, T0 + 8 * MIN, { type: 'responder.ack', at: T0 + 8 * MIN, responder: 'cheryl' });
+  h.send(triage(T0 + 8 * MIN, 'P2'));
+  await at(h, T0 + 10 * MIN, joined(T0 + 10 * MIN, { kind: 'platform-down' }));
+  assert.equal(h.actor.getSnapshot().context.slaBreaches, [{ at: new Date(T0 + 10 * MIN).toISOString(), kind: 'response' }]);
+  const breached = h.audits.filter((a) => a.action === 'incident.sla_breached');
+  assert.equal(breached.map((a) => [a.at, a.meta.kind, a.meta.severity]), [[T0 + 10 * MIN, 'response', 'P0']]);
+});
+
+Join('a P2 acknowledged within the P0\'s 5 minutes, made a P0 by a join: no response breach', async () => {
+  const h = withCheryl({ severity: 'P2' }, { kind: 'feature-broken' });
+  await at(h, T0 + 2 * MIN, { type: 'responder.ack', at: T0 + 2 * MIN, responder: 'cheryl' });
+  h.send(triage(T0 + 2 * MIN, 'P2'));
+  await at(h, T0 + 10 * MIN, joined(T0 + 10 * MIN, { kind: 'platform-down' }));
+  assert.equal(h.actor.getSnapshot().context.slaBreaches, []);
+});
+
 Join('a failure joining a resolved P1 awaiting its review changes neither its severity nor its impact, and arms nothing', async () => {
   const h = withCheryl({ severity: 'P1' }, { kind: 'data-integrity' });
   await at(h, T0 + MIN, { type: 'responder.ack', at: T0 + MIN, responder: 'cheryl' });
