@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { IncidentEffects } from '../agents/incidents.js';
 import { EngineError } from '../agents/types.js';
 import type { ImpactKind } from '../machines/types.js';
 import { HOUR, MIN, createHarness, failing, flaky, type HarnessOptions } from './helpers/engineHarness.js';
@@ -80,6 +81,15 @@ Decide('an answer to a decision that timed out is refused in words ("already tim
   const [decision] = h.decisions();
   assert.is(decision.status, 'timed_out');
   assert.throws(() => h.engine.decide(decision.id, 'approve', 'ops'), (e: unknown) => e instanceof EngineError && (e as Error).message === `incident-flow: decision "${decision.id}" is already timed out`);
+});
+
+// Checked by the type-checker (`npm run typecheck` takes tests/): true only when a host of the
+// incident actors must say what becomes of the moved deadline, not leave it out and keep the old time.
+type IsRequired<T, K extends keyof T> = {} extends Pick<T, K> ? false : true;
+const extendDecisionRequired: IsRequired<IncidentEffects, 'extendDecision'> = true;
+
+Decide('a host of the incident actors cannot leave extendDecision out (a type error)', () => {
+  assert.ok(extendDecisionRequired);
 });
 
 Decide('decide() refuses an unknown decision, one already answered, and a missing name', async () => {
