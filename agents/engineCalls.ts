@@ -34,9 +34,17 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
   }
 }
 
-/** An answer to a decision no longer pending: what became of it, and by whom (the answer that won, who resolved the incident). */
+/** A status in the operator's words: `timed_out` reads "timed out". */
+export function statusWords(status: string): string {
+  return status.replaceAll('_', ' ');
+}
+
+/**
+ * An answer to a decision no longer pending: what became of it, and by whom (the answer that won,
+ * who resolved the incident). The watcher says the same whether it or the engine saw it settled.
+ */
 export function settledError(decisionId: string, decision: { status: string; by: string | null }): EngineError {
-  return new EngineError(`decision "${decisionId}" is already ${decision.status.replace('_', ' ')}${decision.by ? ` by ${decision.by}` : ''}`);
+  return new EngineError(`decision "${decisionId}" is already ${statusWords(decision.status)}${decision.by ? ` by ${decision.by}` : ''}`);
 }
 
 /** An answer to a decision still pending for an incident no longer open (a store written before resolving withdrew decisions). */

@@ -186,14 +186,14 @@ a11y('a decision answered elsewhere meanwhile: the refusal is said where the key
   // Someone answers in another window just before this page's answer arrives.
   await ctx.page.route('**/api/decisions/dec_1', async (route) => {
     ctx.store.put('decisions', { ...ctx.store.get('decisions', 'dec_1')!, status: 'approved', by: 'Lee', answeredAt: new Date().toISOString() });
-    await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'watcher: decision dec_1 is no longer pending (approved)' }) });
+    await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'watcher: the engine refused the answer: incident-flow: decision "dec_1" is already approved' }) });
   });
   await ctx.page.focus('#decision-list [data-decision="dec_1"] button.deny');
   await ctx.page.keyboard.press('Enter');
   await ctx.page.locator('#decision-list .calm', { hasText: 'No decision waiting' }).waitFor();
   await ctx.page.waitForFunction(() => document.activeElement?.matches('#decision-list .answered'));
   assert.is(await ctx.page.locator('#decision-list .answered').textContent(),
-    'Not answered: "rollback" for inc_p0. watcher: decision dec_1 is no longer pending (approved)');
+    'Not answered: "rollback" for inc_p0. watcher: the engine refused the answer: incident-flow: decision "dec_1" is already approved');
   ctx.problems.length = 0; // the 409 was asked for
 });
 

@@ -117,7 +117,7 @@ live('an incident resolved while its decision waits takes the decision off the p
   await ctx.page.locator('#detail li', { hasText: 'rollback: withdrawn by atlas' }).waitFor();
 
   const answer = await decide(ctx, decision.id, 'Dana Reyes');
-  assert.equal(answer, [409, `watcher: decision ${decision.id} is no longer pending (withdrawn by atlas)`]);
+  assert.equal(answer, [409, `watcher: the engine refused the answer: incident-flow: decision "${decision.id}" is already withdrawn by atlas`]);
   assert.equal(ctx.engine.store.queryAudit({ action: 'incident.decision' }).rows, []);
   assert.equal(ctx.problems, []);
 });
@@ -132,8 +132,9 @@ live('a decision approved from two tabs at once is answered once: the other tab 
   assert.is(audited.length, 1);
   const winner = ctx.engine.store.get('decisions', decision.id)!.by;
   assert.is(audited[0].meta.by, winner);
-  // The other tab is told who answered first.
-  assert.equal(answers.find(([status]) => status === 409)![1], `watcher: decision ${decision.id} is no longer pending (approved by ${winner})`);
+  // The other tab is told who answered first, in the same words whether the watcher saw the
+  // decision settled or the engine refused the answer.
+  assert.equal(answers.find(([status]) => status === 409)![1], `watcher: the engine refused the answer: incident-flow: decision "${decision.id}" is already approved by ${winner}`);
 });
 
 live('Approve pressed twice (a double click) sends one answer, and the page confirms it rather than saying it was not answered', async (ctx) => {

@@ -251,7 +251,7 @@ token('checks the answer, the name and that the decision is still pending', asyn
   assert.is((await decide(base, auth)).status, 200);
   const again = await decide(base, auth);
   assert.is(again.status, 409);
-  assert.is(again.body.error, 'watcher: decision dec_1 is no longer pending (approved by Dana)', 'who answered it first');
+  assert.is(again.body.error, 'watcher: the engine refused the answer: incident-flow: decision "dec_1" is already approved by Dana', 'who answered it first');
   const unknown = await json(`${base}/api/decisions/dec_nope`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: '{"answer":"approve","by":"Dana"}' });
   assert.is(unknown.status, 404);
 });
@@ -260,7 +260,7 @@ token('a decision that timed out is refused in words: "timed out", not the statu
   store.put('decisions', { ...store.get('decisions', 'dec_1')!, status: 'timed_out', answeredAt: new Date().toISOString() });
   await store.flush();
   const late = await decide(base, { 'X-Watcher-Token': watcher.token });
-  assert.equal([late.status, late.body.error], [409, 'watcher: decision dec_1 is no longer pending (timed out)']);
+  assert.equal([late.status, late.body.error], [409, 'watcher: the engine refused the answer: incident-flow: decision "dec_1" is already timed out']);
 });
 
 token('answers 409 when the watcher has no engine', async () => {

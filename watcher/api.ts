@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyStateMachine } from 'xstate';
+import { settledError } from '../agents/engineCalls.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { AuditPage, AuditQuery, Store, TableName, Tables } from '../store/types.js';
 import { describeMachine, type MachineDescription } from '../machines/describe.js';
@@ -173,16 +174,16 @@ export async function decideRoute(ctx: ApiContext, id: string, req: IncomingMess
   if (answer !== 'approve' && answer !== 'deny') throw new BadRequest('answer: expected "approve" or "deny"');
   const who = typeof by === 'string' ? by.trim() : '';
   if (!who || who.length > 80) throw new BadRequest('by: expected the name of who answers (1 to 80 characters)');
+  const refused = (message: string) => sendError(res, 409, `watcher: the engine refused the answer: ${message}`);
   if (!engine.pendingDecisions().some((d) => d.id === id)) {
     const known = await reads.row('decisions', id);
-    return known
-      ? sendError(res, 409, `watcher: decision ${id} is no longer pending (${known.status.replace('_', ' ')}${known.by ? ` by ${known.by}` : ''})`)
-      : sendError(res, 404, 'watcher: no such decision');
+    // The engine's own words for it: the same as when decide() refuses it (settled meanwhile).
+    return known ? refused(settledError(id, known).message) : sendError(res, 404, 'watcher: no such decision');
   }
   try {
     await engine.decide(id, answer, who);
   } catch (error) {
-    return sendError(res, 409, `watcher: the engine refused the answer: ${(error as Error).message}`);
+    return refused((error as Error).message);
   }
   // A read-only store (the watcher over a cluster's database) sees the answer at its next refresh.
   const decided = store.readonly ? undefined : store.get('decisions', id);

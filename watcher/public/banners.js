@@ -1,6 +1,6 @@
 import { get } from './api.js';
 import { announce } from './announce.js';
-import { h, incidentLink, redraw, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
+import { h, incidentLink, redraw, responderName, severityBadge, SEVERITY_NAMES, statusWords, time } from './dom.js';
 
 /**
  * The active incidents already known to the page: there when it opened, or said since (null
@@ -52,7 +52,7 @@ export async function renderBanners(container, onOpen) {
             ' · ', i.agent, i.workflow ? ` / ${i.workflow}` : '', i.tenant ? ` (${i.tenant})` : ''),
           h('div', { class: 'banner-error' }, i.error)),
         h('dl', { class: 'banner-facts' },
-          h('dt', null, 'Status'), h('dd', { class: 'banner-status' }, i.status.replace('_', ' ')),
+          h('dt', null, 'Status'), h('dd', { class: 'banner-status' }, statusWords(i.status)),
           h('dt', null, 'Responder'), h('dd', { class: 'banner-assignee' }, responderName(i.assignee)),
           h('dt', null, 'Since'), h('dd', null, time(i.detectedAt)),
           pending.has(i.decisionId) ? [h('dt', null, 'Waiting'), h('dd', { class: 'banner-waiting' }, "Atlas's decision")] : null),

@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import { fill, h, redraw, responderName, severityBadge, SEVERITY_NAMES, time } from './dom.js';
+import { fill, h, redraw, responderName, severityBadge, SEVERITY_NAMES, statusWords, time } from './dom.js';
 import { drawDiagram } from './diagram.js';
 import { describedMachines } from './machines.js';
 import { auditRow } from './log.js';
@@ -35,7 +35,7 @@ export async function renderDetail(container, id, { focus = false } = {}) {
       severityBadge(i.severity),
       // The focus comes here when the reader opens the incident (tabindex -1: not a stop of its own).
       h('h3', { tabindex: -1 }, h('span', { class: 'mono' }, i.id), i.severity ? ` · ${SEVERITY_NAMES[i.severity] ?? ''}` : ''),
-      h('span', { class: `pill status-${i.status}` }, i.status.replace('_', ' '))),
+      h('span', { class: `pill status-${i.status}` }, statusWords(i.status))),
     h('p', { class: 'detail-error' }, i.error?.name ? `${i.error.name}: ` : '', i.error?.message ?? ''),
     i.error?.stack ? h('details', null, h('summary', null, 'Stack trace'), h('pre', { class: 'mono small' }, i.error.stack)) : null,
     facts(i),
@@ -43,7 +43,7 @@ export async function renderDetail(container, id, { focus = false } = {}) {
     diagram,
     path(i),
     decisions.length ? [h('h4', null, 'Decisions'), h('ul', null, decisions.map((d) =>
-      h('li', null, `${d.action}: ${d.status.replace('_', ' ')}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
+      h('li', null, `${d.action}: ${statusWords(d.status)}`, d.by ? ` by ${d.by}` : '', d.answeredAt ? ` at ${time(d.answeredAt)}` : '')))] : null,
     h('h4', null, `Timeline (${timelineTotal} audit entries)`),
     h('div', { class: 'scroll short', tabindex: 0, role: 'group', 'aria-label': 'timeline, scrolls' }, h('table', { class: 'log' }, timelineHead(), h('tbody', null, timeline.map((e) => auditRow(e, { compact: true }))))),
     timelineTotal > timeline.length ? h('p', { class: 'muted' }, 'Older entries are in the audit log below (filter by this entity).') : null,

@@ -118,6 +118,9 @@ export function count(n) {
   return n.toLocaleString('en');
 }
 
+/** A status in the operator's words: `timed_out` reads "timed out" (agents/engineCalls.ts's statusWords, for the page). */
+export const statusWords = (status) => status.replaceAll('_', ' ');
+
 export const SEVERITY_NAMES = { P0: 'System Down', P1: 'Data Integrity', P2: 'Feature Broken', P3: 'Cosmetic/Minor' };
 export const RESPONDER_NAMES = { cheryl: 'Cheryl (Support)', petra: 'Petra (PM)', atlas: 'Atlas (CEO)', human: 'Human developer' };
 

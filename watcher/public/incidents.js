@@ -1,6 +1,6 @@
 import { announceMatches } from './announce.js';
 import { get } from './api.js';
-import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, time, utc } from './dom.js';
+import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, statusWords, time, utc } from './dom.js';
 
 const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive', 'resolved', 'auto_resolved', 'closed'];
 
@@ -19,7 +19,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
   fill(form,
     h('fieldset', { class: 'sev-filter' }, h('legend', null, 'Severity'),
       ['P0', 'P1', 'P2', 'P3'].map((s) => h('label', null, h('input', { type: 'checkbox', name: 'severity', value: s }), s))),
-    h('label', null, 'Status', select('status', [['active', 'active (open)'], ...STATUSES.map((s) => [s, s.replace('_', ' ')])])),
+    h('label', null, 'Status', select('status', [['active', 'active (open)'], ...STATUSES.map((s) => [s, statusWords(s)])])),
     h('label', null, 'Agent', select('agent', [])),
     h('label', null, 'Workflow', select('workflow', [])),
     h('label', null, 'Tenant', select('tenant', [])),
@@ -85,7 +85,7 @@ export function incidentList({ form, tbody, count, onOpen }) {
       },
       h('td', null, severityBadge(i.severity)),
       h('td', null, incidentLink(i.id, { 'aria-current': i.id === selected ? 'true' : null }), h('div', { class: 'msg' }, i.error)),
-      h('td', null, i.status.replace('_', ' ')),
+      h('td', null, statusWords(i.status)),
       h('td', null, responderName(i.assignee)),
       h('td', null, i.agent, i.workflow ? h('div', { class: 'muted' }, i.workflow) : null, i.tenant ? h('div', { class: 'muted' }, i.tenant) : null),
       h('td', { class: 'mono small' }, time(i.detectedAt)));
