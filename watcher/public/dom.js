@@ -107,10 +107,39 @@ export function time(iso) {
 /**
  * A datetime-local field's value (no zone) read as UTC, the zone every time on the page is shown
  * in (`time`): the browser's own zone would move the bound away from the times the reader sees.
+ * `end`: the end of what was typed, the second (the minute when no seconds are typed), for an
+ * exclusive upper bound that keeps the rows the page shows at that time (theirs have milliseconds).
  * @example utc('2026-03-02T14:00') // '2026-03-02T14:00:00.000Z'
+ * @example utc('2026-03-02T14:00', true) // '2026-03-02T14:01:00.000Z'
  */
-export function utc(value) {
-  return new Date(`${value}Z`).toISOString();
+export function utc(value, end = false) {
+  const start = Date.parse(`${value}Z`);
+  if (!end) return new Date(start).toISOString();
+  const fraction = value.split('.')[1];
+  const unit = fraction ? 1000 / 10 ** fraction.length : value.length <= 16 ? 60_000 : 1000;
+  return new Date(start + unit).toISOString();
+}
+
+/**
+ * A filter form's `since` and `until` fields read as UTC (`utc`, `until` to the end of what was
+ * typed), or null when one cannot be: that field is marked invalid, saying what it expects
+ * (a five-digit year, which the field takes, is no time the server or a Date reads).
+ */
+export function timeBounds(form) {
+  const out = {};
+  for (const name of ['since', 'until']) {
+    const input = form.elements[name];
+    const { value } = input;
+    const problem = value && !/^\d{4}-/.test(value) ? `Expected a year of four digits (up to 9999), got ${value.split('-')[0]}.` : '';
+    input.setCustomValidity(problem);
+    input.setAttribute('aria-invalid', String(Boolean(problem)));
+    if (problem) {
+      input.reportValidity();
+      return null;
+    }
+    if (value) out[name] = utc(value, name === 'until');
+  }
+  return out;
 }
 
 /** A count with thousands separators, as every count on the page is shown: 12,345. */

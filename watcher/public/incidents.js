@@ -1,6 +1,6 @@
 import { announceMatches } from './announce.js';
 import { get } from './api.js';
-import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, statusWords, time, utc } from './dom.js';
+import { count as n, debounce, fill, h, incidentLink, redraw, responderName, severityBadge, statusWords, time, timeBounds } from './dom.js';
 
 const STATUSES = ['detected', 'retrying', 'triaged', 'coordinated', 'executive', 'resolved', 'auto_resolved', 'closed'];
 
@@ -43,11 +43,13 @@ export function incidentList({ form, tbody, count, onOpen }) {
     el.value = current;
   }
 
+  /** The filters as the server takes them, or null while a time typed cannot be read (its field says why). */
   function params() {
     const data = new FormData(form);
-    const out = { severity: data.getAll('severity').join(','), limit };
+    const bounds = timeBounds(form);
+    if (!bounds) return null;
+    const out = { severity: data.getAll('severity').join(','), limit, ...bounds };
     for (const key of ['status', 'agent', 'workflow', 'tenant']) out[key] = data.get(key);
-    for (const key of ['since', 'until']) if (data.get(key)) out[key] = utc(data.get(key));
     return out;
   }
 
@@ -57,8 +59,10 @@ export function incidentList({ form, tbody, count, onOpen }) {
   // The reader changed the filters: the load that draws next says how many match.
   let sayCount = false;
   async function load() {
+    const query = params();
+    if (!query) return;
     const mine = ++asked;
-    const { rows, total, facets } = await get('incidents', params());
+    const { rows, total, facets } = await get('incidents', query);
     if (mine !== asked) return;
     offer('agent', facets.agents);
     offer('workflow', facets.workflows);

@@ -1,6 +1,6 @@
 import { announce, announceMatches } from './announce.js';
 import { get } from './api.js';
-import { coalesce, count, debounce, fill, h, redraw, time, utc } from './dom.js';
+import { coalesce, count, debounce, fill, h, redraw, time, timeBounds } from './dom.js';
 
 /**
  * One audit entry as a table row; error-level rows carry `level-error` and show red.
@@ -59,10 +59,12 @@ export function auditViewer({ form, pager, tbody }) {
     field('order', 'Order', (name) => h('select', { name }, h('option', { value: 'desc' }, 'newest first'), h('option', { value: 'asc' }, 'oldest first'))),
     field('limit', 'Rows', (name) => h('select', { name }, [50, 100, 200, 500].map((n) => h('option', { value: n }, n)))));
 
+  /** The filters as the server takes them, or null while a time typed cannot be read (its field says why). */
   const params = () => {
-    const data = Object.fromEntries(new FormData(form));
-    for (const key of ['since', 'until']) if (data[key]) data[key] = utc(data[key]);
-    return { ...data, offset: state.offset };
+    const bounds = timeBounds(form);
+    if (!bounds) return null;
+    const { since, until, ...data } = Object.fromEntries(new FormData(form));
+    return { ...data, ...bounds, offset: state.offset };
   };
 
   // Loads asked for (`asked`) and the one whose rows are shown (`shown`): an answer a later
@@ -70,10 +72,13 @@ export function auditViewer({ form, pager, tbody }) {
   let [asked, shown] = [0, 0];
 
   async function load() {
+    const query = params();
+    // Not loaded: the reader's filter change is not counted (`reload`).
+    if (!query) return 'unread';
     const mine = ++asked;
     let page;
     try {
-      page = await get('audit', params());
+      page = await get('audit', query);
     } catch (error) {
       // Not drawn: the rows shown stay the ones counts are of (else following would wait for good).
       if (mine === asked) asked = shown;
@@ -118,7 +123,9 @@ export function auditViewer({ form, pager, tbody }) {
     // A page still loading counts what arrived itself.
     const view = shown;
     if (view !== asked) return;
-    const { total } = await get('audit', { ...params(), offset: 0, limit: 1 });
+    const query = params();
+    if (!query) return;
+    const { total } = await get('audit', { ...query, offset: 0, limit: 1 });
     // The reader changed the filters or the page meanwhile: this count is of another view.
     if (view !== asked) return;
     const arrived = total - state.total;
@@ -131,7 +138,7 @@ export function auditViewer({ form, pager, tbody }) {
 
   const reload = debounce(async () => {
     state.offset = 0;
-    await load();
+    if ((await load()) === 'unread') return;
     announceMatches(state.total, ['entry', 'entries'], 'Audit log: ');
   }, 300);
   form.addEventListener('input', reload);
