@@ -174,6 +174,14 @@ Mitigate('pauses the agent when the failure names no workflow', async () => {
   assert.is(h.store.get('agents', 'mailer')!.status, 'active');
 });
 
+/** Resolves incident `id` (Petra's fix), a minute on: the invoice-run workflow's [status, pausedBy]. */
+async function resolved(h: ReturnType<typeof createHarness>, id: string): Promise<[string, string | null]> {
+  h.engine.resolve(id, { by: 'petra' });
+  await h.run(MIN);
+  const row = h.store.get('workflows', 'invoice-run')!;
+  return [row.status, row.pausedBy];
+}
+
 Mitigate('a workflow two open incidents paused stays paused until both are resolved, whichever is fixed first', async () => {
   const h = createHarness({ fixAfterMs: null });
   const ran: string[] = [];
@@ -186,19 +194,13 @@ Mitigate('a workflow two open incidents paused stays paused until both are resol
   assert.equal(h.audit({ action: 'incident.mitigated' }).map((e) => e.entityId), [first.id, second.id]);
   assert.is(h.store.get('workflows', 'invoice-run')!.pausedBy, second.id);
   // The second is fixed first: the first is still open, so its mitigation holds.
-  h.engine.resolve(second.id, { by: 'petra' });
-  await h.run(MIN);
-  const held = h.store.get('workflows', 'invoice-run')!;
-  assert.equal([held.status, held.pausedBy], ['paused', first.id]);
+  assert.equal(await resolved(h, second.id), ['paused', first.id]);
   const waiting = h.engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => void ran.push('queued while paused') });
   await h.run(10 * MIN);
   assert.equal(ran, []);
   assert.is(h.store.get('jobs', waiting.jobId)!.status, 'queued');
   // Once the first is fixed too, nothing holds it: it resumes and the job runs.
-  h.engine.resolve(first.id, { by: 'petra' });
-  await h.run(MIN);
-  const resumed = h.store.get('workflows', 'invoice-run')!;
-  assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
+  assert.equal(await resolved(h, first.id), ['active', null]);
   assert.equal(ran, ['queued while paused']);
 });
 
@@ -230,10 +232,7 @@ Mitigate('a P2 she triaged, made a P0 by a platform-down failure joining it: its
   assert.equal([paused.status, paused.pausedBy], ['paused', incident.id]);
   const [mitigated] = h.audit({ entityId: incident.id, action: 'incident.mitigated' });
   assert.equal([mitigated.actor, mitigated.meta.paused, mitigated.meta.raisedFrom], ['cheryl', { kind: 'workflow', id: 'invoice-run' }, 'P2']);
-  h.engine.resolve(incident.id, { by: 'petra' });
-  await h.run(MIN);
-  const resumed = h.store.get('workflows', 'invoice-run')!;
-  assert.equal([resumed.status, resumed.pausedBy], ['active', null]);
+  assert.equal(await resolved(h, incident.id), ['active', null]);
 });
 
 Mitigate('a P2 made a P0 after triage pauses its workflow itself: resolving another P1 that paused it leaves it paused, held by the P0', async () => {
@@ -246,10 +245,7 @@ Mitigate('a P2 made a P0 after triage pauses its workflow itself: resolving anot
   await h.run(MIN);
   assert.equal(h.audit({ action: 'incident.mitigated' }).map((e) => e.entityId), [serious.id, minor.id]);
   assert.is(h.store.get('workflows', 'invoice-run')!.pausedBy, minor.id);
-  h.engine.resolve(serious.id, { by: 'petra' });
-  await h.run(MIN);
-  const held = h.store.get('workflows', 'invoice-run')!;
-  assert.equal([held.status, held.pausedBy], ['paused', minor.id]);
+  assert.equal(await resolved(h, serious.id), ['paused', minor.id]);
   h.engine.resolve(minor.id, { by: 'petra' });
   await h.run(MIN);
   assert.equal(h.store.get('workflows', 'invoice-run')!.status, 'active');
