@@ -30,7 +30,7 @@ const JOURNAL_FLOOR = 4 * 1024 * 1024;
 /** A commit made ready by `stage`, before any await: what it writes is fixed then. */
 export type StagedState =
   | { kind: 'journal'; parts: Buffer[]; bytes: number; lines: number; auditCount: number; rows: SerializedRow[] }
-  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean };
+  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean; made?: Map<object, string> };
 
 /** A read state, and on a follower's re-read the rows it changed (absent: read afresh). */
 export type StateRead = StateSnapshot & { changes?: RowChanges };
@@ -195,6 +195,8 @@ export class DurableState {
     const generation = this.#schema === 0 ? 1 : this.#generation;
     // The rows this commit serialized, and where in its bytes.
     const rows: SerializedRow[] = [];
+    // Rows a journal too large for its budget serialized before it gave up: the rewrite copies their JSON.
+    const made = new Map<object, string>();
     // Only a current state file gets a journal: an older build would not read it. After a
     // rewrite whose directory sync failed, the rows of that commit, retried, are in the file
     // in place already: replayed on it, a row removed and put again would move last twice.
@@ -202,11 +204,11 @@ export class DurableState {
     const held = (change: RowChanges['rows'][number]) => typeof this.#row(change.table, change.id) !== 'number';
     if (data.changes && !this.#dirUnsynced && (this.#schema === 0 || this.#schema === SCHEMA_VERSION) && data.changes.rows.every(held)) {
       // Serialized only as far as the journal may grow: a commit past that serializes its rows once, for the rewrite.
-      const journal = journalLines(data.changes, data, generation, auditCount, rows, Math.max(this.#stateBytes, JOURNAL_FLOOR) - this.#journalEnd);
+      const journal = journalLines(data.changes, data, generation, auditCount, rows, Math.max(this.#stateBytes, JOURNAL_FLOOR) - this.#journalEnd, made);
       if (journal) return { kind: 'journal', ...journal, auditCount, rows };
     }
     const image = captureState(data.tables, data.meta, generation + 1, auditCount, (table) => this.#orders.get(table));
-    return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0 };
+    return { kind: 'rewrite', image, generation: generation + 1, auditCount, reuse: this.#schema !== 0, made };
   }
 
   /** Before the first audit row of a new store: its (empty) state file, so an audit file never lands alone. */
@@ -247,7 +249,7 @@ export class DurableState {
   /** Writes a staged commit: after its audit rows are on disk, since it covers them. */
   async commit(staged: StagedState): Promise<void> {
     await this.syncPending();
-    if (staged.kind === 'rewrite') return this.#rewrite(staged.image, staged.generation, staged.auditCount, staged.reuse);
+    if (staged.kind === 'rewrite') return this.#rewrite(staged.image, staged.generation, staged.auditCount, staged.reuse, staged.made);
     try {
       this.#journal ??= await openForWrite(this.#files.journal);
       if (this.#journalTail) await cutTail(this.#journal, this.#journalEnd);
@@ -299,11 +301,12 @@ export class DurableState {
    * journal it folds in. With `reuse`, the line of a row unchanged since the file on disk
    * was written (held there only, or an object of `#onDisk`) is copied from it, a row kept
    * in the journal from there; the other rows, those put since and not yet done with (what
-   * is open), are serialized. A cold row is copied from where it is; once the new file is
+   * is open), are serialized, but for those in `made` (the JSON a journal too large for its
+   * budget made of them, see `stage`). A cold row is copied from where it is; once the new file is
    * in place, each cold row, and each row done with that is still the object written, is
    * noted at its place in the new file, and the objects written are the new `#onDisk`.
    */
-  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean): Promise<void> {
+  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean, made?: Map<object, string>): Promise<void> {
     const copy = reuse && this.#reusable;
     const onDisk = this.#onDisk;
     // The row objects written (the next `#onDisk`): what the new file has of them is their line.
@@ -325,6 +328,8 @@ export class DurableState {
       const known = async (table: string, id: string, row: unknown): Promise<string | Buffer | null> => {
         const fresh = unchanged(row) ? await cursor?.line(table, id) : null;
         if (fresh) return fresh;
+        const serialized = made && typeof row === 'object' && row !== null ? made.get(row) : undefined;
+        if (serialized !== undefined) return `${JSON.stringify(id)}:${serialized}`;
         if (typeof row !== 'number' || !this.cold) return null;
         const json = journal && row < 0 ? await journal.body(-row - 1) : this.cold.view(row);
         return json && rowLine.of(id, json);

@@ -48,7 +48,8 @@ export interface SerializedRow {
  * same commit gives the same bytes. Encoded into LineBuffers: never one huge string.
  * Each row put also goes into `rows`, with where its JSON starts in these bytes, for a
  * rewrite that comes later. Null, and nothing more serialized, once the lines pass
- * `budget` bytes: a commit that large rewrites the state file instead.
+ * `budget` bytes: a commit that large rewrites the state file instead, and `made` gets the
+ * JSON of each row serialized so far (by the row object), for that rewrite to copy.
  * @example journalLines({ rows: [{ table: 'jobs', id: 'job_1', removed: false }], meta: false }, data, 1, 12, [], Infinity)?.bytes
  */
 export function journalLines(
@@ -58,9 +59,16 @@ export function journalLines(
   auditCount: number,
   rows: SerializedRow[],
   budget: number,
+  made?: Map<object, string>,
 ): { parts: Buffer[]; bytes: number; lines: number } | null {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
   const out = new LineBuffers();
+  // The JSON of each row in `rows`, kept for `made` should the budget be passed.
+  const [jsons, first]: [string[], number] = [[], rows.length];
+  const overflow = (): null => {
+    if (made) for (let k = 0; k < jsons.length; k++) made.set(rows[first + k].row as object, jsons[k]);
+    return null;
+  };
   for (const { table, id, removed } of changes.rows) {
     const all = tables[table];
     const row = all && Object.hasOwn(all, id) ? all[id] : undefined;
@@ -71,12 +79,13 @@ export function journalLines(
     const json = canonicalJson(row);
     const head = `{"op":"put",${key},"row":`;
     rows.push({ body: out.bytes + Buffer.byteLength(head), table, id, row });
+    jsons.push(json);
     out.push(`${head}${json}}`);
-    if (out.bytes > budget) return null;
+    if (out.bytes > budget) return overflow();
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';
   out.push(`{"op":"commit","generation":${generation},"auditCount":${auditCount}${meta}}`);
-  return out.bytes > budget ? null : { parts: out.finish(), bytes: out.bytes, lines: out.lines };
+  return out.bytes > budget ? overflow() : { parts: out.finish(), bytes: out.bytes, lines: out.lines };
 }
 
 /**
