@@ -20,8 +20,8 @@ export interface IncidentEffects {
   settleDecision(incident: IncidentContext, status: SettledDecision, by: string | null, at: number): void;
   /** The pending decision waits until `timeoutAt` now (the escalate policy's second wait). Required: a host left without it would show the time gone by; one that keeps no decision rows does nothing. */
   extendDecision(incident: IncidentContext, timeoutAt: number): void;
-  /** Pauses an agent or workflow for the incident (Cheryl's mitigation of one a join made a P0/P1 after her triage). */
-  mitigate?(incident: IncidentContext, kind: 'agent' | 'workflow', id: string): void;
+  /** Pauses an agent or workflow for the incident (Cheryl's mitigation of one a join made a P0/P1 after her triage). Required, as `extendDecision`: a host left without it would leave the incident's agent or workflow running. */
+  mitigate(incident: IncidentContext, kind: 'agent' | 'workflow', id: string): void;
   liftMitigation(incident: IncidentContext): void;
   commissionReview(incident: IncidentContext): void;
 }
@@ -116,7 +116,7 @@ export class Incidents {
         startFix: ({ context }, p) => effects.startFix(context, p.owner),
         settleDecision: ({ context }, p) => effects.settleDecision(context, p.status, p.by, p.at),
         extendDecision: ({ context }, p) => effects.extendDecision(context, p.timeoutAt),
-        mitigate: ({ context }, p) => effects.mitigate?.(context, p.kind, p.id),
+        mitigate: ({ context }, p) => effects.mitigate(context, p.kind, p.id),
         liftMitigation: ({ context }) => effects.liftMitigation(context),
         commissionReview: ({ context }) => effects.commissionReview(context),
       },

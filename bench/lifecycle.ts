@@ -117,7 +117,7 @@ export async function incidentRate(n: number, wave = n, on: 'file' | 'memory' = 
   const at = () => clock.now();
   const incidents = new Incidents(rt, {
     runAttempt: async () => ({ ok: false, at: clock.now(), error: 'ECONNREFUSED' }),
-    assign: () => {}, release: () => {}, notify: () => {}, startFix: () => {}, settleDecision: () => {}, extendDecision: () => {}, liftMitigation: () => {},
+    assign: () => {}, release: () => {}, notify: () => {}, startFix: () => {}, settleDecision: () => {}, extendDecision: () => {}, mitigate: () => {}, liftMitigation: () => {},
     commissionReview: () => {},
   });
   let flushMs = 0;
