@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../machines/types.js';
+import type { AgentRecord, IncidentRecord, WorkflowRecord } from '../machines/types.js';
 import { isSerious } from '../machines/policies/severity.js';
 import { mitigationTarget, type PauseKind } from '../machines/policies/mitigation.js';
 import type { Runtime } from './runtime.js';
@@ -13,6 +13,18 @@ export interface Fleet {
   resume(kind: PauseKind, id: string, incidentId: string): void;
   /** What `from` paused stays paused, now held by `to` (see `holdsPause`); nothing else changes. */
   handOver(kind: PauseKind, id: string, from: string, to: string): void;
+}
+
+/** The table of what a mitigation of each kind pauses. */
+export const PAUSE_TABLE = { agent: 'agents', workflow: 'workflows' } as const satisfies Record<PauseKind, string>;
+
+/**
+ * The row of an agent or workflow the store holds none of (never paused, nor an agent the engine
+ * was configured with): active, as is anything the fleet has not heard of, until a pause writes it.
+ * @example unpausedRow('workflow', 'invoice-run', at) // { id: 'invoice-run', status: 'active', pausedBy: null, updatedAt: at }
+ */
+export function unpausedRow(kind: PauseKind, id: string, at: string): AgentRecord | WorkflowRecord {
+  return kind === 'agent' ? { id, tenant: null, workflows: [], status: 'active', pausedBy: null, updatedAt: at } : { id, status: 'active', pausedBy: null, updatedAt: at };
 }
 
 /**

@@ -3,7 +3,7 @@
  * (agentsCheryl.test.ts, machineEscalation.test.ts): a platform-down failure with the root cause
  * of an open P2 makes it a P0, which Cheryl then triages, pauses and escalates as one; one that
  * joins after her triage of the P2 has her mitigation run then (incident.mitigated, its workflow
- * paused) and the incident escalated.
+ * paused, or its agent when it names none) and the incident escalated.
  *
  * Cheryl's acknowledgement is held by a gate, not a delay: her responder row is held by a
  * transaction of the test's own, so the incident's assignment waits in her mailbox (no
@@ -81,32 +81,41 @@ test('a platform-down failure joining a P2 with its root cause before Cheryl ack
   }
 });
 
-test('a platform-down failure joining a P2 after Cheryl triaged it: its workflow paused (incident.mitigated) and escalated', async () => {
-  const { db, store, engine, release } = await joinEngine('hj_join_after', 600_000);
-  try {
-    await engine.ready;
-    const later = engine.submit({ id: 'job_reports', kind: 'failLater', agent: 'reporter', workflow: 'dashboards', input: { message: 'ECONNREFUSED db (reports)' }, rootCause: 'db-primary-down', impact: { kind: 'platform-down' } });
-    const first = engine.submit({ id: 'job_invoices', kind: 'fail', agent: 'billing', workflow: 'invoice-run', input: { message: 'ECONNREFUSED db' }, rootCause: 'db-primary-down', impact: { kind: 'feature-broken' } });
-    assert.is(await first.done, 'failed');
-    const row = async () => (await db.admin(`SELECT id, severity, state FROM incidents`)).rows[0];
-    // Cheryl triages the P2 and keeps it: nothing paused.
-    await eventually(async () => ((await row())?.state === 'triaged.fixing' ? true : undefined), WAIT_MS, 'the P2 triaged');
-    const { id } = await row();
-    assert.equal((await db.admin(`SELECT id FROM workflows WHERE status = 'paused'`)).rows, []);
-    release();
-    assert.is(await later.done, 'failed');
-    assert.equal(await row(), { id, severity: 'P0', state: 'coordinated.queued' });
-    const mitigated = (await db.admin(`SELECT actor, meta->'paused' AS paused, meta->>'raisedFrom' AS "raisedFrom" FROM audit_log WHERE entity_id = $1 AND action = 'incident.mitigated'`, [id])).rows;
-    assert.equal(mitigated, [{ actor: 'cheryl', paused: { id: 'invoice-run', kind: 'workflow' }, raisedFrom: 'P2' }]);
-    const workflow = (await db.admin(`SELECT status, paused_by FROM workflows WHERE id = 'invoice-run'`)).rows[0];
-    assert.equal(workflow, { status: 'paused', paused_by: id });
-    const escalated = (await db.admin(`SELECT meta->'criteria' AS criteria FROM audit_log WHERE entity_id = $1 AND action = 'incident.escalated'`, [id])).rows;
-    assert.equal(escalated, [{ criteria: ['severity-p0-p1'] }]);
-  } finally {
-    await engine.stop();
-    await store.close();
-    await db.drop();
-  }
-});
+/**
+ * A platform-down failure joins a P2 Cheryl has triaged and kept (nothing paused): its mitigation
+ * runs then, pausing the incident's workflow, or its agent when its jobs name no workflow.
+ */
+for (const { kind, workflow, paused } of [
+  { kind: 'workflow', workflow: 'invoice-run', paused: 'invoice-run' },
+  { kind: 'agent', workflow: undefined, paused: 'billing' },
+] as const) {
+  test(`a platform-down failure joining a P2 after Cheryl triaged it: its ${kind} paused (incident.mitigated) and escalated`, async () => {
+    const { db, store, engine, release } = await joinEngine(`hj_join_after_${kind}`, 600_000);
+    const table = `${kind}s`;
+    try {
+      await engine.ready;
+      const later = engine.submit({ id: 'job_reports', kind: 'failLater', agent: 'reporter', workflow: workflow && 'dashboards', input: { message: 'ECONNREFUSED db (reports)' }, rootCause: 'db-primary-down', impact: { kind: 'platform-down' } });
+      const first = engine.submit({ id: 'job_invoices', kind: 'fail', agent: 'billing', workflow, input: { message: 'ECONNREFUSED db' }, rootCause: 'db-primary-down', impact: { kind: 'feature-broken' } });
+      assert.is(await first.done, 'failed');
+      const row = async () => (await db.admin(`SELECT id, severity, state FROM incidents`)).rows[0];
+      // Cheryl triages the P2 and keeps it: nothing paused.
+      await eventually(async () => ((await row())?.state === 'triaged.fixing' ? true : undefined), WAIT_MS, 'the P2 triaged');
+      const { id } = await row();
+      assert.equal((await db.admin(`SELECT id FROM ${table} WHERE status = 'paused'`)).rows, []);
+      release();
+      assert.is(await later.done, 'failed');
+      assert.equal(await row(), { id, severity: 'P0', state: 'coordinated.queued' });
+      const mitigated = (await db.admin(`SELECT actor, meta->'paused' AS paused, meta->>'raisedFrom' AS "raisedFrom" FROM audit_log WHERE entity_id = $1 AND action = 'incident.mitigated'`, [id])).rows;
+      assert.equal(mitigated, [{ actor: 'cheryl', paused: { id: paused, kind }, raisedFrom: 'P2' }]);
+      assert.equal((await db.admin(`SELECT id, status, paused_by FROM ${table} WHERE status = 'paused'`)).rows, [{ id: paused, status: 'paused', paused_by: id }]);
+      const escalated = (await db.admin(`SELECT meta->'criteria' AS criteria FROM audit_log WHERE entity_id = $1 AND action = 'incident.escalated'`, [id])).rows;
+      assert.equal(escalated, [{ criteria: ['severity-p0-p1'] }]);
+    } finally {
+      await engine.stop();
+      await store.close();
+      await db.drop();
+    }
+  });
+}
 
 test.run();

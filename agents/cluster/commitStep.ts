@@ -8,7 +8,7 @@ import { DeadlineChanges } from './deadlineChanges.js';
 import type { Step } from './incidentStep.js';
 import { batchOf, getRow, listRows, type Sql, type WriteBatch } from './pgRows.js';
 import { post } from './responderMailbox.js';
-import { holdsPause, type PauseKind } from '../fleet.js';
+import { holdsPause, PAUSE_TABLE, unpausedRow, type PauseKind } from '../fleet.js';
 import { prepared } from '../../store/postgres/connection.js';
 import type { RowOf } from '../../store/postgres/rows.js';
 
@@ -123,13 +123,9 @@ export async function arm(sql: Sql, work: QueuedWork[], owner: string, p: ArmPar
  * put back paused by this incident; the workers hold its jobs from then on (ClusterHost.hold).
  */
 async function mitigate(sql: Sql, batch: WriteBatch, incidentId: string, target: { kind: PauseKind; id: string }, at: string): Promise<void> {
-  if (target.kind === 'agent') {
-    const row = batch.pending('agents', target.id) ?? (await getRow(sql, 'agents', target.id, true)) ?? { id: target.id, tenant: null, workflows: [], status: 'active' as const, pausedBy: null, updatedAt: at };
-    batch.put('agents', [{ ...row, status: 'paused', pausedBy: incidentId, updatedAt: at }]);
-  } else {
-    const row = batch.pending('workflows', target.id) ?? (await getRow(sql, 'workflows', target.id, true)) ?? { id: target.id, status: 'active' as const, pausedBy: null, updatedAt: at };
-    batch.put('workflows', [{ ...row, status: 'paused', pausedBy: incidentId, updatedAt: at }]);
-  }
+  const table = PAUSE_TABLE[target.kind];
+  const row = batch.pending(table, target.id) ?? (await getRow(sql, table, target.id, true)) ?? unpausedRow(target.kind, target.id, at);
+  batch.put(table, [{ ...row, status: 'paused', pausedBy: incidentId, updatedAt: at }]);
 }
 
 /**
