@@ -45,15 +45,9 @@ export function createFleet(rt: Runtime, onChange: (kind: PauseKind, id: string,
   const set = (kind: PauseKind, id: string, from: string, pausedBy: string | null): void => {
     const at = isoAt(rt.clock.now());
     const paused = pausedBy !== null;
-    if (kind === 'agent') {
-      const row = rt.store.get('agents', id) ?? { id, tenant: null, workflows: [], status: 'active' as const, pausedBy: null, updatedAt: at };
-      if (pausedBy !== from && row.pausedBy !== from) return;
-      rt.store.put('agents', { ...row, status: paused ? 'paused' : 'active', pausedBy, updatedAt: at });
-    } else {
-      const row = rt.store.get('workflows', id) ?? { id, status: 'active' as const, pausedBy: null, updatedAt: at };
-      if (pausedBy !== from && row.pausedBy !== from) return;
-      rt.store.put('workflows', { ...row, status: paused ? 'paused' : 'active', pausedBy, updatedAt: at });
-    }
+    const row = rt.store.get(PAUSE_TABLE[kind], id) ?? unpausedRow(kind, id, at);
+    if (pausedBy !== from && row.pausedBy !== from) return;
+    rt.store.put(PAUSE_TABLE[kind], { ...row, status: paused ? 'paused' : 'active', pausedBy, updatedAt: at });
     // A hand-over leaves the row paused: the workers have nothing to hear.
     if (pausedBy === from || !paused) onChange(kind, id, paused);
   };
