@@ -170,7 +170,10 @@ export function sweepTable(results: RunResult[], names: readonly string[]): { ro
     const values = results.map((r) => metricValue(r.metrics, metric)).filter((v): v is number => v !== null);
     return { metric, p50: p50(values), p95: p95(values) };
   });
-  const fmt = (m: string, v: number | null) => (v === null ? NONE : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : String(v));
+  // A count's percentile interpolates between runs (30.1 of 30 and 31): two decimals say it,
+  // where String() would print the float's noise (30.099999999999998).
+  const count = (v: number) => String(Math.round(v * 100) / 100);
+  const fmt = (m: string, v: number | null) => (v === null ? NONE : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : count(v));
   const text = [`${'metric'.padEnd(16)} ${'p50'.padStart(12)} ${'p95'.padStart(12)}`, ...rows.map((r) => `${r.metric.padEnd(16)} ${fmt(r.metric, r.p50).padStart(12)} ${fmt(r.metric, r.p95).padStart(12)}`)].join('\n');
   return { rows, text };
 }

@@ -169,6 +169,20 @@ Run('--runs N --out DIR writes the sweep\'s report.json and junit.xml (a testsui
   assert.match(out, `A sweep keeps no store: \`incident-flow run ${fixture('seeded.yaml')} --seed N\` rebuilds any seed's.\n`);
 });
 
+Run('--runs 7 prints a count\'s interpolated p95 with at most two decimals, as report.json\'s value rounded', async () => {
+  const { code, out } = await cli('run', fixture('seeded.yaml'), '--runs', '7', '--out', dir);
+  assert.is(code, EXIT.pass);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { percentiles: Array<{ metric: string; p50: number; p95: number }> };
+  for (const metric of ['incidents', 'escalations', 'slaBreaches']) {
+    const row = report.percentiles.find((r) => r.metric === metric);
+    assert.ok(row, metric);
+    const shown = (v: number) => String(Math.round(v * 100) / 100);
+    assert.match(out, new RegExp(`^${metric}\\s+${shown(row.p50)}\\s+${shown(row.p95)}$`, 'm'), metric);
+  }
+  // Seeds 9..15 of this fixture: p95 of the incidents is 30.1, which String() printed as 30.099999999999998.
+  assert.match(out, /^incidents\s+\d+\s+30\.1$/m);
+});
+
 Run('without --out, run and run --runs both write to incident-flow-out/<name>/', async () => {
   const cwd = process.cwd();
   process.chdir(dir);
