@@ -1,5 +1,6 @@
 import { SEVERITIES } from '../machines/types.js';
 import type { Responder, Severity } from '../machines/types.js';
+import { grown, type Growth } from '../store/grown.js';
 
 /** What a failure expectation observed of one incident. */
 export interface Observation {
@@ -17,6 +18,11 @@ const NO_SEVERITY = 255;
 const RESPONDERS: ReadonlyArray<Responder | 'none'> = ['none', 'cheryl', 'petra', 'atlas'];
 /** Ids joined into one string per this many observations (one flat string, not one per id). */
 const IDS_PER_CHUNK = 512;
+/**
+ * Half as long again, and nothing more: most expectations observe a few incidents (the arrays
+ * start at 64), and a run's peak memory (issue 14) was measured with this growth.
+ */
+const BY_HALF: Growth = { share: 1 / 2, more: 0 };
 
 /**
  * The observations of one failure expectation, in the order the incidents were seen: a
@@ -47,7 +53,7 @@ export class Observations implements Iterable<Observation> {
 
   push(o: Observation): void {
     const k = this.#length;
-    if (k === this.#times.length) this.#grow();
+    if (k === this.#times.length) this.#grow(k);
     const at = k % IDS_PER_CHUNK;
     this.#ends[k] = (at === 0 ? 0 : this.#ends[k - 1]) + o.incident.length;
     this.#ids.push(o.incident);
@@ -93,12 +99,8 @@ export class Observations implements Iterable<Observation> {
     return Array.from(this);
   }
 
-  #grow(): void {
-    const n = this.#times.length + (this.#times.length >> 1);
-    const [ends, codes, times] = [new Uint32Array(n), new Uint8Array(3 * n), new Float64Array(n)];
-    ends.set(this.#ends);
-    codes.set(this.#codes);
-    times.set(this.#times);
-    [this.#ends, this.#codes, this.#times] = [ends, codes, times];
+  /** Room for observation `k`, the arrays half as long again. */
+  #grow(k: number): void {
+    [this.#ends, this.#codes, this.#times] = [grown(this.#ends, k, BY_HALF), grown(this.#codes, 3 * k + 2, BY_HALF), grown(this.#times, k, BY_HALF)];
   }
 }

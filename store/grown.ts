@@ -1,16 +1,29 @@
+/** The typed arrays of numbers `grown` copies (not a BigInt64Array's). */
+export type NumberArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
+/** How much longer `grown` makes an array: `share` of its length, and `more` elements besides. */
+export interface Growth {
+  share: number;
+  more: number;
+}
+
 /**
- * `arr` copied into one of its kind that holds index `at`: a quarter longer at least (and
- * 1,024 more). A quarter, not twice: the audit index's columns and chains hold a number per
- * audit row, so at a million rows a doubled array's unused tail was up to 4 MB per array,
- * ten of them, beside the old copy until a collection frees it. Copying 5 times the final
- * length in all instead of twice costs a few ms over a run of a million rows.
- * @example if (no >= this.#at.length) this.#at = grown(this.#at, no);
+ * A quarter longer and 1,024 more, `grown`'s default. A quarter, not twice: the audit index's
+ * columns and chains hold a number per audit row, so at a million rows a doubled array's unused
+ * tail was up to 4 MB per array, ten of them, beside the old copy until a collection frees it.
+ * Copying 5 times the final length in all instead of twice costs a few ms over a run of a million rows.
  */
-export function grown(arr: Uint32Array, at: number): Uint32Array<ArrayBuffer>;
-export function grown(arr: Float64Array, at: number): Float64Array<ArrayBuffer>;
-export function grown(arr: Uint32Array | Float64Array, at: number): Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer> {
-  const length = Math.max(arr.length + (arr.length >> 2) + 1024, at + 1);
-  const out = arr instanceof Float64Array ? new Float64Array(length) : new Uint32Array(length);
+export const BY_A_QUARTER: Growth = { share: 1 / 4, more: 1024 };
+
+/**
+ * `arr` copied into a new array of its kind (made by its constructor) that holds index `at`:
+ * longer by `growth` (BY_A_QUARTER unless told), or to `at` if that is further.
+ * @example if (no >= this.#at.length) this.#at = grown(this.#at, no);
+ * @example this.#times = grown(this.#times, k, { share: 1 / 2, more: 0 }); // half as long again
+ */
+export function grown<A extends NumberArray>(arr: A, at: number, growth: Growth = BY_A_QUARTER): A {
+  const length = Math.max(arr.length + Math.floor(arr.length * growth.share) + growth.more, at + 1);
+  const out = new (arr.constructor as new (length: number) => A)(length);
   out.set(arr);
   return out;
 }

@@ -5,13 +5,6 @@ import type { RowNumbers } from './keyNumbers.js';
 /** A row in the table object, in an Int32Array of places (see TableOrder's `#at`). */
 const IN_MEMORY = -0x80000000;
 
-/** `arr` copied into an Int32Array that holds index `at`, as `grown` does for its kinds. */
-function grownInt32(arr: Int32Array, at: number): Int32Array {
-  const out = new Int32Array(Math.max(arr.length + (arr.length >> 2) + 1024, at + 1));
-  out.set(arr);
-  return out;
-}
-
 /** Compact the numbers once removals have freed more than the rows hold (and at least this many). */
 const COMPACT_AFTER = 1024;
 
@@ -65,7 +58,7 @@ export class TableOrder {
   add(id: string): void {
     if (isArrayIndex(id)) return;
     const no = this.#ids.add(id);
-    if (no >= this.#at.length) this.#at = this.#at instanceof Float64Array ? grown(this.#at, no) : grownInt32(this.#at, no);
+    if (no >= this.#at.length) this.#at = grown(this.#at, no);
     this.#place(no, NaN);
   }
 
