@@ -211,6 +211,12 @@ bad('checks that need more than one field', () => {
   assert.match(by(withFailures('  - { id: f, agent: billing-agent, error: x, retryable: false, succeedsOnAttempt: 1 }\n'), 'failures[0].succeedsOnAttempt'), 'not retryable');
   assert.is(by('name: t\nfleet: { agents: 1 }\nload: [{ rate: 3/day, perDay: 3, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0]'), 'expected exactly one of rate (like "30/day") or perDay');
   assert.match(by('name: t\nload: [{ perDay: 3, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0].mix[0]'), 'no agent to fail');
+  // A rate of nothing is refused as perDay: 0 is: the load would never fail anything.
+  for (const rate of ['0/day', '0.0/hour', '00/week']) {
+    assert.is(by(`name: t\nfleet: { agents: 1 }\nload: [{ rate: "${rate}", for: 1d, mix: [{ id: m, error: x }] }]\n`, 'load[0].rate'), `expected a rate above 0 like "30/day", "2/hour" or "5/week", got "${rate}"`);
+  }
+  assert.is(by('name: t\nfleet: { agents: 1 }\nload: [{ perDay: 0, for: 1d, mix: [{ id: m, error: x }] }]\n', 'load[0].perDay'), 'expected a number > 0, got 0');
+  for (const rate of ['0.5/day', '10/hour', '100/week']) parseScenario(`name: t\nfleet: { agents: 1 }\nload: [{ rate: "${rate}", for: 1d, mix: [{ id: m, error: x }] }]\n`, 'scenario.yaml');
   assert.match(by('name: t\nfleet: { agents: 1 }\nload: [{ perDay: 100000, for: 30d, mix: [{ id: m, error: x }] }]\n', ''), 'expected at most 200,000 failures in a run (MAX_EVENTS), got about 3,000,000');
   assert.is(by('name: t\nexpect: [{ audit: incident.escalated, count: 2, min: 1 }]\n', 'expect[0]'), 'expected count, or min and/or max, not both');
   assert.is(by('name: t\nexpect: [{ audit: incident.escalate, min: 1 }]\n', 'expect[0].audit'), 'unknown audit action "incident.escalate"; did you mean "incident.escalated"?');

@@ -32,7 +32,7 @@ const EXPECTED = new Map<object, string>([
   [defs.durationOrMs, 'a duration like "2h" or a number of milliseconds'],
   [defs.metricValue, 'a number, or a duration like "5m" for the *Ms metrics'],
   [schema.properties.start, 'an ISO 8601 time with a zone like "2026-03-02T14:00:00Z"'],
-  [defs.load.properties.rate, 'a rate like "30/day", "2/hour" or "5/week"'],
+  [defs.load.properties.rate, 'a rate above 0 like "30/day", "2/hour" or "5/week"'],
 ]);
 
 /** Why a value an author may well write is not one of the schema's, keyed by its schema and the value. */
