@@ -2,13 +2,14 @@
  * The CLI's commands (all but `--help` and `--version`), loaded by sim/cli.ts when one runs:
  * `validate`, `report`, `review` and `watch` here, the rehearsals in sim/rehearse.ts.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { reportCommand } from '../reports/reportCommand.js';
 import { ReportError } from '../reports/errors.js';
 import { reviewCommand } from '../reports/review.js';
 import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
+import { makeFolder } from '../store/makeFolder.js';
 import { storeFiles } from '../store/storeFiles.js';
 import { isPostgresUrl, refuseMistypedPostgresUrl, shownLocation } from '../store/postgres/pgUrl.js';
 import type { Store } from '../store/types.js';
@@ -51,7 +52,7 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version
       const { text, html, incidents } = reportCommand(store, { ...(cmd.from ? { from: cmd.from } : {}), ...(cmd.to ? { to: cmd.to } : {}), json: cmd.json, ...(cmd.html ? { html: cmd.html } : {}) });
       if (cmd.html && html !== undefined) {
         // The page is what was asked for: say where it went, not the table it draws.
-        mkdirSync(dirname(cmd.html), { recursive: true });
+        makeFolder(dirname(cmd.html));
         writeParts(cmd.html, [html]);
         io.out(`Wrote ${cmd.html} (${incidents} incident${incidents === 1 ? '' : 's'} in the store; open it in a browser)\n`);
       } else io.out(text.endsWith('\n') ? text : `${text}\n`);

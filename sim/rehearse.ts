@@ -1,10 +1,11 @@
 /**
  * The CLI's rehearsals: `run` (one, or a sweep of seeds), `run-all`, and where each writes.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { isPostgresUrl, redact, shownLocation } from '../store/postgres/pgUrl.js';
 import { openStore } from '../store/index.js';
+import { makeFolder } from '../store/makeFolder.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
 import { UsageError, type Command } from './argv.js';
@@ -71,7 +72,7 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
   if (isPostgresUrl(to.db)) await preparePostgresDb(to.db);
   const store = await openStore(to.db, { autoCommit: watched, replace: replaceable(to.db) });
   try {
-    mkdirSync(to.out, { recursive: true });
+    makeFolder(to.out);
     // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
     store.setMeta(UNFINISHED, { scenario: scenario.file });
     await store.flush();
@@ -147,7 +148,7 @@ export async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Pro
   // Where a single run writes, without the store: N stores would be N copies of what
   // `run --seed N` rebuilds byte for byte.
   const { out } = outputsOf(cmd.scenario, cmd.out, null);
-  mkdirSync(out, { recursive: true });
+  makeFolder(out);
   writeFilesTogether([[join(out, 'report.json'), [`${JSON.stringify(report, null, 2)}\n`]], [join(out, 'junit.xml'), [junitXml(results)]]]);
   io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`incident-flow run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
   return failed.length ? EXIT.failed : EXIT.pass;

@@ -1,8 +1,9 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { createStore } from './createStore.js';
 import { acquireLock } from './lockFile.js';
+import { makeFolder } from './makeFolder.js';
 import { checkOpenArguments } from './openArguments.js';
 import { isPostgresUrl, refuseMistypedPostgresUrl } from './postgres/pgUrl.js';
 import type { Lock } from './lockFile.js';
@@ -71,9 +72,11 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
   const readonly = opts.readonly ?? false;
   let lock: Lock | null = null;
   if (!readonly) {
-    await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
+    try {
+      makeFolder(dirname(path));
+    } catch (error) {
       throw ioError(path, 'create its directory', error);
-    });
+    }
     lock = acquireLock(path, storeFiles(path).lock);
     if (opts.replace) {
       try {
