@@ -100,5 +100,15 @@ export function reviewCommand(store: ReviewStore, incidentId: string): string {
   const now = incident.resolvedAt ?? entries[entries.length - 1]?.ts ?? incident.detectedAt;
   let n = 0;
   const draft = buildReview(store, incidentId, { now, ids: (prefix) => `${prefix}_draft_${++n}` });
-  return `> Draft: no review has been published for ${incidentId} yet.\n\n${draft.document.body}`;
+  return `> Draft: ${unpublished(incident)}\n\n${draft.document.body}`;
+}
+
+/**
+ * Why an incident has no published review: not yet (its severity gets one once it is
+ * resolved), or never (REVIEW_SEVERITIES, copied into the incident at open, leaves it out).
+ */
+function unpublished(incident: IncidentRecord): string {
+  const severities = incident.policy.REVIEW_SEVERITIES;
+  if (incident.severity !== null && severities.includes(incident.severity)) return `no review has been published for ${incident.id} yet.`;
+  return `${incident.id} is ${incident.severity ?? 'unclassified'}, and its REVIEW_SEVERITIES (${severities.join(', ') || 'none'}) commission no review for it: this one is built from its audit log and never published.`;
 }

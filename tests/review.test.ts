@@ -243,4 +243,16 @@ Command('builds a draft dated at resolution when none was published', () => {
   assert.is(out, reviewCommand(store, 'inc_p0'));
 });
 
+Command('says a severity REVIEW_SEVERITIES leaves out gets no review, not that none is published yet', () => {
+  const store = createMemoryStore();
+  const incident = makeIncident({ id: 'inc_p2', status: 'closed', state: 'closed', closedAt: at(60) });
+  store.put('incidents', incident);
+  store.appendAudit(audit('inc_p2', 60, 'incident.resolved'));
+  assert.match(reviewCommand(store, 'inc_p2'), /^> Draft: inc_p2 is P2, and its REVIEW_SEVERITIES \(P0, P1\) commission no review for it: this one is built from its audit log and never published\.\n\n# Post-incident review: inc_p2 \(P2\)/);
+  store.put('incidents', { ...incident, policy: { ...incident.policy, REVIEW_SEVERITIES: ['P0', 'P1', 'P2'] }, status: 'resolved', state: 'resolved', closedAt: null });
+  assert.match(reviewCommand(store, 'inc_p2'), /^> Draft: no review has been published for inc_p2 yet\.\n/);
+  store.put('incidents', { ...incident, severity: null });
+  assert.match(reviewCommand(store, 'inc_p2'), '> Draft: inc_p2 is unclassified, and its REVIEW_SEVERITIES (P0, P1) commission no review for it');
+});
+
 Command.run();
