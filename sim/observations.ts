@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../machines/types.js';
 import type { Responder, Severity } from '../machines/types.js';
-import { grown, type Growth } from '../store/grown.js';
+import { BY_HALF, grown } from '../store/grown.js';
 
 /** What a failure expectation observed of one incident. */
 export interface Observation {
@@ -18,11 +18,6 @@ const NO_SEVERITY = 255;
 const RESPONDERS: ReadonlyArray<Responder | 'none'> = ['none', 'cheryl', 'petra', 'atlas'];
 /** Ids joined into one string per this many observations (one flat string, not one per id). */
 const IDS_PER_CHUNK = 512;
-/**
- * Half as long again, and nothing more: most expectations observe a few incidents (the arrays
- * start at 64), and a run's peak memory (issue 14) was measured with this growth.
- */
-const BY_HALF: Growth = { share: 1 / 2, more: 0 };
 
 /**
  * The observations of one failure expectation, in the order the incidents were seen: a
@@ -99,7 +94,10 @@ export class Observations implements Iterable<Observation> {
     return Array.from(this);
   }
 
-  /** Room for observation `k`, the arrays half as long again. */
+  /**
+   * Room for observation `k`, the arrays half as long again: most expectations observe a few
+   * incidents (the arrays start at 64), and a run's peak memory (issue 14) was measured so.
+   */
   #grow(k: number): void {
     [this.#ends, this.#codes, this.#times] = [grown(this.#ends, k, BY_HALF), grown(this.#codes, 3 * k + 2, BY_HALF), grown(this.#times, k, BY_HALF)];
   }

@@ -15,11 +15,14 @@ export interface Growth {
  */
 export const BY_A_QUARTER: Growth = { share: 1 / 4, more: 1024 };
 
+/** Half as long again, and nothing more: for arrays that start small and hold one number per entry of a structure that is mostly small. */
+export const BY_HALF: Growth = { share: 1 / 2, more: 0 };
+
 /**
  * `arr` copied into a new array of its kind (made by its constructor) that holds index `at`:
  * longer by `growth` (BY_A_QUARTER unless told), or to `at` if that is further.
  * @example if (no >= this.#at.length) this.#at = grown(this.#at, no);
- * @example this.#times = grown(this.#times, k, { share: 1 / 2, more: 0 }); // half as long again
+ * @example this.#times = grown(this.#times, k, BY_HALF);
  */
 export function grown<A extends NumberArray>(arr: A, at: number, growth: Growth = BY_A_QUARTER): A {
   const length = Math.max(arr.length + Math.floor(arr.length * growth.share) + growth.more, at + 1);

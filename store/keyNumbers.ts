@@ -1,3 +1,4 @@
+import { BY_HALF, grown } from './grown.js';
 import { hashValue } from './valueTable.js';
 
 export type Key = string | number | boolean | null;
@@ -117,7 +118,7 @@ export class KeyNumbers<K extends Key = Key> {
   /** Numbers a key that is not held (the next number). */
   add(key: K): number {
     const no = this.#length++;
-    if (no === this.#kinds.length) this.#growNumbers();
+    if (no === this.#kinds.length) this.#growNumbers(no);
     const hash = keyHash(key);
     this.#hashes[no] = hash;
     this.#kinds[no] = typeof key === 'string' ? this.#write(key) : OTHER;
@@ -208,9 +209,9 @@ export class KeyNumbers<K extends Key = Key> {
   /** Room for `bytes` more bytes of text. */
   #room(bytes: number): void {
     if (this.#used + bytes <= this.#text.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.#used + bytes, this.#text.length + (this.#text.length >> 1)));
-    this.#text.copy(grown, 0, 0, this.#used);
-    this.#text = grown;
+    const text = Buffer.allocUnsafeSlow(Math.max(this.#used + bytes, this.#text.length + (this.#text.length >> 1)));
+    this.#text.copy(text, 0, 0, this.#used);
+    this.#text = text;
   }
 
   /** Packs an id (see `idTail`: `tail` is where its symbols start) after its prefix's number; false when no number is left for its prefix. */
@@ -245,13 +246,9 @@ export class KeyNumbers<K extends Key = Key> {
     return ascii ? ASCII : WIDE;
   }
 
-  #growNumbers(): void {
-    const size = this.#kinds.length + (this.#kinds.length >> 1);
-    const [kinds, hashes, ends] = [new Uint8Array(size), new Uint32Array(size), new Uint32Array(size)];
-    kinds.set(this.#kinds);
-    hashes.set(this.#hashes);
-    ends.set(this.#ends);
-    [this.#kinds, this.#hashes, this.#ends] = [kinds, hashes, ends];
+  /** Room for number `no`, the arrays half as long again. */
+  #growNumbers(no: number): void {
+    [this.#kinds, this.#hashes, this.#ends] = [grown(this.#kinds, no, BY_HALF), grown(this.#hashes, no, BY_HALF), grown(this.#ends, no, BY_HALF)];
   }
 
   #enter(hash: number, no: number): void {
