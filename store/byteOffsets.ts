@@ -1,3 +1,5 @@
+import { grown, TWICE } from './grown.js';
+
 const SHIFT = 16;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
@@ -29,9 +31,7 @@ export class ByteOffsets {
     if (!chunk) this.#chunks.push((chunk = new Uint32Array(1024)));
     else if (k === chunk.length) {
       // A chunk starts small (a small store stays small) and doubles up to CHUNK.
-      const grown = chunk instanceof Uint32Array ? new Uint32Array(chunk.length * 2) : new Float64Array(chunk.length * 2);
-      grown.set(chunk);
-      this.#chunks[i >>> SHIFT] = chunk = grown;
+      this.#chunks[i >>> SHIFT] = chunk = grown(chunk, k, TWICE);
     }
     if (!(value >= 0 && value <= NARROW_MAX) && chunk instanceof Uint32Array) this.#chunks[i >>> SHIFT] = chunk = Float64Array.from(chunk);
     chunk[k] = value;

@@ -15,12 +15,16 @@ export interface Growth {
  */
 export const BY_A_QUARTER: Growth = { share: 1 / 4, more: 1024 };
 
-/** Half as long again, and nothing more: for arrays that start small and hold one number per entry of a structure that is mostly small. */
+/** Half as long again, and nothing more (no 1,024): for arrays that start small (16 or 64 long) and mostly stay so. */
 export const BY_HALF: Growth = { share: 1 / 2, more: 0 };
+
+/** Twice as long: for arrays that stay small (a value's rows) or stop growing at a bound (a chunk of ByteOffsets). */
+export const TWICE: Growth = { share: 1, more: 0 };
 
 /**
  * `arr` copied into a new array of its kind (made by its constructor) that holds index `at`:
- * longer by `growth` (BY_A_QUARTER unless told), or to `at` if that is further.
+ * longer by `growth` (BY_A_QUARTER unless told), or to `at` if that is further. Not for a
+ * Buffer (its constructor is deprecated): Buffer.allocUnsafe and copy.
  * @example if (no >= this.#at.length) this.#at = grown(this.#at, no);
  * @example this.#times = grown(this.#times, k, BY_HALF);
  */

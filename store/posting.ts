@@ -1,3 +1,5 @@
+import { BY_HALF, grown, TWICE } from './grown.js';
+
 /**
  * The rows that hold one value of one indexed field, as row numbers (a table's insertion
  * order, see TableIndex) in a typed array: 4 bytes a row, no object per row. Whether a row
@@ -21,11 +23,7 @@ export class Posting {
     // Back in the value it left last: its entry is still there.
     if (no === last) return;
     if (no < last) this.#sorted = false;
-    if (this.#len === this.#nos.length) {
-      const grown = new Int32Array(this.#nos.length * 2);
-      grown.set(this.#nos);
-      this.#nos = grown;
-    }
+    if (this.#len === this.#nos.length) this.#nos = grown(this.#nos, this.#len, TWICE);
     this.#nos[this.#len++] = no;
   }
 
@@ -109,11 +107,7 @@ export class Posts {
 
   /** One more value number, held by no row. */
   push(): void {
-    if (this.#length === this.#one.length) {
-      const one = new Int32Array(this.#length + (this.#length >> 1));
-      one.set(this.#one);
-      this.#one = one;
-    }
+    if (this.#length === this.#one.length) this.#one = grown(this.#one, this.#length, BY_HALF);
     this.#one[this.#length++] = 0;
   }
 }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { grown } from '../store/grown.js';
+import { BY_HALF, grown, TWICE } from '../store/grown.js';
 
 const Grown = suite('grown: a typed array copied into a longer one of its kind');
 
@@ -28,12 +28,13 @@ Grown('holds index `at`, a quarter longer at least (and 1,024 more): not twice',
   assert.is(grown(new Uint32Array(16), 5000).length, 5001);
 });
 
-Grown('grows as told: half as long again and nothing more (the observations\' arrays), still to `at` if that is further', () => {
-  const half = { share: 1 / 2, more: 0 };
-  assert.is(grown(new Float64Array(64), 64, half).length, 96);
-  assert.is(grown(new Uint32Array(729), 729, half).length, 729 + 364);
-  assert.is(grown(new Uint8Array(3 * 64), 3 * 64 + 2, half).length, 288);
-  assert.is(grown(new Float64Array(4), 100, half).length, 101);
+Grown('grows as told: half as long again and nothing more (BY_HALF), twice as long (TWICE), still to `at` if that is further', () => {
+  assert.is(grown(new Float64Array(64), 64, BY_HALF).length, 96);
+  assert.is(grown(new Uint32Array(729), 729, BY_HALF).length, 729 + 364);
+  assert.is(grown(new Uint8Array(3 * 64), 3 * 64 + 2, BY_HALF).length, 288);
+  assert.is(grown(new Float64Array(4), 100, BY_HALF).length, 101);
+  assert.is(grown(new Int32Array(4), 4, TWICE).length, 8);
+  assert.is(grown(new Uint32Array(1024), 1024, TWICE).length, 2048);
 });
 
 Grown.run();
