@@ -1,3 +1,4 @@
+import { BY_HALF, grown } from './grown.js';
 import { keyHash, type Key } from './keyNumbers.js';
 
 /** Most slots in use before the table doubles (linear probing stays short below it). */
@@ -43,11 +44,7 @@ export class HashCodes {
   /** Numbers a hash that has no number yet. */
   addHash(hash: number): number {
     const no = this.#length++;
-    if (no === this.#hashes.length) {
-      const hashes = new Uint32Array(no + (no >> 1));
-      hashes.set(this.#hashes);
-      this.#hashes = hashes;
-    }
+    if (no === this.#hashes.length) this.#hashes = grown(this.#hashes, no, BY_HALF);
     this.#hashes[no] = hash;
     if (this.#length > this.#slots.length * MAX_LOAD) this.#grow();
     else this.#enter(hash, no);
