@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
@@ -11,6 +10,7 @@ import { channelOf } from '../store/postgres/postgresAdapter.js';
 import { watchCommand } from '../watcher/watchCommand.js';
 import { holdFirstSeq, notifyAudit, pgSchema, sql, withPgStores } from './helpers/pgSchema.js';
 import { audit, until } from './helpers/storeContract.js';
+import { awaitEvent } from './helpers/serverEvents.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/pgWriterChild.ts', import.meta.url));
 
@@ -40,25 +40,6 @@ function writerProcess(url: string): { ready: Promise<void>; write(id: string): 
       child.stdin.end();
     }),
   };
-}
-
-/** Resolves with the first server-sent event whose text holds `needle`. */
-function awaitEvent(url: string, needle: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        if (buffer.includes(needle)) {
-          req.destroy();
-          resolve();
-        }
-      });
-    });
-    req.on('error', (e) => (e.message.includes('socket hang up') ? null : reject(e)));
-    req.end();
-  });
 }
 
 const Follow = suite('PostgreSQL followers: other processes\' commits, live');

@@ -3,35 +3,17 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXIT, main } from '../sim/cli.js';
 import { openStore, StoreError } from '../store/index.js';
 import { watchCommand } from '../watcher/watchCommand.js';
 import { pgSchema } from './helpers/pgSchema.js';
+import { awaitEvent } from './helpers/serverEvents.js';
 import { auditEntry, seedStore } from './watcher.fakes.js';
 
 /** `incident-flow watch --db FILE`: a read-only watcher following a store another process writes. */
 const watch = suite('watchCommand');
-
-/** Resolves with the first server-sent `change` whose audit holds `id`. */
-function awaitAudit(url: string, id: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        if (buffer.includes(`"id":"${id}"`)) {
-          req.destroy();
-          resolve();
-        }
-      });
-    });
-    req.on('error', (e) => (e.message.includes('socket hang up') ? null : reject(e)));
-    req.end();
-  });
-}
 
 /** The status of an answer to dec_1 sent with `token`. */
 async function answerStatus(base: string, token: string): Promise<number> {
@@ -59,7 +41,7 @@ watch('serves a store file read-only, prints the URL with its token and follows 
     const machines = (await (await fetch(`${base}/api/machines`)).json()) as Record<string, unknown>;
     assert.equal(Object.keys(machines).sort(), ['incident', 'responder', 'worker'], 'diagrams draw without an engine');
 
-    const arrived = awaitAudit(`${base}/events`, 'aud_from_writer');
+    const arrived = awaitEvent(`${base}/events`, '"id":"aud_from_writer"');
     await new Promise((r) => setTimeout(r, 100));
     writer.appendAudit(auditEntry({ id: 'aud_from_writer', level: 'error', message: 'written by the other process' }));
     await writer.flush();
