@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, main } from '../sim/cli.js';
+import { parseScenario, ScenarioError } from '../sim/scenario/index.js';
 
 /** Scenarios too large to hold or run are refused with the limit named, exit 2, no stack. */
 
@@ -36,7 +37,18 @@ limits('a duration just over a year, and milliseconds over it, are refused namin
 limits('a file over 1 MB is refused before it is parsed, naming the limit', async () => {
   const { code, err } = await validate(Buffer.alloc(2 * 1024 * 1024, 0x20));
   assert.is(code, EXIT.invalid);
-  assert.match(err, /expected a scenario file of at most 1\.0 MB \(MAX_SCENARIO_BYTES\), got 2\.0 MB/);
+  assert.match(err, 'expected a scenario file of at most 1 MB (1,048,576 bytes, MAX_SCENARIO_BYTES), got 2,097,152 bytes;');
+});
+
+limits('a file a little over 1 MB says by how much, where one decimal of MB read "at most 1.0 MB, got 1.0 MB"', async () => {
+  const { code, err } = await validate(Buffer.alloc(1024 * 1024 + 50_000, 0x20));
+  assert.is(code, EXIT.invalid);
+  assert.match(err, 'at most 1 MB (1,048,576 bytes, MAX_SCENARIO_BYTES), got 1,098,576 bytes;');
+});
+
+limits('parseScenario counts the limit in bytes, as a file\'s size: 600,000 two-byte characters are refused', () => {
+  const text = `name: big\ndescription: "${'é'.repeat(600_000)}"\n`;
+  assert.throws(() => parseScenario(text, 'big.yaml'), (error: ScenarioError) => /got 1,200,02\d bytes/.test(error.problems[0]?.message ?? ''));
 });
 
 limits('more than 10,000 listed failures are refused', async () => {

@@ -52,7 +52,8 @@ export async function loadScenario(file: string): Promise<Scenario> {
  * const events = expandFailures(scenario, createRandom(scenario.seed));
  */
 export function parseScenario(text: string, file: string): Scenario {
-  if (text.length > MAX_SCENARIO_BYTES) throw tooLarge(file, Buffer.byteLength(text));
+  // Bytes, as the file's size is: a text of fewer characters may be more bytes (UTF-8).
+  if (text.length > MAX_SCENARIO_BYTES / 3 && Buffer.byteLength(text) > MAX_SCENARIO_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   const lines = new LineCounter();
   // logLevel 'error': warnings (unresolved tags, collection keys) must not print from a library; the
   // schema check reports what they lead to (an unknown key, a string where a list belongs).
@@ -87,9 +88,13 @@ export function parseScenario(text: string, file: string): Scenario {
   return normalize(input, file, (path) => problems.line(path));
 }
 
+/**
+ * The limit and the size in bytes: in MB with one decimal, a file just over the limit read
+ * "at most 1.0 MB …, got 1.0 MB".
+ */
 function tooLarge(file: string, size: number): ScenarioError {
-  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return new ScenarioError([{ file, path: '', line: null, column: null, message: `expected a scenario file of at most ${mb(MAX_SCENARIO_BYTES)} (MAX_SCENARIO_BYTES), got ${mb(size)}; describe many failures with repeat, load or fleet instead of listing them` }]);
+  const bytes = (n: number) => `${n.toLocaleString('en')} bytes`;
+  return new ScenarioError([{ file, path: '', line: null, column: null, message: `expected a scenario file of at most 1 MB (${bytes(MAX_SCENARIO_BYTES)}, MAX_SCENARIO_BYTES), got ${bytes(size)}; describe many failures with repeat, load or fleet instead of listing them` }]);
 }
 
 /** Adds JSON.parse's refusal of `text`, where it says it happened, if it refuses it. */
