@@ -5,7 +5,7 @@ import { queryAudit } from './auditQuery.js';
 import { AuditParts, crcOf, PartRows, type PartPlace } from './auditParts.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
-import { LineBuffers } from './lineBuffers.js';
+import { FreshLines, StringLines } from './freshLines.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 /** Committed rows are read back in runs of about this many bytes. */
@@ -14,7 +14,8 @@ const READ_BYTES = 8 * 1024 * 1024;
 /**
  * The append-only audit log as the store holds it (`StoreData.audit_log`), indexed from
  * each row's object once, as it comes in. A row is kept as its line of the `.audit.jsonl`
- * file (canonical JSON, no newline) until a commit puts it in the file; from then on,
+ * file (canonical JSON; a file store's encoded as the file has it, see FreshLines) until
+ * a commit puts it in the file; from then on,
  * for a file store, only where its line ends in the file (8 bytes), and it is read back
  * from there. A memory store keeps every line. A query parses only the rows it returns.
  * @example const log = new AuditLog(); log.append(entry); log.query({ agent: 'mailer' }).rows
@@ -31,8 +32,11 @@ export class AuditLog {
   readonly #partEnds: PartRows | null;
   /** The rows on disk come first: where each one's line ends, its newline included (from row `#base` on). */
   #ends = new ByteOffsets();
-  /** The rows after them (not committed to a file, or a memory store's), as their lines. */
-  #lines: string[] = [];
+  /**
+   * The rows after them (not committed to a file, or a memory store's), as their lines: a
+   * file store's encoded as the file will have them, a memory store's as strings.
+   */
+  readonly #lines: FreshLines | StringLines;
   readonly #index: AuditIndex;
 
   /**
@@ -44,6 +48,7 @@ export class AuditLog {
    */
   constructor(file: AuditFile | null = null, opts: { text?: boolean; persist?: boolean; sideFile?: string } = {}) {
     this.#file = file;
+    this.#lines = file ? new FreshLines() : new StringLines();
     const { sideFile } = opts;
     this.#parts =
       sideFile && opts.persist
@@ -89,12 +94,7 @@ export class AuditLog {
 
   /** Appends an entry, serialized here once into the line the file will get. */
   append(entry: AuditEntry): void {
-    const line = canonicalJson(entry);
-    // JSON.stringify hands back a tree of string pieces (~430 bytes of heap for a 260-char
-    // row); converting it to a number makes V8 flatten it into one sequential string
-    // (~290 bytes). The number itself is discarded.
-    Number(line);
-    this.#lines.push(line);
+    this.#lines.push(canonicalJson(entry));
     this.#index.add(entry);
   }
 
@@ -170,8 +170,8 @@ export class AuditLog {
     this.#file ??= file;
     const count = Math.max(0, to - this.#disk);
     let end = this.#start(this.#disk);
-    for (let i = 0; i < count; i++) this.#ends.push((end += Buffer.byteLength(this.#lines[i]) + 1));
-    this.#lines = this.#lines.slice(count);
+    for (let i = 0; i < count; i++) this.#ends.push((end += this.#lines.byteLength(i) + 1));
+    this.#lines.drop(count);
   }
 
   /** Marks where the log stands, for `rollback`. */
@@ -184,15 +184,15 @@ export class AuditLog {
     if (mark.length < this.#base) throw new Error(`incident-flow store: audit rows before ${this.#base} are in the index file already`);
     if (mark.length <= this.#disk) {
       this.#ends.truncate(mark.length - this.#base);
-      this.#lines = [];
-    } else this.#lines.length = mark.length - this.#disk;
+      this.#lines.truncate(0);
+    } else this.#lines.truncate(mark.length - this.#disk);
     this.#index.rollback(mark.index);
   }
 
   /** The row at `pos` as its JSON line. */
   line(pos: number): string {
     const disk = this.#disk;
-    if (pos >= disk) return this.#lines[pos - disk];
+    if (pos >= disk) return this.#lines.at(pos - disk);
     return (this.#file as AuditFile).line(this.#start(pos), this.#end(pos) - 1, this.#end(disk - 1));
   }
 
@@ -216,9 +216,7 @@ export class AuditLog {
   bytes(from: number, to: number): Buffer[] {
     const stored = [...this.#runs(from, to)].map((run) => run.bytes);
     const disk = this.#disk;
-    const fresh = new LineBuffers();
-    for (let at = Math.max(from, disk); at < to; at++) fresh.push(this.#lines[at - disk]);
-    return [...stored, ...fresh.finish()];
+    return [...stored, ...this.#lines.buffers(Math.max(from, disk) - disk, to - disk)];
   }
 
   query(query?: AuditQuery): AuditPage {

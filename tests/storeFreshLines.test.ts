@@ -1,0 +1,83 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FreshLines } from '../store/freshLines.js';
+
+// A file store writer's uncommitted audit lines, encoded as they come (store/freshLines.ts):
+// checked against the plain model (an array of strings) over random pushes, commits (drop)
+// and take-backs (truncate), and the bytes handed to a commit never change after.
+
+const test = suite('store: fresh audit lines');
+
+/** A small seeded random source (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['moved on', 'ÉCHEC', '日本語の行', 'emoji 🚨', 'x', '"quoted"\\'];
+
+function lineOf(next: () => number, k: number): string {
+  // Mostly short rows, now and then one past the buffer's size.
+  const size = next() < 0.01 ? 300_000 + Math.floor(next() * 900_000) : Math.floor(next() * 400);
+  const word = WORDS[Math.floor(next() * WORDS.length)];
+  return JSON.stringify({ k, text: `${word} `.repeat(Math.ceil(size / (word.length + 1))).slice(0, size) });
+}
+
+const joined = (lines: readonly string[]) => Buffer.from(lines.map((line) => `${line}\n`).join(''));
+
+test('pushes, commits and take-backs read back as an array of the lines would', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    const next = random(seed);
+    const fresh = new FreshLines();
+    let model: string[] = [];
+    /** Bytes handed out, with what they held then. */
+    const handed: Array<{ parts: Buffer[]; bytes: Buffer }> = [];
+    for (let step = 0, k = 0; step < 3000; step++) {
+      const roll = next();
+      if (roll < 0.8) {
+        const line = lineOf(next, k++);
+        fresh.push(line);
+        model.push(line);
+      } else if (roll < 0.9 && model.length > 0) {
+        const from = Math.floor(next() * model.length);
+        const to = from + Math.floor(next() * (model.length - from + 1));
+        const parts = fresh.buffers(from, to);
+        const bytes = Buffer.concat(parts);
+        assert.equal(bytes, joined(model.slice(from, to)), `seed ${seed}, step ${step}: lines ${from}..${to} as the file has them`);
+        handed.push({ parts, bytes });
+      } else if (roll < 0.96) {
+        const count = Math.floor(next() * (model.length + 1));
+        fresh.drop(count);
+        model = model.slice(count);
+      } else {
+        const length = Math.floor(next() * (model.length + 1));
+        fresh.truncate(length);
+        model = model.slice(0, length);
+      }
+      assert.is(fresh.length, model.length);
+      if (model.length > 0) {
+        const k = Math.floor(next() * model.length);
+        assert.is(fresh.at(k), model[k], `seed ${seed}, step ${step}: line ${k}`);
+        assert.is(fresh.byteLength(k), Buffer.byteLength(model[k]));
+      }
+    }
+    for (const { parts, bytes } of handed) assert.equal(Buffer.concat(parts), bytes, 'bytes handed to a commit are never written again');
+  }
+});
+
+test('a line longer than a buffer gets one of its own', () => {
+  const fresh = new FreshLines();
+  const long = JSON.stringify('é'.repeat(2_000_000));
+  fresh.push('{"a":1}');
+  fresh.push(long);
+  fresh.push('{"b":2}');
+  assert.is(fresh.at(1), long);
+  assert.equal(Buffer.concat(fresh.buffers(0, 3)), joined(['{"a":1}', long, '{"b":2}']));
+});
+
+test.run();
