@@ -10,7 +10,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export interface Pacer {
   readonly speed: number;
-  /** Where virtual time stands on the wall clock; frozen once `stop()` was called. */
+  /** Where virtual time stands on the wall clock; frozen once `stop()` was called, where it said. */
   now(): number;
   /**
    * Resolves when the wall clock reaches virtual time `next` (at once when it is already past),
@@ -19,8 +19,8 @@ export interface Pacer {
   wait(next: number): Promise<boolean>;
   /** Something happened outside the clock (a person answered): the current wait ends now. */
   wake(): void;
-  /** The run is over: `now()` stays where it is. */
-  stop(): void;
+  /** The run is over: `now()` stays where it is, or at `at` (the run's last virtual instant). */
+  stop(at?: number): void;
   /** False once stopped. */
   running(): boolean;
 }
@@ -62,8 +62,8 @@ export function createPacer(startMs: number, speed: number, wall: () => number =
       }
     },
     wake: () => wakeUp?.(),
-    stop() {
-      stoppedAt ??= now();
+    stop(at) {
+      stoppedAt ??= at ?? now();
     },
     running: () => stoppedAt === null,
   };

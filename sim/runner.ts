@@ -264,7 +264,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   for (;;) {
     feed();
     const next = clock.nextDueAt();
-    if (next === null || (horizon !== null && next > horizon) || next > backstop) break;
+    if (next === null || (horizon !== null && next > horizon) || next > backstop) {
+      // Nothing is due before the horizon: a watched run still waits for it, as for any timer
+      // (the page's clock ticks up to `until`); a person's answer meanwhile may set timers.
+      if (pace && horizon !== null && clock.now() < horizon && (await pace.wait(horizon))) continue;
+      break;
+    }
     if (horizon === null && allClosed()) break;
     // Woken early: an answer may have set earlier timers, so look again at what is due.
     if (pace && (await pace.wait(next))) continue;
@@ -276,7 +281,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     options.onProgress?.(Math.min(1, (clock.now() - start) / Math.max(1, (horizon ?? lastFailure) - start)));
   }
   if (horizon !== null) await clock.advanceToAsync(horizon);
-  pace?.stop();
+  // The page's clock stops where the run ended (the report's `end`), not where the wall clock
+  // had taken it by the time the loop saw nothing left.
+  pace?.stop(clock.now());
   await engine.stop();
 
   // One pass over the incidents, one at a time (a file store reads each closed one back from

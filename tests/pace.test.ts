@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,15 +19,22 @@ interface Watched {
   url: Promise<string>;
   /** Resolves with the exit code after the run is over and the watcher was interrupted. */
   done: Promise<number>;
+  /** Resolves once the run is over, the watcher still up. */
+  over: Promise<void>;
   /** performance.now() when the watcher started, and when the run was over. */
   times: { started: number; over: number };
 }
 
-/** `incident-flow run <file> --watch` in this process; it is interrupted (SIGINT) as soon as the run is over. */
-function watchRun(file: string, speed: number, out: string): Watched {
+/**
+ * `incident-flow run <file> --watch` in this process; it is interrupted (SIGINT) as soon as the
+ * run is over, unless `interrupt` is false (the caller then sends it, once it has read the page).
+ */
+function watchRun(file: string, speed: number, out: string, interrupt = true): Watched {
   const times = { started: NaN, over: NaN };
   let served: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (served = resolve));
+  let ended: () => void = () => {};
+  const over = new Promise<void>((resolve) => (ended = resolve));
   const done = main(['run', join(FIXTURES, file), '--watch', '--speed', String(speed), '--out', out], {
     out: () => {},
     interactive: false,
@@ -39,11 +46,12 @@ function watchRun(file: string, speed: number, out: string): Watched {
       }
       if (text.startsWith('The run is over')) {
         times.over = performance.now();
-        setImmediate(() => process.emit('SIGINT'));
+        ended();
+        if (interrupt) setImmediate(() => process.emit('SIGINT'));
       }
     },
   });
-  return { url, done, times };
+  return { url, done, over, times };
 }
 
 const Pace = suite('run --watch: live pacing');
@@ -59,6 +67,25 @@ Pace('a run lasts its virtual length divided by the speed: 4× the speed, a quar
   assert.is(await slow.done, EXIT.pass);
   const ratio = (slow.times.over - slow.times.started) / (fast.times.over - fast.times.started);
   assert.ok(ratio > 3.5 && ratio < 4.5, `real durations at 10× and 40× should be 4:1, got ${ratio.toFixed(2)}:1 (${JSON.stringify([slow.times, fast.times])})`);
+});
+
+Pace('a run with a horizon is paced up to it, and the page\'s clock stops at the run\'s end, the report\'s', async () => {
+  // The failure settles at once; then a virtual minute of quiet up to `until`: a second at 60×.
+  const run = watchRun('paced-until.yaml', 60, dir, false);
+  const page = new URL(await run.url);
+  await run.over;
+  let session: { virtualTime: { now: number; speed: number } };
+  try {
+    session = await (await fetch(`${page.origin}/app/watcher/api/session`, { headers: { 'X-Watcher-Token': page.searchParams.get('token')! } })).json();
+  } finally {
+    process.emit('SIGINT');
+  }
+  assert.is(await run.done, EXIT.pass);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { end: string };
+  assert.is(report.end, '2026-03-02T10:01:00.000Z', 'the run ends at its horizon');
+  const lasted = run.times.over - run.times.started;
+  assert.ok(lasted > 800, `a virtual minute at 60× lasts a second of real time, it lasted ${lasted.toFixed(0)} ms`);
+  assert.equal(session.virtualTime, { now: Date.parse(report.end), speed: 0 }, 'the page\'s clock stopped at the run\'s end');
 });
 
 Pace('an answer given in the page is stamped with the paced "now", and the page reads virtual time ticking', async () => {
