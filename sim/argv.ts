@@ -124,7 +124,7 @@ export function parseCommand(argv: string[]): Command {
     case 'run': {
       // Decimal only: Number() also reads "Infinity", "1e400" (Infinity too) and "0x10".
       const speed = v.speed === undefined ? 60 : /^(\d+\.?\d*|\.\d+)$/.test(v.speed) ? Number(v.speed) : NaN;
-      if (!(speed > 0 && Number.isFinite(speed))) throw new UsageError(`--speed: expected a positive number (virtual seconds per real second), got "${v.speed}"`);
+      if (!(speed > 0 && Number.isFinite(speed))) throw new UsageError(`--speed: expected a positive decimal number like 60 or 0.5 (virtual seconds per real second), got "${v.speed}"`);
       if (!v.watch && (v.speed !== undefined || v.port !== undefined)) throw new UsageError(`--${v.speed !== undefined ? 'speed' : 'port'}: only for a watched run; add --watch`);
       if (v.runs !== undefined && v.db !== undefined && Number(v.runs) > 1) throw new UsageError('--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE');
       if (v.runs !== undefined && v.watch && Number(v.runs) > 1) throw new UsageError('--watch: a sweep (--runs N) is not watched; watch one seed with --seed N --watch');

@@ -312,7 +312,7 @@ const USAGE_ERRORS: Array<{ argv: string[]; message: string }> = [
   { argv: ['run', 'a.yaml', '--runs', '0'], message: '--runs: expected an integer ≥ 1, got "0"' },
   { argv: ['run', 'a.yaml', '--seed', '-1'], message: '--seed: expected an integer ≥ 0, got "-1"' },
   { argv: ['run', 'a.yaml', '--runs', '-3'], message: '--runs: expected an integer ≥ 1, got "-3"' },
-  { argv: ['run', 'a.yaml', '--watch', '--speed', '-2'], message: '--speed: expected a positive number (virtual seconds per real second), got "-2"' },
+  { argv: ['run', 'a.yaml', '--watch', '--speed', '-2'], message: '--speed: expected a positive decimal number like 60 or 0.5 (virtual seconds per real second), got "-2"' },
   { argv: ['run', 'a.yaml', '--sede', '3'], message: "Unknown option '--sede'" },
   { argv: ['run', 'a.yaml', '--runs', '3', '--db', 's.json'], message: '--db: a sweep (--runs N) keeps no store; run one seed with --seed N --db FILE' },
   { argv: ['run', 'a.yaml', '--runs', '3', '--watch'], message: '--watch: a sweep (--runs N) is not watched; watch one seed with --seed N --watch' },
