@@ -12,8 +12,11 @@ export interface Io {
   interactive: boolean;
 }
 
-/** 4: a file could not be read or written (disk full, permission denied): the file and the cause are named. */
-export const EXIT = { pass: 0, failed: 1, invalid: 2, internal: 3, io: 4 } as const;
+/**
+ * 4: a file could not be read or written (disk full, permission denied): the file and the cause are named.
+ * 130: a run stopped by Ctrl-C before its end (128 + SIGINT, as a shell reports a process it killed).
+ */
+export const EXIT = { pass: 0, failed: 1, invalid: 2, internal: 3, io: 4, interrupted: 130 } as const;
 
 /** Resolves at the first Ctrl-C: a watcher (`watch`, `run --watch`) stays up until then. */
 export const untilInterrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

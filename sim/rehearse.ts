@@ -13,7 +13,7 @@ import { EXIT, untilInterrupted, type Io } from './cliIo.js';
 import { refuseFileOnPath } from './outputFolder.js';
 import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
-import { isEmptyStore, runScenario, type RunOptions, type RunResult } from './runner.js';
+import { isEmptyStore, RunInterrupted, runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
 import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable } from './summary.js';
 import { writeFilesTogether } from './writeParts.js';
@@ -94,28 +94,45 @@ export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): P
   let watcher: { url: string; close(): Promise<void> } | null = null;
   // Virtual time runs `speed` times faster than real time, so a person can follow it.
   const pacer = cmd.watch ? createPacer(scenario.startMs, cmd.speed) : null;
-  const { result, store } = await rehearse(
-    scenario,
-    to,
-    {
-      ...(cmd.seed !== null ? { seed: cmd.seed } : {}),
-      onProgress: io.interactive && !cmd.watch ? progressBar(io) : undefined,
-      ...(cmd.watch
-        ? {
-            onEngine: async (engine: IncidentEngine) => {
-              // The page ticks virtual "now" at `speed`; 0 once the run is over.
-              const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
-              // Once the run is over its engine is stopped: a decision still waiting is shown, not offered.
-              const decisionsClosed = () => (pacer!.running() ? null : 'the run is over and its engine has stopped: decisions can no longer be answered');
-              watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime, decisionsClosed });
-              io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
-            },
-            pace: pacer!,
-          }
-        : {}),
-    },
-    cmd.watch,
-  );
+  // Ctrl-C during the run stops it: the store is closed (marked incomplete), the watcher too.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  process.once('SIGINT', onInterrupt);
+  let ran: Awaited<ReturnType<typeof rehearse>>;
+  try {
+    ran = await rehearse(
+      scenario,
+      to,
+      {
+        signal: interrupt.signal,
+        ...(cmd.seed !== null ? { seed: cmd.seed } : {}),
+        onProgress: io.interactive && !cmd.watch ? progressBar(io) : undefined,
+        ...(cmd.watch
+          ? {
+              onEngine: async (engine: IncidentEngine) => {
+                // The page ticks virtual "now" at `speed`; 0 once the run is over.
+                const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
+                // Once the run is over its engine is stopped: a decision still waiting is shown, not offered.
+                const decisionsClosed = () => (pacer!.running() ? null : 'the run is over and its engine has stopped: decisions can no longer be answered');
+                watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime, decisionsClosed });
+                io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
+              },
+              pace: pacer!,
+            }
+          : {}),
+      },
+      cmd.watch,
+    );
+  } catch (err) {
+    if (watcher) await (watcher as { close(): Promise<void> }).close();
+    if (!(err instanceof RunInterrupted)) throw err;
+    if (io.interactive && !cmd.watch) io.err('\n');
+    io.err(`incident-flow: interrupted at virtual time ${err.at}: ${shownLocation(to.db)} is left incomplete (\`report\` says so; \`run\` replaces it), report.json and junit.xml were not written.\n`);
+    return EXIT.interrupted;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  const { result, store } = ran;
   if (io.interactive && !cmd.watch) io.err('\n');
   try {
     io.out(cmd.json ? reportJson(result) : `${renderSummary(result)}\n${wrote([shownLocation(to.db), join(to.out, 'report.json'), join(to.out, 'junit.xml')])}${reviewHint(result, shownLocation(to.db))}`);

@@ -31,6 +31,20 @@ export interface RunOptions {
    * the same points. Default: no commit until the caller's.
    */
   commitEvery?: number;
+  /**
+   * Aborted (the CLI's Ctrl-C): the run stops at the next event, or at once from a paced wait,
+   * its engine is stopped and `runScenario` rejects with `RunInterrupted`; the store keeps what
+   * was written, the caller says it is incomplete.
+   */
+  signal?: AbortSignal;
+}
+
+/** The run was stopped through `RunOptions.signal` before its end, at virtual time `at` (ISO). */
+export class RunInterrupted extends Error {
+  constructor(readonly at: string) {
+    super(`the rehearsal was interrupted at virtual time ${at}`);
+    this.name = 'RunInterrupted';
+  }
 }
 
 /** Per incident, what `report.json` carries. */
@@ -261,7 +275,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const backstop = start + 366 * 86_400_000;
   const commitEvery = options.commitEvery ?? Number.POSITIVE_INFINITY;
   let committedAt = store.auditCount();
+  // A paced wait ends at the abort, as at an answer: the loop then sees it.
+  const { signal } = options;
+  signal?.addEventListener('abort', () => pace?.wake(), { once: true });
   for (;;) {
+    if (signal?.aborted) break;
     feed();
     const next = clock.nextDueAt();
     if (next === null || (horizon !== null && next > horizon) || next > backstop) {
@@ -279,6 +297,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       await store.flush();
     }
     options.onProgress?.(Math.min(1, (clock.now() - start) / Math.max(1, (horizon ?? lastFailure) - start)));
+  }
+  if (signal?.aborted) {
+    pace?.stop(clock.now());
+    await engine.stop();
+    throw new RunInterrupted(new Date(clock.now()).toISOString());
   }
   if (horizon !== null) await clock.advanceToAsync(horizon);
   // The page's clock stops where the run ended (the report's `end`), not where the wall clock

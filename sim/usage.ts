@@ -74,4 +74,5 @@ A store is a lowdb FILE, or a PostgreSQL URL (postgres://user@host:5432/db?schem
 rehearsal given a URL without ?schema= writes to the schema rehearsal_<scenario file name>.
 
 Exit codes: 0 all expectations pass, 1 an expectation failed, 2 invalid scenario, store or usage,
-3 internal error, 4 I/O failure (disk full, permission denied: the file and the cause are named).`;
+3 internal error, 4 I/O failure (disk full, permission denied: the file and the cause are named),
+130 a run stopped by Ctrl-C before its end (its store left incomplete, no report written).`;

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, main } from '../sim/cli.js';
+import { UNFINISHED } from '../sim/rehearse.js';
 import { openStore } from '../store/index.js';
 
 /**
@@ -21,6 +22,8 @@ interface Watched {
   done: Promise<number>;
   /** Resolves once the run is over, the watcher still up. */
   over: Promise<void>;
+  /** What the command wrote to stderr so far. */
+  stderr: { text: string };
   /** performance.now() when the watcher started, and when the run was over. */
   times: { started: number; over: number };
 }
@@ -35,10 +38,12 @@ function watchRun(file: string, speed: number, out: string, interrupt = true): W
   const url = new Promise<string>((resolve) => (served = resolve));
   let ended: () => void = () => {};
   const over = new Promise<void>((resolve) => (ended = resolve));
+  const stderr = { text: '' };
   const done = main(['run', join(FIXTURES, file), '--watch', '--speed', String(speed), '--out', out], {
     out: () => {},
     interactive: false,
     err: (text) => {
+      stderr.text += text;
       const started = /^Agent Watcher: (\S+)/.exec(text);
       if (started) {
         times.started = performance.now();
@@ -51,7 +56,7 @@ function watchRun(file: string, speed: number, out: string, interrupt = true): W
       }
     },
   });
-  return { url, done, over, times };
+  return { url, done, over, stderr, times };
 }
 
 const Pace = suite('run --watch: live pacing');
@@ -86,6 +91,25 @@ Pace('a run with a horizon is paced up to it, and the page\'s clock stops at the
   const lasted = run.times.over - run.times.started;
   assert.ok(lasted > 800, `a virtual minute at 60× lasts a second of real time, it lasted ${lasted.toFixed(0)} ms`);
   assert.equal(session.virtualTime, { now: Date.parse(report.end), speed: 0 }, 'the page\'s clock stopped at the run\'s end');
+});
+
+Pace('Ctrl-C before the run\'s end stops it: exit 130, the store closed and left incomplete, no report, the watcher down', async () => {
+  // A virtual minute of quiet at 1×: a minute of real time unless interrupted.
+  const run = watchRun('paced-gap.yaml', 1, dir, false);
+  const page = new URL(await run.url);
+  await new Promise((r) => setTimeout(r, 300));
+  const before = performance.now();
+  process.emit('SIGINT');
+  assert.is(await run.done, EXIT.interrupted);
+  assert.ok(performance.now() - before < 5000, 'the run stopped at once, not at its end');
+  assert.match(run.stderr.text, /incident-flow: interrupted at virtual time 2026-03-02T10:00:0\d\.\d{3}Z: .*store\.json is left incomplete \(`report` says so; `run` replaces it\), report\.json and junit\.xml were not written\.\n$/);
+  assert.not.ok(existsSync(join(dir, 'report.json')), 'no report.json');
+  assert.not.ok(existsSync(join(dir, 'store.json.lock')), 'the store was closed: its lock is gone');
+  const down = await fetch(`${page.origin}/app/watcher/api/session`).then(() => false, () => true);
+  assert.ok(down, 'the watcher is down');
+  const store = await openStore(join(dir, 'store.json'), { readonly: true });
+  assert.ok(store.getMeta(UNFINISHED), 'the store says the rehearsal did not finish');
+  await store.close();
 });
 
 Pace('an answer given in the page is stamped with the paced "now", and the page reads virtual time ticking', async () => {
