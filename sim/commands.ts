@@ -96,7 +96,7 @@ function warnIfUnfinished(store: Store, db: string, io: Io): void {
     io.err(`incident-flow: note: ${db} is still being written by process ${writer} (a rehearsal under way); what follows covers what it has committed so far.\n`);
     return;
   }
-  io.err(`incident-flow: warning: ${shownLocation(db)} is incomplete: the rehearsal writing it stopped before its end (killed or crashed${pg ? ', or still running' : ''}); what follows covers only what it had committed. Run it again to replace it.\n`);
+  io.err(`incident-flow: warning: ${shownLocation(db)} is incomplete: the rehearsal writing it stopped before its end (interrupted, killed or crashed${pg ? ', or still running' : ''}); what follows covers only what it had committed. Run it again to replace it.\n`);
 }
 
 /** A mistyped --db must not read as an empty store ("0 incidents"); an empty PostgreSQL schema is refused on open. */

@@ -71,7 +71,7 @@ busy('report and review over a rehearsal still running say it is under way, not 
     await writer.close();
   }
   // The writer gone with its mark still there: a rehearsal that stopped before its end.
-  for (const argv of reads) assert.match((await cli(...argv)).err, `${db} is incomplete: the rehearsal writing it stopped before its end (killed or crashed)`);
+  for (const argv of reads) assert.match((await cli(...argv)).err, `${db} is incomplete: the rehearsal writing it stopped before its end (interrupted, killed or crashed)`);
 });
 
 busy.run();
