@@ -123,7 +123,14 @@ function* expectationParts(v: Verdict, indent: number): Generator<string, undefi
   return undefined;
 }
 
-const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const XML_ESCAPES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+/**
+ * Text for an XML attribute. XML 1.0 cannot carry a control character but tab, newline and
+ * carriage return, not even as a reference (a scenario `name` holding one made junit.xml a file
+ * no parser reads): each is written U+FFFD. Those three are references, which an attribute's
+ * value would otherwise fold into spaces.
+ */
+const xml = (s: string): string => s.replace(/[<>&"'\t\n\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => XML_ESCAPES[c] ?? '\uFFFD');
 
 /** Seconds with millisecond precision, as JUnit's `time` wants them. */
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
