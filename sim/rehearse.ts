@@ -90,7 +90,9 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
 export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
   const scenario = await loadScenario(cmd.scenario);
   const to = outputsOf(cmd.scenario, cmd.out, cmd.db);
-  const { startWatcher } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null };
+  const { startWatcher, checkListen } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null, checkListen: null };
+  // A port in use is refused before the store is opened: exit 2, nothing written.
+  if (checkListen && cmd.port !== 0) await checkListen('127.0.0.1', cmd.port);
   let watcher: { url: string; close(): Promise<void> } | null = null;
   // Virtual time runs `speed` times faster than real time, so a person can follow it.
   const pacer = cmd.watch ? createPacer(scenario.startMs, cmd.speed) : null;

@@ -20,8 +20,8 @@ export interface RunOptions {
   store?: Store;
   /** Called as virtual time advances, with the share of the run done (0..1). */
   onProgress?: (done: number) => void;
-  /** Given the engine once it exists (the watcher mounts on it). */
-  onEngine?: (engine: IncidentEngine) => void;
+  /** Given the engine once it exists (the watcher mounts on it); awaited before virtual time starts, and what it throws rejects the run. */
+  onEngine?: (engine: IncidentEngine) => void | Promise<void>;
   /** A live run: virtual time follows the wall clock (sim/pace.ts); onEngine then gets an engine whose answers are stamped with the paced "now". */
   pace?: Pacer;
   /**
@@ -183,7 +183,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const t = Math.min(pace.now(), (clock.nextDueAt() ?? Infinity) - 1);
     if (t > clock.now()) clock.advanceTo(t);
   };
-  options.onEngine?.(pace ? pacedEngine(engine, catchUp, pace) : engine);
+  try {
+    await options.onEngine?.(pace ? pacedEngine(engine, catchUp, pace) : engine);
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
   const open = new Set<string>();
   /** Pending decisions the person has been asked (an answer scheduled). */
   const asked = new Set<string>();

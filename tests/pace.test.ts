@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
@@ -110,6 +111,22 @@ Pace('Ctrl-C before the run\'s end stops it: exit 130, the store closed and left
   const store = await openStore(join(dir, 'store.json'), { readonly: true });
   assert.ok(store.getMeta(UNFINISHED), 'the store says the rehearsal did not finish');
   await store.close();
+});
+
+Pace('a --port in use is refused before the store is opened: exit 2 naming it, nothing written, no stack', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    let err = '';
+    const out = join(dir, 'out');
+    const code = await main(['run', join(FIXTURES, 'paced-gap.yaml'), '--watch', '--port', String(port), '--out', out], { out: () => {}, err: (t) => void (err += t), interactive: false });
+    assert.is(code, EXIT.invalid, err);
+    assert.is(err, `watcher: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port} (choose another --port, or stop what uses it)\n`);
+    assert.not.ok(existsSync(out), 'nothing written');
+  } finally {
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+  }
 });
 
 Pace('an answer given in the page is stamped with the paced "now", and the page reads virtual time ticking', async () => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BASE, watcherHandler, type WatcherHandler, type WatcherHandlerOptions } from './handler.js';
 import { sendError } from './http.js';
@@ -62,16 +62,10 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
     if (!handler.upgrade(req, socket, head)) socket.destroy();
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, host, port);
   } catch (error) {
     handler.close();
-    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (${listenAdvice((error as NodeJS.ErrnoException).code)})`);
+    throw error;
   }
   const bound = (server.address() as AddressInfo).port;
   const origin = `${urlHost(host)}:${bound}`;
@@ -86,6 +80,32 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Listens at `host:port`, or throws `WatcherListenError` saying what to change. */
+async function listenOn(server: Server, host: string, port: number): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (${listenAdvice((error as NodeJS.ErrnoException).code)})`);
+  }
+}
+
+/**
+ * Listens at `host:port` and lets go at once, or throws `WatcherListenError` as `startWatcher`
+ * would: `run --watch --port N` asks before it opens its store, so a port in use is refused
+ * with nothing written.
+ */
+export async function checkListen(host: string, port: number): Promise<void> {
+  const server = createServer();
+  await listenOn(server, host, port);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** A wildcard bind is reachable at localhost; IPv6 literals need brackets in a URL. */
