@@ -1,7 +1,7 @@
 /**
  * The CLI's rehearsals: `run` (one, or a sweep of seeds), `run-all`, and where each writes.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { isPostgresUrl, redact, shownLocation } from '../store/postgres/pgUrl.js';
 import { openStore } from '../store/index.js';
@@ -73,6 +73,9 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
   const store = await openStore(to.db, { autoCommit: watched, replace: replaceable(to.db) });
   try {
     makeFolder(to.out);
+    // The last run's verdict goes now: beside a store this run leaves incomplete (Ctrl-C, a
+    // kill), a CI job would read it as this run's.
+    for (const name of ['report.json', 'junit.xml']) rmSync(join(to.out, name), { force: true });
     // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
     store.setMeta(UNFINISHED, { scenario: scenario.file });
     await store.flush();

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -95,6 +95,8 @@ Pace('a run with a horizon is paced up to it, and the page\'s clock stops at the
 });
 
 Pace('Ctrl-C before the run\'s end stops it: exit 130, the store closed and left incomplete, no report, the watcher down', async () => {
+  // What an earlier run left there: it must not stay beside a store this run leaves incomplete.
+  for (const name of ['report.json', 'junit.xml']) writeFileSync(join(dir, name), 'an earlier run\'s\n');
   // A virtual minute of quiet at 1×: a minute of real time unless interrupted.
   const run = watchRun('paced-gap.yaml', 1, dir, false);
   const page = new URL(await run.url);
@@ -104,7 +106,8 @@ Pace('Ctrl-C before the run\'s end stops it: exit 130, the store closed and left
   assert.is(await run.done, EXIT.interrupted);
   assert.ok(performance.now() - before < 5000, 'the run stopped at once, not at its end');
   assert.match(run.stderr.text, /incident-flow: interrupted at virtual time 2026-03-02T10:00:0\d\.\d{3}Z: .*store\.json is left incomplete \(`report` says so; `run` replaces it\), report\.json and junit\.xml were not written\.\n$/);
-  assert.not.ok(existsSync(join(dir, 'report.json')), 'no report.json');
+  assert.not.ok(existsSync(join(dir, 'report.json')), 'no report.json, not even the earlier run\'s');
+  assert.not.ok(existsSync(join(dir, 'junit.xml')), 'no junit.xml, not even the earlier run\'s');
   assert.not.ok(existsSync(join(dir, 'store.json.lock')), 'the store was closed: its lock is gone');
   const down = await fetch(`${page.origin}/app/watcher/api/session`).then(() => false, () => true);
   assert.ok(down, 'the watcher is down');
