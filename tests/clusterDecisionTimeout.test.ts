@@ -29,6 +29,9 @@ test('the chairman asked, the decision row says when the wait ends now, and subs
   await eventually(async () => (await db.admin(`SELECT 1 FROM audit_log WHERE action = 'incident.decision_timeout' AND meta->>'outcome' = 'escalate'`)).rows[0], WAIT_MS, 'the first timeout');
   const row = (await db.admin(`SELECT extract(epoch FROM timeout_at - requested_at) * 1000 AS wait FROM decisions`)).rows[0];
   assert.is(Number(row.wait), 2 * TIMEOUT_MS);
+  // Subscribers are told once the step's COMMIT (and the announcement sent with it) has answered the engine's
+  // connection: another connection may see the committed rows before then.
+  await eventually(async () => (told.length >= 2 ? true : undefined), WAIT_MS, 'subscribers told of the second wait');
   assert.equal(told, [TIMEOUT_MS, 2 * TIMEOUT_MS]);
 });
 
