@@ -30,7 +30,7 @@ const JOURNAL_FLOOR = 4 * 1024 * 1024;
 /** A commit made ready by `stage`, before any await: what it writes is fixed then. */
 export type StagedState =
   | { kind: 'journal'; parts: Buffer[]; bytes: number; lines: number; auditCount: number; rows: SerializedRow[] }
-  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean; made?: Map<object, string> };
+  | { kind: 'rewrite'; image: StateImage; generation: number; auditCount: number; reuse: boolean; made?: Map<object, Buffer> };
 
 /** A read state, and on a follower's re-read the rows it changed (absent: read afresh). */
 export type StateRead = StateSnapshot & { changes?: RowChanges };
@@ -196,7 +196,7 @@ export class DurableState {
     // The rows this commit serialized, and where in its bytes.
     const rows: SerializedRow[] = [];
     // Rows a journal too large for its budget serialized before it gave up: the rewrite copies their JSON.
-    const made = new Map<object, string>();
+    const made = new Map<object, Buffer>();
     // Only a current state file gets a journal: an older build would not read it. After a
     // rewrite whose directory sync failed, the rows of that commit, retried, are in the file
     // in place already: replayed on it, a row removed and put again would move last twice.
@@ -306,7 +306,7 @@ export class DurableState {
    * in place, each cold row, and each row done with that is still the object written, is
    * noted at its place in the new file, and the objects written are the new `#onDisk`.
    */
-  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean, made?: Map<object, string>): Promise<void> {
+  async #rewrite(image: StateImage, generation: number, auditCount: number, reuse: boolean, made?: Map<object, Buffer>): Promise<void> {
     const copy = reuse && this.#reusable;
     const onDisk = this.#onDisk;
     // The row objects written (the next `#onDisk`): what the new file has of them is their line.
@@ -329,7 +329,7 @@ export class DurableState {
         const fresh = unchanged(row) ? await cursor?.line(table, id) : null;
         if (fresh) return fresh;
         const serialized = made && typeof row === 'object' && row !== null ? made.get(row) : undefined;
-        if (serialized !== undefined) return `${JSON.stringify(id)}:${serialized}`;
+        if (serialized !== undefined) return rowLine.of(id, serialized);
         if (typeof row !== 'number' || !this.cold) return null;
         const json = journal && row < 0 ? await journal.body(-row - 1) : this.cold.view(row);
         return json && rowLine.of(id, json);

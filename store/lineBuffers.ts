@@ -30,6 +30,16 @@ export class LineBuffers {
     this.lines++;
   }
 
+  /** Bytes [from, to) of what was pushed, within one line (a line is never split between buffers): a view, not a copy. */
+  slice(from: number, to: number): Buffer {
+    let start = 0;
+    for (const part of this.parts) {
+      if (from < start + part.length) return part.subarray(from - start, to - start);
+      start += part.length;
+    }
+    return this.#chunk.subarray(from - start, to - start);
+  }
+
   /** The buffers, the last one cut to what it holds. */
   finish(): Buffer[] {
     this.#seal();

@@ -49,7 +49,7 @@ export interface SerializedRow {
  * Each row put also goes into `rows`, with where its JSON starts in these bytes, for a
  * rewrite that comes later. Null, and nothing more serialized, once the lines pass
  * `budget` bytes: a commit that large rewrites the state file instead, and `made` gets the
- * JSON of each row serialized so far (by the row object), for that rewrite to copy.
+ * JSON of each row serialized so far (by the row object, its bytes), for that rewrite to copy.
  * @example journalLines({ rows: [{ table: 'jobs', id: 'job_1', removed: false }], meta: false }, data, 1, 12, [], Infinity)?.bytes
  */
 export function journalLines(
@@ -59,14 +59,16 @@ export function journalLines(
   auditCount: number,
   rows: SerializedRow[],
   budget: number,
-  made?: Map<object, string>,
+  made?: Map<object, Buffer>,
 ): { parts: Buffer[]; bytes: number; lines: number } | null {
   const tables = data.tables as unknown as Record<string, Record<string, unknown> | undefined>;
   const out = new LineBuffers();
-  // The JSON of each row in `rows`, kept for `made` should the budget be passed.
-  const [jsons, first]: [string[], number] = [[], rows.length];
+  // Where the JSON of each row in `rows` ends in these bytes: should the budget be passed,
+  // `made` gets it from there (no string of it kept meanwhile, which would outlive the
+  // young generation in every commit, not only the rare one too large).
+  const [ends, first]: [number[], number] = [[], rows.length];
   const overflow = (): null => {
-    if (made) for (let k = 0; k < jsons.length; k++) made.set(rows[first + k].row as object, jsons[k]);
+    if (made) for (let k = 0; k < ends.length; k++) made.set(rows[first + k].row as object, out.slice(rows[first + k].body, ends[k]));
     return null;
   };
   for (const { table, id, removed } of changes.rows) {
@@ -79,8 +81,9 @@ export function journalLines(
     const json = canonicalJson(row);
     const head = `{"op":"put",${key},"row":`;
     rows.push({ body: out.bytes + Buffer.byteLength(head), table, id, row });
-    jsons.push(json);
     out.push(`${head}${json}}`);
+    // The line ends in `}` and its newline.
+    ends.push(out.bytes - 2);
     if (out.bytes > budget) return overflow();
   }
   const meta = changes.meta ? `,"meta":${canonicalJson(data.meta)}` : '';
