@@ -73,9 +73,7 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
   const store = await openStore(to.db, { autoCommit: watched, replace: replaceable(to.db) });
   try {
     makeFolder(to.out);
-    // The last run's verdict goes now: beside a store this run leaves incomplete (Ctrl-C, a
-    // kill), a CI job would read it as this run's.
-    for (const name of ['report.json', 'junit.xml']) rmSync(join(to.out, name), { force: true });
+    dropVerdict(to.out);
     // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
     store.setMeta(UNFINISHED, { scenario: scenario.file });
     await store.flush();
@@ -154,10 +152,24 @@ export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): P
   return result.verdict === 'pass' ? EXIT.pass : EXIT.failed;
 }
 
+/**
+ * Removes the last verdict (`report.json`, `junit.xml`) from a run's or a sweep's folder as it
+ * starts: beside a store a stopped run leaves incomplete, or after a sweep stopped part-way, a
+ * CI job would read it as this run's.
+ */
+function dropVerdict(out: string): void {
+  for (const name of ['report.json', 'junit.xml']) rmSync(join(out, name), { force: true });
+}
+
 export async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
   const scenario = await loadScenario(cmd.scenario);
   const base = cmd.seed ?? scenario.seed;
   if (cmd.runs - 1 > Number.MAX_SAFE_INTEGER - base) throw new UsageError(`--runs ${cmd.runs}: the seeds from ${base} would pass ${Number.MAX_SAFE_INTEGER}; start lower with --seed N`);
+  // Where a single run writes, without the store: N stores would be N copies of what
+  // `run --seed N` rebuilds byte for byte.
+  const { out } = outputsOf(cmd.scenario, cmd.out, null);
+  makeFolder(out);
+  dropVerdict(out);
   const results: RunResult[] = [];
   for (let i = 0; i < cmd.runs; i++) {
     results.push(await runScenario(scenario, { seed: base + i }));
@@ -167,10 +179,6 @@ export async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Pro
   const table = sweepTable(results, SWEEP_METRICS);
   const failed = results.filter((r) => r.verdict === 'fail').map((r) => r.seed);
   const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, metrics: r.metrics.overall })) };
-  // Where a single run writes, without the store: N stores would be N copies of what
-  // `run --seed N` rebuilds byte for byte.
-  const { out } = outputsOf(cmd.scenario, cmd.out, null);
-  makeFolder(out);
   writeFilesTogether([[join(out, 'report.json'), [`${JSON.stringify(report, null, 2)}\n`]], [join(out, 'junit.xml'), [junitXml(results)]]]);
   io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${failed.length ? `Expectations failed for seeds ${failed.join(', ')}` : 'Every run met its expectations'}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`incident-flow run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
   return failed.length ? EXIT.failed : EXIT.pass;

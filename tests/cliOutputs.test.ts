@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,19 @@ Outputs('a sweep whose seeds would pass the largest safe integer is refused befo
   assert.is(out, '');
   assert.is(err.split('\n')[0], `incident-flow: --runs 2: the seeds from ${Number.MAX_SAFE_INTEGER} would pass ${Number.MAX_SAFE_INTEGER}; start lower with --seed N`);
   assert.equal(tree(dir), ['notes.txt']);
+});
+
+Outputs('a sweep takes the last verdict out of its folder before its first run, so one stopped part-way leaves none', async () => {
+  const out = join(dir, 'sweep');
+  mkdirSync(out);
+  for (const name of ['report.json', 'junit.xml']) writeFileSync(join(out, name), "an earlier run's\n");
+  // What the folder holds once the first seed has run (the progress line an interactive run prints then).
+  let during: string[] | null = null;
+  const io = { out: () => {}, err: (t: string) => void (t.includes('run 1/') && (during ??= readdirSync(out).sort())), interactive: true };
+  assert.is(await main(['run', PASS, '--runs', '2', '--out', out], io), EXIT.pass);
+  assert.equal(during, [], 'neither of the earlier files while the sweep runs');
+  assert.equal(readdirSync(out).sort(), ['junit.xml', 'report.json'], "the sweep's own at its end");
+  assert.match(readFileSync(join(out, 'report.json'), 'utf8'), /"seeds": \[/);
 });
 
 Outputs.run();
