@@ -4,7 +4,7 @@ import { incidentMachine } from '../../machines/incidentMachine.js';
 import { responderMachine } from '../../machines/responderMachine.js';
 import { workerMachine } from '../../machines/workerMachine.js';
 import type { JobRecord } from '../../machines/types.js';
-import type { PgTarget } from '../../store/postgres/connection.js';
+import { bossSchemaProblem, type PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
 import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from '../engineCalls.js';
 import { JobWaiters } from '../jobWaiters.js';
@@ -65,19 +65,14 @@ export function checkClusterSettings(settings: unknown): asserts settings is Clu
   }
 }
 
-/** pg-boss takes a schema name of at most 50 characters, and a cluster's is the store's with `_boss` added. */
-const BOSS_SCHEMA_MAX = 50;
-
 /**
- * The store's schema checked before anything connects: the store takes a name of up to 63
- * characters, but pg-boss's schema, `<schema>_boss`, at most 50, so a longer one would fail
- * with pg-boss's assertion once the engine starts ("Name cannot exceed 50 characters").
+ * The store's schema checked before anything connects (`openStore(…, { shared: true })` refuses
+ * it first; a Store made otherwise over the same target is checked here).
  * @example checkClusterSchema({ schema: 'a'.repeat(46), … }) // EngineError: options.store: …: schema "aaa…" has 46 characters; …
  */
 export function checkClusterSchema(target: PgTarget): void {
-  const boss = `${target.schema}_boss`;
-  if (boss.length <= BOSS_SCHEMA_MAX) return;
-  throw new EngineError(`options.store: ${target.shown}: schema "${target.schema}" has ${target.schema.length} characters; a cluster engine keeps its queue in the schema ${boss}, which pg-boss takes up to ${BOSS_SCHEMA_MAX}: give the store a ?schema= of at most ${BOSS_SCHEMA_MAX - '_boss'.length} characters`);
+  const problem = bossSchemaProblem(target);
+  if (problem) throw new EngineError(`options.store: ${target.shown}: ${problem}`);
 }
 
 /** How old a responder's pending event must be before the sweep applies it (its poster applies it at once, unless it died). */

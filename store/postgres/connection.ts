@@ -39,6 +39,21 @@ export function parseTarget(location: string, schema?: string): PgTarget {
   return { connectionString: url.href, shown, schema: chosen };
 }
 
+/** pg-boss takes a schema name of at most 50 characters, and a cluster's is the store's with `_boss` added. */
+const BOSS_SCHEMA_MAX = 50;
+
+/**
+ * Why cluster engines cannot keep their queue beside this store, or null: the store takes a
+ * schema of up to 63 characters, but pg-boss's schema, `<schema>_boss`, at most 50, so a longer
+ * one would fail with pg-boss's assertion once an engine starts ("Name cannot exceed 50 characters").
+ * @example bossSchemaProblem({ schema: 'a'.repeat(46), … }) // 'schema "aaa…" has 46 characters; …'
+ */
+export function bossSchemaProblem(target: PgTarget): string | null {
+  const boss = `${target.schema}_boss`;
+  if (boss.length <= BOSS_SCHEMA_MAX) return null;
+  return `schema "${target.schema}" has ${target.schema.length} characters; a cluster engine keeps its queue in the schema ${boss}, which pg-boss takes up to ${BOSS_SCHEMA_MAX}: give the store a ?schema= of at most ${BOSS_SCHEMA_MAX - '_boss'.length} characters`;
+}
+
 // int8 (row seq, deadlines' due_at) as numbers: our values stay below 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

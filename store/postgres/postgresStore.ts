@@ -4,7 +4,7 @@ import { createStore } from '../createStore.js';
 import { emptyStoreData } from '../storeFiles.js';
 import { StoreError } from '../types.js';
 import type { Store, StoreData } from '../types.js';
-import { createClient, createPool, parseTarget, pgError } from './connection.js';
+import { bossSchemaProblem, createClient, createPool, parseTarget, pgError } from './connection.js';
 import type { PgTarget } from './connection.js';
 import { Follower } from './follower.js';
 import { rememberTarget } from './targets.js';
@@ -46,6 +46,9 @@ export interface PostgresStoreOptions {
  */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
   const target = parseTarget(url, opts.schema);
+  // Opened for cluster engines: refused before anything connects (or creates the schema) when their queue would not fit.
+  const boss = opts.shared ? bossSchemaProblem(target) : null;
+  if (boss) throw new StoreError(`${target.shown}: ${boss}`, 'connect', target.shown);
   const readonly = (opts.readonly || opts.shared) ?? false;
   const pool = createPool(target);
   let lock: pg.Client | null = null;
