@@ -43,7 +43,10 @@ export function runtimeOf(options: EngineOptions, emit: (event: EngineEvent) => 
 /** Writes one audit entry (the machine built its content; the shell adds id and time). */
 export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
   const entry = auditEntry(rt, entityType, entityId, p);
-  rt.store.appendAudit(entry);
+  // Built here and never edited again: a memory store keeps the object, unserialized. The
+  // listeners below get it too; frozen, so one cannot edit the store's row by mistake.
+  Object.freeze(entry.meta);
+  rt.store.appendAudit(Object.freeze(entry), HAND_OVER);
   rt.emit({ type: 'audit', entry });
   return entry;
 }

@@ -17,7 +17,8 @@ const READ_BYTES = 8 * 1024 * 1024;
  * file (canonical JSON; a file store's encoded as the file has it, see FreshLines) until
  * a commit puts it in the file; from then on,
  * for a file store, only where its line ends in the file (8 bytes), and it is read back
- * from there. A memory store keeps every line. A query parses only the rows it returns.
+ * from there. A memory store keeps every row: as its line, or as the object the engine handed
+ * over until something reads its line (see StringLines). A query parses only the rows it returns.
  * @example const log = new AuditLog(); log.append(entry); log.query({ agent: 'mailer' }).rows
  */
 export class AuditLog {
@@ -34,7 +35,7 @@ export class AuditLog {
   #ends = new ByteOffsets();
   /**
    * The rows after them (not committed to a file, or a memory store's), as their lines: a
-   * file store's encoded as the file will have them, a memory store's as strings.
+   * file store's encoded as the file will have them, a memory store's as strings or handed-over objects.
    */
   readonly #lines: FreshLines | StringLines;
   readonly #index: AuditIndex;
@@ -92,9 +93,14 @@ export class AuditLog {
     return this.#parts?.cachedBytes ?? 0;
   }
 
-  /** Appends an entry, serialized here once into the line the file will get. */
-  append(entry: AuditEntry): void {
-    this.#lines.push(canonicalJson(entry));
+  /**
+   * Appends an entry, serialized here once into the line the file will get. `handOver`: the
+   * caller never edits `entry` again, so a memory store keeps the object and serializes it
+   * only when its line is read (see StringLines); a file store encodes it at once either way.
+   */
+  append(entry: AuditEntry, handOver = false): void {
+    if (handOver && this.#lines instanceof StringLines) this.#lines.keep(entry);
+    else this.#lines.push(canonicalJson(entry));
     this.#index.add(entry);
   }
 

@@ -165,11 +165,12 @@ export function createStore(low: Low<StoreData>, opts: CoreOptions): Store {
     get closed() {
       return closing !== null;
     },
-    appendAudit(entry) {
+    appendAudit(entry, options) {
       guard('appendAudit');
       checkId('appendAudit', entry?.id);
-      // Serialized and indexed at once, nothing of the object kept: no copy needed.
-      low.data.audit_log.append(entry);
+      // Indexed at once; serialized at once too, nothing of the object kept (no copy needed),
+      // unless handed over to a memory store, which keeps it (see AuditLog.append).
+      low.data.audit_log.append(entry, options?.handOver === true);
       changed();
     },
     queryAudit: (query) => low.data.audit_log.query(query),

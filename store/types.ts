@@ -136,7 +136,13 @@ export interface Store {
    */
   readonly closed?: boolean;
 
-  appendAudit(entry: AuditEntry): void;
+  /**
+   * Appends an audit row. `options.handOver`: the caller never edits `entry` (nor its
+   * `meta`) again, and a memory store keeps the object itself, serialized only when read
+   * (the engine's rows); by default the row is serialized at once and nothing of the
+   * object is kept.
+   */
+  appendAudit(entry: AuditEntry, options?: PutOptions): void;
   queryAudit(query?: AuditQuery): AuditPage;
   /**
    * The same query answered where the rows live: the PostgreSQL store pages it in the

@@ -67,6 +67,29 @@ listeners('over PostgreSQL (one of N engine processes) too: audited in a transac
   }
 });
 
+listeners("cannot edit the store's row through the audit entry it is handed (the memory store keeps the engine's object)", async () => {
+  const { engine } = engineWith({ invoices: () => { throw new Error('invoice API 503'); } });
+  const tried: string[] = [];
+  engine.subscribe((e) => {
+    if (e.type !== 'audit' || e.entry.action !== 'job.failed') return;
+    for (const edit of [() => (e.entry.message = 'edited'), () => (e.entry.meta.error = 'edited')]) {
+      try {
+        edit();
+        tried.push('edited');
+      } catch (error) {
+        tried.push((error as Error).name);
+      }
+    }
+  });
+  const { done } = engine.submit({ agent: 'billing', kind: 'invoices' });
+  assert.is(await settled(done), 'failed');
+  assert.equal(tried.slice(0, 2), ['TypeError', 'TypeError'], 'the entry and its meta are frozen');
+  const [row] = engine.store.queryAudit({ action: 'job.failed', limit: 1 }).rows;
+  assert.is.not(row.message, 'edited');
+  assert.is.not(row.meta.error, 'edited');
+  assert.is(engine.store.queryAudit({ action: 'engine.listener_failed' }).total, 0, 'the listener caught its own TypeErrors');
+});
+
 const thrown = suite('engine: a job that throws something odd');
 
 const odd: Array<[string, () => unknown]> = [

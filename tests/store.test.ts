@@ -291,4 +291,20 @@ query('a read-only view: mutations on a readonly store throw code "readonly"', (
   assert.match((error as Error).message, /w\.json is open read-only/);
 });
 
+query('a row appended is copied; one handed over is kept, and reads back as the copy would', async () => {
+  const store = createMemoryStore();
+  const copied = audit(1, { message: 'moved on' });
+  const kept = audit(2, { message: 'moved on', meta: { z: 1, a: 'ÉCHEC' } });
+  store.appendAudit(copied);
+  store.appendAudit(kept, { handOver: true });
+  copied.message = 'edited after';
+  const rows = store.queryAudit({ text: 'moved on' }).rows;
+  assert.equal(rows.map((r) => [r.id, r.message]), [['aud_1', 'moved on'], ['aud_2', 'moved on']]);
+  assert.equal(rows[1], kept, 'the kept row reads back whole');
+  assert.is.not(rows[1], kept, 'a read hands out a copy, not the kept object');
+  assert.equal(Object.keys(rows[1].meta), ['a', 'z'], 'in canonical order, as its line would have had it');
+  await store.flush();
+  assert.equal(store.queryAudit({ entityId: 'inc_2' }).rows.map((r) => r.id), ['aud_2']);
+});
+
 query.run();

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FreshLines } from '../store/freshLines.js';
+import type { AuditEntry } from '../machines/types.js';
+import { canonicalJson } from '../store/canonicalJson.js';
+import { FreshLines, StringLines } from '../store/freshLines.js';
 
 // A file store writer's uncommitted audit lines, encoded as they come (store/freshLines.ts):
 // checked against the plain model (an array of strings) over random pushes, commits (drop)
@@ -78,6 +80,48 @@ test('a line longer than a buffer gets one of its own', () => {
   fresh.push('{"b":2}');
   assert.is(fresh.at(1), long);
   assert.equal(Buffer.concat(fresh.buffers(0, 3)), joined(['{"a":1}', long, '{"b":2}']));
+});
+
+test("a memory store's rows kept as objects read back as the lines they would have been", () => {
+  // Keys out of order, non-ASCII and U+2028: the line made at read is canonical JSON, the
+  // bytes those a row serialized at append would have had.
+  const row = (k: number): AuditEntry => ({
+    ts: `2026-03-02T14:00:0${k % 10}.000Z`, id: `aud_${k}`, actor: 'cheryl', entityType: 'incident', entityId: `inc_${k}`,
+    action: 'incident.triaged', level: 'info', message: `${WORDS[k % WORDS.length]} \u2028 ${k}`, meta: { z: k, a: [k, 'ÉCHEC'] },
+  });
+  for (const seed of [1, 2]) {
+    const next = random(seed);
+    const lines = new StringLines();
+    let model: string[] = [];
+    for (let step = 0, k = 0; step < 2000; step++) {
+      const roll = next();
+      if (roll < 0.45) {
+        const entry = row(k++);
+        lines.keep(entry);
+        model.push(canonicalJson(entry));
+      } else if (roll < 0.8) {
+        const line = lineOf(next, k++);
+        lines.push(line);
+        model.push(line);
+      } else if (roll < 0.9 && model.length > 0) {
+        const at = Math.floor(next() * model.length);
+        assert.is(lines.at(at), model[at], `seed ${seed}, step ${step}: line ${at}`);
+        assert.is(lines.byteLength(at), Buffer.byteLength(model[at]));
+        const from = Math.floor(next() * model.length);
+        assert.equal(Buffer.concat(lines.buffers(from, model.length)), joined(model.slice(from)), `seed ${seed}, step ${step}: lines ${from}..`);
+      } else if (roll < 0.95) {
+        const count = Math.floor(next() * (model.length + 1));
+        lines.drop(count);
+        model = model.slice(count);
+      } else {
+        const length = Math.floor(next() * (model.length + 1));
+        lines.truncate(length);
+        model = model.slice(0, length);
+      }
+      assert.is(lines.length, model.length);
+    }
+    model.forEach((line, k) => assert.is(lines.at(k), line, `seed ${seed}: line ${k} at the end`));
+  }
 });
 
 test.run();
