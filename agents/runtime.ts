@@ -44,11 +44,22 @@ export function runtimeOf(options: EngineOptions, emit: (event: EngineEvent) => 
 export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
   const entry = auditEntry(rt, entityType, entityId, p);
   // Built here and never edited again: a memory store keeps the object, unserialized. The
-  // listeners below get it too; frozen, so one cannot edit the store's row by mistake.
+  // listeners below get it too; frozen, so one cannot edit the store's row by mistake. An
+  // array or object in `meta` is not frozen (the incident's context and record hold the same
+  // one): such a row is serialized at once, as before, so no later edit of it reaches the row.
   Object.freeze(entry.meta);
-  rt.store.appendAudit(Object.freeze(entry), HAND_OVER);
+  rt.store.appendAudit(Object.freeze(entry), flat(entry.meta) ? HAND_OVER : undefined);
   rt.emit({ type: 'audit', entry });
   return entry;
+}
+
+/** Whether every value of `meta` is a primitive (nothing nested that could change later). */
+function flat(meta: Record<string, unknown>): boolean {
+  for (const key in meta) {
+    const value = meta[key];
+    if (typeof value === 'object' && value !== null) return false;
+  }
+  return true;
 }
 
 /** An audit entry as the store keeps it, not yet written (the cluster writes it in its transaction). */
