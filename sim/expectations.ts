@@ -1,5 +1,6 @@
 import type { IncidentRecord, Responder } from '../machines/types.js';
 import type { Metrics } from '../reports/metrics.js';
+import { boundMismatches, failureChecks, failureMismatches, showMetric, type Mismatch } from './mismatches.js';
 import { Observations, type Observation } from './observations.js';
 import type { Expectation } from './scenario/types.js';
 
@@ -18,6 +19,11 @@ export interface Verdict {
    * observed of each of them, in order; as JSON, the array of them).
    */
   observed: Record<string, unknown>;
+  /**
+   * A failing expectation's fields that failed, each where the scenario wrote it
+   * (`expect[2].resolvedWithin`) with what it asked and what the run gave; absent on a pass.
+   */
+  mismatches?: Mismatch[];
 }
 
 const RANK: Record<Responder | 'none', number> = { none: 0, cheryl: 1, petra: 2, atlas: 3 };
@@ -94,25 +100,21 @@ export class ExpectationTally {
       const where = { path: e.source.path, line: e.source.line };
       if (e.kind === 'audit') {
         const observed = countOf(e.action);
-        return { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
+        const verdict: Verdict = { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
+        return verdict.status === 'pass' ? verdict : { ...verdict, mismatches: boundMismatches(e, observed, String) };
       }
       if (e.kind === 'metric') {
         const observed = metricValue(metrics, e.metric);
-        return { ...where, kind: e.kind, name: `metric ${e.metric}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { [e.metric]: observed } };
+        const verdict: Verdict = { ...where, kind: e.kind, name: `metric ${e.metric}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { [e.metric]: observed } };
+        return verdict.status === 'pass' ? verdict : { ...verdict, mismatches: boundMismatches(e, observed, showMetric(e.metric)) };
       }
       const observedEach = this.#observed[k] ?? new Observations();
-      const expected: Record<string, unknown> = {};
-      if (e.severity !== undefined) expected.severity = e.severity;
-      if (e.escalatedTo !== undefined) expected.escalatedTo = e.escalatedTo;
-      if (e.autoResolved !== undefined) expected.autoResolved = e.autoResolved;
-      if (e.resolvedWithinMs !== undefined) expected.resolvedWithinMs = e.resolvedWithinMs;
-      const ok = (o: Observation) =>
-        (e.severity === undefined || o.severity === e.severity) &&
-        (e.escalatedTo === undefined || o.escalatedTo === e.escalatedTo) &&
-        (e.autoResolved === undefined || o.autoResolved === e.autoResolved) &&
-        (e.resolvedWithinMs === undefined || (o.resolvedWithinMs !== null && o.resolvedWithinMs <= e.resolvedWithinMs));
+      const checks = failureChecks(e);
+      const expected = Object.fromEntries(checks.map((c) => [c.field, c.expected]));
+      const ok = (o: Observation) => checks.every((c) => c.ok(o));
       const status = observedEach.length > 0 && observedEach.every(ok) ? 'pass' : 'fail';
-      return { ...where, kind: e.kind, name: `failure ${e.failure}`, status, expected, observed: { incidents: observedEach.length, each: observedEach } };
+      const verdict: Verdict = { ...where, kind: e.kind, name: `failure ${e.failure}`, status, expected, observed: { incidents: observedEach.length, each: observedEach } };
+      return status === 'pass' ? verdict : { ...verdict, mismatches: failureMismatches(e, observedEach) };
     });
   }
 }

@@ -8,6 +8,7 @@ export { createRandom } from './random.js';
 export { createIds } from './ids.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { judge, ExpectationTally, type Verdict } from './expectations.js';
+export type { Mismatch } from './mismatches.js';
 export { Observations, type Observation } from './observations.js';
 export { reportJson, reportJsonParts } from './summary.js';
 export { main } from './cli.js';

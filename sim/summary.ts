@@ -6,6 +6,7 @@ import type { RunResult } from './runner.js';
 import type { Verdict } from './expectations.js';
 import { metricValue } from './expectations.js';
 import { Observations, type Observation } from './observations.js';
+import { formatProblem } from './scenario/problems.js';
 
 const show = (v: unknown): string => (v === null || v === undefined ? NONE : typeof v === 'object' ? JSON.stringify(v) : String(v));
 /** Milliseconds with their reading, `2070000 (34m 30s)`: the scenario said "30m", report.json keeps ms. */
@@ -37,13 +38,24 @@ function observedIncidents(v: Verdict): string {
   return `${each.length} incidents: ${fields.join(' ')}`;
 }
 
-function verdictLine(v: Verdict): string {
+function verdictLine(v: Verdict, file: string): string {
   const mark = v.status === 'pass' ? 'PASS' : 'FAIL';
   // A duration metric's bounds (min, max, equals) are milliseconds as its value (mttrMs) is.
   const inMs = (k: string) => k.endsWith('Ms') || (v.kind === 'metric' && Object.keys(v.observed).some((o) => o.endsWith('Ms')));
   const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
   const expected = Object.entries(v.expected).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
-  return `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
+  const head = `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
+  // Each field that failed on a line of its own, as `validate` writes a problem: file:line:column.
+  return [head, ...mismatchLines(file, v).map((m) => `    ${m}`)].join('\n');
+}
+
+/**
+ * A failing expectation's fields that failed, each `file:line:column expect[2].resolvedWithin:
+ * expected …, observed …` (`formatProblem`, as `validate` writes a problem): the summary's
+ * lines under FAIL and junit.xml's failure message say the same.
+ */
+function mismatchLines(file: string, v: Verdict): string[] {
+  return (v.mismatches ?? []).map(({ path, line, column, message }) => formatProblem({ file, path, line, column, message }));
 }
 
 /** The human-readable summary `incident-flow run` prints. Deterministic. */
@@ -58,7 +70,7 @@ export function renderSummary(r: RunResult): string {
     `MTTD ${formatDuration(o.mttdMs)}   MTTR (respond) ${formatDuration(o.mttrMs)}   Time to resolve ${formatDuration(o.mttResolveMs)} (p95 ${formatDuration(o.resolveP95Ms)})   Auto-resolve ${formatPercent(o.autoResolveRate)}   Repeat ${formatPercent(o.repeatRate)}   SLA ${formatPercent(o.sla.attainment)}`,
     incidentList(r.incidents(), 'report.json lists every incident'),
     r.expectations.length ? 'Expectations:' : 'Expectations: none',
-    ...r.expectations.map(verdictLine),
+    ...r.expectations.map((v) => verdictLine(v, r.file)),
     `Verdict: ${r.verdict.toUpperCase()} (${passed}/${r.expectations.length} expectations)`,
   ].join('\n');
 }
@@ -110,12 +122,14 @@ const itemJson = (value: unknown, indent: number): string => JSON.stringify(valu
  * (a long run's may be a hundred thousand), not as one array of them.
  */
 function* expectationParts(v: Verdict, indent: number): Generator<string, undefined, undefined> {
-  const { status, kind, name, path, line, expected, observed } = v;
+  const { status, kind, name, path, line, mismatches, expected, observed } = v;
+  // A pass has no `mismatches` key: what a passing run writes stays as it was.
+  const head = mismatches ? { status, kind, name, path, line, mismatches } : { status, kind, name, path, line };
   const each = observed.each;
-  if (!(each instanceof Observations)) return void (yield itemJson({ status, kind, name, path, line, expected, observed }, indent));
+  if (!(each instanceof Observations)) return void (yield itemJson({ ...head, expected, observed }, indent));
   // `each` is the last member of `observed`, itself the expectation's last: its empty list is
   // the text's last "[]", followed by the closing braces only.
-  const text = itemJson({ status, kind, name, path, line, expected, observed: { ...observed, each: [] } }, indent);
+  const text = itemJson({ ...head, expected, observed: { ...observed, each: [] } }, indent);
   const at = text.lastIndexOf('[]');
   yield text.slice(0, at);
   yield* listParts(each, indent + 4, (o, inner) => [itemJson(o, inner)]);
@@ -147,8 +161,10 @@ function junitSuite(r: RunResult, name: string): string[] {
   const cases = r.expectations.map((v) => {
     const open = `    <testcase classname="${xml(name)}" name="${xml(`${v.name} (${v.path})`)}" time="0.000"`;
     if (v.status === 'pass') return `${open}/>`;
-    const msg = `expected ${JSON.stringify(v.expected)}; observed ${JSON.stringify(v.observed)}`;
-    return `${open}>\n      <failure message="${xml(msg)}"/>\n    </testcase>`;
+    // The message names the fields that failed, as the summary does; the body has the whole verdict.
+    const whole = `expected ${JSON.stringify(v.expected)}; observed ${JSON.stringify(v.observed)}`;
+    const msg = mismatchLines(r.file, v).join('; ') || whole;
+    return `${open}>\n      <failure message="${xml(msg)}">${xml(whole)}</failure>\n    </testcase>`;
   });
   const time = seconds(Date.parse(r.end) - Date.parse(r.start));
   return [

@@ -129,7 +129,8 @@ Run('a failed expectation exits 1 and junit.xml carries a <failure> with expecte
   assert.match(out, 'Verdict: FAIL (1/2 expectations)');
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuites tests="2" failures="1" errors="0" skipped="0" time="[\d.]+">/);
-  assert.match(junit, /<testcase classname="CLI fixture, failing" name="failure invoice-bug \(expect\[0\]\)" time="0.000">\s*<failure message="[^"]*&quot;severity&quot;:&quot;P0&quot;[^"]*&quot;severity&quot;:&quot;P2&quot;/);
+  // The message names the fields that failed, where the scenario wrote them; the body holds the whole verdict.
+  assert.match(junit, /<testcase classname="CLI fixture, failing" name="failure invoice-bug \(expect\[0\]\)" time="0.000">\s*<failure message="[^"]*fail\.yaml:16:39 expect\[0\]\.severity: expected P0, observed P2 \(inc_\w+\); [^"]*fail\.yaml:16:56 expect\[0\]\.escalatedTo: expected atlas, observed none \(inc_\w+\)">expected [^<]*&quot;severity&quot;:&quot;P0&quot;[^<]*&quot;severity&quot;:&quot;P2&quot;[^<]*<\/failure>/);
   assert.match(junit, '<testcase classname="CLI fixture, failing" name="audit incident.retry (expect[1])" time="0.000"/>');
   assert.is(readReport(dir).verdict, 'fail');
 });

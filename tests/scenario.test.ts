@@ -88,8 +88,13 @@ parse('reads the example into milliseconds, epoch time and defaults', () => {
   assert.is(f.succeedsOnAttempt, null);
   assert.equal(f.impact, { kind: 'platform-down', customerFacing: true, crossAgent: true, needsChange: false, financialUSD: 0, dataCompromised: false, decision: 'rollback' });
   assert.equal(f.source, { path: 'failures[0]', line: 17 });
-  assert.equal(s.expect[0], { kind: 'failure', failure: 'db-down', severity: 'P0', escalatedTo: 'atlas', autoResolved: false, resolvedWithinMs: 3_600_000, source: { path: 'expect[0]', line: 34 } });
-  assert.equal(s.expect[3], { kind: 'metric', metric: 'mttrMs', max: 300_000, source: { path: 'expect[3]', line: 37 } });
+  // Where each key's value is written: a failing expectation is reported at the field that failed.
+  const at = (line: number, columns: Record<string, number>) => Object.fromEntries(Object.entries(columns).map(([key, column]) => [key, { line, column }]));
+  assert.equal(s.expect[0], {
+    kind: 'failure', failure: 'db-down', severity: 'P0', escalatedTo: 'atlas', autoResolved: false, resolvedWithinMs: 3_600_000,
+    source: { path: 'expect[0]', line: 34, fields: at(34, { failure: 16, severity: 35, escalatedTo: 52, autoResolved: 73, resolvedWithin: 96 }) },
+  });
+  assert.equal(s.expect[3], { kind: 'metric', metric: 'mttrMs', max: 300_000, source: { path: 'expect[3]', line: 37, fields: at(37, { metric: 15, max: 28 }) } });
 });
 
 parse('applies the documented defaults to a scenario that names nothing else', () => {

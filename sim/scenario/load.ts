@@ -85,7 +85,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const matchesSchema = checkSchema(input, problems);
   checkSemantics(input, problems);
   if (!matchesSchema || problems.problems.length > 0) throw new ScenarioError(problems.sorted());
-  return normalize(input, file, (path) => problems.line(path));
+  return normalize(input, file, (path) => problems.position(path));
 }
 
 /**

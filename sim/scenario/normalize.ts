@@ -5,9 +5,9 @@ import { parseLatency } from '../latency.js';
 import { DURATION_METRICS } from './expectCheck.js';
 import { expandFleet } from './fleet.js';
 import type { BehaviourInput, ExpectationInput, ImpactInput, ScenarioInput } from './input.js';
-import { formatPath, type PathSegment } from './problems.js';
+import { formatPath, type PathSegment, type TextPosition } from './problems.js';
 import { parseRate, readFleet } from './rules.js';
-import type { Expectation, FailureBehaviour, ResponderProfile, Scenario, SourceRef } from './types.js';
+import type { Expectation, ExpectationSource, FailureBehaviour, ResponderProfile, Scenario, SourceRef } from './types.js';
 
 /** Defaults documented in scenario.schema.json; keep the two in step. */
 export const DEFAULTS = {
@@ -24,10 +24,15 @@ export const DEFAULTS = {
  * the fleet expanded. Only call it on input that passed the schema and semantic checks.
  *
  * @example
- * normalize(input, 'scenario.yaml', (path) => problems.line(path));
+ * normalize(input, 'scenario.yaml', (path) => problems.position(path));
  */
-export function normalize(input: ScenarioInput, file: string, lineOf: (path: PathSegment[]) => number | null): Scenario {
-  const source = (...path: PathSegment[]): SourceRef => ({ path: formatPath(path), line: lineOf(path) });
+export function normalize(input: ScenarioInput, file: string, positionOf: (path: PathSegment[]) => TextPosition): Scenario {
+  const source = (...path: PathSegment[]): SourceRef => ({ path: formatPath(path), line: positionOf(path).line });
+  // Each key's place too: a failing expectation is reported at the field that failed.
+  const expectSource = (e: ExpectationInput, i: number): ExpectationSource => ({
+    ...source('expect', i),
+    fields: Object.fromEntries(Object.keys(e).map((key) => [key, positionOf(['expect', i, key])])),
+  });
   const fleet = readFleet(input.fleet);
   const generated = fleet ? expandFleet(fleet) : { tenants: [], agents: [] };
   const agents = [...(input.agents ?? []).map((a) => ({ id: a.id, tenant: a.tenant ?? null, workflows: a.workflows ?? [] })), ...generated.agents];
@@ -65,7 +70,7 @@ export function normalize(input: ScenarioInput, file: string, lineOf: (path: Pat
       mix: l.mix.map((m) => ({ id: m.id, weight: m.weight ?? 1, agent: m.agent ?? null, workflow: m.workflow ?? null, ...behaviour(m) })),
       source: source('load', i),
     })),
-    expect: (input.expect ?? []).map((e, i) => expectation(e, source('expect', i))),
+    expect: (input.expect ?? []).map((e, i) => expectation(e, expectSource(e, i))),
   };
 }
 
@@ -95,7 +100,7 @@ function normalizeConfig(config: Record<string, unknown>): Partial<PolicyConfig>
   return Object.fromEntries(entries) as Partial<PolicyConfig>;
 }
 
-function expectation(e: ExpectationInput, source: SourceRef): Expectation {
+function expectation(e: ExpectationInput, source: ExpectationSource): Expectation {
   if ('failure' in e) {
     const { failure, severity, escalatedTo, autoResolved, resolvedWithin } = e;
     return strip({ kind: 'failure', failure, severity, escalatedTo, autoResolved, resolvedWithinMs: resolvedWithin === undefined ? undefined : parseDuration(resolvedWithin), source });

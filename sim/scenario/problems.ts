@@ -12,6 +12,12 @@ export interface ScenarioProblem {
   message: string;
 }
 
+/** Where something is written: 1-based, null when it has no place in the text. */
+export interface TextPosition {
+  line: number | null;
+  column: number | null;
+}
+
 /** Path segments: keys and list indexes. */
 export type PathSegment = string | number;
 
@@ -81,8 +87,15 @@ export class ProblemList {
 
   /** The 1-based line where `path` is written, or null. */
   line(path: readonly PathSegment[]): number | null {
+    return this.position(path).line;
+  }
+
+  /** The 1-based line and column where `path` is written (its value), or nulls. */
+  position(path: readonly PathSegment[]): TextPosition {
     const offset = this.offset(path, 'value');
-    return offset === null || !this.lines ? null : this.lines.linePos(offset).line;
+    if (offset === null || !this.lines) return { line: null, column: null };
+    const { line, col } = this.lines.linePos(offset);
+    return { line, column: col };
   }
 
   /** Problems in the order they appear in the file. */

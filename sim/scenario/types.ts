@@ -11,6 +11,7 @@
  */
 import type { ImpactAssessment, PolicyConfig, Responder, Severity } from '../../machines/types.js';
 import type { Latency } from '../latency.js';
+import type { TextPosition } from './problems.js';
 
 export type { Latency };
 
@@ -20,6 +21,16 @@ export interface SourceRef {
   path: string;
   /** 1-based; null when the entry was generated (fleet). */
   line: number | null;
+}
+
+/** Where an expectation was written, and where each of its keys' values is. */
+export interface ExpectationSource extends SourceRef {
+  /**
+   * Per key written in the entry (`severity`, `resolvedWithin`, `max`, …), where its value is:
+   * a failing expectation names the field that failed, there (`expect[2].resolvedWithin`).
+   * Absent (an expectation built in code), the entry's line stands for each.
+   */
+  fields?: Record<string, TextPosition>;
 }
 
 export interface Why {
@@ -140,7 +151,7 @@ export interface FailureExpectation {
   escalatedTo?: EscalatedTo;
   autoResolved?: boolean;
   resolvedWithinMs?: number;
-  source: SourceRef;
+  source: ExpectationSource;
 }
 
 export interface AuditExpectation {
@@ -149,7 +160,7 @@ export interface AuditExpectation {
   count?: number;
   min?: number;
   max?: number;
-  source: SourceRef;
+  source: ExpectationSource;
 }
 
 /** Bounds are inclusive; durations written for *Ms metrics are in milliseconds here. */
@@ -159,7 +170,7 @@ export interface MetricExpectation {
   min?: number;
   max?: number;
   equals?: number;
-  source: SourceRef;
+  source: ExpectationSource;
 }
 
 export type Expectation = FailureExpectation | AuditExpectation | MetricExpectation;

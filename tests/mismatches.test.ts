@@ -1,0 +1,97 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScenario } from '../sim/runner.js';
+import { parseScenario } from '../sim/scenario/index.js';
+import { junitXml, renderSummary, reportJson } from '../sim/summary.js';
+
+/**
+ * A failing expectation names each field that failed as the scenario wrote it
+ * (`expect[0].resolvedWithin`), at its line and column, with what was expected and what was
+ * observed: the summary, report.json and junit.xml say the same.
+ */
+const HEAD = `name: Mismatches
+start: "2026-11-02T10:00:00Z"
+tenants: [ { id: acme, admin: ops@acme.example } ]
+agents: [ { id: a1, tenant: acme, workflows: [w1] } ]
+responders: { cheryl: { ack: 1m }, petra: { ack: 1m }, atlas: { ack: 1m } }
+failures:
+  # A P0: Cheryl at 1m, Petra at 2m, fixed 58m after the last escalation: resolved at 1h.
+  - { id: down, agent: a1, workflow: w1, error: down, retryable: false, impact: { kind: platform-down }, fixedAfter: 58m }
+  - { id: flaky, agent: a1, workflow: w1, error: flaky, succeedsOnAttempt: 2, repeat: { every: 1h, count: 3 } }
+expect:
+`;
+const run = async (expect: string) => runScenario(parseScenario(`${HEAD}${expect}`, 'mismatch.yaml'));
+interface Reported {
+  expectations: Array<{ status: string; mismatches?: Array<Record<string, unknown>> }>;
+}
+
+const Mismatch = suite('a failing expectation says which field, where, what was expected and observed');
+
+Mismatch('a block-style entry: the failing field on its own line, not the entry\'s, and the passing field not named', async () => {
+  const r = await run(`  - failure: down
+    severity: P0
+    resolvedWithin: 30m
+`);
+  const lines = renderSummary(r).split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  FAIL failure down (expect[0], line 11)'));
+  assert.ok(at > 0, renderSummary(r));
+  assert.is(lines[at + 1], '    mismatch.yaml:13:21 expect[0].resolvedWithin: expected at most 30m 00s, observed 1h 00m (' + String((r.expectations[0]?.observed.each as { at(k: number): { incident: string } }).at(0).incident) + ')');
+  assert.ok(lines[at + 2].startsWith('Verdict: FAIL'), 'severity passed: no line for it');
+});
+
+Mismatch('several fields on one flow-style line: each named with its column', async () => {
+  const r = await run('  - { failure: down, severity: P1, escalatedTo: petra, autoResolved: true }\n');
+  const text = renderSummary(r);
+  assert.match(text, /\n {4}mismatch\.yaml:11:32 expect\[0\].severity: expected P1, observed P0 \(inc_\w+\)\n/);
+  assert.match(text, /\n {4}mismatch\.yaml:11:49 expect\[0\]\.escalatedTo: expected petra, observed atlas \(inc_\w+\)\n/);
+  assert.match(text, /\n {4}mismatch\.yaml:11:70 expect\[0\]\.autoResolved: expected true, observed false \(inc_\w+\)\n/);
+});
+
+Mismatch('several incidents: the first failing one and how many of them fail the field', async () => {
+  const r = await run('  - { failure: flaky, autoResolved: false }\n');
+  assert.match(renderSummary(r), /mismatch\.yaml:11:37 expect\[0\]\.autoResolved: expected false, observed true \(inc_\w+; 3 of 3 incidents fail it\)/);
+});
+
+Mismatch('audit and metric bounds: the bound that failed, a duration as a duration, nothing to measure said so', async () => {
+  const r = await run(`  - { audit: incident.escalated, min: 1, max: 1 }
+  - { metric: mttResolveMs, min: 1m, max: 2m }
+  - { metric: incidents, equals: 9 }
+`);
+  const text = renderSummary(r);
+  assert.match(text, '    mismatch.yaml:11:47 expect[0].max: expected at most 1, observed 2\n');
+  assert.not.match(text, 'expect[0].min');
+  assert.match(text, /    mismatch\.yaml:12:43 expect\[1\]\.max: expected at most 2m 00s, observed \d+m \d\ds\n/);
+  assert.match(text, '    mismatch.yaml:13:34 expect[2].equals: expected 9, observed 4\n');
+  const nothing = await run('  - { metric: mttdMs, max: 5m }\n  - { failure: down, resolvedWithin: 2h }\n');
+  assert.not.match(renderSummary(nothing), 'nothing to measure', 'a measured metric passes');
+});
+
+Mismatch('report.json lists the mismatches of a failing expectation only, and junit.xml\'s failure message says what the summary says', async () => {
+  const r = await run(`  - { failure: down, severity: P1 }
+  - { audit: incident.escalated, count: 2 }
+`);
+  const report = JSON.parse(reportJson(r)) as Reported;
+  assert.is(report.expectations[1]?.status, 'pass');
+  assert.not.ok('mismatches' in (report.expectations[1] ?? {}), 'a pass writes what it wrote before');
+  const [m] = report.expectations[0]?.mismatches ?? [];
+  assert.equal({ ...m, incident: typeof m?.incident }, { path: 'expect[0].severity', line: 11, column: 32, expected: 'P1', observed: 'P0', incident: 'string', failing: 1, incidents: 1, message: `expected P1, observed P0 (${String(m?.incident)})` });
+  const line = `mismatch.yaml:11:32 expect[0].severity: expected P1, observed P0 (${String(m?.incident)})`;
+  assert.match(renderSummary(r), `\n    ${line}\n`);
+  assert.match(junitXml(r), `<failure message="${line}">expected {&quot;severity&quot;:&quot;P1&quot;}; observed {`);
+});
+
+Mismatch('a failure that opened no incident fails at its failure key', async () => {
+  const r = await runScenario(parseScenario(`name: Silent
+until: 1h
+agents: [ { id: a1 } ]
+failures: [ { id: silent, agent: a1, error: e, detectAfter: 2h } ]
+expect:
+  - { failure: silent, severity: P3 }
+  - { metric: mttrMs, max: 5m }
+`, 'silent.yaml'));
+  const text = renderSummary(r);
+  assert.match(text, '    silent.yaml:6:16 expect[0].failure: expected failure silent to open an incident, observed none\n');
+  assert.match(text, '    silent.yaml:7:28 expect[1].max: expected at most 5m 00s, observed — (nothing to measure)\n');
+});
+
+Mismatch.run();
