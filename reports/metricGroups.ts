@@ -15,6 +15,11 @@ export interface GroupMetrics {
   mttResolveMs: number | null;
   resolveP50Ms: number | null;
   resolveP95Ms: number | null;
+  /**
+   * The longest time to resolve: a few long incidents among many short ones put the mean
+   * above the p95, and the max, never below the mean, shows the tail that does it.
+   */
+  resolveMaxMs: number | null;
   responded: number;
   resolved: number;
   sla: { met: number; judged: number; attainment: number | null };
@@ -70,6 +75,7 @@ export class GroupTally {
   /** The times to resolve, in `#resolve[0, #resolved)`: a typed array, not a number a slot of V8's heap. */
   #resolve = new Float64Array(64);
   #resolved = 0;
+  #resolveMax = -Infinity;
   #met = 0;
   #judged = 0;
   #autoResolved = 0;
@@ -89,6 +95,7 @@ export class GroupTally {
       this.#resolveSum += resolve;
       if (this.#resolved === this.#resolve.length) this.#resolve = grown(this.#resolve, this.#resolved);
       this.#resolve[this.#resolved++] = resolve;
+      this.#resolveMax = Math.max(this.#resolveMax, resolve);
     }
     const sla = slaVerdict(i);
     if (sla.judged) {
@@ -112,6 +119,7 @@ export class GroupTally {
       mttResolveMs: resolved === 0 ? null : this.#resolveSum / resolved,
       resolveP50Ms: p50(times),
       resolveP95Ms: p95(times),
+      resolveMaxMs: resolved === 0 ? null : this.#resolveMax,
       responded: this.#responded,
       resolved,
       sla: { met: this.#met, judged: this.#judged, attainment: ratio(this.#met, this.#judged) },

@@ -24,7 +24,7 @@ MeanTimes('MTTR averages respondedAt − detectedAt over acknowledged incidents 
   assert.is(m.overall.responded, 2);
 });
 
-MeanTimes('mean time to resolve skips open incidents; p50/p95 come from the same sample', () => {
+MeanTimes('mean time to resolve skips open incidents; p50/p95 and the max come from the same sample', () => {
   const m = computeMetrics([
     makeIncident({ id: 'a', resolvedAt: at(60) }),
     makeIncident({ id: 'b', resolvedAt: at(30) }),
@@ -34,6 +34,8 @@ MeanTimes('mean time to resolve skips open incidents; p50/p95 come from the same
   assert.is(m.overall.resolved, 2);
   assert.is(m.overall.resolveP50Ms, 45 * MIN);
   assert.is(m.overall.resolveP95Ms, 58.5 * MIN);
+  assert.is(m.overall.resolveMaxMs, 60 * MIN);
+  assert.is(m.bySeverity.unclassified.resolveMaxMs, null, 'none resolved: no max');
 });
 
 MeanTimes('per-severity means only see their severity; no samples give null', () => {
