@@ -72,8 +72,7 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
   if (isPostgresUrl(to.db)) await preparePostgresDb(to.db);
   const store = await openStore(to.db, { autoCommit: watched, replace: replaceable(to.db) });
   try {
-    makeFolder(to.out);
-    dropVerdict(to.out);
+    readyFolder(to.out);
     // Durable before the run starts, so a crash at any later point leaves a store marked unfinished.
     store.setMeta(UNFINISHED, { scenario: scenario.file });
     await store.flush();
@@ -153,11 +152,12 @@ export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): P
 }
 
 /**
- * Removes the last verdict (`report.json`, `junit.xml`) from a run's or a sweep's folder as it
- * starts: beside a store a stopped run leaves incomplete, or after a sweep stopped part-way, a
- * CI job would read it as this run's.
+ * A run's or a sweep's folder as it starts: made, and rid of the last verdict (`report.json`,
+ * `junit.xml`): beside a store a stopped run leaves incomplete, or after a sweep stopped
+ * part-way, a CI job would read it as this run's.
  */
-function dropVerdict(out: string): void {
+function readyFolder(out: string): void {
+  makeFolder(out);
   for (const name of ['report.json', 'junit.xml']) rmSync(join(out, name), { force: true });
 }
 
@@ -168,8 +168,7 @@ export async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Pro
   // Where a single run writes, without the store: N stores would be N copies of what
   // `run --seed N` rebuilds byte for byte.
   const { out } = outputsOf(cmd.scenario, cmd.out, null);
-  makeFolder(out);
-  dropVerdict(out);
+  readyFolder(out);
   const results: RunResult[] = [];
   for (let i = 0; i < cmd.runs; i++) {
     results.push(await runScenario(scenario, { seed: base + i }));
