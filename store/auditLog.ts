@@ -5,7 +5,7 @@ import { queryAudit } from './auditQuery.js';
 import { AuditParts, crcOf, PartRows, type PartPlace } from './auditParts.js';
 import { ByteOffsets } from './byteOffsets.js';
 import { canonicalJson } from './canonicalJson.js';
-import { FreshLines, StringLines } from './freshLines.js';
+import { FreshLines, StringLines, type Lines } from './freshLines.js';
 import type { AuditPage, AuditQuery } from './types.js';
 
 /** Committed rows are read back in runs of about this many bytes. */
@@ -37,7 +37,7 @@ export class AuditLog {
    * The rows after them (not committed to a file, or a memory store's), as their lines: a
    * file store's encoded as the file will have them, a memory store's as strings or handed-over objects.
    */
-  readonly #lines: FreshLines | StringLines;
+  readonly #lines: Lines;
   readonly #index: AuditIndex;
 
   /**

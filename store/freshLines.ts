@@ -16,6 +16,27 @@ interface Chunk {
 }
 
 /**
+ * The audit rows an AuditLog holds past the rows on disk, as their lines: row `k` of them
+ * is the log's row `disk + k`. A commit takes `buffers` of the first rows and then `drop`s
+ * them; a failed read takes rows back with `truncate`.
+ */
+export interface Lines {
+  readonly length: number;
+  /** Appends a row's line (canonical JSON, no newline). */
+  push(line: string): void;
+  /** The line of row `k`. */
+  at(k: number): string;
+  /** Its length in UTF-8 bytes, without the newline. */
+  byteLength(k: number): number;
+  /** Rows [from, to) as the audit file has them, each line followed by its newline. */
+  buffers(from: number, to: number): Buffer[];
+  /** Lets go of the first `count` rows (committed). */
+  drop(count: number): void;
+  /** Takes back the rows from `length` on. */
+  truncate(length: number): void;
+}
+
+/**
  * A file store writer's audit lines not yet committed, encoded as they are appended into
  * buffers of CHUNK_BYTES, each line followed by its newline, as the audit file will have
  * them: a commit appends subarrays of these buffers, and a line is never a string kept
@@ -26,7 +47,7 @@ interface Chunk {
  * their bytes unused, and the next line goes into a new buffer.
  * @example const lines = new FreshLines(); lines.push('{"a":1}'); lines.buffers(0, 1) // [<Buffer 7b 22 61 22 3a 31 7d 0a>]
  */
-export class FreshLines {
+export class FreshLines implements Lines {
   readonly #chunks: Chunk[] = [];
   /** Where each line held ends, its newline included, counted over every line pushed. */
   #ends = new Float64Array(1024);
@@ -131,7 +152,7 @@ export class FreshLines {
  * something reads its line: the engine's rows cost no `JSON.stringify` on the way in, and
  * about 1.15× the bytes of their line while held as objects (a read keeps the line).
  */
-export class StringLines {
+export class StringLines implements Lines {
   #lines: Array<string | AuditEntry> = [];
 
   get length(): number {
