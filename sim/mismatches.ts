@@ -1,4 +1,5 @@
-import { formatDuration, formatPercent, NONE } from '../reports/time.js';
+import { formatPercent, NONE } from '../reports/time.js';
+import { formatDuration as exactDuration } from './duration.js';
 import type { Observation, Observations } from './observations.js';
 import { DURATION_METRICS, RATE_METRICS } from './scenario/expectCheck.js';
 import type { AuditExpectation, FailureExpectation, MetricExpectation } from './scenario/types.js';
@@ -23,7 +24,7 @@ export interface Mismatch {
   failing?: number;
   /** Failure expectations: how many incidents the failure opened. */
   incidents?: number;
-  /** `expected at most 1h 00m, observed 1h 12m 30s (inc_…)`: with `formatProblem`, a compiler's line. */
+  /** `expected at most 1h, observed 1h12m30s (inc_…)`: with `formatProblem`, a compiler's line. */
   message: string;
 }
 
@@ -57,9 +58,13 @@ export function boundMismatches(e: AuditExpectation | MetricExpectation, value: 
   return out.length ? out : [at(e, key, { expected: null, observed: value, message: `expected a value of ${e.kind === 'audit' ? e.action : e.metric}, observed ${observed}` })];
 }
 
-/** A metric's value as its bounds are written: a duration, a fraction with its percentage, a count. */
+/**
+ * A metric's value as its bounds are written: a duration in the scenario's own form, exact to
+ * the millisecond (the reports' "1h 00m" drops the seconds, and a bound of 1h broken by 5 s
+ * read "expected at most 1h 00m, observed 1h 00m"), a fraction with its percentage, a count.
+ */
 export function showMetric(metric: string): (v: number) => string {
-  if (DURATION_METRICS.has(metric)) return formatDuration;
+  if (DURATION_METRICS.has(metric)) return exactDuration;
   if (RATE_METRICS.has(metric)) return (v) => `${v} (${formatPercent(v)})`;
   return String;
 }
@@ -73,7 +78,7 @@ export interface FieldCheck {
   expected: unknown;
   ok: (o: Observation) => boolean;
   show: (v: unknown) => string;
-  /** How the expected value reads ("at most 1h 00m"). */
+  /** How the expected value reads ("at most 1h"). */
   wanted: string;
 }
 
@@ -94,8 +99,9 @@ export function failureChecks(e: FailureExpectation): FieldCheck[] {
       field: 'resolvedWithinMs',
       expected: resolvedWithinMs,
       ok: (o) => o.resolvedWithinMs !== null && o.resolvedWithinMs <= resolvedWithinMs,
-      show: (v) => (typeof v === 'number' ? formatDuration(v) : 'not resolved'),
-      wanted: `at most ${formatDuration(resolvedWithinMs)}`,
+      // Exact, as the scenario writes a duration: "at most 1h, observed 1h5s", not "1h 00m" twice.
+      show: (v) => (typeof v === 'number' ? exactDuration(v) : 'not resolved'),
+      wanted: `at most ${exactDuration(resolvedWithinMs)}`,
     });
   }
   return checks;
