@@ -52,7 +52,12 @@ export function boundMismatches(e: AuditExpectation | MetricExpectation, value: 
     if (value === null) return true;
     return key === 'min' ? value < bound : key === 'max' ? value > bound : value !== bound;
   });
-  const out = broken.map(([key, bound]) => at(e, key, { expected: bound, observed: value, message: `expected ${BOUND_WORDS[key]}${show(bound as number)}, observed ${observed}` }));
+  const out = broken.map(([key, bound]) => {
+    const wanted = show(bound as number);
+    // A mean a fraction of a millisecond past its bound reads as the bound: its milliseconds too.
+    const seen = observed === wanted ? `${observed} (${String(value)} ms)` : observed;
+    return at(e, key, { expected: bound, observed: value, message: `expected ${BOUND_WORDS[key]}${wanted}, observed ${seen}` });
+  });
   // Nothing to measure and no bound written (an expectation built in code): the entry itself.
   const key = e.kind === 'audit' ? 'audit' : 'metric';
   return out.length ? out : [at(e, key, { expected: null, observed: value, message: `expected a value of ${e.kind === 'audit' ? e.action : e.metric}, observed ${observed}` })];

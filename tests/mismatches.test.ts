@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { runScenario } from '../sim/runner.js';
 import { parseScenario } from '../sim/scenario/index.js';
 import { junitXml, renderSummary, reportJson } from '../sim/summary.js';
+import { boundMismatches, showMetric } from '../sim/mismatches.js';
 
 /**
  * A failing expectation names each field that failed as the scenario wrote it
@@ -90,6 +91,14 @@ Mismatch('a duration is written exactly, as the scenario writes one: a bound bro
   assert.match(text, /mismatch\.yaml:11:38 expect\[0\]\.resolvedWithin: expected at most 1h, observed 1h5s \(inc_\w+\)\n/);
   assert.match(text, /mismatch\.yaml:12:39 expect\[1\]\.resolvedWithin: expected at most 4s500ms, observed 5s \(inc_\w+; 3 of 3 incidents fail it\)\n/);
   assert.match(text, 'mismatch.yaml:13:28 expect[2].max: expected at most 59s999ms, observed 1m\n');
+});
+
+Mismatch('a mean a fraction of a millisecond past its bound says its milliseconds, not the bound twice', () => {
+  // Three detections of 1000, 1000 and 1001 ms: a mean of 1000.33 ms breaks max: 1s.
+  const e = { kind: 'metric' as const, metric: 'mttdMs' as const, max: 1000, source: { path: 'expect[0]', line: 3 } };
+  const [m] = boundMismatches(e, 3001 / 3, showMetric('mttdMs'));
+  assert.is(m?.message, `expected at most 1s, observed 1s (${String(3001 / 3)} ms)`);
+  assert.is(boundMismatches({ ...e, max: 900 }, 3001 / 3, showMetric('mttdMs'))[0]?.message, 'expected at most 900ms, observed 1s');
 });
 
 Mismatch('a failure that opened no incident fails at its failure key', async () => {
