@@ -1,7 +1,18 @@
+import type { JobRecord } from '../machines/types.js';
 import { EngineError } from './types.js';
 
 /** How a job's first run went (`submit`'s `done`). */
 export type FirstRun = 'succeeded' | 'failed';
+
+/**
+ * How a job's first run went, as its row tells, or null while it has not ended: a job in an
+ * incident failed its first run, whatever its retries did since (its row `succeeded` once one did).
+ * @example firstRunOutcome({ ...job, status: 'succeeded', incidentId: 'inc_1' }) // 'failed'
+ */
+export function firstRunOutcome(job: Pick<JobRecord, 'status' | 'incidentId'>): FirstRun | null {
+  if (job.incidentId !== null) return 'failed';
+  return job.status === 'succeeded' || job.status === 'failed' ? job.status : null;
+}
 
 interface Waiter {
   done: Promise<FirstRun>;

@@ -5,7 +5,7 @@ import type { JobRecord } from '../machines/types.js';
 import { messageOf, stackOf } from './errorText.js';
 import { JobTimeoutError, runWithTimeout } from './jobTimeout.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
-import { JobWaiters } from './jobWaiters.js';
+import { firstRunOutcome, JobWaiters } from './jobWaiters.js';
 import type { JobRunner, JobSpec } from './types.js';
 
 export type { JobRunner } from './types.js';
@@ -129,7 +129,7 @@ export class Workers {
 
   /** How a known job's first run went, now or once it ends (a job in an incident failed its first run). */
   private firstRunOf(job: JobRecord, spec: JobSpec): Promise<'succeeded' | 'failed'> {
-    const settled = job.incidentId !== null ? 'failed' : job.status === 'succeeded' || job.status === 'failed' ? job.status : null;
+    const settled = firstRunOutcome(job);
     if (settled) return Promise.resolve(settled);
     // Queued, running, or restored after a restart: keep the caller's spec (its `run`) if none is held.
     if (!this.specs.has(job.id)) this.specs.set(job.id, spec);

@@ -7,7 +7,7 @@ import type { JobRecord } from '../../machines/types.js';
 import { bossSchemaProblem, type PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
 import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from '../engineCalls.js';
-import { JobWaiters } from '../jobWaiters.js';
+import { firstRunOutcome, JobWaiters } from '../jobWaiters.js';
 import { listenerFailed } from '../listenerFailure.js';
 import { RESPONDERS } from '../responders.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
@@ -188,8 +188,9 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
   const poll = setInterval(() => {
     const ids = waiters.ids();
     if (ids.length === 0 || stopped) return;
-    void inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND status IN ('succeeded', 'failed')`, [ids]))
-      .then((rows) => rows.forEach((row) => settle(row.id, row.status as 'succeeded' | 'failed')))))
+    // A job in an incident failed its first run, whatever its retries (under way, or succeeded since) did.
+    void inFlight.track(started.then(({ tx, listRows }) => tx((sql) => listRows(sql, 'jobs', `id = ANY($1) AND (status IN ('succeeded', 'failed') OR incident_id IS NOT NULL)`, [ids]))
+      .then((rows) => rows.forEach((row) => { const outcome = firstRunOutcome(row); if (outcome) settle(row.id, outcome); }))))
       .catch(() => undefined);
   }, 250);
   poll.unref();
