@@ -43,12 +43,10 @@ export function runtimeOf(options: EngineOptions, emit: (event: EngineEvent) => 
 /** Writes one audit entry (the machine built its content; the shell adds id and time). */
 export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
   const entry = auditEntry(rt, entityType, entityId, p);
-  // Built here and never edited again: a memory store keeps the object, unserialized. The
-  // listeners below get it too; frozen, so one cannot edit the store's row by mistake. An
-  // array or object in `meta` is not frozen (the incident's context and record hold the same
-  // one): such a row is serialized at once, as before, so no later edit of it reaches the row.
-  Object.freeze(entry.meta);
-  rt.store.appendAudit(Object.freeze(entry), flat(entry.meta) ? HAND_OVER : undefined);
+  // Built here and never edited again (frozen): a memory store keeps the object, unserialized.
+  // An array or object in `meta` is not frozen (the incident's context and record hold the
+  // same one): such a row is serialized at once, so no later edit of it reaches the row.
+  rt.store.appendAudit(entry, flat(entry.meta) ? HAND_OVER : undefined);
   rt.emit({ type: 'audit', entry });
   return entry;
 }
@@ -62,10 +60,15 @@ function flat(meta: Record<string, unknown>): boolean {
   return true;
 }
 
-/** An audit entry as the store keeps it, not yet written (the cluster writes it in its transaction). */
+/**
+ * An audit entry as the store keeps it, not yet written (the cluster writes it in its
+ * transaction). Frozen, with its `meta` (one level: see writeAudit), on either host: the
+ * subscribe() listeners get it as it was written, and cannot edit it by mistake.
+ */
 export function auditEntry(rt: Pick<Runtime, 'ids'>, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
+  Object.freeze(p.meta);
   // Keys in sorted order: the store's canonical JSON then serializes it without a sorted copy.
-  return {
+  return Object.freeze({
     action: p.action,
     actor: p.actor,
     entityId,
@@ -75,5 +78,5 @@ export function auditEntry(rt: Pick<Runtime, 'ids'>, entityType: AuditEntry['ent
     message: p.message,
     meta: p.meta,
     ts: isoAt(p.at),
-  };
+  });
 }

@@ -75,6 +75,8 @@ async function runWorkload(engine: IncidentEngine, store: Store, fixes: string[]
   engine.subscribe((e) => void unheard.push(e))();
 
   engine.subscribe((e) => {
+    // Frozen on either host (agents/runtime.ts auditEntry): a listener cannot edit what was written.
+    if (e.type === 'audit' && !(Object.isFrozen(e.entry) && Object.isFrozen(e.entry.meta))) t.strays.push(`audit ${e.entry.action} not frozen`);
     if (e.type === 'audit' && e.entry.entityType === 'job') {
       const thread = THREAD[e.entry.entityId];
       if (thread && e.entry.action === 'job.failed') t.threads[thread].push(`job.failed ${e.entry.entityId} #${String(e.entry.meta.attempt)}`);
