@@ -265,6 +265,23 @@ mistyped('postgres//… without its colon, where no folder postgres is: one line
   assert.ok(refused instanceof StoreError && refused.code === 'connect' && refused.message.endsWith('did you mean postgres://test?'), String(refused));
 });
 
+mistyped('a URL of another scheme (postgress://, file://) is refused in one line, exit 2, not made a folder of that name', async () => {
+  const cases = [
+    { db: 'postgress://u:secret@127.0.0.1/test', says: 'postgress://u:***@127.0.0.1/test: not a store location: a store opens postgres:// and postgresql:// URLs, not postgress://; did you mean postgres://u:***@127.0.0.1/test? (a store file is named by its path)' },
+    { db: 'file:///tmp/run.json', says: 'file:///tmp/run.json: not a store location: a store opens postgres:// and postgresql:// URLs, not file://; a store file is named by its path (/tmp/run.json)' },
+  ];
+  for (const { db, says } of cases) {
+    const refused = await openStore(db).then(() => null, (error: unknown) => error);
+    assert.ok(refused instanceof StoreError && refused.code === 'connect', String(refused));
+    assert.is(refused.message, `incident-flow store: ${says}`);
+    const { code, out, err } = await cli('report', '--db', db);
+    assert.is(code, EXIT.invalid, db);
+    assert.is(out, '');
+    assert.is(err, `incident-flow store: ${says}\n`);
+  }
+  assert.equal(readdirSync(typed.dir), [], 'nothing written');
+});
+
 mistyped('a real folder named postgres still holds store files, double slash or not', async () => {
   mkdirSync('postgres');
   const { code, err } = await cli('run', SCENARIO, '--out', 'out', '--db', 'postgres//run.json');

@@ -13,14 +13,22 @@ export function isPostgresUrl(location: string): boolean {
 /**
  * Refuses a location meant as a PostgreSQL URL but mistyped, rather than taking it for a file
  * of that name: one that names the scheme without being a URL of it (`postgres:/x`,
- * `postgresql:db`), or one without the colon (`postgres//host/db`, `postgresql/user@host/db`)
- * when there is no folder `postgres` (or `postgresql`) for it to be a path in.
+ * `postgresql:db`), a URL of another scheme (`postgress://host/db`, `http://…`, `file:///x.json`:
+ * taken for a path, it made a folder `postgress:`), or one without the colon
+ * (`postgres//host/db`, `postgresql/user@host/db`) when there is no folder `postgres` (or
+ * `postgresql`) for it to be a path in.
  * Throws StoreError `connect`; anything else passes.
  * @example refuseMistypedPostgresUrl('postgres//db') // throws: … did you mean postgres://db?
  */
 export function refuseMistypedPostgresUrl(location: string): void {
   if (/^postgres(ql)?:/i.test(location) && !isPostgresUrl(location)) {
     throw new StoreError(`${redact(location)}: not a PostgreSQL URL; expected postgres://user@host:5432/database (two slashes after the scheme)`, 'connect', null);
+  }
+  const otherScheme = /^([a-z][a-z\d+.-]+):\/\/(.*)$/i.exec(location);
+  if (otherScheme && !isPostgresUrl(location)) {
+    const [, scheme, rest] = otherScheme;
+    const meant = scheme.toLowerCase() === 'file' ? `a store file is named by its path (${rest})` : `did you mean ${redact(`postgres://${rest}`)}? (a store file is named by its path)`;
+    throw new StoreError(`${redact(location)}: not a store location: a store opens postgres:// and postgresql:// URLs, not ${scheme}://; ${meant}`, 'connect', null);
   }
   const colonless = /^(postgres(?:ql)?)(?:\/\/|\/(?=[^/]*@))(.*)$/i.exec(location);
   if (colonless && !mayBeFolder(colonless[1])) {
