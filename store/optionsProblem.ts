@@ -21,7 +21,8 @@ export function optionsProblem(
     return { option: null, text: `expected an object of options (${names.join(', ')}), got ${valueText(options)}` };
   }
   const given = options as Record<string, unknown>;
-  for (const name of [...required, ...Object.keys(given)]) {
+  // The options given first, then the required ones missing: a required one misspelt is named as the misspelling.
+  for (const name of [...Object.keys(given), ...required]) {
     if (!Object.hasOwn(rules, name)) {
       return { option: name, text: `options.${name}: no such option${hints[name] ? `; ${hints[name]}` : `${didYouMean(name, names)}; the options are ${names.join(', ')}`}` };
     }

@@ -198,6 +198,8 @@ api('refuses options it cannot serve with, naming the option, what it takes and 
   await refused(() => startWatcher({ store, decisionsClosed: 'the run is over' } as never), 'startWatcher: options.decisionsClosed: expected a function (answering why decisions can no longer be answered, or null while they can), got "the run is over"');
   await refused(() => createWatcherHandler({ store, port: 8080 } as never), 'createWatcherHandler: options.port: no such option; the handler serves on your own server, at its port (startWatcher takes a port)');
   await refused(() => createWatcherHandler({ store, hots: '0.0.0.0' } as never), `createWatcherHandler: options.hots: no such option; did you mean "host"?; the options are ${options}`);
+  // The required store misspelt: named as the misspelling, not as a store missing (`got undefined`).
+  await refused(() => createWatcherHandler({ stor: store } as never), `createWatcherHandler: options.stor: no such option; did you mean "store"?; the options are ${options}`);
 });
 
 api('leaves URLs outside /app/watcher alone', async ({ watcher }) => {
