@@ -75,9 +75,12 @@ export function acquireLock(storeFile: string, lockFile: string): Lock {
     if (!found) continue; // released meanwhile
     if (!found.creating && !isStale(found.owner, lockFile)) {
       const { pid } = found.owner;
-      const who = pid === process.pid ? `process ${pid} (this process)` : `process ${pid}`;
+      // Held by this very process: deleting the lock would let two of its stores write over each other.
+      const what = pid === process.pid
+        ? `process ${pid} (this process), by a store it opened for writing and has not closed (lock file ${lockFile}); close that store first, or open this one with { readonly: true }`
+        : `process ${pid} (lock file ${lockFile}); close it there, or open with { readonly: true }; if no process uses it any more, delete ${lockFile}`;
       throw new StoreError(
-        `${storeFile} is in use by ${who} (lock file ${lockFile}); close it there, or open with { readonly: true }; if no process uses it any more, delete ${lockFile}`,
+        `${storeFile} is in use by ${what}`,
         'locked',
         storeFile,
         pid,

@@ -111,6 +111,8 @@ lock('a second open in the same process is refused too', async () => {
   const store = await openStore(file);
   const error = await openStore(file).then(() => null, (e: unknown) => e);
   assert.match(String(error), new RegExp(`in use by process ${process.pid} \\(this process\\)`));
+  // What to do is close the first store, never delete its lock (two stores would then write over each other).
+  assert.ok(String(error).endsWith(`by a store it opened for writing and has not closed (lock file ${file}.lock); close that store first, or open this one with { readonly: true }`), String(error));
   await store.close();
 });
 
