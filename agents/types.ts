@@ -29,7 +29,11 @@ export interface JobSpec {
   run?: JobRunner;
   /** How bad a failure of this job is; the engine's `assess` hook decides when absent. A `kind` the severity table lacks is refused by `submit` (`EngineError`). */
   impact?: Partial<ImpactAssessment>;
-  /** Whether an error is worth retrying (default: not for `retryable: false` errors or programming errors). */
+  /**
+   * Whether an error is worth retrying. Default: an error with a `retryable` property is retried
+   * unless it is `false`; one without is not when it is a `TypeError`, `RangeError` or
+   * `SyntaxError` (programming errors).
+   */
   retryable?: (error: unknown) => boolean;
   /** A known root cause: the fingerprint uses it instead of the error signature. */
   rootCause?: string;
