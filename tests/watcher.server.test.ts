@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { incidentMachine } from '../machines/index.js';
 import type { Store, TableName } from '../store/types.js';
-import { startWatcher, type WatcherServer } from '../watcher/server.js';
+import { startWatcher, WatcherListenError, type WatcherServer } from '../watcher/server.js';
 import { createWatcherHandler } from '../watcher/handler.js';
 import { createMemoryStore } from '../store/index.js';
 import { at, auditEntry, createFakeEngine, createFakeStore, seedStore } from './watcher.fakes.js';
@@ -200,6 +200,12 @@ api('refuses options it cannot serve with, naming the option, what it takes and 
   await refused(() => createWatcherHandler({ store, hots: '0.0.0.0' } as never), `createWatcherHandler: options.hots: no such option; did you mean "host"?; the options are ${options}`);
   // The required store misspelt: named as the misspelling, not as a store missing (`got undefined`).
   await refused(() => createWatcherHandler({ stor: store } as never), `createWatcherHandler: options.stor: no such option; did you mean "store"?; the options are ${options}`);
+});
+
+api('startWatcher on a port in use names its port option, not the CLI\'s --port flag', async ({ store, watcher }) => {
+  const error = await startWatcher({ store, port: watcher.port }).then(async (second) => { await second.close(); return null; }, (e: unknown) => e);
+  assert.instance(error, WatcherListenError);
+  assert.ok((error as Error).message.endsWith(' (choose another options.port, or stop what uses it)'), String(error));
 });
 
 api('leaves URLs outside /app/watcher alone', async ({ watcher }) => {

@@ -40,21 +40,31 @@ export async function startWatcher(options: StartWatcherOptions): Promise<Watche
   checkWatcherOptions(options, 'startWatcher');
   const { port = 0, ...handlerOptions } = options;
   const host = options.host ?? '127.0.0.1';
-  return serveWatcher(watcherHandler({ ...handlerOptions, host }), host, port);
+  return serveWatcher(watcherHandler({ ...handlerOptions, host }), host, port, OPTION_NAMES);
 }
 
-/** What to change after a failed listen: the host for an address this machine does not have, else the port. */
-function listenAdvice(code: string | undefined): string {
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return '--host must be an address of this machine: 127.0.0.1, or 0.0.0.0 for all of them';
-  if (code === 'EACCES') return 'a port below 1024 needs privileges: choose another --port';
-  return 'choose another --port, or stop what uses it';
+/** How the caller named the host and the port: the CLI's flags, or a program's options. */
+export interface ListenNames {
+  host: string;
+  port: string;
+}
+/** `watch` and `run --watch`: their flags. */
+export const FLAG_NAMES: ListenNames = { host: '--host', port: '--port' };
+/** `startWatcher` in a program: its options. */
+const OPTION_NAMES: ListenNames = { host: 'options.host', port: 'options.port' };
+
+/** What to change after a failed listen, named as the caller gave it: the host for an address this machine does not have, else the port. */
+function listenAdvice(code: string | undefined, names: ListenNames): string {
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${names.host} must be an address of this machine: 127.0.0.1, or 0.0.0.0 for all of them`;
+  if (code === 'EACCES') return `a port below 1024 needs privileges: choose another ${names.port}`;
+  return `choose another ${names.port}, or stop what uses it`;
 }
 
 /**
  * Serves a watcher handler on an http server of its own at `host:port` (0: any free port);
  * closing the server closes the handler. `watch` passes one whose store arrives later.
  */
-export async function serveWatcher(handler: WatcherHandler, host: string, port: number): Promise<WatcherServer> {
+export async function serveWatcher(handler: WatcherHandler, host: string, port: number, names: ListenNames): Promise<WatcherServer> {
   const server = createServer((req, res) => {
     if (!handler(req, res)) sendError(res, 404, `watcher: not found (the page is at ${BASE})`);
   });
@@ -62,7 +72,7 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
     if (!handler.upgrade(req, socket, head)) socket.destroy();
   });
   try {
-    await listenOn(server, host, port);
+    await listenOn(server, host, port, names);
   } catch (error) {
     handler.close();
     throw error;
@@ -83,7 +93,7 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
 }
 
 /** Listens at `host:port`, or throws `WatcherListenError` saying what to change. */
-async function listenOn(server: Server, host: string, port: number): Promise<void> {
+async function listenOn(server: Server, host: string, port: number, names: ListenNames): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -93,7 +103,7 @@ async function listenOn(server: Server, host: string, port: number): Promise<voi
       });
     });
   } catch (error) {
-    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (${listenAdvice((error as NodeJS.ErrnoException).code)})`);
+    throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (${listenAdvice((error as NodeJS.ErrnoException).code, names)})`);
   }
 }
 
@@ -104,7 +114,7 @@ async function listenOn(server: Server, host: string, port: number): Promise<voi
  */
 export async function checkListen(host: string, port: number): Promise<void> {
   const server = createServer();
-  await listenOn(server, host, port);
+  await listenOn(server, host, port, FLAG_NAMES);
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 

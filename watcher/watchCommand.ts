@@ -12,7 +12,7 @@ import { errorCode } from '../store/storeFiles.js';
 import type { Store } from '../store/types.js';
 import { createWatcherHandler, type WatcherHandler } from './handler.js';
 import { newToken } from './http.js';
-import { serveWatcher, type WatcherServer } from './server.js';
+import { FLAG_NAMES, serveWatcher, type WatcherServer } from './server.js';
 
 export interface WatchOptions {
   /** The store (a file, or a `postgres://` URL) another process (a rehearsal, an engine) writes. */
@@ -76,7 +76,7 @@ export async function watchCommand(options: WatchOptions): Promise<WatchHandle> 
   });
   let watcher: WatcherServer;
   try {
-    watcher = await serveWatcher(switching, host, options.port ?? 0);
+    watcher = await serveWatcher(switching, host, options.port ?? 0, FLAG_NAMES);
   } catch (error) {
     await engine?.stop();
     await store.close();
