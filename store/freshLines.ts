@@ -69,7 +69,10 @@ export class FreshLines implements Lines {
     let chunk = this.#chunks.at(-1);
     if (!chunk || chunk.sealed || chunk.to + most - chunk.from > chunk.buf.length) {
       if (chunk) chunk.sealed = true;
-      chunk = { buf: Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most)), from: start, to: start, sealed: false };
+      // A line longer than a buffer gets one of its own, of its size (room for 3 bytes a unit
+      // would reserve three times an ASCII line's bytes until its commit).
+      const size = most > CHUNK_BYTES ? Buffer.byteLength(line) + 1 : CHUNK_BYTES;
+      chunk = { buf: Buffer.allocUnsafe(size), from: start, to: start, sealed: false };
       this.#chunks.push(chunk);
     }
     const at = chunk.to - chunk.from;

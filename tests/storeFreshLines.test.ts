@@ -82,6 +82,20 @@ test('a line longer than a buffer gets one of its own', () => {
   assert.equal(Buffer.concat(fresh.buffers(0, 3)), joined(['{"a":1}', long, '{"b":2}']));
 });
 
+test('a line longer than a buffer reserves its own bytes, not three times its length', () => {
+  const fresh = new FreshLines();
+  const long = JSON.stringify({ text: 'x'.repeat(2_000_000) });
+  const wide = JSON.stringify({ text: 'é'.repeat(700_000) });
+  for (const line of ['{"a":1}', long, wide, '{"b":2}']) fresh.push(line);
+  const parts = fresh.buffers(0, 4);
+  assert.equal(Buffer.concat(parts), joined(['{"a":1}', long, wide, '{"b":2}']));
+  const held = fresh.buffers(1, 2)[0];
+  assert.is(held.buffer.byteLength, Buffer.byteLength(long) + 1, 'the long line: a buffer of its size');
+  assert.is(fresh.buffers(2, 3)[0].buffer.byteLength, Buffer.byteLength(wide) + 1, 'two bytes a unit: its size too');
+  assert.is(fresh.at(1), long);
+  assert.is(fresh.at(2), wide);
+});
+
 test("a memory store's rows kept as objects read back as the lines they would have been", () => {
   // Keys out of order, non-ASCII and U+2028: the line made at read is canonical JSON, the
   // bytes those a row serialized at append would have had.
