@@ -2,6 +2,7 @@ import { incidentMachine } from '../machines/incidentMachine.js';
 import { responderMachine } from '../machines/responderMachine.js';
 import { workerMachine } from '../machines/workerMachine.js';
 import type { JobRecord, Responder } from '../machines/types.js';
+import type { Store } from '../store/types.js';
 import { fingerprintOf } from '../machines/policies/fingerprint.js';
 import { buildReview } from '../reports/review.js';
 import { postgresTargetOf } from '../store/postgres/targets.js';
@@ -23,6 +24,9 @@ import { messageOf } from './errorText.js';
 import { Workers } from './workers.js';
 
 const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coordinated', atlas: 'executive' };
+
+/** The stores a single-process engine runs over, until its stop() ends: a second engine would restore each open incident again and run its retries and deadlines twice. */
+const engineStores = new WeakSet<Store>();
 const RECENT_WINDOW_MS = 3_600_000;
 
 /**
@@ -46,6 +50,9 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
   if (target) return createClusterEngine(options, target, options.cluster);
   if (options.store?.readonly) {
     throw new EngineError(`options.store: ${options.store.path ?? 'the memory store'} is open read-only; an engine writes to its store: open it without { readonly: true }`);
+  }
+  if (options.store && engineStores.has(options.store)) {
+    throw new EngineError(`options.store: another engine runs over ${options.store.path ?? 'this memory store'} and has not been stopped; a second one would run each open incident's retries and deadlines twice: await the first one's stop() before creating another`);
   }
   const listeners = new Set<(event: EngineEvent) => void>();
   const rt: Runtime = runtimeOf(options, (event) => {
@@ -175,6 +182,7 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
   }
   restore();
   chairman.start();
+  engineStores.add(rt.store);
   let stopped = false;
 
   /** Brings back what the store holds: open incidents, their deadlines, the responders' hands, waiting jobs. */
@@ -248,10 +256,14 @@ export function createIncidentEngine(options: EngineOptions = {}): IncidentEngin
       // the store once this resolves). A failure recorded just before opens its incident
       // while the first flush waits; then the incidents stop, their records written.
       workers.stop();
-      await rt.store.flush();
-      incidents.stop();
-      responders.stop();
-      await rt.store.flush();
+      try {
+        await rt.store.flush();
+        incidents.stop();
+        responders.stop();
+        await rt.store.flush();
+      } finally {
+        engineStores.delete(rt.store);
+      }
     },
   };
 }

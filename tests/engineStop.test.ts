@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nothingThrownDuring } from './helpers/rejections.js';
+import { createIncidentEngine } from '../agents/engine.js';
 import { EngineError, type JobRunner } from '../agents/types.js';
 import { VirtualClock } from '../sim/virtualClock.js';
 import { createMemoryStore } from '../store/memoryStore.js';
@@ -125,5 +126,16 @@ function failingNamed(calls: string[], engine: string): JobRunner {
     throw new Error('ECONNRESET invoices-api');
   };
 }
+
+Stop('a second engine over a store whose engine has not been stopped is refused (it would run each retry twice); once stop() resolves, one may take over', async () => {
+  const store = createMemoryStore();
+  const first = createIncidentEngine({ store });
+  const refused = (() => { try { createIncidentEngine({ store }); return null; } catch (error) { return error; } })();
+  assert.instance(refused, EngineError);
+  assert.is((refused as Error).message, "incident-flow: options.store: another engine runs over this memory store and has not been stopped; a second one would run each open incident's retries and deadlines twice: await the first one's stop() before creating another");
+  await first.stop();
+  const second = createIncidentEngine({ store });
+  await second.stop();
+});
 
 Stop.run();
