@@ -17,14 +17,18 @@ export interface FloorBench {
   file: Side;
   /** Chart floor's CPU per lifecycle ÷ the engine's on the memory store (1 = no overhead). */
   chartRatio: number;
+  /** The lowest and highest of the rounds' chart ratios (how far one round may be from the median). */
+  chartRange: [number, number];
   /** The engine's CPU per lifecycle on the file store ÷ the physical floor's (1 = at the floor). */
   physicalRatio: number;
+  physicalRange: [number, number];
 }
 
 /**
  * `n` lifecycles, all open at once, four ways, interleaved round by round (`runs` rounds):
  * the chart floor, the engine on the memory store, the physical floor, the engine on the
- * file store. Ratios are of CPU time per lifecycle, round by round, then the median.
+ * file store, their order rotated each round. Ratios are of CPU time per lifecycle, round by
+ * round, then the median (and the rounds' range).
  * @example await floorRace(5_000, 3)
  */
 export async function floorRace(n: number, runs: number): Promise<FloorBench> {
@@ -35,22 +39,27 @@ export async function floorRace(n: number, runs: number): Promise<FloorBench> {
   await physicalRate(500, 500, rows);
   await incidentRate(500, 500, 'file');
   const costs: Record<'chart' | 'memory' | 'physical' | 'file', Cost[]> = { chart: [], memory: [], physical: [], file: [] };
+  const sides: Array<[keyof typeof costs, () => Promise<unknown>]> = [
+    ['chart', () => noopRate(n)],
+    ['memory', () => incidentRate(n, n, 'memory')],
+    ['physical', () => physicalRate(n, n, rows)],
+    ['file', () => incidentRate(n, n, 'file')],
+  ];
   for (let r = 0; r < runs; r++) {
-    global.gc?.();
-    costs.chart.push((await measure(() => noopRate(n))).cost);
-    global.gc?.();
-    costs.memory.push((await measure(() => incidentRate(n, n, 'memory'))).cost);
-    global.gc?.();
-    costs.physical.push((await measure(() => physicalRate(n, n, rows))).cost);
-    global.gc?.();
-    costs.file.push((await measure(() => incidentRate(n, n, 'file'))).cost);
+    // The order rotated each round: no side always runs after the same one.
+    for (let k = 0; k < sides.length; k++) {
+      const [name, run] = sides[(k + r) % sides.length];
+      global.gc?.();
+      costs[name].push((await measure(run)).cost);
+    }
   }
   const side = (c: Cost[]): Side => ({
     wallMs: median(c.map((x) => x.wallMs / n)),
     cpuMs: median(c.map((x) => x.cpuMs / n)),
     gcYoungPer1k: median(c.map((x) => (1000 * x.gcYoung) / n)),
   });
-  const ratio = (a: Cost[], b: Cost[]) => median(a.map((x, k) => x.cpuMs / b[k].cpuMs));
+  const ratios = (a: Cost[], b: Cost[]) => a.map((x, k) => x.cpuMs / b[k].cpuMs);
+  const [chartRounds, physicalRounds] = [ratios(costs.chart, costs.memory), ratios(costs.file, costs.physical)];
   return {
     n,
     rowsPerLifecycle: rows.length,
@@ -58,7 +67,9 @@ export async function floorRace(n: number, runs: number): Promise<FloorBench> {
     memory: side(costs.memory),
     physicalFloor: side(costs.physical),
     file: side(costs.file),
-    chartRatio: ratio(costs.chart, costs.memory),
-    physicalRatio: ratio(costs.file, costs.physical),
+    chartRatio: median(chartRounds),
+    chartRange: [Math.min(...chartRounds), Math.max(...chartRounds)],
+    physicalRatio: median(physicalRounds),
+    physicalRange: [Math.min(...physicalRounds), Math.max(...physicalRounds)],
   };
 }
