@@ -4,6 +4,7 @@ import type { ImpactAssessment, JobRecord, PolicyConfig } from '../machines/type
 import { impactOf, impactProblem } from '../machines/policies/classification.js';
 import { isRetryable } from '../machines/policies/retryLadder.js';
 import { messageOf, nameOf, stackOf } from './errorText.js';
+import { JobTimeoutError } from './jobTimeout.js';
 import { isoAt } from './runtime.js';
 import type { EngineOptions, JobSpec } from './types.js';
 
@@ -48,7 +49,9 @@ export function failureInput(o: FailureOrigin): IncidentInput {
       stack: stackOf(error),
     },
     impact: failureImpact(spec, error, o.assess),
-    failureStartedAt: isoAt(spec?.startedAt ?? at),
+    // The job's own start (a scenario's failure) wins; a hung job was failing from its attempt's
+    // start, which its timeout only noticed; a thrown error began when it was caught.
+    failureStartedAt: isoAt(spec?.startedAt ?? hungSince(error) ?? at),
     detectedAt: isoAt(at),
     whys: spec?.whys ?? [],
     policy: o.policy,
@@ -77,6 +80,14 @@ function fittingImpact(impact: Partial<ImpactAssessment> | null | undefined): Pa
   let fitting = impact;
   for (let problem = impactProblem(fitting); problem?.field; problem = impactProblem(fitting)) fitting = { ...fitting, [problem.field]: undefined };
   return fitting;
+}
+
+/**
+ * When the attempt a JobTimeoutError failed began, or undefined for any other error. Never
+ * throws: `instanceof` does on what a job may throw (a revoked Proxy).
+ */
+function hungSince(error: unknown): number | undefined {
+  return guarded(() => (error instanceof JobTimeoutError ? error.runStartedAt : undefined), undefined);
 }
 
 /** A host callback that throws gets its default. */

@@ -158,7 +158,7 @@ export class Workers {
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
       const ms = this.rt.policy.JOB_TIMEOUT_MS;
-      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms), this.timeouts);
+      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.rt.clock, ms, (startedAt) => new JobTimeoutError(job.id, job.agent, ms, startedAt), this.timeouts);
       if (this.stopped) return { ok: true, recorded: false };
       this.settle(job.id, 'succeeded', null);
       return { ok: true, recorded: true };

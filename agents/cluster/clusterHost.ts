@@ -285,7 +285,7 @@ export class ClusterHost {
     try {
       if (!run) throw new Error(`no runner for job ${job.id}${job.kind ? ` (kind "${job.kind}")` : ''}: register it in the engine's jobs option`);
       const ms = this.cx.rt.policy.JOB_TIMEOUT_MS;
-      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.cx.rt.clock, ms, () => new JobTimeoutError(job.id, job.agent, ms));
+      await runWithTimeout(() => run({ attempt, jobId: job.id, input: job.input }), this.cx.rt.clock, ms, (startedAt) => new JobTimeoutError(job.id, job.agent, ms, startedAt));
       return { ok: true };
     } catch (error) {
       return { ok: false, error };
