@@ -58,7 +58,8 @@ settings('an unknown setting or a value of the wrong kind is an EngineError nami
   refused({ expireInSeconds: 2.5 }, 'cluster.expireInSeconds: expected a whole number of seconds ≥ 1, got 2.5');
   refused({ pollingIntervalSeconds: 0.1 }, 'cluster.pollingIntervalSeconds: expected a number of seconds ≥ 0.5, got 0.1');
   refused({ retryForSeconds: Number.NaN }, 'cluster.retryForSeconds: expected a number of seconds ≥ 0, got null');
-  refused({ expireInSecs: 30 }, 'cluster.expireInSecs: no such setting; the settings are poolSize, expireInSeconds, pollingIntervalSeconds, batchSize, workers, retryForSeconds');
+  refused({ expireInSecs: 30 }, 'cluster.expireInSecs: no such setting; did you mean "expireInSeconds"?; the settings are poolSize, expireInSeconds, pollingIntervalSeconds, batchSize, workers, retryForSeconds');
+  refused({ worker: 2 }, 'cluster.worker: no such setting; did you mean "workers"?; the settings are poolSize, expireInSeconds, pollingIntervalSeconds, batchSize, workers, retryForSeconds');
   refused(8, 'cluster: expected an object of settings (poolSize, expireInSeconds, pollingIntervalSeconds, batchSize, workers, retryForSeconds), got 8');
   // Every setting at its least value is taken (a process with no workers only submits).
   const engine = create({ poolSize: 1, expireInSeconds: 1, pollingIntervalSeconds: 0.5, batchSize: 1, workers: 0, retryForSeconds: 0 })();

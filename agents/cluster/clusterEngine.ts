@@ -9,6 +9,7 @@ import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
 import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from '../engineCalls.js';
 import { firstRunOutcome, JobWaiters } from '../jobWaiters.js';
 import { listenerFailed } from '../listenerFailure.js';
+import { didYouMean } from '../../store/didYouMean.js';
 import { RESPONDERS } from '../responders.js';
 import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
 import type { SentSpec } from './clusterHost.js';
@@ -57,7 +58,7 @@ export function checkClusterSettings(settings: unknown): asserts settings is Clu
   }
   for (const [name, value] of Object.entries(settings)) {
     const rule = SETTING_RULES[name as keyof ClusterSettings];
-    if (!rule) throw new EngineError(`cluster.${name}: no such setting; the settings are ${names}`);
+    if (!rule) throw new EngineError(`cluster.${name}: no such setting${didYouMean(name, Object.keys(SETTING_RULES))}; the settings are ${names}`);
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || (rule.whole && !Number.isInteger(value))) {
       throw new EngineError(`cluster.${name}: expected ${rule.whole ? 'a whole number' : 'a number'} of ${rule.unit} ≥ ${rule.min}, got ${JSON.stringify(value) ?? String(value)}`);
