@@ -23,7 +23,7 @@ export interface OpenStoreOptions {
   search?: boolean;
   /** Commit once per burst of mutations on its own (default true); false: only on flush(). */
   autoCommit?: boolean;
-  /** PostgreSQL only: open as one of N engine processes on the database (README, "Scaling out"). */
+  /** PostgreSQL only (a store file refuses it, TypeError): open as one of N engine processes on the database (README, "Scaling out"). */
   shared?: boolean;
   /**
    * PostgreSQL, read-only only (the watcher's): leave the audit rows in the database instead
@@ -65,6 +65,9 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
   // A postgres:// URL is the PostgreSQL store (loaded on demand: file users never load pg).
   if (isPostgresUrl(path)) return (await import('./postgres/postgresStore.js')).openPostgresStore(path, opts);
   refuseMistypedPostgresUrl(path);
+  if (opts.shared) {
+    throw new TypeError(`incident-flow store: openStore(${path}): options.shared: a PostgreSQL store's option (N engine processes on one database); a store file has one writer at a time: open it without shared, and others with { readonly: true }`);
+  }
   // A folder given where the store's file belongs is the caller's mistake, not a failed read.
   if ((await stat(path).catch(() => null))?.isDirectory()) {
     throw new StoreError(`${path}: is a folder; a store is a file, for example ${join(path, 'store.json')}`, 'folder', path);

@@ -159,6 +159,8 @@ files('openStore refuses a location that is no string and misspelt or mistyped o
   await refused(file, { readonly: 'yes' }, `openStore(${file}): options.readonly: expected true or false, got "yes"`);
   await refused(file, { replace: true }, `openStore(${file}): options.replace: expected a function, got true`);
   await refused(file, { readonly: { yes: 1 } }, `openStore(${file}): options.readonly: expected true or false, got {"yes":1}`);
+  // Taken, it opened a writer: the program believed it was one of N engine processes until the second one met the lock.
+  await refused(file, { shared: true }, `openStore(${file}): options.shared: a PostgreSQL store's option (N engine processes on one database); a store file has one writer at a time: open it without shared, and others with { readonly: true }`);
   // A URL's password is never shown, as nowhere else the store names a URL (refused before any connection).
   await refused('postgres://ops:hunter2@db.example:5432/x', { readOnly: true }, 'openStore(postgres://ops:***@db.example:5432/x): options.readOnly: no such option; did you mean "readonly"?; the options are readonly, search, autoCommit, shared, pagedAudit, follow, replace');
   await refused('postgres//ops:hunter2@db.example/x', { readOnly: true }, 'openStore(postgres//ops:***@db.example/x): options.readOnly: no such option; did you mean "readonly"?; the options are readonly, search, autoCommit, shared, pagedAudit, follow, replace');
