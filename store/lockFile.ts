@@ -321,17 +321,25 @@ function isStale(owner: Owner, lockFile: string): boolean {
   if (owner.pid === process.pid) return !held.has(heldKey(lockFile));
   if (owner.bootId && bootId() && owner.bootId !== bootId()) return true;
   if (!isAlive(owner.pid)) return true;
-  const start = owner.start && procMatchesPids() ? startTimeOf(String(owner.pid)) : null;
+  const stat = procMatchesPids() ? procStatOf(String(owner.pid)) : null;
+  // Killed and not yet reaped by its parent (a zombie, Z; X dying): its pid still answers kill(pid, 0), but nothing holds the store.
+  if (stat?.state === 'Z' || stat?.state === 'X') return true;
+  const start = owner.start ? stat?.start ?? null : null;
   return start !== null && start !== owner.start;
 }
 
 /** Linux: the process's start time in clock ticks after boot; null elsewhere or when unreadable. */
 function startTimeOf(pid: string): string | null {
+  return procStatOf(pid)?.start ?? null;
+}
+
+/** Linux: a process's state letter (R, S, Z…) and start time from /proc/PID/stat; null elsewhere or when unreadable. */
+function procStatOf(pid: string): { state: string; start: string | null } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return { state: fields[0] ?? '', start: fields[19] ?? null };
   } catch {
     return null;
   }

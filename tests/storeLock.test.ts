@@ -177,6 +177,26 @@ lock('a lock file holding a dead pid is taken over', async () => {
   await store.close();
 });
 
+lock('a lock whose process was killed and not yet reaped (a zombie: its pid still answers kill 0) is taken over', async () => {
+  if (!existsSync('/proc/self/stat')) return void console.log('skipped: no /proc');
+  const { file } = tempStore();
+  // sh starts a child that exits at once, then becomes sleep, which never reaps it: a zombie until sleep ends.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = Number.parseInt(String(await new Promise((resolve) => parent.stdout!.once('data', resolve))), 10);
+    const state = () => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]; };
+    for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.is(state(), 'Z', 'the child is a zombie');
+    writeFileSync(`${file}.lock`, `${pid} ${startOf(pid)} ${bootId()}\n`);
+    const store = await openStore(file);
+    assert.is(pidOf(`${file}.lock`), process.pid);
+    await store.close();
+  } finally {
+    parent.kill('SIGKILL');
+    await exited(parent);
+  }
+});
+
 lock('a lock left under this very pid by an earlier process (a restarted container\'s PID 1) is taken over', async () => {
   const { file } = tempStore();
   // What a container's engine leaves when killed: its pid (1 there, ours here) and its start time.
