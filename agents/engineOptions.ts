@@ -21,7 +21,8 @@ const POLICY_RULES: Record<keyof typeof DEFAULT_POLICY, Rule> = {
   AUTO_SPEND_LIMIT_USD: atLeast(0),
   DECISION_TIMEOUT_MS: ms,
   DECISION_TIMEOUT_POLICY: oneOf(['approve', 'deny', 'escalate']),
-  JOB_TIMEOUT_MS: ms,
+  // 0 would fail every job that awaits anything before it could finish: no such thing as no timeout here.
+  JOB_TIMEOUT_MS: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'a number > 0 (milliseconds; a job given 0 fails before it can finish)'),
   MAINTENANCE_WINDOW: (v) => (isObject(v) && !between(0, 6)(v.day) && !between(0, 23)(v.hour) && !between(0, 59)(v.minute) ? null : '{ day: 0–6, hour: 0–23, minute: 0–59 } (UTC)'),
   RETRY_DELAYS_MS: (v) => (Array.isArray(v) && v.every((d) => !ms(d)) ? null : 'an array of delays in milliseconds, each a number ≥ 0'),
   REVIEW_SEVERITIES: (v) => (Array.isArray(v) && v.every((s) => SEVERITIES.includes(s)) ? null : `an array of severities (${SEVERITIES.join(', ')})`),

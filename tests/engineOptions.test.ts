@@ -43,7 +43,8 @@ Options('an option of the wrong type, or none such, is an EngineError naming it,
   refused({ config: { AUTO_SPEND_LIMT_USD: 500 } }, 'options.config.AUTO_SPEND_LIMT_USD: no such policy; did you mean "AUTO_SPEND_LIMIT_USD"?; the policies are ACK_TIMEOUT_MS, AUTO_SPEND_LIMIT_USD, DECISION_TIMEOUT_MS, DECISION_TIMEOUT_POLICY, JOB_TIMEOUT_MS, MAINTENANCE_WINDOW, RETRY_DELAYS_MS, REVIEW_SEVERITIES, TWO_HOUR_RULE_MS');
   refused({ config: { RETRY_DELAYS_MS: 5000 } }, 'options.config.RETRY_DELAYS_MS: expected an array of delays in milliseconds, each a number ≥ 0, got 5000');
   refused({ config: { DECISION_TIMEOUT_POLICY: 'maybe' } }, 'options.config.DECISION_TIMEOUT_POLICY: expected one of approve, deny, escalate, got "maybe"');
-  refused({ config: { JOB_TIMEOUT_MS: Number.NaN } }, 'options.config.JOB_TIMEOUT_MS: expected a number ≥ 0, got NaN');
+  refused({ config: { JOB_TIMEOUT_MS: Number.NaN } }, 'options.config.JOB_TIMEOUT_MS: expected a number > 0 (milliseconds; a job given 0 fails before it can finish), got NaN');
+  refused({ config: { JOB_TIMEOUT_MS: 0 } }, 'options.config.JOB_TIMEOUT_MS: expected a number > 0 (milliseconds; a job given 0 fails before it can finish), got 0');
   refused({ config: { MAINTENANCE_WINDOW: { day: 7, hour: 2, minute: 0 } } }, 'options.config.MAINTENANCE_WINDOW: expected { day: 0–6, hour: 0–23, minute: 0–59 } (UTC), got {"day":7,"hour":2,"minute":0}');
   refused({ config: { REVIEW_SEVERITIES: ['P0', 'P5'] } }, 'options.config.REVIEW_SEVERITIES: expected an array of severities (P0, P1, P2, P3), got ["P0","P5"]');
   refused({ responders: { bob: { capacity: 3 } } }, 'options.responders.bob: no such responder; the responders are cheryl, petra, atlas');

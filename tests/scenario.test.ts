@@ -153,6 +153,14 @@ bad('a negative duration, and a duration without a unit', () => {
   assert.match(problemAt('name: t\nuntil: 90\n', 'until').message, 'expected a duration like "5m", got 90');
 });
 
+bad('JOB_TIMEOUT_MS of 0 (every job that awaits anything would fail before it could finish) is refused, as a duration or as milliseconds', () => {
+  for (const zero of ['0s', '0']) {
+    const text = withFailures('  - { id: f, agent: billing-agent, error: x }\n', `config: { JOB_TIMEOUT_MS: ${zero} }\n`);
+    assert.is(problemAt(text, 'config.JOB_TIMEOUT_MS').message, 'expected a duration longer than 0s (a job given 0 fails before it can finish)');
+  }
+  assert.is(parseScenario(withFailures('  - { id: f, agent: billing-agent, error: x }\n', 'config: { JOB_TIMEOUT_MS: 1s }\n'), 's.yaml').config.JOB_TIMEOUT_MS, 1000);
+});
+
 bad('references to unknown agents, tenants, workflows and failures, with a did-you-mean', () => {
   const text = withFailures('  - { id: db-down, agent: billng-agent, tenant: acm, error: x }\n  - { id: other, agent: billing-agent, workflow: invoce-run, error: x }\n', '') +
     'expect:\n  - { failure: db-dwn }\nagents2: 1\n';

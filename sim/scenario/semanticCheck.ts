@@ -46,6 +46,8 @@ export function checkSemantics(data: unknown, problems: ProblemList): void {
   const start = str(root.start);
   if (start && START.test(start) && !isRealTime(start)) problems.add(['start'], `expected a real date and time, got "${start}"`);
   const untilMs = ms(root.until);
+  const jobTimeout = rec(root.config)?.JOB_TIMEOUT_MS;
+  if (jobTimeout === 0 || ms(jobTimeout) === 0) problems.add(['config', 'JOB_TIMEOUT_MS'], 'expected a duration longer than 0s (a job given 0 fails before it can finish)');
 
   const tenants = new Registry('tenant', problems);
   const agents = new Registry('agent', problems);
