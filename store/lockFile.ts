@@ -311,7 +311,7 @@ function readLock(lockFile: string): LockText | null {
 }
 
 function ownerLine(pid: number): string {
-  return `${pid} ${startTimeOf('self') ?? '-'} ${bootId() ?? '-'}\n`;
+  return `${pid} ${procStatOf('self')?.start ?? '-'} ${bootId() ?? '-'}\n`;
 }
 
 function isStale(owner: Owner, lockFile: string): boolean {
@@ -326,11 +326,6 @@ function isStale(owner: Owner, lockFile: string): boolean {
   if (stat?.state === 'Z' || stat?.state === 'X') return true;
   const start = owner.start ? stat?.start ?? null : null;
   return start !== null && start !== owner.start;
-}
-
-/** Linux: the process's start time in clock ticks after boot; null elsewhere or when unreadable. */
-function startTimeOf(pid: string): string | null {
-  return procStatOf(pid)?.start ?? null;
 }
 
 /** Linux: a process's state letter (R, S, Z…) and start time from /proc/PID/stat; null elsewhere or when unreadable. */

@@ -85,11 +85,6 @@ export class ProblemList {
     this.problems.push({ file: this.file, path: '', line: pos?.line ?? null, column: pos?.col ?? null, message });
   }
 
-  /** The 1-based line where `path` is written, or null. */
-  line(path: readonly PathSegment[]): number | null {
-    return this.position(path).line;
-  }
-
   /** The 1-based line and column where `path` is written (its value), or nulls. */
   position(path: readonly PathSegment[]): TextPosition {
     const offset = this.offset(path, 'value');
