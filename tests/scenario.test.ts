@@ -232,6 +232,11 @@ bad('checks that need more than one field', () => {
   for (const rate of ['0.5/day', '10/hour', '100/week']) parseScenario(`name: t\nfleet: { agents: 1 }\nload: [{ rate: "${rate}", for: 1d, mix: [{ id: m, error: x }] }]\n`, 'scenario.yaml');
   assert.match(by('name: t\nfleet: { agents: 1 }\nload: [{ perDay: 100000, for: 30d, mix: [{ id: m, error: x }] }]\n', ''), 'expected at most 200,000 failures in a run (MAX_EVENTS), got about 3,000,000');
   assert.is(by('name: t\nexpect: [{ audit: incident.escalated, count: 2, min: 1 }]\n', 'expect[0]'), 'expected count, or min and/or max, not both');
+  // An audit expectation without a bound would pass whatever the run wrote; a metric's is refused too.
+  const unbounded = problemAt('name: t\nexpect:\n  - { audit: incident.escalated, count: 0 }\n  - { audit: incident.escalated }\n', 'expect[1]');
+  assert.equal([unbounded.line, unbounded.column], [4, 5]);
+  assert.is(unbounded.message, 'expected count, min or max (min: 1 for at least one entry, count: 0 for none); without one it passes whatever the run writes');
+  assert.is(by('name: t\nexpect: [{ metric: incidents }]\n', 'expect[0]'), 'expected at least one of min, max or equals');
   assert.is(by('name: t\nexpect: [{ audit: incident.escalate, min: 1 }]\n', 'expect[0].audit'), 'unknown audit action "incident.escalate"; did you mean "incident.escalated"?');
   assert.match(by('name: t\nexpect: [{ audit: decision.approved, count: 0 }]\n', 'expect[0].audit'), 'unknown audit action "decision.approved"; expected one the engine writes: job.failed, incident.detected,');
   assert.is(by('name: t\nexpect: [{ metric: mttrMs, min: 10m, max: 5m }]\n', 'expect[0]'), 'expected min <= max, got min 10m and max 5m');

@@ -28,6 +28,10 @@ export function checkExpectations(
     if ('failure' in entry) return checkFailure(entry.failure, [...path, 'failure']);
     if ('audit' in entry) {
       checkAuditAction(entry.audit, [...path, 'audit'], problems);
+      // Without a bound the entry would pass whatever the run wrote: an expectation that cannot fail.
+      if (entry.count === undefined && entry.min === undefined && entry.max === undefined) {
+        return problems.add(path, 'expected count, min or max (min: 1 for at least one entry, count: 0 for none); without one it passes whatever the run writes');
+      }
       if (entry.count !== undefined && (entry.min !== undefined || entry.max !== undefined)) {
         problems.add(path, 'expected count, or min and/or max, not both');
       }
