@@ -2,6 +2,7 @@ import { formatPercent, NONE } from '../reports/time.js';
 import { formatDuration as exactDuration } from './duration.js';
 import type { Observation, Observations } from './observations.js';
 import { DURATION_METRICS, RATE_METRICS } from './scenario/expectCheck.js';
+import { byPosition } from './scenario/problems.js';
 import type { AuditExpectation, FailureExpectation, MetricExpectation } from './scenario/types.js';
 
 /**
@@ -36,6 +37,14 @@ function at(e: Expectation, key: string, rest: Omit<Mismatch, 'path' | 'line' | 
   return { path: `${e.source.path}.${key}`, line: place.line, column: place.column, ...rest };
 }
 
+/**
+ * Mismatches as the scenario lists their fields: `{ failure: x, resolvedWithin: 30m, severity: P1 }`
+ * reads top to bottom, as `validate` lists problems. Without positions (built in code), as given.
+ */
+function inFileOrder(mismatches: Mismatch[]): Mismatch[] {
+  return mismatches.sort(byPosition);
+}
+
 const BOUND_WORDS = { count: '', equals: '', min: 'at least ', max: 'at most ' } as const;
 
 /**
@@ -60,7 +69,7 @@ export function boundMismatches(e: AuditExpectation | MetricExpectation, value: 
   });
   // Nothing to measure and no bound written (an expectation built in code): the entry itself.
   const key = e.kind === 'audit' ? 'audit' : 'metric';
-  return out.length ? out : [at(e, key, { expected: null, observed: value, message: `expected a value of ${e.kind === 'audit' ? e.action : e.metric}, observed ${observed}` })];
+  return out.length ? inFileOrder(out) : [at(e, key, { expected: null, observed: value, message: `expected a value of ${e.kind === 'audit' ? e.action : e.metric}, observed ${observed}` })];
 }
 
 /**
@@ -131,11 +140,12 @@ export function failureMismatches(e: FailureExpectation, each: Observations): Mi
       first[k] ??= o;
     });
   }
-  return checks.flatMap((c, k) => {
+  const out = checks.flatMap((c, k) => {
     const o = first[k];
     if (o === null) return [];
     const observed = o[c.field];
     const which = each.length === 1 ? o.incident : `${o.incident}; ${failing[k]} of ${each.length} incidents fail it`;
     return [at(e, c.key, { expected: c.expected, observed, incident: o.incident, failing: failing[k], incidents: each.length, message: `expected ${c.wanted}, observed ${c.show(observed)} (${which})` })];
   });
+  return inFileOrder(out);
 }

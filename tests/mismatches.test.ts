@@ -48,6 +48,21 @@ Mismatch('several fields on one flow-style line: each named with its column', as
   assert.match(text, /\n {4}mismatch\.yaml:11:70 expect\[0\]\.autoResolved: expected true, observed false \(inc_\w+\)\n/);
 });
 
+Mismatch('the failing fields are listed in the order the scenario writes them, not the order they are checked in', async () => {
+  const r = await run(`  - failure: down
+    resolvedWithin: 30m
+    escalatedTo: petra
+    severity: P1
+`);
+  const paths = (r.expectations[0]?.mismatches ?? []).map((m) => `${m.line}:${m.column} ${m.path}`);
+  assert.equal(paths, ['12:21 expect[0].resolvedWithin', '13:18 expect[0].escalatedTo', '14:15 expect[0].severity']);
+  const text = renderSummary(r);
+  assert.ok(text.indexOf('expect[0].resolvedWithin') < text.indexOf('expect[0].severity'), text);
+  // Nothing to measure breaks every bound: max, written first, comes first.
+  const silent = await runScenario(parseScenario('name: Silent\nuntil: 1h\nagents: [ { id: a1 } ]\nexpect:\n  - { metric: mttrMs, max: 5m, min: 1m }\n', 'silent.yaml'));
+  assert.equal(silent.expectations[0]?.mismatches?.map((m) => m.path), ['expect[0].max', 'expect[0].min']);
+});
+
 Mismatch('several incidents: the first failing one and how many of them fail the field', async () => {
   const r = await run('  - { failure: flaky, autoResolved: false }\n');
   assert.match(renderSummary(r), /mismatch\.yaml:11:37 expect\[0\]\.autoResolved: expected false, observed true \(inc_\w+; 3 of 3 incidents fail it\)/);

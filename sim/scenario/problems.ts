@@ -18,6 +18,15 @@ export interface TextPosition {
   column: number | null;
 }
 
+/**
+ * Orders by place in the text, line then column; those without one first (the file as a
+ * whole), in the order given (`Array.prototype.sort` is stable).
+ * @example problems.sort(byPosition)
+ */
+export function byPosition(a: TextPosition, b: TextPosition): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
 /** Path segments: keys and list indexes. */
 export type PathSegment = string | number;
 
@@ -95,7 +104,7 @@ export class ProblemList {
 
   /** Problems in the order they appear in the file. */
   sorted(): ScenarioProblem[] {
-    return [...this.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    return [...this.problems].sort(byPosition);
   }
 
   /** Offset of the deepest node along `path` that exists in the document. */
