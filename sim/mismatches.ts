@@ -12,7 +12,7 @@ import type { AuditExpectation, FailureExpectation, MetricExpectation } from './
 export interface Mismatch {
   /** The field as written in the scenario: `expect[2].resolvedWithin`, `expect[0].max`. */
   path: string;
-  /** 1-based, of the field's value; null when the expectation has no place in a file. */
+  /** 1-based, of the field's value; null when the expectation has no place in a file (built in code). */
   line: number | null;
   column: number | null;
   /** As the verdict's `expected` has it (durations in milliseconds). */
@@ -31,9 +31,13 @@ export interface Mismatch {
 
 type Expectation = FailureExpectation | AuditExpectation | MetricExpectation;
 
-/** A mismatch at `key` of `e`: the key's own place, or the entry's when none was noted. */
+/**
+ * A mismatch at `key` of `e`, where the file has the key's value. An expectation built in code
+ * notes no places: its mismatches have none, rather than its entry's line at a column 1 that
+ * is no place of the field (or a line of a file it was never written in).
+ */
 function at(e: Expectation, key: string, rest: Omit<Mismatch, 'path' | 'line' | 'column'>): Mismatch {
-  const place = e.source.fields?.[key] ?? { line: e.source.line, column: null };
+  const place = e.source.fields?.[key] ?? { line: null, column: null };
   return { path: `${e.source.path}.${key}`, line: place.line, column: place.column, ...rest };
 }
 

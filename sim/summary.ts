@@ -53,10 +53,11 @@ function verdictLine(v: Verdict, file: string): string {
 /**
  * A failing expectation's fields that failed, each `file:line:column expect[2].resolvedWithin:
  * expected …, observed …` (`formatProblem`, as `validate` writes a problem): the summary's
- * lines under FAIL and junit.xml's failure message say the same.
+ * lines under FAIL and junit.xml's failure message say the same. One with no place (an
+ * expectation built in code) is its path alone: it was never written in `file`.
  */
 function mismatchLines(file: string, v: Verdict): string[] {
-  return (v.mismatches ?? []).map(({ path, line, column, message }) => formatProblem({ file, path, line, column, message }));
+  return (v.mismatches ?? []).map(({ path, line, column, message }) => (line === null ? `${path}: ${message}` : formatProblem({ file, path, line, column, message })));
 }
 
 /**

@@ -116,6 +116,21 @@ Mismatch('a mean a fraction of a millisecond past its bound says its millisecond
   assert.is(boundMismatches({ ...e, max: 900 }, 3001 / 3, showMetric('mttdMs'))[0]?.message, 'expected at most 900ms, observed 1s');
 });
 
+Mismatch('an expectation built in code has no place in the file: its mismatches name no line or column of it', async () => {
+  const scenario = parseScenario(HEAD.replace(/expect:\n$/, ''), 'mismatch.yaml');
+  scenario.expect.push(
+    { kind: 'audit', action: 'incident.escalated', max: 0, source: { path: 'expect[0]', line: 3 } },
+    { kind: 'failure', failure: 'down', severity: 'P3', source: { path: 'added in code', line: null } },
+  );
+  const r = await runScenario(scenario);
+  assert.equal(r.expectations.flatMap((v) => v.mismatches ?? []).map((m) => [m.path, m.line, m.column]), [['expect[0].max', null, null], ['added in code.severity', null, null]]);
+  const text = renderSummary(r);
+  assert.match(text, '\n    expect[0].max: expected at most 0, observed 2\n');
+  assert.match(text, /\n {4}added in code\.severity: expected P3, observed P0 \(inc_\w+\)\n/);
+  assert.not.match(text, 'mismatch.yaml:3:1', 'line 3 of the file holds tenants, not this expectation');
+  assert.match(junitXml(r), '<failure message="expect[0].max: expected at most 0, observed 2">');
+});
+
 Mismatch('a failure that opened no incident fails at its failure key', async () => {
   const r = await runScenario(parseScenario(`name: Silent
 until: 1h

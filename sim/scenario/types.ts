@@ -28,7 +28,7 @@ export interface ExpectationSource extends SourceRef {
   /**
    * Per key written in the entry (`severity`, `resolvedWithin`, `max`, …), where its value is:
    * a failing expectation names the field that failed, there (`expect[2].resolvedWithin`).
-   * Absent (an expectation built in code), the entry's line stands for each.
+   * Absent (an expectation built in code), its mismatches have no place: none is made up.
    */
   fields?: Record<string, TextPosition>;
 }
