@@ -242,6 +242,16 @@ bad('checks that need more than one field', () => {
   assert.is(by('name: t\nexpect: [{ metric: mttrMs, min: 10m, max: 5m }]\n', 'expect[0]'), 'expected min <= max, got min 10m and max 5m');
   assert.match(by('name: t\nexpect: [{ metric: autoResolveRate, max: 50 }]\n', 'expect[0].max'), 'expected a fraction between 0 and 1');
   assert.match(by('name: t\nexpect: [{ metric: incidents, max: 5m }]\n', 'expect[0].max'), 'expected a number for incidents');
+  // A misspelt metric is one problem, its name: not also a duration bound "for mttr", which mttrMs takes.
+  assert.equal(problemsOf('name: t\nexpect: [{ metric: mttr, max: 5m }]\n').map((p) => `${p.path}: ${p.message}`), [
+    'expect[0].metric: expected one of mttdMs, mttrMs, mttResolveMs, autoResolveRate, repeatRate, slaAttainment, incidents, escalations, slaBreaches, got "mttr"; did you mean "mttrMs"?',
+  ]);
+  // Each metric the schema takes is known to the bound check: a duration bound only for the *Ms ones.
+  for (const metric of schema.definitions.metricExpectation.properties.metric.enum) {
+    const text = `name: t\nexpect: [{ metric: ${metric}, max: 5m }]\n`;
+    if (metric.endsWith('Ms')) parseScenario(text, 'scenario.yaml');
+    else assert.is(problemAt(text, 'expect[0].max').message, `expected a number for ${metric} (durations are for mttdMs, mttrMs, mttResolveMs), got "5m"`, metric);
+  }
 });
 
 bad('malformed YAML reports the line', () => {

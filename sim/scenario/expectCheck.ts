@@ -7,6 +7,9 @@ import type { PathSegment, ProblemList } from './problems.js';
 export const DURATION_METRICS = new Set(['mttdMs', 'mttrMs', 'mttResolveMs']);
 /** Metrics that are fractions of incidents: bounds must lie in [0, 1]. */
 export const RATE_METRICS = new Set(['autoResolveRate', 'repeatRate', 'slaAttainment']);
+/** Metrics that count: with the two above, every name the schema's `metric` takes. */
+const COUNT_METRICS = new Set(['incidents', 'escalations', 'slaBreaches']);
+const isMetric = (name: string) => DURATION_METRICS.has(name) || RATE_METRICS.has(name) || COUNT_METRICS.has(name);
 
 /**
  * Checks what the schema cannot about `expect:` entries: that a failure expectation names a
@@ -42,6 +45,8 @@ export function checkExpectations(
       return problems.add(path, 'expected at least one of min, max or equals');
     }
     const metric = String(entry.metric);
+    // A misspelt name is the schema's to report ("did you mean mttrMs?"): its bounds' kind is unknown.
+    if (!isMetric(metric)) return checkBounds(entry, path, problems);
     for (const key of ['min', 'max', 'equals']) {
       const value = entry[key];
       if (typeof value === 'string' && !DURATION_METRICS.has(metric)) {
