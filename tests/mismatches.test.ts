@@ -116,6 +116,17 @@ Mismatch('a mean a fraction of a millisecond past its bound says its millisecond
   assert.is(boundMismatches({ ...e, max: 900 }, 3001 / 3, showMetric('mttdMs'))[0]?.message, 'expected at most 900ms, observed 1s');
 });
 
+Mismatch('a field reached through a YAML alias is at the alias, in the entry its path names, not at the anchored value in another', async () => {
+  const r = await run(`  - { failure: down, severity: &sev P1 }
+  - { failure: down, severity: *sev }
+  - &same { failure: down, autoResolved: true }
+  - *same
+`);
+  const places = r.expectations.flatMap((v) => v.mismatches ?? []).map((m) => `${m.line}:${m.column} ${m.path}`);
+  assert.equal(places, ['11:37 expect[0].severity', '12:32 expect[1].severity', '13:42 expect[2].autoResolved', '14:5 expect[3].autoResolved']);
+  assert.equal(r.expectations.map((v) => v.line), [11, 12, 13, 14]);
+});
+
 Mismatch('an expectation built in code has no place in the file: its mismatches name no line or column of it', async () => {
   const scenario = parseScenario(HEAD.replace(/expect:\n$/, ''), 'mismatch.yaml');
   scenario.expect.push(

@@ -322,6 +322,11 @@ bad('unreadable files name the file and say why', async () => {
   }
 });
 
+bad('a value reached through an alias is reported at the alias, where the path\'s entry is written, as well as at its anchor', () => {
+  const found = problemsOf(withFailures('  - { id: f1, agent: billing-agent, error: x, at: &when 5 minutes }\n  - { id: f2, agent: billing-agent, error: x, at: *when }\n'));
+  assert.equal(found.map((p) => `${p.line}:${p.column} ${p.path}`).filter((p) => p.endsWith('.at')), ['5:57 failures[0].at', '6:51 failures[1].at']);
+});
+
 bad('reports every problem at once, in file order', () => {
   const text = 'name: t\nseed: -1\nuntil: soon\nresponders: { chery: {} }\nfailures: [{ id: f, agent: ghost, error: x, at: 1 hour }]\nexpect: [{ failure: nope }]\n';
   assert.equal(problemsOf(text).map((p) => `${p.line}:${p.path}`), ['2:seed', '3:until', '4:responders.chery', '5:failures[0].agent', '5:failures[0].at', '6:expect[0].failure']);

@@ -107,7 +107,11 @@ export class ProblemList {
     return [...this.problems].sort(byPosition);
   }
 
-  /** Offset of the deepest node along `path` that exists in the document. */
+  /**
+   * Offset of the deepest node along `path` that exists in the document. An alias (`*name`)
+   * is not followed: a path through one is placed at the alias, in the entry the path names;
+   * the anchored value is another entry's, and any problem of that one is reported there.
+   */
   private offset(path: readonly PathSegment[], at: 'key' | 'value'): number | null {
     let node: unknown = this.doc?.contents;
     let offset = rangeStart(node);
