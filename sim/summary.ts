@@ -39,13 +39,18 @@ function observedIncidents(v: Verdict): string {
   return `${each.length} incidents: ${fields.join(' ')}`;
 }
 
+/** `metric mttrMs (expect[1], line 10)`: the expectation and where the scenario writes it. */
+function entryName(v: Verdict): string {
+  return `${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''})`;
+}
+
 function verdictLine(v: Verdict, file: string): string {
   const mark = v.status === 'pass' ? 'PASS' : 'FAIL';
   // A duration metric's bounds (min, max, equals) are milliseconds as its value (mttrMs) is.
   const inMs = (k: string) => k.endsWith('Ms') || (v.kind === 'metric' && Object.keys(v.observed).some((o) => o.endsWith('Ms')));
   const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
   const expected = Object.entries(v.expected).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
-  const head = `  ${mark} ${v.name} (${v.path}${v.line ? `, line ${v.line}` : ''}): expected ${expected || 'an incident'}; observed ${observed}`;
+  const head = `  ${mark} ${entryName(v)}: expected ${expected || 'an incident'}; observed ${observed}`;
   // Each field that failed on a line of its own, as `validate` writes a problem: file:line:column.
   return [head, ...mismatchLines(file, v).map((m) => `    ${m}`)].join('\n');
 }
@@ -212,4 +217,20 @@ export function sweepTable(results: RunResult[], names: readonly string[]): { ro
   const fmt = (m: string, v: number | null) => (v === null ? NONE : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : count(v));
   const text = [`${'metric'.padEnd(16)} ${'p50'.padStart(12)} ${'p95'.padStart(12)}`, ...rows.map((r) => `${r.metric.padEnd(16)} ${fmt(r.metric, r.p50).padStart(12)} ${fmt(r.metric, r.p95).padStart(12)}`)].join('\n');
   return { rows, text };
+}
+
+/**
+ * A sweep's verdict: which seeds failed and, under it, each expectation that failed with the
+ * seeds it failed for, so the author knows what to look at before rebuilding a seed's run.
+ * @example sweepVerdict(results) // 'Expectations failed for seeds 1, 3:\n  FAIL metric mttrMs (expect[1], line 10): seeds 1, 3'
+ */
+export function sweepVerdict(results: readonly RunResult[]): string {
+  const failed = results.filter((r) => r.verdict === 'fail');
+  if (failed.length === 0) return 'Every run met its expectations';
+  // The same scenario every run: expectation k is the same entry in each.
+  const lines = (results[0]?.expectations ?? []).flatMap((v, k) => {
+    const seeds = failed.filter((r) => r.expectations[k]?.status === 'fail').map((r) => r.seed);
+    return seeds.length ? [`  FAIL ${entryName(v)}: seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}`] : [];
+  });
+  return [`Expectations failed for seeds ${failed.map((r) => r.seed).join(', ')}:`, ...lines].join('\n');
 }

@@ -214,6 +214,15 @@ Run('--runs 5 sweeps five seeds and prints p50 and p95 of each metric', async ()
   assert.ok(incidents.p95 >= incidents.p50);
 });
 
+Run('a sweep that fails names each failing expectation with the seeds it failed for', async () => {
+  const file = join(dir, 'sweep-fails.yaml');
+  writeFileSync(file, `${readFileSync(fixture('seeded.yaml'), 'utf8').replace('$schema: ../../../sim/scenario/scenario.schema.json\n', '')}  - { metric: incidents, max: 0 }\n`);
+  const { code, out } = await cli('run', file, '--runs', '2', '--out', join(dir, 'sweep-fails'));
+  assert.is(code, EXIT.failed);
+  assert.match(out, '\nExpectations failed for seeds 9, 10:\n  FAIL metric incidents (expect[1], line 17): seeds 9, 10\nWrote ');
+  assert.not.match(out, '(expect[0]', 'the expectation every seed met is not named');
+});
+
 Run.run();
 
 // ---------------------------------------------------------------------------------------------
