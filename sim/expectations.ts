@@ -2,7 +2,7 @@ import type { IncidentRecord, Responder } from '../machines/types.js';
 import type { Metrics } from '../reports/metrics.js';
 import { boundMismatches, failureChecks, failureMismatches, showMetric, type Mismatch } from './mismatches.js';
 import { Observations, type Observation } from './observations.js';
-import type { Expectation } from './scenario/types.js';
+import type { AuditExpectation, Expectation } from './scenario/types.js';
 
 /** One expectation's verdict, with what was expected and what the run gave. */
 export interface Verdict {
@@ -99,9 +99,10 @@ export class ExpectationTally {
     return this.#expectations.map((e, k) => {
       const where = { path: e.source.path, line: e.source.line };
       if (e.kind === 'audit') {
-        const observed = countOf(e.action);
-        const verdict: Verdict = { ...where, kind: e.kind, name: `audit ${e.action}`, status: within(observed, e) ? 'pass' : 'fail', expected: bounds(e), observed: { count: observed } };
-        return verdict.status === 'pass' ? verdict : { ...verdict, mismatches: boundMismatches(e, observed, String) };
+        const a = atLeastOne(e);
+        const observed = countOf(a.action);
+        const verdict: Verdict = { ...where, kind: a.kind, name: `audit ${a.action}`, status: within(observed, a) ? 'pass' : 'fail', expected: bounds(a), observed: { count: observed } };
+        return verdict.status === 'pass' ? verdict : { ...verdict, mismatches: boundMismatches(a, observed, String) };
       }
       if (e.kind === 'metric') {
         const observed = metricValue(metrics, e.metric);
@@ -117,6 +118,14 @@ export class ExpectationTally {
       return status === 'pass' ? verdict : { ...verdict, mismatches: failureMismatches(e, observedEach) };
     });
   }
+}
+
+/**
+ * An audit expectation built in code with no bound means at least one entry: without one it
+ * would pass whatever the run wrote (a scenario file's is refused: `checkExpectations`).
+ */
+function atLeastOne(e: AuditExpectation): AuditExpectation {
+  return e.count === undefined && e.min === undefined && e.max === undefined ? { ...e, min: 1 } : e;
 }
 
 /** A scenario metric's value in the run's overall metrics (null when nothing to measure). */

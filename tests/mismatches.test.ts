@@ -142,6 +142,15 @@ Mismatch('an expectation built in code has no place in the file: its mismatches 
   assert.match(junitXml(r), '<failure message="expect[0].max: expected at most 0, observed 2">');
 });
 
+Mismatch('an audit expectation built in code with no bound means at least one entry, not whatever the run wrote', async () => {
+  const scenario = parseScenario(HEAD.replace(/expect:\n$/, ''), 'mismatch.yaml');
+  const bare = (action: string, path: string) => ({ kind: 'audit' as const, action, source: { path, line: null } });
+  scenario.expect.push(bare('incident.escalated', 'escalated'), bare('incident.decision_timeout', 'timeout'));
+  const [escalated, timeout] = (await runScenario(scenario)).expectations;
+  assert.equal([escalated?.status, escalated?.expected], ['pass', { min: 1 }]);
+  assert.equal([timeout?.status, timeout?.observed, timeout?.mismatches?.map((m) => m.message)], ['fail', { count: 0 }, ['expected at least 1, observed 0']]);
+});
+
 Mismatch('a failure that opened no incident fails at its failure key', async () => {
   const r = await runScenario(parseScenario(`name: Silent
 until: 1h

@@ -154,6 +154,7 @@ export interface FailureExpectation {
   source: ExpectationSource;
 }
 
+/** How many entries of `action` the run wrote; with no bound (built in code), at least one. */
 export interface AuditExpectation {
   kind: 'audit';
   action: string;
