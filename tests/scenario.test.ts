@@ -246,6 +246,11 @@ bad('checks that need more than one field', () => {
   assert.equal(problemsOf('name: t\nexpect: [{ metric: mttr, max: 5m }]\n').map((p) => `${p.path}: ${p.message}`), [
     'expect[0].metric: expected one of mttdMs, mttrMs, mttResolveMs, autoResolveRate, repeatRate, slaAttainment, incidents, escalations, slaBreaches, got "mttr"; did you mean "mttrMs"?',
   ]);
+  // A percentage for a rate is one problem: a number, not "expected a duration" as well.
+  assert.equal(problemsOf('name: t\nexpect: [{ metric: slaAttainment, min: 95% }]\n').map((p) => `${p.path}: ${p.message}`), [
+    'expect[0].min: expected a number for slaAttainment (durations are for mttdMs, mttrMs, mttResolveMs), got "95%"',
+  ]);
+  assert.match(problemAt('name: t\nexpect: [{ metric: mttrMs, max: 5 min }]\n', 'expect[0].max').message, 'expected a duration like "5m"');
   // Each metric the schema takes is known to the bound check: a duration bound only for the *Ms ones.
   for (const metric of schema.definitions.metricExpectation.properties.metric.enum) {
     const text = `name: t\nexpect: [{ metric: ${metric}, max: 5m }]\n`;

@@ -9,7 +9,8 @@ export const DURATION_METRICS = new Set(['mttdMs', 'mttrMs', 'mttResolveMs']);
 export const RATE_METRICS = new Set(['autoResolveRate', 'repeatRate', 'slaAttainment']);
 /** Metrics that count: with the two above, every name the schema's `metric` takes. */
 const COUNT_METRICS = new Set(['incidents', 'escalations', 'slaBreaches']);
-const isMetric = (name: string) => DURATION_METRICS.has(name) || RATE_METRICS.has(name) || COUNT_METRICS.has(name);
+/** A metric the schema names: its bounds' kind is known. */
+export const isMetric = (name: string) => DURATION_METRICS.has(name) || RATE_METRICS.has(name) || COUNT_METRICS.has(name);
 
 /**
  * Checks what the schema cannot about `expect:` entries: that a failure expectation names a

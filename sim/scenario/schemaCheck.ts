@@ -1,5 +1,6 @@
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
 import { describe, DURATION_PATTERN, durationOrUndefined, parseDuration } from '../duration.js';
+import { DURATION_METRICS, isMetric } from './expectCheck.js';
 import type { ScenarioInput } from './input.js';
 import { didYouMean } from '../../store/didYouMean.js';
 import type { PathSegment, ProblemList } from './problems.js';
@@ -63,11 +64,26 @@ export function checkSchema(data: unknown, problems: ProblemList): data is Scena
   const reported = new Set<string>();
   for (const error of errors) {
     if (mistyped.has(error.instancePath) && error.keyword !== 'type') continue;
+    if (notADurationBound(data, error)) continue;
     if (error.keyword === 'type' && reported.has(error.instancePath)) continue;
     reported.add(error.instancePath);
     report(error, toPath(data, error.instancePath), problems);
   }
   return false;
+}
+
+/**
+ * A text bound of a metric that is no duration (`{ metric: slaAttainment, min: 95% }`) fails the
+ * duration pattern too, but "expected a duration" is wrong advice there: the semantic check
+ * says what it takes (`expected a number for slaAttainment`).
+ */
+function notADurationBound(data: unknown, error: ErrorObject): boolean {
+  const bound = /^\/expect\/(\d+)\/(?:min|max|equals)$/.exec(error.instancePath);
+  if (!bound || error.parentSchema !== defs.duration) return false;
+  const list: unknown = data !== null && typeof data === 'object' && 'expect' in data ? data.expect : undefined;
+  const entry: unknown = Array.isArray(list) ? list[Number(bound[1])] : undefined;
+  const metric = entry !== null && typeof entry === 'object' && 'metric' in entry ? String(entry.metric) : '';
+  return isMetric(metric) && !DURATION_METRICS.has(metric);
 }
 
 function report(error: ErrorObject, path: PathSegment[], problems: ProblemList): void {
