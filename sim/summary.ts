@@ -24,6 +24,8 @@ function observedIncidents(v: Verdict): string {
   const each = v.observed.each as Observations;
   const keys = Object.keys(v.expected) as Array<keyof Observation>;
   if (each.length === 0) return 'no incident';
+  // `{ failure: x }` checks no field: that it opened incidents, how many.
+  if (keys.length === 0) return `${each.length} incident${each.length === 1 ? '' : 's'}`;
   if (each.length === 1) return keys.map((k) => pair(k, (each.at(0) as Observation)[k], k.endsWith('Ms'))).join(' ');
   const fields = keys.map((k) => {
     if (k === 'resolvedWithinMs') {
@@ -50,7 +52,7 @@ function verdictLine(v: Verdict, file: string): string {
   const inMs = (k: string) => k.endsWith('Ms') || (v.kind === 'metric' && Object.keys(v.observed).some((o) => o.endsWith('Ms')));
   const observed = v.kind === 'failure' ? observedIncidents(v) : Object.entries(v.observed).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
   const expected = Object.entries(v.expected).map(([k, x]) => pair(k, x, inMs(k))).join(' ');
-  const head = `  ${mark} ${entryName(v)}: expected ${expected || 'an incident'}; observed ${observed}`;
+  const head = `  ${mark} ${entryName(v)}: expected ${expected || (v.kind === 'failure' ? 'an incident' : 'a value')}; observed ${observed}`;
   // Each field that failed on a line of its own, as `validate` writes a problem: file:line:column.
   return [head, ...mismatchLines(file, v).map((m) => `    ${m}`)].join('\n');
 }

@@ -151,6 +151,15 @@ Mismatch('an audit expectation built in code with no bound means at least one en
   assert.equal([timeout?.status, timeout?.observed, timeout?.mismatches?.map((m) => m.message)], ['fail', { count: 0 }, ['expected at least 1, observed 0']]);
 });
 
+Mismatch('an expectation with no field to check says what it asks and how many it observed: an incident, a value', async () => {
+  const scenario = parseScenario(`${HEAD}  - { failure: down }\n  - { failure: flaky }\n`, 'mismatch.yaml');
+  scenario.expect.push({ kind: 'metric', metric: 'mttdMs', source: { path: 'mttd', line: null } });
+  const text = renderSummary(await runScenario(scenario));
+  assert.match(text, '  PASS failure down (expect[0], line 11): expected an incident; observed 1 incident\n');
+  assert.match(text, '  PASS failure flaky (expect[1], line 12): expected an incident; observed 3 incidents\n');
+  assert.match(text, '  PASS metric mttdMs (mttd): expected a value; observed mttdMs=0');
+});
+
 Mismatch('a failure that opened no incident fails at its failure key', async () => {
   const r = await runScenario(parseScenario(`name: Silent
 until: 1h
