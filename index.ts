@@ -4,7 +4,7 @@
  */
 export { createIncidentEngine } from './agents/engine.js';
 export { EngineError } from './agents/types.js';
-export type { EngineEvent, EngineOptions, IncidentEngine, JobRunner, JobSpec, ResponderSettings } from './agents/types.js';
+export type { EngineEvent, EngineOptions, IncidentEngine, AnyKindEngine, JobContext, JobInputs, JobKinds, JobRunner, JobRunners, JobSpec, JobSpecOf, KindedEngine, ResponderSettings } from './agents/types.js';
 export type { ClusterEngine, ClusterSettings } from './agents/cluster/clusterEngine.js';
 export { RealClock } from './agents/realClock.js';
 export * from './machines/index.js';

@@ -19,7 +19,7 @@ import { HAND_OVER, isoAt, runtimeOf, type Runtime } from './runtime.js';
 import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from './engineCalls.js';
 import { checkEngineOptions } from './engineOptions.js';
 import { failureImpact, failureInput } from './failureInput.js';
-import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from './types.js';
+import { EngineError, type EngineEvent, type EngineOptions, type EngineArguments, type IncidentEngine, type JobInputs, type JobKinds, type JobSpec, type NoInference } from './types.js';
 import { messageOf } from './errorText.js';
 import { Workers } from './workers.js';
 
@@ -40,8 +40,19 @@ const RECENT_WINDOW_MS = 3_600_000;
  * const engine = createIncidentEngine({ store, jobs: { sendInvoices } });
  * engine.subscribe((e) => e.type === 'audit' && console.log(e.entry.action));
  * engine.submit({ kind: 'sendInvoices', agent: 'billing-agent', workflow: 'invoice-run' });
+ *
+ * @example
+ * // Typed per kind: `jobs` needs a runner for each kind, `submit` each kind's input.
+ * const typed = createIncidentEngine<{ sendInvoices: { batch: string } }>({ store, jobs: { sendInvoices: async ({ input }) => post(input.batch) } });
+ * typed.submit({ kind: 'sendInvoices', agent: 'billing-agent', input: { batch: 'b-7' } });
  */
-export function createIncidentEngine(options: EngineOptions = {}): IncidentEngine {
+export function createIncidentEngine<Jobs extends JobKinds = JobInputs>(...args: EngineArguments<Jobs>): IncidentEngine<NoInference<Jobs>> {
+  // Typed per kind or not, the same engine: the types only check what callers pass (types.ts).
+  const [options = {}] = args as [EngineOptions?];
+  return createEngine(options) as IncidentEngine<NoInference<Jobs>>;
+}
+
+function createEngine(options: EngineOptions): IncidentEngine {
   checkEngineOptions(options);
   // Checked in one process too: the same options often serve both (a file store in development).
   checkClusterSettings(options.cluster);

@@ -13,8 +13,52 @@ import type { IncidentContext } from '../machines/incidentContext.js';
 import type { Store } from '../store/types.js';
 import type { ClusterSettings } from './cluster/clusterEngine.js';
 
-/** Runs a job once; throws to fail. `attempt` is 0 for the first run, 1–3 for retries. */
-export type JobRunner = (ctx: { attempt: number; jobId: string; input?: unknown }) => Promise<unknown> | unknown;
+/**
+ * Job kinds and the input each takes, for an engine typed per kind:
+ * `createIncidentEngine<{ sendInvoices: { batch: string } }>(…)` types `submit`'s `input` and
+ * the runner's by kind. The untyped default takes any kind, its input `unknown`.
+ */
+export type JobInputs = Record<string, unknown>;
+
+/** What a map of kinds to inputs may be: an interface too (`interface Jobs { sendInvoices: Invoice }`). */
+export type JobKinds = Record<string, any>;
+
+/** True for the untyped engine's map (`JobInputs`, or any kind to `any`): every kind, input unknown. */
+type AnyKind<Jobs> = string extends keyof Jobs ? (unknown extends Jobs[string & keyof Jobs] ? true : false) : false;
+
+/**
+ * `T`, where TypeScript infers nothing for it: TypeScript 5.4's `NoInfer`, spelt so that older
+ * compilers read the declarations too.
+ */
+export type NoInference<T> = [T][T extends any ? 0 : never];
+
+/**
+ * `createIncidentEngine`'s arguments: as ever for the untyped engine; for one typed per kind,
+ * options whose `jobs` has a runner for every kind (`NoInference`: the kinds are the type argument
+ * given, never guessed from `jobs`, so an engine created without one stays untyped).
+ */
+export type EngineArguments<Jobs extends JobKinds> = AnyKind<Jobs> extends true
+  ? [options?: EngineOptions]
+  : [options: EngineOptions<NoInference<Jobs>> & { jobs: JobRunners<NoInference<Jobs>> }];
+
+/** `input` as a job of this input type has it: optional only when the type admits `undefined`. */
+type InputField<Input> = undefined extends Input ? { input?: Input } : { input: Input };
+
+/**
+ * What a runner is called with. `attempt` is 0 for the first run, 1–3 for retries; `input` is
+ * the job's as the store holds it: after a restart a copy read back from JSON, so give a
+ * typed kind an input that JSON keeps (no Date, Map or class instance).
+ */
+export type JobContext<Input = unknown> = { attempt: number; jobId: string } & InputField<Input>;
+
+/**
+ * Runs a job once; throws to fail. Typed per kind through `createIncidentEngine<Jobs>`.
+ * @example const sendInvoices: JobRunner<{ batch: string }> = async ({ input }) => post(input.batch);
+ */
+export type JobRunner<Input = unknown> = (ctx: JobContext<Input>) => Promise<unknown> | unknown;
+
+/** The runners of an engine typed per kind: one for every kind, each taking that kind's input. */
+export type JobRunners<Jobs extends JobKinds> = { [K in keyof Jobs]: JobRunner<Jobs[K]> };
 
 /** A job an agent runs. */
 export interface JobSpec {
@@ -45,14 +89,28 @@ export interface JobSpec {
   startedAt?: number;
 }
 
+/** What a job has besides its kind, input and run. */
+type JobSpecCommon = Omit<JobSpec, 'kind' | 'input' | 'run'>;
+
+/**
+ * A job `submit` takes from an engine typed per kind: one of `Jobs`' kinds with that kind's
+ * `input` (required unless its type admits `undefined`), or one with its own `run` and no
+ * kind. Of the untyped engine (`Jobs` the default `JobInputs`): any `JobSpec`, as always.
+ */
+export type JobSpecOf<Jobs extends JobKinds = JobInputs> = AnyKind<Jobs> extends true
+  ? JobSpec
+  : // `kind?: never`, not undefined: under exactOptionalPropertyTypes a typed job is still a JobSpec.
+      | { [K in keyof Jobs & string]: JobSpecCommon & { kind: K; run?: JobRunner } & InputField<Jobs[K]> }[keyof Jobs & string]
+      | (JobSpecCommon & { kind?: never; input?: unknown; run: JobRunner });
+
 /** A responder's acknowledgement latency (ms, or sampled from the engine's random source) and capacity. */
 export interface ResponderSettings {
   ack?: number | ((random: () => number) => number);
   capacity?: number;
 }
 
-/** Options of `createIncidentEngine`. */
-export interface EngineOptions {
+/** Options of `createIncidentEngine`; typed per kind (`Jobs`), `jobs` holds a runner for each kind. */
+export interface EngineOptions<Jobs extends JobKinds = JobInputs> {
   /** Defaults to a memory store. Pass `await openStore(file)` for the embedded lowdb store. */
   store?: Store;
   /**
@@ -67,7 +125,7 @@ export interface EngineOptions {
   /** Random numbers in [0,1) for sampled latencies (default Math.random; seeded in rehearsals). */
   random?: () => number;
   /** Registered job runners by kind: what retries re-run, also after a restart. */
-  jobs?: Record<string, JobRunner>;
+  jobs?: AnyKind<Jobs> extends true ? Record<string, JobRunner> : JobRunners<Jobs>;
   responders?: Partial<Record<Responder, ResponderSettings>>;
   tenants?: TenantRecord[];
   agents?: Array<{ id: string; tenant?: string | null; workflows?: string[] }>;
@@ -111,8 +169,18 @@ export type EngineEvent =
  * The incident-response engine an agent platform embeds. `createIncidentEngine` returns the
  * single-process engine, or over a PostgreSQL store opened `{ shared: true }` one of N cluster
  * engine processes (README, "Scaling out"): the same calls, events and `EngineError`s.
+ * `IncidentEngine<Jobs>` is one typed per job kind (`createIncidentEngine<Jobs>`): its `submit`
+ * takes `Jobs`' kinds, each with its input.
  */
-export interface IncidentEngine {
+export type IncidentEngine<Jobs extends JobKinds = JobInputs> = AnyKind<Jobs> extends true ? AnyKindEngine : KindedEngine<Jobs>;
+
+/**
+ * The engine taking any job kind, its input `unknown`: `IncidentEngine` without a type argument.
+ * (An alias and two interfaces, not one generic interface: TypeScript compares instances of a
+ * generic interface by its type argument, and an interface of kinds is no `Record<string, unknown>`,
+ * so a typed engine would not pass where an `IncidentEngine` is taken, the watcher's option.)
+ */
+export interface AnyKindEngine {
   readonly store: Store;
   readonly clock: Clock;
   /** Resolves once the engine takes work: at once in one process; a cluster engine's once its queue is up. */
@@ -150,6 +218,12 @@ export interface IncidentEngine {
    * it again. A cluster engine waits for what is under way (README, "Scaling out").
    */
   stop(): Promise<void>;
+}
+
+/** An engine typed per job kind: `submit` takes one of `Jobs`' kinds with its input, or a job with its own `run`. */
+export interface KindedEngine<Jobs extends JobKinds> extends Omit<AnyKindEngine, 'submit'> {
+  /** As `AnyKindEngine.submit`, for `Jobs`' kinds: `{ kind: 'sendInvoices', agent, input: { batch: 'b-7' } }`. */
+  submit(job: JobSpecOf<Jobs>): ReturnType<AnyKindEngine['submit']>;
 }
 
 /** A mistake in a call to the engine (unknown decision, incident not open...). */

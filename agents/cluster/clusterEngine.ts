@@ -11,7 +11,7 @@ import { firstRunOutcome, JobWaiters } from '../jobWaiters.js';
 import { listenerFailed } from '../listenerFailure.js';
 import { didYouMean } from '../../store/didYouMean.js';
 import { RESPONDERS } from '../responders.js';
-import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobSpec } from '../types.js';
+import { EngineError, type EngineEvent, type EngineOptions, type IncidentEngine, type JobInputs, type JobKinds, type JobSpec } from '../types.js';
 import type { SentSpec } from './clusterHost.js';
 import { InFlight } from './inFlight.js';
 
@@ -80,7 +80,7 @@ export function checkClusterSchema(target: PgTarget): void {
 const STRAY_AFTER_SECONDS = 3;
 
 /** A cluster engine: `ready` resolves once the queue is up and this process takes work; `pendingDecisionsNow()` asks the database. */
-export type ClusterEngine = IncidentEngine;
+export type ClusterEngine<Jobs extends JobKinds = JobInputs> = IncidentEngine<Jobs>;
 
 /**
  * The incident engine as one of N processes on one PostgreSQL database. Same machines,
