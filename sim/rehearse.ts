@@ -90,9 +90,10 @@ async function rehearse(scenario: Scenario, to: Outputs, options: Omit<RunOption
 export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): Promise<number> {
   const scenario = await loadScenario(cmd.scenario);
   const to = outputsOf(cmd.scenario, cmd.out, cmd.db);
-  const { startWatcher, checkListen } = cmd.watch ? await import('../watcher/server.js') : { startWatcher: null, checkListen: null };
-  // A port in use is refused before the store is opened: exit 2, nothing written.
-  if (checkListen && cmd.port !== 0) await checkListen('127.0.0.1', cmd.port);
+  const served = cmd.watch ? await import('../watcher/server.js') : null;
+  // The port is taken before the store is opened and kept for the watcher: one in use is
+  // refused (exit 2, nothing written, advice naming --port), and nothing can take it between.
+  const bound = served ? await served.bindWatcher('127.0.0.1', cmd.port, served.FLAG_NAMES) : null;
   let watcher: { url: string; close(): Promise<void> } | null = null;
   // Virtual time runs `speed` times faster than real time, so a person can follow it.
   const pacer = cmd.watch ? createPacer(scenario.startMs, cmd.speed) : null;
@@ -116,7 +117,7 @@ export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): P
                 const virtualTime = () => ({ now: pacer!.now(), speed: pacer!.running() ? pacer!.speed : 0 });
                 // Once the run is over its engine is stopped: a decision still waiting is shown, not offered.
                 const decisionsClosed = () => (pacer!.running() ? null : 'the run is over and its engine has stopped: decisions can no longer be answered');
-                watcher = await startWatcher!({ store: engine.store, engine, port: cmd.port, virtualTime, decisionsClosed });
+                watcher = served!.startWatcherOn(bound!, { store: engine.store, engine, virtualTime, decisionsClosed });
                 io.err(`Agent Watcher: ${watcher!.url}  (virtual time runs ${cmd.speed}× real time)\n`);
               },
               pace: pacer!,
@@ -127,6 +128,7 @@ export async function runOnce(cmd: Extract<Command, { name: 'run' }>, io: Io): P
     );
   } catch (err) {
     if (watcher) await (watcher as { close(): Promise<void> }).close();
+    else if (bound) await served!.closeBound(bound);
     if (!(err instanceof RunInterrupted)) throw err;
     if (io.interactive && !cmd.watch) io.err('\n');
     io.err(`incident-flow: interrupted at virtual time ${err.at}: ${shownLocation(to.db)} is left incomplete (\`report\` says so; \`run\` replaces it), report.json and junit.xml were not written.\n`);

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, Server, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
@@ -33,14 +33,14 @@ interface Watched {
  * `incident-flow run <file> --watch` in this process; it is interrupted (SIGINT) as soon as the
  * run is over, unless `interrupt` is false (the caller then sends it, once it has read the page).
  */
-function watchRun(file: string, speed: number, out: string, interrupt = true): Watched {
+function watchRun(file: string, speed: number, out: string, interrupt = true, more: string[] = []): Watched {
   const times = { started: NaN, over: NaN };
   let served: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (served = resolve));
   let ended: () => void = () => {};
   const over = new Promise<void>((resolve) => (ended = resolve));
   const stderr = { text: '' };
-  const done = main(['run', join(FIXTURES, file), '--watch', '--speed', String(speed), '--out', out], {
+  const done = main(['run', join(FIXTURES, file), '--watch', '--speed', String(speed), '--out', out, ...more], {
     out: () => {},
     interactive: false,
     err: (text) => {
@@ -129,6 +129,37 @@ Pace('a --port in use is refused before the store is opened: exit 2 naming it, n
     assert.not.ok(existsSync(out), 'nothing written');
   } finally {
     await new Promise<void>((resolve) => taken.close(() => resolve()));
+  }
+});
+
+Pace('a --port free as the run starts stays its own: nothing can take it before the watcher serves there', async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  // The first server on that port to close hands it to another program at once, before its
+  // close() returns: a port checked free and let go before the watcher bound it was lost so,
+  // and the user was told to change options.port, a library option, not the --port typed.
+  const close = Server.prototype.close;
+  let taker: Server | null = null;
+  Server.prototype.close = function (this: Server, callback?: (error?: Error) => void) {
+    const address = this.address();
+    if (taker || typeof address !== 'object' || address?.port !== port) return close.call(this, callback);
+    close.call(this);
+    taker = createServer();
+    taker.listen(port, '127.0.0.1', () => callback?.());
+    return this;
+  };
+  try {
+    const run = watchRun('paced-gap.yaml', 600, dir, true, ['--port', String(port)]);
+    const code = await run.done;
+    assert.not.match(run.stderr.text, 'cannot listen');
+    assert.is(code, EXIT.pass, run.stderr.text);
+    assert.is(new URL(await run.url).port, String(port));
+  } finally {
+    Server.prototype.close = close;
+    const left = taker as Server | null;
+    if (left) await new Promise<void>((resolve) => left.close(() => resolve()));
   }
 });
 

@@ -65,18 +65,48 @@ function listenAdvice(code: string | undefined, names: ListenNames): string {
  * closing the server closes the handler. `watch` passes one whose store arrives later.
  */
 export async function serveWatcher(handler: WatcherHandler, host: string, port: number, names: ListenNames): Promise<WatcherServer> {
-  const server = createServer((req, res) => {
+  let server: Server;
+  try {
+    server = await bindWatcher(host, port, names);
+  } catch (error) {
+    handler.close();
+    throw error;
+  }
+  return serveOn(server, handler, host);
+}
+
+/**
+ * An http server listening at `host:port` before the watcher it will serve exists, or
+ * `WatcherListenError` naming `names.port`: `run --watch` takes its port before it opens its
+ * store and keeps it, so a port in use is refused with nothing written and nothing can take
+ * it before the watcher starts (`startWatcherOn`). Until then a request is answered 503.
+ */
+export async function bindWatcher(host: string, port: number, names: ListenNames): Promise<Server> {
+  const server = createServer((_req, res) => sendError(res, 503, 'watcher: starting; reload in a moment'));
+  await listenOn(server, host, port, names);
+  return server;
+}
+
+/** `startWatcher` on a server `bindWatcher` bound; closing the watcher closes the server. */
+export function startWatcherOn(server: Server, options: Omit<StartWatcherOptions, 'port'>): WatcherServer {
+  const host = options.host ?? '127.0.0.1';
+  return serveOn(server, watcherHandler({ ...options, host }), host);
+}
+
+/** Closes a server `bindWatcher` bound that never served a watcher (the run failed first). */
+export function closeBound(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Serves `handler` on a listening server, in place of what it answered before. */
+function serveOn(server: Server, handler: WatcherHandler, host: string): WatcherServer {
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
     if (!handler(req, res)) sendError(res, 404, `watcher: not found (the page is at ${BASE})`);
   });
   server.on('upgrade', (req, socket, head) => {
     if (!handler.upgrade(req, socket, head)) socket.destroy();
   });
-  try {
-    await listenOn(server, host, port, names);
-  } catch (error) {
-    handler.close();
-    throw error;
-  }
   const bound = (server.address() as AddressInfo).port;
   const origin = `${urlHost(host)}:${bound}`;
   return {
@@ -87,7 +117,7 @@ export async function serveWatcher(handler: WatcherHandler, host: string, port: 
     close: async () => {
       handler.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeBound(server);
     },
   };
 }
@@ -105,17 +135,6 @@ async function listenOn(server: Server, host: string, port: number, names: Liste
   } catch (error) {
     throw new WatcherListenError(`watcher: cannot listen on ${host}:${port}: ${(error as Error).message} (${listenAdvice((error as NodeJS.ErrnoException).code, names)})`);
   }
-}
-
-/**
- * Listens at `host:port` and lets go at once, or throws `WatcherListenError` as `startWatcher`
- * would: `run --watch --port N` asks before it opens its store, so a port in use is refused
- * with nothing written.
- */
-export async function checkListen(host: string, port: number): Promise<void> {
-  const server = createServer();
-  await listenOn(server, host, port, FLAG_NAMES);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** A wildcard bind is reachable at localhost; IPv6 literals need brackets in a URL. */
