@@ -11,7 +11,7 @@ import { openStore } from '../store/index.js';
 import { lockHolder } from '../store/lockFile.js';
 import { makeFolder } from '../store/makeFolder.js';
 import { storeFiles } from '../store/storeFiles.js';
-import { isPostgresUrl, refuseMistypedPostgresUrl, shownLocation } from '../store/postgres/pgUrl.js';
+import { isPostgresUrl, redact, refuseMistypedPostgresUrl, shownLocation, urlSchemaProblem } from '../store/postgres/pgUrl.js';
 import type { Store } from '../store/types.js';
 import { UsageError, type Command } from './argv.js';
 import { EXIT, untilInterrupted, type Io } from './cliIo.js';
@@ -24,7 +24,14 @@ import { writeParts } from './writeParts.js';
 /** Runs every command but `--help` and `--version` (sim/cli.ts answers those without loading this). */
 export async function runCommand(cmd: Exclude<Command, { name: 'help' | 'version' }>, io: Io): Promise<number> {
   // Before any command's own check of its --db ("no such store file", "its folder does not exist"), which would hide the typo.
-  if ('db' in cmd && cmd.db !== null) refuseMistypedPostgresUrl(cmd.db);
+  const db = 'db' in cmd ? cmd.db : null;
+  if (db !== null) refuseMistypedPostgresUrl(db);
+  // Named as the user typed it (openStore's TypeError would name its own argument).
+  const schema = db !== null && isPostgresUrl(db) ? urlSchemaProblem(db) : null;
+  if (schema) {
+    io.err(`incident-flow: --db ${redact(db!)}: ?schema=: ${schema}\n`);
+    return EXIT.invalid;
+  }
   switch (cmd.name) {
     case 'validate': {
       const problems: string[] = [];

@@ -121,8 +121,12 @@ Rehearsal.run();
 const Bad = suite('CLI --db postgres:// refuses bad input: one line, exit 2, nothing written');
 Bad.before(async () => {
   db = await pgDatabase('clipgbad');
+  root = mkdtempSync(join(tmpdir(), 'if-pg-bad-'));
 });
-Bad.after(() => db.drop());
+Bad.after(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await db.drop();
+});
 
 Bad('an unreachable server', async () => {
   oneLine(await cli('report', '--db', 'postgres://postgres@127.0.0.1:1/test?schema=x'), 'postgres://postgres@127.0.0.1:1/test?schema=x', 'could not connect');
@@ -153,6 +157,25 @@ Bad('a table edited into a wrong type', async () => {
   oneLine(await cli('report', '--db', at('edited')), 'table incidents, column severity: expected text, the column is integer');
   oneLine(await cli('watch', '--db', at('edited')), 'column severity');
   assert.equal(await census(db.url, 'edited'), before);
+});
+
+Bad('a ?schema= that is no schema name: the option named, what it takes, no failure to connect; the CLI names --db; nothing made', async () => {
+  const takes = 'expected a schema name of lower-case letters, digits and "_" (not starting with a digit, at most 63 characters)';
+  for (const [schema, said] of [['Ops', `${takes}, got "Ops"; did you mean ?schema=ops?`], ['ops-2', `${takes}, got "ops-2"; did you mean ?schema=ops_2?`], ['2ops', `${takes}, got "2ops"`]]) {
+    const url = at(schema);
+    // A program's mistake in its argument, as openStore's misspelt options: a TypeError, not StoreError `connect` (which a caller retries).
+    const refusal = await openStore(url).then(() => null, (error: unknown) => error);
+    assert.ok(refusal instanceof TypeError, String(refusal));
+    assert.is((refusal as Error).message, `incident-flow store: openStore(${url}): ?schema=: ${said}`);
+    for (const argv of [['report'], ['watch'], ['run', join(FIXTURES, 'pass.yaml'), '--out', join(root, 'out')], ['run-all', FIXTURES, '--out', join(root, 'out')]]) {
+      const result = await cli(...argv, '--db', url);
+      oneLine(result, `incident-flow: --db ${url}: ?schema=: ${said}`);
+    }
+  }
+  const made = await sqlIn(db.url, "SELECT nspname FROM pg_namespace WHERE nspname IN ('Ops', 'ops', 'ops_2', 'ops-2', '2ops')");
+  assert.equal(made.rows, [], 'no schema made');
+  const wrongOption = await openStore(db.url, { schema: 'ops' } as never).then(() => null, (error: unknown) => error);
+  assert.match(String(wrongOption), "options.schema: no such option; a PostgreSQL store's schema is the URL's ?schema=NAME");
 });
 
 Bad('an empty schema is no store to report on', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreError } from '../types.js';
-import { redact } from './pgUrl.js';
+import { redact, schemaProblem } from './pgUrl.js';
 
 /** Where a PostgreSQL store lives: the server URL (password hidden for messages) and the schema. */
 export interface PgTarget {
@@ -14,11 +14,10 @@ export interface PgTarget {
 }
 
 export const DEFAULT_SCHEMA = 'incident_flow';
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * Reads a store URL. `?schema=NAME` picks the schema (lower-case letters, digits, `_`);
- * every other parameter goes to node-postgres as it is.
+ * Reads a store URL. `?schema=NAME` picks the schema (lower-case letters, digits, `_`; a bad
+ * one is a TypeError, see schemaProblem); every other parameter goes to node-postgres as it is.
  * @example parseTarget('postgres://postgres@127.0.0.1/test?schema=run_1').schema // 'run_1'
  */
 export function parseTarget(location: string, schema?: string): PgTarget {
@@ -33,9 +32,9 @@ export function parseTarget(location: string, schema?: string): PgTarget {
   const withSchema = new URL(url.href);
   withSchema.searchParams.set('schema', chosen);
   const shown = redact(withSchema.href);
-  if (!SCHEMA_NAME.test(chosen)) {
-    throw new StoreError(`${shown}: schema: expected a name of lower-case letters, digits and "_" (at most 63), got ${JSON.stringify(chosen)}`, 'connect', shown);
-  }
+  // The caller's mistake, not the server's: refused as openStore refuses a bad option (openArguments.ts).
+  const problem = schemaProblem(chosen);
+  if (problem) throw new TypeError(`incident-flow store: ${shown}: ${schema === undefined ? '?schema=' : 'options.schema'}: ${problem}`);
   return { connectionString: url.href, shown, schema: chosen };
 }
 

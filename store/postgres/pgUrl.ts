@@ -37,6 +37,34 @@ export function refuseMistypedPostgresUrl(location: string): void {
   }
 }
 
+/** A schema the store names unquoted: PostgreSQL folds an unquoted name to lower case. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * What is wrong with a PostgreSQL store's schema name (the URL's `?schema=`), or null: the
+ * store names it unquoted, so it takes lower-case letters, digits and `_`, not a digit first,
+ * at most 63 characters. `openStore` refuses it as it does a misspelt option (TypeError), the
+ * CLI as a mistake in `--db`; neither connects first.
+ * @example schemaProblem('Ops') // 'expected a schema name of lower-case letters, digits and "_" (…), got "Ops"; did you mean ?schema=ops?'
+ */
+export function schemaProblem(schema: string): string | null {
+  if (SCHEMA_NAME.test(schema)) return null;
+  const meant = schema.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  const hint = SCHEMA_NAME.test(meant) ? `; did you mean ?schema=${meant}?` : '';
+  return `expected a schema name of lower-case letters, digits and "_" (not starting with a digit, at most 63 characters), got ${JSON.stringify(schema)}${hint}`;
+}
+
+/** The schema problem of a `postgres://` URL's `?schema=` (null when it has none, the default's, or a good one). */
+export function urlSchemaProblem(location: string): string | null {
+  let schema: string | null;
+  try {
+    schema = new URL(location).searchParams.get('schema');
+  } catch {
+    return null; // not a URL: refused as such where it is opened
+  }
+  return schema === null ? null : schemaProblem(schema);
+}
+
 /** Whether `path` is a folder, or cannot be told (EACCES...): then the file store's open names the error with its file. */
 function mayBeFolder(path: string): boolean {
   try {
