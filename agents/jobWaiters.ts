@@ -53,10 +53,17 @@ export class JobWaiters {
     return [...this.#waiting.keys()];
   }
 
-  /** The engine stopped: every wait not settled is refused. */
-  stopped(): void {
+  /**
+   * The engine stopped: every wait not settled is refused. `kindless` tells the jobs submitted
+   * with their own `run` and no kind: the store keeps no function, so the next engine has no
+   * runner for them and fails them; their callers are told that, not that it runs them.
+   */
+  stopped(kindless: (jobId: string) => boolean = () => false): void {
     for (const [jobId, list] of this.#waiting) {
-      const error = new EngineError(`job ${jobId}: the engine stopped before its first run was recorded; the job stays in the store, and the next engine over it runs it`);
+      const next = kindless(jobId)
+        ? 'the job stays in the store, but it has no kind and its own run is not stored: the next engine over it finds no runner for it and fails it (give such a job a kind registered in jobs)'
+        : 'the job stays in the store, and the next engine over it runs it';
+      const error = new EngineError(`job ${jobId}: the engine stopped before its first run was recorded; ${next}`);
       for (const waiter of list) waiter.reject(error);
     }
     this.#waiting.clear();

@@ -89,7 +89,7 @@ export class Workers {
     for (const actor of this.actors.values()) actor.stop();
     // No first run is recorded from here on (one under way ends unrecorded, a queued one never
     // starts): the callers hear so (EngineError) instead of an outcome the store does not hold.
-    this.waiters.stopped();
+    this.waiters.stopped((jobId) => !this.rt.store.get('jobs', jobId)?.kind);
     // A hung run's timeout would keep the process alive until it fired, to record nothing.
     for (const timer of this.timeouts) this.rt.clock.clearTimeout(timer);
     this.timeouts.clear();

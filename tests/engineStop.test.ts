@@ -119,6 +119,32 @@ Stop('stop() refuses the done of every first run it will not record (EngineError
   assert.equal(calls, ['first engine, run 0']);
 });
 
+Stop('a job with its own run and no kind, stopped before its first run: its caller is told the next engine cannot run it, and the next engine fails it', async () => {
+  const store = createMemoryStore();
+  const clock = new VirtualClock({ start: T0 });
+  const held = heldJob([], 'first');
+  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  let refusal: unknown = null;
+  let jobId = '';
+  await nothingThrownDuring(async () => {
+    engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
+    const own = engine.submit({ agent: 'billing', workflow: 'invoice-run', run: () => {} });
+    jobId = own.jobId;
+    await run(SEC);
+    await engine.stop();
+    refusal = await own.done.then(() => null, (error: unknown) => error);
+    held.release();
+  });
+  assert.instance(refusal, EngineError);
+  assert.is((refusal as Error).message, `incident-flow: job ${jobId}: the engine stopped before its first run was recorded; the job stays in the store, but it has no kind and its own run is not stored: the next engine over it finds no runner for it and fails it (give such a job a kind registered in jobs)`);
+  // What the message says: the next engine has nothing to run it with.
+  const next = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  await next.run(SEC);
+  assert.is(store.get('jobs', jobId)?.status, 'failed');
+  assert.match(store.get('jobs', jobId)?.error ?? '', `no runner for job ${jobId}`);
+  await next.engine.stop();
+});
+
 /** A job that fails at once, and says which engine ran it. */
 function failingNamed(calls: string[], engine: string): JobRunner {
   return ({ attempt }) => {

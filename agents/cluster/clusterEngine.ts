@@ -296,7 +296,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
           await parts.pool.end();
         } finally {
           // The first runs this process no longer hears of (queued, or run by another process): their callers hear so.
-          waiters.stopped();
+          waiters.stopped((jobId) => { const spec = localSpecs.get(jobId); return spec !== undefined && !spec.kind; });
         }
       });
       return stopping;
