@@ -1,7 +1,7 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { workerMachine } from '../machines/workerMachine.js';
 import type { AttemptOutcome } from '../machines/incidentEvents.js';
-import type { JobRecord } from '../machines/types.js';
+import type { JobFailureSpec, JobRecord } from '../machines/types.js';
 import { messageOf, stackOf } from './errorText.js';
 import { JobTimeoutError, runWithTimeout } from './jobTimeout.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
@@ -9,6 +9,22 @@ import { firstRunOutcome, JobWaiters } from './jobWaiters.js';
 import type { JobRunner, JobSpec } from './types.js';
 
 export type { JobRunner } from './types.js';
+
+/**
+ * The failure parts of a job with a kind, for its row: the next engine over the store runs it
+ * (a job with only its own `run` it cannot, and rehearsals' jobs are such: their rows stay lean).
+ */
+function failureSpecOf(spec: JobSpec): { failureSpec?: JobFailureSpec } {
+  if (!spec.kind) return {};
+  const kept: JobFailureSpec = {};
+  for (const field of ['impact', 'rootCause', 'whys', 'failure', 'startedAt'] as const) if (spec[field] !== undefined) Object.assign(kept, { [field]: spec[field] });
+  return Object.keys(kept).length ? { failureSpec: kept } : {};
+}
+
+/** A job's spec rebuilt from its row, for one submitted to an earlier engine: what `assess` and the incident see. */
+function specOfRow(job: JobRecord): JobSpec {
+  return { id: job.id, agent: job.agent, workflow: job.workflow, tenant: job.tenant, ...(job.kind ? { kind: job.kind } : {}), ...(job.input !== undefined ? { input: job.input } : {}), ...job.failureSpec };
+}
 
 /** What the engine loop does with a job that threw (spec, Step 1). */
 export type FailureHandler = (job: JobRecord, error: unknown, spec: JobSpec | undefined) => void;
@@ -54,6 +70,7 @@ export class Workers {
       updatedAt: now,
       error: null,
       incidentId: null,
+      ...failureSpecOf(spec),
     };
     this.rt.store.put('jobs', row, HAND_OVER);
     this.specs.set(jobId, spec);
@@ -118,7 +135,10 @@ export class Workers {
       ok = result.ok;
       // Ended after stop(): nothing was written, and the next engine runs the job again.
       if (!result.recorded) return;
-      if (!result.ok) this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId));
+      if (!result.ok) {
+        // Submitted to an engine before this one (a restart): its spec as the row kept it before the run.
+        this.onFailure(this.rt.store.get('jobs', jobId)!, result.error, this.specs.get(jobId) ?? specOfRow(job));
+      }
       // A job that succeeded is never run again: its spec (and the closure in it) can go.
       else this.forget(jobId);
     } finally {
@@ -180,7 +200,8 @@ export class Workers {
   }
 
   private settle(jobId: string, status: 'succeeded' | 'failed', error: string | null): void {
-    const job = this.rt.store.get('jobs', jobId)!;
+    // Its failure spec goes once a run is recorded: a failed first run's incident holds it (same step, same commit).
+    const { failureSpec: _done, ...job } = this.rt.store.get('jobs', jobId)!;
     this.rt.store.put('jobs', { ...job, status, error, updatedAt: isoAt(this.rt.clock.now()) }, HAND_OVER);
   }
 }

@@ -194,6 +194,21 @@ export interface JobRecord {
   updatedAt: string;
   error: string | null;
   incidentId: string | null;
+  /**
+   * What the submit said of a failure, kept with a job the next engine can run (one with a
+   * kind): its first run there, after a restart, fails as the caller said (the impact and its
+   * severity, the root cause the fingerprint uses…), not as an unassessed P2.
+   */
+  failureSpec?: JobFailureSpec;
+}
+
+/** The parts of a submitted job that shape the incident its failure opens (`JobSpec`'s fields of these names). */
+export interface JobFailureSpec {
+  impact?: Partial<ImpactAssessment>;
+  rootCause?: string;
+  whys?: Array<{ why: string; because: string }>;
+  failure?: string;
+  startedAt?: number;
 }
 
 export interface AgentRecord {

@@ -138,10 +138,36 @@ Stop('a job with its own run and no kind, stopped before its first run: its call
   assert.instance(refusal, EngineError);
   assert.is((refusal as Error).message, `incident-flow: job ${jobId}: the engine stopped before its first run was recorded; the job stays in the store, but it has no kind and its own run is not stored: the next engine over it finds no runner for it and fails it (give such a job a kind registered in jobs)`);
   // What the message says: the next engine has nothing to run it with.
-  const next = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  const next = createHarness({ store, clock, seed: 2, fixAfterMs: null, jobs: { sync: held.run } });
   await next.run(SEC);
   assert.is(store.get('jobs', jobId)?.status, 'failed');
   assert.match(store.get('jobs', jobId)?.error ?? '', `no runner for job ${jobId}`);
+  await next.engine.stop();
+});
+
+Stop('a job with a kind stopped mid-run fails in the next engine as its submit said: its impact (P0, not an unassessed P2), else the assess hook, given its kind and input', async () => {
+  const store = createMemoryStore();
+  const clock = new VirtualClock({ start: T0 });
+  const held = heldJob([], 'first');
+  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  await nothingThrownDuring(async () => {
+    engine.submit({ id: 'job-down', agent: 'billing', workflow: 'invoice-run', kind: 'sync', input: { batch: 1 }, impact: { kind: 'platform-down', customerFacing: true }, rootCause: 'db primary lost' });
+    engine.submit({ id: 'job-other', agent: 'pager', kind: 'sync', input: { batch: 2 } });
+    await run(SEC);
+    await engine.stop();
+    held.release();
+  });
+  assert.is(store.get('jobs', 'job-down')?.status, 'running', 'left for the next engine');
+  const assessed: unknown[] = [];
+  const failing: JobRunner = () => { throw new Error('ECONNRESET invoices-api'); };
+  const next = createHarness({ store, clock, seed: 2, fixAfterMs: null, jobs: { sync: failing }, assess: (_error, job) => (assessed.push([job.id, job.kind, job.input]), { kind: 'safety' }) });
+  await next.run(SEC);
+  const severityOf = (jobId: string) => store.get('incidents', store.get('jobs', jobId)?.incidentId ?? '')?.severity;
+  assert.is(severityOf('job-down'), 'P0', 'the impact given at submit');
+  assert.is(store.get('incidents', store.get('jobs', 'job-down')!.incidentId!)?.rootCause, 'db primary lost');
+  assert.is(severityOf('job-other'), 'P1', "the next engine's assess (safety)");
+  assert.equal(assessed, [['job-other', 'sync', { batch: 2 }]]);
+  assert.is(store.get('jobs', 'job-down')?.failureSpec, undefined, 'dropped once its run is recorded');
   await next.engine.stop();
 });
 
