@@ -25,8 +25,13 @@ import { Workers } from './workers.js';
 
 const STAGE: Record<Responder, string> = { cheryl: 'triaged', petra: 'coordinated', atlas: 'executive' };
 
-/** The stores a single-process engine runs over, until its stop() ends: a second engine would restore each open incident again and run its retries and deadlines twice. */
-const engineStores = new WeakSet<Store>();
+/**
+ * The stores a single-process engine runs over, each with that engine's claim, until its
+ * stop() ends: a second engine would restore each open incident again and run its retries
+ * and deadlines twice. Only the claim's own engine lets go of it: a stop() called again, once
+ * the next engine has the store, leaves that one's.
+ */
+const engineStores = new WeakMap<Store, object>();
 const RECENT_WINDOW_MS = 3_600_000;
 
 /**
@@ -193,7 +198,8 @@ function createEngine(options: EngineOptions): IncidentEngine {
   }
   restore();
   chairman.start();
-  engineStores.add(rt.store);
+  const claim = {};
+  engineStores.set(rt.store, claim);
   let stopped = false;
 
   /** Brings back what the store holds: open incidents, their deadlines, the responders' hands, waiting jobs. */
@@ -273,7 +279,7 @@ function createEngine(options: EngineOptions): IncidentEngine {
         responders.stop();
         await rt.store.flush();
       } finally {
-        engineStores.delete(rt.store);
+        if (engineStores.get(rt.store) === claim) engineStores.delete(rt.store);
       }
     },
   };

@@ -190,4 +190,19 @@ Stop('a second engine over a store whose engine has not been stopped is refused 
   await second.stop();
 });
 
+Stop("the first engine's stop() called again once another took the store over leaves that one's claim to it", async () => {
+  // A shutdown path that stops every engine it made, the first one a second time.
+  const store = createMemoryStore();
+  const first = createIncidentEngine({ store });
+  await first.stop();
+  const second = createIncidentEngine({ store });
+  await first.stop();
+  const third = (() => { try { return createIncidentEngine({ store }); } catch (error) { return error as Error; } })();
+  if (!(third instanceof Error)) await third.stop();
+  await second.stop();
+  assert.instance(third, EngineError, 'a third engine beside the second is refused');
+  assert.match(String(third), 'another engine runs over this memory store');
+  await createIncidentEngine({ store }).stop();
+});
+
 Stop.run();
