@@ -22,7 +22,7 @@ export interface Runtime {
 
 export const isoAt = iso;
 
-/** `store.put`'s option for a row built for that put and never edited again: the store keeps it, no copy. */
+/** `store.put`'s and `store.appendAudit`'s option for a row built for that call and never edited again: the store keeps it (no copy; an audit row unserialized until read). */
 export const HAND_OVER = Object.freeze({ handOver: true });
 
 /**
