@@ -2,11 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AuditEntry } from '../machines/types.js';
 import { canonicalJson } from '../store/canonicalJson.js';
-import { FreshLines, StringLines } from '../store/freshLines.js';
+import { FreshLines, StringLines, type Lines } from '../store/freshLines.js';
 
-// A file store writer's uncommitted audit lines, encoded as they come (store/freshLines.ts):
-// checked against the plain model (an array of strings) over random pushes, commits (drop)
-// and take-backs (truncate), and the bytes handed to a commit never change after.
+// A file store writer's uncommitted audit lines, encoded as they come, and a memory store's,
+// kept as strings or as the rows handed over (store/freshLines.ts): checked against the plain
+// model (an array of strings) over random pushes, commits (drop) and take-backs (truncate),
+// and the bytes handed to a commit never change after.
 
 const test = suite('store: fresh audit lines');
 
@@ -32,42 +33,98 @@ function lineOf(next: () => number, k: number): string {
 
 const joined = (lines: readonly string[]) => Buffer.from(lines.map((line) => `${line}\n`).join(''));
 
+/** One random walk: the model (an array of the lines), rows appended so far, where it is. */
+interface Walk {
+  next: () => number;
+  model: string[];
+  /** The next row's number. */
+  k: number;
+  /** `seed 1, step 40`, for messages. */
+  where: string;
+}
+
+/** A step of the walk, taken on a roll below `below` when `when` allows it (else the next one's). */
+interface Op {
+  below: number;
+  when?: (w: Walk) => boolean;
+  run: (w: Walk) => void;
+}
+
+/**
+ * Drives `lines` beside the model through `steps` operations drawn from `seed`: each step
+ * runs the first of `ops` that takes its roll, then the lengths must agree and `after` runs.
+ * @example walk(lines, 1, 2000, [pushed(lines, 0.8), dropped(lines, 0.9), truncated(lines)])
+ */
+function walk(lines: Lines, seed: number, steps: number, ops: Op[], after?: (w: Walk) => void): string[] {
+  const w: Walk = { next: random(seed), model: [], k: 0, where: '' };
+  for (let step = 0; step < steps; step++) {
+    w.where = `seed ${seed}, step ${step}`;
+    const roll = w.next();
+    ops.find((op) => roll < op.below && (op.when?.(w) ?? true))?.run(w);
+    assert.is(lines.length, w.model.length);
+    after?.(w);
+  }
+  return w.model;
+}
+
+const pushed = (lines: Lines, below: number): Op => ({
+  below,
+  run: (w) => {
+    const line = lineOf(w.next, w.k++);
+    lines.push(line);
+    w.model.push(line);
+  },
+});
+
+/** A commit: the first rows let go of. */
+const dropped = (lines: Lines, below: number): Op => ({
+  below,
+  run: (w) => {
+    const count = Math.floor(w.next() * (w.model.length + 1));
+    lines.drop(count);
+    w.model = w.model.slice(count);
+  },
+});
+
+/** A take-back: the rows from a length on. Last: it takes any roll. */
+const truncated = (lines: Lines): Op => ({
+  below: 1,
+  run: (w) => {
+    const length = Math.floor(w.next() * (w.model.length + 1));
+    lines.truncate(length);
+    w.model = w.model.slice(0, length);
+  },
+});
+
+const held = (w: Walk) => w.model.length > 0;
+
+/** A line drawn at random reads back as the model's, and so does its length in bytes. */
+function lineAgrees(lines: Lines, w: Walk): void {
+  const k = Math.floor(w.next() * w.model.length);
+  assert.is(lines.at(k), w.model[k], `${w.where}: line ${k}`);
+  assert.is(lines.byteLength(k), Buffer.byteLength(w.model[k]));
+}
+
 test('pushes, commits and take-backs read back as an array of the lines would', () => {
   for (const seed of [1, 2, 3, 4]) {
-    const next = random(seed);
     const fresh = new FreshLines();
-    let model: string[] = [];
     /** Bytes handed out, with what they held then. */
     const handed: Array<{ parts: Buffer[]; bytes: Buffer }> = [];
-    for (let step = 0, k = 0; step < 3000; step++) {
-      const roll = next();
-      if (roll < 0.8) {
-        const line = lineOf(next, k++);
-        fresh.push(line);
-        model.push(line);
-      } else if (roll < 0.9 && model.length > 0) {
-        const from = Math.floor(next() * model.length);
-        const to = from + Math.floor(next() * (model.length - from + 1));
+    const handedOut: Op = {
+      below: 0.9,
+      when: held,
+      run: (w) => {
+        const from = Math.floor(w.next() * w.model.length);
+        const to = from + Math.floor(w.next() * (w.model.length - from + 1));
         const parts = fresh.buffers(from, to);
         const bytes = Buffer.concat(parts);
-        assert.equal(bytes, joined(model.slice(from, to)), `seed ${seed}, step ${step}: lines ${from}..${to} as the file has them`);
+        assert.equal(bytes, joined(w.model.slice(from, to)), `${w.where}: lines ${from}..${to} as the file has them`);
         handed.push({ parts, bytes });
-      } else if (roll < 0.96) {
-        const count = Math.floor(next() * (model.length + 1));
-        fresh.drop(count);
-        model = model.slice(count);
-      } else {
-        const length = Math.floor(next() * (model.length + 1));
-        fresh.truncate(length);
-        model = model.slice(0, length);
-      }
-      assert.is(fresh.length, model.length);
-      if (model.length > 0) {
-        const k = Math.floor(next() * model.length);
-        assert.is(fresh.at(k), model[k], `seed ${seed}, step ${step}: line ${k}`);
-        assert.is(fresh.byteLength(k), Buffer.byteLength(model[k]));
-      }
-    }
+      },
+    };
+    walk(fresh, seed, 3000, [pushed(fresh, 0.8), handedOut, dropped(fresh, 0.96), truncated(fresh)], (w) => {
+      if (held(w)) lineAgrees(fresh, w);
+    });
     for (const { parts, bytes } of handed) assert.equal(Buffer.concat(parts), bytes, 'bytes handed to a commit are never written again');
   }
 });
@@ -104,36 +161,25 @@ test("a memory store's rows kept as objects read back as the lines they would ha
     action: 'incident.triaged', level: 'info', message: `${WORDS[k % WORDS.length]} \u2028 ${k}`, meta: { z: k, a: [k, 'ÉCHEC'] },
   });
   for (const seed of [1, 2]) {
-    const next = random(seed);
     const lines = new StringLines();
-    let model: string[] = [];
-    for (let step = 0, k = 0; step < 2000; step++) {
-      const roll = next();
-      if (roll < 0.45) {
-        const entry = row(k++);
+    const kept: Op = {
+      below: 0.45,
+      run: (w) => {
+        const entry = row(w.k++);
         lines.keep(entry);
-        model.push(canonicalJson(entry));
-      } else if (roll < 0.8) {
-        const line = lineOf(next, k++);
-        lines.push(line);
-        model.push(line);
-      } else if (roll < 0.9 && model.length > 0) {
-        const at = Math.floor(next() * model.length);
-        assert.is(lines.at(at), model[at], `seed ${seed}, step ${step}: line ${at}`);
-        assert.is(lines.byteLength(at), Buffer.byteLength(model[at]));
-        const from = Math.floor(next() * model.length);
-        assert.equal(Buffer.concat(lines.buffers(from, model.length)), joined(model.slice(from)), `seed ${seed}, step ${step}: lines ${from}..`);
-      } else if (roll < 0.95) {
-        const count = Math.floor(next() * (model.length + 1));
-        lines.drop(count);
-        model = model.slice(count);
-      } else {
-        const length = Math.floor(next() * (model.length + 1));
-        lines.truncate(length);
-        model = model.slice(0, length);
-      }
-      assert.is(lines.length, model.length);
-    }
+        w.model.push(canonicalJson(entry));
+      },
+    };
+    const read: Op = {
+      below: 0.9,
+      when: held,
+      run: (w) => {
+        lineAgrees(lines, w);
+        const from = Math.floor(w.next() * w.model.length);
+        assert.equal(Buffer.concat(lines.buffers(from, w.model.length)), joined(w.model.slice(from)), `${w.where}: lines ${from}..`);
+      },
+    };
+    const model = walk(lines, seed, 2000, [kept, pushed(lines, 0.8), read, dropped(lines, 0.95), truncated(lines)]);
     model.forEach((line, k) => assert.is(lines.at(k), line, `seed ${seed}: line ${k} at the end`));
   }
 });
