@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clusterEngine } from './helpers/clusterEngine.js';
+import { clusterEngine, startFlaky } from './helpers/clusterEngine.js';
 import { eventually } from './helpers/clusterProcs.js';
 
 const test = suite('cluster: a P0 a retry resolved is reviewed');
@@ -14,13 +14,8 @@ const cluster = clusterEngine('h3_auto_review');
 test.after(cluster.stop);
 
 test('the incident closes with its review published and linked, and nobody paged', async () => {
-  let runs = 0;
-  const { engine, db } = await cluster.start({
-    config: { RETRY_DELAYS_MS: [0, 50, 100] },
-    // The first run and retry attempt 1 fail; attempt 2 succeeds.
-    jobs: { flaky: async () => { if (++runs <= 2) throw new Error('database down'); } },
-    cluster: { pollingIntervalSeconds: 0.5 },
-  });
+  // The first run and retry attempt 1 fail; attempt 2 succeeds.
+  const { engine, db } = await startFlaky(cluster, { failures: 2, retryDelaysMs: [0, 50, 100], message: 'database down' });
   const job = engine.submit({ id: 'job_db', kind: 'flaky', agent: 'db-agent', workflow: 'orders', impact: { kind: 'platform-down' } });
   assert.is(await job.done, 'failed');
   const incident = await eventually(async () => {

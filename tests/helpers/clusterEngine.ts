@@ -31,3 +31,19 @@ export function clusterEngine(label: string) {
     },
   };
 }
+
+/**
+ * Starts `cluster`'s engine with one job kind, `flaky`: its first `failures` runs throw
+ * `message`, the next ones succeed; the retries come after `retryDelaysMs`, and a job's
+ * `done` is polled for every half second. `runs()` counts the runs so far.
+ * @example const { engine, runs } = await startFlaky(cluster, { failures: 1, retryDelaysMs: [0], message: 'upstream 503' });
+ */
+export async function startFlaky(cluster: ReturnType<typeof clusterEngine>, o: { failures: number; retryDelaysMs: number[]; message: string }) {
+  let runs = 0;
+  const started = await cluster.start({
+    config: { RETRY_DELAYS_MS: o.retryDelaysMs },
+    jobs: { flaky: async () => { if (++runs <= o.failures) throw new Error(o.message); } },
+    cluster: { pollingIntervalSeconds: 0.5 },
+  });
+  return { ...started, runs: () => runs };
+}
