@@ -59,6 +59,16 @@ export function failureInput(o: FailureOrigin): IncidentInput {
 }
 
 /**
+ * A job's spec rebuilt from its row, for a job this engine (or process) was not handed: one
+ * submitted before a restart, or in another process of a cluster. What `assess` and the
+ * incident see of it: its id, agent, workflow, tenant, kind, input and kept failure parts.
+ * @example specOfRow(store.get('jobs', jobId)!) // { id: 'job_1', agent: 'billing-agent', kind: 'sendInvoices', input: {…}, … }
+ */
+export function specOfRow(job: JobRecord): JobSpec {
+  return { id: job.id, agent: job.agent, workflow: job.workflow, tenant: job.tenant, ...(job.kind ? { kind: job.kind } : {}), ...(job.input !== undefined ? { input: job.input } : {}), ...job.failureSpec };
+}
+
+/**
  * The impact assessment of a failed job: the job's own, else the engine's `assess` hook's
  * (fitted: see fittingImpact), else the default (feature broken, P2). An incident opens with
  * it, and a failure joining an open incident brings it (the incident's severity may rise).

@@ -132,6 +132,8 @@ export interface EngineOptions<Jobs extends JobKinds = JobInputs> {
   /**
    * Impact of a failure whose job gave none (default: a broken feature, P2). A hook that throws
    * or answers no object gives the default; an answer's `kind` the severity table lacks, the default's.
+   * `job` has its id, agent, workflow, kind and input wherever it runs: after a restart, and in
+   * a cluster process other than the one that submitted it (a job's own `run` only there).
    */
   assess?: (error: unknown, job: JobSpec) => Partial<ImpactAssessment>;
   /**

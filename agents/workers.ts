@@ -7,6 +7,7 @@ import { JobTimeoutError, runWithTimeout } from './jobTimeout.js';
 import { HAND_OVER, isoAt, writeAudit, type Runtime } from './runtime.js';
 import { firstRunOutcome, JobWaiters } from './jobWaiters.js';
 import type { JobRunner, JobSpec } from './types.js';
+import { specOfRow } from './failureInput.js';
 
 export type { JobRunner } from './types.js';
 
@@ -19,11 +20,6 @@ function failureSpecOf(spec: JobSpec): { failureSpec?: JobFailureSpec } {
   const kept: JobFailureSpec = {};
   for (const field of ['impact', 'rootCause', 'whys', 'failure', 'startedAt'] as const) if (spec[field] !== undefined) Object.assign(kept, { [field]: spec[field] });
   return Object.keys(kept).length ? { failureSpec: kept } : {};
-}
-
-/** A job's spec rebuilt from its row, for one submitted to an earlier engine: what `assess` and the incident see. */
-function specOfRow(job: JobRecord): JobSpec {
-  return { id: job.id, agent: job.agent, workflow: job.workflow, tenant: job.tenant, ...(job.kind ? { kind: job.kind } : {}), ...(job.input !== undefined ? { input: job.input } : {}), ...job.failureSpec };
 }
 
 /** What the engine loop does with a job that threw (spec, Step 1). */

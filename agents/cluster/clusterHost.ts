@@ -6,7 +6,7 @@ import { RESPONDERS } from '../responders.js';
 import { auditEntry, isoAt } from '../runtime.js';
 import type { JobRunner, JobSpec } from '../types.js';
 import { messageOf, stackOf } from '../errorText.js';
-import { failureImpact, failureInput } from '../failureInput.js';
+import { failureImpact, failureInput, specOfRow } from '../failureInput.js';
 import { JobTimeoutError, runWithTimeout } from '../jobTimeout.js';
 import type { IncidentContext } from '../../machines/incidentContext.js';
 import { BOARD, nextWeekStart, WEEK, weeklyDeadline, weeklySummary } from '../chairman.js';
@@ -224,7 +224,8 @@ export class ClusterHost {
     if (!job || job.status === 'succeeded' || job.status === 'failed') return;
     // Paused (seen without a lock): held, unless its pause was lifted meanwhile (checked under the rows' locks).
     if (read!.held === true && (await this.hold(job, sent))) return;
-    const spec: JobSpec = { agent: job.agent, ...sent, ...this.opts.localSpecs.get(jobId) };
+    // The job as its row has it, for any process: `assess` tells jobs apart by kind and input as in one process.
+    const spec: JobSpec = { ...specOfRow(job), ...sent, ...this.opts.localSpecs.get(jobId) };
     const result = await this.run(job, 0, spec);
     const at = this.cx.rt.clock.now();
     const fingerprint = result.ok ? null : fingerprintOf({ message: messageOf(result.error), rootCause: spec.rootCause, agent: job.agent, workflow: job.workflow });
