@@ -2,7 +2,7 @@ import type { AuditEntry } from '../machines/types.js';
 import { canonicalJson } from './canonicalJson.js';
 import { LineBuffers } from './lineBuffers.js';
 
-/** Bytes of the buffers lines are encoded into (a line longer than this gets a buffer of its own). */
+/** Bytes of the buffers lines are encoded into (a line that may be longer, at 3 bytes a UTF-16 unit, gets a buffer of its own). */
 const CHUNK_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
@@ -69,10 +69,11 @@ export class FreshLines implements Lines {
     let chunk = this.#chunks.at(-1);
     if (!chunk || chunk.sealed || chunk.to + most - chunk.from > chunk.buf.length) {
       if (chunk) chunk.sealed = true;
-      // A line longer than a buffer gets one of its own, of its size (room for 3 bytes a unit
-      // would reserve three times an ASCII line's bytes until its commit).
-      const size = most > CHUNK_BYTES ? Buffer.byteLength(line) + 1 : CHUNK_BYTES;
-      chunk = { buf: Buffer.allocUnsafe(size), from: start, to: start, sealed: false };
+      // A line that may not fit a buffer gets one of its own, of its size (room for 3 bytes a
+      // unit would reserve three times an ASCII line's bytes until its commit), sealed: full,
+      // it is let go of at the commit that takes the line, not kept open for the next ones.
+      const own = most > CHUNK_BYTES;
+      chunk = { buf: Buffer.allocUnsafe(own ? Buffer.byteLength(line) + 1 : CHUNK_BYTES), from: start, to: start, sealed: own };
       this.#chunks.push(chunk);
     }
     const at = chunk.to - chunk.from;

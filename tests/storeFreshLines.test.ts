@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AuditEntry } from '../machines/types.js';
@@ -151,6 +153,22 @@ test('a line longer than a buffer reserves its own bytes, not three times its le
   assert.is(fresh.buffers(2, 3)[0].buffer.byteLength, Buffer.byteLength(wide) + 1, 'two bytes a unit: its size too');
   assert.is(fresh.at(1), long);
   assert.is(fresh.at(2), wide);
+});
+
+test('a line in a buffer of its own lets go of it at the commit that takes the line', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const fresh = new FreshLines();
+  fresh.push('{"a":1}');
+  fresh.push(JSON.stringify({ text: 'x'.repeat(2_000_000) }));
+  const own = new WeakRef(fresh.buffers(1, 2)[0].buffer);
+  fresh.drop(2);
+  // A WeakRef holds its target until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  assert.is(own.deref(), undefined, "the long line's buffer, full, is not kept for lines to come");
+  fresh.push('{"b":2}');
+  assert.equal(Buffer.concat(fresh.buffers(0, 1)), joined(['{"b":2}']));
 });
 
 test("a memory store's rows kept as objects read back as the lines they would have been", () => {
