@@ -32,6 +32,20 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
   for (const field of ['run', 'retryable'] as const) {
     if (job[field] !== undefined && typeof job[field] !== 'function') throw new EngineError(`submit: job for ${job.agent} has a ${field} that is not a function`);
   }
+  // The store keeps the input as JSON: one JSON cannot write (a BigInt, a cycle) would fail
+  // every commit after it, stop() and close() included, with the store's lock held.
+  const unwritable = job.input === undefined ? null : jsonProblem(job.input);
+  if (unwritable) throw new EngineError(`submit: job for ${job.agent} has an input the store cannot keep (${unwritable}); expected plain data that JSON holds`);
+}
+
+/** Why JSON cannot write `value`, or null. */
+function jsonProblem(value: unknown): string | null {
+  try {
+    JSON.stringify(value);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** A status in the operator's words: `timed_out` reads "timed out". */

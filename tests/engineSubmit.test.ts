@@ -32,6 +32,10 @@ submit('refuses an impact field or a run of the wrong type, naming the field, wh
   refused({ ...job, impact: { kind: 'meltdown' } }, 'has impact.kind "meltdown"; expected one of platform-down, subsystem-failed, data-integrity, safety, feature-broken, cosmetic');
   refused({ agent: 'billing-agent', run: 'syncInvoices' }, 'has a run that is not a function');
   refused({ ...job, retryable: false }, 'has a retryable that is not a function');
+  refused({ ...job, input: { amount: 10n } }, 'has an input the store cannot keep (Do not know how to serialize a BigInt); expected plain data that JSON holds');
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  assert.throws(() => engine.submit({ ...job, input: cycle }), /has an input the store cannot keep \(Converting circular structure to JSON/);
   assert.is(engine.store.list('jobs').length, 0);
   // Every field at a value it takes.
   engine.submit({ ...job, impact: { kind: 'platform-down', customerFacing: true, crossAgent: false, needsChange: true, dataCompromised: false, financialUSD: 0, decision: null }, retryable: () => true });
