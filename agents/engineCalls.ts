@@ -1,4 +1,5 @@
 import { impactProblem } from '../machines/policies/classification.js';
+import type { Rule } from '../store/optionsProblem.js';
 import { valueText } from '../store/valueText.js';
 import { EngineError, type JobRunner, type JobSpec } from './types.js';
 
@@ -13,6 +14,22 @@ export function stoppedError(call: 'submit' | 'decide' | 'resolve'): EngineError
   const more = call === 'submit' ? 'run more jobs' : call === 'decide' ? 'answer decisions' : 'resolve incidents';
   return new EngineError(`${call}: the engine is stopped; create a new engine over the store to ${more}`);
 }
+
+const TEXT: Rule = (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string');
+const TEXT_OR_NULL: Rule = (v) => (v === null || (typeof v === 'string' && v !== '') ? null : 'a non-empty string or null');
+const isWhy = (w: unknown) => typeof w === 'object' && w !== null && typeof (w as { why?: unknown }).why === 'string' && typeof (w as { because?: unknown }).because === 'string';
+
+/** A job's fields the rows keep, and what each takes (`run`, `retryable`, `impact` and `input` are checked on their own). */
+const JOB_FIELDS = {
+  id: TEXT,
+  kind: TEXT,
+  workflow: TEXT_OR_NULL,
+  tenant: TEXT_OR_NULL,
+  rootCause: TEXT,
+  failure: TEXT,
+  startedAt: (v) => (typeof v === 'number' && Number.isFinite(v) ? null : 'a time in epoch milliseconds (a finite number)'),
+  whys: (v) => (Array.isArray(v) && v.every(isWhy) ? null : 'an array of { why, because } strings'),
+} satisfies Partial<Record<keyof JobSpec, Rule>>;
 
 /** Throws unless the job names an agent and something to run (its own `run`, or a registered kind). */
 export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefined): void {
@@ -31,6 +48,12 @@ export function checkJob(job: JobSpec, jobs: Record<string, JobRunner> | undefin
   }
   for (const field of ['run', 'retryable'] as const) {
     if (job[field] !== undefined && typeof job[field] !== 'function') throw new EngineError(`submit: job for ${job.agent} has a ${field} that is not a function`);
+  }
+  // Written into the job's and the incident's rows: one of the wrong type (workflow: 5) was
+  // taken, and the store file that held it refused to open again (a corrupt row).
+  for (const [field, expected] of Object.entries(JOB_FIELDS) as Array<[keyof typeof JOB_FIELDS, Rule]>) {
+    const problem = job[field] === undefined ? null : expected(job[field]);
+    if (problem) throw new EngineError(`submit: job for ${job.agent} has ${field} ${valueText(job[field])}; expected ${problem}`);
   }
   // The store keeps the input as JSON: one JSON cannot write (a BigInt, a cycle) would fail
   // every commit after it, stop() and close() included, with the store's lock held.

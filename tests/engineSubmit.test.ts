@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIncidentEngine } from '../agents/engine.js';
 import { EngineError } from '../agents/types.js';
 import { createMemoryStore } from '../store/memoryStore.js';
+import { openStore } from '../store/index.js';
 import { VirtualClock } from '../sim/virtualClock.js';
 
 const submit = suite('engine.submit: a job nothing can run');
@@ -20,6 +24,22 @@ submit('refuses a job with neither a run function nor a registered kind, naming 
   await engine.stop();
 });
 
+submit('a job field of the wrong type is refused before anything is written: the store file still opens (it refused a workflow: 5 row as corrupt)', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'if-submit-')), 'store.json');
+  const store = await openStore(file);
+  const engine = createIncidentEngine({ store, jobs: { syncInvoices: async () => {} } });
+  try {
+    assert.throws(() => engine.submit({ agent: 'billing-agent', kind: 'syncInvoices', workflow: 5 as never }), /has workflow 5; expected a non-empty string or null/);
+    assert.is(await engine.submit({ agent: 'billing-agent', kind: 'syncInvoices', workflow: 'invoice-run' }).done, 'succeeded');
+  } finally {
+    await engine.stop();
+    await store.close();
+  }
+  const again = await openStore(file, { readonly: true });
+  assert.equal(again.list('jobs').map((j) => j.workflow), ['invoice-run']);
+  await again.close();
+});
+
 submit('refuses an impact field or a run of the wrong type, naming the field, what it takes and what it got', async () => {
   const engine = engineWith({ syncInvoices: async () => {} });
   const refused = (job: unknown, message: string) =>
@@ -32,6 +52,15 @@ submit('refuses an impact field or a run of the wrong type, naming the field, wh
   refused({ ...job, impact: { kind: 'meltdown' } }, 'has impact.kind "meltdown"; expected one of platform-down, subsystem-failed, data-integrity, safety, feature-broken, cosmetic');
   refused({ agent: 'billing-agent', run: 'syncInvoices' }, 'has a run that is not a function');
   refused({ ...job, retryable: false }, 'has a retryable that is not a function');
+  refused({ ...job, id: '' }, 'has id ""; expected a non-empty string');
+  refused({ ...job, id: 7 }, 'has id 7; expected a non-empty string');
+  refused({ ...job, workflow: 5 }, 'has workflow 5; expected a non-empty string or null');
+  refused({ ...job, tenant: { id: 'acme' } }, 'has tenant {"id":"acme"}; expected a non-empty string or null');
+  refused({ ...job, rootCause: 42 }, 'has rootCause 42; expected a non-empty string');
+  refused({ ...job, failure: false }, 'has failure false; expected a non-empty string');
+  refused({ ...job, startedAt: '2026-03-02' }, 'has startedAt "2026-03-02"; expected a time in epoch milliseconds (a finite number)');
+  refused({ ...job, whys: ['because'] }, 'has whys ["because"]; expected an array of { why, because } strings');
+  refused({ agent: 'billing-agent', kind: 7, run: () => {} }, 'has kind 7; expected a non-empty string');
   refused({ ...job, input: { amount: 10n } }, 'has an input the store cannot keep (Do not know how to serialize a BigInt); expected plain data that JSON holds');
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
