@@ -16,7 +16,7 @@ import { listenerFailed } from './listenerFailure.js';
 import { coordinate, type RecentFailure } from './petra.js';
 import { Responders } from './responders.js';
 import { HAND_OVER, isoAt, runtimeOf, type Runtime } from './runtime.js';
-import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from './engineCalls.js';
+import { checkAnswer, checkJob, checkResolve, incidentGoneError, settledError, stoppedError } from './engineCalls.js';
 import { checkEngineOptions } from './engineOptions.js';
 import { failureImpact, failureInput } from './failureInput.js';
 import { EngineError, type EngineEvent, type EngineOptions, type EngineArguments, type IncidentEngine, type JobInputs, type JobKinds, type JobSpec, type NoInference } from './types.js';
@@ -257,6 +257,7 @@ function createEngine(options: EngineOptions): IncidentEngine {
     },
     resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');
+      checkResolve(opts);
       if (!incidents.has(incidentId)) throw new EngineError(`incident "${incidentId}" is not open`);
       incidents.send(incidentId, { type: 'incident.resolve', at: rt.clock.now(), by: opts.by ?? 'engine', ...(opts.note ? { note: opts.note } : {}), ...(opts.rootCause ? { rootCause: opts.rootCause } : {}), ...(opts.whys ? { whys: opts.whys } : {}) });
     },

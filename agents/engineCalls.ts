@@ -1,5 +1,6 @@
 import { impactProblem } from '../machines/policies/classification.js';
 import type { Rule } from '../store/optionsProblem.js';
+import { didYouMean } from '../store/didYouMean.js';
 import { valueText } from '../store/valueText.js';
 import { EngineError, type JobRunner, type JobSpec } from './types.js';
 
@@ -68,6 +69,25 @@ function jsonProblem(value: unknown): string | null {
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** What `resolve`'s options take: written into the incident's row and its review. */
+const RESOLVE_FIELDS: Record<string, Rule> = { by: TEXT, note: (v) => (typeof v === 'string' ? null : 'a string'), rootCause: TEXT, whys: JOB_FIELDS.whys };
+
+/**
+ * Throws unless `resolve`'s options are of their types: `rootCause: 42` was written into the
+ * incident's row, and the store file then refused to open (a corrupt row).
+ * @example checkResolve({ rootCause: 42 }) // EngineError: resolve: rootCause 42; expected a non-empty string
+ */
+export function checkResolve(opts: unknown): void {
+  if (opts === undefined) return;
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new EngineError(`resolve: expected options { by, note, rootCause, whys }, got ${valueText(opts)}`);
+  for (const [field, value] of Object.entries(opts)) {
+    const rule = RESOLVE_FIELDS[field];
+    if (!rule) throw new EngineError(`resolve: ${field}: no such option${didYouMean(field, Object.keys(RESOLVE_FIELDS))}; the options are ${Object.keys(RESOLVE_FIELDS).join(', ')}`);
+    const problem = value === undefined ? null : rule(value);
+    if (problem) throw new EngineError(`resolve: ${field} ${valueText(value)}; expected ${problem}`);
   }
 }
 

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIncidentEngine } from '../agents/engine.js';
-import { EngineError } from '../agents/types.js';
+import { EngineError, type IncidentEngine } from '../agents/types.js';
 import { createMemoryStore } from '../store/memoryStore.js';
-import { openStore } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { VirtualClock } from '../sim/virtualClock.js';
+import { createHarness } from './helpers/engineHarness.js';
 
 const submit = suite('engine.submit: a job nothing can run');
 
@@ -24,19 +25,51 @@ submit('refuses a job with neither a run function nor a registered kind, naming 
   await engine.stop();
 });
 
-submit('a job field of the wrong type is refused before anything is written: the store file still opens (it refused a workflow: 5 row as corrupt)', async () => {
+/** An engine over a new store file, `body` run on it, both stopped and closed; the file opened again read-only (it must still open). */
+async function overStoreFile(create: (store: Store) => IncidentEngine, body: (engine: IncidentEngine) => Promise<void>): Promise<Store> {
   const file = join(mkdtempSync(join(tmpdir(), 'if-submit-')), 'store.json');
   const store = await openStore(file);
-  const engine = createIncidentEngine({ store, jobs: { syncInvoices: async () => {} } });
+  const engine = create(store);
   try {
-    assert.throws(() => engine.submit({ agent: 'billing-agent', kind: 'syncInvoices', workflow: 5 as never }), /has workflow 5; expected a non-empty string or null/);
-    assert.is(await engine.submit({ agent: 'billing-agent', kind: 'syncInvoices', workflow: 'invoice-run' }).done, 'succeeded');
+    await body(engine);
   } finally {
     await engine.stop();
     await store.close();
   }
-  const again = await openStore(file, { readonly: true });
+  return openStore(file, { readonly: true });
+}
+
+submit('a job field of the wrong type is refused before anything is written: the store file still opens (it refused a workflow: 5 row as corrupt)', async () => {
+  const again = await overStoreFile((store) => createIncidentEngine({ store, jobs: { syncInvoices: async () => {} } }), async (engine) => {
+    assert.throws(() => engine.submit({ agent: 'billing-agent', kind: 'syncInvoices', workflow: 5 as never }), /has workflow 5; expected a non-empty string or null/);
+    assert.is(await engine.submit({ agent: 'billing-agent', kind: 'syncInvoices', workflow: 'invoice-run' }).done, 'succeeded');
+  });
   assert.equal(again.list('jobs').map((j) => j.workflow), ['invoice-run']);
+  await again.close();
+});
+
+submit('resolve() refuses options of the wrong type (EngineError naming them): rootCause: 42 was written, and the store file refused to open', async () => {
+  let run: (ms: number) => Promise<void> = async () => {};
+  const create = (store: Store) => {
+    const harness = createHarness({ store, fixAfterMs: null, config: { RETRY_DELAYS_MS: [0, 0, 0] }, jobs: { sync: () => { throw new Error('ECONNRESET'); } } });
+    run = harness.run;
+    return harness.engine;
+  };
+  const again = await overStoreFile(create, async (engine) => {
+    await engine.submit({ agent: 'billing', kind: 'sync' }).done;
+    await run(10 * 60_000);
+    const [incident] = engine.store.list('incidents');
+    const refused = (opts: unknown, message: string) =>
+      assert.throws(() => engine.resolve(incident.id, opts as never), (e: unknown) => e instanceof EngineError && (e as Error).message === `incident-flow: resolve: ${message}`, message);
+    refused({ rootCause: 42 }, 'rootCause 42; expected a non-empty string');
+    refused({ by: 7 }, 'by 7; expected a non-empty string');
+    refused({ whys: 'because' }, 'whys "because"; expected an array of { why, because } strings');
+    refused({ note: {} }, 'note {}; expected a string');
+    refused({ rootcause: 'x' }, 'rootcause: no such option; did you mean "rootCause"?; the options are by, note, rootCause, whys');
+    refused('petra', 'expected options { by, note, rootCause, whys }, got "petra"');
+    engine.resolve(incident.id, { by: 'petra', rootCause: 'pool exhausted', whys: [{ why: 'slow', because: 'pool' }] });
+  });
+  assert.equal(again.list('incidents').map((i) => i.rootCause), ['pool exhausted']);
   await again.close();
 });
 

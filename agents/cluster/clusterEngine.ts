@@ -6,7 +6,7 @@ import { workerMachine } from '../../machines/workerMachine.js';
 import type { JobRecord } from '../../machines/types.js';
 import { bossSchemaProblem, type PgTarget } from '../../store/postgres/connection.js';
 import { isoAt, runtimeOf, type Runtime } from '../runtime.js';
-import { checkAnswer, checkJob, incidentGoneError, settledError, stoppedError } from '../engineCalls.js';
+import { checkAnswer, checkJob, checkResolve, incidentGoneError, settledError, stoppedError } from '../engineCalls.js';
 import { firstRunOutcome, JobWaiters } from '../jobWaiters.js';
 import { listenerFailed } from '../listenerFailure.js';
 import { didYouMean } from '../../store/didYouMean.js';
@@ -257,6 +257,7 @@ export function createClusterEngine(options: EngineOptions, target: PgTarget, se
     },
     async resolve(incidentId, opts = {}) {
       if (stopped) throw stoppedError('resolve');
+      checkResolve(opts);
       const key = `resolve:${randomUUID()}`;
       const { host, claimQuery, joinedJobsQuery, fromColumns } = await started;
       // The incident locked, the key claimed and the jobs that joined it read (the review's first read) in the round trip that begins the transaction.
