@@ -113,4 +113,6 @@ export function incidentGoneError(decisionId: string, incidentId: string): Engin
 export function checkAnswer(answer: unknown, by: unknown): void {
   if (answer !== 'approve' && answer !== 'deny') throw new EngineError(`answer must be "approve" or "deny", got "${String(answer)}"`);
   if (!by) throw new EngineError('a decision needs the name of the person answering (by)');
+  // Written into the decision's row: `by: 7` was taken, and the store file then refused to open.
+  if (typeof by !== 'string') throw new EngineError(`a decision needs the name of the person answering (by, a string), got ${valueText(by)}`);
 }

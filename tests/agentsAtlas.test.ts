@@ -99,6 +99,8 @@ Decide('decide() refuses an unknown decision, one already answered, and a missin
   assert.ok(decision);
   assert.throws(() => h.engine.decide('dec_nope', 'approve', 'ops'), (e: unknown) => e instanceof EngineError && /no decision "dec_nope"/.test((e as Error).message));
   assert.throws(() => h.engine.decide(decision.id, 'approve', ''), /needs the name/);
+  // A name the decision's row cannot hold (the store file then refused to open as corrupt).
+  assert.throws(() => h.engine.decide(decision.id, 'approve', 7 as never), (e: unknown) => e instanceof EngineError && (e as Error).message === 'incident-flow: a decision needs the name of the person answering (by, a string), got 7');
   h.engine.decide(decision.id, 'deny', 'ops');
   assert.throws(() => h.engine.decide(decision.id, 'approve', 'ops'), /already denied/);
   assert.equal(h.engine.pendingDecisions(), []);
