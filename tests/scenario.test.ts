@@ -161,6 +161,15 @@ bad('JOB_TIMEOUT_MS of 0 (every job that awaits anything would fail before it co
   assert.is(parseScenario(withFailures('  - { id: f, agent: billing-agent, error: x }\n', 'config: { JOB_TIMEOUT_MS: 1s }\n'), 's.yaml').config.JOB_TIMEOUT_MS, 1000);
 });
 
+bad('a negative JOB_TIMEOUT_MS is told what it takes (more than 0) in one message, not ">= 0" and then "longer than 0s"', () => {
+  for (const [negative, got] of [['-1', '-1'], ['-1s', '"-1s"']]) {
+    const text = withFailures('  - { id: f, agent: billing-agent, error: x }\n', `config: { JOB_TIMEOUT_MS: ${negative} }\n`);
+    assert.is(problemAt(text, 'config.JOB_TIMEOUT_MS').message, `expected a duration longer than 0s like "10m", or a number of milliseconds > 0, got ${got}`);
+  }
+  // The other *_MS keys take 0 (no wait): their minimum stays 0.
+  assert.is(problemAt(withFailures('  - { id: f, agent: billing-agent, error: x }\n', 'config: { ACK_TIMEOUT_MS: -1 }\n'), 'config.ACK_TIMEOUT_MS').message, 'expected a whole number >= 0, got -1');
+});
+
 bad('references to unknown agents, tenants, workflows and failures, with a did-you-mean', () => {
   const text = withFailures('  - { id: db-down, agent: billng-agent, tenant: acm, error: x }\n  - { id: other, agent: billing-agent, workflow: invoce-run, error: x }\n', '') +
     'expect:\n  - { failure: db-dwn }\nagents2: 1\n';

@@ -43,6 +43,14 @@ const ENUM_NOTES = new Map<object, Record<string, string>>([
   }],
 ]);
 
+/**
+ * Values that share durationOrMs (>= 0) but take only more than 0 (the semantic check refuses
+ * 0): a negative one is told at once what the key takes, not ">= 0" and then "longer than 0s".
+ */
+const MORE_THAN_ZERO = new Map<string, string>([
+  ['/config/JOB_TIMEOUT_MS', 'expected a duration longer than 0s like "10m", or a number of milliseconds > 0'],
+]);
+
 const TYPE_WORDS: Record<string, string> = {
   string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false',
   array: 'a list', object: 'a mapping', null: 'null',
@@ -91,6 +99,8 @@ function report(error: ErrorObject, path: PathSegment[], problems: ProblemList):
   const parent: AnySchemaObject = error.parentSchema ?? {};
   const expected = EXPECTED.get(parent);
   const got = `got ${describe(data)}`;
+  const positive = MORE_THAN_ZERO.get(error.instancePath);
+  if (positive && isNegative(keyword, data)) return problems.add(path, `${positive}, ${got}`);
   switch (keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
@@ -130,6 +140,12 @@ function report(error: ErrorObject, path: PathSegment[], problems: ProblemList):
     default:
       return problems.add(path, error.message ?? `is not valid (${keyword})`);
   }
+}
+
+/** A number below 0 or a duration written with a minus sign ("-5m"): what `minimum` or the duration pattern refuses. */
+function isNegative(keyword: string, data: unknown): boolean {
+  if (keyword === 'minimum') return typeof data === 'number' && data < 0;
+  return keyword === 'pattern' && typeof data === 'string' && data.startsWith('-') && DURATION_PATTERN.test(data.slice(1));
 }
 
 function durationMessage(value: unknown): string {
