@@ -5,7 +5,7 @@ import { formatDuration, formatPercent } from './time.js';
 
 export const METRICS_HEADER = [
   'Severity', 'Incidents', 'MTTD', 'MTTR (respond)', 'Mean resolve', 'p50 resolve', 'p95 resolve',
-  'SLA met', 'Auto-resolved', 'Repeats', 'Escalations', 'SLA breaches',
+  'Max resolve', 'SLA met', 'Auto-resolved', 'Repeats', 'Escalations', 'SLA breaches',
 ] as const;
 
 function row(label: string, g: GroupMetrics): string[] {
@@ -17,6 +17,7 @@ function row(label: string, g: GroupMetrics): string[] {
     formatDuration(g.mttResolveMs),
     formatDuration(g.resolveP50Ms),
     formatDuration(g.resolveP95Ms),
+    formatDuration(g.resolveMaxMs),
     g.sla.judged === 0 ? '—' : `${formatPercent(g.sla.attainment)} (${g.sla.met}/${g.sla.judged})`,
     formatPercent(g.autoResolveRate),
     formatPercent(g.repeatRate),
