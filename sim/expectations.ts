@@ -1,8 +1,8 @@
 import type { IncidentRecord, Responder } from '../machines/types.js';
 import type { Metrics } from '../reports/metrics.js';
-import { boundMismatches, failureChecks, failureMismatches, showMetric, type Mismatch } from './mismatches.js';
+import { boundMismatches, failureChecks, failureMismatches, inWrittenOrder, showMetric, type Mismatch } from './mismatches.js';
 import { Observations, type Observation } from './observations.js';
-import type { AuditExpectation, Expectation } from './scenario/types.js';
+import type { AuditExpectation, Expectation, MetricExpectation } from './scenario/types.js';
 
 /** One expectation's verdict, with what was expected and what the run gave. */
 export interface Verdict {
@@ -42,8 +42,9 @@ const within = (value: number | null, e: { min?: number; max?: number; equals?: 
   (e.equals === undefined || value === e.equals) &&
   (e.count === undefined || value === e.count);
 
-const bounds = (e: { min?: number; max?: number; equals?: number; count?: number }) =>
-  Object.fromEntries(Object.entries({ count: e.count, equals: e.equals, min: e.min, max: e.max }).filter(([, v]) => v !== undefined));
+/** The bounds written, in the order the scenario writes them (as the mismatch lines under the verdict). */
+const bounds = (e: (AuditExpectation | MetricExpectation) & { equals?: number; count?: number }) =>
+  Object.fromEntries(inWrittenOrder(e, Object.entries({ count: e.count, equals: e.equals, min: e.min, max: e.max }).filter(([, v]) => v !== undefined), ([k]) => k));
 
 
 /**

@@ -42,6 +42,17 @@ function at(e: Expectation, key: string, rest: Omit<Mismatch, 'path' | 'line' | 
 }
 
 /**
+ * `items`, each one of `e`'s fields (`key`), in the order the scenario writes them (line, then
+ * column); as given without places (built in code). The verdict's `expected` lists them so, as
+ * the mismatch lines under it do.
+ * @example inWrittenOrder(e, ['min', 'max'], (k) => k) // ['max', 'min'] for { max: 5m, min: 1m }
+ */
+export function inWrittenOrder<T>(e: Expectation, items: T[], key: (item: T) => string): T[] {
+  const place = (item: T) => e.source.fields?.[key(item)] ?? { line: null, column: null };
+  return items.sort((a, b) => byPosition(place(a), place(b)));
+}
+
+/**
  * Mismatches as the scenario lists their fields: `{ failure: x, resolvedWithin: 30m, severity: P1 }`
  * reads top to bottom, as `validate` lists problems. Without positions (built in code), as given.
  */
@@ -101,7 +112,8 @@ export interface FieldCheck {
 }
 
 /**
- * The fields a failure expectation checks, in the order the verdict's `expected` lists them.
+ * The fields a failure expectation checks, in the order the scenario writes them, which the
+ * verdict's `expected` follows.
  * @example failureChecks(e).every((c) => c.ok(observation))
  */
 export function failureChecks(e: FailureExpectation): FieldCheck[] {
@@ -122,7 +134,7 @@ export function failureChecks(e: FailureExpectation): FieldCheck[] {
       wanted: `at most ${exactDuration(resolvedWithinMs)}`,
     });
   }
-  return checks;
+  return inWrittenOrder(e, checks, (c) => c.key);
 }
 
 /**

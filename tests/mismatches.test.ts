@@ -58,9 +58,12 @@ Mismatch('the failing fields are listed in the order the scenario writes them, n
   assert.equal(paths, ['12:21 expect[0].resolvedWithin', '13:18 expect[0].escalatedTo', '14:15 expect[0].severity']);
   const text = renderSummary(r);
   assert.ok(text.indexOf('expect[0].resolvedWithin') < text.indexOf('expect[0].severity'), text);
+  // The FAIL line above them lists the fields in the same order, not the order they are checked in.
+  assert.match(text, /FAIL failure down \(expect\[0\], line 11\): expected resolvedWithinMs=1800000 \(30m 00s\) escalatedTo=petra severity=P1; observed resolvedWithinMs=\d+ \(\S+ \S+\) escalatedTo=atlas severity=P0\n/);
   // Nothing to measure breaks every bound: max, written first, comes first.
   const silent = await runScenario(parseScenario('name: Silent\nuntil: 1h\nagents: [ { id: a1 } ]\nexpect:\n  - { metric: mttrMs, max: 5m, min: 1m }\n', 'silent.yaml'));
   assert.equal(silent.expectations[0]?.mismatches?.map((m) => m.path), ['expect[0].max', 'expect[0].min']);
+  assert.match(renderSummary(silent), 'FAIL metric mttrMs (expect[0], line 5): expected max=300000 (5m 00s) min=60000 (1m 00s);');
 });
 
 Mismatch('several incidents: the first failing one and how many of them fail the field', async () => {
