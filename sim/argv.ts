@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isIsoInstant } from '../reports/time.js';
 import { didYouMean } from '../store/didYouMean.js';
@@ -6,6 +8,9 @@ import { shownLocation } from '../store/postgres/pgUrl.js';
 import { COMMANDS, FLAGS, type CommandSpec, type Flag } from './usage.js';
 
 export { USAGE } from './usage.js';
+
+/** The store file `run` writes into its output folder (`--out DIR`, default incident-flow-out/<name>). */
+export const STORE_FILE = 'store.json';
 
 /** A mistake on the command line: exit code 2, with the usage. */
 export class UsageError extends Error {
@@ -95,13 +100,32 @@ function readArgs(name: string, spec: CommandSpec, rest: string[]): { values: Va
   if (!spec.args && p.length > 0) {
     const given = shownLocation(p[0]);
     throw new UsageError(v.db === undefined && p.length === 1 && spec.options.includes('db')
-      ? `${name}: the store is given with --db; did you mean ${name} --db ${given}?`
+      ? dbAdvice(name, p[0])
       : `${name}: takes no argument besides its options, got "${given}"${p.length > 1 ? ` and ${p.length - 1} more` : ''}`);
   }
   return { values: v, positionals: p };
 }
 
-/** Parses argv (without node and the script) into a command. Pure: throws UsageError. */
+/**
+ * The advice for a store given without --db. A folder is no store: `report OUTDIR` (the
+ * folder `run` wrote) is told the store file in it, when it holds one, not `--db OUTDIR`,
+ * which would be refused in turn as a folder; one that holds none, what --db takes.
+ * @example dbAdvice('report', 'incident-flow-out/p0') // 'report: … did you mean report --db incident-flow-out/p0/store.json (the store run wrote there)?'
+ */
+function dbAdvice(name: string, given: string): string {
+  const shown = shownLocation(given);
+  if (!isFolder(given)) return `${name}: the store is given with --db; did you mean ${name} --db ${shown}?`;
+  const store = join(given, STORE_FILE);
+  if (existsSync(store)) return `${name}: the store is given with --db, and ${given} is a folder; did you mean ${name} --db ${store} (the store run wrote there)?`;
+  return `${name}: the store is given with --db FILE|URL: a store file (such as the ${STORE_FILE} run writes into its --out folder) or a PostgreSQL URL; ${given} is a folder with no ${STORE_FILE}`;
+}
+
+const isFolder = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
+/**
+ * Parses argv (without node and the script) into a command. Pure, but for the advice to a store
+ * given without --db, which looks whether it names a folder: throws UsageError.
+ */
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };

@@ -8,7 +8,7 @@ import { openStore } from '../store/index.js';
 import { makeFolder } from '../store/makeFolder.js';
 import type { IncidentEngine } from '../agents/types.js';
 import type { Store } from '../store/types.js';
-import { UsageError, type Command } from './argv.js';
+import { STORE_FILE, UsageError, type Command } from './argv.js';
 import { EXIT, untilInterrupted, type Io } from './cliIo.js';
 import { refuseFileOnPath } from './outputFolder.js';
 import { createPacer } from './pace.js';
@@ -57,7 +57,7 @@ function outputsOf(file: string, out: string | null, db: string | null): Outputs
   const dir = out ?? join('incident-flow-out', slug(file));
   refuseFileOnPath(out === null ? `--out (default ${dir})` : `--out ${out}`, dir);
   if (db !== null && !isPostgresUrl(db)) refuseFileOnPath(`--db ${db}`, dirname(db));
-  return { out: dir, db: db ? rehearsalDb(db, slug(file)) : join(dir, 'store.json') };
+  return { out: dir, db: db ? rehearsalDb(db, slug(file)) : join(dir, STORE_FILE) };
 }
 
 /**

@@ -361,6 +361,24 @@ for (const { argv, message } of USAGE_ERRORS) {
   });
 }
 
+Usage('a run\'s folder given without --db is told the store file in it, not --db FOLDER (refused in turn as a folder)', async () => {
+  const dir = tempDir();
+  try {
+    const advice = async (...argv: string[]) => {
+      const { code, out, err } = await cli(...argv);
+      assert.is(code, EXIT.invalid, err);
+      assert.is(out, '');
+      return err.split('\n')[0];
+    };
+    assert.is(await advice('report', dir), `incident-flow: report: the store is given with --db FILE|URL: a store file (such as the store.json run writes into its --out folder) or a PostgreSQL URL; ${dir} is a folder with no store.json`);
+    writeFileSync(join(dir, 'store.json'), '');
+    assert.is(await advice('report', dir), `incident-flow: report: the store is given with --db, and ${dir} is a folder; did you mean report --db ${join(dir, 'store.json')} (the store run wrote there)?`);
+    assert.is(await advice('watch', dir), `incident-flow: watch: the store is given with --db, and ${dir} is a folder; did you mean watch --db ${join(dir, 'store.json')} (the store run wrote there)?`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Usage('report and review refuse a --db that does not exist instead of reporting an empty store', async () => {
   const missing = join(tmpdir(), 'incident-flow-cli-no-such-store.json');
   for (const argv of [['report', '--db', missing], ['review', 'inc_1', '--db', missing]]) {
