@@ -15,7 +15,7 @@ import { createPacer } from './pace.js';
 import { preparePostgresDb, rehearsalDb } from './rehearsalDb.js';
 import { isEmptyStore, RunInterrupted, runScenario, type RunOptions, type RunResult } from './runner.js';
 import { loadScenario, ScenarioError, type Scenario } from './scenario/index.js';
-import { junitXml, renderSummary, reportJson, reportJsonParts, sweepTable, sweepVerdict } from './summary.js';
+import { failedExpectations, junitXml, renderSummary, reportJson, reportJsonParts, sweepTable, sweepVerdict } from './summary.js';
 import { writeFilesTogether } from './writeParts.js';
 
 const SWEEP_METRICS = ['incidents', 'escalations', 'slaBreaches', 'mttdMs', 'mttrMs', 'mttResolveMs', 'autoResolveRate', 'repeatRate', 'slaAttainment'] as const;
@@ -179,7 +179,7 @@ export async function sweep(cmd: Extract<Command, { name: 'run' }>, io: Io): Pro
   if (io.interactive) io.err('\n');
   const table = sweepTable(results, SWEEP_METRICS);
   const failed = results.filter((r) => r.verdict === 'fail').map((r) => r.seed);
-  const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, metrics: r.metrics.overall })) };
+  const report = { scenario: scenario.name, seeds: results.map((r) => r.seed), verdict: failed.length ? 'fail' : 'pass', failedSeeds: failed, percentiles: table.rows, runs: results.map((r) => ({ seed: r.seed, verdict: r.verdict, failedExpectations: failedExpectations(r), metrics: r.metrics.overall })) };
   writeFilesTogether([[join(out, 'report.json'), [`${JSON.stringify(report, null, 2)}\n`]], [join(out, 'junit.xml'), [junitXml(results)]]]);
   io.out(cmd.json ? `${JSON.stringify(report, null, 2)}\n` : `${scenario.name}: ${cmd.runs} runs, seeds ${base}..${base + cmd.runs - 1}\n${table.text}\n${sweepVerdict(results)}\n${wrote([join(out, 'report.json'), join(out, 'junit.xml')])}A sweep keeps no store: \`incident-flow run ${cmd.scenario} --seed N\` rebuilds any seed's.\n`);
   return failed.length ? EXIT.failed : EXIT.pass;

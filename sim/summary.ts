@@ -5,6 +5,7 @@ import { p50, p95 } from '../reports/stats.js';
 import { formatDuration, formatPercent, NONE } from '../reports/time.js';
 import type { RunResult } from './runner.js';
 import type { Verdict } from './expectations.js';
+import type { Mismatch } from './mismatches.js';
 import { metricValue } from './expectations.js';
 import { Observations, type Observation } from './observations.js';
 import { formatProblem } from './scenario/problems.js';
@@ -219,6 +220,16 @@ export function sweepTable(results: RunResult[], names: readonly string[]): { ro
   const fmt = (m: string, v: number | null) => (v === null ? NONE : m.endsWith('Ms') ? formatDuration(v) : m.endsWith('Rate') || m === 'slaAttainment' ? formatPercent(v) : count(v));
   const text = [`${'metric'.padEnd(16)} ${'p50'.padStart(12)} ${'p95'.padStart(12)}`, ...rows.map((r) => `${r.metric.padEnd(16)} ${fmt(r.metric, r.p50).padStart(12)} ${fmt(r.metric, r.p95).padStart(12)}`)].join('\n');
   return { rows, text };
+}
+
+/**
+ * A run's failing expectations, for a sweep's report.json (`runs[].failedExpectations`), as its
+ * junit.xml has them per seed: each headed as a single run's report.json heads it, with its
+ * `mismatches`; not what it observed (a failure expectation's every incident, for each seed).
+ * @example failedExpectations(r) // [{ kind: 'metric', name: 'metric incidents', path: 'expect[1]', line: 17, mismatches: [{ path: 'expect[1].max', … }] }]
+ */
+export function failedExpectations(r: RunResult): Array<Pick<Verdict, 'kind' | 'name' | 'path' | 'line'> & { mismatches: Mismatch[] }> {
+  return r.expectations.filter((v) => v.status === 'fail').map(({ kind, name, path, line, mismatches }) => ({ kind, name, path, line, mismatches: mismatches ?? [] }));
 }
 
 /**

@@ -209,6 +209,7 @@ Run('--runs 5 sweeps five seeds and prints p50 and p95 of each metric', async ()
   assert.match(out, 'Every run met its expectations');
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
   assert.equal(report.seeds, [9, 10, 11, 12, 13]);
+  assert.equal(report.runs.map((r: { failedExpectations: unknown }) => r.failedExpectations), [[], [], [], [], []], 'a run that passed lists no failed expectation');
   const incidents = report.percentiles.find((r: { metric: string }) => r.metric === 'incidents');
   assert.type(incidents.p50, 'number');
   assert.ok(incidents.p95 >= incidents.p50);
@@ -221,6 +222,19 @@ Run('a sweep that fails names each failing expectation with the seeds it failed 
   assert.is(code, EXIT.failed);
   assert.match(out, '\nExpectations failed for seeds 9, 10:\n  FAIL metric incidents (expect[1], line 17): seeds 9, 10\nWrote ');
   assert.not.match(out, '(expect[0]', 'the expectation every seed met is not named');
+  // report.json says for each run which expectations failed, as its junit.xml does: each with its mismatches.
+  const report = JSON.parse(readFileSync(join(dir, 'sweep-fails', 'report.json'), 'utf8')) as { runs: Array<{ seed: number; failedExpectations: unknown; metrics: { incidents: number } }> };
+  const junit = readFileSync(join(dir, 'sweep-fails', 'junit.xml'), 'utf8');
+  assert.equal(report.runs.map((r) => r.seed), [9, 10]);
+  for (const run of report.runs) {
+    const incidents = run.metrics.incidents;
+    const message = `expected at most 0, observed ${incidents}`;
+    assert.equal(run.failedExpectations, [{
+      kind: 'metric', name: 'metric incidents', path: 'expect[1]', line: 17,
+      mismatches: [{ path: 'expect[1].max', line: 17, column: 31, expected: 0, observed: incidents, message }],
+    }], `seed ${run.seed}`);
+    assert.match(junit, `(seed ${run.seed})" name="metric incidents (expect[1])" time="0.000">\n      <failure message="${file}:17:31 expect[1].max: ${message}">`);
+  }
 });
 
 Run.run();
