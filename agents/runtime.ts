@@ -42,31 +42,69 @@ export function runtimeOf(options: EngineOptions, emit: (event: EngineEvent) => 
 
 /** Writes one audit entry (the machine built its content; the shell adds id and time). */
 export function writeAudit(rt: Runtime, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
-  const entry = auditEntry(rt, entityType, entityId, p);
-  // Built here and never edited again (frozen): a memory store keeps the object, unserialized.
-  // An array or object in `meta` is not frozen (the incident's context and record hold the
-  // same one): such a row is serialized at once, so no later edit of it reaches the row.
-  rt.store.appendAudit(entry, flat(entry.meta) ? HAND_OVER : undefined);
+  const plain = freezeMeta(p.meta);
+  const entry = entryOf(rt, entityType, entityId, p);
+  // Built here and never edited again (frozen, `meta` to its last value): a memory store keeps
+  // the object, unserialized. A `meta` holding more than plain data is serialized at once.
+  rt.store.appendAudit(entry, plain ? HAND_OVER : undefined);
   rt.emit({ type: 'audit', entry });
   return entry;
 }
 
-/** Whether every value of `meta` is a primitive (nothing nested that could change later). */
-function flat(meta: Record<string, unknown>): boolean {
-  for (const key in meta) {
-    const value = meta[key];
-    if (typeof value === 'object' && value !== null) return false;
+/** How deep freezeData goes before it calls a value not plain data (a cycle has no end). */
+const FREEZE_DEPTH = 32;
+
+/**
+ * Freezes `value` and every object and array in it, in place, and says whether it is plain
+ * data: objects with no prototype but Object's (or none) and arrays, down to strings, numbers,
+ * booleans and null. Anything else (a Date, a class's instance, a typed array) is left as it
+ * is below its parent, and the answer is false.
+ * @example freezeData({ findings: [{ kind: 'dns' }] }) // true, and the array and its object are frozen
+ */
+export function freezeData(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return isPlainLeaf(value);
+  if (depth > FREEZE_DEPTH) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) return false;
+  } else if (proto !== Object.prototype && proto !== null) return false;
+  let plain = true;
+  for (const key in value) {
+    const child: unknown = (value as Record<string, unknown>)[key];
+    // Most values are strings, numbers and null: told apart here, without a call.
+    if (typeof child === 'object' && child !== null ? !freezeData(child, depth + 1) : !isPlainLeaf(child)) plain = false;
   }
-  return true;
+  Object.freeze(value);
+  return plain;
+}
+
+/** A value JSON writes as it is (or leaves out): not a function, symbol or bigint. */
+function isPlainLeaf(value: unknown): boolean {
+  const type = typeof value;
+  return type !== 'function' && type !== 'symbol' && type !== 'bigint';
 }
 
 /**
  * An audit entry as the store keeps it, not yet written (the cluster writes it in its
- * transaction). Frozen, with its `meta` (one level: see writeAudit), on either host: the
- * subscribe() listeners get it as it was written, and cannot edit it by mistake.
+ * transaction). Frozen on either host, with its `meta` and what is in it (the incident's
+ * findings, impact, coordination: the context and the record hold the same objects): the
+ * subscribe() listeners get it as it was written and cannot edit it, nor can any later
+ * edit of the incident's own objects change a row already written.
  */
 export function auditEntry(rt: Pick<Runtime, 'ids'>, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
-  Object.freeze(p.meta);
+  freezeMeta(p.meta);
+  return entryOf(rt, entityType, entityId, p);
+}
+
+/** Freezes `meta` and the plain data in it (see freezeData); whether all of it is plain data. */
+function freezeMeta(meta: Record<string, unknown>): boolean {
+  if (freezeData(meta)) return true;
+  Object.freeze(meta);
+  return false;
+}
+
+/** The entry itself, frozen. */
+function entryOf(rt: Pick<Runtime, 'ids'>, entityType: AuditEntry['entityType'], entityId: string, p: AuditParams): AuditEntry {
   // Keys in sorted order: the store's canonical JSON then serializes it without a sorted copy.
   return Object.freeze({
     action: p.action,

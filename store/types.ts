@@ -137,10 +137,10 @@ export interface Store {
   readonly closed?: boolean;
 
   /**
-   * Appends an audit row. `options.handOver`: the caller never edits `entry` (nor its
-   * `meta`) again, and a memory store keeps the object itself, serialized only when read
-   * (the engine's rows); by default the row is serialized at once and nothing of the
-   * object is kept.
+   * Appends an audit row. `options.handOver`: the caller never edits `entry` (nor anything
+   * in its `meta`) again, and a memory store keeps the object itself, serialized only when
+   * read (the engine's rows, frozen whole); by default the row is serialized at once and
+   * nothing of the object is kept.
    */
   appendAudit(entry: AuditEntry, options?: PutOptions): void;
   queryAudit(query?: AuditQuery): AuditPage;

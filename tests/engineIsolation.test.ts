@@ -90,31 +90,35 @@ listeners("cannot edit the store's row through the audit entry it is handed (the
   assert.is(engine.store.queryAudit({ action: 'engine.listener_failed' }).total, 0, 'the listener caught its own TypeErrors');
 });
 
-listeners("cannot edit the store's row through an array or object nested in the entry's meta either", async () => {
+listeners("cannot edit the store's row through an array or object nested in the entry's meta either (frozen)", async () => {
   // Not retryable: straight to Cheryl, whose triage row carries her findings (an array) and
   // the impact (an object, the incident's own); her mitigation and escalation rows too.
   const error = Object.assign(new Error('ledger corrupted'), { retryable: false });
   const { clock, engine } = engineWith({ ledger: () => { throw error; } });
-  const edited: string[] = [];
+  const [tried, edited]: string[][] = [[], []];
   engine.subscribe((e) => {
     if (e.type !== 'audit') return;
     for (const [key, value] of Object.entries(e.entry.meta)) {
       if (typeof value !== 'object' || value === null) continue;
+      tried.push(`${e.entry.action} ${key}`);
       try {
         if (Array.isArray(value)) value.push('edited');
         else (value as Record<string, unknown>).edited = true;
         edited.push(`${e.entry.action} ${key}`);
       } catch {
-        // Frozen: the edit is refused, which keeps the row as well.
+        // Frozen: the edit is refused, which keeps the row (and the incident's record) as well.
       }
     }
   });
   const { done } = engine.submit({ agent: 'billing', kind: 'ledger', impact: { kind: 'data-integrity', dataCompromised: true } });
   assert.is(await settled(done), 'failed');
   await clock.advanceByAsync(3_600_000);
-  assert.ok(edited.includes('incident.triage findings'), `the listener reached nested values: ${edited.join(', ')}`);
+  assert.ok(tried.includes('incident.triage findings') && tried.includes('incident.triage impact'), `the listener reached nested values: ${tried.join(', ')}`);
+  assert.equal(edited, [], 'every nested array and object is frozen');
   const rows = engine.store.queryAudit({ limit: 1000 }).rows.filter((r) => JSON.stringify(r.meta).includes('edited'));
   assert.equal(rows.map((r) => r.action), [], 'no stored row shows the edit');
+  const [incident] = engine.store.list('incidents');
+  assert.not.ok(JSON.stringify(incident).includes('edited'), 'nor does the incident record, which holds the same objects');
   await engine.stop();
 });
 
