@@ -19,9 +19,12 @@ export interface FloorBench {
   chartRatio: number;
   /** The lowest and highest of the rounds' chart ratios (how far one round may be from the median). */
   chartRange: [number, number];
+  /** Each round's chart ratio, in the order run. */
+  chartRounds: number[];
   /** The engine's CPU per lifecycle on the file store ÷ the physical floor's (1 = at the floor). */
   physicalRatio: number;
   physicalRange: [number, number];
+  physicalRounds: number[];
 }
 
 /**
@@ -69,7 +72,9 @@ export async function floorRace(n: number, runs: number): Promise<FloorBench> {
     file: side(costs.file),
     chartRatio: median(chartRounds),
     chartRange: [Math.min(...chartRounds), Math.max(...chartRounds)],
+    chartRounds,
     physicalRatio: median(physicalRounds),
     physicalRange: [Math.min(...physicalRounds), Math.max(...physicalRounds)],
+    physicalRounds,
   };
 }

@@ -35,3 +35,15 @@ export function median(xs: readonly number[]): number {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
+
+/**
+ * The first and third quartiles: the medians of the lower and upper halves (the middle value,
+ * for an odd count, in neither).
+ * @example quartiles([1, 2, 3, 4, 5, 6, 7, 8, 9]) // [2.5, 7.5]
+ */
+export function quartiles(xs: readonly number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  const half = s.length >> 1;
+  if (half === 0) return [s[0], s[0]];
+  return [median(s.slice(0, half)), median(s.slice(s.length - half))];
+}
