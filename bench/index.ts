@@ -57,7 +57,7 @@ async function linearSection(): Promise<void> {
 async function floorsSection(): Promise<void> {
   console.log(`2. Floors: ${fmt(lifecycles)} incident lifecycles open at once (detected → 3 failed retries at 0 s, 5 s, 25 s → Cheryl → Petra → Atlas → resolved → reviewed → closed), same virtual clock`);
   const f = await floorRace(lifecycles, floorRuns);
-  console.log(`   (${floorRuns} interleaved rounds, their order rotated each round; ratios of CPU time, round by round, then the median)`);
+  console.log(`   (two races of ${floorRuns} rounds: the chart floor against ours on memory, then the physical floor against ours on file, each race's sides interleaved, which goes first alternating; ratios of CPU time, round by round, then the median)`);
   console.log(`   chart floor    — our incident machine, every effect a no-op (deadlines still fire on the clock; no audit, records, deadline rows): ${side(f.chartFloor)}`);
   console.log(`   ours, memory   — the engine's incident actors on the memory store (${f.rowsPerLifecycle} audit rows, records per burst, deadline rows): ${side(f.memory)}`);
   console.log(`   physical floor — bare XState transitions + JSON.stringify of the same ${f.rowsPerLifecycle} audit rows + raw append, fdatasync per 10,000 lines: ${side(f.physicalFloor)}`);

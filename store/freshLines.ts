@@ -173,6 +173,11 @@ export class StringLines implements Lines {
 
   /** Keeps a row handed over as its object: its line is made when first read. */
   keep(entry: AuditEntry): void {
+    // The message is held as long as the row: made by a template, it is a tree of string pieces
+    // (57 a lifecycle, 1 KB of the 9.9 KB the engine keeps per incident). Converting it to a
+    // number makes V8 flatten it into one string, and the pieces go at the next collection
+    // (bench/chartAB.ts: 0.963 of the CPU of keeping the tree, 16 rounds). The number is discarded.
+    if (typeof entry.message === 'string') Number(entry.message);
     this.#lines.push(entry);
   }
 
