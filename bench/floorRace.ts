@@ -17,13 +17,10 @@ export interface FloorBench {
   file: Side;
   /** Chart floor's CPU per lifecycle ÷ the engine's on the memory store (1 = no overhead). */
   chartRatio: number;
-  /** The lowest and highest of the rounds' chart ratios (how far one round may be from the median). */
-  chartRange: [number, number];
-  /** Each round's chart ratio, in the order run. */
+  /** Each round's chart ratio, in the order run (how far one round may be from the median). */
   chartRounds: number[];
   /** The engine's CPU per lifecycle on the file store ÷ the physical floor's (1 = at the floor). */
   physicalRatio: number;
-  physicalRange: [number, number];
   physicalRounds: number[];
 }
 
@@ -31,8 +28,8 @@ export interface FloorBench {
  * `n` lifecycles, all open at once, four ways, in two races of `runs` rounds each: the chart
  * floor against the engine on the memory store, then the physical floor against the engine on
  * the file store, each race's two sides interleaved round by round, which goes first
- * alternating. Ratios are of CPU time per lifecycle, round by round, then the median (and the
- * rounds' range).
+ * alternating. Ratios are of CPU time per lifecycle, round by round, then the median (and
+ * each round's).
  * @example await floorRace(5_000, 3)
  */
 export async function floorRace(n: number, runs: number): Promise<FloorBench> {
@@ -79,10 +76,8 @@ export async function floorRace(n: number, runs: number): Promise<FloorBench> {
     physicalFloor: side(costs.physical),
     file: side(costs.file),
     chartRatio: median(chartRounds),
-    chartRange: [Math.min(...chartRounds), Math.max(...chartRounds)],
     chartRounds,
     physicalRatio: median(physicalRounds),
-    physicalRange: [Math.min(...physicalRounds), Math.max(...physicalRounds)],
     physicalRounds,
   };
 }

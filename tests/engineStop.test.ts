@@ -25,6 +25,14 @@ function heldJob(calls: string[], engine: string) {
   return { run, release };
 }
 
+/** A memory store, a clock, and a first engine over them whose `sync` jobs are held (see heldJob). */
+function heldEngine(calls: string[] = []) {
+  const store = createMemoryStore();
+  const clock = new VirtualClock({ start: T0 });
+  const held = heldJob(calls, 'first');
+  return { held, ...createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } }) };
+}
+
 const Stop = suite('engine.stop() with a job still running');
 
 Stop("the README's snippet (submit, then at once stop() and close()): a job failing after them writes nothing; its done is refused (nothing recorded)", async () => {
@@ -79,10 +87,7 @@ Stop('the next engine over the store runs the job again, and its failure opens t
 });
 
 Stop('a job still running at stop() leaves no timer behind: its timeout no longer keeps the process alive', async () => {
-  const store = createMemoryStore();
-  const clock = new VirtualClock({ start: T0 });
-  const held = heldJob([], 'first');
-  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  const { store, clock, held, engine, run } = heldEngine();
   engine.submit({ agent: 'billing', workflow: 'invoice-run', kind: 'sync' });
   await run(SEC);
   assert.ok(clock.pending() > 0, 'the run under way has its timeout armed');
@@ -94,11 +99,8 @@ Stop('a job still running at stop() leaves no timer behind: its timeout no longe
 });
 
 Stop('stop() refuses the done of every first run it will not record (EngineError): the one under way and those queued behind it, no rejection left unhandled', async () => {
-  const store = createMemoryStore();
-  const clock = new VirtualClock({ start: T0 });
   const calls: string[] = [];
-  const held = heldJob(calls, 'first');
-  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  const { store, held, engine, run } = heldEngine(calls);
   let queuedId = '';
   let refusals: unknown[] = [];
   await nothingThrownDuring(async () => {
@@ -120,10 +122,7 @@ Stop('stop() refuses the done of every first run it will not record (EngineError
 });
 
 Stop('a job with its own run and no kind, stopped before its first run: its caller is told the next engine cannot run it, and the next engine fails it', async () => {
-  const store = createMemoryStore();
-  const clock = new VirtualClock({ start: T0 });
-  const held = heldJob([], 'first');
-  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  const { store, clock, held, engine, run } = heldEngine();
   let refusal: unknown = null;
   let jobId = '';
   await nothingThrownDuring(async () => {
@@ -146,10 +145,7 @@ Stop('a job with its own run and no kind, stopped before its first run: its call
 });
 
 Stop('a job with a kind stopped mid-run fails in the next engine as its submit said: its impact (P0, not an unassessed P2), else the assess hook, given its kind and input', async () => {
-  const store = createMemoryStore();
-  const clock = new VirtualClock({ start: T0 });
-  const held = heldJob([], 'first');
-  const { engine, run } = createHarness({ store, clock, fixAfterMs: null, jobs: { sync: held.run } });
+  const { store, clock, held, engine, run } = heldEngine();
   await nothingThrownDuring(async () => {
     engine.submit({ id: 'job-down', agent: 'billing', workflow: 'invoice-run', kind: 'sync', input: { batch: 1 }, impact: { kind: 'platform-down', customerFacing: true }, rootCause: 'db primary lost' });
     engine.submit({ id: 'job-other', agent: 'pager', kind: 'sync', input: { batch: 2 } });
